@@ -1,0 +1,38 @@
+# Every target creates .venv itself on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+REPORTS := reports
+
+.PHONY: venv run test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## The main job on embedded defaults: sample messages of every operation and version, checked.
+run: $(STAMP)
+	@mkdir -p $(REPORTS)
+	$(BIN)/smev-conformance sample --all --output $(REPORTS)/samples
+	$(BIN)/smev-conformance check $(REPORTS)/samples --format html --output $(REPORTS)/check.html
+	$(BIN)/smev-conformance check $(REPORTS)/samples
+
+## The whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Benchmarks: figures as ratios to a baseline measured in the same run.
+bench: $(STAMP)
+	@mkdir -p $(REPORTS)/bench
+	$(BIN)/python -m tests.bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check conformance sim tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

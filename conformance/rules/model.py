@@ -1,0 +1,74 @@
+"""What a check says: rules, findings and where they point.
+
+Every checker of the harness (static rules, signature verification, live suites) speaks in `Finding`s of
+`Rule`s from the one catalogue, so that every report format, `--select`/`--ignore` and the exit code work alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+
+
+class Severity(str, Enum):
+    """How a violated rule counts: an `error` fails the run, a `warning` only warns."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+FAMILIES: dict[str, str] = {
+    "MSG": "message structure and schema",
+    "SIG": "XML and attachment signatures",
+    "CERT": "certificates",
+    "FLOW": "exchange flow",
+    "TIME": "timing",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the catalogue. `id` reads FAMILY-TOPIC[-N], e.g. `MSG-ID-UUID1`; `source` cites the clause it enforces."""
+
+    id: str
+    title: str
+    severity: Severity
+    source: str
+    description: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.id.split("-", 1)[0]
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str | None = None
+    line: int | None = None
+    xpath: str | None = None
+
+    def __str__(self) -> str:
+        text = self.file or ""
+        if self.line is not None:
+            text = f"{text}:{self.line}"
+        if self.xpath:
+            text = f"{text} {self.xpath}".strip()
+        return text
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The outcome of one rule at one place. `details` carries diagnostic text (e.g. the canonicalised bytes)."""
+
+    rule_id: str
+    status: Status
+    message: str
+    location: Location = field(default_factory=Location)
+    details: tuple[tuple[str, str], ...] = ()

@@ -1,0 +1,20 @@
+"""`smev-sim`: run and validate YAML scenarios of the e-government interaction infrastructure.
+
+Subcommands live in `sim/commands/`, one module each (see `conformance.commandline`).
+Exit codes: 0 every SLO holds, 1 some SLO fails, 2 the scenario or the command line is unusable.
+"""
+
+from __future__ import annotations
+
+from conformance.commandline import dispatch
+from sim import __version__
+from sim.errors import SimError
+
+COMMANDS: dict[str, str] = {
+    "run": "sim.commands.run",
+    "validate": "sim.commands.validate",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    return dispatch("smev-sim", __doc__.splitlines()[0], __version__, COMMANDS, (SimError,), argv)

@@ -1,0 +1,1 @@
+"""Subcommands of `smev-sim`, one module each."""
