@@ -29,7 +29,7 @@ test: $(STAMP)
 ## Benchmarks: figures as ratios to a baseline measured in the same run.
 bench: $(STAMP)
 	@mkdir -p $(REPORTS)/bench
-	$(BIN)/python -m tests.bench
+	$(BIN)/python tests/bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check conformance sim tests
