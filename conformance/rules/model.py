@@ -7,17 +7,17 @@ Every checker of the harness (static rules, signature verification, live suites)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
     SKIP = "skip"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How a violated rule counts: an `error` fails the run, a `warning` only warns."""
 
     ERROR = "error"

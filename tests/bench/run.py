@@ -10,6 +10,7 @@ Usage: python tests/bench/run.py [--quick] [--only NAME] [--output FILE]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -51,10 +52,8 @@ def versions() -> dict[str, str]:
 
     found = {"python": platform.python_version()}
     for dist in ("smev-tools", "simpy", "lxml", "gostcrypto", "numpy"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             found[dist] = version(dist)
-        except PackageNotFoundError:
-            pass
     return found
 
 
