@@ -1,0 +1,139 @@
+"""Arrival processes, one stream per source, with arrival times drawn in vectorised batches.
+
+A non-homogeneous Poisson process with a piecewise-constant rate λ(t) is generated exactly by time change:
+if E1, E2, ... are unit-rate exponential gaps, arrivals are Λ⁻¹(E1), Λ⁻¹(E1+E2), ... where Λ(t) = ∫₀ᵗ λ.
+A daily profile is λ(t) = base · profile(t mod 86400); a burst multiplies λ on a window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.model.kernel import Kernel
+
+DAY = 86_400.0
+
+
+class PiecewiseRate:
+    """λ(t) constant on [edges[i], edges[i+1]), and `rates[-1]` after the last edge. Rates in 1/s, edges in s."""
+
+    def __init__(self, edges: Sequence[float], rates: Sequence[float]) -> None:
+        if len(edges) != len(rates) or not edges or edges[0] != 0.0:
+            raise ValueError("edges must start at 0 and match rates one to one")
+        if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+            raise ValueError("edges must increase")
+        if any(r < 0 for r in rates):
+            raise ValueError("rates must be >= 0")
+        self.edges = np.asarray(edges, dtype=float)
+        self.rates = np.asarray(rates, dtype=float)
+        widths = np.diff(self.edges)
+        self.cum = np.concatenate(([0.0], np.cumsum(widths * self.rates[:-1])))  # Λ at each edge
+
+    @classmethod
+    def constant(cls, rate: float) -> PiecewiseRate:
+        return cls([0.0], [rate])
+
+    @classmethod
+    def build(
+        cls,
+        base_rate: float,
+        horizon: float,
+        profile: Sequence[float] | None = None,
+        bursts: Sequence[tuple[float, float, float]] = (),
+    ) -> PiecewiseRate:
+        """`profile`: multipliers for equal slices of a day (24 = hourly), repeated; `bursts`: (start, end, factor)."""
+        points = {0.0}
+        if profile:
+            slice_len = DAY / len(profile)
+            days = int(np.ceil(horizon / DAY)) + 1
+            points.update(d * DAY + i * slice_len for d in range(days) for i in range(len(profile)))
+        for start, end, _ in bursts:
+            points.update((max(start, 0.0), max(end, 0.0)))
+        edges = sorted(p for p in points if p <= horizon + DAY)
+        rates = []
+        for t in edges:
+            r = base_rate
+            if profile:
+                r *= profile[int((t % DAY) // (DAY / len(profile))) % len(profile)]
+            for start, end, factor in bursts:
+                if start <= t < end:
+                    r *= factor
+            rates.append(r)
+        return cls(edges, rates)
+
+    def mean_over(self, horizon: float) -> float:
+        """Average rate over [0, horizon]."""
+        return self.cumulative(np.array([horizon]))[0] / horizon if horizon > 0 else float(self.rates[0])
+
+    def cumulative(self, t: np.ndarray) -> np.ndarray:
+        i = np.searchsorted(self.edges, t, side="right") - 1
+        return self.cum[i] + (t - self.edges[i]) * self.rates[i]
+
+    def inverse(self, lam: np.ndarray) -> np.ndarray:
+        """Λ⁻¹: the earliest t with Λ(t) = lam (inf where the rate stays 0 for ever)."""
+        i = np.searchsorted(self.cum, lam, side="right") - 1
+        rate = self.rates[i]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = self.edges[i] + np.where(rate > 0, (lam - self.cum[i]) / np.where(rate > 0, rate, 1.0), np.inf)
+        return t
+
+
+class ArrivalStream:
+    """One arrival process for one source: calls `on_arrival()` at each arrival until the horizon.
+
+    Either Poisson with a piecewise rate (`rate`), or a renewal process with i.i.d. gaps (`gaps`, a Distribution).
+    """
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        on_arrival: Callable[[], Any],
+        *,
+        rate: PiecewiseRate | None = None,
+        gaps: Any = None,
+        batch: int = 256,
+    ) -> None:
+        if (rate is None) == (gaps is None):
+            raise ValueError("give exactly one of rate and gaps")
+        self.kernel = kernel
+        self.on_arrival = on_arrival
+        self.rate = rate
+        self.gaps = gaps
+        self.batch = batch
+        self._times = np.empty(0)
+        self._i = 0
+        self._last_lam = 0.0
+        self._last_t = 0.0
+        self.count = 0
+
+    def start(self) -> None:
+        self._schedule_next()
+
+    def _refill(self) -> None:
+        rng = self.kernel.rng
+        if self.rate is not None:
+            lam = self._last_lam + np.cumsum(rng.exponential(1.0, self.batch))
+            self._last_lam = float(lam[-1])
+            self._times = self.rate.inverse(lam)
+        else:
+            t = self._last_t + np.cumsum(np.asarray(self.gaps.sample_n(rng, self.batch), dtype=float))
+            self._last_t = float(t[-1])
+            self._times = t
+        self._i = 0
+
+    def _schedule_next(self) -> None:
+        if self._i >= len(self._times):
+            self._refill()
+        t = float(self._times[self._i])
+        self._i += 1
+        if t > self.kernel.horizon:
+            return
+        self.kernel.later(t - self.kernel.now, self._fire)
+
+    def _fire(self) -> None:
+        self.count += 1
+        self._schedule_next()
+        self.on_arrival()
