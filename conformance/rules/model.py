@@ -72,3 +72,23 @@ class Finding:
     message: str
     location: Location = field(default_factory=Location)
     details: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Every finding about one checked file (or other subject, e.g. a live exchange), as reports take them.
+
+    `operation` and `version` are what was detected (None when the subject could not be read that far).
+    """
+
+    path: str
+    operation: str | None
+    version: str | None
+    findings: tuple[Finding, ...] = ()
+
+    def count(self, status: Status) -> int:
+        return sum(1 for finding in self.findings if finding.status is status)
+
+    @property
+    def failed(self) -> bool:
+        return any(finding.status is Status.FAIL for finding in self.findings)

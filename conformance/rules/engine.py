@@ -1,0 +1,135 @@
+"""The engine: run the selected catalogue rules over a message and turn what they say into findings.
+
+Per rule and file it emits one `pass` finding when the rule held, one `skip` finding (with the reason) when it did
+not apply, and otherwise one `fail` (severity error) or `warn` (severity warning) finding per place it was broken.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.errors import InputError
+from conformance.rules import catalogue
+from conformance.rules.catalogue import RegisteredRule
+from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.model import FileResult, Finding, Location, Severity, Status
+from conformance.rules.xpaths import xpath_of
+
+
+@dataclass
+class CheckSettings:
+    """How to check: which rules (None: the whole catalogue), at what instant, against which registry and schemas."""
+
+    rules: Sequence[RegisteredRule] | None = None
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    registry: Any = None
+    schema_dir: Path | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    max_bytes: int = xmlsafe.MAX_BYTES
+    max_depth: int = xmlsafe.MAX_DEPTH
+
+    def chosen(self) -> Sequence[RegisteredRule]:
+        return self.rules if self.rules is not None else catalogue.registered()
+
+
+def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> FileResult:
+    """Every selected rule over an already parsed document."""
+    ctx = CheckContext(path=path, tree=tree, at=settings.at, registry=settings.registry,
+                       schema_dir=settings.schema_dir, options=settings.options)
+    findings: list[Finding] = []
+    for entry in settings.chosen():
+        findings.extend(_run_rule(entry, ctx))
+    return FileResult(path, ctx.envelope.label, ctx.version, tuple(findings))
+
+
+def check_bytes(path: str, data: bytes, settings: CheckSettings) -> FileResult:
+    """Parse `data` with the hardened parser and check it; an unusable document is a failed `MSG-XML-…` finding."""
+    try:
+        tree = xmlsafe.parse_bytes(data, source=path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
+    except xmlsafe.XmlInputError as exc:
+        return _unusable(path, exc, settings)
+    return check_tree(path, tree, settings)
+
+
+def check_file(path: str | os.PathLike[str], settings: CheckSettings) -> FileResult:
+    """Parse the file with the hardened parser and check it.
+
+    A document the parser refuses is a failed finding of the parser's `MSG-XML-…` rule; a file that cannot be
+    read at all (or a directory) raises `InputError` (exit 2).
+    """
+    name = str(path)
+    try:
+        tree = xmlsafe.parse_file(path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
+    except xmlsafe.XmlInputError as exc:
+        return _unusable(name, exc, settings)
+    return check_tree(name, tree, settings)
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files as given, and every `*.xml` under a directory (recursively, sorted); a missing path is an `InputError`."""
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.xml") if p.is_file())
+            if not found:
+                raise InputError("directory holds no *.xml file", path=str(path))
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError("no such file or directory", path=str(path))
+    return files
+
+
+def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
+    return [check_file(path, settings) for path in expand_paths(paths)]
+
+
+def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) -> FileResult:
+    if exc.rule is None:
+        raise exc
+    findings: list[Finding] = []
+    for entry in settings.chosen():
+        if entry.rule.id == exc.rule:
+            findings.append(Finding(entry.rule.id, Status.FAIL, exc.detail, Location(path, exc.line)))
+        else:
+            findings.append(Finding(entry.rule.id, Status.SKIP, f"not checked: the document is unusable ({exc.rule})",
+                                    Location(path)))
+    if not any(f.rule_id == exc.rule for f in findings):
+        # The parser's rule was deselected, yet the file still cannot be checked: say so rather than pass silently.
+        findings.append(Finding(exc.rule, Status.FAIL, exc.detail, Location(path, exc.line)))
+    return FileResult(path, None, None, tuple(findings))
+
+
+def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
+    rule = entry.rule
+    if entry.check is None:
+        return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
+    violations: list[Violation] = []
+    try:
+        violations.extend(entry.check(ctx) or ())
+    except NotApplicable as reason:
+        if not violations:
+            return [Finding(rule.id, Status.SKIP, str(reason), Location(ctx.path))]
+    except Exception as exc:  # a defect of the check itself must never look like a pass, nor end the run
+        return [Finding(rule.id, Status.FAIL, f"the check itself failed ({type(exc).__name__}: {exc}); "
+                        "the message could not be judged by this rule", Location(ctx.path))]
+    if not violations:
+        return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
+    status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
+    return [Finding(rule.id, status, v.message, _locate(ctx.path, v.element), v.details) for v in violations]
+
+
+def _locate(path: str, element: etree._Element | None) -> Location:
+    if element is None:
+        return Location(path)
+    return Location(path, element.sourceline, xpath_of(element))

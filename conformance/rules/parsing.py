@@ -1,0 +1,22 @@
+"""Family `MSG-XML-…`: the document is usable XML. The hardened parser (`conformance.xmlsafe`) decides these rules;
+a document that reaches the other rules has passed all of them."""
+
+from conformance import xmlsafe
+from conformance.rules.catalogue import declare
+from conformance.rules.model import Severity
+
+_SOAP = "SOAP 1.1 §3 (no DTD in a message) and the harness's hostile-input policy"
+
+declare(xmlsafe.RULE_EMPTY, "The document is not empty", Severity.ERROR, "SMEV 3 protocol: Transport (SOAP 1.1 body)",
+        "A file of zero bytes, or only whitespace or byte-order marks, is no message.")
+declare(xmlsafe.RULE_SIZE, f"The document is at most {xmlsafe.MAX_BYTES // (1024 * 1024)} MiB", Severity.ERROR,
+        "SMEV 3 protocol: Attachments (files above 5 MiB go to the file store)",
+        "Checked before the file is read, so a huge file costs no memory.")
+declare(xmlsafe.RULE_DTD, "The document has no DTD and declares no entities", Severity.ERROR, _SOAP,
+        "Refused outright: DTDs carry entity bombs and external entities; SOAP 1.1 forbids them in a message.")
+declare(xmlsafe.RULE_DEPTH, f"Elements nest at most {xmlsafe.MAX_DEPTH} levels deep", Severity.ERROR,
+        "Harness hostile-input policy (697 §6л: block messages of non-matching structure)",
+        "A SMEV envelope with its payload rarely exceeds 30 levels; deeper nesting is an attack on the parser.")
+declare(xmlsafe.RULE_WELLFORMED, "The document is well-formed XML in a declared or detectable encoding",
+        Severity.ERROR, "XML 1.0 §2.1, §4.3.3 (well-formedness, character encoding)",
+        "Syntax errors, truncation, binary junk and bytes that do not match the declared encoding.")
