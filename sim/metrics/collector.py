@@ -1,0 +1,519 @@
+"""The `Collector` the model calls while a replication runs, and the `ReplicationSummary` it returns.
+
+Cheap by design: counters, `array('d')` latency samples and one small tuple per open message; no per-message objects.
+All times are simulated seconds. Warm-up: what happens before `warmup` is excluded from latency, throughput, deadline,
+utilisation, queue-depth and Little's-law statistics, but every message still counts in the accounting
+(`sent = delivered + in_flight + expired + rejected + lost`).
+
+Call protocol (the model's side):
+- `component(name, capacity=1)` once per server-like component (optional; unknown ones get capacity 1);
+- `message_sent(msg_id, kind, type_name, cls, sender, recipient, t)` when a message enters the bus's queue
+  (697 decree §8); `kind="request"` also opens a request that `request_answered(msg_id, t)` later closes;
+- exactly one terminal event per message: `message_delivered`, `message_expired`, `message_rejected`,
+  `message_lost` (a second one is counted in `messages["accounting_errors"]`, never silently);
+- `duplicate_suppressed` / `duplicate_delivered` when a redelivery is dropped / wrongly reaches an application;
+- `queue_depth(component, depth, t)` whenever a queue changes; `busy(component, start, end)` per service interval;
+- `participant_blocked`, `billed`, `portal_application`, `login`, `fault` as they happen;
+- `summary()` at the end (the collector closes the books at `duration`).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+REALTIME = "realtime"
+ASYNC = "async"
+CLASSES: tuple[str, str] = (REALTIME, ASYNC)
+REQUEST_KIND = "request"
+
+REALTIME_DEADLINE_S = 2.0  # 963 §10
+ASYNC_DEADLINE_S = 48 * 3600.0  # 963 §10
+
+HISTOGRAM_EDGES: tuple[float, ...] = tuple(float(x) for x in np.logspace(-4, 6, 201))
+"""Log-spaced latency bins from 0.1 ms to 10^6 s (about 11.6 days): 20 per decade; the CDF plot merges these counts.
+Samples below the first edge count in the first bin, above the last in the last."""
+_LOG_LO, _LOG_HI, _BINS = -4.0, 6.0, 200
+
+DEFAULT_GRID_BINS = 240
+
+_CLASS_ALIASES = {"realtime": REALTIME, "real-time": REALTIME, "rt": REALTIME, "async": ASYNC,
+                  "asynchronous": ASYNC, "sync": REALTIME}
+
+_TERMINAL = ("delivered", "expired", "rejected", "lost")
+
+
+def _histogram(samples: np.ndarray) -> list[int]:
+    if samples.size == 0:
+        return [0] * _BINS
+    logs = np.log10(np.maximum(samples, 1e-12))
+    idx = np.clip(((logs - _LOG_LO) / (_LOG_HI - _LOG_LO) * _BINS).astype(np.int64), 0, _BINS - 1)
+    return np.bincount(idx, minlength=_BINS).astype(int).tolist()
+
+
+def latency_stats(samples: np.ndarray) -> dict[str, float | None]:
+    """p50/p95/p99 (linear interpolation), mean and max of one replication's samples; None when there are none."""
+    if samples.size == 0:
+        return {"count": 0, "p50": None, "p95": None, "p99": None, "mean": None, "max": None}
+    p50, p95, p99 = np.percentile(samples, [50, 95, 99])
+    return {"count": int(samples.size), "p50": float(p50), "p95": float(p95), "p99": float(p99),
+            "mean": float(samples.mean()), "max": float(samples.max())}
+
+
+@dataclass
+class ReplicationSummary:
+    """Everything one replication measured: plain dicts, lists and numbers only (picklable and JSON-able).
+
+    `metrics` holds one value per catalogue name (`sim.metrics.catalogue`), None where there was nothing to measure;
+    SLOs, confidence intervals and the precision loop use only `metrics`. The other fields feed the report.
+    """
+
+    duration: float
+    warmup: float
+    metrics: dict[str, float | None]
+    messages: dict[str, int]
+    rejected_by_reason: dict[str, int]
+    lost_by_reason: dict[str, int]
+    latency: dict[str, dict[str, float | None]]  # "realtime" / "async" / "delivery" / "type.<name>" -> stats
+    latency_histograms: dict[str, list[int]]  # "realtime" / "async" -> counts over HISTOGRAM_EDGES
+    participants: dict[str, dict[str, Any]]
+    components: dict[str, dict[str, float]]
+    timeseries: dict[str, Any]
+    faults: list[dict[str, Any]]
+    blocked: list[dict[str, Any]]
+    littles_law: dict[str, float | None]
+    portal: dict[str, dict[str, int]]
+    seed: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReplicationSummary:
+        return cls(**data)
+
+
+class _Component:
+    __slots__ = ("capacity", "served", "busy", "depth", "depth_t", "depth_integral", "max_depth", "series", "last_bin")
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.served = False
+        self.busy = 0.0
+        self.depth = 0
+        self.depth_t = 0.0
+        self.depth_integral = 0.0
+        self.max_depth = 0
+        self.series: list[int] | None = None
+        self.last_bin = 0
+
+
+class Collector:
+    """Measurement of one replication. `duration` and `warmup` in seconds; the time grid has `grid_bins` bins."""
+
+    def __init__(
+        self,
+        duration: float,
+        warmup: float = 0.0,
+        *,
+        grid_bins: int = DEFAULT_GRID_BINS,
+        realtime_deadline: float = REALTIME_DEADLINE_S,
+        async_deadline: float = ASYNC_DEADLINE_S,
+    ):
+        if not duration > 0:
+            raise ValueError(f"duration must be positive, got {duration!r}")
+        if not 0 <= warmup < duration:
+            raise ValueError(f"warm-up must lie in [0, duration), got {warmup!r} for duration {duration!r}")
+        self.duration = float(duration)
+        self.warmup = float(warmup)
+        self.deadlines = {REALTIME: float(realtime_deadline), ASYNC: float(async_deadline)}
+        self._bins = int(grid_bins)
+        self._step = self.duration / self._bins
+        # accounting
+        self._counts: Counter[str] = Counter()
+        self._rejected: Counter[str] = Counter()
+        self._lost: Counter[str] = Counter()
+        self._open: dict[Any, tuple[float, str]] = {}  # msg_id -> (t_sent, cls)
+        # requests: request_id -> (t_sent, cls, type_name, recipient)
+        self._requests: dict[Any, tuple[float, str, str, str]] = {}
+        self._answered_lat: dict[str, array] = {c: array("d") for c in CLASSES}
+        self._type_lat: dict[str, array] = {}
+        self._delivery_lat = array("d")
+        self._requests_after_warmup = 0
+        self._answered_after_warmup = 0
+        self._answered_in_window = 0  # answered at t >= warmup (throughput)
+        self._delivered_in_window = 0
+        # deadline bookkeeping: per class / type / provider -> [known, within]
+        self._deadline_cls: dict[str, list[int]] = {c: [0, 0] for c in CLASSES}
+        self._deadline_type: dict[str, list[int]] = {}
+        self._deadline_provider: dict[str, list[int]] = {}
+        self._provider_requests: Counter[str] = Counter()
+        self._provider_answered: Counter[str] = Counter()
+        # Little's law over messages in the system
+        self._n = 0
+        self._n_before = 0
+        self._n_t = 0.0
+        self._n_integral = 0.0
+        self._arrivals_in_window = 0
+        self._sojourn_sum = 0.0
+        self._sojourn_count = 0
+        # time series
+        self._ts_sent = np.zeros(self._bins, dtype=np.int64)
+        self._ts_delivered = np.zeros(self._bins, dtype=np.int64)
+        self._ts_answered = np.zeros(self._bins, dtype=np.int64)
+        self._ts_in_system = [0] * self._bins
+        self._ts_in_system_last = 0
+        # components, participants, portal, faults
+        self._components: dict[str, _Component] = {}
+        self._blocked: dict[str, float] = {}
+        self._billed_messages: Counter[str] = Counter()
+        self._billed_amount: Counter[str] = Counter()
+        self._applications: Counter[str] = Counter()
+        self._logins: Counter[str] = Counter()
+        self._faults: list[dict[str, Any]] = []
+        self._summarised = False
+
+    # --- helpers -------------------------------------------------------------------------------------------------
+
+    def _bin(self, t: float) -> int:
+        b = int(t / self._step)
+        return b if b < self._bins else self._bins - 1
+
+    def _advance_n(self, t: float) -> None:
+        lo = self._n_t if self._n_t > self.warmup else self.warmup
+        if t > lo:
+            self._n_integral += self._n * (t - lo)
+        self._n_t = t
+
+    def _series_carry(self, series: list[int], last_bin: int, value: int, b: int) -> None:
+        for i in range(last_bin + 1, b + 1):
+            series[i] = value
+
+    def _set_in_system(self, t: float) -> None:
+        b = self._bin(t)
+        if b > self._ts_in_system_last:
+            self._series_carry(self._ts_in_system, self._ts_in_system_last, self._n_before, b)
+            self._ts_in_system_last = b
+        if self._n > self._ts_in_system[b]:
+            self._ts_in_system[b] = self._n
+
+    def _component(self, name: str) -> _Component:
+        comp = self._components.get(name)
+        if comp is None:
+            comp = self._components[name] = _Component(1)
+        return comp
+
+    @staticmethod
+    def _cls(cls: str | bool) -> str:
+        if isinstance(cls, bool):
+            return REALTIME if cls else ASYNC
+        try:
+            return _CLASS_ALIASES[cls]
+        except KeyError:
+            raise ValueError(f"message class must be 'realtime' or 'async', got {cls!r}") from None
+
+    # --- the model's calls ---------------------------------------------------------------------------------------
+
+    def component(self, name: str, capacity: int = 1) -> None:
+        """Declare a component with `capacity` parallel servers (utilisation = busy time / (capacity x window))."""
+        if capacity < 1:
+            raise ValueError(f"component {name!r}: capacity must be at least 1, got {capacity!r}")
+        self._component(name).capacity = int(capacity)
+
+    def message_sent(self, msg_id: Any, kind: str, type_name: str, cls: str | bool, sender: str, recipient: str,
+                     t: float) -> None:
+        c = self._cls(cls)
+        if msg_id in self._open:
+            self._counts["accounting_errors"] += 1
+            return
+        self._counts["sent"] += 1
+        self._advance_n(t)
+        self._n_before = self._n
+        self._n += 1
+        self._set_in_system(t)
+        self._open[msg_id] = (t, c)
+        self._ts_sent[self._bin(t)] += 1
+        if t >= self.warmup:
+            self._arrivals_in_window += 1
+        if kind == REQUEST_KIND:
+            self._requests[msg_id] = (t, c, type_name, recipient)
+            self._provider_requests[recipient] += 1
+            if t >= self.warmup:
+                self._requests_after_warmup += 1
+
+    def _close(self, msg_id: Any, outcome: str, t: float) -> float | None:
+        """Close a message with its terminal outcome; returns its send time, or None if it was not open."""
+        entry = self._open.pop(msg_id, None)
+        if entry is None:
+            self._counts["accounting_errors"] += 1
+            return None
+        self._counts[outcome] += 1
+        self._advance_n(t)
+        self._n_before = self._n
+        self._n -= 1
+        self._set_in_system(t)
+        t_sent = entry[0]
+        if t_sent >= self.warmup:
+            self._sojourn_sum += t - t_sent
+            self._sojourn_count += 1
+        return t_sent
+
+    def message_delivered(self, msg_id: Any, t: float) -> None:
+        """The message reached the recipient application and was acknowledged (first time only)."""
+        t_sent = self._close(msg_id, "delivered", t)
+        if t_sent is None:
+            return
+        self._ts_delivered[self._bin(t)] += 1
+        if t >= self.warmup:
+            self._delivered_in_window += 1
+        if t_sent >= self.warmup:
+            self._delivery_lat.append(t - t_sent)
+
+    def message_expired(self, msg_id: Any, t: float) -> None:
+        self._close(msg_id, "expired", t)
+
+    def message_rejected(self, msg_id: Any, reason: str, t: float) -> None:
+        if self._close(msg_id, "rejected", t) is not None:
+            self._rejected[str(reason)] += 1
+
+    def message_lost(self, msg_id: Any, reason: str, t: float) -> None:
+        if self._close(msg_id, "lost", t) is not None:
+            self._lost[str(reason)] += 1
+
+    def duplicate_suppressed(self, msg_id: Any, t: float) -> None:
+        self._counts["duplicates_suppressed"] += 1
+
+    def duplicate_delivered(self, msg_id: Any, t: float) -> None:
+        """A redelivered message reached an application a second time: a defect the report must show."""
+        self._counts["duplicates"] += 1
+
+    def request_answered(self, request_id: Any, t: float) -> None:
+        """The consumer received the answer to `request_id` (sent earlier with kind 'request')."""
+        entry = self._requests.pop(request_id, None)
+        if entry is None:
+            self._counts["answer_errors"] += 1
+            return
+        t_sent, c, type_name, recipient = entry
+        self._ts_answered[self._bin(t)] += 1
+        self._provider_answered[recipient] += 1
+        if t >= self.warmup:
+            self._answered_in_window += 1
+        if t_sent < self.warmup:
+            return
+        self._answered_after_warmup += 1
+        latency = t - t_sent
+        self._answered_lat[c].append(latency)
+        lat = self._type_lat.get(type_name)
+        if lat is None:
+            lat = self._type_lat[type_name] = array("d")
+        lat.append(latency)
+        self._count_deadline(c, type_name, recipient, latency <= self.deadlines[c])
+
+    def _count_deadline(self, c: str, type_name: str, recipient: str, within: bool) -> None:
+        for table, key in ((self._deadline_cls, c), (self._deadline_type, type_name),
+                           (self._deadline_provider, recipient)):
+            row = table.get(key)
+            if row is None:
+                row = table[key] = [0, 0]
+            row[0] += 1
+            row[1] += within
+
+    def queue_depth(self, component: str, depth: int, t: float) -> None:
+        """The depth of a queue changed to `depth` at `t` (record every change; the grid keeps each bin's maximum)."""
+        comp = self._component(component)
+        if comp.series is None:
+            comp.series = [0] * self._bins
+        previous_t = comp.depth_t
+        lo = previous_t if previous_t > self.warmup else self.warmup
+        if t > lo:
+            comp.depth_integral += comp.depth * (t - lo)
+        if t >= self.warmup:
+            held = comp.depth if previous_t <= self.warmup else 0  # the depth carried across the end of the warm-up
+            comp.max_depth = max(comp.max_depth, int(depth), held)
+        comp.depth_t = t
+        b = self._bin(t)
+        if b > comp.last_bin:
+            self._series_carry(comp.series, comp.last_bin, comp.depth, b)
+            comp.last_bin = b
+        if depth > comp.series[b]:
+            comp.series[b] = int(depth)
+        comp.depth = int(depth)
+
+    def busy(self, component: str, start: float, end: float) -> None:
+        """One server of `component` was busy from `start` to `end` (clipped to the measurement window)."""
+        comp = self._component(component)
+        comp.served = True
+        lo = max(start, self.warmup)
+        hi = min(end, self.duration)
+        if hi > lo:
+            comp.busy += hi - lo
+
+    def participant_blocked(self, name: str, t: float) -> None:
+        self._blocked.setdefault(name, t)
+
+    def billed(self, participant: str, n_messages: int, amount: float = 0.0) -> None:
+        self._billed_messages[participant] += n_messages
+        self._billed_amount[participant] += amount
+
+    def portal_application(self, outcome: str, t: float) -> None:
+        """Outcome of a portal application: 'accepted', 'waited' or 'refused' (only 'refused' counts as unavailable)."""
+        if t >= self.warmup:
+            self._applications[outcome] += 1
+
+    def login(self, outcome: str, t: float) -> None:
+        """Outcome of an ESIA login: 'success' or anything else (a failure)."""
+        if t >= self.warmup:
+            self._logins[outcome] += 1
+
+    def fault(self, name: str, kind: str, start: float, end: float | None) -> None:
+        """A fault on the timeline (end None: until the end of the run); shaded in the report's time plots."""
+        self._faults.append({"name": name, "kind": kind, "start": float(start),
+                             "end": float(end) if end is not None else None})
+
+    # --- the end -------------------------------------------------------------------------------------------------
+
+    def _close_deadlines(self) -> None:
+        """Unanswered requests whose deadline passed before the end are known failures; the rest are censored."""
+        for t_sent, c, type_name, recipient in self._requests.values():
+            if t_sent >= self.warmup and t_sent + self.deadlines[c] <= self.duration:
+                self._count_deadline(c, type_name, recipient, False)
+
+    def summary(self) -> ReplicationSummary:
+        """Close the books at `duration` and return what was measured. Call once."""
+        if self._summarised:
+            raise RuntimeError("Collector.summary() was already called")
+        self._summarised = True
+        end = self.duration
+        self._advance_n(end)
+        self._close_deadlines()
+        window = end - self.warmup
+        self._series_carry(self._ts_in_system, self._ts_in_system_last, self._n, self._bins - 1)
+
+        messages = {k: int(self._counts[k]) for k in ("sent", *_TERMINAL, "duplicates", "duplicates_suppressed",
+                                                       "accounting_errors", "answer_errors")}
+        messages["in_flight"] = len(self._open)
+
+        rt = np.frombuffer(self._answered_lat[REALTIME], dtype=np.float64)
+        asy = np.frombuffer(self._answered_lat[ASYNC], dtype=np.float64)
+        delivery = np.frombuffer(self._delivery_lat, dtype=np.float64)
+        latency: dict[str, dict[str, float | None]] = {
+            REALTIME: latency_stats(rt), ASYNC: latency_stats(asy), "delivery": latency_stats(delivery)}
+        for type_name, samples in sorted(self._type_lat.items()):
+            latency[f"type.{type_name}"] = latency_stats(np.frombuffer(samples, dtype=np.float64))
+
+        components: dict[str, dict[str, float]] = {}
+        queues: dict[str, list[int]] = {}
+        for name, comp in sorted(self._components.items()):
+            lo = comp.depth_t if comp.depth_t > self.warmup else self.warmup
+            if end > lo:
+                comp.depth_integral += comp.depth * (end - lo)
+            if comp.series is not None:
+                self._series_carry(comp.series, comp.last_bin, comp.depth, self._bins - 1)
+                queues[name] = comp.series
+            if comp.series is not None and comp.depth_t <= self.warmup:
+                comp.max_depth = max(comp.max_depth, comp.depth)  # held through the whole window
+            components[name] = {
+                "capacity": comp.capacity,
+                "utilisation": comp.busy / (comp.capacity * window),
+                "max_depth": comp.max_depth,
+                "mean_depth": comp.depth_integral / window,
+            }
+
+        L = self._n_integral / window
+        lam = self._arrivals_in_window / window
+        W = self._sojourn_sum / self._sojourn_count if self._sojourn_count else None
+        ll_err = abs(L - lam * W) / L if (W is not None and L > 0) else None
+        littles = {"L": L, "lambda": lam, "W": W, "relative_error": ll_err}
+
+        participants: dict[str, dict[str, Any]] = {}
+        names = set(self._provider_requests) | set(self._billed_messages) | set(self._blocked)
+        for name in sorted(names):
+            known, within = self._deadline_provider.get(name, (0, 0))
+            participants[name] = {
+                "requests": int(self._provider_requests[name]),
+                "answered": int(self._provider_answered[name]),
+                "deadline_known": int(known),
+                "within_deadline": int(within),
+                "within_deadline_share": within / known if known else None,
+                "billed_messages": int(self._billed_messages[name]),
+                "billed_amount": float(self._billed_amount[name]),
+                "blocked_at": self._blocked.get(name),
+            }
+
+        metrics = self._metrics(latency, components, littles, messages)
+        return ReplicationSummary(
+            duration=self.duration,
+            warmup=self.warmup,
+            metrics=metrics,
+            messages=messages,
+            rejected_by_reason=dict(sorted(self._rejected.items())),
+            lost_by_reason=dict(sorted(self._lost.items())),
+            latency=latency,
+            latency_histograms={REALTIME: _histogram(rt), ASYNC: _histogram(asy)},
+            participants=participants,
+            components=components,
+            timeseries={
+                "step": self._step,
+                "sent": self._ts_sent.tolist(),
+                "delivered": self._ts_delivered.tolist(),
+                "answered": self._ts_answered.tolist(),
+                "in_system": list(self._ts_in_system),
+                "queues": queues,
+            },
+            faults=list(self._faults),
+            blocked=[{"name": n, "t": t} for n, t in sorted(self._blocked.items(), key=lambda kv: (kv[1], kv[0]))],
+            littles_law=littles,
+            portal={"applications": dict(sorted(self._applications.items())),
+                    "logins": dict(sorted(self._logins.items()))},
+        )
+
+    def _metrics(self, latency: dict[str, dict[str, float | None]], components: dict[str, dict[str, float]],
+                 littles: dict[str, float | None], messages: dict[str, int]) -> dict[str, float | None]:
+        window = self.duration - self.warmup
+        m: dict[str, float | None] = {}
+        for family, key in (("realtime.latency", REALTIME), ("async.latency", ASYNC), ("delivery.latency", "delivery")):
+            for stat in ("p50", "p95", "p99", "mean", "max"):
+                m[f"{family}.{stat}"] = latency[key][stat]
+        for key, stats in latency.items():
+            if key.startswith("type."):
+                for stat in ("p50", "p95", "p99", "mean", "max"):
+                    m[f"{key}.latency.{stat}"] = stats[stat]
+
+        def share(row: tuple[int, int] | list[int] | None) -> float | None:
+            return row[1] / row[0] if row and row[0] else None
+
+        m["realtime.within_2s.share"] = share(self._deadline_cls[REALTIME])
+        m["async.within_48h.share"] = share(self._deadline_cls[ASYNC])
+        both = [self._deadline_cls[REALTIME][i] + self._deadline_cls[ASYNC][i] for i in (0, 1)]
+        m["within_deadline.share"] = share(both)
+        for type_name, row in sorted(self._deadline_type.items()):
+            m[f"type.{type_name}.within_deadline.share"] = share(row)
+        for name, row in sorted(self._deadline_provider.items()):
+            m[f"participant.{name}.within_deadline.share"] = share(row)
+        m["answered.share"] = (self._answered_after_warmup / self._requests_after_warmup
+                               if self._requests_after_warmup else None)
+        for k in ("sent", "delivered", "in_flight", "lost", "expired", "rejected"):
+            m[f"messages.{k}"] = float(messages[k])
+        m["messages.duplicates_delivered"] = float(messages["duplicates"])
+        m["messages.duplicates_suppressed"] = float(messages["duplicates_suppressed"])
+        m["messages.lost.share"] = messages["lost"] / messages["sent"] if messages["sent"] else None
+        m["throughput.answered_per_s"] = self._answered_in_window / window
+        m["throughput.delivered_per_s"] = self._delivered_in_window / window
+        apps = sum(self._applications.values())
+        m["portal.availability"] = (apps - self._applications["refused"]) / apps if apps else None
+        logins = sum(self._logins.values())
+        m["portal.login.success.share"] = self._logins["success"] / logins if logins else None
+        m["queue.max_depth"] = float(max((c["max_depth"] for c in components.values()), default=0))
+        utils = {name: c["utilisation"] for name, c in components.items() if self._components[name].served}
+        for name, u in utils.items():
+            m[f"utilisation.{name}"] = u
+        m["utilisation.max"] = max(utils.values(), default=None)
+        m["participants.blocked"] = float(len(self._blocked))
+        m["littles_law.relative_error"] = littles["relative_error"]
+        return {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)) for k, v in m.items()}
