@@ -1,0 +1,57 @@
+"""Reports of findings, one entry point for every command (`check`, `verify`, the live suites).
+
+    from conformance.report import render, exit_code
+    render(results, "junit", "reports/check.xml", meta={"at": "2026-11-22T12:00:00+00:00"})
+    return exit_code(results, fail_on="error")
+
+Formats: `text` (a rich table and a summary), `json` (documented in `conformance.report.jsonreport`), `junit`
+(one testcase per rule per file), `html` (one self-contained file).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import UsageError
+from conformance.report import html, jsonreport, junit, text
+from conformance.report.summary import FAIL_ON, Summary, exit_code, printable, summarize, verdict
+from conformance.rules.model import FileResult
+
+FORMATS = ("text", "json", "junit", "html")
+
+__all__ = ["FAIL_ON", "FORMATS", "FileResult", "Summary", "exit_code", "printable", "render", "render_string",
+           "summarize", "verdict"]
+
+_RENDERERS = {"text": text.render, "json": jsonreport.render, "junit": junit.render, "html": html.render}
+
+
+def render_string(results: Sequence[FileResult], fmt: str, *, meta: Mapping[str, Any] | None = None,
+                  verbose: bool = False, fail_on: str = "error") -> str:
+    """The report as a string (the text format without colours)."""
+    if fmt not in _RENDERERS:
+        raise UsageError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return _RENDERERS[fmt](results, meta=dict(meta or {}), verbose=verbose, fail_on=fail_on)
+
+
+def render(results: Sequence[FileResult], fmt: str = "text", output: str | os.PathLike[str] | None = None, *,
+           meta: Mapping[str, Any] | None = None, verbose: bool = False, fail_on: str = "error") -> None:
+    """Write the report to `output` (a file, created with its directories) or, when None or `-`, standard output
+    (the text format in colour when standard output is a terminal)."""
+    if output is None or str(output) == "-":
+        if fmt == "text":
+            text.write(results, sys.stdout, meta=dict(meta or {}), verbose=verbose,
+                       color=None if sys.stdout.isatty() else False, fail_on=fail_on)
+        else:
+            sys.stdout.write(render_string(results, fmt, meta=meta, verbose=verbose, fail_on=fail_on))
+        return
+    content = render_string(results, fmt, meta=meta, verbose=verbose, fail_on=fail_on)
+    path = Path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {path}: {exc.strerror or exc}") from None

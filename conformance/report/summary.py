@@ -1,0 +1,64 @@
+"""Counts over findings, the verdict and the exit code: shared by every report format and command."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conformance.rules.model import FileResult, Status
+
+FAIL_ON = ("error", "warn")
+"""`--fail-on error`: only failed findings fail the run; `--fail-on warn`: warnings fail it too."""
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (terminal escapes, NULs, ...) shown as `\\xNN`: messages quote hostile input,
+    and every report format (a terminal, XML, HTML) must show it, not obey it."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+@dataclass(frozen=True)
+class Summary:
+    files: int
+    files_failed: int
+    passed: int
+    failed: int
+    warned: int
+    skipped: int
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.warned + self.skipped
+
+    def as_dict(self) -> dict[str, int]:
+        return {"files": self.files, "files_failed": self.files_failed, "findings": self.total,
+                "pass": self.passed, "fail": self.failed, "warn": self.warned, "skip": self.skipped}
+
+
+def summarize(results: Sequence[FileResult]) -> Summary:
+    findings = [f for result in results for f in result.findings]
+    return Summary(
+        files=len(results),
+        files_failed=sum(1 for r in results if r.failed),
+        passed=sum(1 for f in findings if f.status is Status.PASS),
+        failed=sum(1 for f in findings if f.status is Status.FAIL),
+        warned=sum(1 for f in findings if f.status is Status.WARN),
+        skipped=sum(1 for f in findings if f.status is Status.SKIP),
+    )
+
+
+def verdict(results: Sequence[FileResult], fail_on: str = "error") -> str:
+    """`fail` when some check failed (or warned, with `fail_on="warn"`), else `pass`."""
+    if fail_on not in FAIL_ON:
+        raise ValueError(f"fail_on must be one of {FAIL_ON}, not {fail_on!r}")
+    summary = summarize(results)
+    failing = summary.failed + (summary.warned if fail_on == "warn" else 0)
+    return "fail" if failing else "pass"
+
+
+def exit_code(results: Sequence[FileResult], fail_on: str = "error") -> int:
+    """0 when every check holds, 1 when some failed (see `verdict`)."""
+    return 1 if verdict(results, fail_on) == "fail" else 0
