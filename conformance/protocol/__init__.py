@@ -1,0 +1,38 @@
+"""The SMEV 3 protocol core: versions and namespaces, operations, vocabularies, identifiers, the message model,
+building and parsing envelopes.
+
+Stable entry points (others import these):
+- `conformance.protocol.namespaces`: `Version`, `ns(version)`, `classify(uri)`, `SOAP_ENV`, `XMLDSIG`.
+- `conformance.protocol.operations`: `Operation`, `Rpc`, `detect(tree)`, `SIGNING`, `SIGNATURES`, `locate`,
+  `FAULTS`, `faults_for`, `ProtocolError`.
+- `conformance.protocol.codes`: `MessageType`, `StatusCategory`, `RejectionReasonCode`, `FaultName`,
+  `SignatureVerificationReason`.
+- `conformance.protocol.ids`: `new_message_id`, `is_lower_uuid1`, `check_message_id`, `uuid1_time`, chain helpers.
+"""
+
+from conformance.protocol.codes import (
+    FaultName,
+    MessageType,
+    RejectionReasonCode,
+    SignatureVerificationReason,
+    StatusCategory,
+)
+from conformance.protocol.namespaces import Version, ns
+from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, SigningSpec, detect
+
+__all__ = [
+    "SIGNATURES",
+    "SIGNING",
+    "FaultName",
+    "MessageType",
+    "Operation",
+    "ProtocolError",
+    "RejectionReasonCode",
+    "Rpc",
+    "SignatureVerificationReason",
+    "SigningSpec",
+    "StatusCategory",
+    "Version",
+    "detect",
+    "ns",
+]
