@@ -1,0 +1,189 @@
+"""Quantities with explicit units, as scenarios write them, parsed into SI and formatted back.
+
+Grammar (spaces between number and unit are allowed; numbers may use `_` separators and exponents):
+
+- duration:  `150ms`, `2s`, `5min`, `48h`, `2d`; units `ns us µs ms s min h d`. `0` needs no unit.
+- rate:      `2/s`, `120/min`, `7000/s`, `10/h`, `5/d` (events per unit of time) -> events per second.
+- size:      `512B`, `1kB` (1000), `64KiB` (1024), `5MB`, `5MiB`, `1GB`, `1GiB` -> bytes (int).
+- bandwidth: `100Mbit/s`, `1Gbit/s`, `64kbit/s`, `10bit/s` -> bits per second.
+- share:     `99.9%` or a plain fraction `0.999` -> fraction in [0, 1].
+
+A value with the wrong unit, or without one, raises `UnitError` naming what was expected, so the loader can point at
+the field. `format_*` produce the shortest exact text that parses back to the same value (the round-trip property
+the tests check).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = [
+    "UnitError", "parse_duration", "parse_rate", "parse_size", "parse_bandwidth", "parse_share", "parse_number",
+    "format_duration", "format_rate", "format_size", "format_bandwidth", "format_share", "DURATION_UNITS",
+]
+
+
+class UnitError(ValueError):
+    """A quantity that does not read as the expected kind of value; the message says what was expected."""
+
+
+DURATION_UNITS: dict[str, float] = {
+    "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0,
+}
+_RATE_UNITS: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+_SIZE_UNITS: dict[str, int] = {
+    "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+    "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
+}
+_BANDWIDTH_UNITS: dict[str, float] = {"bit/s": 1.0, "kbit/s": 1e3, "Mbit/s": 1e6, "Gbit/s": 1e9, "Tbit/s": 1e12}
+
+_NUMBER = r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_QUANTITY = re.compile(rf"\s*({_NUMBER})\s*([^\s\d.+-][^\s]*)?\s*")
+
+
+def _split(text: object, what: str, example: str) -> tuple[float, str | None]:
+    """Split `text` into (number, unit or None). Bools and non-scalars are refused."""
+    if isinstance(text, bool) or not isinstance(text, (int, float, str)):
+        raise UnitError(f"expected {what} such as {example!r}, got {_show(text)}")
+    if isinstance(text, (int, float)):
+        value, unit = float(text), None
+    else:
+        match = _QUANTITY.fullmatch(text)
+        if not match:
+            raise UnitError(f"expected {what} such as {example!r}, got {text!r}")
+        value, unit = float(match.group(1).replace("_", "")), match.group(2)
+    if not math.isfinite(value):
+        raise UnitError(f"expected a finite {what}, got {_show(text)}")
+    return value, unit
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value)
+
+
+def parse_number(text: object, what: str = "a number") -> float:
+    """A plain number, no unit."""
+    value, unit = _split(text, what, "3")
+    if unit is not None:
+        raise UnitError(f"expected {what} without a unit, got {text!r}")
+    return value
+
+
+def parse_duration(text: object) -> float:
+    """Seconds from `150ms`, `2s`, `5min`, `48h`, `2d`. A bare number is refused unless it is 0."""
+    value, unit = _split(text, "a duration", "150ms")
+    if unit is None:
+        if value == 0:
+            return 0.0
+        raise UnitError(f"duration {text!r} has no unit: write e.g. '{_g(value)}s' or '{_g(value)}ms'")
+    if unit not in DURATION_UNITS:
+        raise UnitError(f"{unit!r} is not a duration unit (use one of {', '.join(DURATION_UNITS)})")
+    return value * DURATION_UNITS[unit]
+
+
+def parse_rate(text: object) -> float:
+    """Events per second from `2/s`, `120/min`, `10/h`, `5/d`."""
+    value, unit = _split(text, "a rate", "2/s")
+    if unit is None:
+        if value == 0:
+            return 0.0
+        raise UnitError(f"rate {text!r} has no unit: write e.g. '{_g(value)}/s' or '{_g(value)}/min'")
+    if not unit.startswith("/") or unit[1:] not in _RATE_UNITS:
+        raise UnitError(f"{unit!r} is not a rate unit (use /s, /min, /h or /d)")
+    return value / _RATE_UNITS[unit[1:]]
+
+
+def parse_size(text: object) -> int:
+    """Bytes from `512B`, `1kB`, `64KiB`, `5MiB`; the result is rounded to a whole byte."""
+    value, unit = _split(text, "a size", "64KiB")
+    if unit is None:
+        if value == 0:
+            return 0
+        raise UnitError(f"size {text!r} has no unit: write e.g. '{_g(value)}B' or '{_g(value)}KiB'")
+    if unit not in _SIZE_UNITS:
+        raise UnitError(f"{unit!r} is not a size unit (use one of {', '.join(_SIZE_UNITS)})")
+    return int(round(value * _SIZE_UNITS[unit]))
+
+
+def parse_bandwidth(text: object) -> float:
+    """Bits per second from `100Mbit/s`, `1Gbit/s`."""
+    value, unit = _split(text, "a bandwidth", "100Mbit/s")
+    if unit is None:
+        raise UnitError(f"bandwidth {text!r} has no unit: write e.g. '{_g(value)}Mbit/s'")
+    if unit not in _BANDWIDTH_UNITS:
+        raise UnitError(f"{unit!r} is not a bandwidth unit (use one of {', '.join(_BANDWIDTH_UNITS)})")
+    return value * _BANDWIDTH_UNITS[unit]
+
+
+def parse_share(text: object) -> float:
+    """A fraction in [0, 1] from `99.9%` or `0.999`."""
+    value, unit = _split(text, "a share", "99.9%")
+    if unit == "%":
+        value /= 100.0
+    elif unit is not None:
+        raise UnitError(f"{unit!r} is not a share unit (write a percentage like '99.9%' or a fraction like 0.999)")
+    if not 0.0 <= value <= 1.0:
+        raise UnitError(f"share {text!r} is outside 0%..100%")
+    return value
+
+
+def _g(value: float) -> str:
+    """Shortest text that reads back as exactly `value`."""
+    text = repr(float(value))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text
+
+
+def format_duration(seconds: float) -> str:
+    """`0.15` -> `150ms`; exact on reparse."""
+    if seconds == 0:
+        return "0s"
+    for name in ("d", "h", "min", "s", "ms", "us", "ns"):
+        factor = DURATION_UNITS[name]
+        scaled = seconds / factor
+        if abs(scaled) >= 1 and parse_duration(f"{_g(scaled)}{name}") == seconds:
+            return f"{_g(scaled)}{name}"
+    return f"{_g(seconds)}s"
+
+
+def format_rate(per_second: float) -> str:
+    """`2.0` -> `2/s`; `0.5` -> `30/min`; exact on reparse."""
+    if per_second == 0:
+        return "0/s"
+    for name in ("s", "min", "h", "d"):
+        text = f"{_g(per_second * _RATE_UNITS[name])}/{name}"
+        if parse_rate(text) == per_second and "e" not in text.lower():
+            return text
+    return f"{_g(per_second)}/s"
+
+
+def format_size(n_bytes: int) -> str:
+    """`65536` -> `64KiB`; exact."""
+    for name in ("TiB", "GiB", "MiB", "KiB", "TB", "GB", "MB", "kB"):
+        factor = _SIZE_UNITS[name]
+        if n_bytes and n_bytes % factor == 0:
+            return f"{n_bytes // factor}{name}"
+    return f"{n_bytes}B"
+
+
+def format_bandwidth(bits_per_second: float) -> str:
+    """`1e8` -> `100Mbit/s`; exact on reparse."""
+    for name in ("Tbit/s", "Gbit/s", "Mbit/s", "kbit/s"):
+        text = f"{_g(bits_per_second / _BANDWIDTH_UNITS[name])}{name}"
+        if bits_per_second / _BANDWIDTH_UNITS[name] >= 1 and parse_bandwidth(text) == bits_per_second:
+            return text
+    return f"{_g(bits_per_second)}bit/s"
+
+
+def format_share(fraction: float) -> str:
+    """`0.999` -> `99.9%` when that reads back exactly, else the plain fraction."""
+    text = f"{_g(fraction * 100)}%"
+    if "e" not in text.lower() and parse_share(text) == fraction:
+        return text
+    return _g(fraction)
