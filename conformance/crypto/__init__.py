@@ -1,0 +1,69 @@
+"""GOST cryptography for SMEV 3: Streebog, GOST R 34.10-2012, keys, certificates, CRLs, CMS and a test PKI.
+
+Wire conventions (the facts page, "Signatures"), which every function here follows unless it says otherwise:
+
+- a signature is `s‖r`, each `bits/8` bytes big-endian (64 bytes for 256-bit keys, 128 for 512);
+- GOST R 34.10 reads the digest as a **little-endian** integer (the digest bytes are passed as the hash function
+  printed them, e.g. as `openssl dgst -md_gost12_256` shows them);
+- a public key in a certificate is an OCTET STRING X‖Y, each coordinate little-endian.
+
+Two backends compute the same things: "pure" (the `gostcrypto` package, everywhere) and "native" (OpenSSL's GOST
+provider and engine from Debian's `libengine-gost-openssl`, in process through ctypes). `get_backend()` picks native
+when it is present, else pure; the module-level functions below use that default.
+
+Public API (stable; other packages import only from here):
+
+    streebog256(data) -> bytes;  streebog512(data) -> bytes
+    get_backend(name=None) -> Backend;  available_backends() -> list[str]
+    Backend.name, .digest(data, bits=256), .sign(key, data_digest), .verify(public_key, data_digest, signature)
+    verify_with_conventions(public_key, digest, signature, *, order="sr", digest_endianness="le",
+                            key_endianness="le") -> bool
+    PublicKey, PrivateKey, generate_private_key(parameter_set=..., seed=None)
+    load_private_key(data, password=None) -> PrivateKey;  load_public_key(data) -> PublicKey (SPKI DER/PEM)
+    Certificate, load_certificate(data) -> Certificate;  verify_certificate(cert, issuer_cert, backend=None) -> bool
+    Crl, RevokedCertificate, load_crl(data) -> Crl;  verify_crl(crl, issuer_cert, backend=None) -> bool
+    test_credentials() -> (PrivateKey, Certificate, ca_certificate)
+    CMS for attachments: conformance.crypto.cms (sign_detached, verify_detached, CmsVerification)
+"""
+
+from __future__ import annotations
+
+from conformance.crypto.backends import Backend, available_backends, get_backend
+from conformance.crypto.certificates import Certificate, load_certificate, verify_certificate
+from conformance.crypto.crl import Crl, RevokedCertificate, load_crl, verify_crl
+from conformance.crypto.gost3410 import verify_with_conventions
+from conformance.crypto.keyformats import generate_private_key, load_private_key, load_public_key
+from conformance.crypto.keys import PrivateKey, PublicKey
+from conformance.crypto.testdata import test_credentials
+
+__all__ = [
+    "Backend",
+    "Certificate",
+    "Crl",
+    "PrivateKey",
+    "PublicKey",
+    "RevokedCertificate",
+    "available_backends",
+    "generate_private_key",
+    "get_backend",
+    "load_certificate",
+    "load_crl",
+    "load_private_key",
+    "load_public_key",
+    "streebog256",
+    "streebog512",
+    "test_credentials",
+    "verify_certificate",
+    "verify_crl",
+    "verify_with_conventions",
+]
+
+
+def streebog256(data: bytes) -> bytes:
+    """Streebog-256 (GOST R 34.11-2012) of `data`, 32 bytes in the standard output order, by the default backend."""
+    return get_backend().digest(data, 256)
+
+
+def streebog512(data: bytes) -> bytes:
+    """Streebog-512 (GOST R 34.11-2012) of `data`, 64 bytes in the standard output order, by the default backend."""
+    return get_backend().digest(data, 512)

@@ -1,0 +1,86 @@
+"""The two implementations of Streebog and GOST R 34.10-2012 behind one interface, and the choice between them.
+
+"pure": the `gostcrypto` package, available everywhere, slow (~45 ms per verification).
+"native": OpenSSL's GOST provider and engine (Debian package `libengine-gost-openssl`) in process through ctypes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from conformance.crypto.keys import PrivateKey, PublicKey
+from conformance.errors import ConformanceError, UsageError
+
+BACKEND_NAMES = ("native", "pure")
+
+
+class BackendUnavailable(UsageError):
+    """The requested backend cannot run here; the message says what to install."""
+
+
+class Backend(ABC):
+    """Streebog and GOST R 34.10-2012 with SMEV's wire conventions (see `conformance.crypto`)."""
+
+    name: str
+
+    @abstractmethod
+    def digest(self, data: bytes, bits: int = 256) -> bytes:
+        """Streebog-256 or -512 of `data`, in the standard output byte order."""
+
+    @abstractmethod
+    def sign(self, key: PrivateKey, data_digest: bytes) -> bytes:
+        """s‖r (each big-endian) over `data_digest` read as a little-endian integer; a fresh random nonce."""
+
+    @abstractmethod
+    def verify(self, public_key: PublicKey, data_digest: bytes, signature: bytes) -> bool:
+        """True when `signature` (s‖r) is valid over `data_digest` (read little-endian) for `public_key`."""
+
+    def __repr__(self) -> str:
+        return f"<{self.name} GOST backend>"
+
+
+_cache: dict[str, Backend] = {}
+
+
+def _create(name: str) -> Backend:
+    if name == "pure":
+        from conformance.crypto.backends.pure import PureBackend
+
+        return PureBackend()
+    if name == "native":
+        from conformance.crypto.backends.native import NativeBackend
+
+        return NativeBackend()
+    raise UsageError(f"unknown crypto backend {name!r}: choose one of {', '.join(BACKEND_NAMES)}")
+
+
+def get_backend(name: str | None = None) -> Backend:
+    """The backend called `name`; None means native when it is available, else pure.
+
+    Forcing "native" where OpenSSL's GOST provider is missing raises `BackendUnavailable` (a `UsageError`, exit 2)
+    naming the package to install.
+    """
+    key = name or "auto"
+    if key in _cache:
+        return _cache[key]
+    if name is None:
+        try:
+            backend = _create("native")
+        except BackendUnavailable:
+            backend = _create("pure")
+    else:
+        backend = _create(name)
+    _cache[key] = backend
+    return backend
+
+
+def available_backends() -> list[str]:
+    """Names of the backends that work on this machine, fastest first."""
+    names = []
+    for name in BACKEND_NAMES:
+        try:
+            get_backend(name)
+        except ConformanceError:
+            continue
+        names.append(name)
+    return names

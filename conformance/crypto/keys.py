@@ -1,0 +1,86 @@
+"""GOST R 34.10-2012 keys: the public point and the private scalar, with their parameter set.
+
+Wire forms: the certificate carries the public key as an OCTET STRING X‖Y, each coordinate little-endian;
+OpenSSL's GOST engine writes the private key in PKCS#8 as an OCTET STRING of the scalar, little-endian.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from conformance.crypto import curves, oids
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A GOST R 34.10-2012 public key: the point (x, y) on the curve of `parameter_set`."""
+
+    parameter_set: str  # OID of the parameter set, e.g. 1.2.643.2.2.36.0 (CryptoPro-XchA)
+    x: int
+    y: int
+    bits: int = 256  # 256 or 512
+    digest_oid: str | None = None  # the digest parameter from the certificate, when present
+
+    @property
+    def algorithm(self) -> str:
+        """The key algorithm OID (1.2.643.7.1.1.1.1 or .2)."""
+        return oids.KEY_GOST2012_256 if self.bits == 256 else oids.KEY_GOST2012_512
+
+    @property
+    def curve(self) -> curves.Curve:
+        return curves.curve(self.parameter_set)
+
+    def to_bytes(self, endianness: str = "little") -> bytes:
+        """X‖Y, each coordinate `bits/8` bytes in `endianness` ("little" is the certificate's form)."""
+        size = self.bits // 8
+        return self.x.to_bytes(size, endianness) + self.y.to_bytes(size, endianness)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_bytes(cls, data: bytes, parameter_set: str, endianness: str = "little",
+                   digest_oid: str | None = None) -> PublicKey:
+        """The inverse of `to_bytes`."""
+        half = len(data) // 2
+        return cls(parameter_set, int.from_bytes(data[:half], endianness), int.from_bytes(data[half:], endianness),  # type: ignore[arg-type]
+                   half * 8, digest_oid)
+
+    def is_on_curve(self) -> bool:
+        return self.curve.contains(self.x, self.y)
+
+    def spki_der(self) -> bytes:
+        """The DER SubjectPublicKeyInfo, as in a certificate."""
+        from conformance.crypto.keyformats import encode_spki
+
+        return encode_spki(self)
+
+
+@dataclass(frozen=True)
+class PrivateKey:
+    """A GOST R 34.10-2012 private key: the scalar `d` (1 ≤ d < q) on the curve of `parameter_set`."""
+
+    parameter_set: str
+    d: int = field(repr=False)
+    bits: int = 256
+
+    @property
+    def curve(self) -> curves.Curve:
+        return curves.curve(self.parameter_set)
+
+    @cached_property
+    def public_key(self) -> PublicKey:
+        from conformance.crypto.gost3410 import public_point
+
+        x, y = public_point(self.curve, self.d)
+        digest = oids.DIGEST_STREEBOG256 if self.bits == 256 else None
+        return PublicKey(self.parameter_set, x, y, self.bits, digest)
+
+    def pkcs8_der(self) -> bytes:
+        """Unencrypted PKCS#8 PrivateKeyInfo in the layout OpenSSL's GOST engine writes."""
+        from conformance.crypto.keyformats import encode_pkcs8
+
+        return encode_pkcs8(self)
+
+    def pkcs8_pem(self) -> bytes:
+        from conformance.crypto.pem import pem_encode
+
+        return pem_encode(self.pkcs8_der(), "PRIVATE KEY")

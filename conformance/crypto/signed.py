@@ -1,0 +1,69 @@
+"""The signed envelope shared by certificates and CRLs: SEQUENCE { tbs, algorithm, BIT STRING signature }.
+
+GOST in X.509 (RFC 4491 / RFC 9215): the signature BIT STRING holds s‖r big-endian, the digest of the DER `tbs`
+is read little-endian — the same conventions as SMEV's XML signatures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from conformance.crypto import der, oids
+from conformance.crypto.keys import PrivateKey, PublicKey
+
+if TYPE_CHECKING:
+    from conformance.crypto.backends import Backend
+
+SIGNATURE_BITS = {oids.SIGNATURE_GOST2012_256: 256, oids.SIGNATURE_GOST2012_512: 512}
+
+
+@dataclass(frozen=True)
+class SignedObject:
+    tbs: der.Element
+    algorithm: str
+    signature: bytes
+
+
+def split_signed(data: bytes, what: str) -> SignedObject:
+    top = der.read(data).expect(der.SEQUENCE, what)
+    parts = top.children()
+    if len(parts) != 3:
+        raise der.DerError(f"{what}: expected tbs, signatureAlgorithm and signatureValue, found {len(parts)} parts")
+    tbs, algorithm, signature = parts
+    return SignedObject(tbs.expect(der.SEQUENCE, f"{what} to-be-signed part"),
+                        algorithm.expect(der.SEQUENCE, f"{what} signatureAlgorithm").children()[0].oid(),
+                        signature.bits())
+
+
+def signature_algorithm_identifier(bits: int) -> bytes:
+    return der.sequence(der.oid(oids.SIGNATURE_GOST2012_256 if bits == 256 else oids.SIGNATURE_GOST2012_512))
+
+
+def verify_signed(tbs_der: bytes, algorithm: str, signature: bytes, issuer_key: PublicKey | None,
+                  backend: Backend | None = None) -> bool:
+    """True when `signature` by `issuer_key` over `tbs_der` holds under `algorithm` (GOST 2012 only)."""
+    from conformance.crypto.backends import get_backend
+
+    bits = SIGNATURE_BITS.get(algorithm)
+    if issuer_key is None or bits is None or bits != issuer_key.bits:
+        return False
+    backend = backend or get_backend()
+    return backend.verify(issuer_key, backend.digest(tbs_der, bits), signature)
+
+
+def sign_tbs(tbs_der: bytes, key: PrivateKey, *, deterministic: bool = False) -> bytes:
+    """The complete signed object (certificate or CRL) over `tbs_der`, signed by `key`.
+
+    `deterministic` derives the nonce from the key and the digest, so that a seeded test PKI is byte-reproducible.
+    """
+    from conformance.crypto.backends import get_backend
+    from conformance.crypto.gost3410 import deterministic_nonce, sign_digest
+
+    backend = get_backend()
+    digest = backend.digest(tbs_der, key.bits)
+    if deterministic:
+        signature = sign_digest(key, digest, nonce=deterministic_nonce(key, digest))
+    else:
+        signature = backend.sign(key, digest)
+    return der.sequence(tbs_der, signature_algorithm_identifier(key.bits), der.bit_string(signature))
