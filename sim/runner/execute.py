@@ -1,0 +1,149 @@
+"""One whole run: replications of the scenario (or of each sweep point), the precision loop, and SLO verdicts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim.metrics.catalogue import metric_info
+from sim.metrics.slo import SloVerdict, evaluate, judge
+from sim.metrics.stats import Interval
+from sim.runner.replications import (
+    MIN_REPLICATIONS,
+    MapFn,
+    Precision,
+    PrecisionOutcome,
+    ReplicationSet,
+    SimulateFn,
+    _sequential_map,
+    default_simulate,
+    run_replications,
+)
+from sim.runner.sweep import scaleout_efficiency, throughput_metric
+
+
+@dataclass
+class PointResult:
+    """The replications of one scenario variant: the scenario itself, or one sweep point (`value`)."""
+
+    value: Any
+    scenario: Any
+    replications: ReplicationSet
+    precision: PrecisionOutcome | None
+    verdicts: list[SloVerdict]
+
+@dataclass
+class SweepResult:
+    parameter: str
+    values: list[Any]
+    throughput_metric: str
+    throughput: list[Interval]
+    efficiency: list[Interval | None]
+    scaleout: Interval | None
+
+@dataclass
+class RunResult:
+    scenario: Any
+    seed: int
+    points: list[PointResult]
+    sweep: SweepResult | None
+    sweep_verdicts: list[SloVerdict]
+    requested_replications: int
+    timing: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdicts(self) -> list[tuple[Any, SloVerdict]]:
+        """Every verdict with its sweep value (None outside a sweep), sweep-level verdicts last."""
+        out = [(p.value, v) for p in self.points for v in p.verdicts]
+        return out + [(None, v) for v in self.sweep_verdicts]
+
+    @property
+    def passed(self) -> bool:
+        return all(v.passed for _, v in self.verdicts)
+
+class Progress:
+    """Hooks a front end implements to show progress; the defaults do nothing."""
+
+    def point(self, index: int, label: str, planned: int) -> None:
+        """Point `index` starts, `planned` replications for now."""
+
+    def replan(self, planned: int) -> None:
+        """The precision loop raised the current point's total to `planned`."""
+
+    def replication_done(self) -> None:
+        """One more replication finished."""
+
+def _is_sweep_level(metric: str) -> bool:
+    info = metric_info(metric)
+    return info is not None and info.level == "sweep"
+
+def execute(
+    scenario: Any,
+    *,
+    seed: int | None = None,
+    replications: int | None = None,
+    precision: float | None = None,
+    max_replications: int | None = None,
+    simulate: SimulateFn | None = None,
+    map_fn: MapFn = _sequential_map,
+    audit_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run `scenario` as its `run` section says, each argument given here taking precedence over it."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    run = scenario.run
+    seed = run.seed if seed is None else seed
+    requested = run.replications if replications is None else replications
+    n = max(MIN_REPLICATIONS, requested)
+    target = run.precision if precision is None else precision
+    cap = run.max_replications if max_replications is None else max_replications
+    policy = Precision(target, max(cap, n)) if target is not None else None
+    sim = simulate if simulate is not None else default_simulate()
+    hooks = progress or Progress()
+
+    slos = list(scenario.slos)
+    point_slos = [s for s in slos if not _is_sweep_level(s.metric)]
+    sweep_slos = [s for s in slos if _is_sweep_level(s.metric)]
+    watch = sorted({s.metric for s in point_slos})
+
+    variants: list[tuple[Any, Any]] = scenario.sweep_points() if run.sweep is not None else [(None, scenario)]
+    points: list[PointResult] = []
+    for index, (value, variant) in enumerate(variants):
+        label = scenario.name if value is None else f"{run.sweep.parameter} = {value}"
+        hooks.point(index, label, n)
+        point_audit = None
+        if audit_dir is not None:
+            point_audit = audit_dir if value is None else audit_dir / f"point-{index:02d}"
+            point_audit.mkdir(parents=True, exist_ok=True)
+        rset, outcome = run_replications(
+            variant, seed, n, simulate=sim, precision=policy, watch=watch, map_fn=map_fn, audit_dir=point_audit,
+            on_replication=lambda _s: hooks.replication_done(), on_plan=hooks.replan)
+        verdicts = [evaluate(s.name, s.metric, s.op, s.threshold, rset.values(s.metric)) for s in point_slos]
+        points.append(PointResult(value, variant, rset, outcome, verdicts))
+
+    sweep_result: SweepResult | None = None
+    sweep_verdicts: list[SloVerdict] = []
+    if run.sweep is not None:
+        sets = [p.replications for p in points]
+        metric = throughput_metric(sets)
+        per_point, overall = scaleout_efficiency(sets, [p.value for p in points], metric)
+        sweep_result = SweepResult(run.sweep.parameter, [p.value for p in points], metric,
+                                   [s.interval(metric) for s in sets], per_point, overall)
+    for s in sweep_slos:
+        interval = sweep_result.scaleout if sweep_result is not None and sweep_result.scaleout is not None \
+            else Interval(0, None, None, None)
+        sweep_verdicts.append(judge(s.name, s.metric, s.op, s.threshold, interval))
+
+    wall = time.perf_counter() - t0
+    timing = {"started": started.isoformat(timespec="seconds"),
+              "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+              "wall_seconds": round(wall, 3),
+              "replications_run": sum(p.replications.n for p in points)}
+    return RunResult(scenario, seed, points, sweep_result, sweep_verdicts, requested, timing)
+
+ProgressFactory = Callable[[], Progress]

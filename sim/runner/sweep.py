@@ -1,0 +1,67 @@
+"""Throughput versus resources over a sweep, and scale-out efficiency with a confidence interval (451 §5: throughput
+grows in proportion to the resources added).
+
+Efficiency of point k against the first point: (X_k / X_0) / (r_k / r_0), X the throughput and r the swept resource.
+Replication i of every point uses the same seed (common random numbers), so the ratio is formed per replication and
+the t interval is taken over those paired ratios, which is much tighter than comparing two independent intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sim.metrics.stats import Interval, confidence_interval
+from sim.runner.replications import ReplicationSet
+
+THROUGHPUT_METRICS: tuple[str, ...] = ("throughput.answered_per_s", "throughput.delivered_per_s")
+
+
+def resource_amount(value: Any) -> float | None:
+    """The swept value as a number of resources, or None if it is not a positive number (e.g. a distribution)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return None
+    return amount if math.isfinite(amount) and amount > 0 else None
+
+
+def throughput_metric(points: Sequence[ReplicationSet]) -> str:
+    """Answers per second when the scenario has requests, else deliveries per second."""
+    for metric in THROUGHPUT_METRICS:
+        if any((v or 0) > 0 for rset in points for v in rset.values(metric)):
+            return metric
+    return THROUGHPUT_METRICS[0]
+
+
+def efficiency_intervals(points: Sequence[ReplicationSet], resources: Sequence[float | None],
+                         metric: str) -> list[Interval | None]:
+    """Per point, the interval of its paired efficiency against point 0; None where the resource is not numeric."""
+    if not points or resources[0] is None:
+        return [None] * len(points)
+    base = points[0].values(metric)
+    out: list[Interval | None] = []
+    for rset, r in zip(points, resources, strict=True):
+        if r is None:
+            out.append(None)
+            continue
+        gain = r / resources[0]
+        ratios = [(x / b) / gain if (x is not None and b) else None
+                  for x, b in zip(rset.values(metric), base, strict=False)]
+        out.append(confidence_interval(ratios))
+    return out
+
+
+def scaleout_efficiency(points: Sequence[ReplicationSet], values: Sequence[Any],
+                        metric: str) -> tuple[list[Interval | None], Interval | None]:
+    """Per-point efficiencies and the sweep-level `scaleout.efficiency`: the point with the most resources."""
+    resources = [resource_amount(v) for v in values]
+    per_point = efficiency_intervals(points, resources, metric)
+    numeric = [i for i, r in enumerate(resources) if r is not None]
+    if len(numeric) < 2 or resources[0] is None:
+        return per_point, None
+    largest = max(numeric, key=lambda i: resources[i])  # type: ignore[arg-type, return-value]
+    return per_point, per_point[largest] if largest != 0 else None
