@@ -8,8 +8,13 @@ Stable entry points (others import these):
 - `conformance.protocol.codes`: `MessageType`, `StatusCategory`, `RejectionReasonCode`, `FaultName`,
   `SignatureVerificationReason`.
 - `conformance.protocol.ids`: `new_message_id`, `is_lower_uuid1`, `check_message_id`, `uuid1_time`, chain helpers.
+- `conformance.protocol.model`: the frozen message dataclasses (`SendRequestRequest`, ..., `SoapFault`).
+- `conformance.protocol.builder`: `build(message, version, sign=None) -> bytes`, `build_element`, `build_body`,
+  `place_signature`.
+- `conformance.protocol.reader`: `parse(bytes | tree) -> ParsedMessage(operation, version, message, envelope)`.
 """
 
+from conformance.protocol.builder import build, build_element, place_signature
 from conformance.protocol.codes import (
     FaultName,
     MessageType,
@@ -19,6 +24,8 @@ from conformance.protocol.codes import (
 )
 from conformance.protocol.namespaces import Version, ns
 from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, SigningSpec, detect
+from conformance.protocol.reader import ParsedMessage, parse
+from conformance.protocol.xmlfragment import XmlFragment
 
 __all__ = [
     "SIGNATURES",
@@ -26,6 +33,7 @@ __all__ = [
     "FaultName",
     "MessageType",
     "Operation",
+    "ParsedMessage",
     "ProtocolError",
     "RejectionReasonCode",
     "Rpc",
@@ -33,6 +41,11 @@ __all__ = [
     "SigningSpec",
     "StatusCategory",
     "Version",
+    "XmlFragment",
+    "build",
+    "build_element",
     "detect",
     "ns",
+    "parse",
+    "place_signature",
 ]
