@@ -1,0 +1,242 @@
+"""CMS SignedData (RFC 5652) with GOST R 34.10-2012 for attachment signatures (`SignaturePKCS7`).
+
+As SMEV clients write them: detached; signed attributes contentType (id-data), signingTime and messageDigest =
+Streebog-256 of the file as the hash prints it (no byte reversal); the signature is over the DER SET of the signed
+attributes, its digest read little-endian, s‖r. Verification reports every problem as a structured reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from conformance.crypto import der, oids
+from conformance.crypto.certificates import Certificate, CertificateError, parse_certificate
+from conformance.crypto.pem import to_der
+from conformance.errors import ConformanceError
+
+if TYPE_CHECKING:
+    from conformance.crypto.backends import Backend
+    from conformance.crypto.keys import PrivateKey
+
+_DIGEST_BITS = {oids.DIGEST_STREEBOG256: 256, oids.DIGEST_STREEBOG512: 512}
+_SIGNATURE_ALGORITHMS = {oids.KEY_GOST2012_256, oids.KEY_GOST2012_512,
+                         oids.SIGNATURE_GOST2012_256, oids.SIGNATURE_GOST2012_512}
+
+# Reason codes of CmsProblem.
+MALFORMED = "malformed"
+UNSUPPORTED_ALGORITHM = "unsupported-algorithm"
+CERTIFICATE_MISSING = "certificate-missing"
+DIGEST_MISMATCH = "digest-mismatch"
+SIGNATURE_INVALID = "signature-invalid"
+CONTENT_TYPE = "content-type"
+NO_SIGNER = "no-signer"
+
+
+class CmsError(ConformanceError):
+    """A CMS structure cannot be built from the inputs given."""
+
+
+@dataclass(frozen=True)
+class CmsProblem:
+    code: str  # one of the reason codes above
+    message: str
+
+
+@dataclass(frozen=True)
+class CmsVerification:
+    """The outcome of verifying a detached CMS signature over some content."""
+
+    problems: tuple[CmsProblem, ...]
+    signer: Certificate | None = None
+    certificates: tuple[Certificate, ...] = ()
+    signing_time: dt.datetime | None = None
+    expected_digest: bytes | None = field(default=None, repr=False)  # the messageDigest attribute
+    actual_digest: bytes | None = field(default=None, repr=False)  # Streebog of the content
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def codes(self) -> set[str]:
+        return {problem.code for problem in self.problems}
+
+
+def _attribute(oid: str, value: bytes) -> bytes:
+    return der.sequence(der.oid(oid), der.set_of(value))
+
+
+def _digest_algorithm(bits: int) -> bytes:
+    return der.sequence(der.oid(oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512))
+
+
+def sign_detached(
+    content: bytes,
+    key: PrivateKey,
+    certificate: Certificate,
+    *,
+    signing_time: dt.datetime | None = None,
+    include_certificate: bool = True,
+    backend: Backend | None = None,
+) -> bytes:
+    """The DER ContentInfo of a detached SignedData over `content`, signed by `key` for `certificate`."""
+    from conformance.crypto.backends import get_backend
+
+    backend = backend or get_backend()
+    if certificate.public_key != key.public_key and (
+            certificate.public_key is None or certificate.public_key.to_bytes() != key.public_key.to_bytes()):
+        raise CmsError("the private key does not belong to the certificate")
+    bits = key.bits
+    when = signing_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    attributes = [
+        _attribute(oids.ATTR_CONTENT_TYPE, der.oid(oids.CONTENT_DATA)),
+        _attribute(oids.ATTR_SIGNING_TIME, der.time(when)),
+        _attribute(oids.ATTR_MESSAGE_DIGEST, der.octet_string(backend.digest(content, bits))),
+    ]
+    signed_attributes = der.set_of(*attributes)
+    signature = backend.sign(key, backend.digest(signed_attributes, bits))
+    issuer_and_serial = der.sequence(certificate.issuer_der, der.integer(certificate.serial))
+    signer_info = der.sequence(
+        der.integer(1),
+        issuer_and_serial,
+        _digest_algorithm(bits),
+        b"\xa0" + signed_attributes[1:],  # [0] IMPLICIT SET OF Attribute
+        der.sequence(der.oid(key.public_key.algorithm)),
+        der.octet_string(signature),
+    )
+    parts = [der.integer(1), der.set_of(_digest_algorithm(bits)), der.sequence(der.oid(oids.CONTENT_DATA))]
+    if include_certificate:
+        parts.append(der.context(0, certificate.der))
+    parts.append(der.set_of(signer_info))
+    return der.sequence(der.oid(oids.CONTENT_SIGNED_DATA), der.context(0, der.sequence(*parts)))
+
+
+@dataclass(frozen=True)
+class _SignerInfo:
+    issuer_der: bytes
+    serial: int
+    digest_algorithm: str
+    signed_attributes: der.Element | None
+    signature_algorithm: str
+    signature: bytes
+
+
+def _parse(data: bytes) -> tuple[list[Certificate], list[_SignerInfo], bytes | None]:
+    """Certificates, signer infos and the encapsulated content (None when detached)."""
+    top = der.read(data).expect(der.SEQUENCE, "ContentInfo").children()
+    if top[0].oid() != oids.CONTENT_SIGNED_DATA:
+        raise der.DerError(f"ContentInfo type is {top[0].oid()}, not signedData")
+    signed_data = der.read(top[1].content).expect(der.SEQUENCE, "SignedData").children()
+    encapsulated = signed_data[2].children()
+    content = None
+    if len(encapsulated) > 1:
+        content = der.read(encapsulated[1].content).octets()
+    certificates: list[Certificate] = []
+    signer_set = signed_data[-1].expect(der.SET, "signerInfos")
+    for item in signed_data[3:-1]:
+        if item.is_context(0):
+            certificates.extend(parse_certificate(c.raw) for c in der.read_all(item.content)
+                                if c.tag == der.SEQUENCE)
+    signers = []
+    for info in signer_set.children():
+        fields = info.children()
+        sid = fields[1]
+        if sid.tag != der.SEQUENCE:
+            raise der.DerError("only IssuerAndSerialNumber signer identifiers are supported")
+        issuer, serial = sid.children()
+        index = 3
+        attributes = None
+        if fields[index].is_context(0):
+            attributes = fields[index]
+            index += 1
+        signers.append(_SignerInfo(issuer.raw, serial.integer(), fields[2].children()[0].oid(), attributes,
+                                   fields[index].children()[0].oid(), fields[index + 1].octets()))
+    return certificates, signers, content
+
+
+def _attributes(element: der.Element) -> dict[str, der.Element]:
+    found = {}
+    for attribute in element.children():
+        kind, values = attribute.children()
+        found[kind.oid()] = values.children()[0]
+    return found
+
+
+def verify_detached(
+    signature: bytes | str,
+    content: bytes | None,
+    *,
+    certificate: Certificate | None = None,
+    backend: Backend | None = None,
+) -> CmsVerification:
+    """Verify a CMS SignedData (DER, PEM or base64) over `content` (None: use the encapsulated content).
+
+    The signer's certificate is taken from the CMS or, when absent there, from `certificate`.
+    """
+    from conformance.crypto.backends import get_backend
+
+    backend = backend or get_backend()
+    try:
+        _, body = to_der(signature, ("CMS", "PKCS7", "PKCS #7 SIGNED DATA"), "a CMS signature")
+        certificates, signers, encapsulated = _parse(body)
+    except (ConformanceError, der.DerError, IndexError, ValueError) as exc:
+        if isinstance(exc, CertificateError):
+            message = f"a certificate inside the CMS is unreadable: {exc}"
+        else:
+            message = f"not a readable CMS SignedData: {exc}"
+        return CmsVerification((CmsProblem(MALFORMED, message),))
+    if content is None:
+        content = encapsulated
+    if not signers:
+        return CmsVerification((CmsProblem(NO_SIGNER, "the SignedData has no SignerInfo"),), None, tuple(certificates))
+    signer_info = signers[0]
+    problems: list[CmsProblem] = []
+    candidates = [*certificates, *([certificate] if certificate is not None else [])]
+    signer = next((c for c in candidates
+                   if c.issuer_der == signer_info.issuer_der and c.serial == signer_info.serial), None)
+    if signer is None:
+        problems.append(CmsProblem(CERTIFICATE_MISSING,
+                                   f"the signer's certificate (serial {signer_info.serial:x}) is neither in the CMS "
+                                   "nor given"))
+    bits = _DIGEST_BITS.get(signer_info.digest_algorithm)
+    if bits is None or signer_info.signature_algorithm not in _SIGNATURE_ALGORITHMS:
+        problems.append(CmsProblem(UNSUPPORTED_ALGORITHM,
+                                   f"digest {oids.name_of(signer_info.digest_algorithm)} / signature "
+                                   f"{oids.name_of(signer_info.signature_algorithm)}: only GOST 2012 is accepted"))
+        return CmsVerification(tuple(problems), signer, tuple(certificates))
+    if content is None:
+        problems.append(CmsProblem(MALFORMED, "the signature is detached and no content was given"))
+        return CmsVerification(tuple(problems), signer, tuple(certificates))
+    actual = backend.digest(content, bits)
+    expected = signing_time = None
+    if signer_info.signed_attributes is not None:
+        try:
+            attributes = _attributes(signer_info.signed_attributes)
+            if oids.ATTR_MESSAGE_DIGEST not in attributes:
+                problems.append(CmsProblem(MALFORMED, "the signed attributes lack messageDigest"))
+            else:
+                expected = attributes[oids.ATTR_MESSAGE_DIGEST].octets()
+            content_type = attributes.get(oids.ATTR_CONTENT_TYPE)
+            if content_type is None or content_type.oid() != oids.CONTENT_DATA:
+                problems.append(CmsProblem(CONTENT_TYPE, "the contentType signed attribute is missing or not id-data"))
+            if oids.ATTR_SIGNING_TIME in attributes:
+                signing_time = attributes[oids.ATTR_SIGNING_TIME].time()
+        except (der.DerError, IndexError, ValueError) as exc:
+            problems.append(CmsProblem(MALFORMED, f"unreadable signed attributes: {exc}"))
+        if expected is not None and expected != actual:
+            hint = " (it equals the digest byte-reversed)" if expected == actual[::-1] else ""
+            problems.append(CmsProblem(DIGEST_MISMATCH,
+                                       f"messageDigest {expected.hex()} differs from Streebog-{bits} of the content "
+                                       f"{actual.hex()}{hint}"))
+        signed_bytes = b"\x31" + signer_info.signed_attributes.raw[1:]
+        signed_digest = backend.digest(signed_bytes, bits)
+    else:
+        signed_digest = actual
+    if signer is not None:
+        key = signer.public_key
+        if key is None or key.bits != bits or not backend.verify(key, signed_digest, signer_info.signature):
+            problems.append(CmsProblem(SIGNATURE_INVALID,
+                                       "the signature value does not verify with the signer certificate's key"
+                                       + (f" ({signer.key_error})" if key is None else "")))
+    return CmsVerification(tuple(problems), signer, tuple(certificates), signing_time, expected, actual)
