@@ -1,0 +1,277 @@
+"""The bus double's state in SQLite: queued messages, leases, acks, seen MessageIDs and the status history.
+
+Everything the bus knows lives here, so a bus restarted on the same file carries on where it stopped: messages
+not yet acked are delivered again, a MessageID seen before is still refused as already sent.
+
+Queue semantics (SMEV 3 "guaranteed delivery"):
+- a message is queued for one recipient (a participant mnemonic) under a queue key (namespace, root local name of
+  the business element) and a kind: `request`, `response` or `status`;
+- taking a message leases it for `ack_timeout` seconds; until it is acked it is delivered again once the lease ends;
+- an Ack removes it from the queue for good (`accepted` is recorded as the recipient said it).
+
+Time is passed in by the caller (seconds since the epoch, float), so tests drive the clock.
+One connection guarded by a lock: `ThreadingHTTPServer` calls in from many threads, SQLite serialises writes anyway.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from conformance.errors import InputError
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_ids (
+    message_id TEXT PRIMARY KEY,
+    sender TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('request', 'response', 'status')),
+    version TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    root TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    original_message_id TEXT,
+    reply_to TEXT,
+    payload BLOB NOT NULL,
+    enqueued_at REAL NOT NULL,
+    leased_until REAL,
+    deliveries INTEGER NOT NULL DEFAULT 0,
+    first_delivered_at REAL,
+    acked_at REAL,
+    accepted INTEGER
+);
+CREATE INDEX IF NOT EXISTS messages_queue ON messages (recipient, kind, acked_at, seq);
+CREATE TABLE IF NOT EXISTS status_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    details TEXT,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS status_by_message ON status_history (message_id, id);
+"""
+
+
+class Kind(StrEnum):
+    """What a queued message is: a request for a provider, a response or a status notification for a consumer."""
+
+    REQUEST = "request"
+    RESPONSE = "response"
+    STATUS = "status"
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """One row of the queue. `payload` is the serialized element the bus delivers (Request, Response, status)."""
+
+    seq: int
+    message_id: str
+    kind: Kind
+    version: str
+    namespace: str
+    root: str
+    sender: str
+    recipient: str
+    original_message_id: str | None
+    reply_to: str | None
+    payload: bytes
+    enqueued_at: float
+    leased_until: float | None
+    deliveries: int
+    first_delivered_at: float | None
+    acked_at: float | None
+    accepted: bool | None
+
+    @property
+    def queue_name(self) -> str:
+        """The queue's readable name, `{namespace}root`, as QueueStatistics reports it."""
+        return f"{{{self.namespace}}}{self.root}"
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    message_id: str
+    category: str
+    details: str | None
+    at: float
+
+
+class AckResult(StrEnum):
+    ACKED = "acked"
+    NOT_FOUND = "not-found"
+    ALREADY_ACKED = "already-acked"
+
+
+class BusStore:
+    """The SQLite store. `path` may be `":memory:"` for a bus that forgets everything when it stops."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._check_schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"cannot use as the bus state database: {exc}", path=self.path) from None
+
+    def _check_schema_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row["value"] != SCHEMA_VERSION:
+            raise InputError(f"bus state has schema version {row['value']}, this bus reads {SCHEMA_VERSION}",
+                             path=self.path)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- MessageIDs ------------------------------------------------------------------------------------------------
+
+    def remember_id(self, message_id: str, sender: str, operation: str, at: float) -> bool:
+        """Record a sender's MessageID; False when it was seen before (the caller answers MessageIsAlreadySent)."""
+        with self._tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO seen_ids (message_id, sender, operation, at) VALUES (?, ?, ?, ?)",
+                             (message_id, sender, operation, at))
+            return cur.rowcount == 1
+
+    def id_seen(self, message_id: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM seen_ids WHERE message_id = ?", (message_id,)).fetchone() is not None
+
+    # -- queues ----------------------------------------------------------------------------------------------------
+
+    def enqueue(self, *, message_id: str, kind: Kind, version: str, namespace: str, root: str, sender: str,
+                recipient: str, payload: bytes, at: float, original_message_id: str | None = None,
+                reply_to: str | None = None) -> int:
+        """Queue a message for `recipient`; returns its sequence number."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO messages (message_id, kind, version, namespace, root, sender, recipient,"
+                " original_message_id, reply_to, payload, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (message_id, Kind(kind).value, version, namespace, root, sender, recipient, original_message_id,
+                 reply_to, payload, at))
+            return int(cur.lastrowid)
+
+    def take(self, *, recipient: str, kinds: tuple[Kind, ...], at: float, lease: float,
+             namespace: str | None = None, root: str | None = None) -> QueuedMessage | None:
+        """Lease the oldest deliverable message for `recipient` of one of `kinds`, optionally of one queue.
+
+        Deliverable: not acked, and never leased or its lease has ended (then it is a redelivery).
+        """
+        where = ["recipient = ?", "acked_at IS NULL", "(leased_until IS NULL OR leased_until <= ?)",
+                 f"kind IN ({', '.join('?' for _ in kinds)})"]
+        params: list[object] = [recipient, at, *(Kind(k).value for k in kinds)]
+        if namespace is not None:
+            where.append("namespace = ?")
+            params.append(namespace)
+        if root is not None:
+            where.append("root = ?")
+            params.append(root)
+        with self._tx() as db:
+            row = db.execute(f"SELECT seq FROM messages WHERE {' AND '.join(where)} ORDER BY seq LIMIT 1",
+                             params).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE messages SET leased_until = ?, deliveries = deliveries + 1,"
+                       " first_delivered_at = COALESCE(first_delivered_at, ?) WHERE seq = ?",
+                       (at + lease, at, row["seq"]))
+            return self._row(db.execute("SELECT * FROM messages WHERE seq = ?", (row["seq"],)).fetchone())
+
+    def ack(self, *, message_id: str, recipient: str, accepted: bool, at: float) -> tuple[AckResult, QueuedMessage | None]:
+        """Ack a message delivered to `recipient`. A message never delivered to it is not found."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM messages WHERE message_id = ? AND recipient = ? AND deliveries > 0",
+                             (message_id, recipient)).fetchone()
+            if row is None:
+                return AckResult.NOT_FOUND, None
+            if row["acked_at"] is not None:
+                return AckResult.ALREADY_ACKED, self._row(row)
+            db.execute("UPDATE messages SET acked_at = ?, accepted = ?, leased_until = NULL WHERE seq = ?",
+                       (at, int(accepted), row["seq"]))
+            return AckResult.ACKED, self._row(db.execute("SELECT * FROM messages WHERE seq = ?",
+                                                         (row["seq"],)).fetchone())
+
+    def get(self, message_id: str) -> QueuedMessage | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM messages WHERE message_id = ?", (message_id,)).fetchone()
+            return self._row(row) if row is not None else None
+
+    def find_request(self, message_id: str) -> QueuedMessage | None:
+        """The request a response answers (its MessageID is the response's OriginalMessageId)."""
+        msg = self.get(message_id)
+        return msg if msg is not None and msg.kind is Kind.REQUEST else None
+
+    def messages(self, *, recipient: str | None = None, kind: Kind | None = None) -> list[QueuedMessage]:
+        """Every message ever queued (acked ones included), oldest first: the bus's journal."""
+        where, params = [], []
+        if recipient is not None:
+            where.append("recipient = ?")
+            params.append(recipient)
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(Kind(kind).value)
+        sql = "SELECT * FROM messages" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY seq"
+        with self._lock:
+            return [self._row(r) for r in self._db.execute(sql, params).fetchall()]
+
+    def pending_counts(self, recipient: str) -> dict[tuple[str, str], int]:
+        """Messages not yet acked for `recipient`, per queue (namespace, root)."""
+        with self._lock:
+            rows = self._db.execute("SELECT namespace, root, COUNT(*) AS n FROM messages WHERE recipient = ?"
+                                    " AND acked_at IS NULL GROUP BY namespace, root ORDER BY namespace, root",
+                                    (recipient,)).fetchall()
+            return {(r["namespace"], r["root"]): int(r["n"]) for r in rows}
+
+    # -- statuses --------------------------------------------------------------------------------------------------
+
+    def record_status(self, message_id: str, category: str, at: float, details: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO status_history (message_id, category, details, at) VALUES (?, ?, ?, ?)",
+                       (message_id, category, details, at))
+
+    def status_history(self, message_id: str) -> list[StatusEvent]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM status_history WHERE message_id = ? ORDER BY id",
+                                    (message_id,)).fetchall()
+            return [StatusEvent(r["message_id"], r["category"], r["details"], r["at"]) for r in rows]
+
+    @staticmethod
+    def _row(row: sqlite3.Row) -> QueuedMessage:
+        return QueuedMessage(
+            seq=row["seq"], message_id=row["message_id"], kind=Kind(row["kind"]), version=row["version"],
+            namespace=row["namespace"], root=row["root"], sender=row["sender"], recipient=row["recipient"],
+            original_message_id=row["original_message_id"], reply_to=row["reply_to"], payload=bytes(row["payload"]),
+            enqueued_at=row["enqueued_at"], leased_until=row["leased_until"], deliveries=row["deliveries"],
+            first_delivered_at=row["first_delivered_at"], acked_at=row["acked_at"],
+            accepted=None if row["accepted"] is None else bool(row["accepted"]))
