@@ -10,8 +10,8 @@ from typing import Any
 
 from lxml import etree
 
-from conformance.rules import envelope as envelope_shape
-from conformance.rules.xpaths import DS_NS, SOAP_NS, XOP_NS, xpath_of
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
+from conformance.protocol.operations import Detection, Operation, ProtocolError, detect
 
 
 class NotApplicable(Exception):  # noqa: N818 - it is a verdict, not an error
@@ -31,8 +31,9 @@ class Violation:
 class CheckContext:
     """Everything a check may look at. `at` is the instant time-dependent rules judge by (aware, UTC).
 
-    `registry` is the message-type registry (None when none could be loaded), `schema_dir` an alternative XSD
-    directory chosen by the user (None: the project's own schemas), `options` free settings of other families.
+    `detection` is what the protocol core read the document as (None when it is no SMEV 3 message; then
+    `detection_error` says why). `registry` is the message-type registry (None when none could be loaded),
+    `schema_dir` an XSD directory the user chose instead of the project's, `options` free settings of other families.
     """
 
     path: str
@@ -41,32 +42,37 @@ class CheckContext:
     registry: Any = None
     schema_dir: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
-    envelope: envelope_shape.Envelope = field(init=False)
+    detection: Detection | None = field(init=False, default=None)
+    detection_error: ProtocolError | None = field(init=False, default=None)
     namespaces: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.envelope = envelope_shape.read(self.tree.getroot())
-        version = self.envelope.version or "1.3"
-        self.namespaces = {
-            "soap": SOAP_NS,
-            "ds": DS_NS,
-            "xop": XOP_NS,
-            "t": envelope_shape.namespace("types", version),
-            "b": envelope_shape.namespace("types/basic", version),
-            "f": envelope_shape.namespace("types/faults", version),
-        }
+        try:
+            self.detection = detect(self.tree, source=self.path)
+        except ProtocolError as exc:
+            self.detection_error = exc
+        names = ns(self.version or Version.V1_3)
+        self.namespaces = {"soap": SOAP_ENV, "ds": XMLDSIG, "xop": XOP, "t": names.types, "b": names.basic,
+                           "f": names.faults}
 
     @property
     def root(self) -> etree._Element:
         return self.tree.getroot()
 
     @property
-    def version(self) -> str | None:
-        return self.envelope.version
+    def version(self) -> Version | None:
+        return self.detection.version if self.detection else None
 
     @property
-    def operation(self) -> str | None:
-        return self.envelope.operation
+    def operation(self) -> Operation | None:
+        return self.detection.operation if self.detection else None
+
+    @property
+    def body(self) -> etree._Element:
+        """The body element of an SMEV 3 message; skips the calling rule when the document is none."""
+        if self.detection is None:
+            raise NotApplicable("the document is not an SMEV 3 message (see MSG-SOAP-…)")
+        return self.detection.body
 
     def xpath(self, expression: str, element: etree._Element | None = None) -> list[Any]:
         """Evaluate `expression` with the prefixes `soap`, `ds`, `xop`, and `t`/`b`/`f` for the SMEV types, basic and
@@ -74,14 +80,5 @@ class CheckContext:
         target = self.root if element is None else element
         return list(target.xpath(expression, namespaces=self.namespaces))
 
-    def require_smev(self) -> None:
-        """Skip the calling rule when the document is not an envelope of a known SMEV 3 operation."""
-        if self.envelope.operation is None or self.envelope.version is None:
-            raise NotApplicable("the document is not a SOAP envelope of a known SMEV 3 operation")
-
     def violation(self, element: etree._Element | None, message: str, **details: str) -> Violation:
         return Violation(message, element, tuple(details.items()))
-
-    @staticmethod
-    def where(element: etree._Element) -> str:
-        return xpath_of(element)

@@ -47,7 +47,9 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
     findings: list[Finding] = []
     for entry in settings.chosen():
         findings.extend(_run_rule(entry, ctx))
-    return FileResult(path, ctx.envelope.label, ctx.version, tuple(findings))
+    operation = ctx.operation.value if ctx.operation else None
+    version = ctx.version.value if ctx.version else None
+    return FileResult(path, operation, version, tuple(findings))
 
 
 def check_bytes(path: str, data: bytes, settings: CheckSettings) -> FileResult:

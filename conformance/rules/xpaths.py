@@ -1,7 +1,8 @@
 """Readable XPaths of elements, for finding locations.
 
-One convention everywhere: the namespaces of SOAP, SMEV 3 and XML signatures get the fixed prefixes of
-`PREFIXES` (whatever prefixes the document itself used); an element of any other namespace is written in Clark
+One convention everywhere: the namespaces of SOAP, SMEV 3 and XML signatures get the fixed prefixes `soap`,
+`smev` (types), `basic`, `faults`, `routing`, `directive`, `wsdl`, `ds`, `xop` (whatever prefixes the document itself
+used; the version is the message's); an element of any other namespace (a business payload) is written in Clark
 notation `{uri}local`; an element without a namespace by its local name. A position `[n]` (1-based) is added only
 when the parent has several children of the same name.
 """
@@ -10,31 +11,19 @@ from __future__ import annotations
 
 from lxml import etree
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-XOP_NS = "http://www.w3.org/2004/08/xop/include"
-SMEV_BASE = "urn://x-artefacts-smev-gov-ru/services/message-exchange"
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Role, classify
 
-PREFIX_URIS: dict[str, str] = {"soap": SOAP_NS, "ds": DS_NS, "xop": XOP_NS}
-"""Fixed prefixes of namespaces that do not depend on the SMEV version."""
-
-_SMEV_KINDS = {"types": "smev", "types/basic": "basic", "types/faults": "faults", "types/routing": "routing",
-               "types/directive": "directive"}
+_FIXED = {SOAP_ENV: "soap", XMLDSIG: "ds", XOP: "xop"}
+_ROLE_PREFIX = {Role.TYPES: "smev", Role.BASIC: "basic", Role.FAULTS: "faults", Role.WSDL: "wsdl",
+                Role.ROUTING: "routing", Role.DIRECTIVE: "directive"}
 
 
 def prefix_of(uri: str) -> str | None:
     """The fixed prefix of a namespace URI, or None when the namespace is not one of SOAP, SMEV 3 or XMLDSig."""
-    for prefix, known in PREFIX_URIS.items():
-        if uri == known:
-            return prefix
-    if uri.startswith(SMEV_BASE + "/"):
-        rest = uri[len(SMEV_BASE) + 1:]
-        kind, _, _version = rest.rpartition("/")
-        if kind in _SMEV_KINDS:
-            return _SMEV_KINDS[kind]
-        if not kind:  # the WSDL namespace itself
-            return "wsdl"
-    return None
+    if uri in _FIXED:
+        return _FIXED[uri]
+    known = classify(uri)
+    return _ROLE_PREFIX[known[1]] if known else None
 
 
 def step_name(element: etree._Element) -> str:
@@ -49,8 +38,7 @@ def xpath_of(element: etree._Element) -> str:
     """The readable absolute path of `element` (see the module docstring for the convention)."""
     if not isinstance(element.tag, str):  # comment or processing instruction
         parent = element.getparent()
-        base = xpath_of(parent) if parent is not None else ""
-        return f"{base}/node()"
+        return f"{xpath_of(parent) if parent is not None else ''}/node()"
     steps: list[str] = []
     node: etree._Element | None = element
     while node is not None:

@@ -1,0 +1,131 @@
+"""Families `MSG-ID-…` and `FLOW-…`: message identifiers and the references that chain messages together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from conformance.protocol.ids import check_message_id, uuid1_time
+from conformance.rules.catalogue import rule
+from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
+from conformance.rules.model import Severity
+
+_IDS = "SMEV 3 protocol: Identifiers and time"
+
+
+def _own_ids(ctx: CheckContext) -> list[etree._Element]:
+    """The MessageID of every SenderProvided…Data, and the bus's MessageMetadata/MessageId."""
+    return [e for e in elements_named(ctx.body, "MessageID", "MessageId")
+            if smev_local(e.getparent()) in ("SenderProvidedRequestData", "SenderProvidedResponseData",
+                                             "MessageMetadata")]
+
+
+@rule("MSG-ID-UUID1", "MessageID is a lower-case RFC 4122 version 1 UUID", Severity.ERROR,
+      f"{_IDS} (MessageID; faults InvalidMessageIdFormat)")
+def message_id_uuid1(ctx: CheckContext) -> Iterator[Violation]:
+    found = _own_ids(ctx)
+    if not found:
+        raise NotApplicable("the message carries no MessageID")
+    for element in found:
+        verdict = check_message_id(text_of(element))
+        if not verdict:
+            yield Violation(f"{smev_local(element)}: {verdict.reason}", element)
+
+
+def _id_time(element: etree._Element | None):
+    """The embedded time of a valid id element, or None (format problems are other rules' business)."""
+    if element is None or not check_message_id(text_of(element)):
+        return None
+    return uuid1_time(text_of(element))
+
+
+def _format(element: etree._Element, what: str) -> Violation | None:
+    verdict = check_message_id(text_of(element))
+    return None if verdict else Violation(f"{what}: {verdict.reason}", element)
+
+
+@rule("FLOW-REFERENCE-ID", "ReferenceMessageID names an earlier message: a lower-case UUID v1 not newer than "
+      "the MessageID", Severity.ERROR,
+      f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)")
+def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
+    found = elements_named(ctx.body, "ReferenceMessageID")
+    if not found:
+        raise NotApplicable("the message continues no chain (no ReferenceMessageID)")
+    for element in found:
+        problem = _format(element, "ReferenceMessageID")
+        if problem:
+            yield problem
+            continue
+        parent = element.getparent()
+        own = child_named(parent, "MessageID")
+        if own is None and smev_local(parent) == "Response":
+            data = child_named(parent, "SenderProvidedResponseData")
+            own = child_named(data, "MessageID") if data is not None else None
+        own_time, ref_time = _id_time(own), _id_time(element)
+        if own_time is not None and ref_time is not None and ref_time > own_time:
+            yield Violation(f"ReferenceMessageID {text_of(element)} was made at {ref_time.isoformat()}, after the "
+                            f"message itself ({own_time.isoformat()}): the first message of a chain must come first",
+                            element)
+
+
+@rule("FLOW-ORIGINAL-ID", "OriginalMessageId names the request: a lower-case UUID v1, not the response's own id, "
+      "not newer than it", Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)")
+def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
+    found = elements_named(ctx.body, "OriginalMessageId")
+    if not found:
+        raise NotApplicable("the message answers no request (no OriginalMessageId)")
+    for element in found:
+        problem = _format(element, "OriginalMessageId")
+        if problem:
+            yield problem
+            continue
+        parent = element.getparent()
+        if smev_local(parent) != "Response":
+            continue
+        data = child_named(parent, "SenderProvidedResponseData")
+        own = child_named(data, "MessageID") if data is not None else None
+        if own is None:
+            continue
+        if text_of(own).strip() == text_of(element).strip():
+            yield Violation("OriginalMessageId is the response's own MessageID, not the request's", element)
+            continue
+        own_time, original_time = _id_time(own), _id_time(element)
+        if own_time is not None and original_time is not None and original_time > own_time:
+            yield Violation(f"the request {text_of(element)} ({original_time.isoformat()}) is newer than its "
+                            f"response {text_of(own)} ({own_time.isoformat()})", element)
+
+
+@rule("FLOW-ACK-TARGET", "AckTargetMessage names a received message by its lower-case UUID v1", Severity.ERROR,
+      "SMEV 3 protocol: Main structures (AckTargetMessage: the UUID of the received message); 697 §7.1")
+def ack_target(ctx: CheckContext) -> Iterator[Violation]:
+    found = elements_named(ctx.body, "AckTargetMessage")
+    if not found:
+        raise NotApplicable("the message is no acknowledgement")
+    for element in found:
+        problem = _format(element, "AckTargetMessage")
+        if problem:
+            yield problem
+
+
+@rule("FLOW-REPLY-TO", "A response carries the request's ReplyTo in To; a delivered 1.1 request carries ReplyTo",
+      Severity.ERROR, f"{_IDS}; SMEV 3 protocol: Main structures (To: verbatim copy of the request's ReplyTo; "
+      "ReplyTo mandatory in 1.1)",
+      "Within one file: presence and non-emptiness (the verbatim copy needs the request; see the live suites).")
+def reply_to(ctx: CheckContext) -> Iterator[Violation]:
+    responses = elements_named(ctx.body, "SenderProvidedResponseData")
+    requests = [r for r in elements_named(ctx.body, "Request") if smev_local(r.getparent()) == "RequestMessage"]
+    if not responses and not requests:
+        raise NotApplicable("the message neither carries a request as delivered nor a response")
+    for data in responses:
+        to = child_named(data, "To")
+        if to is None or not text_of(to).strip():
+            yield Violation("SenderProvidedResponseData has no To (the request's ReplyTo, copied verbatim)", data)
+            continue
+    for request in requests:
+        reply = child_named(request, "ReplyTo")
+        if reply is None and ctx.version is not None and ctx.version.value == "1.1":
+            yield Violation("a delivered 1.1 Request must carry ReplyTo", request)
+        elif reply is not None and not text_of(reply).strip():
+            yield Violation("ReplyTo is empty", reply)

@@ -1,0 +1,228 @@
+"""Family `MSG-…`, structure: the SOAP envelope, one SMEV version, only the blocks the protocol describes, Ids,
+field lengths and the place of `TestMessage`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from lxml import etree
+
+from conformance.protocol.namespaces import XMLDSIG, XOP, classify, split_qname
+from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
+from conformance.rules.catalogue import rule
+from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.helpers import elements_named, smev_local, text_of
+from conformance.rules.model import Severity
+
+_PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
+
+
+@rule(RULE_ENVELOPE, "The document is a SOAP 1.1 envelope with exactly one body element", Severity.ERROR,
+      "SMEV 3 protocol: Transport and versions (SOAP 1.1, document/literal)")
+def soap_envelope(ctx: CheckContext) -> Iterator[Violation]:
+    error = ctx.detection_error
+    if error is not None and error.rule == RULE_ENVELOPE:
+        yield Violation(error.detail, _element_at(ctx, error.line))
+
+
+@rule(RULE_OPERATION, "The body element is an SMEV 3 operation of version 1.1, 1.2 or 1.3", Severity.ERROR,
+      "SMEV 3 protocol: Operations; Transport and versions")
+def soap_operation(ctx: CheckContext) -> Iterator[Violation]:
+    error = ctx.detection_error
+    if error is not None and error.rule == RULE_ENVELOPE:
+        raise NotApplicable("the document is not a SOAP envelope with one body element (MSG-SOAP-ENVELOPE)")
+    if error is not None:
+        yield Violation(error.detail, _element_at(ctx, error.line))
+
+
+def _element_at(ctx: CheckContext, line: int | None) -> etree._Element:
+    if line is not None:
+        for element in ctx.root.iter():
+            if isinstance(element.tag, str) and element.sourceline == line:
+                return element
+    return ctx.root
+
+
+@rule("MSG-NS-VERSION", "Every SMEV namespace in the message is of the same schema version", Severity.ERROR,
+      f"697 §11о; {_PROTOCOL_STRUCTURES} (namespaces carry the version)")
+def one_version(ctx: CheckContext) -> Iterator[Violation]:
+    version = ctx.version
+    if version is None:
+        raise NotApplicable("the message's version is unknown (see MSG-SOAP-OPERATION)")
+    for element in ctx.body.iter():
+        if not isinstance(element.tag, str):
+            continue
+        known = classify(split_qname(element.tag)[0])
+        if known is not None and known[0] is not version:
+            yield Violation(f"{split_qname(element.tag)[1]} is in the {known[0].value} namespace "
+                            f"{split_qname(element.tag)[0]}, but the message is version {version.value}", element)
+
+
+# The blocks and elements of the protocol: parent -> children it may hold (local names in the SMEV namespaces).
+_SIGNATURE_WRAPPERS = frozenset({"CallerInformationSystemSignature", "SMEVSignature",
+                                 "SenderInformationSystemSignature", "PersonalSignature"})
+_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "FSAttachment", "StatusDetails"})
+_CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for name, children in {
+    "SendRequestRequest": "SenderProvidedRequestData AttachmentContentList CallerInformationSystemSignature",
+    "SendRequestResponse": "MessageMetadata SMEVSignature",
+    "SendResponseRequest": "SenderProvidedResponseData AttachmentContentList CallerInformationSystemSignature",
+    "SendResponseResponse": "MessageMetadata SMEVSignature",
+    "GetRequestRequest": "MessageTypeSelector CallerInformationSystemSignature",
+    "GetRequestResponse": "RequestMessage SMEVSignature",
+    "GetResponseRequest": "MessageTypeSelector CallerInformationSystemSignature",
+    "GetResponseResponse": "ResponseMessage",
+    "AckRequest": "AckTargetMessage CallerInformationSystemSignature",
+    "AckResponse": "",
+    "GetStatusRequest": "Timestamp CallerInformationSystemSignature",
+    "GetStatusResponse": "SmevAsyncProcessingMessage",
+    "GetIncomingQueueStatisticsRequest": "NodeID Timestamp CallerInformationSystemSignature",
+    "GetIncomingQueueStatisticsResponse": "QueueStatistics",
+    "RequestMessage": "Request AttachmentContentList",
+    "ResponseMessage": "Response AttachmentContentList SMEVSignature",
+    "SmevAsyncProcessingMessage": "AsyncProcessingStatusData SMEVSignature",
+    "AsyncProcessingStatusData": "AsyncProcessingStatus",
+    "SenderProvidedRequestData": "MessageID ReferenceMessageID TransactionCode NodeID EOL MessagePrimaryContent "
+                                 "PersonalSignature AttachmentHeaderList RefAttachmentHeaderList "
+                                 "BusinessProcessMetadata TestMessage",
+    "SenderProvidedResponseData": "MessageID To MessagePrimaryContent PersonalSignature AttachmentHeaderList "
+                                  "RefAttachmentHeaderList RequestRejected RequestStatus AsyncProcessingStatus",
+    "RequestRejected": "RejectionReasonCode RejectionReasonDescription",
+    "RequestStatus": "StatusCode StatusParameter StatusDescription",
+    "StatusParameter": "Key Value",
+    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault",
+    "SmevFault": "Code Description",
+    "Request": "SenderProvidedRequestData MessageMetadata FSAttachmentsList ReplyTo SenderInformationSystemSignature",
+    "Response": "OriginalMessageId OriginalTransactionCode ReferenceMessageID SenderProvidedResponseData "
+                "MessageMetadata FSAttachmentsList SenderInformationSystemSignature",
+    "MessageMetadata": "MessageId MessageType Sender SendingTimestamp Recipient DeliveryTimestamp Status "
+                       "DestinationName SupplementaryData",
+    "Sender": "Mnemonic HumanReadableName",
+    "Recipient": "Mnemonic HumanReadableName",
+    "SupplementaryData": "DetectedContentTypeName InteractionType",
+    "MessageTypeSelector": "NamespaceURI RootElementLocalName Timestamp NodeID",
+    "AttachmentHeaderList": "AttachmentHeader",
+    "AttachmentHeader": "contentId MimeType SignaturePKCS7",
+    "RefAttachmentHeaderList": "RefAttachmentHeader",
+    "RefAttachmentHeader": "uuid Hash MimeType SignaturePKCS7",
+    "AttachmentContentList": "AttachmentContent",
+    "AttachmentContent": "Id Content",
+    "FSAttachmentsList": "FSAttachment",
+    "QueueStatistics": "",
+}.items()}
+_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "AckTargetMessage": frozenset({"Id", "accepted"}),
+    "QueueStatistics": frozenset({"queueName", "pendingMessageNumber"}),
+}
+
+
+def _smev_children(element: etree._Element) -> Iterator[etree._Element]:
+    return (child for child in element if isinstance(child.tag, str))
+
+
+@rule("MSG-BLOCKS-DESCRIBED", "Only the blocks, elements and attributes the protocol describes are used",
+      Severity.ERROR, "697 §11о (blocks and data elements other than those described are not allowed); 697 §6л",
+      "Walks the SMEV part of the message (not the business payload, not ds:Signature contents) and reports every "
+      "element that its parent may not hold and every attribute the protocol does not describe.")
+def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
+    body = ctx.body
+    if ctx.operation is not None and ctx.operation.value == "Fault":
+        raise NotApplicable("a SOAP fault is the bus's answer; its detail is checked by the schema")
+    stack = [body]
+    while stack:
+        element = stack.pop()
+        local = smev_local(element)
+        if local is None:
+            continue
+        allowed_attrs = _ATTRIBUTES.get(local, frozenset({"Id"}))
+        for name in element.attrib:
+            if name not in allowed_attrs:
+                yield Violation(f"attribute {name} is not described on {local}", element)
+        if local in _ANY_CONTENT:
+            continue
+        for child in _smev_children(element):
+            uri, child_local = split_qname(child.tag)
+            if local in _SIGNATURE_WRAPPERS:
+                if uri != XMLDSIG or child_local != "Signature":
+                    yield Violation(f"{local} may hold only ds:Signature, not {child_local}", child)
+                continue
+            if local == "Content" and uri == XOP and child_local == "Include":
+                continue
+            if classify(uri) is None:
+                yield Violation(f"{child_local} (namespace {uri or 'none'}) is not an element of the protocol "
+                                f"and may not appear in {local}", child)
+                continue
+            if local not in _CHILDREN:
+                yield Violation(f"{local} is a value element and may not hold the element {child_local}", child)
+                continue
+            if child_local not in _CHILDREN[local]:
+                yield Violation(f"{child_local} is not described as a part of {local}", child)
+                continue
+            stack.append(child)
+
+
+@rule("MSG-XMLID-UNIQUE", "Id attributes are unique in the document", Severity.ERROR,
+      "SMEV 3 protocol: Signatures (a Reference URI=\"#Id\" must name one element); XML 1.0 ID validity",
+      "Two elements with the same Id make a signature's target ambiguous, the classic signature-wrapping attack.")
+def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
+    seen: dict[str, list[etree._Element]] = defaultdict(list)
+    for element in ctx.root.iter():
+        if isinstance(element.tag, str):
+            for name, value in element.attrib.items():
+                if split_qname(name)[1] in ("Id", "ID", "id"):
+                    seen[value].append(element)
+    if not seen:
+        raise NotApplicable("no element carries an Id")
+    for value, elements in seen.items():
+        for element in elements[1:]:
+            yield Violation(f"Id {value!r} is used {len(elements)} times (first at line {elements[0].sourceline})",
+                            element)
+
+
+def _length_rule(ctx: CheckContext, name: str, limit: int) -> Iterator[Violation]:
+    found = [e for e in elements_named(ctx.body, name) if smev_local(e.getparent()) in
+             ("SenderProvidedRequestData", "MessageTypeSelector", "GetIncomingQueueStatisticsRequest", "Response")]
+    if not found:
+        raise NotApplicable(f"the message has no {name}")
+    for element in found:
+        value = text_of(element)
+        if not value.strip():
+            yield Violation(f"{name} is empty", element)
+        elif len(value) > limit:
+            yield Violation(f"{name} is {len(value)} characters long; at most {limit} are allowed", element)
+
+
+@rule("MSG-FIELD-TRANSACTION-CODE", "TransactionCode is not empty and at most 1500 characters", Severity.ERROR,
+      f"{_PROTOCOL_STRUCTURES} (TransactionCode ≤ 1500); fault TransactionCodeInvalid")
+def transaction_code(ctx: CheckContext) -> Iterator[Violation]:
+    yield from _length_rule(ctx, "TransactionCode", 1500)
+
+
+@rule("MSG-FIELD-NODE-ID", "NodeID is not empty and at most 50 characters", Severity.ERROR,
+      f"{_PROTOCOL_STRUCTURES} (NodeID ≤ 50)")
+def node_id(ctx: CheckContext) -> Iterator[Violation]:
+    yield from _length_rule(ctx, "NodeID", 50)
+
+
+@rule("MSG-TEST-MESSAGE", "TestMessage is empty, appears once, last in SenderProvidedRequestData only",
+      Severity.ERROR, f"{_PROTOCOL_STRUCTURES} (SenderProvidedRequestData: ..., TestMessage? as an empty element); "
+      "SMEV 3 protocol: Identifiers and time (TestMessage)",
+      "A test message must be recognisable as one by the provider (which must not change its data); a TestMessage "
+      "anywhere else is not described and would be ignored.")
+def test_message(ctx: CheckContext) -> Iterator[Violation]:
+    found = elements_named(ctx.body, "TestMessage")
+    if not found:
+        raise NotApplicable("the message is not marked as a test message")
+    for element in found:
+        parent = element.getparent()
+        if smev_local(parent) != "SenderProvidedRequestData":
+            yield Violation(f"TestMessage may appear only in SenderProvidedRequestData, not in {smev_local(parent)}",
+                            element)
+            continue
+        if len(element) or text_of(element).strip():
+            yield Violation("TestMessage must be an empty element", element)
+        siblings = [c for c in _smev_children(parent)]
+        if siblings[-1] is not element:
+            yield Violation("TestMessage must be the last element of SenderProvidedRequestData", element)
+        if sum(1 for c in siblings if smev_local(c) == "TestMessage") > 1 and element is not siblings[-1]:
+            yield Violation("TestMessage appears more than once", element)
