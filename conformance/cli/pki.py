@@ -1,0 +1,142 @@
+"""Create and inspect a test PKI for SMEV 3 conformance work: GOST R 34.10-2012 256 keys and certificates.
+
+`pki init DIR` writes a test certification authority (root certificate and key), N participant keys and
+certificates (CryptoPro-XchA parameters, like real SMEV certificates), one expired and one revoked participant,
+a CRL listing the revoked one, all as PEM (certificates and CRL also as DER), and README.txt listing the files.
+With --seed (and --start) the output is byte-for-byte reproducible.
+
+`pki show FILE` prints what a certificate, CRL or private key file holds; with --ca it also checks the
+certificate's or CRL's signature against that CA.
+
+Exit codes: 0 done (show: the checks hold), 1 show: a check failed, 2 unusable arguments or files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+HELP = "create a test PKI (CA, participants, expired, revoked, CRL) or show a certificate, CRL or key"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="pki_command", required=True, metavar="ACTION")
+    init = sub.add_parser("init", help="write a test CA, participants and a CRL into DIR")
+    init.add_argument("directory", metavar="DIR", help="output directory (created if missing)")
+    init.add_argument("--validity", type=int, default=365, metavar="DAYS",
+                      help="validity of the participant certificates in days (default: 365)")
+    init.add_argument("--participants", type=int, default=2, metavar="N",
+                      help="number of valid participants (default: 2)")
+    init.add_argument("--seed", metavar="S", help="derive every key, serial and signature from S (reproducible)")
+    init.add_argument("--start", metavar="DATE",
+                      help="start of validity, YYYY-MM-DD or ISO 8601 with a zone (default: today 00:00 UTC)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing PKI in DIR")
+    show = sub.add_parser("show", help="describe a certificate, CRL or private key file")
+    show.add_argument("file", metavar="FILE", help="PEM or DER file")
+    show.add_argument("--ca", metavar="CA.pem", help="verify the certificate's or CRL's signature by this CA")
+
+
+def _parse_start(text: str | None) -> dt.datetime | None:
+    from conformance.errors import UsageError
+
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--start {text!r}: expected YYYY-MM-DD or an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from conformance.crypto.testpki import build_pki, write_pki
+    from conformance.errors import InputError, UsageError
+
+    if not 1 <= args.participants <= 1000:
+        raise UsageError("--participants must be between 1 and 1000")
+    if not 1 <= args.validity <= 36500:
+        raise UsageError("--validity must be between 1 and 36500 days")
+    directory = Path(args.directory)
+    if directory.exists() and not directory.is_dir():
+        raise InputError("exists and is not a directory", path=str(directory))
+    if (directory / "ca.cert.pem").exists() and not args.force:
+        raise UsageError(f"{directory} already holds a PKI (ca.cert.pem); use --force to overwrite it")
+    pki = build_pki(participants=args.participants, validity_days=args.validity, start=_parse_start(args.start),
+                    seed=args.seed)
+    try:
+        written = write_pki(pki, directory)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=str(exc.filename or directory)) from None
+    print(f"test PKI written to {directory} ({len(written)} files, see README.txt)")
+    for credential in (pki.ca, *pki.participants):
+        cert = credential.certificate
+        print(f"  {credential.name:16} serial {cert.serial:x}  {cert.not_before:%Y-%m-%d} .. {cert.not_after:%Y-%m-%d}"
+              f"  {credential.note}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from conformance.crypto import oids
+    from conformance.crypto.certificates import load_certificate, verify_certificate
+    from conformance.crypto.crl import load_crl, verify_crl
+    from conformance.crypto.keyformats import load_private_key
+    from conformance.crypto.pem import pem_blocks
+    from conformance.errors import ConformanceError, InputError
+
+    def read(path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+
+    data = read(args.file)
+    labels = {label for label, _ in pem_blocks(data)} if data.lstrip().startswith(b"-----") else set()
+    ca = None
+    if args.ca:
+        try:
+            ca = load_certificate(read(args.ca))
+        except ConformanceError as exc:
+            raise InputError(str(exc), path=args.ca) from None
+    try:
+        if "X509 CRL" in labels:
+            item = load_crl(data)
+        elif labels & {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY"}:
+            item = load_private_key(data)
+        else:
+            try:
+                item = load_certificate(data)
+            except ConformanceError:
+                item = load_crl(data)
+    except ConformanceError as exc:
+        raise InputError(f"neither a certificate, a CRL nor a private key: {exc}", path=args.file) from None
+    status = 0
+    if hasattr(item, "subject"):
+        key = item.public_key
+        print(f"certificate\n  subject:   {item.subject}\n  issuer:    {item.issuer}\n  serial:    {item.serial:x}")
+        print(f"  validity:  {item.not_before.isoformat()} .. {item.not_after.isoformat()}")
+        print(f"  algorithm: {item.signature_algorithm_name}\n  CA:        {'yes' if item.is_ca else 'no'}")
+        print(f"  key:       {oids.name_of(key.parameter_set) if key else item.key_error}")
+        if ca is not None:
+            ok = verify_certificate(item, ca)
+            print(f"  signed by {ca.subject}: {'yes' if ok else 'NO'}")
+            status = 0 if ok else 1
+    elif hasattr(item, "revoked"):
+        print(f"CRL\n  issuer:      {item.issuer}\n  this update: {item.this_update.isoformat()}")
+        print(f"  next update: {item.next_update.isoformat() if item.next_update else '-'}")
+        for entry in item.revoked:
+            print(f"  revoked:     {entry.serial:x} at {entry.revoked_at.isoformat()}")
+        if ca is not None:
+            ok = verify_crl(item, ca)
+            print(f"  signed by {ca.subject}: {'yes' if ok else 'NO'}")
+            status = 0 if ok else 1
+    else:
+        print(f"private key\n  parameter set: {oids.name_of(item.parameter_set)} ({item.parameter_set})")
+        print(f"  public key:    {item.public_key.to_bytes().hex()} (X‖Y little-endian)")
+    return status
+
+
+def run(args: argparse.Namespace) -> int:
+    return _init(args) if args.pki_command == "init" else _show(args)
