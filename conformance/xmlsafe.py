@@ -4,7 +4,7 @@ XML is hostile until parsed safely. This parser
 - never expands entities, never loads a DTD, never touches the network;
 - refuses a document type declaration outright (SOAP 1.1 forbids one in a message, and it is how entity bombs
   and external entities arrive);
-- bounds the input size (checked before reading a file) and the element depth;
+- bounds the input size (checked before reading a file), the element depth and the element count, while parsing;
 - turns every failure into an `XmlInputError` that names the file, the line and the rule, never a traceback.
 
 The rule ids raised here are registered in the catalogue (family `MSG-XML-…`).
@@ -13,6 +13,7 @@ The rule ids raised here are registered in the catalogue (family `MSG-XML-…`).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -24,6 +25,9 @@ MAX_BYTES = 32 * 1024 * 1024
 
 MAX_DEPTH = 128
 """Default depth bound. Envelope plus business payload rarely exceeds 30 levels."""
+
+MAX_ELEMENTS = 500_000
+"""Default bound on the number of elements (a document of tiny elements costs ~40x its size in memory)."""
 
 RULE_EMPTY = "MSG-XML-EMPTY"
 RULE_SIZE = "MSG-XML-SIZE"
@@ -39,9 +43,11 @@ class XmlInputError(InputError):
     """A document the hardened parser refuses. `rule` is one of the `RULE_…` ids of this module."""
 
 
-def _parser() -> etree.XMLParser:
+def _parser() -> etree.XMLPullParser:
     # A new parser per call: lxml parsers are not thread-safe, and the settings are cheap to apply.
-    return etree.XMLParser(
+    # A pull parser lets the element count and the depth be bounded while parsing, not after the tree is built.
+    return etree.XMLPullParser(
+        events=("start", "end"),
         resolve_entities=False,
         load_dtd=False,
         dtd_validation=False,
@@ -55,12 +61,16 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_CHUNK = 256 * 1024
+
+
 def parse_bytes(
     data: bytes,
     *,
     source: str = "<input>",
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
+    max_elements: int = MAX_ELEMENTS,
 ) -> etree._ElementTree:
     """Parse `data` as a hostile XML document; `source` names it in errors."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -71,21 +81,38 @@ def parse_bytes(
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise XmlInputError("document is empty", path=source, rule=RULE_EMPTY)
     _refuse_doctype(data, source)
+    parser = _parser()
+    depth = elements = 0
     try:
-        tree = etree.ElementTree(etree.fromstring(data, _parser()))
+        for offset in range(0, len(data), _CHUNK):
+            parser.feed(data[offset: offset + _CHUNK])
+            for event, element in parser.read_events():
+                if event == "end":
+                    depth -= 1
+                    continue
+                depth += 1
+                elements += 1
+                if depth > max_depth:
+                    raise XmlInputError(f"element nesting is deeper than {max_depth} levels", path=source,
+                                        line=element.sourceline, rule=RULE_DEPTH)
+                if elements > max_elements:
+                    raise XmlInputError(f"document has more than {max_elements} elements", path=source,
+                                        line=element.sourceline, rule=RULE_SIZE)
+        root = parser.close()
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc, source) from None
+        raise _syntax_error(exc, source, data) from None
     except ValueError as exc:  # lxml refuses some inputs before parsing (e.g. text with an encoding declaration)
         raise XmlInputError(f"not an XML document: {exc}", path=source, rule=RULE_WELLFORMED) from None
+    tree = root.getroottree()
     docinfo = tree.docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise XmlInputError("a document type declaration is not allowed in a SOAP message", path=source, line=1,
                             rule=RULE_DTD)
-    _check_depth(tree.getroot(), max_depth, source)
     return tree
 
 
-def parse_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._ElementTree:
+def parse_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH,
+               max_elements: int = MAX_ELEMENTS) -> etree._ElementTree:
     """Parse the file at `path`; its size is checked before anything is read."""
     p = Path(path)
     source = str(p)
@@ -101,7 +128,7 @@ def parse_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_
         raise XmlInputError("is a directory, not an XML file", path=source) from None
     except OSError as exc:
         raise XmlInputError(f"cannot read: {exc.strerror or exc}", path=source) from None
-    return parse_bytes(data, source=source, max_bytes=max_bytes, max_depth=max_depth)
+    return parse_bytes(data, source=source, max_bytes=max_bytes, max_depth=max_depth, max_elements=max_elements)
 
 
 def _refuse_doctype(data: bytes, source: str) -> None:
@@ -115,21 +142,16 @@ def _refuse_doctype(data: bytes, source: str) -> None:
                                 "(entities and DTDs are never processed)", path=source, line=line, rule=RULE_DTD)
 
 
-def _syntax_error(exc: etree.XMLSyntaxError, source: str) -> XmlInputError:
+def _syntax_error(exc: etree.XMLSyntaxError, source: str, data: bytes) -> XmlInputError:
     msg = str(exc.msg or exc).strip()
+    msg = re.sub(r",? line \d+, column \d+$", "", msg)  # the location is reported separately
     line = exc.lineno if exc.lineno and exc.lineno > 0 else None
     if "Excessive depth" in msg:
-        return XmlInputError("element nesting exceeds the parser's depth limit", path=source, line=line, rule=RULE_DEPTH)
-    if "Document is empty" in msg:
-        return XmlInputError("document has no XML content", path=source, line=line, rule=RULE_EMPTY)
+        return XmlInputError(f"element nesting is deeper than {MAX_DEPTH} levels (stopped at the parser's hard limit)",
+                             path=source, line=line, rule=RULE_DEPTH)
+    if "Document is empty" in msg or "Start tag expected" in msg:
+        if not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"<") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return XmlInputError("not XML: the content does not start with markup (binary or text data)",
+                                 path=source, line=line, rule=RULE_WELLFORMED)
+        return XmlInputError("document has no root element", path=source, line=line, rule=RULE_WELLFORMED)
     return XmlInputError(f"not well-formed XML: {msg}", path=source, line=line, rule=RULE_WELLFORMED)
-
-
-def _check_depth(root: etree._Element, max_depth: int, source: str) -> None:
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > max_depth:
-            raise XmlInputError(f"element nesting is deeper than {max_depth} levels", path=source,
-                                line=element.sourceline, rule=RULE_DEPTH)
-        stack.extend((child, depth + 1) for child in element)
