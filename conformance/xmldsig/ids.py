@@ -1,0 +1,30 @@
+"""Finding signed elements by their `Id`, the way a careful verifier must: every match, not the first one."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from conformance.xmldsig.constants import ID_ATTRIBUTE
+
+
+def elements_with_id(root: etree._Element, value: str) -> list[etree._Element]:
+    """Every element of the document under `root` whose `Id` attribute equals `value` (document order)."""
+    return [element for element in root.iter() if isinstance(element.tag, str) and element.get(ID_ATTRIBUTE) == value]
+
+
+def duplicate_ids(root: etree._Element) -> dict[str, list[etree._Element]]:
+    """Id values carried by more than one element, with those elements (a signature-wrapping symptom)."""
+    seen: dict[str, list[etree._Element]] = {}
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            value = element.get(ID_ATTRIBUTE)
+            if value is not None:
+                seen.setdefault(value, []).append(element)
+    return {value: elements for value, elements in seen.items() if len(elements) > 1}
+
+
+def reference_id(uri: str | None) -> str | None:
+    """The Id a same-document reference `#Id` names; None for any other URI (empty, external, XPointer)."""
+    if not uri or not uri.startswith("#") or len(uri) == 1 or uri.startswith("#xpointer("):
+        return None
+    return uri[1:]

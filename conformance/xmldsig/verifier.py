@@ -1,0 +1,588 @@
+"""Verify every XML signature of an SMEV message, with one outcome per rule and signature.
+
+For each `ds:Signature`: where it sits (the wrapper the operation defines), the shape of SignedInfo, the
+canonicalization method, the algorithms, that the reference resolves to exactly one element and that this is the
+element the operation signs (signature wrapping is caught here), the transforms and their order, the digest, the
+signature value, and the certificate (present, valid at the time, chained to a trust anchor, not revoked).
+A digest or signature value that does not match is diagnosed (`conformance.xmldsig.diagnose`).
+
+`verify_tree` gives `Outcome`s that point at elements (the rule checks of `conformance.rules.sig`/`cert` use them);
+`verify_message` gives catalogue `Finding`s with locations (the `verify` command renders them).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from conformance.rules.model import Finding, Location, Status
+from conformance.xmldsig import constants as c
+from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
+from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature
+from conformance.xmldsig.escaping import Escaping
+from conformance.xmldsig.ids import elements_with_id, reference_id
+from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend, Certificate, Crl
+    from conformance.protocol.operations import SigningSpec
+
+# Rule ids (registered with titles and sources in conformance.rules.sig and conformance.rules.cert).
+SIG_PRESENT = "SIG-PRESENT"
+SIG_POSITION = "SIG-POSITION"
+SIG_STRUCTURE = "SIG-STRUCTURE"
+SIG_C14N = "SIG-C14N"
+SIG_ALG = "SIG-ALG"
+SIG_ALG_CURRENT = "SIG-ALG-CURRENT"
+SIG_REF_RESOLVES = "SIG-REF-RESOLVES"
+SIG_REF_TARGET = "SIG-REF-TARGET"
+SIG_TRANSFORMS = "SIG-TRANSFORMS"
+SIG_DIGEST = "SIG-DIGEST"
+SIG_VALUE = "SIG-VALUE"
+SIG_LAYOUT = "SIG-LAYOUT"
+CERT_PRESENT = "CERT-PRESENT"
+CERT_VALIDITY = "CERT-VALIDITY"
+CERT_CHAIN = "CERT-CHAIN"
+CERT_REVOCATION = "CERT-REVOCATION"
+
+PER_SIGNATURE_RULES = (SIG_POSITION, SIG_STRUCTURE, SIG_C14N, SIG_ALG, SIG_ALG_CURRENT, SIG_REF_RESOLVES,
+                       SIG_REF_TARGET, SIG_TRANSFORMS, SIG_DIGEST, SIG_VALUE, SIG_LAYOUT, CERT_PRESENT,
+                       CERT_VALIDITY, CERT_CHAIN, CERT_REVOCATION)
+ALL_RULES = (SIG_PRESENT, *PER_SIGNATURE_RULES)
+
+_DS = f"{{{c.DS_NS}}}"
+_WHITESPACE = "".join(chr(i) for i in range(0x21))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one rule says about one signature (or the message, for SIG-PRESENT); `element` is where."""
+
+    rule_id: str
+    status: Status
+    message: str
+    element: etree._Element | None = None
+    details: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class VerifyOptions:
+    """Trust anchors and CRLs (parsed), the instant certificates are judged at (None: the message's own time, from
+    its version 1 MessageID, else now), the crypto backend, and the SMEV transform's escaping mode."""
+
+    trust: Sequence[Certificate] = ()
+    crls: Sequence[Crl] = ()
+    at: datetime | None = None
+    backend: Backend | None = None
+    escaping: Escaping = "woodstox"
+    diagnose: bool = True
+    at_source: str = field(default="", init=False)
+
+
+def message_time(root: etree._Element) -> datetime | None:
+    """The creation time of the message: that of its first version 1 UUID MessageID (None when it has none)."""
+    from conformance.protocol.ids import uuid1_time
+
+    for element in root.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname == "MessageID" and element.text:
+            try:
+                return uuid1_time(element.text.strip())
+            except ValueError:
+                continue
+    return None
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _text(element: etree._Element | None) -> str:
+    return "".join((element.text or "").split()) if element is not None else ""
+
+
+class _Signature:
+    """One ds:Signature under verification; every check appends its outcomes to `out`."""
+
+    def __init__(self, element: etree._Element, body: etree._Element | None, spec: SigningSpec | None,
+                 options: VerifyOptions, out: list[Outcome]) -> None:
+        from conformance.crypto import get_backend
+
+        self.element = element
+        self.body = body
+        self.spec = spec
+        self.options = options
+        self.backend = options.backend or get_backend()
+        self.out = out
+        self.signed_info = element.find(f"{_DS}SignedInfo")
+        references = self.signed_info.findall(f"{_DS}Reference") if self.signed_info is not None else []
+        self.reference = references[0] if len(references) == 1 else None
+        self.certificate: Certificate | None = None
+        self.bits: int | None = None
+
+    def add(self, rule_id: str, status: Status, message: str, element: etree._Element | None = None,
+            **details: str) -> None:
+        self.out.append(Outcome(rule_id, status, message, element if element is not None else self.element,
+                                tuple(details.items())))
+
+    def skip(self, rules: Sequence[str], reason: str) -> None:
+        for rule_id in rules:
+            self.add(rule_id, Status.SKIP, reason)
+
+    # -- the checks, in the order a reader wants them --------------------------------------------------------
+
+    def run(self) -> None:
+        self.position()
+        if not self.structure():
+            self.skip((SIG_C14N, SIG_ALG, SIG_ALG_CURRENT, SIG_REF_RESOLVES, SIG_REF_TARGET, SIG_TRANSFORMS,
+                       SIG_DIGEST, SIG_VALUE, SIG_LAYOUT), "not checked: SignedInfo is malformed (see SIG-STRUCTURE)")
+            self.certificate_checks()
+            return
+        self.canonicalization()
+        digest_uri = self.algorithms()
+        target = self.resolve()
+        self.transforms()
+        self.digest(target, digest_uri)
+        self.layout()
+        self.certificate_checks(value_check=True)
+
+    def position(self) -> None:
+        parent = self.element.getparent()
+        wrapper = _local(parent) if parent is not None else "(none)"
+        if self.body is None:
+            self.add(SIG_POSITION, Status.SKIP, "not an SMEV envelope of a known operation: the signature's place "
+                     "cannot be judged")
+        elif self.spec is None:
+            self.add(SIG_POSITION, Status.FAIL, f"ds:Signature sits in {wrapper}, which is not a signature wrapper "
+                     f"of {_local(self.body)} (a detached signature goes into the wrapper its operation defines)")
+        else:
+            self.add(SIG_POSITION, Status.PASS, f"detached signature in {self.spec.wrapper} ({self.spec.signer.value})")
+
+    def structure(self) -> bool:
+        problems = []
+        si = self.signed_info
+        if si is None:
+            problems.append("no ds:SignedInfo")
+        else:
+            for name in ("CanonicalizationMethod", "SignatureMethod"):
+                if len(si.findall(f"{_DS}{name}")) != 1:
+                    problems.append(f"SignedInfo needs exactly one ds:{name}")
+            count = len(si.findall(f"{_DS}Reference"))
+            if count != 1:
+                problems.append(f"SignedInfo has {count} ds:Reference elements; an SMEV signature has exactly one")
+            elif self.reference is not None and (self.reference.find(f"{_DS}DigestValue") is None
+                                                 or self.reference.find(f"{_DS}DigestMethod") is None):
+                problems.append("the Reference lacks ds:DigestMethod or ds:DigestValue")
+        if self.element.find(f"{_DS}SignatureValue") is None:
+            problems.append("no ds:SignatureValue")
+        if problems:
+            self.add(SIG_STRUCTURE, Status.FAIL, "; ".join(problems), reason="PoorSOAPEnvelopeFormat")
+            return False
+        self.add(SIG_STRUCTURE, Status.PASS, "SignedInfo, one Reference, SignatureValue")
+        return True
+
+    def canonicalization(self) -> None:
+        method = self.signed_info.find(f"{_DS}CanonicalizationMethod").get("Algorithm")
+        if method == c.EXC_C14N:
+            self.add(SIG_C14N, Status.PASS, "SignedInfo is canonicalised with exclusive c14n")
+        else:
+            self.add(SIG_C14N, Status.FAIL, f"CanonicalizationMethod is {method!r}; SMEV requires exclusive c14n "
+                     f"({c.EXC_C14N})", self.signed_info.find(f"{_DS}CanonicalizationMethod"))
+
+    def algorithms(self) -> str | None:
+        """SIG-ALG and SIG-ALG-CURRENT; returns the digest URI when it is one this verifier can compute."""
+        method_el = self.signed_info.find(f"{_DS}SignatureMethod")
+        method = method_el.get("Algorithm")
+        digest_el = self.reference.find(f"{_DS}DigestMethod")
+        digest = digest_el.get("Algorithm")
+        problems = []
+        if method not in c.SIGNATURE_ALGORITHMS:
+            problems.append(f"SignatureMethod {method!r} is not a GOST algorithm SMEV accepts")
+        if digest not in c.DIGEST_ALGORITHMS:
+            problems.append(f"DigestMethod {digest!r} is not a GOST digest SMEV accepts")
+        if not problems and c.SIGNATURE_ALGORITHMS[method][0] != digest:
+            problems.append(f"SignatureMethod {method} pairs with digest {c.SIGNATURE_ALGORITHMS[method][0]}, "
+                            f"but the Reference uses {digest}")
+        if problems:
+            self.add(SIG_ALG, Status.FAIL, "; ".join(problems), method_el)
+        else:
+            self.bits = c.SIGNATURE_ALGORITHMS[method][1]
+            self.add(SIG_ALG, Status.PASS, f"{method} with {digest}", method_el)
+        obsolete = [uri for uri in (method, digest) if uri in c.OBSOLETE_ALGORITHMS]
+        if obsolete:
+            self.add(SIG_ALG_CURRENT, Status.WARN, "obsolete since 2019 (GOST R 34.10-2001 / 34.11-94): "
+                     + ", ".join(obsolete) + "; sign with GOST R 34.10-2012 / 34.11-2012", method_el)
+        elif problems:
+            self.add(SIG_ALG_CURRENT, Status.SKIP, "not checked: the algorithms are not GOST ones (see SIG-ALG)")
+        else:
+            self.add(SIG_ALG_CURRENT, Status.PASS, "GOST R 34.10-2012 / 34.11-2012", method_el)
+        return digest if digest in c.DIGEST_ALGORITHMS else None
+
+    def resolve(self) -> etree._Element | None:
+        """SIG-REF-RESOLVES and SIG-REF-TARGET; returns the element the digest is computed over."""
+        uri = self.reference.get("URI")
+        wanted = reference_id(uri)
+        expected = self._expected_target()
+        if wanted is None:
+            self.add(SIG_REF_RESOLVES, Status.FAIL, f"Reference URI {uri!r} is not a same-document '#Id' reference",
+                     self.reference)
+            self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: URI {uri!r} names no element",
+                     self.reference, reason="IncorrectSignatureTarget")
+            return None
+        found = elements_with_id(self.element.getroottree().getroot(), wanted)
+        if not found:
+            self.add(SIG_REF_RESOLVES, Status.FAIL, f"Reference URI {uri!r} resolves to nothing: no element has "
+                     f"Id={wanted!r}", self.reference)
+            self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: {uri!r} resolves to nothing",
+                     self.reference, reason="IncorrectSignatureTarget")
+            return None
+        if len(found) > 1:
+            where = ", ".join(f"{_local(e)} (line {e.sourceline})" for e in found)
+            self.add(SIG_REF_RESOLVES, Status.FAIL, f"Reference URI {uri!r} resolves to {len(found)} elements: "
+                     f"{where}; duplicate Ids are the mark of a signature-wrapping attack", found[1])
+        else:
+            self.add(SIG_REF_RESOLVES, Status.PASS, f"{uri} resolves to {_local(found[0])}", self.reference)
+        target = expected if expected is not None and any(e is expected for e in found) else found[0]
+        if self.spec is None or self.body is None:
+            self.add(SIG_REF_TARGET, Status.SKIP, "the element this signature must sign is unknown (not in a "
+                     "wrapper of a known operation)", self.reference)
+        elif expected is None:
+            self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: the message has no "
+                     f"{'/'.join(self.spec.signed_path)} for this {self.spec.wrapper} to sign", self.reference,
+                     reason="IncorrectSignatureTarget")
+        elif len(found) == 1 and found[0] is expected:
+            self.add(SIG_REF_TARGET, Status.PASS, f"signs {'/'.join(self.spec.signed_path)}, as "
+                     f"{self.spec.wrapper} must", self.reference)
+        else:
+            elsewhere = [e for e in found if e is not expected]
+            from conformance.rules.xpaths import xpath_of
+
+            self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: {uri!r} points to "
+                     f"{', '.join(xpath_of(e) for e in elsewhere)}, but {self.spec.wrapper} must sign "
+                     f"{xpath_of(expected)}" + (" (a copy outside the signed position: signature wrapping)"
+                                                 if any(_local(e) == _local(expected) for e in elsewhere) else ""),
+                     elsewhere[0], reason="IncorrectSignatureTarget")
+        return target
+
+    def _expected_target(self) -> etree._Element | None:
+        if self.spec is None or self.body is None:
+            return None
+        from conformance.protocol.operations import locate
+
+        return locate(self.body, self.spec.signed_path)
+
+    def transform_uris(self) -> tuple[str, ...]:
+        container = self.reference.find(f"{_DS}Transforms")
+        if container is None:
+            return ()
+        return tuple(t.get("Algorithm") or "" for t in container.findall(f"{_DS}Transform"))
+
+    def transforms(self) -> None:
+        uris = self.transform_uris()
+        if uris == c.SMEV_TRANSFORMS:
+            self.add(SIG_TRANSFORMS, Status.PASS, "exclusive c14n, then the SMEV transform", self.reference)
+            return
+        if set(uris) == set(c.SMEV_TRANSFORMS) and len(uris) == 2:
+            problem = "the transforms are in the wrong order: the SMEV transform must come after exclusive c14n"
+        else:
+            shown = ", ".join(uris) or "none"
+            problem = (f"the transforms are [{shown}]; SMEV requires exactly [{c.EXC_C14N}, {c.SMEV_TRANSFORM}]"
+                       + (" (an enveloped-signature transform has no place in a detached signature)"
+                          if c.ENVELOPED in uris else ""))
+        container = self.reference.find(f"{_DS}Transforms")
+        self.add(SIG_TRANSFORMS, Status.FAIL, problem, container if container is not None else self.reference)
+
+    def _digest_function(self, uri: str) -> Callable[[bytes], bytes] | None:
+        bits = c.DIGEST_ALGORITHMS.get(uri)
+        if bits is not None:
+            return lambda data: self.backend.digest(data, bits)
+        try:
+            hashlib.new("md_gost94")
+        except ValueError:
+            return None
+        return lambda data: hashlib.new("md_gost94", data).digest()
+
+    def digest(self, target: etree._Element | None, digest_uri: str | None) -> None:
+        value_el = self.reference.find(f"{_DS}DigestValue")
+        if target is None:
+            self.add(SIG_DIGEST, Status.SKIP, "not checked: the reference resolves to nothing", value_el)
+            return
+        function = self._digest_function(digest_uri) if digest_uri else None
+        if function is None:
+            self.add(SIG_DIGEST, Status.SKIP, "not checked: the digest algorithm cannot be computed here", value_el)
+            return
+        try:
+            declared = base64.b64decode(_text(value_el), validate=True)
+        except (binascii.Error, ValueError):
+            self.add(SIG_DIGEST, Status.FAIL, "DigestValue is not base64", value_el)
+            return
+        uris = self.transform_uris()
+        try:
+            data = apply_transforms(target, uris, escaping=self.options.escaping, signature=self.element)
+        except UnsupportedTransform as exc:
+            self.add(SIG_DIGEST, Status.SKIP, f"not checked: {exc}", value_el)
+            return
+        computed = function(data)
+        if computed == declared:
+            self.add(SIG_DIGEST, Status.PASS, f"DigestValue of {_local(target)} matches", value_el)
+            return
+        details = {"transformed": data.decode("utf-8", "replace"),
+                   "computed": base64.b64encode(computed).decode(), "declared": _text(value_el)}
+        message = f"DigestValue of {_local(target)} does not match what its content digests to"
+        if self.options.diagnose:
+            diagnosis = diagnose_digest(target, declared, function, computed=computed,
+                                        escaping=self.options.escaping, signature=self.element,
+                                        declared_transforms=uris)
+            details["diagnosis"] = diagnosis.explain()
+            message += (f": {diagnosis.explain()}" if diagnosis.cause else
+                        ": the signed content was changed after signing, or the signer made a mistake not "
+                        "among the usual ones")
+        self.add(SIG_DIGEST, Status.FAIL, message, value_el, reason="SignatureIsInvalid", **details)
+
+    def layout(self) -> None:
+        loose = [node for node in self.signed_info.iter()
+                 if (node.text and len(node) and not node.text.strip(_WHITESPACE))
+                 or (node is not self.signed_info and node.tail and not node.tail.strip(_WHITESPACE))]
+        if loose:
+            self.add(SIG_LAYOUT, Status.WARN, "SignedInfo is indented (whitespace-only text inside it); it verifies "
+                     "only as long as nothing re-serialises it: never indent SignedInfo", self.signed_info)
+        else:
+            self.add(SIG_LAYOUT, Status.PASS, "SignedInfo holds no layout whitespace", self.signed_info)
+
+    # -- certificate and signature value ----------------------------------------------------------------------
+
+    def certificate_checks(self, value_check: bool = False) -> None:
+        certificate = self.read_certificate()
+        if value_check:
+            self.value(certificate)
+        cert_rules = (CERT_VALIDITY, CERT_CHAIN, CERT_REVOCATION)
+        if certificate is None:
+            self.skip(cert_rules, "not checked: no usable certificate (see CERT-PRESENT)")
+            return
+        self.validity(certificate)
+        self.chain(certificate)
+        self.revocation(certificate)
+
+    def read_certificate(self) -> Certificate | None:
+        from conformance.crypto import load_certificate
+        from conformance.errors import ConformanceError
+
+        nodes = self.element.findall(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate")
+        if not nodes:
+            self.add(CERT_PRESENT, Status.FAIL, "CertificateIsNotFound: no KeyInfo/X509Data/X509Certificate",
+                     reason="CertificateIsNotFound")
+            return None
+        try:
+            certificate = load_certificate(_text(nodes[0]))
+        except ConformanceError as exc:
+            self.add(CERT_PRESENT, Status.FAIL, f"CertificateIsNotFound: the X509Certificate cannot be read: {exc}",
+                     nodes[0], reason="CertificateIsNotFound")
+            return None
+        if certificate.public_key is None:
+            self.add(CERT_PRESENT, Status.FAIL, f"the certificate's key is not a GOST R 34.10-2012 key: "
+                     f"{certificate.key_error}", nodes[0])
+            return None
+        if self.bits is not None and certificate.public_key.bits != self.bits:
+            self.add(CERT_PRESENT, Status.FAIL, f"the certificate holds a {certificate.public_key.bits}-bit key but "
+                     f"SignatureMethod is the {self.bits}-bit algorithm", nodes[0])
+            return None
+        self.add(CERT_PRESENT, Status.PASS, f"certificate of {certificate.subject} (serial {certificate.serial:x})",
+                 nodes[0])
+        self.certificate = certificate
+        return certificate
+
+    def value(self, certificate: Certificate | None) -> None:
+        value_el = self.element.find(f"{_DS}SignatureValue")
+        if certificate is None or self.bits is None:
+            why = "no usable certificate" if certificate is None else "an unknown signature algorithm"
+            self.add(SIG_VALUE, Status.SKIP, f"not checked: {why}", value_el)
+            return
+        try:
+            signature = base64.b64decode(_text(value_el), validate=True)
+        except (binascii.Error, ValueError):
+            self.add(SIG_VALUE, Status.FAIL, "SignatureValue is not base64", value_el, reason="SignatureIsInvalid")
+            return
+        method = self.signed_info.find(f"{_DS}CanonicalizationMethod").get("Algorithm")
+        canonical = (inclusive_c14n(self.signed_info) if method in (c.C14N_10, c.C14N_11)
+                     else exc_c14n(self.signed_info))
+        size = self.bits // 4
+        if len(signature) != size:
+            self.add(SIG_VALUE, Status.FAIL, f"SignatureValue holds {len(signature)} bytes; a GOST {self.bits}-bit "
+                     f"signature is {size} bytes (s‖r)", value_el, reason="SignatureIsInvalid")
+            return
+        if self.backend.verify(certificate.public_key, self.backend.digest(canonical, self.bits), signature):
+            self.add(SIG_VALUE, Status.PASS, "SignatureValue verifies with the certificate's key", value_el)
+            return
+        details = {"signed_info": canonical.decode("utf-8", "replace")}
+        message = "SignatureValue does not verify with the certificate's key under SMEV's conventions"
+        if self.options.diagnose:
+            diagnosis = diagnose_signature(self.signed_info, signature, certificate.public_key, self.backend,
+                                           self.bits)
+            details["diagnosis"] = diagnosis.explain()
+            message += (f": it verifies with {diagnosis.cause}" if diagnosis.cause else
+                        ": SignedInfo was changed after signing, or another key made the signature")
+        self.add(SIG_VALUE, Status.FAIL, message, value_el, reason="SignatureIsInvalid", **details)
+
+    def validity(self, certificate: Certificate) -> None:
+        at, source = self.options.at or datetime.now(UTC), self.options.at_source or "now"
+        if certificate.valid_at(at):
+            self.add(CERT_VALIDITY, Status.PASS, f"valid at {at.isoformat()} ({source}): "
+                     f"{certificate.not_before.isoformat()} .. {certificate.not_after.isoformat()}")
+        else:
+            state = "not yet valid" if at < certificate.not_before else "expired"
+            self.add(CERT_VALIDITY, Status.FAIL, f"CertificateIsExpired: the certificate is {state} at "
+                     f"{at.isoformat()} ({source}); valid {certificate.not_before.isoformat()} .. "
+                     f"{certificate.not_after.isoformat()}", reason="CertificateIsExpired")
+
+    def chain(self, certificate: Certificate) -> None:
+        from conformance.crypto import verify_certificate
+
+        if not self.options.trust:
+            self.add(CERT_CHAIN, Status.SKIP, "not checked: no trust anchor given (--trust CA.pem); the chain "
+                     "cannot be judged without one, which is not a fault of the message")
+            return
+        for anchor in self.options.trust:
+            if anchor.der == certificate.der:
+                self.add(CERT_CHAIN, Status.PASS, f"the certificate is itself a trust anchor ({anchor.subject})")
+                return
+            if certificate.issuer_der == anchor.subject_der and verify_certificate(certificate, anchor,
+                                                                                   self.backend):
+                self.add(CERT_CHAIN, Status.PASS, f"issued and signed by trust anchor {anchor.subject}")
+                return
+        named = [a for a in self.options.trust if a.subject_der == certificate.issuer_der]
+        why = ("the anchor named as its issuer did not sign it" if named
+               else f"its issuer ({certificate.issuer}) is none of the trust anchors")
+        self.add(CERT_CHAIN, Status.FAIL, f"the certificate does not chain to the trust anchors: {why}")
+
+    def revocation(self, certificate: Certificate) -> None:
+        from conformance.crypto import verify_crl
+
+        crls = [crl for crl in self.options.crls if crl.issuer_der == certificate.issuer_der]
+        if not self.options.crls:
+            self.add(CERT_REVOCATION, Status.SKIP, "not checked: no CRL given (--crl)")
+            return
+        if not crls:
+            self.add(CERT_REVOCATION, Status.SKIP, f"not checked: no CRL of the issuer {certificate.issuer} given")
+            return
+        at = self.options.at or datetime.now(UTC)
+        issuers = [a for a in self.options.trust if a.subject_der == certificate.issuer_der]
+        for crl in crls:
+            if issuers and not any(verify_crl(crl, issuer, self.backend) for issuer in issuers):
+                self.add(CERT_REVOCATION, Status.FAIL, f"the CRL of {crl.issuer} is not signed by that issuer's "
+                         "trust anchor: it cannot be relied on")
+                return
+            entry = crl.revocation_of(certificate.serial)
+            if entry is not None and entry.revoked_at <= at:
+                self.add(CERT_REVOCATION, Status.FAIL, f"the certificate (serial {certificate.serial:x}) was revoked "
+                         f"at {entry.revoked_at.isoformat()}, before {at.isoformat()}", reason="CertificateIsRevoked")
+                return
+        note = "" if issuers else " (the CRL's own signature was not checked: give its issuer with --trust)"
+        self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
+
+
+def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, SigningSpec]]:
+    from conformance.protocol.operations import SIGNATURES, Operation, locate
+
+    try:
+        operation = Operation(_local(body))
+    except ValueError:
+        return []
+    found = []
+    for spec in SIGNATURES.get(operation, ()):
+        wrapper = locate(body, spec.wrapper_path)
+        if wrapper is not None:
+            found.append((wrapper, spec))
+    return found
+
+
+def _body_of(root: etree._Element) -> tuple[etree._Element | None, str | None]:
+    from conformance.errors import InputError
+    from conformance.protocol.operations import detect
+
+    try:
+        detection = detect(root)
+    except InputError as exc:
+        return None, str(exc)
+    return detection.body, None
+
+
+def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOptions | None = None) -> list[Outcome]:
+    """Every outcome of every signature rule over the document."""
+    options = options or VerifyOptions()
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    if options.at is None:
+        own = message_time(root)
+        options.at = own or datetime.now(UTC)
+        options.at_source = "the message's own time, from its MessageID" if own else "now: the message has no " \
+            "version 1 MessageID"
+    elif not options.at_source:
+        options.at_source = "as given"
+    body, _ = _body_of(root)
+    wrappers = _specs_by_wrapper(body) if body is not None else []
+    out: list[Outcome] = []
+    signatures = [s for s in root.iter(f"{_DS}Signature")]
+    out.extend(_presence(body, wrappers, signatures))
+    for signature in signatures:
+        parent = signature.getparent()
+        spec = next((s for w, s in wrappers if w is parent), None)
+        _Signature(signature, body, spec, options, out).run()
+    if not signatures:
+        for rule_id in PER_SIGNATURE_RULES:
+            out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
+    return out
+
+
+def _presence(body: etree._Element | None, wrappers: list[tuple[etree._Element, SigningSpec]],
+              signatures: list[etree._Element]) -> list[Outcome]:
+    from conformance.protocol.operations import SIGNATURES, Operation
+
+    if body is None:
+        if signatures:
+            return [Outcome(SIG_PRESENT, Status.SKIP, "not an SMEV envelope of a known operation: which signatures "
+                            "it needs is unknown", signatures[0])]
+        return [Outcome(SIG_PRESENT, Status.FAIL, "NoSignatureFound: the document carries no ds:Signature",
+                        None, (("reason", "NoSignatureFound"),))]
+    try:
+        specs = SIGNATURES.get(Operation(_local(body)), ())
+    except ValueError:
+        specs = ()
+    out = []
+    held = {id(w): s for w, s in wrappers if w.find(f"{_DS}Signature") is not None}
+    for spec in specs:
+        if not spec.required:
+            continue
+        if any(s is spec for s in held.values()):
+            out.append(Outcome(SIG_PRESENT, Status.PASS, f"{spec.wrapper} holds a ds:Signature", body))
+        else:
+            out.append(Outcome(SIG_PRESENT, Status.FAIL, f"NoSignatureFound: {_local(body)} has no {spec.wrapper} "
+                               f"with a ds:Signature; the real bus rejects it", body, (("reason", "NoSignatureFound"),)))
+    if not out:
+        out.append(Outcome(SIG_PRESENT, Status.PASS if signatures else Status.SKIP,
+                           f"{_local(body)} requires no signature of its sender", body))
+    return out
+
+
+def to_findings(path: str, outcomes: Sequence[Outcome]) -> list[Finding]:
+    """Outcomes as catalogue findings located in `path` (line and XPath of each element)."""
+    from conformance.rules.xpaths import xpath_of
+
+    findings = []
+    for outcome in outcomes:
+        element = outcome.element
+        location = Location(path, element.sourceline, xpath_of(element)) if element is not None else Location(path)
+        findings.append(Finding(outcome.rule_id, outcome.status, outcome.message, location, outcome.details))
+    return findings
+
+
+def verify_message(tree: etree._ElementTree | etree._Element, *, trust: Sequence[Certificate] = (),
+                   crl: Sequence[Crl] = (), at: datetime | None = None, backend: Backend | None = None,
+                   escaping: Escaping = "woodstox", path: str = "<input>") -> list[Finding]:
+    """Verify every signature of the message; one finding per rule per signature (see the module docstring)."""
+    options = VerifyOptions(trust=tuple(trust), crls=tuple(crl), at=at, backend=backend, escaping=escaping)
+    return to_findings(path, verify_tree(tree, options))
