@@ -1,0 +1,211 @@
+"""Schema validation of SMEV envelopes and business payloads, with compiled schemas cached for reuse.
+
+The envelope schema of a version is assembled from a directory of XSDs found by `targetNamespace` (the project's
+own set by default, or a user's, e.g. the official set they downloaded): SOAP 1.1 envelope, SMEV types, basic,
+faults (and 1.3's routing/directive when present). Schemas load with local resolution only: an import or include is
+served from the same directory by file name, and nothing is ever fetched from the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lxml import etree
+
+from conformance.errors import InputError
+from conformance.protocol.namespaces import SOAP_ENV, Version, ns
+
+ENVELOPE_SCHEMA_DIR = Path(__file__).parent / "envelope"
+"""The project's own XSDs of the SOAP envelope and of SMEV 1.1, 1.2 and 1.3."""
+PAYLOAD_SCHEMA_DIR = Path(__file__).parent / "payloads"
+"""Payload XSDs of the message types the registry ships."""
+
+RULE_SCHEMA_SET = "MSG-SCHEMA-SET"
+"""Rule id of errors in a schema directory or payload XSD (the schemas, not the message, are unusable)."""
+
+_XSD = "http://www.w3.org/2001/XMLSchema"
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One schema violation: the line, the XPath of the element, the validator's message."""
+
+    line: int | None
+    path: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "?"
+        return f"{where} {self.path or ''}: {self.message}".replace("  ", " ")
+
+
+class SchemaSetError(InputError):
+    """A schema directory or XSD file that cannot be used (exit 2)."""
+
+
+def validate_envelope(tree: etree._ElementTree | etree._Element, version: Version | str | None = None,
+                      schema_dir: str | os.PathLike[str] | None = None) -> list[SchemaError]:
+    """Validate a whole SOAP envelope against the schemas of `version` (detected from the body when `None`).
+
+    `schema_dir` replaces the project's XSDs with another set found there by targetNamespace; the SOAP envelope
+    schema falls back to the project's when the directory has none. Returns the violations, empty when valid.
+    """
+    if version is None:
+        from conformance.protocol.operations import detect
+
+        version = detect(tree).version
+    schema = envelope_schema(Version(version), schema_dir)
+    return _run(schema, tree)
+
+
+def validate_payload(element: etree._Element, xsd_path: str | os.PathLike[str]) -> list[SchemaError]:
+    """Validate a business element (e.g. the child of `MessagePrimaryContent`) against the XSD at `xsd_path`.
+
+    Line numbers refer to the element's document; paths are relative to the business element.
+    """
+    return _run(payload_schema(xsd_path), element)
+
+
+def envelope_schema(version: Version, schema_dir: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
+    """The compiled envelope schema of `version` (cached per version and directory)."""
+    directory = Path(schema_dir).resolve() if schema_dir is not None else ENVELOPE_SCHEMA_DIR
+    key = ("envelope", version.value, str(directory), _stamp(directory))
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = _compile_envelope(version, directory)
+            _CACHE[key] = cached
+        return cached
+
+
+def payload_schema(xsd_path: str | os.PathLike[str]) -> etree.XMLSchema:
+    """The compiled payload schema at `xsd_path` (cached per file and modification time)."""
+    path = Path(xsd_path).resolve()
+    if not path.is_file():
+        raise SchemaSetError(f"payload schema {path} does not exist", path=str(path), rule=RULE_SCHEMA_SET)
+    key = ("payload", str(path), path.stat().st_mtime_ns)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = _compile(_parse_xsd(path, _index(path.parent)), path)
+            _CACHE[key] = cached
+        return cached
+
+
+def namespace_index(directory: str | os.PathLike[str]) -> dict[str, Path]:
+    """targetNamespace -> XSD file, for every `*.xsd` directly in or below `directory` (first by sorted path)."""
+    return dict(_index(Path(directory).resolve()))
+
+
+# --- internals --------------------------------------------------------------------------------------------------
+
+_LOCK = threading.Lock()
+_CACHE: dict[tuple, etree.XMLSchema] = {}
+
+
+def _stamp(directory: Path) -> int:
+    """A cheap change marker of a schema directory: the newest modification time among its XSDs."""
+    try:
+        return max((p.stat().st_mtime_ns for p in directory.rglob("*.xsd")), default=0)
+    except OSError:
+        return 0
+
+
+def _index(directory: Path) -> dict[str, Path]:
+    if not directory.is_dir():
+        raise SchemaSetError("is not a directory of XSD files", path=str(directory), rule=RULE_SCHEMA_SET)
+    index: dict[str, Path] = {}
+    for path in sorted(directory.rglob("*.xsd")):
+        try:
+            root = etree.parse(str(path), _xsd_parser(None)).getroot()
+        except (etree.XMLSyntaxError, OSError) as exc:
+            raise SchemaSetError(f"not a readable XSD: {exc}", path=str(path), rule=RULE_SCHEMA_SET) from None
+        if root.tag != f"{{{_XSD}}}schema":
+            continue
+        target = root.get("targetNamespace", "")
+        index.setdefault(target, path)
+    return index
+
+
+class _LocalResolver(etree.Resolver):
+    """Serves schema imports and includes from local files only, by file name; refuses anything else."""
+
+    def __init__(self, by_name: dict[str, Path]):
+        super().__init__()
+        self.by_name = by_name
+
+    def resolve(self, url, pubid, context):  # noqa: ANN001 - lxml's resolver signature
+        parsed = urlparse(url)
+        name = Path(unquote(parsed.path)).name
+        if parsed.scheme in ("", "file"):
+            local = Path(unquote(parsed.path))
+            if local.is_file():
+                return self.resolve_filename(str(local), context)
+        if name in self.by_name:
+            return self.resolve_filename(str(self.by_name[name]), context)
+        raise SchemaSetError(f"schema import {url!r} is not available locally (no network access is made)",
+                             rule=RULE_SCHEMA_SET)
+
+
+def _xsd_parser(resolver: etree.Resolver | None) -> etree.XMLParser:
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+    if resolver is not None:
+        parser.resolvers.add(resolver)
+    return parser
+
+
+def _parse_xsd(path: Path, index: dict[str, Path]) -> etree._ElementTree:
+    by_name = {p.name: p for p in index.values()}
+    by_name.update({p.name: p for p in path.parent.glob("*.xsd")})
+    try:
+        return etree.parse(str(path), _xsd_parser(_LocalResolver(by_name)))
+    except (etree.XMLSyntaxError, OSError) as exc:
+        raise SchemaSetError(f"not a readable XSD: {exc}", path=str(path), rule=RULE_SCHEMA_SET) from None
+
+
+def _compile(document: etree._ElementTree, where: Path) -> etree.XMLSchema:
+    try:
+        return etree.XMLSchema(document)
+    except SchemaSetError:
+        raise
+    except etree.XMLSchemaParseError as exc:
+        raise SchemaSetError(f"the schema does not compile: {exc}", path=str(where), rule=RULE_SCHEMA_SET) from None
+
+
+def _compile_envelope(version: Version, directory: Path) -> etree.XMLSchema:
+    index = _index(directory)
+    if SOAP_ENV not in index:
+        index[SOAP_ENV] = ENVELOPE_SCHEMA_DIR / "soap-envelope-1.1.xsd"
+    namespaces = ns(version)
+    missing = [uri for uri in (namespaces.types, namespaces.basic, namespaces.faults) if uri not in index]
+    if missing:
+        raise SchemaSetError(f"no XSD with targetNamespace {', '.join(missing)} for version {version.value}",
+                             path=str(directory), rule=RULE_SCHEMA_SET)
+    wanted = [SOAP_ENV, *(uri for uri in namespaces.smev() if uri in index)]
+    driver = etree.Element(f"{{{_XSD}}}schema", nsmap={"xs": _XSD})
+    driver.set("targetNamespace", "urn:smev-tools:schema-driver")
+    for uri in wanted:
+        etree.SubElement(driver, f"{{{_XSD}}}import", namespace=uri, schemaLocation=index[uri].as_uri())
+    by_name = {p.name: p for p in index.values()}
+    by_name.update({p.name: p for p in directory.rglob("*.xsd")})
+    parser = _xsd_parser(_LocalResolver(by_name))
+    document = etree.ElementTree(etree.fromstring(etree.tostring(driver), parser, base_url=directory.as_uri() + "/"))
+    return _compile(document, directory)
+
+
+def _run(schema: etree.XMLSchema, target: etree._ElementTree | etree._Element) -> list[SchemaError]:
+    if isinstance(target, etree._Element) and target.getparent() is not None:
+        target = copy.deepcopy(target)  # validate the subtree alone; deepcopy keeps source lines
+    if schema.validate(target):
+        return []
+    return [SchemaError(entry.line or None, entry.path or None, _clean(entry.message)) for entry in schema.error_log]
+
+
+def _clean(message: str) -> str:
+    """libxml2 writes element names as `{uri}local`; keep the message but drop the noisy "Element '...':" head."""
+    return message.strip()
