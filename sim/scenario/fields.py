@@ -1,0 +1,301 @@
+"""Reading a YAML mapping against a table of fields, collecting every problem with its line.
+
+A schema is `dict[field name, Field]`. A `Field` has a converter (`Node -> value`, raising `Invalid` or
+`UnitError` with a message), a default written as YAML text (parsed by the same converter, so defaults are
+validated and `smev-sim validate --explain` can show them as written) or `REQUIRED`, and a one-line doc.
+`Context.section` reads a node against a schema: missing required fields, unknown fields (with "did you mean"),
+wrong types and bad values become problems `FILE:LINE: path.to.field: what is wrong`, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sim.scenario import units
+from sim.scenario.distributions import Distribution, parse_distribution
+from sim.scenario.suggest import did_you_mean
+from sim.scenario.units import UnitError
+from sim.scenario.yamltree import Node
+
+
+class Invalid(ValueError):
+    """A value that breaks its field's rule; the message says what is wrong."""
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+INVALID: Any = type("InvalidValue", (), {"__repr__": lambda self: "INVALID", "__bool__": lambda self: False})()
+"""Stands for a value that failed to read (a problem is already recorded); falsy."""
+
+Converter = Callable[[Node], Any]
+
+
+@dataclass(frozen=True)
+class Field:
+    conv: Converter
+    default: Any = REQUIRED
+    doc: str = ""
+
+
+Schema = dict[str, Field]
+
+
+class Section:
+    """The values read from one mapping, with access to each field's node (for reference checks)."""
+
+    def __init__(self, path: str, node: Node | None):
+        self.path = path
+        self.node = node
+        self.values: dict[str, Any] = {}
+        self.nodes: dict[str, Node | None] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def given(self, key: str) -> bool:
+        return self.nodes.get(key) is not None
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    @property
+    def ok(self) -> bool:
+        return all(v is not INVALID for v in self.values.values())
+
+
+class Context:
+    """Collects problems for one scenario source."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[tuple[int, int, str]] = []  # (line or big, order, text)
+
+    def error(self, node: Node | None, path: str, message: str, line: int | None = None) -> None:
+        if line is None and node is not None:
+            line = node.line
+        if line is not None:
+            text = f"{self.source}:{line}: {path}: {message}"
+        else:
+            origin = node.origin if node is not None and node.origin else "a default"
+            text = f"{self.source}: {path}: {message} (value from {origin})"
+        self.problems.append((line if line is not None else 1 << 30, len(self.problems), text))
+
+    def messages(self) -> list[str]:
+        seen: set[str] = set()
+        out = []
+        for _, _, text in sorted(self.problems):
+            if text not in seen:
+                seen.add(text)
+                out.append(text)
+        return out
+
+    def mapping(self, node: Node | None, path: str, *, required: bool = True) -> dict[str, Node]:
+        """The node's entries, or {} after recording a problem when it is not a mapping."""
+        if node is None or node.value is None:
+            if required and node is not None:
+                self.error(node, path, "must not be empty")
+            return {}
+        if not node.is_map:
+            self.error(node, path, f"expected a mapping of names to settings, got {describe(node)}")
+            return {}
+        return node.value
+
+    def convert(self, node: Node, path: str, conv: Converter) -> Any:
+        try:
+            return conv(node)
+        except (Invalid, UnitError) as exc:
+            self.error(node, path, str(exc))
+            return INVALID
+
+    def section(self, node: Node | None, path: str, schema: Schema, *, extra: Iterable[str] = ()) -> Section:
+        """Read `node` (a mapping, or None for "absent") against `schema`. Keys in `extra` are left to the caller."""
+        result = Section(path, node)
+        entries: dict[str, Node] = {}
+        if node is not None and node.value is not None:
+            if node.is_map:
+                entries = node.value
+            else:
+                self.error(node, path or "scenario", f"expected a mapping, got {describe(node)}")
+        allowed = set(schema) | set(extra)
+        for key in entries:
+            if key not in allowed:
+                line = node.key_lines.get(key) if node is not None else None
+                self.error(entries[key], result.at(key),
+                           f"unknown field{did_you_mean(key, sorted(allowed))}; expected one of {', '.join(sorted(allowed))}",
+                           line=line)
+        for key, spec in schema.items():
+            child = entries.get(key)
+            result.nodes[key] = child
+            if child is None:
+                if spec.default is REQUIRED:
+                    self.error(node, result.at(key), "missing required field",
+                               line=node.line if node is not None else None)
+                    result.values[key] = INVALID
+                else:
+                    result.values[key] = default_value(spec)
+            elif child.value is None:
+                if spec.default is None:
+                    result.values[key] = None
+                else:
+                    self.error(child, result.at(key), "must not be empty" + (
+                        f" (leave the field out for the default {spec.default!r})" if spec.default is not REQUIRED else ""))
+                    result.values[key] = INVALID
+            else:
+                result.values[key] = self.convert(child, result.at(key), spec.conv)
+        return result
+
+
+def default_value(spec: Field) -> Any:
+    if spec.default is None:
+        return None
+    return spec.conv(Node(spec.default, None, raw=str(spec.default), origin="the default"))
+
+
+def describe(node: Node) -> str:
+    if node.is_map:
+        return "a mapping"
+    if node.is_seq:
+        return "a list"
+    if node.value is None:
+        return "nothing"
+    if isinstance(node.value, bool):
+        return f"{node.raw or node.value!r} (a boolean)"
+    return repr(node.raw if node.raw is not None else node.value)
+
+
+# --- leaf converters ---------------------------------------------------------------------------------------------
+
+def _scalar(node: Node, what: str) -> Any:
+    if node.is_map or node.is_seq:
+        raise Invalid(f"expected {what}, got {describe(node)}")
+    return node.value
+
+
+def _quantity(parser: Callable[[object], Any], what: str) -> Converter:
+    def conv(node: Node) -> Any:
+        value = _scalar(node, what)
+        if isinstance(value, bool):
+            raise Invalid(f"expected {what}, got {describe(node)}")
+        result = parser(value)
+        if result < 0:
+            raise Invalid(f"must not be negative, got {node.raw or value!r}")
+        return result
+
+    return conv
+
+
+duration = _quantity(units.parse_duration, "a duration such as '150ms'")
+rate = _quantity(units.parse_rate, "a rate such as '2/s'")
+size = _quantity(units.parse_size, "a size such as '64KiB'")
+bandwidth = _quantity(units.parse_bandwidth, "a bandwidth such as '100Mbit/s'")
+share = _quantity(units.parse_share, "a share such as '99.9%'")
+
+
+def positive(conv: Converter) -> Converter:
+    def check(node: Node) -> Any:
+        value = conv(node)
+        if value <= 0:
+            raise Invalid(f"must be greater than zero, got {node.raw or node.value!r}")
+        return value
+
+    return check
+
+
+def integer(minimum: int = 0, maximum: int | None = None) -> Converter:
+    def conv(node: Node) -> int:
+        value = _scalar(node, "a whole number")
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise Invalid(f"expected a whole number, got {describe(node)}")
+        if value < minimum:
+            raise Invalid(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise Invalid(f"must be at most {maximum}, got {value}")
+        return value
+
+    return conv
+
+
+def number(minimum: float | None = 0.0, *, strictly: bool = False) -> Converter:
+    def conv(node: Node) -> float:
+        value = _scalar(node, "a number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, str):
+                value = units.parse_number(value)
+            else:
+                raise Invalid(f"expected a number, got {describe(node)}")
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Invalid("expected a finite number")
+        if minimum is not None and (value < minimum or strictly and value == minimum):
+            raise Invalid(f"must be {'greater than' if strictly else 'at least'} {minimum:g}, got {value:g}")
+        return value
+
+    return conv
+
+
+def boolean(node: Node) -> bool:
+    value = _scalar(node, "true or false")
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, got {describe(node)}")
+    return value
+
+
+def text(node: Node) -> str:
+    value = _scalar(node, "text")
+    if isinstance(value, bool) or value is None:
+        raise Invalid(f"expected text, got {describe(node)}")
+    return str(node.raw if node.raw is not None and not isinstance(value, str) else value)
+
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def name(node: Node) -> str:
+    value = text(node)
+    if not NAME.fullmatch(value):
+        raise Invalid(f"{value!r} is not a name (letters, digits, '-' and '_', starting with a letter or digit)")
+    return value
+
+
+def choice(*options: str) -> Converter:
+    def conv(node: Node) -> str:
+        value = text(node)
+        if value not in options:
+            raise Invalid(f"{value!r} is not one of {', '.join(options)}{did_you_mean(value, options)}")
+        return value
+
+    return conv
+
+
+def names(node: Node) -> tuple[str, ...]:
+    """A list of names, or a single name."""
+    if node.is_seq:
+        result = []
+        for item in node.value:
+            result.append(name(item))
+        return tuple(result)
+    return (name(node),)
+
+
+def distribution(kind: str) -> Converter:
+    parsers = {"duration": units.parse_duration, "size": units.parse_size}
+    parse_value = parsers[kind]
+    example = "exp(150ms)" if kind == "duration" else "lognormal(median=16KiB, sigma=1)"
+
+    def conv(node: Node) -> Distribution:
+        value = _scalar(node, f"a {kind} distribution such as {example!r}")
+        if isinstance(value, bool):
+            raise Invalid(f"expected a {kind} distribution such as {example!r}, got {describe(node)}")
+        return parse_distribution(value, parse_value, kind)
+
+    return conv
