@@ -10,9 +10,26 @@ from sim.scenario import units
 from sim.scenario.build_topology import named_entries
 from sim.scenario.fields import INVALID, Context, Invalid, Section
 from sim.scenario.model import (
-    PARTICIPANT_KINDS, BusNodeCrash, CaDown, DataCentreLoss, EsiaDown, Fault, LinkDegraded, LinkDown, Partition,
-    ParticipantDown, ParticipantMisbehaving, ParticipantSlow, Policies, Quota, RetryPolicy, RunSpec, Slo, Sweep,
-    Tariff, Topology,
+    PARTICIPANT_KINDS,
+    BusNodeCrash,
+    CaDown,
+    DataCentreLoss,
+    EsiaDown,
+    Fault,
+    LinkDegraded,
+    LinkDown,
+    ParticipantDown,
+    ParticipantMisbehaving,
+    ParticipantSlow,
+    Partition,
+    Policies,
+    Quota,
+    RetryPolicy,
+    RunSpec,
+    Slo,
+    Sweep,
+    Tariff,
+    Topology,
 )
 from sim.scenario.refs import Names, Resolver
 from sim.scenario.suggest import did_you_mean

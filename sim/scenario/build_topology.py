@@ -8,8 +8,20 @@ from sim.scenario import fields as f
 from sim.scenario import schema as s
 from sim.scenario.fields import INVALID, Context, Invalid, Section
 from sim.scenario.model import (
-    PORTAL, REGIONAL_KINDS, Bus, CertificationAuthority, DataCentre, Esia, Link, Participant, ParticipantGroup,
-    Participants, Portal, Region, RegionalBus, Topology,
+    PORTAL,
+    REGIONAL_KINDS,
+    Bus,
+    CertificationAuthority,
+    DataCentre,
+    Esia,
+    Link,
+    Participant,
+    ParticipantGroup,
+    Participants,
+    Portal,
+    Region,
+    RegionalBus,
+    Topology,
 )
 from sim.scenario.refs import Names, Resolver
 from sim.scenario.units import UnitError, parse_share
@@ -302,7 +314,7 @@ class TopologyBuilder:
         """A declared name must not also be the generated name of another group's member."""
         probe = Names(groups={g.name: g for g in groups.values() if not g.single},
                       regions=self.names.regions)
-        for name, group in groups.items():
+        for name in groups:
             owner = probe.participant_group(name)
             if owner is not None and owner.name != name:
                 self.ctx.error(node.value[name] if node else None, f"topology.participants.{name}",
