@@ -1,0 +1,183 @@
+"""Run a scenario: independent replications (warm-up removed), 95 % confidence intervals for every SLO metric,
+an optional precision loop and sweep; prints a verdict table and writes DIR/report.json and DIR/report.html.
+
+An SLO holds only if its whole interval does. Exit status: 0 every SLO holds, 1 some SLO does not, 2 the scenario or
+the command line is unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+HELP = "run a scenario's replications and report SLO verdicts with confidence intervals"
+DEFAULT_OUT = Path("reports/sim")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {value}")
+    return value
+
+
+def _precision(text: str) -> float:
+    from sim.scenario.units import UnitError, parse_share
+
+    try:
+        value = parse_share(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a relative half-width between 0 and 100 %, got {text!r}")
+    return value
+
+
+def _duration(text: str) -> str:
+    from sim.scenario.units import UnitError, parse_duration
+
+    try:
+        if parse_duration(text) <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    parser.add_argument("--replications", "-n", type=_count, metavar="N",
+                        help="independent replications (at least 2 run; default: the scenario's run.replications)")
+    parser.add_argument("--seed", "-s", type=_seed, metavar="S", help="master seed (default: the scenario's run.seed)")
+    parser.add_argument("--out", "-o", type=Path, metavar="DIR",
+                        help=f"output directory (default: {DEFAULT_OUT}/<scenario name>/)")
+    parser.add_argument("--precision", type=_precision, metavar="P",
+                        help="add replications until every SLO interval's relative half-width is within P "
+                             "(e.g. 5%%), up to --max-replications")
+    parser.add_argument("--max-replications", type=_count, metavar="M",
+                        help="cap of the precision loop (default: the scenario's run.max_replications)")
+    parser.add_argument("--duration", "-d", type=_duration, metavar="D",
+                        help="simulated duration including warm-up, e.g. 2h (overrides run.duration)")
+    parser.add_argument("--traffic-scale", type=_scale, metavar="X", help="multiply every arrival rate by X")
+    parser.add_argument("--audit", action="store_true",
+                        help="write the audit trail of every hop to DIR/audit/ (one file per replication)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+class _RichProgress:
+    """The runner's progress hooks on a rich progress bar (on standard error)."""
+
+    def __init__(self, progress: Any, points: int):
+        self.progress = progress
+        self.points = points
+        self.task: Any = None
+
+    def point(self, index: int, label: str, planned: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, visible=False)
+        prefix = f"[{index + 1}/{self.points}] " if self.points > 1 else ""
+        self.task = self.progress.add_task(f"{prefix}{label}", total=planned)
+
+    def replan(self, planned: int) -> None:
+        self.progress.update(self.task, total=planned)
+
+    def replication_done(self) -> None:
+        self.progress.advance(self.task)
+
+
+def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
+    from rich.table import Table
+
+    from sim.report.format import fmt, unit_of
+
+    table = Table(title=f"{report['scenario']}: SLO verdicts ({report['replications']} replications, "
+                        f"seed {report['seed']})")
+    for col in ("verdict", "SLO", "requirement", "mean", "95 % interval", "point"):
+        table.add_column(col)
+    for s in report["slos"]:
+        unit = unit_of(s["metric"])
+        table.add_row("[green]PASS[/]" if s["passed"] else "[bold red]FAIL[/]", s["name"],
+                      f"{s['metric']} {s['op']} {fmt(s['threshold'], unit)}", fmt(s["mean"], unit),
+                      f"[{fmt(s['ci_low'], unit)}, {fmt(s['ci_high'], unit)}]",
+                      ", ".join(f"{k}={v}" for k, v in s.get("point", {}).items()),
+                      end_section=False)
+    if report["slos"]:
+        console.print(table)
+    else:
+        console.print("the scenario states no SLOs")
+    m = report["messages"]
+    console.print(f"messages: sent {m['sent']}, delivered {m['delivered']}, in flight {m['in_flight']}, "
+                  f"expired {m['expired']}, rejected {m['rejected']}, lost {m['lost']}, "
+                  f"duplicates delivered {m['duplicates']}", highlight=False)
+    ll = report["littles_law"]["max_relative_error"]
+    console.print(f"Little's law: max relative error {fmt(ll)}", highlight=False)
+    for p in report.get("precision") or []:
+        if p and not p["reached"]:
+            console.print(f"[yellow]precision {fmt(p['target'], 'share')} not reached at the cap of {p['cap']} "
+                          "replications[/]")
+    sweep = report.get("sweep")
+    if sweep and sweep["scaleout_efficiency"]:
+        e = sweep["scaleout_efficiency"]
+        console.print(f"scale-out efficiency over {sweep['parameter']}: {fmt(e['mean'])} "
+                      f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]", highlight=False, markup=False)
+    verdict = "[green]PASS[/]" if report["verdict"] == "pass" else "[bold red]FAIL[/]"
+    console.print(f"{verdict}  report: {out / 'report.json'}, {out / 'report.html'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sim.report import build_report, render_html, write_report
+    from sim.runner import execute
+    from sim.scenario import load
+
+    scenario = load(args.scenario)
+    overrides: dict[str, Any] = {}
+    if args.duration is not None:
+        overrides["run.duration"] = args.duration
+    if args.traffic_scale is not None:
+        overrides["run.traffic_scale"] = args.traffic_scale
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+    out: Path = args.out if args.out is not None else DEFAULT_OUT / scenario.name
+    audit_dir = out / "audit" if args.audit else None
+    points = len(scenario.run.sweep.values) if scenario.run.sweep is not None else 1
+
+    console = Console()
+    err = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=args.quiet) as bar:
+        result = execute(scenario, seed=args.seed, replications=args.replications, precision=args.precision,
+                         max_replications=args.max_replications, audit_dir=audit_dir,
+                         progress=_RichProgress(bar, points))
+    report = build_report(result)
+    out.mkdir(parents=True, exist_ok=True)
+    write_report(report, out / "report.json")
+    (out / "report.html").write_text(render_html(report), encoding="utf-8")
+    _print_verdicts(console, report, out)
+    return 0 if result.passed else 1

@@ -1,0 +1,164 @@
+"""Fold the replication summaries of one scenario variant into JSON-able sections of the report.
+
+Counts are summed over replications; per-replication metrics become t intervals; time series are averaged bin by
+bin; latency histograms are summed (a pooled CDF). Everything here is deterministic in the summaries' order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.metrics.collector import CLASSES, HISTOGRAM_EDGES, ReplicationSummary
+from sim.metrics.stats import confidence_interval
+
+MESSAGE_KEYS = ("sent", "delivered", "in_flight", "expired", "rejected", "lost", "duplicates")
+EXTRA_MESSAGE_KEYS = ("duplicates_suppressed", "accounting_errors", "answer_errors")
+MAX_QUEUES_PLOTTED = 8
+
+
+def messages(summaries: Sequence[ReplicationSummary]) -> dict[str, int]:
+    """The message accounting summed over replications (report.json `messages`)."""
+    return {k: int(sum(s.messages.get(k, 0) for s in summaries)) for k in (*MESSAGE_KEYS, *EXTRA_MESSAGE_KEYS)}
+
+
+def _sum_counters(dicts: Sequence[dict[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for d in dicts:
+        total.update(d)
+    return dict(sorted(total.items()))
+
+
+def metric_intervals(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any]]:
+    """An interval for every metric measured; per-participant metrics stay in the `participants` section."""
+    names = sorted({k for s in summaries for k in s.metrics if not k.startswith("participant.")})
+    return {name: confidence_interval([s.metrics.get(name) for s in summaries]).to_dict() for name in names}
+
+
+def participants(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any]]:
+    """Per participant: counts summed, the pooled within-deadline share, and the interval of the per-replication
+    share (deadline compliance per participant, 963 §10)."""
+    names = sorted({n for s in summaries for n in s.participants})
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        rows = [s.participants.get(name) for s in summaries]
+        present = [r for r in rows if r is not None]
+        known = sum(r["deadline_known"] for r in present)
+        within = sum(r["within_deadline"] for r in present)
+        interval = confidence_interval([r["within_deadline_share"] if r else None for r in rows])
+        out[name] = {
+            "requests": sum(r["requests"] for r in present),
+            "answered": sum(r["answered"] for r in present),
+            "deadline_known": known,
+            "within_deadline": within,
+            "within_deadline_share": within / known if known else None,
+            "within_deadline_interval": interval.to_dict(),
+            "billed_messages": sum(r["billed_messages"] for r in present),
+            "billed_amount_mean": sum(r["billed_amount"] for r in present) / len(summaries),
+            "blocked_in_replications": sum(1 for r in present if r.get("blocked_at") is not None),
+        }
+    return out
+
+
+def components(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any]]:
+    names = sorted({n for s in summaries for n in s.components})
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        rows = [s.components[name] for s in summaries if name in s.components]
+        out[name] = {
+            "capacity": rows[0]["capacity"],
+            "utilisation": confidence_interval([r["utilisation"] for r in rows]).to_dict(),
+            "mean_depth": confidence_interval([r["mean_depth"] for r in rows]).to_dict(),
+            "max_depth": max(r["max_depth"] for r in rows),
+        }
+    return out
+
+
+def littles_law(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    errors = [s.littles_law.get("relative_error") for s in summaries]
+    known = [e for e in errors if e is not None]
+    return {
+        "relative_error": confidence_interval(errors).to_dict(),
+        "max_relative_error": max(known) if known else None,
+        "per_replication": [{k: s.littles_law.get(k) for k in ("L", "lambda", "W", "relative_error")}
+                            for s in summaries],
+    }
+
+
+def latency_cdf(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    """Pooled latency histograms per class over `edges` (seconds) and the cumulative share at each upper edge."""
+    out: dict[str, Any] = {"edges": list(HISTOGRAM_EDGES)}
+    for cls in CLASSES:
+        counts = np.sum([s.latency_histograms[cls] for s in summaries], axis=0).astype(int)
+        total = int(counts.sum())
+        out[cls] = {"counts": counts.tolist(), "total": total,
+                    "cdf": (np.cumsum(counts) / total).round(6).tolist() if total else []}
+    return out
+
+
+def series(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    """Time series averaged over replications: rates per second per bin, mean number in system, and the deepest
+    queues' per-bin maximum depth (the `MAX_QUEUES_PLOTTED` deepest)."""
+    step = summaries[0].timeseries["step"]
+    mean = lambda key: (np.mean([s.timeseries[key] for s in summaries], axis=0))  # noqa: E731
+    queue_names = sorted({q for s in summaries for q in s.timeseries["queues"]})
+    peak = {q: max(max(s.timeseries["queues"].get(q, [0]), default=0) for s in summaries) for q in queue_names}
+    deepest = sorted(queue_names, key=lambda q: (-peak[q], q))[:MAX_QUEUES_PLOTTED]
+    bins = len(summaries[0].timeseries["sent"])
+    zeros = [0] * bins
+    return {
+        "step": step,
+        "t": [round(i * step, 9) for i in range(bins)],
+        "sent_per_s": (mean("sent") / step).round(6).tolist(),
+        "delivered_per_s": (mean("delivered") / step).round(6).tolist(),
+        "answered_per_s": (mean("answered") / step).round(6).tolist(),
+        "in_system": mean("in_system").round(6).tolist(),
+        "queues": {q: np.mean([s.timeseries["queues"].get(q, zeros) for s in summaries], axis=0).round(6).tolist()
+                   for q in deepest},
+        "queues_total": len(queue_names),
+    }
+
+
+def faults(summaries: Sequence[ReplicationSummary]) -> list[dict[str, Any]]:
+    """The fault timeline: every distinct fault of any replication, by start time."""
+    seen: dict[tuple, dict[str, Any]] = {}
+    for s in summaries:
+        for f in s.faults:
+            seen.setdefault((f["name"], f["kind"], f["start"], f["end"]), f)
+    return sorted(seen.values(), key=lambda f: (f["start"], f["name"]))
+
+
+def blocked(summaries: Sequence[ReplicationSummary]) -> list[dict[str, Any]]:
+    times: dict[str, list[float]] = {}
+    for s in summaries:
+        for b in s.blocked:
+            times.setdefault(b["name"], []).append(b["t"])
+    return [{"name": n, "replications": len(ts), "first_blocked_mean_s": sum(ts) / len(ts)}
+            for n, ts in sorted(times.items())]
+
+
+def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    """Everything measured for one scenario variant."""
+    portal = {"applications": _sum_counters([s.portal["applications"] for s in summaries]),
+              "logins": _sum_counters([s.portal["logins"] for s in summaries])}
+    return {
+        "replications": len(summaries),
+        "seeds": [s.seed for s in summaries],
+        "messages": messages(summaries),
+        "rejected_by_reason": _sum_counters([s.rejected_by_reason for s in summaries]),
+        "lost_by_reason": _sum_counters([s.lost_by_reason for s in summaries]),
+        "metrics": metric_intervals(summaries),
+        "littles_law": littles_law(summaries),
+        "participants": participants(summaries),
+        "components": components(summaries),
+        "blocked": blocked(summaries),
+        "portal": portal,
+        "faults": faults(summaries),
+        "latency_cdf": latency_cdf(summaries),
+        "series": series(summaries),
+    }
+
+

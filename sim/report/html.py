@@ -1,0 +1,183 @@
+"""`report.html`: one self-contained file (inline CSS, plots as base64 PNG, no script, no external resource) drawn
+from the report.json data alone, every text escaped."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+from conformance.report.summary import printable
+from sim.report import plots
+from sim.report.format import fmt, unit_of
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;color:#222;max-width:72em}
+h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em} h3{font-size:1em} code{font-family:ui-monospace,monospace}
+table{border-collapse:collapse;margin:.5em 0 1em} th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;
+vertical-align:top} th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold} .box{padding:.6em 1em;border-radius:6px}
+.verdict-pass{background:#dafbe1}.verdict-fail{background:#ffebe9} img{max-width:100%;display:block;margin:.5em 0}
+details{margin:.6em 0;border:1px solid #ddd;border-radius:6px;padding:.4em .8em} summary{cursor:pointer}
+.meta td{border:none;padding:.1em .6em} .note{color:#555;font-size:.9em}
+"""
+
+
+def _e(text: object) -> str:
+    return escape(printable(str(text)), quote=True)
+
+
+def _img(b64: str | None, alt: str) -> str:
+    if b64 is None:
+        return f'<p class="note">{_e(alt)}: nothing to plot.</p>'
+    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{b64}">'
+
+
+def _slo_table(report: dict[str, Any]) -> str:
+    if not report["slos"]:
+        return '<p class="note">The scenario states no SLOs.</p>'
+    rows = []
+    for s in report["slos"]:
+        unit = unit_of(s["metric"])
+        point = ", ".join(f"{k} = {v}" for k, v in s.get("point", {}).items())
+        cls = "pass" if s["passed"] else "fail"
+        rows.append(
+            f'<tr><td class="{cls}">{"PASS" if s["passed"] else "FAIL"}</td><td>{_e(s["name"])}</td>'
+            f"<td><code>{_e(s['metric'])}</code></td><td>{_e(s['op'])} {_e(fmt(s['threshold'], unit))}</td>"
+            f'<td class="num">{_e(fmt(s["mean"], unit))}</td>'
+            f'<td class="num">[{_e(fmt(s["ci_low"], unit))}, {_e(fmt(s["ci_high"], unit))}]</td>'
+            f'<td class="num">{s["n"]}</td><td>{_e(point)}</td><td class="note">{_e(s["reason"])}</td></tr>')
+    return ("<table><tr><th>verdict</th><th>SLO</th><th>metric</th><th>requirement</th><th>mean</th>"
+            "<th>95 % interval</th><th>n</th><th>sweep point</th><th>why</th></tr>" + "".join(rows) + "</table>")
+
+
+def _messages_table(messages: dict[str, int]) -> str:
+    cells = "".join(f'<tr><td>{_e(k)}</td><td class="num">{_e(fmt(v))}</td></tr>' for k, v in messages.items())
+    balance = messages["sent"] - (messages["delivered"] + messages["in_flight"] + messages["expired"]
+                                  + messages["rejected"] + messages["lost"])
+    note = ("every message is accounted for: sent = delivered + in flight + expired + rejected + lost"
+            if balance == 0 else f"ACCOUNTING GAP of {balance} messages")
+    return f"<table>{cells}</table><p class='{'note' if balance == 0 else 'fail'}'>{_e(note)}</p>"
+
+
+def _counts(title: str, counts: dict[str, int]) -> str:
+    if not counts:
+        return ""
+    rows = "".join(f'<tr><td>{_e(k)}</td><td class="num">{_e(fmt(v))}</td></tr>' for k, v in counts.items())
+    return f"<h3>{_e(title)}</h3><table>{rows}</table>"
+
+
+_KEY_METRICS = ("realtime.latency.p50", "realtime.latency.p99", "async.latency.p50", "async.latency.p99",
+                "realtime.within_2s.share", "async.within_48h.share", "answered.share", "throughput.answered_per_s",
+                "throughput.delivered_per_s", "portal.availability", "portal.login.success.share",
+                "queue.max_depth", "utilisation.max", "participants.blocked", "littles_law.relative_error")
+
+
+def _metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
+    names = [m for m in _KEY_METRICS if m in metrics and metrics[m]["mean"] is not None]
+    others = [m for m in metrics if m not in names and metrics[m]["mean"] is not None]
+    rows = []
+    for name in names + others:
+        iv, unit = metrics[name], unit_of(name)
+        rows.append(f"<tr><td><code>{_e(name)}</code></td><td class='num'>{_e(fmt(iv['mean'], unit))}</td>"
+                    f"<td class='num'>[{_e(fmt(iv['ci_low'], unit))}, {_e(fmt(iv['ci_high'], unit))}]</td>"
+                    f"<td class='num'>{iv['n']}</td></tr>")
+    head = "<tr><th>metric</th><th>mean</th><th>95 % interval</th><th>n</th></tr>"
+    main = "".join(rows[: len(names)])
+    rest = "".join(rows[len(names):])
+    more = f"<details><summary>all {len(others)} other metrics</summary><table>{head}{rest}</table></details>" \
+        if rest else ""
+    return f"<table>{head}{main}</table>{more}"
+
+
+def _components_table(components: dict[str, dict[str, Any]]) -> str:
+    if not components:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(n)}</td><td class='num'>{c['capacity']}</td>"
+        f"<td class='num'>{_e(fmt(c['utilisation']['mean'], 'share'))}</td>"
+        f"<td class='num'>{_e(fmt(c['mean_depth']['mean']))}</td><td class='num'>{_e(fmt(c['max_depth']))}</td></tr>"
+        for n, c in components.items())
+    return ("<details><summary>Components: utilisation and queue depth</summary><table><tr><th>component</th>"
+            "<th>servers</th><th>utilisation</th><th>mean depth</th><th>max depth</th></tr>" + rows
+            + "</table></details>")
+
+
+def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
+    run = report["configuration"].get("run", {}) if isinstance(report["configuration"], dict) else {}
+    duration = float(run.get("duration") or point["series"]["step"] * len(point["series"]["t"]))
+    warmup = float(run.get("warmup") or 0.0)
+    parts = [f"<h2>{_e(label)}</h2>" if label else "",
+             f"<p class='note'>{point['replications']} replications.</p>",
+             "<h3>Metrics (95 % intervals across replications)</h3>", _metrics_table(point["metrics"]),
+             "<h3>Messages (summed over replications)</h3>", _messages_table(point["messages"]),
+             _counts("Rejected, by reason", point["rejected_by_reason"]),
+             _counts("Lost, by reason", point["lost_by_reason"]),
+             _img(plots.timeline(point["series"], point["faults"], warmup, duration), "throughput and queues"),
+             _img(plots.compliance(point["participants"]), "deadline compliance per provider"),
+             _components_table(point["components"])]
+    if point["blocked"]:
+        rows = "".join(f"<tr><td>{_e(b['name'])}</td><td class='num'>{b['replications']}</td>"
+                       f"<td class='num'>{_e(fmt(b['first_blocked_mean_s'], 's'))}</td></tr>" for b in point["blocked"])
+        parts.append("<h3>Blocked participants (697 §6м)</h3><table><tr><th>participant</th><th>replications</th>"
+                     f"<th>blocked at (mean)</th></tr>{rows}</table>")
+    if point["faults"]:
+        rows = "".join(f"<tr><td>{_e(f['name'])}</td><td>{_e(f['kind'])}</td><td>{_e(fmt(f['start'], 's'))}</td>"
+                       f"<td>{_e(fmt(f['end'], 's') if f['end'] is not None else 'end of run')}</td></tr>"
+                       for f in point["faults"])
+        parts.append("<h3>Fault timeline</h3><table><tr><th>fault</th><th>kind</th><th>from</th><th>to</th></tr>"
+                     f"{rows}</table>")
+    ll = point["littles_law"]["relative_error"]
+    parts.append(f"<p>Little's law L = λW, relative error |L − λW| / L: mean {_e(fmt(ll['mean']))}, "
+                 f"max {_e(fmt(point['littles_law']['max_relative_error']))} "
+                 "<span class='note'>(messages in the bus after warm-up; large values mean messages stuck at the "
+                 "end of the run or a system far from steady state)</span></p>")
+    return "\n".join(parts)
+
+
+def render_html(report: dict[str, Any]) -> str:
+    verdict = report["verdict"]
+    failed = sum(1 for s in report["slos"] if not s["passed"])
+    headline = (f"PASS: all {len(report['slos'])} SLOs hold" if verdict == "pass"
+                else f"FAIL: {failed} of {len(report['slos'])} SLO checks do not hold")
+    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    points = report["points"]
+    sweep = report.get("sweep")
+    labels = [f"{sweep['parameter']} = {p['value']}" if sweep else "" for p in points]
+    cdf = plots.latency_cdf([(lab, p["latency_cdf"]) for lab, p in zip(labels, points, strict=True)])
+    body = [
+        f"<h1>Simulation report: {_e(report['scenario'])}</h1>",
+        f"<p>{_e(report.get('description') or '')}</p>",
+        f'<div class="box verdict-{verdict}"><b>{_e(headline)}</b></div>',
+        "<table class='meta'>"
+        f"<tr><td>source</td><td><code>{_e(report.get('source'))}</code></td></tr>"
+        f"<tr><td>seed</td><td>{_e(report['seed'])}</td></tr>"
+        f"<tr><td>replications</td><td>{_e(report['replications'])}</td></tr>"
+        f"<tr><td>versions</td><td>{_e(versions)}</td></tr>"
+        f"<tr><td>run</td><td>{_e(report['timing'].get('started'))}, "
+        f"{_e(report['timing'].get('wall_seconds'))} s wall</td></tr></table>",
+        "<h2>SLO verdicts</h2><p class='note'>An SLO holds only if its whole 95 % confidence interval "
+        "(Student t across independent replications) satisfies it.</p>",
+        _slo_table(report),
+    ]
+    if report.get("precision"):
+        for label, prec in zip(labels, report["precision"], strict=True):
+            if prec:
+                state = "reached" if prec["reached"] else f"NOT reached at the cap of {prec['cap']} replications"
+                body.append(f"<p>Precision target {_e(fmt(prec['target'], 'share'))} relative half-width "
+                            f"{_e(label)}: {_e(state)}.</p>")
+    body += ["<h2>Messages, all replications</h2>", _messages_table(report["messages"]),
+             "<h2>Latency</h2>", _img(cdf, "latency CDF")]
+    if sweep:
+        sc = sweep["scaleout_efficiency"]
+        body += ["<h2>Sweep: throughput versus resources</h2>", _img(plots.sweep_curve(sweep), "sweep"),
+                 f"<p>Scale-out efficiency, largest point against the smallest: {_e(fmt(sc['mean'] if sc else None))}"
+                 f" [{_e(fmt(sc['ci_low'] if sc else None))}, {_e(fmt(sc['ci_high'] if sc else None))}]"
+                 " <span class='note'>(paired over common random numbers)</span></p>"]
+    for label, point in zip(labels, points, strict=True):
+        body.append(_point(report, point, label))
+    config = json.dumps(report["configuration"], indent=2, ensure_ascii=False)
+    body.append(f"<details><summary>Effective configuration (SI units)</summary><pre>{_e(config)}</pre></details>")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{_e(report['scenario'])}: simulation report</title><style>{_CSS}</style></head><body>"
+            + "\n".join(body) + "</body></html>\n")
