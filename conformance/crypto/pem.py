@@ -42,6 +42,8 @@ def to_der(data: bytes | str, labels: tuple[str, ...], what: str) -> tuple[str |
     if isinstance(data, str):
         data = data.encode("utf-8")
     stripped = data.strip()
+    if not stripped:
+        raise PemError(f"{what}: the data is empty")
     if stripped.startswith(b"-----BEGIN"):
         for label, der in pem_blocks(stripped):
             if label in labels:
