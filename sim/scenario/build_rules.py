@@ -269,7 +269,8 @@ class RulesBuilder:
                     self.ctx.error(sw.nodes["parameter"], "run.sweep.parameter", "cannot sweep this setting")
                 else:
                     sweep = Sweep(sw["parameter"], tuple(v.plain() for v in values.value))
-        return RunSpec(duration, warmup, reps, sec["seed"], sec["traffic_scale"], sec["precision"], cap, sweep), sec
+        return RunSpec(duration, warmup, reps, sec["seed"], sec["traffic_scale"], sec["precision"], cap, sweep,
+                       sec["start_of_day"]), sec
 
 
 def _threshold(text: str, unit: str) -> float:

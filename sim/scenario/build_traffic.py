@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sim.scenario import fields as f
 from sim.scenario import schema as s
 from sim.scenario.build_topology import named_entries
@@ -12,7 +10,13 @@ from sim.scenario.model import PORTAL, Burst, DailyProfile, Flow, MessageType, P
 from sim.scenario.refs import Names, Resolver
 from sim.scenario.yamltree import Node
 
-_TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})")
+
+def shift_points(points: list[tuple[float, float]], start_of_day: float) -> tuple[tuple[float, float], ...]:
+    """Step points by time of day -> step points by time since a run that starts at `start_of_day`."""
+    day = 86400.0
+    active = next(v for t, v in reversed(points) if t <= start_of_day)
+    shifted = sorted(((t - start_of_day) % day, v) for t, v in points if t != start_of_day)
+    return ((0.0, active), *(p for p in shifted if p[0] != 0.0))
 
 
 class TrafficBuilder:
@@ -78,9 +82,9 @@ class TrafficBuilder:
 
     # --- workload ----------------------------------------------------------------------------------------------
 
-    def workload(self, node: Node | None) -> Workload:
+    def workload(self, node: Node | None, start_of_day: float = 0.0) -> Workload:
         sec = self.ctx.section(node, "workload", s.WORKLOAD)
-        profiles = self._profiles(sec.nodes["profiles"])
+        profiles = self._profiles(sec.nodes["profiles"], start_of_day)
         flows = self._flows(sec.nodes["flows"])
         portal = self._portal(sec.nodes["portal"])
         if not flows and portal is None:
@@ -88,26 +92,25 @@ class TrafficBuilder:
         bursts = self._bursts(sec.nodes["bursts"], portal is not None)
         return Workload(tuple(flows), portal, profiles, tuple(bursts))
 
-    def _profiles(self, node: Node | None) -> dict[str, DailyProfile]:
+    def _profiles(self, node: Node | None, start_of_day: float) -> dict[str, DailyProfile]:
         profiles: dict[str, DailyProfile] = {}
         for name, child, path in named_entries(self.ctx, node, "workload.profiles"):
             points: list[tuple[float, float]] = []
             for key, value in self.ctx.mapping(child, path).items():
-                line = child.key_lines.get(key)
-                match = _TIME_OF_DAY.fullmatch(key)
-                if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-                    self.ctx.error(value, f"{path}.{key}", "expected a time of day 'HH:MM' between 00:00 and 23:59",
-                                   line=line)
+                try:
+                    second = f.parse_time_of_day(key)
+                except Invalid as exc:
+                    self.ctx.error(value, f"{path}.{key}", str(exc), line=child.key_lines.get(key))
                     continue
                 factor = self.ctx.convert(value, f"{path}.{key}", f.number(0.0))
                 if factor is not INVALID:
-                    points.append((int(match.group(1)) * 3600.0 + int(match.group(2)) * 60.0, factor))
+                    points.append((second, factor))
             points.sort()
             if child.is_map and child.value and (not points or points[0][0] != 0.0):
                 self.ctx.error(child, path, "a profile must start at '00:00'")
             elif points and max(v for _, v in points) == 0:
                 self.ctx.error(child, path, "a profile that is zero all day sends nothing")
-            profiles[name] = DailyProfile(name, tuple(points) or ((0.0, 1.0),))
+            profiles[name] = DailyProfile(name, shift_points(points, start_of_day) if points else ((0.0, 1.0),))
         self.names.profiles.update(profiles)
         return profiles
 

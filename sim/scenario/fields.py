@@ -299,3 +299,19 @@ def distribution(kind: str) -> Converter:
         return parse_distribution(value, parse_value, kind)
 
     return conv
+
+
+_TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_time_of_day(value: str) -> float:
+    """Seconds after midnight from 'HH:MM' (00:00 to 23:59)."""
+    match = _TIME_OF_DAY.fullmatch(value.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise Invalid(f"expected a time of day 'HH:MM' between 00:00 and 23:59, got {value!r}")
+    return int(match.group(1)) * 3600.0 + int(match.group(2)) * 60.0
+
+
+def time_of_day(node: Node) -> float:
+    _scalar(node, "a time of day 'HH:MM'")
+    return parse_time_of_day(str(node.raw if node.raw is not None else node.value))

@@ -286,8 +286,10 @@ class MessageType:
 
 @dataclass(frozen=True)
 class DailyProfile:
-    """A rate multiplier over the day: a step function, `points[i] = (second of day, factor)` holds until the next
-    point; the first point is at 0. Time `t` of the simulation maps to second `t % 86400` of the day."""
+    """A rate multiplier over the day: a step function, `points[i] = (second, factor)` holds until the next point;
+    the first point is at 0. Simulation time `t` maps to second `t % 86400` of the profile. The loader has already
+    shifted the points written in the file (times of day) by `run.start_of_day`, so second 0 here is the moment
+    the run starts."""
 
     name: str
     points: tuple[tuple[float, float], ...]
@@ -581,6 +583,7 @@ class RunSpec:
     precision: float | None  # target relative CI half-width for --precision; None: fixed replications
     max_replications: int
     sweep: Sweep | None
+    start_of_day: float = 0.0  # the time of day (seconds after midnight) at simulation time 0
 
 
 # --- the scenario ------------------------------------------------------------------------------------------------

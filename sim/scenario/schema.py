@@ -253,6 +253,7 @@ RUN: Schema = {
     "precision": Field(f.positive(f.share), None, "target relative half-width of SLO intervals (e.g. 5%)"),
     "max_replications": Field(f.integer(1), 50, "cap of replications when aiming at a precision"),
     "sweep": Field(lambda n: n, None, "{parameter: dotted.path, values: [...]}"),
+    "start_of_day": Field(f.time_of_day, "00:00", "time of day when the run starts (daily profiles follow it)"),
 }
 
 SWEEP: Schema = {
