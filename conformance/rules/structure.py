@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.protocol.namespaces import XMLDSIG, XOP, classify, split_qname
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
@@ -226,3 +226,23 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("TestMessage must be the last element of SenderProvidedRequestData", element)
         if sum(1 for c in siblings if smev_local(c) == "TestMessage") > 1 and element is not siblings[-1]:
             yield Violation("TestMessage appears more than once", element)
+
+
+@rule("MSG-CONTENT-SINGLE", "MessagePrimaryContent holds exactly one business element, of a non-SMEV namespace",
+      Severity.ERROR, f"{_PROTOCOL_STRUCTURES} (basic:MessagePrimaryContent: exactly one business element of another "
+      "namespace); 697 §6л")
+def content_single(ctx: CheckContext) -> Iterator[Violation]:
+    found = elements_named(ctx.body, "MessagePrimaryContent")
+    if not found:
+        raise NotApplicable("the message has no MessagePrimaryContent")
+    for content in found:
+        children = list(_smev_children(content))
+        if (content.text or "").strip() or any((c.tail or "").strip() for c in content):
+            yield Violation("MessagePrimaryContent holds text outside its business element", content)
+        if len(children) != 1:
+            yield Violation(f"MessagePrimaryContent holds {len(children)} elements, not exactly one", content)
+            continue
+        uri = split_qname(children[0].tag)[0]
+        if uri is None or classify(uri) is not None or uri in (XMLDSIG, XOP, SOAP_ENV):
+            yield Violation(f"the business element {split_qname(children[0].tag)[1]} must be in its own namespace, "
+                            f"not {uri or 'no namespace'}", children[0])

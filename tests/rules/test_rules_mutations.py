@@ -1,0 +1,184 @@
+"""Every MSG-/FLOW-/TIME- rule of the catalogue: a valid message passes it, and one mutation of its subject makes the
+check fail (or warn) with exactly that rule's id among the findings."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from lxml import etree
+from rules_messages import AT, MESSAGES, REQUEST_ID, RESPONSE_ID, check, envelope, failed, own_rules
+
+from conformance.protocol.ids import new_message_id
+from conformance.protocol.namespaces import SOAP_ENV, ns
+from conformance.rules.model import Status
+
+VERSIONS = ("1.1", "1.2", "1.3")
+
+
+def one(root: etree._Element, local: str) -> etree._Element:
+    found = root.xpath(f"//*[local-name()='{local}']")
+    assert found, f"the fixture has no {local}"
+    return found[0]
+
+
+def edit(message: str, change: Callable[[etree._Element], None], version: str = "1.3") -> bytes:
+    root = etree.fromstring(envelope(message, version))
+    change(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def set_text(local: str, value: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        one(root, local).text = value
+    return change
+
+
+def remove(local: str) -> Callable[[etree._Element], None]:
+    def change(root: etree._Element) -> None:
+        element = one(root, local)
+        element.getparent().remove(element)
+    return change
+
+
+def _deep_payload(root: etree._Element) -> None:
+    node = one(root, "InnRequest")
+    for _ in range(200):
+        node = etree.SubElement(node, "{urn:deep}x")
+
+
+def _soap12(root: etree._Element) -> None:
+    root.tag = "{http://www.w3.org/2003/05/soap-envelope}Envelope"
+
+
+def _unknown_operation(root: etree._Element) -> None:
+    body = root.find(f"{{{SOAP_ENV}}}Body")[0]
+    body.tag = body.tag.replace("SendRequestRequest", "SendMessageRequest")
+
+
+def _mixed_version(root: etree._Element) -> None:
+    one(root, "MessageID").tag = f"{{{ns('1.2').types}}}MessageID"
+
+
+def _extra_block(root: etree._Element) -> None:
+    data = one(root, "SenderProvidedRequestData")
+    data.insert(1, etree.Element(f"{{{ns('1.3').types}}}Priority"))
+
+
+def _duplicate_id(root: etree._Element) -> None:
+    one(root, "MessagePrimaryContent").set("Id", "SIGNED_BY_CONSUMER")
+
+
+def _misplaced_test_message(root: etree._Element) -> None:
+    element = one(root, "TestMessage")
+    parent = element.getparent()
+    parent.remove(element)
+    parent.insert(1, element)
+
+
+def _second_business_element(root: etree._Element) -> None:
+    content = one(root, "MessagePrimaryContent")
+    etree.SubElement(content, "{urn://x-artefacts-example-ru/other/1.0.0}Other")
+
+
+def _original_is_own(root: etree._Element) -> None:
+    one(root, "OriginalMessageId").text = RESPONSE_ID
+
+
+def _stale(root: etree._Element) -> None:
+    one(root, "MessageID").text = new_message_id(AT - timedelta(days=3))
+
+
+def _future(root: etree._Element) -> None:
+    one(root, "MessageID").text = new_message_id(AT + timedelta(hours=1))
+
+
+def _orphan_content(root: etree._Element) -> None:
+    one(root, "Id").text = "doc-2"
+
+
+def _doctype(_: str) -> bytes:
+    data = envelope("send_request")
+    return data.replace(b"?>", b'?>\n<!DOCTYPE x [<!ENTITY e "boom">]>', 1)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """`build()` gives the mutated bytes; `settings` go to the engine (e.g. a tighter size limit)."""
+
+    build: Callable[[], bytes]
+    settings: dict | None = None
+
+
+MUTATIONS: dict[str, Mutation] = {
+    "MSG-XML-EMPTY": Mutation(lambda: b"  \n"),
+    "MSG-XML-SIZE": Mutation(lambda: envelope("send_request"), {"max_bytes": 512}),
+    "MSG-XML-DTD": Mutation(lambda: _doctype("send_request")),
+    "MSG-XML-DEPTH": Mutation(lambda: edit("send_request", _deep_payload)),
+    "MSG-XML-WELLFORMED": Mutation(lambda: envelope("send_request")[:-40]),
+    "MSG-SOAP-ENVELOPE": Mutation(lambda: edit("send_request", _soap12)),
+    "MSG-SOAP-OPERATION": Mutation(lambda: edit("send_request", _unknown_operation)),
+    "MSG-NS-VERSION": Mutation(lambda: edit("send_request", _mixed_version)),
+    "MSG-BLOCKS-DESCRIBED": Mutation(lambda: edit("send_request", _extra_block)),
+    "MSG-XMLID-UNIQUE": Mutation(lambda: edit("send_request", _duplicate_id)),
+    "MSG-FIELD-TRANSACTION-CODE": Mutation(lambda: edit("send_request", set_text("TransactionCode", "x" * 1501))),
+    "MSG-FIELD-NODE-ID": Mutation(lambda: edit("send_request", set_text("NodeID", "n" * 51))),
+    "MSG-TEST-MESSAGE": Mutation(lambda: edit("send_request", _misplaced_test_message)),
+    "MSG-CONTENT-SINGLE": Mutation(lambda: edit("send_request", _second_business_element)),
+    "MSG-ID-UUID1": Mutation(lambda: edit("send_request", set_text("MessageID", REQUEST_ID.upper()))),
+    "MSG-ATTACH-COORDINATED": Mutation(lambda: edit("send_request", _orphan_content)),
+    "MSG-ATTACH-MIME": Mutation(lambda: edit("send_request", set_text("MimeType", "pdf"))),
+    "MSG-ATTACH-MIME-CONTENT": Mutation(lambda: edit("send_request", set_text("MimeType", "image/png"))),
+    "MSG-ATTACH-BASE64": Mutation(lambda: edit("send_request", set_text("Content", "not*base64"))),
+    "MSG-ATTACH-SIGNATURE": Mutation(lambda: edit("send_request", remove("SignaturePKCS7"))),
+    "MSG-ATTACH-REF-HASH": Mutation(lambda: edit("send_request",
+                                                 set_text("Hash", base64.b64encode(bytes(20)).decode()))),
+    "MSG-ATTACH-REF-UUID": Mutation(lambda: edit("send_request", set_text("uuid", "file-42"))),
+    "FLOW-REFERENCE-ID": Mutation(lambda: edit("send_request", set_text("ReferenceMessageID",
+                                                                        "0b5e9a39-3f64-4a8e-9a53-2b1b8b0c9d11"))),
+    "FLOW-ORIGINAL-ID": Mutation(lambda: edit("get_response_response", _original_is_own)),
+    "FLOW-ACK-TARGET": Mutation(lambda: edit("ack", set_text("AckTargetMessage", "42"))),
+    "FLOW-REPLY-TO": Mutation(lambda: edit("send_response", set_text("To", " "))),
+    "TIME-EOL": Mutation(lambda: edit("send_request", set_text("EOL", (AT - timedelta(hours=1)).isoformat()))),
+    "TIME-ID-STALE": Mutation(lambda: edit("send_request", _stale)),
+    "TIME-ID-FUTURE": Mutation(lambda: edit("send_request", _future)),
+}
+
+def own_ids() -> list[str]:
+    return [e.rule.id for e in own_rules() if e.rule.family in ("MSG", "FLOW", "TIME")]
+
+
+def test_every_rule_has_a_mutation():
+    missing = sorted(set(own_ids()) - set(MUTATIONS))
+    assert not missing, f"rules without a mutation test: {missing}"
+    assert not set(MUTATIONS) - set(own_ids()), "a mutation names a rule that is not in the catalogue"
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+@pytest.mark.parametrize("version", VERSIONS)
+def test_valid_messages_pass_every_rule(name: str, version: str):
+    result = check(envelope(name, version))
+    problems = [(f.rule_id, f.message) for f in result.findings if f.status in (Status.FAIL, Status.WARN)]
+    assert problems == []
+    assert result.operation is not None and result.version == version
+
+
+@pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
+def test_mutation_fails_with_its_rule(rule_id: str):
+    mutation = MUTATIONS[rule_id]
+    result = check(mutation.build(), **(mutation.settings or {}))
+    assert rule_id in failed(result), [(f.rule_id, f.status.value, f.message) for f in result.findings
+                                       if f.status is not Status.PASS]
+    located = [f for f in result.findings if f.rule_id == rule_id and f.status is not Status.PASS]
+    assert all(f.location.file == "message.xml" for f in located)
+    assert not any("the check itself failed" in f.message for f in result.findings)
+
+
+def test_rules_that_held_on_the_valid_message_were_judged_not_skipped():
+    """The fixtures must exercise the rules: on the rich SendRequest most rules apply rather than skip."""
+    result = check(envelope("send_request"))
+    skipped = {f.rule_id for f in result.findings if f.status is Status.SKIP}
+    assert skipped <= {"FLOW-ORIGINAL-ID", "FLOW-ACK-TARGET", "FLOW-REPLY-TO"}, skipped
