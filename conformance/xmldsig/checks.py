@@ -1,0 +1,50 @@
+"""The bridge between the verifier and the rule catalogue: one verification per checked message, shared by every
+`SIG-…` and `CERT-…` rule check of `conformance.rules.sig` and `conformance.rules.cert`.
+
+A check context's `options` may carry `trust` (certificates), `crl` (CRLs), `crypto` (backend name) and
+`escaping`; certificates are judged at the context's instant (`check --at`, default now: when the bus would
+receive the message), unlike `verify`, which defaults to the message's own time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from conformance.rules.model import Status
+
+if TYPE_CHECKING:
+    from conformance.rules.context import CheckContext, Violation
+    from conformance.xmldsig.verifier import Outcome
+
+_last: tuple[object, list[Outcome]] | None = None
+
+
+def outcomes_for(ctx: CheckContext) -> list[Outcome]:
+    """The verifier's outcomes for the context's message, computed once per context."""
+    global _last
+    if _last is not None and _last[0] is ctx:
+        return _last[1]
+    from conformance.crypto import get_backend
+    from conformance.xmldsig.verifier import VerifyOptions, verify_tree
+
+    options = ctx.options or {}
+    verify_options = VerifyOptions(trust=tuple(options.get("trust", ())), crls=tuple(options.get("crl", ())),
+                                   at=ctx.at, backend=get_backend(options.get("crypto")),
+                                   escaping=options.get("escaping", "woodstox"))
+    verify_options.at_source = "the check's instant"
+    outcomes = verify_tree(ctx.tree, verify_options)
+    _last = (ctx, outcomes)
+    return outcomes
+
+
+def violations(ctx: CheckContext, rule_id: str) -> Iterator[Violation]:
+    """Yield the rule's failures and warnings as violations; raise `NotApplicable` when it was skipped everywhere."""
+    from conformance.rules.context import NotApplicable
+
+    mine = [o for o in outcomes_for(ctx) if o.rule_id == rule_id]
+    if mine and all(o.status is Status.SKIP for o in mine):
+        raise NotApplicable(mine[0].message)
+    for outcome in mine:
+        if outcome.status in (Status.FAIL, Status.WARN):
+            yield ctx.violation(outcome.element, outcome.message, **dict(outcome.details))
