@@ -41,10 +41,8 @@ def _algorithm_parameters(key_algorithm: der.Element, what: str) -> tuple[str, i
 
 def _algorithm_identifier(parameter_set: str, bits: int) -> bytes:
     algorithm = oids.KEY_GOST2012_256 if bits == 256 else oids.KEY_GOST2012_512
-    params = [der.oid(parameter_set)]
-    if bits == 256:
-        params.append(der.oid(oids.DIGEST_STREEBOG256))
-    return der.sequence(der.oid(algorithm), der.sequence(*params))
+    digest = oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512
+    return der.sequence(der.oid(algorithm), der.sequence(der.oid(parameter_set), der.oid(digest)))
 
 
 def encode_spki(key: PublicKey) -> bytes:

@@ -20,7 +20,8 @@ class PublicKey:
     x: int
     y: int
     bits: int = 256  # 256 or 512
-    digest_oid: str | None = None  # the digest parameter from the certificate, when present
+    # The digest parameter of the certificate's key, when present: metadata, not part of the key's identity.
+    digest_oid: str | None = field(default=None, compare=False)
 
     @property
     def algorithm(self) -> str:
@@ -71,7 +72,7 @@ class PrivateKey:
         from conformance.crypto.gost3410 import public_point
 
         x, y = public_point(self.curve, self.d)
-        digest = oids.DIGEST_STREEBOG256 if self.bits == 256 else None
+        digest = oids.DIGEST_STREEBOG256 if self.bits == 256 else oids.DIGEST_STREEBOG512
         return PublicKey(self.parameter_set, x, y, self.bits, digest)
 
     def pkcs8_der(self) -> bytes:
