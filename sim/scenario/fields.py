@@ -60,7 +60,9 @@ class Section:
         return self.values[key]
 
     def given(self, key: str) -> bool:
-        return self.nodes.get(key) is not None
+        """Written in the file (or an override) with a value other than null."""
+        node = self.nodes.get(key)
+        return node is not None and node.value is not None
 
     def at(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key

@@ -86,7 +86,7 @@ class Resolver:
             return True
         if self.names.participant_group(str(value)) is not None:
             return True
-        if value in self.names.broken:
+        if value in self.names.broken or any(str(value).startswith(b + "-") for b in self.names.broken):
             return False
         known = set(self.names.groups) | ({PORTAL} if portal else set())
         return self._check(value, known, "participant or group", node, path)
