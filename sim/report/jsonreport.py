@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.report.aggregate import EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, point_section
-from sim.runner.execute import RunResult
+from sim.runner.orchestrator import RunResult
 
 SCHEMA_VERSION = 1
 

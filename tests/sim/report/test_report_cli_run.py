@@ -1,0 +1,85 @@
+"""`smev-sim run`: exit codes, outputs, overrides, precision and audit, with a stand-in simulate."""
+
+import json
+
+import pytest
+from report_fakes import FAILING_SLOS, queue_simulate, tiny_yaml
+
+from sim.cli import main
+
+
+@pytest.fixture(autouse=True)
+def stand_in_model(monkeypatch):
+    monkeypatch.setattr("sim.runner.orchestrator.default_simulate", lambda: queue_simulate)
+
+
+def _scenario(tmp_path, **kwargs):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny_yaml(**kwargs))
+    return path
+
+
+def test_passing_run_writes_both_reports_and_exits_0(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(_scenario(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["verdict"] == "pass" and report["replications"] == 3
+    assert (out / "report.html").read_text().count("data:image/png;base64,") == 3
+    printed = capsys.readouterr().out
+    assert "PASS" in printed and "rt-mean" in printed and "report.json" in printed
+
+
+def test_failing_slo_exits_1(tmp_path, capsys):
+    assert main(["run", str(_scenario(tmp_path, slos=FAILING_SLOS)), "-o", str(tmp_path / "o"), "-q"]) == 1
+    assert "FAIL" in capsys.readouterr().out
+
+
+def test_default_output_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(_scenario(tmp_path)), "-q"]) == 0
+    assert (tmp_path / "reports/sim/tiny/report.json").is_file()
+
+
+def test_overrides_reach_the_run(tmp_path):
+    out = tmp_path / "o"
+    assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--duration", "10min",
+                 "--traffic-scale", "0.5", "--seed", "9", "--replications", "4"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["configuration"]["run"]["duration"] == 600.0
+    assert report["configuration"]["run"]["traffic_scale"] == 0.5
+    assert report["seed"] == 9 and report["replications"] == 4
+    assert report["messages"]["sent"] < 4 * 600 * 1.0 * 1.15  # 1/s after scaling
+
+
+def test_precision_loop_from_the_command_line(tmp_path):
+    out = tmp_path / "o"
+    assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--precision", "3%",
+                 "--max-replications", "30"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    prec = report["precision"][0]
+    assert prec["target"] == 0.03 and prec["cap"] == 30
+    assert report["replications"] > 3
+    assert prec["reached"] == all(v <= 0.03 for v in prec["relative_half_widths"].values())
+
+
+def test_audit_writes_one_file_per_replication(tmp_path):
+    out = tmp_path / "o"
+    assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--audit"]) == 0
+    assert len(list((out / "audit").iterdir())) == 3
+
+
+def test_unusable_scenario_exits_2_with_the_file_named(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ntopology: {}\n")
+    assert main(["run", str(bad), "-q"]) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+    assert main(["run", str(tmp_path / "missing.yaml"), "-q"]) == 2
+
+
+@pytest.mark.parametrize("argv", [["--precision", "abc"], ["--precision", "150%"], ["--replications", "0"],
+                                  ["--duration", "5"], ["--traffic-scale", "-1"], ["--seed", "x"]])
+def test_bad_options_exit_2(tmp_path, argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(_scenario(tmp_path)), "-q", *argv])
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
