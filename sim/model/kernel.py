@@ -7,6 +7,7 @@ one scheduled event whose callback starts the next job. `Kernel.later(delay, fn,
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappop, heappush
 from collections.abc import Callable
 from typing import Any
 
@@ -16,35 +17,59 @@ from simpy.events import NORMAL, Event
 
 
 class _Call(Event):
-    """An already-triggered event carrying one callback: cheaper than `env.timeout` plus a process."""
-
-    __slots__ = ()
+    """An already-triggered event carrying one call: cheaper than `env.timeout` plus a process."""
 
     def __init__(self, env: simpy.Environment, fn: Callable[..., Any], args: tuple) -> None:
         self.env = env
         self._ok = True
         self._value = None
-        self.callbacks = [lambda _event: fn(*args)]
+        self.fn = fn
+        self.args = args
+        self.callbacks = _RUN
+
+
+def _run(event: _Call) -> None:
+    event.fn(*event.args)
+
+
+_RUN = (_run,)  # shared, never mutated: SimPy only reads an event's callbacks once it is processed
 
 
 class Kernel:
-    """The SimPy environment plus the model's random generator and time horizon."""
+    """The SimPy environment plus the model's random generator and time horizon.
+
+    Every model event is a `_Call` scheduled on SimPy's own event queue; `run` processes the queue like
+    `Environment.run(until=horizon)` does, minus the per-event bookkeeping that processes need and calls don't.
+    """
 
     def __init__(self, rng: np.random.Generator, horizon: float) -> None:
         self.env = simpy.Environment()
         self.rng = rng
         self.horizon = horizon
+        self.events = 0
 
     @property
     def now(self) -> float:
-        return self.env.now
+        return self.env._now
 
     def later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Call `fn(*args)` `delay` seconds from now (delay 0: after the events already due now)."""
-        self.env.schedule(_Call(self.env, fn, args), NORMAL, max(delay, 0.0))
+        env = self.env
+        heappush(env._queue, (env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid),
+                              _Call(env, fn, args)))
 
     def run(self) -> None:
-        self.env.run(until=self.horizon)
+        env = self.env
+        queue = env._queue
+        horizon = self.horizon
+        n = 0
+        while queue and queue[0][0] <= horizon:
+            env._now, _, _, event = heappop(queue)
+            for callback in event.callbacks:
+                callback(event)
+            n += 1
+        env._now = horizon
+        self.events += n
 
 
 class Sampler:
@@ -77,7 +102,7 @@ class Station:
 
     `submit(job, service_time, done)` calls `done(job)` when the job's service ends. `fail()` drops the queue
     and the jobs in service (their completions never fire) and hands them to `on_drop`; `restore()` brings the
-    station back. Busy time is accumulated for utilisation.
+    station back. Busy time after `warmup` is accumulated for utilisation.
     """
 
     def __init__(self, kernel: Kernel, name: str, servers: int, on_drop: Callable[[list], None] | None = None) -> None:
@@ -93,6 +118,7 @@ class Station:
         self.busy_time = 0.0
         self.max_depth = 0
         self.on_drop = on_drop
+        self.warmup = 0.0  # busy time before this is not counted (utilisation is measured after the warm-up)
         self._epoch = 0
         self._ticket = 0
 
@@ -119,18 +145,24 @@ class Station:
         self._ticket += 1
         ticket = self._ticket
         self.in_service[ticket] = (job, self.kernel.now)
-        self.kernel.later(service_time, self._finish, ticket, self._epoch, service_time, done)
+        self.kernel.later(service_time, self._finish, ticket, self._epoch, done)
 
-    def _finish(self, ticket: int, epoch: int, service_time: float, done: Callable[[Any], None]) -> None:
+    def _finish(self, ticket: int, epoch: int, done: Callable[[Any], None]) -> None:
         if epoch != self._epoch:
             return
-        job, _started = self.in_service.pop(ticket)
+        job, started = self.in_service.pop(ticket)
         self.busy -= 1
-        self.busy_time += service_time
+        self._account(started)
         if self.queue:
             nxt, st, nd = self.queue.popleft()
             self._start(nxt, st, nd)
         done(job)
+
+    def _account(self, started: float) -> None:
+        lo = started if started > self.warmup else self.warmup
+        now = self.kernel.now
+        if now > lo:
+            self.busy_time += now - lo
 
     def fail(self) -> None:
         """Crash: everything queued or in service is dropped (handed to `on_drop`)."""
@@ -138,9 +170,9 @@ class Station:
             return
         self.up = False
         self._epoch += 1
-        now = self.kernel.now
         dropped = [job for job, _ in self.in_service.values()]
-        self.busy_time += sum(now - started for _, started in self.in_service.values())
+        for _, started in self.in_service.values():
+            self._account(started)
         dropped.extend(job for job, _, _ in self.queue)
         self.in_service.clear()
         self.queue.clear()
@@ -151,10 +183,8 @@ class Station:
     def restore(self) -> None:
         self.up = True
 
-    def utilisation(self, elapsed: float) -> float:
-        """Busy server-seconds over available server-seconds (in-service work counted up to now)."""
-        if elapsed <= 0:
-            return 0.0
+    def busy_seconds(self) -> float:
+        """Busy server-seconds after the warm-up, jobs still in service counted up to now."""
         now = self.kernel.now
-        busy = self.busy_time + sum(now - started for _, started in self.in_service.values())
-        return busy / (self.servers * elapsed)
+        extra = sum(now - max(started, self.warmup) for _, started in self.in_service.values() if now > started)
+        return self.busy_time + max(extra, 0.0)

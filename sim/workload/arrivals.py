@@ -137,3 +137,34 @@ class ArrivalStream:
         self.count += 1
         self._schedule_next()
         self.on_arrival()
+
+
+def flow_rate(
+    base_rate: float,
+    horizon: float,
+    profile: Any = None,
+    bursts: Sequence[Any] = (),
+    start: float = 0.0,
+    end: float | None = None,
+) -> PiecewiseRate:
+    """The rate of one source: `base_rate` times a `DailyProfile` (step points within each day) times every burst
+    active at t (`Burst.start`, `.duration`, `.factor`), zero outside [start, end)."""
+    points = {0.0, max(start, 0.0)}
+    if end is not None:
+        points.add(end)
+    if profile is not None:
+        for day in range(int(horizon // DAY) + 1):
+            points.update(day * DAY + second for second, _ in profile.points)
+    for burst in bursts:
+        points.update((burst.start, burst.start + burst.duration))
+    edges = sorted(p for p in points if 0.0 <= p <= horizon)
+    rates = []
+    for t in edges:
+        r = base_rate if start <= t and (end is None or t < end) else 0.0
+        if profile is not None:
+            r *= profile.factor(t)
+        for burst in bursts:
+            if burst.start <= t < burst.start + burst.duration:
+                r *= burst.factor
+        rates.append(r)
+    return PiecewiseRate(edges, rates)

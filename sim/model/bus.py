@@ -1,0 +1,391 @@
+"""The federal bus (SMEV) and the regional buses: sites, nodes, the ingress pipeline, per-type queues with replicas.
+
+A message submitted to a bus travels to the client's nearest usable site, waits for a node (join the shortest
+queue among the site's live nodes), and goes through the ingress pipeline (697 §6н, §6л, §6ж, §6м): signature
+(needs a valid CRL, see `sim.model.ca`), schema, access matrix, quota and blocking. An accepted message is put
+into the recipient's queue of its type: that instant is the request time of 697 decree §8. Queues are persisted
+on `replication_factor` data centres; delivery is by polling with Ack, redelivery after the ack timeout.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from conformance.protocol.codes import FaultName
+from sim.model.ca import CertificationAuthority, CrlCache
+from sim.model.kernel import Sampler, Station
+from sim.model.message import DONE, IN_FLIGHT, QUEUED, REQUEST, Msg
+from sim.model.world import World
+
+if TYPE_CHECKING:
+    from sim.model.endpoints import Endpoint
+
+# Outcomes of a send, as the sender sees them.
+OK, DUPLICATE, RETRY, REJECTED, EXPIRED = "ok", "duplicate", "retry", "rejected", "expired"
+
+Reply = Callable[[str, str], None]
+
+
+class BusQueue:
+    """The queue of one recipient (a participant's system or the next bus) for one message type on one bus.
+
+    Taken messages stay stored, invisible, until acked; a message not acked within the ack timeout becomes visible
+    again (checked lazily when the queue is next polled: no timer per message).
+    """
+
+    __slots__ = ("bus", "owner", "type", "visible", "in_flight")
+
+    def __init__(self, bus: Bus, owner: Endpoint, type_name: str) -> None:
+        self.bus = bus
+        self.owner = owner
+        self.type = type_name
+        self.visible: deque[Msg] = deque()
+        self.in_flight: deque[tuple[float, Msg, int]] = deque()
+
+    def __len__(self) -> int:
+        return len(self.visible)
+
+    def put(self, msg: Msg) -> None:
+        msg.state = QUEUED
+        self.visible.append(msg)
+        self.owner.notify()
+
+    def has_visible(self) -> bool:
+        self._reclaim()
+        return bool(self.visible)
+
+    def take(self) -> Msg | None:
+        """The oldest deliverable message, now in flight; expired ones met on the way are closed."""
+        self._reclaim()
+        bus = self.bus
+        world = bus.world
+        now = world.now
+        while self.visible:
+            msg = self.visible.popleft()
+            if msg.state != QUEUED:
+                continue
+            if now >= msg.expires:
+                bus.close(msg, "expired")
+                continue
+            msg.state = IN_FLIGHT
+            msg.attempts += 1
+            self.in_flight.append((now + bus.ack_timeout, msg, msg.attempts))
+            return msg
+        return None
+
+    def release(self, msg: Msg) -> None:
+        """Give a taken message back at the head of the queue (its taker could not pass it on)."""
+        if msg.state == IN_FLIGHT:
+            msg.state = QUEUED
+            self.visible.appendleft(msg)
+
+    def _reclaim(self) -> None:
+        in_flight = self.in_flight
+        if not in_flight:
+            return
+        now = self.bus.world.now
+        while in_flight and in_flight[0][0] <= now:
+            _, msg, attempt = in_flight.popleft()
+            if msg.state != IN_FLIGHT or msg.attempts != attempt:
+                continue
+            if msg.orphaned and not msg.delivered:
+                self.bus.close(msg, "lost", "data centre lost")
+            elif msg.attempts > self.bus.world.policies.max_redeliveries:
+                self.bus.close(msg, "expired", "redeliveries exhausted")
+            else:
+                self.bus.world.count("redeliveries")
+                self.bus.world.audit.record(now, msg, "ack-timeout", self.bus.name)
+                msg.state = QUEUED
+                self.visible.appendleft(msg)
+
+    def purge_lost(self, alive: Callable[[Msg], bool]) -> None:
+        """After a data centre loss: close the queued messages with no surviving replica; orphan those in flight."""
+        keep: deque[Msg] = deque()
+        for msg in self.visible:
+            if msg.state != QUEUED:
+                continue
+            if alive(msg):
+                keep.append(msg)
+            else:
+                self.bus.close(msg, "lost", "data centre lost")
+        self.visible = keep
+        for _, msg, _ in self.in_flight:
+            if msg.state == IN_FLIGHT and not alive(msg):
+                msg.orphaned = True
+
+
+class Site:
+    """A bus's presence in one location (a data centre for SMEV, the region for a regional bus)."""
+
+    def __init__(self, bus: Bus, location: str, nodes: int, concurrency: int, ca: CertificationAuthority) -> None:
+        self.bus = bus
+        self.location = location
+        self.nodes = [Station(bus.world.kernel, f"{bus.name}.{location}.{i}", concurrency, on_drop=self._dropped)
+                      for i in range(nodes)]
+        for node in self.nodes:
+            node.warmup = bus.world.collector.warmup
+        self.crl = CrlCache(bus.world, ca, location)
+
+    @property
+    def component(self) -> str:
+        return f"{self.bus.name}.{self.location}"
+
+    @property
+    def capacity(self) -> int:
+        return sum(node.servers for node in self.nodes)
+
+    @property
+    def up(self) -> bool:
+        return self.bus.world.dc_up(self.location) and any(node.up for node in self.nodes)
+
+    def _dropped(self, jobs: list) -> None:
+        """Jobs lost with a crashed node: each sender hears nothing and retries after its timeout."""
+        timeout = self.bus.world.policies.retry.timeout
+        for _msg, _from, reply in jobs:
+            self.bus.world.kernel.later(timeout, reply, RETRY, FaultName.SMEV_FAILURE)
+
+    def arrive(self, msg: Msg, from_loc: str, reply: Reply, sent_at: float) -> None:
+        world = self.bus.world
+        live = [node for node in self.nodes if node.up] if world.dc_up(self.location) else []
+        if not live:
+            world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
+                               reply, RETRY, FaultName.SMEV_FAILURE)
+            return
+        node = min(live, key=lambda n: n.depth) if len(live) > 1 else live[0]
+        service = self.bus.ingress() * msg.fragments * self.bus.stretch
+        node.submit((msg, from_loc, reply), service, self._ingressed)
+
+    def _ingressed(self, job: tuple) -> None:
+        msg, from_loc, reply = job
+        self.bus.pipeline(self, msg, from_loc, reply)
+
+
+class Bus:
+    """One bus: the federal one (sites in data centres, replicated) or a region's (one site, in the region)."""
+
+    def __init__(
+        self,
+        world: World,
+        name: str,
+        index_of: dict[str, int] | None,
+        sites: dict[str, int],
+        concurrency: int,
+        ingress: Sampler,
+        delivery: Sampler,
+        queue_capacity: int | None,
+        ca: CertificationAuthority,
+        replication_factor: int,
+        access: Callable[[Msg], bool],
+        admission: Any,
+    ) -> None:
+        self.world = world
+        self.name = name
+        self.ingress = ingress
+        self.delivery = delivery
+        self.queue_capacity = queue_capacity
+        self.replication_factor = replication_factor
+        self.ack_timeout = world.policies.ack_timeout
+        self.access = access
+        self.admission = admission  # sim.model.limits.Admission: quotas, blocking, billing
+        self.stretch = 1.0  # > 1 when aggregated background traffic shares the nodes (traffic_scale < 1)
+        self.sites = {loc: Site(self, loc, n, concurrency, ca) for loc, n in sites.items() if n > 0}
+        self.order = list(self.sites)
+        self.queues: dict[tuple[str, str], BusQueue] = {}
+        self.depth: dict[str, int] = {}
+        self._nearest: dict[str, list[Site]] = {}
+        self._relays: dict[str, Endpoint] = {}
+        for site in self.sites.values():
+            world.collector.component(site.component, max(site.capacity, 1))
+
+    # --- placement ------------------------------------------------------------------------------------------------
+
+    def entry_site(self, location: str) -> Site | None:
+        """The site a client at `location` uses: the nearest reachable one not known to be down (a site that went
+        down less than the detection time ago is still chosen: the client has not noticed yet)."""
+        world = self.world
+        order = self._nearest.get(location)
+        if order is None:
+            net = world.network
+
+            def distance(site: Site) -> float:
+                if site.location == location:
+                    return 0.0
+                hops = net.path(location, site.location)
+                return sum(link.mean_latency for link in hops) if hops else float("inf")
+
+            order = self._nearest[location] = sorted(self.sites.values(), key=distance)
+        for site in order:
+            if world.dc_known_down(site.location):
+                continue
+            if any(node.up for node in site.nodes) and world.network.reachable(location, site.location):
+                return site
+        return None
+
+    def forget_routes(self) -> None:
+        self._nearest.clear()
+
+    def queue(self, owner: Endpoint, type_name: str) -> BusQueue:
+        key = (owner.name, type_name)
+        q = self.queues.get(key)
+        if q is None:
+            q = self.queues[key] = BusQueue(self, owner, type_name)
+            owner.attach(q)
+        return q
+
+    # --- sending ----------------------------------------------------------------------------------------------------
+
+    def submit(self, msg: Msg, from_loc: str, reply: Reply) -> None:
+        """Carry `msg` from `from_loc` to a site and through ingress; `reply(outcome, reason)` reaches the sender."""
+        world = self.world
+        timeout = world.policies.retry.timeout
+        site = self.entry_site(from_loc)
+        there = world.network.transfer(from_loc, site.location, msg.size) if site is not None else None
+        if there is None:
+            world.kernel.later(timeout, reply, RETRY, "unreachable")
+            return
+        world.kernel.later(there, site.arrive, msg, from_loc, reply, world.now)
+
+    def pipeline(self, site: Site, msg: Msg, from_loc: str, reply: Reply) -> None:
+        k = msg.route.index(self)
+        if msg.hop >= k:  # this bus (or one further on) already holds it: a sender's retry after a lost reply
+            self.world.collector.duplicate_suppressed(msg.id, self.world.now)
+            self._answer(site, from_loc, reply, DUPLICATE, FaultName.MESSAGE_IS_ALREADY_SENT, msg)
+            return
+        first = k == 0
+        if first and self.world.now >= msg.expires:
+            self._answer(site, from_loc, reply, EXPIRED, FaultName.END_OF_LIFE_REACHED, msg)
+            return
+        if first:
+            verdict = self.admission.refusal(msg)
+            if verdict is not None:
+                self._answer(site, from_loc, reply, REJECTED, verdict, msg)
+                return
+        site.crl.check(lambda ok: self._verified(ok, site, msg, from_loc, reply, first))
+
+    def _verified(self, crl_ok: bool, site: Site, msg: Msg, from_loc: str, reply: Reply, first: bool) -> None:
+        if not crl_ok:
+            self._answer(site, from_loc, reply, RETRY, FaultName.SMEV_FAILURE, msg)
+            return
+        if first:
+            if msg.bad_signature:
+                self._answer(site, from_loc, reply, REJECTED, FaultName.SIGNATURE_VERIFICATION_FAULT, msg)
+                return
+            if msg.bad_schema:
+                self._answer(site, from_loc, reply, REJECTED, FaultName.INVALID_CONTENT, msg)
+                return
+            if not self.access(msg):
+                self._answer(site, from_loc, reply, REJECTED, FaultName.ACCESS_DENIED, msg)
+                return
+            verdict = self.admission.quota(msg)
+            if verdict is not None:
+                self._answer(site, from_loc, reply, REJECTED, verdict, msg)
+                return
+        k = msg.route.index(self)
+        nxt = msg.route[k + 1] if k + 1 < len(msg.route) else None
+        owner = nxt.relay_from(self) if nxt is not None else msg.recipient.inbox_owner(msg)
+        q = self.queue(owner, msg.type)
+        if self.queue_capacity is not None and len(q) >= self.queue_capacity:
+            self._answer(site, from_loc, reply, RETRY, FaultName.DESTINATION_OVERFLOW, msg)
+            return
+        self._accept(site, msg, q, first)
+        self._answer(site, from_loc, reply, OK, "", msg)
+
+    def _accept(self, site: Site, msg: Msg, q: BusQueue, first: bool) -> None:
+        world = self.world
+        now = world.now
+        if first:
+            msg.queued = now
+            msg.counted = True
+            world.collector.message_sent(msg.id, msg.kind, msg.type, msg.cls, msg.sender.name,
+                                         msg.recipient.name, now)
+            self.admission.bill(msg)
+        msg.hop = msg.route.index(self)
+        msg.replicas = self._replicas(site.location)
+        world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
+        self._depth(msg.type, +1)
+        q.put(msg)
+
+    def _replicas(self, location: str) -> tuple[str, ...]:
+        if len(self.order) <= 1:
+            return (location,)
+        world = self.world
+        start = self.order.index(location)
+        ring = self.order[start:] + self.order[:start]
+        return tuple([dc for dc in ring if world.dc_up(dc)][: self.replication_factor])
+
+    def _answer(self, site: Site, from_loc: str, reply: Reply, outcome: str, reason: str, msg: Msg) -> None:
+        world = self.world
+        if outcome == REJECTED and not msg.counted:
+            world.audit.record(world.now, msg, "rejected", f"{self.name}@{site.location}", str(reason))
+        back = world.network.transfer(site.location, from_loc, 1024)
+        if back is None:  # the reply cannot reach the sender: it times out and retries (a duplicate if accepted)
+            world.kernel.later(world.policies.retry.timeout, reply, RETRY, "timeout")
+            return
+        world.kernel.later(back, reply, outcome, str(reason))
+
+    # --- delivery ---------------------------------------------------------------------------------------------------
+
+    def acked(self, msg: Msg) -> None:
+        """An Ack reached the bus: the message leaves the store (a late Ack of a redelivered copy changes nothing)."""
+        if msg.state != DONE:
+            msg.state = DONE
+            self._depth(msg.type, -1)
+            self.world.audit.record(self.world.now, msg, "acked", self.name)
+
+    def close(self, msg: Msg, outcome: str, reason: str = "") -> None:
+        """The bus gives up a stored message: it expired (TTL/EOL) or was lost with its data centre."""
+        if msg.state == DONE:
+            return
+        msg.state = DONE
+        self._depth(msg.type, -1)
+        world = self.world
+        world.audit.record(world.now, msg, outcome, self.name, reason)
+        if msg.delivered:
+            return
+        if outcome == "lost":
+            world.collector.message_lost(msg.id, reason, world.now)
+        else:
+            world.collector.message_expired(msg.id, world.now)
+        if msg.kind == REQUEST and msg.context is not None:
+            msg.context.failed(msg)
+
+    def _depth(self, type_name: str, delta: int) -> None:
+        d = self.depth.get(type_name, 0) + delta
+        self.depth[type_name] = d
+        self.world.collector.queue_depth(f"queue.{self.name}.{type_name}", d, self.world.now)
+
+    def data_centre_lost(self, location: str) -> None:
+        """`location`'s storage is gone: messages with no replica left are lost; survivors are re-replicated."""
+        world = self.world
+
+        def alive(msg: Msg) -> bool:
+            return any(world.dc_up(dc) for dc in msg.replicas)
+
+        for q in list(self.queues.values()):
+            q.purge_lost(alive)
+            for msg in q.visible:
+                if location in msg.replicas:
+                    msg.replicas = self._replicas(next(dc for dc in msg.replicas if world.dc_up(dc)))
+        self.forget_routes()
+
+    def expire_due(self) -> None:
+        """Close queued messages whose end of life has passed (the janitor's sweep; heads first, queues are FIFO)."""
+        now = self.world.now
+        for q in self.queues.values():
+            visible = q.visible
+            while visible and (visible[0].state != QUEUED or visible[0].expires <= now):
+                msg = visible.popleft()
+                if msg.state == QUEUED:
+                    self.close(msg, "expired", "end of life")
+            q._reclaim()
+
+    def relay_from(self, upstream: Bus) -> Endpoint:
+        """The endpoint that forwards messages from `upstream` into this bus."""
+        from sim.model.endpoints import Relay
+
+        relay = self._relays.get(upstream.name)
+        if relay is None:
+            relay = self._relays[upstream.name] = Relay(self.world, upstream, self)
+        return relay

@@ -1,0 +1,348 @@
+"""Everything that talks to a bus: participant systems (and their SMEV agents), and relays between buses.
+
+Delivery is by polling (pull): an idle system polls every `polling_interval`, a busy one polls again as soon as a
+worker frees up. No timer runs while nothing waits: when a message lands in an empty queue, the owner schedules its
+next poll tick (`notify`). A received message is acked at once; MessageID deduplication drops redeliveries.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue
+from sim.model.kernel import Sampler
+from sim.model.message import BROADCAST, REQUEST, RESPONSE, Msg
+from sim.model.world import World
+
+
+class Endpoint:
+    """An information system with a location and inbox queues on one or more buses."""
+
+    def __init__(self, world: World, name: str, location: str) -> None:
+        self.world = world
+        self.name = name
+        self.location = location
+        self.inboxes: list[BusQueue] = []
+        self._rr = 0
+
+    @property
+    def up(self) -> bool:
+        return True
+
+    def attach(self, q: BusQueue) -> None:
+        self.inboxes.append(q)
+
+    def inbox_owner(self, msg: Msg) -> Endpoint:
+        return self
+
+    def notify(self) -> None:
+        raise NotImplementedError
+
+    def _next_with_mail(self) -> BusQueue | None:
+        n = len(self.inboxes)
+        for i in range(n):
+            q = self.inboxes[(self._rr + i) % n]
+            if q.has_visible():
+                self._rr = (self._rr + i + 1) % n
+                return q
+        return None
+
+
+def send(world: World, msg: Msg, origin: Endpoint) -> None:
+    """SendRequest/SendResponse with the retry policy: back off and retry on timeouts and transient faults."""
+    retry = world.policies.retry
+    collector = world.collector
+
+    def attempt(n: int) -> None:
+        msg.route[0].submit(msg, origin.location, lambda outcome, reason: replied(n, outcome, reason))
+
+    def replied(n: int, outcome: str, reason: str) -> None:
+        now = world.now
+        if outcome == OK or outcome == DUPLICATE:
+            return
+        if outcome == RETRY and n < retry.max_attempts and now < msg.expires:
+            world.count("send.retries")
+            backoff = min(retry.initial * retry.multiplier ** (n - 1), retry.max_backoff)
+            if retry.jitter:
+                backoff *= 1.0 + retry.jitter * (2.0 * world.rng.random() - 1.0)
+            world.kernel.later(backoff, attempt, n + 1)
+            return
+        if msg.counted:  # accepted meanwhile (the reply of an earlier attempt was lost): nothing to do
+            return
+        msg.counted = True
+        collector.message_sent(msg.id, msg.kind, msg.type, msg.cls, msg.sender.name, msg.recipient.name, now)
+        world.audit.record(now, msg, "sender-gave-up" if outcome == RETRY else outcome, origin.name, reason)
+        if outcome == EXPIRED or (outcome == RETRY and now >= msg.expires):
+            collector.message_expired(msg.id, now)
+        else:
+            collector.message_rejected(msg.id, reason if outcome == REJECTED else f"{reason}:retries-exhausted", now)
+        if msg.context is not None:
+            msg.context.failed(msg)
+
+    world.audit.record(world.now, msg, "sent", origin.name)
+    attempt(1)
+
+
+class Participant(Endpoint):
+    """A participant's information system: provider, consumer or both, with `concurrency` workers."""
+
+    def __init__(self, world: World, spec: Any, location: str, region: str | None, processing: Sampler) -> None:
+        super().__init__(world, spec.name, location)
+        self.spec = spec
+        self.region = region
+        self.concurrency = spec.concurrency
+        self.free = spec.concurrency
+        self.poll_interval = spec.polling_interval
+        self.phase = float(world.rng.random()) * spec.polling_interval
+        self.processing = processing
+        self.type_processing: dict[str, Sampler] = {}
+        self.slow = 1.0
+        self.stretch = 1.0  # > 1 when aggregated background traffic shares its workers (traffic_scale < 1)
+        self.down_reasons = 0
+        self.misbehaviour: list[tuple[str, float]] = []
+        self.scheduled = False
+        self.outbox: list[Msg] = []
+        self.busy_time = 0.0
+        self.agent: Agent | None = None
+
+    @property
+    def up(self) -> bool:
+        return self.down_reasons == 0 and self.world.dc_up(self.location)
+
+    def inbox_owner(self, msg: Msg) -> Endpoint:
+        if msg.datamart and msg.kind == REQUEST:
+            if self.agent is None:
+                self.agent = Agent(self)
+            return self.agent
+        return self
+
+    # --- up and down ------------------------------------------------------------------------------------------------
+
+    def go_down(self) -> None:
+        self.down_reasons += 1
+
+    def come_up(self) -> None:
+        self.down_reasons = max(self.down_reasons - 1, 0)
+        if self.up:
+            self.flush()
+
+    def flush(self) -> None:
+        """Back up: send what was finished while down, resume polling."""
+        held, self.outbox = self.outbox, []
+        for msg in held:
+            send(self.world, msg, self)
+        self.notify()
+        if self.agent is not None:
+            self.agent.notify()
+
+    # --- polling ----------------------------------------------------------------------------------------------------
+
+    def notify(self) -> None:
+        if self.scheduled or self.free <= 0 or not self.up:
+            return
+        self.scheduled = True
+        now = self.world.now
+        p = self.poll_interval
+        delay = 0.0 if p <= 0 else self.phase + p * math.ceil((now - self.phase) / p) - now
+        self.world.kernel.later(max(delay, 0.0), self.poll)
+
+    def poll(self, retry_later: bool = True) -> None:
+        self.scheduled = False
+        world = self.world
+        while self.free > 0 and self.up:
+            q = self._next_with_mail()
+            if q is None:
+                return
+            site = q.bus.entry_site(self.location)
+            if site is None or not world.dc_up(site.location):
+                # the poll times out (dead site not yet noticed, or no route): try again after the timeout
+                self.scheduled = True
+                world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
+                return
+            there = world.network.transfer(self.location, site.location, 512)
+            msg = q.take() if there is not None else None
+            if msg is None:
+                if there is None:
+                    self.scheduled = True
+                    world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
+                    return
+                continue
+            back = world.network.transfer(site.location, self.location, msg.size)
+            if back is None:  # taken but the answer never arrives: redelivered after the ack timeout
+                continue
+            self.free -= 1
+            delay = there + q.bus.delivery() * msg.fragments + back
+            world.kernel.later(delay, self.received, msg, q, site.location)
+
+    def received(self, msg: Msg, q: BusQueue, site_location: str) -> None:
+        world = self.world
+        if not self.up:  # crashed meanwhile: no Ack, the bus redelivers later
+            self.free += 1
+            return
+        ack = world.network.transfer(self.location, site_location, 256)
+        if ack is not None:
+            world.kernel.later(ack + q.bus.delivery(), q.bus.acked, msg)
+        if msg.delivered:
+            world.collector.duplicate_suppressed(msg.id, world.now)
+            world.audit.record(world.now, msg, "duplicate-suppressed", self.name)
+            self._release()
+            return
+        msg.delivered = True
+        world.collector.message_delivered(msg.id, world.now)
+        world.audit.record(world.now, msg, "delivered", self.name)
+        if msg.kind == RESPONSE:
+            self._release()
+            self.answered(msg.request)
+        else:
+            started = world.now
+            world.kernel.later(self.service_time(msg), self.processed, msg, started)
+
+    def service_time(self, msg: Msg) -> float:
+        sampler = self.type_processing.get(msg.type, self.processing)
+        return sampler() * self.slow * self.stretch
+
+    def processed(self, msg: Msg, started: float) -> None:
+        world = self.world
+        lo = max(started, world.collector.warmup)
+        if world.now > lo:
+            self.busy_time += world.now - lo
+        if msg.kind == REQUEST:
+            self.respond(msg)
+        self._release()
+
+    def respond(self, request: Msg) -> None:
+        world = self.world
+        factory = world.factory
+        response = factory.response(request, self)
+        if self.up:
+            send(world, response, self)
+        else:
+            self.outbox.append(response)
+
+    def answered(self, request: Msg) -> None:
+        world = self.world
+        if request.counted:
+            world.collector.request_answered(request.id, world.now)
+        if request.context is not None:
+            request.context.answered(request)
+
+    def _release(self) -> None:
+        self.free += 1
+        if self.inboxes:
+            self.notify_now()
+
+    def notify_now(self) -> None:
+        """A worker freed up: a busy client polls again at once rather than waiting for the next tick."""
+        if self.scheduled or not self.up:
+            return
+        for q in self.inboxes:
+            if q.has_visible():
+                self.scheduled = True
+                self.world.kernel.later(0.0, self.poll)
+                return
+
+
+class Agent(Participant):
+    """The SMEV agent in front of a provider's data mart (697 §6ф): answers regulated requests without the
+    provider's processing queue, as many at once as arrive."""
+
+    def __init__(self, owner: Participant) -> None:
+        Endpoint.__init__(self, owner.world, f"{owner.name}.agent", owner.location)
+        self.owner = owner
+        self.spec = owner.spec
+        self.region = owner.region
+        self.concurrency = self.free = 1 << 30
+        self.poll_interval = 0.0
+        self.phase = 0.0
+        self.processing = owner.processing
+        self.type_processing = owner.type_processing
+        self.slow = 1.0
+        self.stretch = 1.0
+        self.down_reasons = 0
+        self.misbehaviour = []
+        self.scheduled = False
+        self.outbox = []
+        self.busy_time = 0.0
+        self.agent = None
+
+    @property
+    def up(self) -> bool:
+        return self.owner.up
+
+    def inbox_owner(self, msg: Msg) -> Endpoint:
+        return self
+
+    def service_time(self, msg: Msg) -> float:
+        return self.type_processing.get(msg.type, self.processing)() * self.owner.slow
+
+
+class Relay(Endpoint):
+    """Forwards messages queued on `upstream` for `downstream` (regional bus <-> federal bus), persisting them
+    upstream until the downstream bus accepts them; backs off while the downstream bus cannot be reached."""
+
+    def __init__(self, world: World, upstream: Bus, downstream: Bus) -> None:
+        super().__init__(world, f"relay.{upstream.name}>{downstream.name}", next(iter(upstream.sites)))
+        self.upstream = upstream
+        self.downstream = downstream
+        self.window = max(sum(site.capacity for site in upstream.sites.values()), 1)
+        self.active = 0
+        self.failures = 0
+        self.resume_at = -1.0
+        self.scheduled = False
+
+    def notify(self) -> None:
+        if not self.scheduled:
+            self.scheduled = True
+            self.world.kernel.later(max(self.resume_at - self.world.now, 0.0), self.pump)
+
+    def pump(self) -> None:
+        self.scheduled = False
+        world = self.world
+        if world.now < self.resume_at:
+            self.notify()
+            return
+        while self.active < self.window:
+            q = self._next_with_mail()
+            if q is None:
+                return
+            site = self.upstream.entry_site(self.downstream.order[0]) or self.upstream.entry_site(self.location)
+            if site is None:
+                self._back_off()
+                return
+            msg = q.take()
+            if msg is None:
+                continue
+            self.active += 1
+            self.downstream.submit(msg, site.location, lambda outcome, reason, m=msg, q=q: self.forwarded(m, q,
+                                                                                                          outcome, reason))
+
+    def forwarded(self, msg: Msg, q: BusQueue, outcome: str, reason: str) -> None:
+        world = self.world
+        self.active -= 1
+        if outcome in (OK, DUPLICATE):
+            self.failures = 0
+            self.upstream.acked(msg)
+        elif outcome == RETRY:
+            q.release(msg)
+            self._back_off()
+            return
+        elif outcome == EXPIRED:
+            self.upstream.close(msg, "expired", reason)
+        elif outcome == REJECTED:
+            self.upstream.acked(msg)
+            if not msg.delivered:
+                world.collector.message_rejected(msg.id, reason, world.now)
+                if msg.context is not None:
+                    msg.context.failed(msg)
+        self.notify()
+
+    def _back_off(self) -> None:
+        retry = self.world.policies.retry
+        self.failures += 1
+        wait = min(retry.initial * retry.multiplier ** (self.failures - 1), retry.max_backoff)
+        self.resume_at = self.world.now + wait
+        self.notify()
+
+
+__all__ = ["Agent", "Endpoint", "Participant", "Relay", "send", "BROADCAST"]

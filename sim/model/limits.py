@@ -1,0 +1,100 @@
+"""Admission at the bus's first hop: blocking and quotas (697 §6м, §9е) and message counting with bills (§6д, §6ц).
+
+One `Admission` serves every bus: a participant's limits and bill are its own wherever it enters.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from conformance.protocol.codes import FaultName
+from sim.model.message import Msg
+from sim.model.world import World
+
+BLOCKED = f"{FaultName.ACCESS_DENIED}:participant-blocked"
+
+
+class _Account:
+    __slots__ = ("quota", "tariff", "tokens", "last", "violations", "blocked_until", "accepted")
+
+    def __init__(self, quota: Any, tariff: Any) -> None:
+        self.quota = quota
+        self.tariff = tariff
+        self.tokens = float(quota.burst) if quota is not None else 0.0
+        self.last = 0.0
+        self.violations: deque[float] = deque()
+        self.blocked_until = -1.0
+        self.accepted = 0
+
+
+class Admission:
+    def __init__(self, world: World, policies: Any) -> None:
+        self.world = world
+        self.policies = policies
+        self.accounts: dict[str, _Account] = {}
+
+    def account(self, endpoint: Any) -> _Account | None:
+        acc = self.accounts.get(endpoint.name)
+        if acc is None:
+            spec = getattr(endpoint, "spec", None)
+            if spec is None:  # the portal and the buses' relays are not limited
+                return None
+            acc = self.accounts[endpoint.name] = _Account(self.policies.quota_for(spec), self.policies.tariff_for(spec))
+        return acc
+
+    def refusal(self, msg: Msg) -> str | None:
+        """Checked before anything else: a blocked participant's messages are refused outright."""
+        acc = self.account(msg.sender)
+        if acc is None:
+            return None
+        if self.world.now < acc.blocked_until:
+            return BLOCKED
+        q = acc.quota
+        if q is not None and q.max_message_size is not None and msg.size > q.max_message_size:
+            return self._violation(acc, msg, FaultName.ATTACHMENT_SIZE_LIMIT_EXCEEDED)
+        return None
+
+    def quota(self, msg: Msg) -> str | None:
+        """The rate limit: a token bucket of `burst` tokens refilled at `rate`; over it, QuoteLimitExceeded."""
+        acc = self.account(msg.sender)
+        if acc is None or acc.quota is None or acc.quota.rate is None:
+            return None
+        q = acc.quota
+        now = self.world.now
+        acc.tokens = min(float(q.burst), acc.tokens + (now - acc.last) * q.rate)
+        acc.last = now
+        if acc.tokens >= 1.0:
+            acc.tokens -= 1.0
+            return None
+        return self._violation(acc, msg, FaultName.QUOTE_LIMIT_EXCEEDED)
+
+    def _violation(self, acc: _Account, msg: Msg, fault: str) -> str:
+        q = acc.quota
+        now = self.world.now
+        if q.block_after is not None:
+            acc.violations.append(now)
+            while acc.violations and acc.violations[0] < now - q.block_window:
+                acc.violations.popleft()
+            if len(acc.violations) >= q.block_after:
+                acc.blocked_until = now + q.block_for
+                acc.violations.clear()
+                self.world.collector.participant_blocked(msg.sender.name, now)
+                self.world.count("blockings")
+                self.world.audit.record(now, msg, "sender-blocked", "admission", f"until {acc.blocked_until:.3f}")
+        return str(fault)
+
+    def bill(self, msg: Msg) -> None:
+        acc = self.account(msg.sender)
+        if acc is not None:
+            acc.accepted += 1
+
+    def close_books(self) -> None:
+        """Report each participant's count and bill (697 §6д, §6ц) once, at the end."""
+        for name, acc in sorted(self.accounts.items()):
+            if acc.accepted == 0:
+                continue
+            amount = 0.0
+            if acc.tariff is not None:
+                amount = max(acc.accepted - acc.tariff.free_messages, 0) * acc.tariff.price
+            self.world.collector.billed(name, acc.accepted, amount)

@@ -1,0 +1,148 @@
+"""Locations (data centres and regions) and the links between them.
+
+A transfer from one location to another follows the path of least mean latency over links that are up; its time
+is the sum of each hop's latency draw, plus size / the narrowest bandwidth, plus one retransmission timeout per
+lost attempt (attempts fail independently with the path's loss probability). `transfer` returns None when no path
+exists (link down, partition): the caller learns it only after the failure-detection time, as a real client would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.model.kernel import Sampler
+
+LOCAL_LATENCY_S = 0.0002
+"""Latency between two systems in the same location (one LAN hop)."""
+MIN_RTO_S = 0.2
+"""TCP's minimum retransmission timeout."""
+
+
+@dataclass
+class Link:
+    a: str
+    b: str
+    latency: Sampler
+    bandwidth_bps: float
+    loss: float
+    up: bool = True
+    latency_factor: float = 1.0
+    bandwidth_factor: float = 1.0
+    extra_loss: float = 0.0
+    extra_latency: Sampler | None = None  # a degradation's added latency
+    loss_override: float | None = None
+
+    @property
+    def mean_latency(self) -> float:
+        return self.latency.mean * self.latency_factor
+
+    def effective_loss(self) -> float:
+        base = self.loss if self.loss_override is None else self.loss_override
+        return min(base + self.extra_loss, 0.99)
+
+    def effective_bandwidth(self) -> float:
+        return self.bandwidth_bps * self.bandwidth_factor
+
+
+@dataclass
+class Network:
+    locations: list[str]
+    rng: np.random.Generator
+    links: dict[frozenset, Link] = field(default_factory=dict)
+    cut: set[frozenset] = field(default_factory=set)  # location pairs a partition separates
+    _paths: dict[tuple[str, str], list[Link] | None] = field(default_factory=dict)
+
+    def add_link(self, a: str, b: str, latency: Any, bandwidth_bps: float, loss: float) -> None:
+        self.links[frozenset((a, b))] = Link(a, b, Sampler(latency, self.rng), bandwidth_bps, loss)
+        self._paths.clear()
+
+    def link(self, a: str, b: str) -> Link | None:
+        return self.links.get(frozenset((a, b)))
+
+    def changed(self) -> None:
+        """Call after any link state change or partition: paths are recomputed lazily."""
+        self._paths.clear()
+
+    def partition(self, side: set[str], other: set[str] | None = None) -> list[frozenset]:
+        """Cut every pair (x in side, y in other or the rest). Returns the pairs cut, for `heal`."""
+        other = other if other is not None else set(self.locations) - side
+        pairs = [frozenset((x, y)) for x, y in itertools.product(side, other) if x != y]
+        self.cut.update(pairs)
+        self.changed()
+        return pairs
+
+    def heal(self, pairs: list[frozenset]) -> None:
+        self.cut.difference_update(pairs)
+        self.changed()
+
+    def reachable(self, a: str, b: str) -> bool:
+        return a == b or self.path(a, b) is not None
+
+    def path(self, a: str, b: str) -> list[Link] | None:
+        key = (a, b)
+        if key not in self._paths:
+            self._paths[key] = self._shortest(a, b)
+        return self._paths[key]
+
+    def _shortest(self, a: str, b: str) -> list[Link] | None:
+        if frozenset((a, b)) in self.cut:
+            return None
+        # Dijkstra over up links; a partition also stops relaying through the other side.
+        dist = {a: 0.0}
+        prev: dict[str, Link] = {}
+        todo = set(self.locations) | {a, b}
+        while todo:
+            here = min(todo, key=lambda n: dist.get(n, math.inf))
+            if dist.get(here, math.inf) == math.inf:
+                return None
+            todo.discard(here)
+            if here == b:
+                break
+            for link in self.links.values():
+                if not link.up or here not in (link.a, link.b):
+                    continue
+                there = link.b if link.a == here else link.a
+                if frozenset((a, there)) in self.cut or frozenset((here, there)) in self.cut:
+                    continue
+                d = dist[here] + link.mean_latency
+                if d < dist.get(there, math.inf):
+                    dist[there] = d
+                    prev[there] = link
+        if b not in prev:
+            return None
+        hops: list[Link] = []
+        node = b
+        while node != a:
+            link = prev[node]
+            hops.append(link)
+            node = link.a if link.b == node else link.b
+        hops.reverse()
+        return hops
+
+    def transfer(self, a: str, b: str, size: int) -> float | None:
+        """Seconds to move `size` bytes from `a` to `b`, or None if `b` cannot be reached."""
+        if a == b:
+            return LOCAL_LATENCY_S
+        hops = self.path(a, b)
+        if hops is None:
+            return None
+        latency = 0.0
+        loss_ok = 1.0
+        bandwidth = math.inf
+        for link in hops:
+            latency += link.latency() * link.latency_factor
+            if link.extra_latency is not None:
+                latency += link.extra_latency()
+            loss_ok *= 1.0 - link.effective_loss()
+            bandwidth = min(bandwidth, link.effective_bandwidth())
+        t = latency + (size * 8.0 / bandwidth if bandwidth < math.inf else 0.0)
+        if loss_ok < 1.0:
+            retransmissions = int(self.rng.geometric(loss_ok)) - 1
+            if retransmissions:
+                t += retransmissions * max(MIN_RTO_S, 2.0 * latency)
+        return t

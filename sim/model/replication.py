@@ -1,0 +1,327 @@
+"""`simulate(scenario, seed)`: build the whole infrastructure in a fresh SimPy environment, run it, summarise.
+
+A pure function of (scenario, seed): everything random draws from one `numpy` generator seeded here, nothing
+depends on wall time, so worker processes can run replications independently and reproducibly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.faults import FaultInjector, schedule_outages
+from sim.metrics.collector import Collector, ReplicationSummary
+from sim.model.audit import Audit
+from sim.model.bus import Bus
+from sim.model.ca import CertificationAuthority
+from sim.model.endpoints import Endpoint, Participant, send
+from sim.model.factory import MessageFactory, TypeInfo
+from sim.model.kernel import Kernel, Sampler
+from sim.model.limits import Admission
+from sim.model.message import REQUEST, Msg
+from sim.model.network import Network
+from sim.model.portal import Esia, Portal
+from sim.model.world import DataCentreState, World
+from sim.scenario.model import PORTAL, Scenario
+from sim.scenario.model import Participant as ParticipantSpec
+from sim.workload.arrivals import ArrivalStream, flow_rate
+
+MAX_BACKGROUND_UTILISATION = 0.95
+
+
+class Model:
+    """The built infrastructure of one replication."""
+
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, audit: Audit) -> None:
+        self.scenario = scenario
+        topo = scenario.topology
+        run = scenario.run
+        self.scale = run.traffic_scale
+        kernel = Kernel(rng, run.duration)
+        collector = Collector(run.duration, run.warmup)
+        locations = list(topo.data_centres) + list(topo.regions)
+        network = Network(locations, rng)
+        for link in topo.links:
+            network.add_link(link.a, link.b, link.latency, link.bandwidth, link.loss)
+        world = World(kernel, collector, network, scenario.policies, audit,
+                      {name: DataCentreState(name) for name in topo.data_centres},
+                      scenario.policies.failover_detection)
+        self.world = world
+        self._samplers: dict[Any, Sampler] = {}
+
+        self.ca = CertificationAuthority(world, topo.ca.data_centre, self.sampler(topo.ca.response_time),
+                                         topo.ca.crl_cache_lifetime)
+        self.esia = Esia(world, topo.esia)
+        self.admission = Admission(world, scenario.policies)
+        bus = topo.bus
+        self.smev = Bus(world, "smev", None, {dc.name: dc.bus_nodes for dc in topo.data_centres.values()},
+                        bus.node_concurrency, self.sampler(bus.ingress_time), self.sampler(bus.delivery_time),
+                        bus.queue_capacity, self.ca, scenario.policies.replication_factor, self.access,
+                        self.admission)
+        self.regional: dict[str, Bus] = {}
+        for region in topo.regions.values():
+            rb = region.regional_bus
+            if rb is not None:
+                self.regional[region.name] = Bus(
+                    world, f"rsmev.{region.name}", None, {region.name: 1}, rb.concurrency,
+                    self.sampler(rb.ingress_time), self.sampler(rb.delivery_time), None, self.ca, 1, self.access,
+                    self.admission)
+
+        # participants, by group, and the portal's own system
+        self.groups: dict[str, list[Participant]] = {}
+        self.by_name: dict[str, Participant] = {}
+        for group_name, group in topo.participants.groups.items():
+            members = []
+            for spec in group:
+                p = Participant(world, spec, spec.data_centre or spec.region, spec.region,
+                                self.sampler(spec.processing_time))
+                members.append(p)
+                self.by_name[p.name] = p
+            self.groups[group_name] = members
+        portal_spec = ParticipantSpec(
+            name=PORTAL, kind="federal-agency", group=PORTAL, data_centre=topo.portal.data_centres[0], region=None,
+            role="consumer", polling_interval=0.0, processing_time=topo.portal.service_time,
+            concurrency=max(topo.portal.concurrency, 1), availability=1.0, mean_outage=0.0, via_regional_share=0.0)
+        self.portal_endpoint = Participant(world, portal_spec, portal_spec.data_centre, None,
+                                           self.sampler(topo.portal.service_time))
+        self.portal_endpoint.concurrency = self.portal_endpoint.free = 1 << 30  # receiving answers costs no worker
+        if PORTAL not in self.groups:
+            self.groups[PORTAL] = [self.portal_endpoint]
+            self.by_name[PORTAL] = self.portal_endpoint
+
+        # message types
+        self.types: dict[str, TypeInfo] = {}
+        for spec in scenario.message_types.values():
+            providers = self.members(spec.provider)
+            subscribers = [s for name in spec.subscribers for s in self.members(name)]
+            self.types[spec.name] = TypeInfo(world, spec, providers, subscribers)
+            if spec.processing_time is not None:
+                sampler = self.sampler(spec.processing_time)
+                for p in providers:
+                    p.type_processing[spec.name] = sampler
+        self.allowed = {name: set(spec.consumers) for name, spec in scenario.message_types.items()}
+        self.factory = MessageFactory(world, self.smev, self.regional, self.types)
+        world.factory = self.factory  # type: ignore[attr-defined]
+
+        self.portal: Portal | None = None
+        if scenario.workload.portal is not None:
+            senders = {s.sender: self.members(s.sender) for s in scenario.workload.portal.services}
+            self.portal = Portal(world, topo.portal, scenario.workload.portal, self.esia, self.factory, self.types,
+                                 self.portal_endpoint, senders)
+        for name, members in self.groups.items():
+            if name != PORTAL and any(m.spec.provides for m in members):
+                collector.component(f"participant.{name}", sum(m.concurrency for m in members))
+        if self.scale < 1.0:
+            self._background()
+
+    # --- lookups ------------------------------------------------------------------------------------------------------
+
+    def sampler(self, dist: Any) -> Sampler:
+        """One batched sampler per distinct distribution (frozen dataclasses compare by value)."""
+        s = self._samplers.get(dist)
+        if s is None:
+            s = self._samplers[dist] = Sampler(dist, self.world.rng)
+        return s
+
+    def members(self, name: str) -> list[Participant]:
+        if name in self.groups:
+            return self.groups[name]
+        return [self.by_name[name]]
+
+    def buses(self) -> list[Bus]:
+        return [self.smev, *self.regional.values()]
+
+    def participants_at(self, location: str) -> list[Participant]:
+        return [p for p in self.by_name.values() if p.location == location]
+
+    def access(self, msg: Msg) -> bool:
+        """The access matrix (697 §7): may the sender consume (request) this type?"""
+        if msg.unauthorised:
+            return False
+        if msg.kind != REQUEST:
+            return True
+        allowed = self.allowed[msg.type]
+        if "*" in allowed:
+            return True
+        sender = msg.sender
+        return sender.name in allowed or getattr(sender.spec, "group", None) in allowed
+
+    def topology_changed(self) -> None:
+        self.world.network.changed()
+        for bus in self.buses():
+            bus.forget_routes()
+        for endpoint in (self.portal_endpoint, self.esia):
+            self._relocate(endpoint)
+        for p in self.by_name.values():
+            if p.up:
+                p.notify()
+        for bus in self.buses():
+            for relay in bus._relays.values():
+                relay.notify()
+
+    def _relocate(self, endpoint: Any) -> None:
+        """The portal fails over to its next data centre once the loss of its current one is noticed."""
+        if endpoint is self.portal_endpoint:
+            world = self.world
+            if world.dc_known_down(endpoint.location):
+                for dc in self.scenario.topology.portal.data_centres:
+                    if world.dc_up(dc):
+                        endpoint.location = dc
+                        endpoint.flush()
+                        break
+
+    # --- workload -----------------------------------------------------------------------------------------------------
+
+    def _bursts_for(self, name: str) -> list:
+        return [b for b in self.scenario.workload.bursts if not b.flows or name in b.flows]
+
+    def start_workload(self) -> None:
+        world = self.world
+        workload = self.scenario.workload
+        horizon = world.kernel.horizon
+        for flow in workload.flows:
+            members = self.members(flow.consumer)
+            info = self.types[flow.message_type]
+            datamart = flow.channel == "datamart"
+
+            def arrive(members: list = members, info: TypeInfo = info, datamart: bool = datamart) -> None:
+                self.flow_arrival(members, info, datamart)
+
+            if flow.interarrival is not None:
+                stream = ArrivalStream(world.kernel, arrive, gaps=flow.interarrival.scaled(1.0 / self.scale))
+            else:
+                profile = workload.profiles.get(flow.profile) if flow.profile else None
+                rate = flow_rate(flow.rate * self.scale, horizon, profile, self._bursts_for(flow.name),
+                                 flow.start, flow.end)
+                stream = ArrivalStream(world.kernel, arrive, rate=rate)
+            stream.start()
+        if self.portal is not None:
+            pw = workload.portal
+            profile = workload.profiles.get(pw.profile) if pw.profile else None
+            rate = flow_rate(pw.rate * self.scale, horizon, profile, self._bursts_for(PORTAL))
+            ArrivalStream(world.kernel, self.portal.arrival, rate=rate).start()
+
+    def flow_arrival(self, members: list, info: TypeInfo, datamart: bool) -> None:
+        """One request (or broadcast) from one member of the consumer group; a system that is down sends nothing."""
+        world = self.world
+        sender = members[int(world.rng.integers(len(members)))] if len(members) > 1 else members[0]
+        if not sender.up:
+            world.count("arrivals.sender_down")
+            return
+        if info.spec.broadcast:
+            for msg in self.factory.broadcast(sender, info):
+                send(world, msg, sender)
+            return
+        send(world, self.factory.request(sender, info, datamart=datamart), sender)
+
+    def _background(self) -> None:
+        """traffic_scale < 1: the traffic not simulated message by message still loads the bus nodes and the
+        providers. It is applied as a fluid background: each server's speed shrinks by the background
+        utilisation it would cause (service times stretched by 1 / (1 - rho_bg))."""
+        scenario = self.scenario
+        rest = 1.0 - self.scale
+        load: dict[str, float] = {}  # provider name -> offered work (server-seconds per second)
+        bus_messages = 0.0
+        profiles = scenario.workload.profiles
+
+        def add_requests(rate: float, info: TypeInfo) -> None:
+            nonlocal bus_messages
+            bus_messages += rate * (1 if info.spec.broadcast else 2) * max(len(info.subscribers), 1) \
+                if info.spec.broadcast else rate * 2
+            if info.spec.broadcast or not info.providers:
+                return
+            per = rate / len(info.providers)
+            for p in info.providers:
+                mean = p.type_processing.get(info.name, p.processing).mean
+                load[p.name] = load.get(p.name, 0.0) + per * mean
+
+        for flow in scenario.workload.flows:
+            factor = profiles[flow.profile].mean_factor if flow.profile else 1.0
+            add_requests(flow.rate * factor * rest, self.types[flow.message_type])
+        pw = scenario.workload.portal
+        if pw is not None:
+            factor = profiles[pw.profile].mean_factor if pw.profile else 1.0
+            for service in pw.services:
+                for step in service.steps:
+                    for type_name in step:
+                        add_requests(pw.rate * factor * rest * service.share, self.types[type_name])
+        capacity = sum(site.capacity for site in self.smev.sites.values())
+        if capacity:
+            rho = bus_messages * self.smev.ingress.mean / capacity
+            self.smev.stretch = 1.0 / (1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
+            self.world.counters["background.bus_utilisation_pct"] = int(round(100 * rho))
+        for name, work in load.items():
+            p = self.by_name[name]
+            rho = work / p.concurrency
+            p.stretch = 1.0 / (1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
+
+    def start_housekeeping(self) -> None:
+        """The janitor: closes queued messages past their end of life, a few times per shortest TTL."""
+        world = self.world
+        policies = self.scenario.policies
+        ttls = [policies.ttl, policies.realtime_ttl] + [t.ttl for t in self.types.values()]
+        period = min(max(min(ttls) / 10.0, 1.0), 600.0)
+
+        def sweep() -> None:
+            for bus in self.buses():
+                bus.expire_due()
+            world.kernel.later(period, sweep)
+
+        world.kernel.later(period, sweep)
+
+    # --- the end -------------------------------------------------------------------------------------------------------
+
+    def finish(self) -> ReplicationSummary:
+        world = self.world
+        collector = world.collector
+        window = world.kernel.horizon - collector.warmup
+        stations = [(site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
+        stations.append(("esia", [self.esia.station]))
+        if self.portal is not None:
+            stations.append(("portal", [self.portal.station]))
+        for component, nodes in stations:
+            _report_busy(collector, component, sum(n.busy_seconds() for n in nodes), window)
+        for name, members in self.groups.items():
+            if name != PORTAL and any(m.spec.provides for m in members):
+                _report_busy(collector, f"participant.{name}", sum(m.busy_time for m in members), window)
+        self.admission.close_books()
+        return collector.summary()
+
+
+def _report_busy(collector: Collector, component: str, busy: float, window: float) -> None:
+    """Hand a component's total busy server-seconds to the collector in slices no longer than the window."""
+    start = collector.warmup
+    while busy > 1e-12:
+        piece = min(busy, window)
+        collector.busy(component, start, start + piece)
+        busy -= piece
+
+
+def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
+             audit_path: str | Path | None = None) -> ReplicationSummary:
+    """Run one replication of `scenario` with `seed`; write the audit trail (JSON lines) to `audit_path` if given."""
+    seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
+    rng = np.random.default_rng(seq)
+    audit = Audit(audit_path, int(seq.generate_state(1)[0]))
+    model = Model(scenario, rng, audit)
+    model.start_workload()
+    model.start_housekeeping()
+    injector = FaultInjector(model)
+    injector.schedule(scenario.faults)
+    schedule_outages(model.world, list(model.by_name.values()))
+    started = time.perf_counter()
+    model.world.kernel.run()
+    wall = time.perf_counter() - started
+    summary = model.finish()
+    audit.write()
+    summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}
+    summary.extra["model"] = dict(sorted(model.world.counters.items()))
+    model.last_wall_seconds = wall  # type: ignore[attr-defined]  (not in the summary: it must be reproducible)
+    return summary
+
+
+__all__ = ["Model", "simulate", "Endpoint", "replace"]
