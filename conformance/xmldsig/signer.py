@@ -93,10 +93,12 @@ def signing_spec(operation: Operation, *, personal: bool = False) -> SigningSpec
 
 def sign_message(tree: etree._ElementTree | etree._Element, key: PrivateKey, certificate: Certificate, *,
                  operation: Operation | None = None, personal: bool = False, element_id: str | None = None,
-                 backend: Backend | None = None, source: str | None = None) -> etree._Element:
+                 backend: Backend | None = None, source: str | None = None,
+                 spec: SigningSpec | None = None) -> etree._Element:
     """Add the detached signature `operation` calls for to an envelope, in place; returns the ds:Signature.
 
-    `operation` defaults to what the envelope is. The signed element keeps its Id, gets `element_id` when given, or
+    `operation` defaults to what the envelope is; `spec` (one of `SIGNATURES[operation]`) picks another signature
+    of the operation than its first, e.g. the sender's signature inside a delivered Request. The signed element keeps its Id, gets `element_id` when given, or
     the Id real traffic uses (`SIGNED_BY_CONSUMER`, ...) when it has none. Sign the personal signature first: the
     caller's signature covers it.
     """
@@ -105,7 +107,7 @@ def sign_message(tree: etree._ElementTree | etree._Element, key: PrivateKey, cer
 
     detection = detect(tree, source=source)
     operation = operation or detection.operation
-    spec = signing_spec(operation, personal=personal)
+    spec = spec or signing_spec(operation, personal=personal)
     where = source or "<input>"
     target = locate(detection.body, spec.signed_path)
     if target is None:
