@@ -22,14 +22,7 @@ def schema_directory(path: str | None) -> Path | None:
 
 
 def load_registry(path: str | None) -> Any:
-    """The message-type registry: the shipped one, or the YAML file `path`. None when the registry package is
-    not installed (rules that need it then skip, saying so)."""
-    try:
-        import conformance.registry as registry
-    except ModuleNotFoundError as exc:
-        if exc.name != "conformance.registry":
-            raise
-        if path is not None:
-            raise UsageError("--registry: this build has no message-type registry support") from None
-        return None
-    return registry.load(path) if path is not None else registry.load()
+    """The message-type registry: the shipped one, or the YAML file `path` (a bad file raises `InputError`, exit 2)."""
+    from conformance.registry.loader import load_registry as load
+
+    return load(path)
