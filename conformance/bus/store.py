@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS messages (
     deliveries INTEGER NOT NULL DEFAULT 0,
     first_delivered_at REAL,
     acked_at REAL,
-    accepted INTEGER
+    accepted INTEGER,
+    flags TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS messages_queue ON messages (recipient, kind, acked_at, seq);
 CREATE TABLE IF NOT EXISTS status_history (
@@ -63,6 +64,29 @@ CREATE TABLE IF NOT EXISTS status_history (
     at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS status_by_message ON status_history (message_id, id);
+CREATE TABLE IF NOT EXISTS exchanges (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    caller TEXT,
+    rpc TEXT,
+    version TEXT,
+    message_id TEXT,
+    http_status INTEGER NOT NULL,
+    fault TEXT,
+    request_headers TEXT NOT NULL,
+    request_body BLOB NOT NULL,
+    response_headers TEXT NOT NULL,
+    response_body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forced_faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    rpc TEXT NOT NULL,
+    caller TEXT,
+    fault TEXT NOT NULL,
+    reason TEXT,
+    description TEXT,
+    remaining INTEGER NOT NULL
+);
 """
 
 
@@ -95,6 +119,7 @@ class QueuedMessage:
     first_delivered_at: float | None
     acked_at: float | None
     accepted: bool | None
+    flags: frozenset[str] = frozenset()
 
     @property
     def queue_name(self) -> str:
@@ -108,6 +133,37 @@ class StatusEvent:
     category: str
     details: str | None
     at: float
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP call to the bus, captured raw (headers as `Name: value` lines)."""
+
+    id: int
+    at: float
+    caller: str | None
+    rpc: str | None
+    version: str | None
+    message_id: str | None
+    http_status: int
+    fault: str | None
+    request_headers: str
+    request_body: bytes
+    response_headers: str
+    response_body: bytes
+
+
+@dataclass(frozen=True)
+class ForcedFault:
+    """A fault the bus answers the next call(s) of `rpc` with (from `caller`, or anyone when None)."""
+
+    id: int
+    rpc: str
+    caller: str | None
+    fault: str
+    reason: str | None
+    description: str | None
+    remaining: int
 
 
 class AckResult(StrEnum):
@@ -173,15 +229,30 @@ class BusStore:
 
     def enqueue(self, *, message_id: str, kind: Kind, version: str, namespace: str, root: str, sender: str,
                 recipient: str, payload: bytes, at: float, original_message_id: str | None = None,
-                reply_to: str | None = None) -> int:
+                reply_to: str | None = None, flags: frozenset[str] | set[str] = frozenset()) -> int:
         """Queue a message for `recipient`; returns its sequence number."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO messages (message_id, kind, version, namespace, root, sender, recipient,"
-                " original_message_id, reply_to, payload, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " original_message_id, reply_to, payload, enqueued_at, flags)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (message_id, Kind(kind).value, version, namespace, root, sender, recipient, original_message_id,
-                 reply_to, payload, at))
+                 reply_to, payload, at, ",".join(sorted(flags))))
             return int(cur.lastrowid)
+
+    def end_lease(self, message_id: str) -> bool:
+        """Make a delivered, unacked message deliverable again now (a forced redelivery)."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE messages SET leased_until = NULL WHERE message_id = ? AND acked_at IS NULL",
+                             (message_id,))
+            return cur.rowcount == 1
+
+    def redeliver(self, message_id: str, flags: frozenset[str] | set[str] = frozenset()) -> bool:
+        """Queue an already acked message again under the same MessageID (what a bus does after a failover)."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE messages SET acked_at = NULL, accepted = NULL, leased_until = NULL, flags = ?"
+                             " WHERE message_id = ?", (",".join(sorted(flags)), message_id))
+            return cur.rowcount == 1
 
     def take(self, *, recipient: str, kinds: tuple[Kind, ...], at: float, lease: float,
              namespace: str | None = None, root: str | None = None) -> QueuedMessage | None:
@@ -266,6 +337,53 @@ class BusStore:
                                     (message_id,)).fetchall()
             return [StatusEvent(r["message_id"], r["category"], r["details"], r["at"]) for r in rows]
 
+    # -- exchanges and forced faults -------------------------------------------------------------------------------
+
+    def record_exchange(self, *, at: float, caller: str | None, rpc: str | None, version: str | None,
+                        message_id: str | None, http_status: int, fault: str | None, request_headers: str,
+                        request_body: bytes, response_headers: str, response_body: bytes) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO exchanges (at, caller, rpc, version, message_id, http_status, fault, request_headers,"
+                " request_body, response_headers, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (at, caller, rpc, version, message_id, http_status, fault, request_headers, request_body,
+                 response_headers, response_body))
+            return int(cur.lastrowid)
+
+    def exchanges(self, *, after: int = 0, caller: str | None = None, rpc: str | None = None) -> list[Exchange]:
+        """Captured calls with id greater than `after`, oldest first."""
+        where, params = ["id > ?"], [after]
+        if caller is not None:
+            where.append("caller = ?")
+            params.append(caller)
+        if rpc is not None:
+            where.append("rpc = ?")
+            params.append(rpc)
+        with self._lock:
+            rows = self._db.execute(f"SELECT * FROM exchanges WHERE {' AND '.join(where)} ORDER BY id",
+                                    params).fetchall()
+        return [Exchange(r["id"], r["at"], r["caller"], r["rpc"], r["version"], r["message_id"], r["http_status"],
+                         r["fault"], r["request_headers"], bytes(r["request_body"]), r["response_headers"],
+                         bytes(r["response_body"])) for r in rows]
+
+    def force_fault(self, *, rpc: str, fault: str, caller: str | None = None, reason: str | None = None,
+                    description: str | None = None, times: int = 1) -> int:
+        with self._tx() as db:
+            cur = db.execute("INSERT INTO forced_faults (rpc, caller, fault, reason, description, remaining)"
+                             " VALUES (?, ?, ?, ?, ?, ?)", (rpc, caller, fault, reason, description, times))
+            return int(cur.lastrowid)
+
+    def consume_forced_fault(self, rpc: str, caller: str | None) -> ForcedFault | None:
+        """The oldest forced fault for this call, counted down by one; None when there is none."""
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM forced_faults WHERE rpc = ? AND remaining > 0 AND"
+                             " (caller IS NULL OR caller = ?) ORDER BY id LIMIT 1", (rpc, caller)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE forced_faults SET remaining = remaining - 1 WHERE id = ?", (row["id"],))
+            return ForcedFault(row["id"], row["rpc"], row["caller"], row["fault"], row["reason"],
+                               row["description"], row["remaining"] - 1)
+
     @staticmethod
     def _row(row: sqlite3.Row) -> QueuedMessage:
         return QueuedMessage(
@@ -274,4 +392,5 @@ class BusStore:
             original_message_id=row["original_message_id"], reply_to=row["reply_to"], payload=bytes(row["payload"]),
             enqueued_at=row["enqueued_at"], leased_until=row["leased_until"], deliveries=row["deliveries"],
             first_delivered_at=row["first_delivered_at"], acked_at=row["acked_at"],
-            accepted=None if row["accepted"] is None else bool(row["accepted"]))
+            accepted=None if row["accepted"] is None else bool(row["accepted"]),
+            flags=frozenset(f for f in row["flags"].split(",") if f))

@@ -1,0 +1,99 @@
+"""The bus double's keys and whom it knows: its own signing key, the CA it trusts, participants' certificates.
+
+`--keys DIR` layout (the names `smev-conformance pki init` writes):
+
+    DIR/smev.key.pem, DIR/smev.cert.pem      the bus's own key and certificate (it signs what it delivers)
+    DIR/ca.cert.pem                          the CA that callers' certificates must chain to (optional)
+    DIR/ca.crl.pem                           its CRL (optional)
+    DIR/participants/<MNEMONIC>.cert.pem     each participant's certificate: how the bus knows who calls
+
+Without a directory the shipped test PKI is used (`conformance.crypto.testdata.bus_credentials`). A caller is
+identified by the certificate of its signature; with signatures switched off, by the `X-SMEV-Sender` header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.errors import InputError
+
+
+@dataclass(frozen=True)
+class BusCredentials:
+    key: object
+    """`conformance.crypto.PrivateKey` of the bus."""
+    certificate: object
+    """`conformance.crypto.Certificate` of the bus."""
+    ca: object | None = None
+    crl: object | None = None
+    participants: dict[str, object] = field(default_factory=dict)
+    """Mnemonic -> certificate."""
+
+    def mnemonic_of(self, certificate_der: bytes) -> str | None:
+        for mnemonic, cert in self.participants.items():
+            if cert.der == certificate_der:  # type: ignore[attr-defined]
+                return mnemonic
+        return None
+
+    def with_participant(self, mnemonic: str, certificate: object) -> BusCredentials:
+        return BusCredentials(self.key, self.certificate, self.ca, self.crl,
+                              {**self.participants, mnemonic: certificate})
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=str(path)) from None
+
+
+def load_certificate_file(path: str | Path) -> object:
+    from conformance.crypto import load_certificate
+
+    p = Path(path)
+    try:
+        return load_certificate(_read(p))
+    except InputError:
+        raise
+    except Exception as exc:  # the crypto package raises its own errors for a bad certificate
+        raise InputError(f"not a certificate: {exc}", path=str(p)) from None
+
+
+def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
+    """The bus's credentials from `keys_dir`, or the shipped test PKI when None."""
+    from conformance.crypto import load_crl, load_private_key
+
+    if keys_dir is None:
+        from conformance.crypto.testdata import bus_credentials
+
+        key, cert, ca = bus_credentials()
+        return BusCredentials(key, cert, ca)
+    base = Path(keys_dir)
+    if not base.is_dir():
+        raise InputError("--keys names no directory", path=str(base))
+    key_path, cert_path = base / "smev.key.pem", base / "smev.cert.pem"
+    for needed in (key_path, cert_path):
+        if not needed.is_file():
+            raise InputError("missing: the bus signs with smev.key.pem and smev.cert.pem in the --keys directory",
+                             path=str(needed))
+    try:
+        key = load_private_key(_read(key_path))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"not a private key: {exc}", path=str(key_path)) from None
+    cert = load_certificate_file(cert_path)
+    ca = load_certificate_file(base / "ca.cert.pem") if (base / "ca.cert.pem").is_file() else None
+    crl = None
+    if (base / "ca.crl.pem").is_file():
+        try:
+            crl = load_crl(_read(base / "ca.crl.pem"))
+        except Exception as exc:
+            raise InputError(f"not a CRL: {exc}", path=str(base / "ca.crl.pem")) from None
+    participants = {}
+    folder = base / "participants"
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.cert.pem")):
+            participants[path.name.removesuffix(".cert.pem")] = load_certificate_file(path)
+    return BusCredentials(key, cert, ca, crl, participants)

@@ -1,0 +1,63 @@
+"""What the bus answers when it refuses a call: an SMEV fault, and the mapping of catalogue findings to faults."""
+
+from __future__ import annotations
+
+from conformance.protocol import model as m
+from conformance.protocol.codes import FaultName, SignatureVerificationReason
+from conformance.protocol.namespaces import SOAP_ENV
+from conformance.rules.model import Finding
+
+
+class BusFault(Exception):
+    """The bus refuses the call with the SMEV fault `name` (HTTP 500, `soap:Server`, as real SMEV does)."""
+
+    def __init__(self, name: FaultName, description: str, *, reason: SignatureVerificationReason | None = None,
+                 validation_errors: tuple[m.ValidationError, ...] = (), client: bool = False, http_status: int = 500):
+        super().__init__(f"{name.value}: {description}")
+        self.name = FaultName(name)
+        self.description = description
+        self.reason = reason
+        self.validation_errors = validation_errors
+        self.client = client
+        self.http_status = http_status
+
+    def model(self) -> m.SoapFault:
+        return m.SoapFault(name=self.name, faultstring=self.description, code=f"SMEV-DOUBLE-{self.name.value}",
+                           description=self.description, reason=self.reason,
+                           validation_errors=self.validation_errors,
+                           faultcode=(SOAP_ENV, "Client" if self.client else "Server"))
+
+
+RULE_FAULTS: dict[str, FaultName] = {
+    "MSG-ID-UUID1": FaultName.INVALID_MESSAGE_ID_FORMAT,
+    "TIME-ID-STALE": FaultName.STALE_MESSAGE_ID,
+    "TIME-EOL": FaultName.END_OF_LIFE_REACHED,
+    "MSG-ATTACH-COORDINATED": FaultName.ATTACHMENT_CONTENT_MISCOORDINATION,
+}
+"""Catalogue rules whose failure the protocol answers with a fault of its own; every other failure of an error
+rule is InvalidContent (697 §6л: the bus blocks a message whose structure does not match)."""
+
+RULES_THE_BUS_DECIDES_ITSELF = ("SIG-", "CERT-", "MSG-SIGNATURE-REQUIRED", "MSG-XML-", "TIME-ID-FUTURE")
+"""Rules the bus does not take from the catalogue run: signatures are verified (or switched off) separately,
+unusable XML never reaches the rules, and a MessageID from the future is the caller's clock, not its message."""
+
+
+def fault_for_findings(failures: list[Finding]) -> BusFault | None:
+    """The fault answering failed error findings (the most specific first), or None when nothing failed."""
+    if not failures:
+        return None
+    for finding in failures:
+        name = RULE_FAULTS.get(finding.rule_id)
+        if name is not None:
+            return BusFault(name, f"{finding.rule_id}: {finding.message}",
+                            validation_errors=(_validation_error(finding),))
+    return BusFault(FaultName.INVALID_CONTENT, f"{len(failures)} rule(s) failed: "
+                    + "; ".join(f"{f.rule_id}: {f.message}" for f in failures[:5]),
+                    validation_errors=tuple(_validation_error(f) for f in failures))
+
+
+def _validation_error(finding: Finding) -> m.ValidationError:
+    where = finding.location.xpath or ""
+    if finding.location.line is not None:
+        where = f"line {finding.location.line}" + (f", {where}" if where else "")
+    return m.ValidationError(f"[{finding.rule_id}] {finding.message}", error_position=where or None)

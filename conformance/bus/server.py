@@ -1,0 +1,134 @@
+"""The bus double on a local HTTP port (stdlib `ThreadingHTTPServer`, 127.0.0.1 by default).
+
+POST any path: a SOAP call (`/smev/1.3`, `/smev/1.2`, `/smev/1.1` name the version a fault is written in when the
+body is unreadable; otherwise the body's namespace decides). GET `/_double/health` answers `ok`;
+GET `/_double/journal?after=N` lists captured calls as JSON; POST `/_double/faults` with JSON
+`{"rpc": "SendRequest", "fault": "SMEVFailure", "times": 1, "caller": null, "reason": null}` forces faults.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from conformance.bus.service import Bus
+
+MAX_BODY = 64 * 1024 * 1024
+"""Above this the bus refuses the call unread (real SMEV moves files over 5 MiB to its file store)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _BusHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _read_body(self) -> bytes | None:
+        length = self.headers.get("Content-Length")
+        if length is None:
+            self._send(411, "text/plain; charset=utf-8", b"Content-Length is required\n")
+            return None
+        try:
+            size = int(length)
+        except ValueError:
+            self._send(400, "text/plain; charset=utf-8", b"Content-Length is not a number\n")
+            return None
+        if size < 0 or size > MAX_BODY:
+            self.close_connection = True
+            self._send(413, "text/plain; charset=utf-8", f"body over {MAX_BODY} bytes\n".encode())
+            return None
+        return self.rfile.read(size)
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        body = self._read_body()
+        if body is None:
+            return
+        path = urlsplit(self.path).path
+        if path == "/_double/faults":
+            self._control_fault(body)
+            return
+        answer = self.server.bus.handle(path, dict(self.headers.items()), body)
+        self._send(answer.status, answer.content_type, answer.body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        parts = urlsplit(self.path)
+        if parts.path == "/_double/health":
+            self._send(200, "text/plain; charset=utf-8", b"ok\n")
+        elif parts.path == "/_double/journal":
+            after = int((parse_qs(parts.query).get("after") or ["0"])[0] or 0)
+            items = [{"id": e.id, "at": e.at, "caller": e.caller, "rpc": e.rpc, "version": e.version,
+                      "message_id": e.message_id, "http_status": e.http_status, "fault": e.fault}
+                     for e in self.server.bus.store.exchanges(after=after)]
+            self._send(200, "application/json", json.dumps(items).encode())
+        else:
+            self._send(404, "text/plain; charset=utf-8", b"the bus double answers SOAP POSTs; see /_double/health\n")
+
+    def _control_fault(self, body: bytes) -> None:
+        try:
+            spec = json.loads(body)
+            self.server.bus.force_fault(spec["rpc"], spec["fault"], times=int(spec.get("times", 1)),
+                                        caller=spec.get("caller"), reason=spec.get("reason"))
+        except (ValueError, KeyError, TypeError) as exc:
+            self._send(400, "text/plain; charset=utf-8", f"bad fault spec: {exc}\n".encode())
+            return
+        self._send(204, "text/plain", b"")
+
+
+class _BusHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], bus: Bus, verbose: bool):
+        super().__init__(address, _Handler)
+        self.bus = bus
+        self.verbose = verbose
+
+
+@dataclass
+class RunningBus:
+    """A bus double serving in a background thread. `close()` stops it and waits for the thread."""
+
+    bus: Bus
+    server: _BusHTTPServer
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/smev"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> RunningBus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_server(bus: Bus, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> _BusHTTPServer:
+    """Bind the server (port 0: any free port) without serving yet."""
+    return _BusHTTPServer((host, port), bus, verbose)
+
+
+def start(bus: Bus, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> RunningBus:
+    """Serve `bus` in a daemon thread; returns at once with the bound URL in `.url`."""
+    server = make_server(bus, host, port, verbose=verbose)
+    thread = threading.Thread(target=server.serve_forever, name="smev-bus-double", daemon=True)
+    thread.start()
+    return RunningBus(bus, server, thread)

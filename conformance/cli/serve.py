@@ -1,0 +1,97 @@
+"""Run the SMEV 3 bus test double on a local port, for manual integration work.
+
+It speaks the SMEV 3 SOAP API of versions 1.1, 1.2 and 1.3 (SendRequest, GetRequest, Ack, SendResponse,
+GetResponse, GetStatus; GetIncomingQueueStatistics in 1.1), with per-type queues, acks and redelivery, statuses,
+the protocol's faults, the registry's access matrix and the rule catalogue. It signs what it delivers and verifies
+callers' signatures (participants are known by their certificates in --keys DIR/participants/<MNEMONIC>.cert.pem
+or --participant MNEMONIC=CERT). With --no-signatures a caller names itself in the X-SMEV-Sender header.
+With --state FILE its queues survive a restart. It binds to the loopback interface only. Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "run the SMEV 3 bus test double on a local port"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")
+    parser.add_argument("--registry", metavar="FILE", help="message-type registry (default: the shipped one)")
+    parser.add_argument("--keys", metavar="DIR", help="smev.key.pem, smev.cert.pem, ca.cert.pem, participants/ "
+                                                      "(default: the shipped test PKI)")
+    parser.add_argument("--participant", action="append", default=[], metavar="MNEMONIC=CERT",
+                        help="register a participant's certificate (repeatable)")
+    parser.add_argument("--state", metavar="FILE", help="SQLite file for the bus's state (default: in memory)")
+    parser.add_argument("--ack-timeout", default="60s", metavar="DURATION",
+                        help="redeliver a message not acked within this time (default 60s)")
+    parser.add_argument("--no-signatures", action="store_true",
+                        help="neither verify callers' signatures nor sign deliveries; callers name themselves in "
+                             "the X-SMEV-Sender header")
+    parser.add_argument("--no-rules", action="store_true", help="do not run the rule catalogue on what callers send")
+    parser.add_argument("--verbose", action="store_true", help="log every HTTP request to standard error")
+
+
+def run(args: argparse.Namespace) -> int:
+    import ipaddress
+    import signal
+    import sys
+    import threading
+
+    from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.server import make_server
+    from conformance.bus.service import Bus, BusConfig
+    from conformance.bus.store import BusStore
+    from conformance.bus.types import load_types
+    from conformance.errors import UsageError
+    from conformance.suites.yamlnodes import parse_duration
+
+    try:
+        if not ipaddress.ip_address(args.host).is_loopback:
+            raise UsageError(f"--host {args.host} is not a loopback address: the double has no authentication "
+                             "and binds to the local machine only")
+    except ValueError:
+        if args.host != "localhost":
+            raise UsageError(f"--host {args.host!r} is not an IP address") from None
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a TCP port (0-65535)")
+    try:
+        ack_timeout = parse_duration(args.ack_timeout)
+    except ValueError as exc:
+        raise UsageError(f"--ack-timeout: {exc}") from None
+    types = load_types(args.registry)
+    credentials = load_credentials(args.keys)
+    for item in args.participant:
+        mnemonic, sep, cert_path = item.partition("=")
+        if not sep or not mnemonic or not cert_path:
+            raise UsageError(f"--participant {item!r}: write MNEMONIC=CERTIFICATE.pem")
+        credentials = credentials.with_participant(mnemonic, load_certificate_file(cert_path))
+    store = BusStore(args.state or ":memory:")
+    config = BusConfig(ack_timeout=ack_timeout, signatures=not args.no_signatures, run_rules=not args.no_rules)
+    bus = Bus(types, store=store, config=config, credentials=credentials)
+    try:
+        server = make_server(bus, args.host, args.port, verbose=args.verbose)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    host, port = server.server_address[:2]
+    mode = "signatures on" if config.signatures else "signatures off (X-SMEV-Sender names the caller)"
+    print(f"SMEV 3 bus double listening on http://{host}:{port}/smev", flush=True)
+    print(f"versions 1.1, 1.2, 1.3; {len(types.types)} message types; {mode}; "
+          f"state {args.state or 'in memory'}; Ctrl-C stops", flush=True)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopping", file=sys.stderr, flush=True)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+        server.server_close()
+        store.close()
+    return 0
