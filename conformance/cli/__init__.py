@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "sign": "conformance.cli.sign",
     "verify": "conformance.cli.verify",
     "pki": "conformance.cli.pki",
+    "serve": "conformance.cli.serve",
+    "run": "conformance.cli.run",
 }
 
 
