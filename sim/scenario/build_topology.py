@@ -31,7 +31,9 @@ from sim.scenario.yamltree import Node
 def named_entries(ctx: Context, node: Node | None, path: str, *, required: bool = False) -> list[tuple[str, Node, str]]:
     """`(name, settings node, path)` for each entry of a name -> settings mapping; bad names are problems."""
     out = []
-    if node is None or node.value is None:
+    if node is None:  # absent: a required section was already reported missing
+        return out
+    if node.value is None:
         if required:
             ctx.error(node, path, "must name at least one entry")
         return out

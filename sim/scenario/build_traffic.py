@@ -87,7 +87,7 @@ class TrafficBuilder:
         profiles = self._profiles(sec.nodes["profiles"], start_of_day)
         flows = self._flows(sec.nodes["flows"])
         portal = self._portal(sec.nodes["portal"])
-        if not flows and portal is None:
+        if not flows and portal is None and node is not None:
             self.ctx.error(node, "workload", "no traffic: give flows, a portal workload, or both")
         bursts = self._bursts(sec.nodes["bursts"], portal is not None)
         return Workload(tuple(flows), portal, profiles, tuple(bursts))

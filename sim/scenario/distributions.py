@@ -256,6 +256,9 @@ def parse_distribution(text: object, parse_value: Callable[[object], float], wha
         return Constant(float(value))
     if not isinstance(text, str):
         raise UnitError(f"expected a {what} distribution such as 'exp(150ms)', got {type(text).__name__}")
+    if text.count("(") != text.count(")"):
+        raise UnitError(f"unbalanced parentheses in {text!r}; inside a {{...}} mapping, quote a distribution that has "
+                        f"a comma: \"lognormal(median=200ms, sigma=0.5)\"")
     match = _CALL.fullmatch(text)
     if not match:
         raise UnitError(f"expected a {what} distribution such as 'exp(150ms)' or 'uniform(10ms, 50ms)', got {text!r}")

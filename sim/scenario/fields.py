@@ -129,9 +129,10 @@ class Context:
         for key in entries:
             if key not in allowed:
                 line = node.key_lines.get(key) if node is not None else None
+                hint = (" (a distribution with a comma inside {...} must be quoted: \"lognormal(median=1s, sigma=1)\")"
+                        if ")" in key else did_you_mean(key, sorted(allowed)))
                 self.error(entries[key], result.at(key),
-                           f"unknown field{did_you_mean(key, sorted(allowed))}; expected one of {', '.join(sorted(allowed))}",
-                           line=line)
+                           f"unknown field{hint}; expected one of {', '.join(sorted(allowed))}", line=line)
         for key, spec in schema.items():
             child = entries.get(key)
             result.nodes[key] = child
