@@ -114,17 +114,20 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
 
     from sim.report.format import fmt, unit_of
 
+    sweep = report.get("sweep")
     table = Table(title=f"{report['scenario']}: SLO verdicts ({report['replications']} replications, "
                         f"seed {report['seed']})")
-    for col in ("verdict", "SLO", "requirement", "mean", "95 % interval", "point"):
-        table.add_column(col)
+    columns = ["verdict", "SLO", "requirement", "mean", "95 % interval"] + (["point"] if sweep else [])
+    for col in columns:
+        table.add_column(col, no_wrap=col != "requirement", overflow="fold")
     for s in report["slos"]:
         unit = unit_of(s["metric"])
-        table.add_row("[green]PASS[/]" if s["passed"] else "[bold red]FAIL[/]", s["name"],
-                      f"{s['metric']} {s['op']} {fmt(s['threshold'], unit)}", fmt(s["mean"], unit),
-                      f"[{fmt(s['ci_low'], unit)}, {fmt(s['ci_high'], unit)}]",
-                      ", ".join(f"{k}={v}" for k, v in s.get("point", {}).items()),
-                      end_section=False)
+        row = ["[green]PASS[/]" if s["passed"] else "[bold red]FAIL[/]", s["name"],
+               f"{s['metric']} {s['op']} {fmt(s['threshold'], unit)}", fmt(s["mean"], unit),
+               f"[{fmt(s['ci_low'], unit)}, {fmt(s['ci_high'], unit)}]"]
+        if sweep:
+            row.append(", ".join(f"{v}" for v in s.get("point", {}).values()) or "sweep")
+        table.add_row(*row)
     if report["slos"]:
         console.print(table)
     else:
@@ -134,12 +137,12 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
                   f"expired {m['expired']}, rejected {m['rejected']}, lost {m['lost']}, "
                   f"duplicates delivered {m['duplicates']}", highlight=False)
     ll = report["littles_law"]["max_relative_error"]
-    console.print(f"Little's law: max relative error {fmt(ll)}", highlight=False)
+    note = " (large: queues still growing at the end, not a steady state)" if ll is not None and ll > 0.1 else ""
+    console.print(f"Little's law L = λW: max relative error {fmt(ll)}{note}", highlight=False)
     for p in report.get("precision") or []:
         if p and not p["reached"]:
             console.print(f"[yellow]precision {fmt(p['target'], 'share')} not reached at the cap of {p['cap']} "
                           "replications[/]")
-    sweep = report.get("sweep")
     if sweep and sweep["scaleout_efficiency"]:
         e = sweep["scaleout_efficiency"]
         console.print(f"scale-out efficiency over {sweep['parameter']}: {fmt(e['mean'])} "

@@ -15,6 +15,11 @@ Call protocol (the model's side):
 - `queue_depth(component, depth, t)` whenever a queue changes; `busy(component, start, end)` per service interval;
 - `participant_blocked`, `billed`, `portal_application`, `login`, `fault` as they happen;
 - `summary()` at the end (the collector closes the books at `duration`).
+
+Little's law is checked on messages in the system (sent, not yet closed): L is the time average of their number
+after warm-up, lambda their arrival rate after warm-up, W the mean time in the system of those that arrived after
+warm-up and left before the end. The three are measured independently, so |L - lambda W| / L is small only for a
+system near steady state whose bookkeeping is right; messages piling up (an overloaded queue) show as a large error.
 """
 
 from __future__ import annotations
@@ -429,7 +434,7 @@ class Collector:
         lam = self._arrivals_in_window / window
         W = self._sojourn_sum / self._sojourn_count if self._sojourn_count else None
         ll_err = abs(L - lam * W) / L if (W is not None and L > 0) else None
-        littles = {"L": L, "lambda": lam, "W": W, "relative_error": ll_err}
+        littles = {"L": L, "lambda": lam, "W": W, "relative_error": ll_err, "in_system_at_end": self._n}
 
         participants: dict[str, dict[str, Any]] = {}
         names = set(self._provider_requests) | set(self._billed_messages) | set(self._blocked)

@@ -83,7 +83,7 @@ def littles_law(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
     return {
         "relative_error": confidence_interval(errors).to_dict(),
         "max_relative_error": max(known) if known else None,
-        "per_replication": [{k: s.littles_law.get(k) for k in ("L", "lambda", "W", "relative_error")}
+        "per_replication": [{k: s.littles_law.get(k) for k in ("L", "lambda", "W", "relative_error", "in_system_at_end")}
                             for s in summaries],
     }
 

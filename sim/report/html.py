@@ -130,8 +130,9 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
     ll = point["littles_law"]["relative_error"]
     parts.append(f"<p>Little's law L = λW, relative error |L − λW| / L: mean {_e(fmt(ll['mean']))}, "
                  f"max {_e(fmt(point['littles_law']['max_relative_error']))} "
-                 "<span class='note'>(messages in the bus after warm-up; large values mean messages stuck at the "
-                 "end of the run or a system far from steady state)</span></p>")
+                 "<span class='note'>(L: time-average number of messages in the system after warm-up; λ: their "
+                 "arrival rate; W: mean time in the system of those that arrived after warm-up and left before the "
+                 "end. A large error means messages accumulate, not a steady state, or a run too short)</span></p>")
     return "\n".join(parts)
 
 
