@@ -17,13 +17,13 @@ from conformance.protocol.codes import MessageType, StatusCategory
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import XMLDSIG
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry import Side, load_registry, make_payload
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.engine import CheckSettings, check_bytes
 from conformance.rules.model import FileResult, Status
 
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-PAYLOAD_NS = "urn://x-artefacts-example-ru/inn-by-passport/1.0.0"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -44,11 +44,16 @@ def signature() -> XmlFragment:
     return XmlFragment(element)
 
 
-def business(local: str = "InnRequest") -> XmlFragment:
-    element = etree.Element(f"{{{PAYLOAD_NS}}}{local}", nsmap={"inn": PAYLOAD_NS})
-    etree.SubElement(element, f"{{{PAYLOAD_NS}}}Series").text = "4509"
-    etree.SubElement(element, f"{{{PAYLOAD_NS}}}Number").text = "235857"
-    return XmlFragment(element)
+REGISTRY = load_registry()
+TYPE = REGISTRY.first
+"""The first registered type: its request and response elements are the business payloads of every fixture."""
+
+
+def business(side: Side = Side.REQUEST) -> XmlFragment:
+    request = make_payload(TYPE, Side.REQUEST, seed=11, at=AT)
+    if side is Side.REQUEST:
+        return XmlFragment(request)
+    return XmlFragment(make_payload(TYPE, Side.RESPONSE, seed=11, at=AT, request=request))
 
 
 def request_data(**overrides) -> m.SenderProvidedRequestData:
@@ -70,7 +75,7 @@ def request_data(**overrides) -> m.SenderProvidedRequestData:
 
 def metadata(kind: MessageType = MessageType.REQUEST) -> m.MessageMetadata:
     return m.MessageMetadata(message_type=kind, sending_timestamp=AT - timedelta(minutes=30), message_id=REQUEST_ID,
-                             sender=m.Party("Consumer system", "CONS01"), recipient=m.Party("Provider", "PROV01"),
+                             sender=m.Party("Consumer system", TYPE.consumers[0]), recipient=m.Party("Provider", "PROV01"),
                              supplementary_data=m.SupplementaryData("PortalToGovernment"),
                              destination_name="unknown", id=None)
 
@@ -81,7 +86,7 @@ def send_request() -> m.SendRequestRequest:
 
 def send_response() -> m.SendResponseRequest:
     data = m.SenderProvidedResponseData(RESPONSE_ID, "eyJyZXBseSI6InRvIn0=",
-                                        m.BusinessAnswer(business("InnResponse")))
+                                        m.BusinessAnswer(business(Side.RESPONSE)))
     return m.SendResponseRequest(data, signature=signature())
 
 
@@ -91,7 +96,7 @@ def get_request_response() -> m.GetRequestResponse:
 
 
 def get_response_response() -> m.GetResponseResponse:
-    data = m.SenderProvidedResponseData(RESPONSE_ID, "eyJyZXBseSI6InRvIn0=", m.BusinessAnswer(business("InnResponse")))
+    data = m.SenderProvidedResponseData(RESPONSE_ID, "eyJyZXBseSI6InRvIn0=", m.BusinessAnswer(business(Side.RESPONSE)))
     response = m.Response(data, metadata(MessageType.RESPONSE), original_message_id=REQUEST_ID,
                           reference_message_id=FIRST_ID)
     return m.GetResponseResponse(m.ResponseMessage(response))
@@ -99,6 +104,11 @@ def get_response_response() -> m.GetResponseResponse:
 
 def ack() -> m.AckRequest:
     return m.AckRequest(m.AckTargetMessage(REQUEST_ID, accepted=True), signature=signature())
+
+
+def get_request() -> m.GetRequestRequest:
+    selector = m.MessageTypeSelector(AT - timedelta(seconds=5), TYPE.request.namespace, TYPE.request.root)
+    return m.GetRequestRequest(selector, signature=signature())
 
 
 def status_response() -> m.GetStatusResponse:
@@ -112,6 +122,7 @@ MESSAGES = {
     "get_request_response": get_request_response,
     "get_response_response": get_response_response,
     "ack": ack,
+    "get_request": get_request,
     "status_response": status_response,
 }
 
@@ -131,6 +142,7 @@ def own_rules() -> list[RegisteredRule]:
 
 def check(data: bytes, *, at: datetime = AT, path: str = "message.xml", **settings) -> FileResult:
     settings.setdefault("rules", own_rules())
+    settings.setdefault("registry", REGISTRY)
     return check_bytes(path, data, CheckSettings(at=at, **settings))
 
 

@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import pytest
 from lxml import etree
-from rules_messages import AT, MESSAGES, REQUEST_ID, RESPONSE_ID, check, envelope, failed, own_rules
+from rules_messages import AT, MESSAGES, REQUEST_ID, RESPONSE_ID, business, check, envelope, failed, own_rules
 
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import SOAP_ENV, ns
+from conformance.registry import Side
 from conformance.rules.model import Status
 
 VERSIONS = ("1.1", "1.2", "1.3")
@@ -44,8 +45,12 @@ def remove(local: str) -> Callable[[etree._Element], None]:
     return change
 
 
+def business_root(root: etree._Element) -> etree._Element:
+    return one(root, "MessagePrimaryContent")[0]
+
+
 def _deep_payload(root: etree._Element) -> None:
-    node = one(root, "InnRequest")
+    node = business_root(root)
     for _ in range(200):
         node = etree.SubElement(node, "{urn:deep}x")
 
@@ -105,6 +110,29 @@ def _doctype(_: str) -> bytes:
     return data.replace(b"?>", b'?>\n<!DOCTYPE x [<!ENTITY e "boom">]>', 1)
 
 
+def _bad_boolean(root: etree._Element) -> None:
+    one(root, "AckTargetMessage").set("accepted", "maybe")
+
+
+def _payload_missing_child(root: etree._Element) -> None:
+    payload = business_root(root)
+    payload.remove([c for c in payload if isinstance(c.tag, str)][0])
+
+
+def _unregistered(root: etree._Element) -> None:
+    payload = business_root(root)
+    payload.tag = "{urn://x-artefacts-unknown/1.0.0}" + etree.QName(payload).localname
+
+
+def _request_as_answer(root: etree._Element) -> None:
+    content = one(root, "MessagePrimaryContent")
+    content.replace(content[0], business(Side.REQUEST).element())
+
+
+def _intruder(root: etree._Element) -> None:
+    one(root, "Mnemonic").text = "INTRUDER"
+
+
 @dataclass(frozen=True)
 class Mutation:
     """`build()` gives the mutated bytes; `settings` go to the engine (e.g. a tighter size limit)."""
@@ -121,6 +149,12 @@ MUTATIONS: dict[str, Mutation] = {
     "MSG-XML-WELLFORMED": Mutation(lambda: envelope("send_request")[:-40]),
     "MSG-SOAP-ENVELOPE": Mutation(lambda: edit("send_request", _soap12)),
     "MSG-SOAP-OPERATION": Mutation(lambda: edit("send_request", _unknown_operation)),
+    "MSG-SCHEMA-ENVELOPE": Mutation(lambda: edit("ack", _bad_boolean)),
+    "MSG-SCHEMA-PAYLOAD": Mutation(lambda: edit("send_request", _payload_missing_child)),
+    "MSG-CONTENT-REGISTERED": Mutation(lambda: edit("send_request", _unregistered)),
+    "MSG-CONTENT-RESPONSE-TYPE": Mutation(lambda: edit("send_response", _request_as_answer)),
+    "MSG-SELECTOR-REGISTERED": Mutation(lambda: edit("get_request", set_text("RootElementLocalName", "Nope"))),
+    "MSG-ACCESS-MATRIX": Mutation(lambda: edit("get_request_response", _intruder)),
     "MSG-NS-VERSION": Mutation(lambda: edit("send_request", _mixed_version)),
     "MSG-BLOCKS-DESCRIBED": Mutation(lambda: edit("send_request", _extra_block)),
     "MSG-XMLID-UNIQUE": Mutation(lambda: edit("send_request", _duplicate_id)),
@@ -181,4 +215,5 @@ def test_rules_that_held_on_the_valid_message_were_judged_not_skipped():
     """The fixtures must exercise the rules: on the rich SendRequest most rules apply rather than skip."""
     result = check(envelope("send_request"))
     skipped = {f.rule_id for f in result.findings if f.status is Status.SKIP}
-    assert skipped <= {"FLOW-ORIGINAL-ID", "FLOW-ACK-TARGET", "FLOW-REPLY-TO"}, skipped
+    assert skipped <= {"FLOW-ORIGINAL-ID", "FLOW-ACK-TARGET", "FLOW-REPLY-TO", "MSG-SELECTOR-REGISTERED",
+                       "MSG-ACCESS-MATRIX"}, skipped

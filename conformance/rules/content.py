@@ -1,0 +1,181 @@
+"""Family `MSG-SCHEMA-…` and `MSG-CONTENT-…`: the envelope and the payload against their schemas, and the business
+element against the message-type registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from conformance.registry.model import Side
+from conformance.rules.catalogue import rule
+from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
+from conformance.rules.model import Severity
+from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
+
+_REGISTRY_SOURCE = "697 §6ж (control of registered message types), 697 §7 (registry of message types)"
+
+
+def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element) -> etree._Element | None:
+    """The element a validator message points at: by its path when that resolves to one element, else the first
+    element of `scope` on the reported line."""
+    if error.path:
+        prefixes: dict[str, str] = {}
+        for element in scope.iter():
+            if isinstance(element.tag, str):
+                for prefix, uri in element.nsmap.items():
+                    if prefix:
+                        prefixes.setdefault(prefix, uri)
+        try:
+            found = scope.getroottree().xpath(error.path, namespaces=prefixes)
+        except etree.XPathError:
+            found = []
+        if isinstance(found, list) and len(found) == 1 and isinstance(found[0], etree._Element):
+            return found[0]
+    if error.line is not None:
+        for element in scope.iter():
+            if isinstance(element.tag, str) and element.sourceline == error.line:
+                return element
+    return None
+
+
+def _violations(ctx: CheckContext, errors: list[SchemaError], scope: etree._Element, what: str) -> Iterator[Violation]:
+    for error in errors:
+        element = _element_for(ctx, error, scope)
+        yield Violation(f"{what}: {error.message}", element if element is not None else scope,
+                        (("validator line", str(error.line)),) if error.line and element is None else ())
+
+
+@rule("MSG-SCHEMA-ENVELOPE", "The envelope is valid against the XSDs of its version", Severity.ERROR,
+      "697 §6л (block messages whose structure does not match); SMEV 3 protocol: Transport and versions; "
+      "fault InvalidContent",
+      "Against the project's XSDs, or the set given with `check --schemas DIR` (e.g. the official ones).")
+def envelope_schema(ctx: CheckContext) -> Iterator[Violation]:
+    version = ctx.version
+    if version is None:
+        raise NotApplicable("the message's version is unknown (see MSG-SOAP-…)")
+    try:
+        errors = validate_envelope(ctx.tree, version, ctx.schema_dir)
+    except SchemaSetError as exc:
+        raise NotApplicable(f"no usable envelope schema for version {version.value}: {exc}") from None
+    yield from _violations(ctx, errors, ctx.root, "envelope schema")
+
+
+def _business_elements(ctx: CheckContext) -> list[tuple[etree._Element, etree._Element]]:
+    """(MessagePrimaryContent's single business element, its SenderProvided…Data) pairs."""
+    pairs = []
+    for content in elements_named(ctx.body, "MessagePrimaryContent"):
+        children = [c for c in content if isinstance(c.tag, str)]
+        if len(children) == 1:
+            pairs.append((children[0], content.getparent()))
+    if not pairs:
+        raise NotApplicable("the message carries no single business element (see MSG-CONTENT-SINGLE)")
+    return pairs
+
+
+def _registry(ctx: CheckContext):
+    if ctx.registry is None:
+        raise NotApplicable("no message-type registry was given")
+    return ctx.registry
+
+
+def _name(element: etree._Element) -> str:
+    qname = etree.QName(element)
+    return f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
+
+
+@rule("MSG-CONTENT-REGISTERED", "The business element is the request or response element of a registered type",
+      Severity.ERROR, f"{_REGISTRY_SOURCE}; fault BusinessDataTypeIsNotSupported")
+def content_registered(ctx: CheckContext) -> Iterator[Violation]:
+    registry = _registry(ctx)
+    for element, _ in _business_elements(ctx):
+        if registry.by_element(element) is None:
+            yield Violation(f"{_name(element)} is not the root element of any registered message type", element)
+
+
+@rule("MSG-CONTENT-RESPONSE-TYPE", "A request carries its type's request element; a response, its type's response "
+      "element", Severity.ERROR, f"{_REGISTRY_SOURCE}; fault IncorrectResponseContentType",
+      "A response must answer with the response element registered for the request's type, not the request element "
+      "(nor another type's).")
+def content_side(ctx: CheckContext) -> Iterator[Violation]:
+    registry = _registry(ctx)
+    judged = False
+    for element, data in _business_elements(ctx):
+        match = registry.by_element(element)
+        if match is None:
+            continue
+        judged = True
+        expected = Side.RESPONSE if smev_local(data) == "SenderProvidedResponseData" else Side.REQUEST
+        if match.side is not expected:
+            right = match.spec.payload(expected)
+            yield Violation(f"{_name(element)} is the {match.side.value} element of {match.spec.name}; a "
+                            f"{expected.value} must carry {{{right.namespace}}}{right.root}", element)
+    if not judged:
+        raise NotApplicable("the business element is of no registered type (see MSG-CONTENT-REGISTERED)")
+
+
+@rule("MSG-SCHEMA-PAYLOAD", "The business element is valid against its registered type's XSD", Severity.ERROR,
+      f"697 §6л; {_REGISTRY_SOURCE}; fault InvalidContent")
+def payload_schema(ctx: CheckContext) -> Iterator[Violation]:
+    registry = _registry(ctx)
+    judged = False
+    for element, _ in _business_elements(ctx):
+        match = registry.by_element(element)
+        if match is None or match.payload.xsd is None:
+            continue
+        judged = True
+        try:
+            errors = validate_payload(element, match.payload.xsd)
+        except SchemaSetError as exc:
+            raise NotApplicable(f"the payload XSD of {match.spec.name} is unusable: {exc}") from None
+        yield from _violations(ctx, errors, element, f"{match.spec.name} payload schema")
+    if not judged:
+        raise NotApplicable("the business element has no registered XSD (see MSG-CONTENT-REGISTERED)")
+
+
+@rule("MSG-SELECTOR-REGISTERED", "A MessageTypeSelector names a registered element, or nothing (any type)",
+      Severity.ERROR, f"{_REGISTRY_SOURCE}; SMEV 3 protocol: Main structures (MessageTypeSelector); "
+      "fault UnknownMessageType",
+      "NamespaceURI and RootElementLocalName go together: both name a registered root, or both are absent.")
+def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
+    selectors = elements_named(ctx.body, "MessageTypeSelector")
+    if not selectors:
+        raise NotApplicable("the message polls no queue")
+    registry = _registry(ctx)
+    for selector in selectors:
+        uri, root = child_named(selector, "NamespaceURI"), child_named(selector, "RootElementLocalName")
+        if uri is None and root is None:
+            continue
+        if uri is None or root is None:
+            yield Violation("NamespaceURI and RootElementLocalName must be given together", selector)
+            continue
+        if registry.by_root(text_of(uri).strip(), text_of(root).strip()) is None:
+            yield Violation(f"{{{text_of(uri).strip()}}}{text_of(root).strip()} is no registered message type's "
+                            "element", root)
+
+
+@rule("MSG-ACCESS-MATRIX", "The sender of a delivered request is a consumer the access matrix allows for its type",
+      Severity.ERROR, "697 §7 (access checks against the access matrix); 451 §4; fault AccessDenied",
+      "Judged on requests as the bus delivers them (Request with MessageMetadata/Sender/Mnemonic).")
+def access_matrix(ctx: CheckContext) -> Iterator[Violation]:
+    registry = _registry(ctx)
+    judged = False
+    for request in elements_named(ctx.body, "Request"):
+        metadata = child_named(request, "MessageMetadata")
+        sender = child_named(metadata, "Sender") if metadata is not None else None
+        mnemonic = text_of(child_named(sender, "Mnemonic")).strip() if sender is not None else ""
+        data = child_named(request, "SenderProvidedRequestData")
+        content = child_named(data, "MessagePrimaryContent") if data is not None else None
+        elements = [c for c in content if isinstance(c.tag, str)] if content is not None else []
+        if not mnemonic or len(elements) != 1:
+            continue
+        match = registry.by_element(elements[0])
+        if match is None:
+            continue
+        judged = True
+        if not match.spec.may_consume(mnemonic):
+            yield Violation(f"{mnemonic} may not request {match.spec.name} (consumers: "
+                            f"{', '.join(match.spec.consumers) or 'none'})", sender)
+    if not judged:
+        raise NotApplicable("no delivered request names both its sender and a registered type")
