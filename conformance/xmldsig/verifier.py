@@ -25,13 +25,13 @@ from lxml import etree
 from conformance.rules.model import Finding, Location, Status
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
-from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature
+from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, verify_with
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import elements_with_id, reference_id
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
 
 if TYPE_CHECKING:
-    from conformance.crypto import Backend, Certificate, Crl
+    from conformance.crypto import Backend, Certificate, Crl, PublicKey
     from conformance.protocol.operations import SigningSpec
 
 # Rule ids (registered with titles and sources in conformance.rules.sig and conformance.rules.cert).
@@ -124,6 +124,7 @@ class _Signature:
         references = self.signed_info.findall(f"{_DS}Reference") if self.signed_info is not None else []
         self.reference = references[0] if len(references) == 1 else None
         self.certificate: Certificate | None = None
+        self.big_endian_key: PublicKey | None = None
         self.bits: int | None = None
 
     def add(self, rule_id: str, status: Status, message: str, element: etree._Element | None = None,
@@ -385,8 +386,12 @@ class _Signature:
                      nodes[0], reason="CertificateIsNotFound")
             return None
         if certificate.public_key is None:
-            self.add(CERT_PRESENT, Status.FAIL, f"the certificate's key is not a GOST R 34.10-2012 key: "
-                     f"{certificate.key_error}", nodes[0])
+            message = f"the certificate's key is not usable: {certificate.key_error}"
+            self.big_endian_key = _big_endian_key(certificate)
+            if self.big_endian_key is not None:
+                message += ("; read big-endian, X‖Y is a point of the curve: the certificate was written with the "
+                            "key's coordinates big-endian instead of little-endian")
+            self.add(CERT_PRESENT, Status.FAIL, message, nodes[0])
             return None
         if self.bits is not None and certificate.public_key.bits != self.bits:
             self.add(CERT_PRESENT, Status.FAIL, f"the certificate holds a {certificate.public_key.bits}-bit key but "
@@ -399,6 +404,9 @@ class _Signature:
 
     def value(self, certificate: Certificate | None) -> None:
         value_el = self.element.find(f"{_DS}SignatureValue")
+        if certificate is None and self.big_endian_key is not None and self.bits is not None:
+            self.value_with_big_endian_key(value_el)
+            return
         if certificate is None or self.bits is None:
             why = "no usable certificate" if certificate is None else "an unknown signature algorithm"
             self.add(SIG_VALUE, Status.SKIP, f"not checked: {why}", value_el)
@@ -428,6 +436,23 @@ class _Signature:
             message += (f": it verifies with {diagnosis.cause}" if diagnosis.cause else
                         ": SignedInfo was changed after signing, or another key made the signature")
         self.add(SIG_VALUE, Status.FAIL, message, value_el, reason="SignatureIsInvalid", **details)
+
+    def value_with_big_endian_key(self, value_el: etree._Element) -> None:
+        """The certificate's key is only a curve point when read big-endian: does the signature hold with it?"""
+        try:
+            signature = base64.b64decode(_text(value_el), validate=True)
+        except (binascii.Error, ValueError):
+            signature = b""
+        digest = self.backend.digest(exc_c14n(self.signed_info), self.bits)
+        if signature and verify_with(self.backend, self.big_endian_key, digest, signature):
+            self.add(SIG_VALUE, Status.FAIL, "SignatureValue does not verify with the certificate's key as written "
+                     "(it is no curve point); it verifies with the public key's X and Y big-endian: the signer's "
+                     "certificate has its key bytes in the wrong order", value_el, reason="SignatureIsInvalid",
+                     diagnosis="the public key's X and Y big-endian")
+        else:
+            self.add(SIG_VALUE, Status.FAIL, "SignatureValue cannot be verified: the certificate's key is no curve "
+                     "point, and the signature does not hold with it read big-endian either", value_el,
+                     reason="SignatureIsInvalid")
 
     def validity(self, certificate: Certificate) -> None:
         at, source = self.options.at or datetime.now(UTC), self.options.at_source or "now"
@@ -484,6 +509,22 @@ class _Signature:
                 return
         note = "" if issuers else " (the CRL's own signature was not checked: give its issuer with --trust)"
         self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
+
+
+def _big_endian_key(certificate: Certificate) -> PublicKey | None:
+    """The certificate's public key read with X and Y big-endian, when that is a point of its curve (else None)."""
+    from conformance.crypto import PublicKey, der
+
+    try:
+        parts = der.read(certificate.tbs_der).children()
+        spki = parts[6] if parts[0].is_context(0) else parts[5]
+        algorithm, bitstring = spki.children()[:2]
+        parameter_set = algorithm.children()[1].children()[0].oid()
+        raw = der.read(bitstring.bits()).octets()
+        key = PublicKey.from_bytes(raw, parameter_set, "big")
+        return key if key.is_on_curve() else None
+    except Exception:  # an unreadable key stays unreadable; the finding already says why
+        return None
 
 
 def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, SigningSpec]]:
