@@ -129,6 +129,7 @@ def make_server(bus: Bus, host: str = "127.0.0.1", port: int = 0, *, verbose: bo
 def start(bus: Bus, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> RunningBus:
     """Serve `bus` in a daemon thread; returns at once with the bound URL in `.url`."""
     server = make_server(bus, host, port, verbose=verbose)
-    thread = threading.Thread(target=server.serve_forever, name="smev-bus-double", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="smev-bus-double",
+                              daemon=True)
     thread.start()
     return RunningBus(bus, server, thread)
