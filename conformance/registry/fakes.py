@@ -19,6 +19,10 @@ from conformance.registry.identifiers import fake_inn, fake_snils
 from conformance.registry.model import PayloadSpec
 
 
+_FIRST_RF_PASSPORT = date(1997, 10, 1)
+"""Russian Federation internal passports were issued from 1 October 1997."""
+
+
 @lru_cache(maxsize=1)
 def _faker():
     from faker import Faker
@@ -52,7 +56,7 @@ class Fake:
     def passport(self, birth: str) -> dict[str, str]:
         """A passport issued after the 14th birthday: series = region code + issue year, number, issuer code."""
         born = date.fromisoformat(birth)
-        earliest = born + timedelta(days=14 * 366)
+        earliest = max(born + timedelta(days=14 * 366), _FIRST_RF_PASSPORT)
         latest = max(earliest, self.today - timedelta(days=30))
         issued = earliest + timedelta(days=self.rng.randint(0, (latest - earliest).days))
         region = self.rng.randint(1, 99)

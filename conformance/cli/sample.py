@@ -1,0 +1,114 @@
+"""Write a valid SMEV 3 envelope with a fake business payload of a registered message type.
+
+Defaults: the registry's first type, SendRequest (its request side), version 1.3, standard output. The seed fixes
+every random choice (ids, names, numbers); --at fixes the moment the message is made (default: now), so the same
+--seed and --at give the same bytes. With --all, every operation x version x variant (requests, the bus's answers,
+each kind of fault) goes into the directory given by --output, one file each, e.g. 1.3-SendRequestRequest.xml,
+1.1-GetResponseResponse-rejected.xml, 1.2-Fault-InvalidContent.xml.
+
+Samples are unsigned: signing plugs in through the builder's `sign` hook once a signing identity is configured.
+GetStatusRequest's schema demands the caller's signature, so an unsigned GetStatus sample fails the schema check.
+
+Examples:
+  smev-conformance sample
+  smev-conformance sample --type sfr-snils-check --operation SendResponse --variant rejected --version 1.1
+  smev-conformance sample --operation Fault --variant SignatureVerificationFault
+  smev-conformance sample --all --output samples/ --seed 7 --at 2026-11-22T12:00:00Z
+"""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "write a valid sample envelope with a fake payload"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--type", metavar="NAME", help="registered message type (default: the first one)")
+    parser.add_argument("--registry", metavar="FILE", help="message-type registry YAML (default: the shipped one)")
+    parser.add_argument("--operation", metavar="OP", default="SendRequest",
+                        help="body kind: SendRequest (= SendRequestRequest), SendRequestResponse, GetRequestResponse,"
+                             " Fault, ... (default: SendRequest)")
+    parser.add_argument("--variant", metavar="VARIANT", default="default",
+                        help="e.g. rejected, status, async-status, empty, attachments; for Fault the fault's name")
+    parser.add_argument("--version", metavar="V", default="1.3", help="SMEV schema version: 1.1, 1.2, 1.3")
+    parser.add_argument("--output", "-o", metavar="PATH", help="file to write (a directory with --all)")
+    parser.add_argument("--all", action="store_true", help="every operation x version x variant into --output DIR")
+    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    parser.add_argument("--at", metavar="TIMESTAMP", help="ISO 8601 moment the message is made (default: now)")
+    parser.add_argument("--unsigned", action="store_true",
+                        help="write unsigned envelopes (currently the only mode)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from conformance.errors import UsageError
+    from conformance.protocol.builder import build
+    from conformance.protocol.namespaces import Version
+    from conformance.protocol.operations import Operation
+    from conformance.protocol.samples import SampleError, iter_samples, sample_message
+    from conformance.protocol.xmltext import parse_datetime
+    from conformance.registry.loader import load_registry
+
+    try:
+        version = Version.parse(args.version)
+    except ValueError as exc:
+        raise UsageError(f"--version: {exc}") from None
+    try:
+        operation = Operation.parse(args.operation)
+    except ValueError as exc:
+        raise UsageError(f"--operation: {exc}") from None
+    at = datetime.now(UTC)
+    if args.at and args.at != "now":
+        try:
+            at = parse_datetime(args.at)
+        except ValueError:
+            raise UsageError(f"--at: {args.at!r} is not an ISO 8601 timestamp such as 2026-11-22T12:00:00Z") from None
+    registry = load_registry(args.registry)
+    spec = registry.first
+    if args.type:
+        spec = registry.find(args.type)
+        if spec is None:
+            raise UsageError(f"--type: unknown message type {args.type!r}; registered: {', '.join(registry.names())}")
+    sign = _signing_hook(args)
+
+    if args.all:
+        if not args.output:
+            raise UsageError("--all needs --output DIR")
+        directory = Path(args.output)
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"--output: {directory} exists and is not a directory")
+        directory.mkdir(parents=True, exist_ok=True)
+        count = 0
+        for item in iter_samples(spec=spec, seed=args.seed, at=at):
+            (directory / f"{item.name}.xml").write_bytes(build(item.message, item.version, sign=sign))
+            count += 1
+        print(f"wrote {count} sample envelopes of {spec.name} to {directory}", file=sys.stderr)
+        return 0
+
+    try:
+        message = sample_message(operation, version, spec=spec, seed=args.seed, at=at, variant=args.variant)
+    except SampleError as exc:
+        raise UsageError(str(exc)) from None
+    data = build(message, version, sign=sign)
+    if sign is None and operation is Operation.GET_STATUS:
+        print("note: GetStatusRequest requires CallerInformationSystemSignature; this unsigned sample fails the "
+              "schema until it is signed", file=sys.stderr)
+    if args.output:
+        target = Path(args.output)
+        if target.is_dir():
+            raise UsageError(f"--output: {target} is a directory; give a file name (or use --all)")
+        target.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data + b"\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _signing_hook(args: argparse.Namespace):
+    """The `sign` callable handed to the builder; None means unsigned, for now the only mode."""
+    del args
+    return None
