@@ -18,7 +18,6 @@ from lxml import etree
 from conformance.registry.identifiers import fake_inn, fake_snils
 from conformance.registry.model import PayloadSpec
 
-
 _FIRST_RF_PASSPORT = date(1997, 10, 1)
 """Russian Federation internal passports were issued from 1 October 1997."""
 
