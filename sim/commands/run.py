@@ -8,6 +8,7 @@ the command line is unusable.
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--traffic-scale", type=_scale, metavar="X", help="multiply every arrival rate by X")
     parser.add_argument("--audit", action="store_true",
                         help="write the audit trail of every hop to DIR/audit/ (one file per replication)")
+    parser.add_argument("--workers", "-j", type=_count, default=1, metavar="W",
+                        help="run replications in W local processes (same numbers as 1; default 1)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -157,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sim.report import build_report, render_html, write_report
     from sim.runner import execute
+    from sim.runner.replications import process_pool, sequential_map
     from sim.scenario import load
 
     scenario = load(args.scenario)
@@ -173,10 +177,11 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     err = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=args.quiet) as bar:
+    pool = process_pool(args.workers) if args.workers > 1 else nullcontext(sequential_map)
+    with pool as map_fn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), console=err, transient=True, disable=args.quiet) as bar:
         result = execute(scenario, seed=args.seed, replications=args.replications, precision=args.precision,
-                         max_replications=args.max_replications, audit_dir=audit_dir,
+                         max_replications=args.max_replications, audit_dir=audit_dir, map_fn=map_fn,
                          progress=_RichProgress(bar, points))
     report = build_report(result)
     out.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,9 @@ from sim.runner.replications import (
     PrecisionOutcome,
     ReplicationSet,
     SimulateFn,
-    _sequential_map,
     default_simulate,
     run_replications,
+    sequential_map,
 )
 from sim.runner.sweep import scaleout_efficiency, throughput_metric
 
@@ -89,7 +89,7 @@ def execute(
     precision: float | None = None,
     max_replications: int | None = None,
     simulate: SimulateFn | None = None,
-    map_fn: MapFn = _sequential_map,
+    map_fn: MapFn = sequential_map,
     audit_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> RunResult:

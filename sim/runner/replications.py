@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -108,12 +109,22 @@ class PrecisionOutcome:
                                          for k, v in self.relative_half_widths.items()}}
 
 
-def _sequential_map(fn: Callable[[tuple], ReplicationSummary], tasks: Iterable[tuple]) -> Iterator[ReplicationSummary]:
+def sequential_map(fn: Callable[[tuple], ReplicationSummary], tasks: Iterable[tuple]) -> Iterator[ReplicationSummary]:
     return map(fn, tasks)
 
 
+@contextmanager
+def process_pool(workers: int) -> Iterator[MapFn]:
+    """A `map_fn` running replications in `workers` local processes; results come back in replication order, so a
+    run's numbers do not depend on the number of workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield lambda fn, tasks: pool.map(fn, tasks)
+
+
 def extend(rset: ReplicationSet, scenario: Any, count: int, *, simulate: SimulateFn,
-           map_fn: MapFn = _sequential_map, audit_dir: Path | None = None,
+           map_fn: MapFn = sequential_map, audit_dir: Path | None = None,
            on_replication: Callable[[ReplicationSummary], None] | None = None) -> None:
     """Append `count` more replications to `rset` (indices continue where it stopped)."""
     start = rset.n
@@ -157,7 +168,7 @@ def run_replications(
     simulate: SimulateFn | None = None,
     precision: Precision | None = None,
     watch: Sequence[str] = (),
-    map_fn: MapFn = _sequential_map,
+    map_fn: MapFn = sequential_map,
     audit_dir: Path | None = None,
     on_replication: Callable[[ReplicationSummary], None] | None = None,
     on_plan: Callable[[int], None] | None = None,

@@ -83,3 +83,14 @@ def test_bad_options_exit_2(tmp_path, argv, capsys):
         main(["run", str(_scenario(tmp_path)), "-q", *argv])
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_workers_give_the_same_numbers_as_one_process(tmp_path):
+    scenario = _scenario(tmp_path)
+    reports = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        assert main(["run", str(scenario), "-o", str(out), "-q", "--workers", workers, "-n", "4"]) == 0
+        report = json.loads((out / "report.json").read_text())
+        reports.append({k: v for k, v in report.items() if k != "timing"})
+    assert reports[0] == reports[1]
