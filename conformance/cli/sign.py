@@ -5,6 +5,9 @@ operation signs (SenderProvidedRequestData, MessageTypeSelector, ...); what the 
 --personal adds the personal signature (PersonalSignature) of the business element under MessagePrimaryContent
 instead; sign personally first, then as the system, since the system's signature covers the personal one.
 
+Attachments whose content is in the message get a detached CMS SignaturePKCS7 in their header first (unless
+--no-attachments), since the headers lie inside the signed element.
+
 The signature follows the facts page: exclusive c14n, GOST R 34.10-2012 with Streebog of the key's size,
 transforms exclusive c14n then urn://smev-gov-ru/xmldsig/transform, the certificate in KeyInfo; never indented.
 
@@ -29,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--id", metavar="ID", help="Id to give the signed element (default: its own, else the one "
                         "real traffic uses, e.g. SIGNED_BY_CONSUMER)")
     parser.add_argument("--personal", action="store_true", help="add the personal signature of the business element")
+    parser.add_argument("--no-attachments", action="store_true",
+                        help="do not add SignaturePKCS7 (detached CMS) to attachment headers that lack one")
     parser.add_argument("--crypto", choices=("pure", "native"), help="crypto backend (default: native if present)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the signed message here (default: stdout)")
 
@@ -72,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
                          rule="CERT-PRESENT")
     source = "<stdin>" if args.file == "-" else args.file
     tree = parse_bytes(_read(args.file, "message"), source=source)
+    if not args.personal and not args.no_attachments:
+        from conformance.xmldsig.attachments import sign_attachments
+
+        sign_attachments(tree.getroot(), key, certificate, backend=backend)
     sign_message(tree, key, certificate, personal=args.personal, element_id=args.id, backend=backend,
                  source=source)
     data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

@@ -84,3 +84,11 @@ def signature_value(ctx: CheckContext):
 @rule(v.SIG_LAYOUT, "SignedInfo is not indented", Severity.WARNING, f"{_SIGNATURES} (5)")
 def signature_layout(ctx: CheckContext):
     yield from violations(ctx, v.SIG_LAYOUT)
+
+
+@rule("SIG-ATTACH-CMS", "Each attachment's SignaturePKCS7 verifies over the attachment's content", Severity.ERROR,
+      "SMEV 3 protocol: Signatures (attachment signatures), Main structures (Attachments)")
+def attachment_signature(ctx: CheckContext):
+    """Detached CMS with contentType, signingTime and messageDigest = Streebog-256 of the file; file-store
+    attachments are skipped (the file is not in the message)."""
+    yield from violations(ctx, "SIG-ATTACH-CMS")

@@ -576,6 +576,11 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     if not signatures:
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
+    from conformance.crypto import get_backend
+    from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
+
+    attached = attachment_outcomes(root, at=options.at, backend=options.backend or get_backend())
+    out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 
 
