@@ -18,6 +18,19 @@ def schema_directory(path: str | None) -> Path | None:
         raise UsageError(f"--schemas {path}: no such directory")
     if not any(directory.rglob("*.xsd")):
         raise UsageError(f"--schemas {path}: the directory holds no *.xsd file")
+    from conformance.protocol.namespaces import Version
+    from conformance.schemas.validation import SchemaSetError, envelope_schema
+
+    problems = []
+    for version in Version:
+        try:
+            envelope_schema(version, directory)
+        except SchemaSetError as exc:
+            problems.append(str(exc))
+    if len(problems) == len(Version):
+        # Some versions may be missing from a user's set (their messages then skip MSG-SCHEMA-ENVELOPE, saying so);
+        # a set that serves no version at all is a mistake on the command line.
+        raise UsageError(f"--schemas {path}: no usable envelope schema for any version: {problems[-1]}")
     return directory
 
 

@@ -1,0 +1,136 @@
+"""`smev-conformance check` and `rules` end to end: exit codes, options, formats, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from lxml import etree
+from rules_messages import AT, envelope
+
+from conformance.cli import main
+from conformance.rules import catalogue
+
+AT_TEXT = AT.isoformat()
+NO_SIG = ["--ignore", "SIG,CERT"]
+"""The fixtures carry placeholder signatures; the SIG-/CERT- families are the signature engineer's to test."""
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def messages(tmp_path):
+    folder = tmp_path / "in" / "nested"
+    folder.mkdir(parents=True)
+    for name in ("send_request", "ack", "get_response_response"):
+        (folder / f"{name}.xml").write_bytes(envelope(name))
+    (tmp_path / "in" / "notes.txt").write_text("not a message")
+    return tmp_path / "in"
+
+
+def test_valid_directory_exits_0(capsys, messages):
+    code, out, err = run(capsys, "check", str(messages), "--at", AT_TEXT, *NO_SIG)
+    assert code == 0 and err == ""
+    assert "PASS: 3 file(s), 0 failed" in out
+
+
+def test_failure_exits_1_and_names_rule_line_and_xpath(capsys, messages):
+    bad = messages / "nested" / "send_request.xml"
+    bad.write_bytes(bad.read_bytes().replace(b"<tns:TransactionCode>", b"<tns:TransactionCode>" + b"x" * 1500))
+    code, out, _ = run(capsys, "check", str(bad), "--at", AT_TEXT, *NO_SIG, "--format", "json")
+    assert code == 1
+    fails = [f for f in json.loads(out)["files"][0]["findings"] if f["status"] == "fail"]
+    rules = {f["rule"] for f in fails}
+    assert "MSG-FIELD-TRANSACTION-CODE" in rules
+    finding = next(f for f in fails if f["rule"] == "MSG-FIELD-TRANSACTION-CODE")
+    assert finding["location"]["line"] == 2 and finding["location"]["xpath"].endswith("smev:TransactionCode")
+
+
+def test_at_decides_time_rules(capsys, messages):
+    path = str(messages / "nested" / "send_request.xml")
+    assert run(capsys, "check", path, "--at", AT_TEXT, "--select", "TIME")[0] == 0
+    code, out, _ = run(capsys, "check", path, "--at", "2026-03-10T00:00:00Z", "--select", "TIME")
+    assert code == 1 and "TIME-ID-STALE" in out and "TIME-EOL" in out
+
+
+def test_select_and_ignore_shape_the_report(capsys, messages):
+    path = str(messages / "nested" / "ack.xml")
+    code, out, _ = run(capsys, "check", path, "--at", AT_TEXT, "--select", "FLOW,MSG-ID", "--ignore", "FLOW-REPLY-TO",
+                       "--format", "json")
+    assert code == 0
+    assert {f["rule"] for f in json.loads(out)["files"][0]["findings"]} == {
+        "FLOW-ACK-TARGET", "FLOW-ORIGINAL-ID", "FLOW-REFERENCE-ID", "MSG-ID-UUID1"}
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["--select", "MSG-NOPE"], "MSG-NOPE"),
+    (["--ignore", "XYZ"], "XYZ"),
+    (["--at", "yesterday"], "--at 'yesterday'"),
+    (["--schemas", "/nonexistent/schemas"], "--schemas"),
+    (["--registry", "/nonexistent/types.yaml"], "types.yaml"),
+])
+def test_bad_command_lines_exit_2_with_one_line(capsys, messages, argv, needle):
+    code, out, err = run(capsys, "check", str(messages), *argv)
+    assert code == 2 and out == ""
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_fail_on_warn(capsys, messages):
+    path = messages / "nested" / "send_request.xml"
+    root = etree.fromstring(path.read_bytes())
+    root.xpath("//*[local-name()='MimeType']")[0].text = "image/png"  # the content is a PDF: a warning
+    path.write_bytes(etree.tostring(root))
+    assert run(capsys, "check", str(path), "--at", AT_TEXT, *NO_SIG)[0] == 0
+    assert run(capsys, "check", str(path), "--at", AT_TEXT, *NO_SIG, "--fail-on", "warn")[0] == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "junit", "html", "text"])
+def test_every_format_to_a_file(capsys, messages, tmp_path, fmt):
+    target = tmp_path / "out" / f"report.{fmt}"
+    code, out, _ = run(capsys, "check", str(messages), "--at", AT_TEXT, *NO_SIG, "--format", fmt, "--output",
+                       str(target))
+    assert code == 0 and out == ""
+    content = target.read_text(encoding="utf-8")
+    assert "send_request.xml" in content
+
+
+def test_rules_lists_the_whole_catalogue(capsys):
+    code, out, _ = run(capsys, "rules", "--format", "json")
+    data = json.loads(out)
+    assert code == 0
+    assert [r["id"] for r in data["rules"]] == [r.id for r in catalogue.all_rules()]
+    assert all(r["source"] and r["severity"] in ("error", "warning") for r in data["rules"])
+    assert set(data["families"]) == {"MSG", "SIG", "CERT", "FLOW", "TIME"}
+
+
+def test_rules_text_with_selection(capsys):
+    code, out, _ = run(capsys, "rules", "--select", "TIME")
+    assert code == 0 and "TIME-EOL" in out and "MSG-ID-UUID1" not in out and "697" not in out.split("TIME-EOL")[0]
+    assert run(capsys, "rules", "--select", "BOGUS")[0] == 2
+
+
+def test_schemas_option_uses_another_xsd_set(capsys, messages, tmp_path):
+    import shutil
+
+    from conformance.schemas import ENVELOPE_SCHEMA_DIR
+
+    copy = tmp_path / "official"
+    shutil.copytree(ENVELOPE_SCHEMA_DIR, copy)
+    code, out, _ = run(capsys, "check", str(messages), "--at", AT_TEXT, *NO_SIG, "--schemas", str(copy))
+    assert code == 0, out
+    partial = tmp_path / "partial"  # a set without the types schemas serves no version
+    partial.mkdir()
+    for xsd in ENVELOPE_SCHEMA_DIR.glob("*.xsd"):
+        if "-types-" not in xsd.name:
+            shutil.copy(xsd, partial)
+    code, _, err = run(capsys, "check", str(messages), "--schemas", str(partial))
+    assert code == 2 and "no usable envelope schema" in err
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "x.xsd").write_text("<xs:schema")
+    code, _, err = run(capsys, "check", str(messages), "--schemas", str(broken))
+    assert code == 2 and err.count("\n") == 1
