@@ -174,3 +174,23 @@ def test_unknown_backend_is_a_usage_error():
 
     with pytest.raises(UsageError, match="pure"):
         get_backend("fast")
+
+
+@pytest.mark.native
+@settings(max_examples=30, deadline=None)
+@given(signature=st.binary(min_size=64, max_size=64), digest=st.binary(min_size=32, max_size=32))
+def test_backends_agree_on_arbitrary_signatures(pure, native, signature, digest):
+    key = generate_private_key(seed="arbitrary").public_key
+    assert pure.verify(key, digest, signature) is native.verify(key, digest, signature) is False
+
+
+@pytest.mark.parametrize("backend_name", ["pure", pytest.param("native", marks=pytest.mark.native)])
+def test_key_off_the_curve_never_verifies(request, backend_name):
+    backend = request.getfixturevalue(backend_name)
+    key = generate_private_key(seed="off-curve")
+    digest = backend.digest(b"m")
+    signature = backend.sign(key, digest)
+    public = key.public_key
+    off = PublicKey(public.parameter_set, public.x, public.y + 1, 256)
+    assert not off.is_on_curve()
+    assert not backend.verify(off, digest, signature)

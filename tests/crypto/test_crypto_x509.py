@@ -202,3 +202,22 @@ def test_der_rejects_non_der():
     with pytest.raises(der.DerError, match="trailing"):
         der.read(b"\x05\x00\x00")
     assert der.read_all(b"\x05\x00\x05\x00")[1].offset == 2
+
+
+def test_obsolete_2001_certificate_loads_without_a_key():
+    """A GOST 2001 certificate is readable (so that verification can report it) but has no usable key."""
+    from conformance.crypto.certificates import parse_certificate
+    from conformance.crypto.signed import sign_tbs
+
+    key, cert, _ = test_credentials()
+    fields = der.read(cert.tbs_der).children()
+    old_spki = der.sequence(
+        der.sequence(der.oid(oids.KEY_GOST2001), der.sequence(der.oid(oids.CRYPTOPRO_A), der.oid(oids.DIGEST_GOST94))),
+        der.bit_string(der.octet_string(key.public_key.to_bytes())))
+    tbs = der.sequence(*(old_spki if index == 6 else field.raw for index, field in enumerate(fields)))
+    old = parse_certificate(sign_tbs(tbs, key))
+    assert old.public_key is None
+    assert old.key_algorithm == oids.KEY_GOST2001
+    assert "obsolete since 2019" in old.key_error
+    assert old.subject == cert.subject
+    assert not verify_certificate(cert, old), "no key, no verification"
