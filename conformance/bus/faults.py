@@ -17,7 +17,8 @@ class BusFault(Exception):
         self.name = FaultName(name)
         self.description = description
         self.reason = reason
-        self.validation_errors = validation_errors
+        # Only InvalidContent carries ValidationError elements (faults schema).
+        self.validation_errors = validation_errors if self.name is FaultName.INVALID_CONTENT else ()
         self.client = client
         self.http_status = http_status
 
@@ -49,8 +50,7 @@ def fault_for_findings(failures: list[Finding]) -> BusFault | None:
     for finding in failures:
         name = RULE_FAULTS.get(finding.rule_id)
         if name is not None:
-            return BusFault(name, f"{finding.rule_id}: {finding.message}",
-                            validation_errors=(_validation_error(finding),))
+            return BusFault(name, f"{finding.rule_id}: {finding.message}")
     return BusFault(FaultName.INVALID_CONTENT, f"{len(failures)} rule(s) failed: "
                     + "; ".join(f"{f.rule_id}: {f.message}" for f in failures[:5]),
                     validation_errors=tuple(_validation_error(f) for f in failures))

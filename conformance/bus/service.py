@@ -363,7 +363,7 @@ class Bus:
         btype = self.types.by_request(queued.namespace, queued.root)
         metadata = m.MessageMetadata(
             message_type=MessageType.REQUEST, sending_timestamp=_utc(queued.enqueued_at), message_id=queued.message_id,
-            delivery_timestamp=_utc(now), status=StatusCategory.MESSAGE_IS_DELIVERED,
+            delivery_timestamp=_utc(now), status=StatusCategory.MESSAGE_IS_DELIVERED, id=None,
             **self._metadata_extras(version, sender=queued.sender, recipient=queued.recipient, btype=btype))
         request = m.Request(data=sent.data, metadata=metadata, reply_to=queued.reply_to,
                             sender_signature=sent.signature)
@@ -392,7 +392,7 @@ class Bus:
         extras = self._metadata_extras(version, sender=queued.sender, recipient=queued.recipient, btype=btype)
         metadata = m.MessageMetadata(message_type=MessageType.RESPONSE, sending_timestamp=_utc(queued.enqueued_at),
                                      message_id=queued.message_id, delivery_timestamp=_utc(now),
-                                     status=StatusCategory.MESSAGE_IS_DELIVERED, **extras)
+                                     status=StatusCategory.MESSAGE_IS_DELIVERED, id=None, **extras)
         original = None
         if queued.kind is Kind.STATUS:
             status = json.loads(queued.payload)
