@@ -103,6 +103,24 @@ def _components_table(components: dict[str, dict[str, Any]]) -> str:
             + "</table></details>")
 
 
+MAX_BILLS_SHOWN = 40
+
+
+def _bills_table(participants: dict[str, dict[str, Any]], currency: str) -> str:
+    """Messages counted and billed per participant (697 §6д, §6ц), the largest first."""
+    rows = [(n, p) for n, p in participants.items() if p["billed_messages"]]
+    if not rows:
+        return ""
+    rows.sort(key=lambda r: (-r[1]["billed_messages"], r[0]))
+    shown = rows[:MAX_BILLS_SHOWN]
+    body = "".join(f"<tr><td>{_e(n)}</td><td class='num'>{_e(fmt(p['billed_messages']))}</td>"
+                   f"<td class='num'>{_e(fmt(p['billed_amount_mean']))}</td></tr>" for n, p in shown)
+    more = f" (the {len(shown)} largest of {len(rows)})" if len(rows) > len(shown) else ""
+    return (f"<details><summary>Messages counted and billed per participant{_e(more)}</summary><table><tr>"
+            f"<th>participant</th><th>messages (all replications)</th><th>bill per replication, {_e(currency)}</th>"
+            f"</tr>{body}</table></details>")
+
+
 def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
     run = report["configuration"].get("run", {}) if isinstance(report["configuration"], dict) else {}
     duration = float(run.get("duration") or point["series"]["step"] * len(point["series"]["t"]))
@@ -115,7 +133,8 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
              _counts("Lost, by reason", point["lost_by_reason"]),
              _img(plots.timeline(point["series"], point["faults"], warmup, duration), "throughput and queues"),
              _img(plots.compliance(point["participants"]), "deadline compliance per provider"),
-             _components_table(point["components"])]
+             _components_table(point["components"]),
+             _bills_table(point["participants"], _currency(report))]
     if point["blocked"]:
         rows = "".join(f"<tr><td>{_e(b['name'])}</td><td class='num'>{b['replications']}</td>"
                        f"<td class='num'>{_e(fmt(b['first_blocked_mean_s'], 's'))}</td></tr>" for b in point["blocked"])
@@ -134,6 +153,12 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
                  "arrival rate; W: mean time in the system of those that arrived after warm-up and left before the "
                  "end. A large error means messages accumulate, not a steady state, or a run too short)</span></p>")
     return "\n".join(parts)
+
+
+def _currency(report: dict[str, Any]) -> str:
+    config = report.get("configuration")
+    policies = config.get("policies") if isinstance(config, dict) else None
+    return str(policies.get("currency", "")) if isinstance(policies, dict) else ""
 
 
 def render_html(report: dict[str, Any]) -> str:

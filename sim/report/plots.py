@@ -84,14 +84,14 @@ def timeline(series: dict[str, Any], faults: Sequence[dict[str, Any]], warmup: f
     top.plot(t, series["delivered_per_s"], label="delivered", linewidth=1)
     top.plot(t, series["answered_per_s"], label="answered", linewidth=1)
     top.set_ylabel("messages / s")
-    top.legend(fontsize=8, loc="upper right")
+    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     top.set_title("Throughput and queue depth over time (mean of replications)")
     bottom.plot(t, series["in_system"], label="in the system", color="black", linewidth=1)
     for name, values in series["queues"].items():
         bottom.plot(t, values, label=name, linewidth=0.9)
     bottom.set_ylabel("messages (bin maximum)")
     bottom.set_xlabel(f"simulated time ({uname})")
-    bottom.legend(fontsize=7, loc="upper right", ncol=2)
+    bottom.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     for ax in (top, bottom):
         _shade(ax, faults, warmup, duration, unit)
         ax.grid(True, alpha=0.3)
