@@ -31,8 +31,7 @@ def _smev_children(parent: etree._Element, local: str) -> list[etree._Element]:
 
 
 def _smev_elements(root: etree._Element, local: str) -> list[etree._Element]:
-    return [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == local
-            and classify(etree.QName(e).namespace) is not None]
+    return [e for e in root.iter(f"{{*}}{local}") if classify(etree.QName(e).namespace) is not None]
 
 
 def _text(element: etree._Element | None) -> str:

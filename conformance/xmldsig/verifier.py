@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -90,8 +91,8 @@ def message_time(root: etree._Element) -> datetime | None:
     """The creation time of the message: that of its first version 1 UUID MessageID (None when it has none)."""
     from conformance.protocol.ids import uuid1_time
 
-    for element in root.iter():
-        if isinstance(element.tag, str) and etree.QName(element).localname == "MessageID" and element.text:
+    for element in root.iter("{*}MessageID"):
+        if element.text:
             try:
                 return uuid1_time(element.text.strip())
             except ValueError:
@@ -371,7 +372,6 @@ class _Signature:
         self.revocation(certificate)
 
     def read_certificate(self) -> Certificate | None:
-        from conformance.crypto import load_certificate
         from conformance.errors import ConformanceError
 
         nodes = self.element.findall(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate")
@@ -380,7 +380,7 @@ class _Signature:
                      reason="CertificateIsNotFound")
             return None
         try:
-            certificate = load_certificate(_text(nodes[0]))
+            certificate = _certificate(_text(nodes[0]))
         except ConformanceError as exc:
             self.add(CERT_PRESENT, Status.FAIL, f"CertificateIsNotFound: the X509Certificate cannot be read: {exc}",
                      nodes[0], reason="CertificateIsNotFound")
@@ -509,6 +509,14 @@ class _Signature:
                 return
         note = "" if issuers else " (the CRL's own signature was not checked: give its issuer with --trust)"
         self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
+
+
+@lru_cache(maxsize=256)
+def _certificate(text: str) -> Certificate:
+    """Certificates repeat across messages (a participant signs thousands with one): parse each once."""
+    from conformance.crypto import load_certificate
+
+    return load_certificate(text)
 
 
 def _big_endian_key(certificate: Certificate) -> PublicKey | None:
