@@ -96,8 +96,8 @@ def content_registered(ctx: CheckContext) -> Iterator[Violation]:
 
 @rule("MSG-CONTENT-RESPONSE-TYPE", "A request carries its type's request element; a response, its type's response "
       "element", Severity.ERROR, f"{_REGISTRY_SOURCE}; fault IncorrectResponseContentType",
-      "A response must answer with the response element registered for the request's type, not the request element "
-      "(nor another type's).")
+      "A response must answer with the response element registered for a type, not a request element; and when the "
+      "request it answers (by OriginalMessageId) is among the files of the same run, with its type's response element.")
 def content_side(ctx: CheckContext) -> Iterator[Violation]:
     registry = _registry(ctx)
     judged = False
@@ -111,8 +111,30 @@ def content_side(ctx: CheckContext) -> Iterator[Violation]:
             right = match.spec.payload(expected)
             yield Violation(f"{_name(element)} is the {match.side.value} element of {match.spec.name}; a "
                             f"{expected.value} must carry {{{right.namespace}}}{right.root}", element)
+            continue
+        asked = _request_type(ctx, data)
+        if expected is Side.RESPONSE and asked is not None and asked.spec.name != match.spec.name:
+            right = asked.spec.response
+            yield Violation(f"the request {_original_id(data)} was of type {asked.spec.name}, but the answer is a "
+                            f"{match.spec.name} element; expected {{{right.namespace}}}{right.root}", element)
     if not judged:
         raise NotApplicable("the business element is of no registered type (see MSG-CONTENT-REGISTERED)")
+
+
+def _original_id(data: etree._Element) -> str:
+    """The OriginalMessageId of the delivered Response around `data` ('' when it is not delivered)."""
+    response = data.getparent()
+    return text_of(child_named(response, "OriginalMessageId")).strip() if smev_local(response) == "Response" else ""
+
+
+def _request_type(ctx: CheckContext, data: etree._Element):
+    """The registered type of the request a delivered response answers, when another file of the run carries it."""
+    original = _original_id(data)
+    if not original or ctx.corpus is None or original not in ctx.corpus.requests:
+        return None
+    namespace, local = ctx.corpus.requests[original]
+    match = ctx.registry.by_root(namespace, local)
+    return match if match is not None and match.side is Side.REQUEST else None
 
 
 @rule("MSG-SCHEMA-PAYLOAD", "The business element is valid against its registered type's XSD", Severity.ERROR,

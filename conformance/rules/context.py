@@ -12,6 +12,7 @@ from lxml import etree
 
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
 from conformance.protocol.operations import Detection, Operation, ProtocolError, detect
+from conformance.rules.corpus import Corpus
 
 
 class NotApplicable(Exception):  # noqa: N818 - it is a verdict, not an error
@@ -33,7 +34,8 @@ class CheckContext:
 
     `detection` is what the protocol core read the document as (None when it is no SMEV 3 message; then
     `detection_error` says why). `registry` is the message-type registry (None when none could be loaded),
-    `schema_dir` an XSD directory the user chose instead of the project's, `options` free settings of other families.
+    `schema_dir` an XSD directory the user chose instead of the project's, `options` free settings of other families,
+    `corpus` what the other files of the same run say (None when the message is checked alone).
     """
 
     path: str
@@ -42,6 +44,7 @@ class CheckContext:
     registry: Any = None
     schema_dir: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    corpus: Corpus | None = None
     detection: Detection | None = field(init=False, default=None)
     detection_error: ProtocolError | None = field(init=False, default=None)
     namespaces: dict[str, str] = field(init=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from conformance.errors import InputError
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.corpus import Corpus
 from conformance.rules.model import FileResult, Finding, Location, Severity, Status
 from conformance.rules.xpaths import xpath_of
 
@@ -33,6 +34,7 @@ class CheckSettings:
     registry: Any = None
     schema_dir: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    corpus: Corpus | None = None
     max_bytes: int = xmlsafe.MAX_BYTES
     max_depth: int = xmlsafe.MAX_DEPTH
 
@@ -43,7 +45,7 @@ class CheckSettings:
 def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> FileResult:
     """Every selected rule over an already parsed document."""
     ctx = CheckContext(path=path, tree=tree, at=settings.at, registry=settings.registry,
-                       schema_dir=settings.schema_dir, options=settings.options)
+                       schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus)
     findings: list[Finding] = []
     for entry in settings.chosen():
         findings.extend(_run_rule(entry, ctx))
@@ -93,7 +95,13 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
-    return [check_file(path, settings) for path in expand_paths(paths)]
+    """Check every file of `paths` (see `expand_paths`); the files are first read together into a `Corpus`, so that
+    rules relating messages to each other (a repeated MessageID, a response's type) see the whole run."""
+    files = expand_paths(paths)
+    if settings.corpus is None:
+        settings = replace(settings, corpus=Corpus.build(files, max_bytes=settings.max_bytes,
+                                                         max_depth=settings.max_depth))
+    return [check_file(path, settings) for path in files]
 
 
 def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) -> FileResult:

@@ -9,6 +9,7 @@ from lxml import etree
 from conformance.protocol.ids import check_message_id, uuid1_time
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.corpus import SENDING
 from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
 from conformance.rules.model import Severity
 
@@ -129,3 +130,20 @@ def reply_to(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("a delivered 1.1 Request must carry ReplyTo", request)
         elif reply is not None and not text_of(reply).strip():
             yield Violation("ReplyTo is empty", reply)
+
+
+@rule("FLOW-ID-UNIQUE", "A sent MessageID is not sent again by another message of the same run", Severity.ERROR,
+      f"{_IDS} (a repeated MessageID: fault MessageIsAlreadySent)",
+      "Across the files of one `check` run: two SendRequest/SendResponse messages must not share a MessageID. A "
+      "resend after a fixed violation (697 §11к) needs a new MessageID.")
+def id_unique(ctx: CheckContext) -> Iterator[Violation]:
+    if ctx.operation not in SENDING:
+        raise NotApplicable("the message is not one a participant sends (SendRequest, SendResponse)")
+    if ctx.corpus is None:
+        raise NotApplicable("the message was checked alone: there is no other message to compare with")
+    for data in elements_named(ctx.body, "SenderProvidedRequestData", "SenderProvidedResponseData"):
+        element = child_named(data, "MessageID")
+        others = [p for p in ctx.corpus.sent.get(text_of(element).strip(), []) if p != ctx.path]
+        if element is not None and others:
+            yield Violation(f"MessageID {text_of(element).strip()} is also sent by {', '.join(sorted(set(others)))} "
+                            "(MessageIsAlreadySent)", element)

@@ -63,7 +63,7 @@ def test_select_and_ignore_shape_the_report(capsys, messages):
                        "--format", "json")
     assert code == 0
     assert {f["rule"] for f in json.loads(out)["files"][0]["findings"]} == {
-        "FLOW-ACK-TARGET", "FLOW-ORIGINAL-ID", "FLOW-REFERENCE-ID", "MSG-ID-UUID1"}
+        "FLOW-ACK-TARGET", "FLOW-ID-UNIQUE", "FLOW-ORIGINAL-ID", "FLOW-REFERENCE-ID", "MSG-ID-UUID1"}
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
@@ -134,3 +134,13 @@ def test_schemas_option_uses_another_xsd_set(capsys, messages, tmp_path):
     (broken / "x.xsd").write_text("<xs:schema")
     code, _, err = run(capsys, "check", str(messages), "--schemas", str(broken))
     assert code == 2 and err.count("\n") == 1
+
+
+def test_a_repeated_message_id_across_files_fails(capsys, messages):
+    original = messages / "nested" / "send_request.xml"
+    (messages / "resent.xml").write_bytes(original.read_bytes())
+    code, out, _ = run(capsys, "check", str(messages), "--at", AT_TEXT, *NO_SIG, "--select", "FLOW-ID-UNIQUE",
+                       "--format", "json")
+    assert code == 1
+    failing = {f["path"] for f in json.loads(out)["files"] if f["summary"]["fail"]}
+    assert failing == {str(original), str(messages / "resent.xml")}

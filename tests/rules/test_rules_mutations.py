@@ -10,11 +10,24 @@ from datetime import timedelta
 
 import pytest
 from lxml import etree
-from rules_messages import AT, MESSAGES, REQUEST_ID, RESPONSE_ID, business, check, envelope, failed, own_rules
+from rules_messages import (
+    AT,
+    MESSAGES,
+    REGISTRY,
+    REQUEST_ID,
+    RESPONSE_ID,
+    TYPE,
+    business,
+    check,
+    envelope,
+    failed,
+    own_rules,
+)
 
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import SOAP_ENV, ns
 from conformance.registry import Side
+from conformance.rules.corpus import Corpus
 from conformance.rules.model import Status
 
 VERSIONS = ("1.1", "1.2", "1.3")
@@ -135,15 +148,21 @@ def _intruder(root: etree._Element) -> None:
 
 @dataclass(frozen=True)
 class Mutation:
-    """`build()` gives the mutated bytes; `settings` go to the engine (e.g. a tighter size limit)."""
+    """`build()` gives the mutated bytes; `settings()` what goes to the engine (a tighter size limit, other files)."""
 
     build: Callable[[], bytes]
-    settings: dict | None = None
+    settings: Callable[[], dict] = dict
+
+
+def _sent_elsewhere() -> dict:
+    corpus = Corpus()
+    corpus.add("other.xml", etree.ElementTree(etree.fromstring(envelope("send_request"))))
+    return {"corpus": corpus}
 
 
 MUTATIONS: dict[str, Mutation] = {
     "MSG-XML-EMPTY": Mutation(lambda: b"  \n"),
-    "MSG-XML-SIZE": Mutation(lambda: envelope("send_request"), {"max_bytes": 512}),
+    "MSG-XML-SIZE": Mutation(lambda: envelope("send_request"), lambda: {"max_bytes": 512}),
     "MSG-XML-DTD": Mutation(lambda: _doctype("send_request")),
     "MSG-XML-DEPTH": Mutation(lambda: edit("send_request", _deep_payload)),
     "MSG-XML-WELLFORMED": Mutation(lambda: envelope("send_request")[:-40]),
@@ -173,6 +192,7 @@ MUTATIONS: dict[str, Mutation] = {
     "MSG-ATTACH-REF-UUID": Mutation(lambda: edit("send_request", set_text("uuid", "file-42"))),
     "FLOW-REFERENCE-ID": Mutation(lambda: edit("send_request", set_text("ReferenceMessageID",
                                                                         "0b5e9a39-3f64-4a8e-9a53-2b1b8b0c9d11"))),
+    "FLOW-ID-UNIQUE": Mutation(lambda: envelope("send_request"), _sent_elsewhere),
     "FLOW-ORIGINAL-ID": Mutation(lambda: edit("get_response_response", _original_is_own)),
     "FLOW-ACK-TARGET": Mutation(lambda: edit("ack", set_text("AckTargetMessage", "42"))),
     "FLOW-REPLY-TO": Mutation(lambda: edit("send_response", set_text("To", " "))),
@@ -203,7 +223,7 @@ def test_valid_messages_pass_every_rule(name: str, version: str):
 @pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
 def test_mutation_fails_with_its_rule(rule_id: str):
     mutation = MUTATIONS[rule_id]
-    result = check(mutation.build(), **(mutation.settings or {}))
+    result = check(mutation.build(), **mutation.settings())
     assert rule_id in failed(result), [(f.rule_id, f.status.value, f.message) for f in result.findings
                                        if f.status is not Status.PASS]
     located = [f for f in result.findings if f.rule_id == rule_id and f.status is not Status.PASS]
@@ -216,4 +236,22 @@ def test_rules_that_held_on_the_valid_message_were_judged_not_skipped():
     result = check(envelope("send_request"))
     skipped = {f.rule_id for f in result.findings if f.status is Status.SKIP}
     assert skipped <= {"FLOW-ORIGINAL-ID", "FLOW-ACK-TARGET", "FLOW-REPLY-TO", "MSG-SELECTOR-REGISTERED",
-                       "MSG-ACCESS-MATRIX"}, skipped
+                       "MSG-ACCESS-MATRIX", "FLOW-ID-UNIQUE"}, skipped
+
+
+def test_a_message_alone_in_its_corpus_holds_flow_id_unique():
+    corpus = Corpus()
+    corpus.add("message.xml", etree.ElementTree(etree.fromstring(envelope("send_request"))))
+    result = check(envelope("send_request"), corpus=corpus)
+    assert [f.status for f in result.findings if f.rule_id == "FLOW-ID-UNIQUE"] == [Status.PASS]
+
+
+def test_response_must_be_of_the_type_its_request_asked_for():
+    """Across files: the request (found by OriginalMessageId) asked for another type than the answer carries."""
+    other = next(spec for spec in REGISTRY.types if spec.name != TYPE.name)
+    corpus = Corpus(requests={REQUEST_ID: (other.request.namespace, other.request.root)})
+    result = check(envelope("get_response_response"), corpus=corpus)
+    problems = [f for f in result.findings if f.rule_id == "MSG-CONTENT-RESPONSE-TYPE" and f.status is Status.FAIL]
+    assert problems and other.name in problems[0].message
+    same = Corpus(requests={REQUEST_ID: (TYPE.request.namespace, TYPE.request.root)})
+    assert "MSG-CONTENT-RESPONSE-TYPE" not in failed(check(envelope("get_response_response"), corpus=same))

@@ -1,0 +1,58 @@
+"""What the files of one `check` run say about each other, for the rules that need more than one message:
+which MessageIDs were sent by which file, and which business element each request carried.
+
+Built by a first pass over the files (`Corpus.build`); unusable files are left out (the second pass reports them).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.protocol.operations import Operation, ProtocolError, detect
+from conformance.rules.helpers import child_named, elements_named, text_of
+
+SENDING = (Operation.SEND_REQUEST, Operation.SEND_RESPONSE)
+"""The body kinds by which a participant sends a message (and so spends its MessageID)."""
+
+
+@dataclass
+class Corpus:
+    sent: dict[str, list[str]] = field(default_factory=dict)
+    """MessageID -> the files that send a message with it (SendRequest/SendResponse)."""
+    requests: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    """A request's MessageID -> its business element (namespace, local name), from any file carrying the request."""
+
+    def add(self, path: str, tree: etree._ElementTree) -> None:
+        try:
+            detection = detect(tree, source=path)
+        except ProtocolError:
+            return
+        if detection.operation in SENDING:
+            for data in elements_named(detection.body, "SenderProvidedRequestData", "SenderProvidedResponseData"):
+                message_id = text_of(child_named(data, "MessageID")).strip()
+                if message_id:
+                    self.sent.setdefault(message_id, []).append(path)
+        for data in elements_named(detection.body, "SenderProvidedRequestData"):
+            message_id = text_of(child_named(data, "MessageID")).strip()
+            content = child_named(data, "MessagePrimaryContent")
+            elements = [c for c in content if isinstance(c.tag, str)] if content is not None else []
+            if message_id and len(elements) == 1:
+                qname = etree.QName(elements[0])
+                self.requests.setdefault(message_id, (qname.namespace, qname.localname))
+
+    @classmethod
+    def build(cls, paths: Iterable[str | os.PathLike[str]], *, max_bytes: int = xmlsafe.MAX_BYTES,
+              max_depth: int = xmlsafe.MAX_DEPTH) -> Corpus:
+        corpus = cls()
+        for path in paths:
+            try:
+                tree = xmlsafe.parse_file(path, max_bytes=max_bytes, max_depth=max_depth)
+            except xmlsafe.XmlInputError:
+                continue
+            corpus.add(str(path), tree)
+        return corpus
