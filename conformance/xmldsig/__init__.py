@@ -1,10 +1,20 @@
 """XMLDSig for SMEV 3: exclusive c14n, the SMEV transform, signing, verification and diagnostics.
 
-Public API:
+Public API (import from the submodules named):
 
-    exc_c14n(element) -> bytes;  inclusive_c14n(element) -> bytes
-    smev_transform(element_or_bytes, *, escaping="woodstox"|"plain") -> bytes
-    apply_transforms(element, transform_uris, *, escaping=..., signature=None) -> bytes
+    c14n:        exc_c14n(element) -> bytes;  inclusive_c14n(element) -> bytes
+    transform:   smev_transform(element_or_bytes, *, escaping="woodstox"|"plain") -> bytes
+    pipeline:    apply_transforms(element, transform_uris, *, escaping=..., signature=None) -> bytes
+    signer:      build_signature(target, key, cert, *, backend=None) -> ds:Signature
+                 sign_element(target, wrapper, key, cert, *, element_id=None, backend=None) -> ds:Signature
+                 sign_message(tree, key, cert, *, operation=None, personal=False, element_id=None, backend=None,
+                              spec=None) -> ds:Signature
+                 signing_hook(key, cert, *, personal=False, backend=None) -> conformance.protocol.builder.Sign
+    attachments: sign_attachments(root, key, cert, *, backend=None) -> int;  attachment_outcomes(...)
+    verifier:    verify_message(tree, *, trust=(), crl=(), at=None, backend=None, escaping=..., path=...)
+                     -> list[Finding]
+                 verify_tree(tree, VerifyOptions(...)) -> list[Outcome]   (outcomes point at elements)
+    diagnose:    diagnose_digest(...), diagnose_signature(...) -> Diagnosis(cause, tried)
 """
 
 from __future__ import annotations
