@@ -1,0 +1,179 @@
+"""Hypothesis strategies for the SMEV message model: any message of any operation, valid for a given version.
+
+Values are drawn so that they survive XML: no control characters or CR in text (XML parsers normalise CR to LF),
+aware datetimes, version-specific fields only in the versions that have them.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta, timezone
+from functools import cache
+
+from hypothesis import strategies as st
+from lxml import etree
+
+from conformance.protocol import model as m
+from conformance.protocol.codes import (
+    FaultName,
+    MessageType,
+    RejectionReasonCode,
+    SignatureVerificationReason,
+    StatusCategory,
+)
+from conformance.protocol.ids import new_message_id
+from conformance.protocol.namespaces import XMLDSIG, Version
+from conformance.protocol.operations import Operation
+from conformance.protocol.xmlfragment import XmlFragment
+
+_ALPHABET = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r") | st.sampled_from("\t\n")
+text = st.text(_ALPHABET, max_size=30)
+nonempty = st.text(_ALPHABET, min_size=1, max_size=30)
+ncname = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_.\-]{0,12}\Z")
+ids = st.none() | st.sampled_from(["SIGNED_BY_CONSUMER", "SIGNED_BY_PROVIDER", "SIGNED_BY_CALLER", "SIGNED_BY_SMEV",
+                                   "id-1", "PERSONAL_SIGNATURE"])
+
+offsets = st.sampled_from([UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-5, minutes=-30))])
+when = st.builds(lambda dt, tz: dt.replace(tzinfo=tz), st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1)),
+                 offsets)
+message_ids = st.builds(lambda moment, seed: new_message_id(moment, rng=random.Random(seed)), when,
+                        st.integers(0, 2**32))
+blobs = st.binary(max_size=40)
+
+
+@st.composite
+def payloads(draw) -> XmlFragment:
+    """A small business element in a namespace of its own, with attributes, children and text."""
+    uri = f"urn://x-artefacts-test/{draw(ncname)}/1.0"
+    root = etree.Element(f"{{{uri}}}{draw(ncname)}", nsmap={draw(st.sampled_from([None, "p", "q1"])): uri})
+    for name in draw(st.lists(ncname, max_size=2, unique=True)):
+        root.set(name, draw(text))
+    for _ in range(draw(st.integers(0, 3))):
+        child = etree.SubElement(root, f"{{{uri}}}{draw(ncname)}")
+        child.text = draw(text)
+    if len(root) == 0:
+        root.text = draw(text)
+    return XmlFragment(root)
+
+
+@st.composite
+def signatures(draw) -> XmlFragment:
+    """An opaque ds:Signature (the model does not interpret it)."""
+    sig = etree.Element(f"{{{XMLDSIG}}}Signature", nsmap={"ds": XMLDSIG})
+    etree.SubElement(sig, f"{{{XMLDSIG}}}SignatureValue").text = draw(st.from_regex(r"\A[A-Za-z0-9+/]{4,40}\Z"))
+    return XmlFragment(sig)
+
+
+opt_signature = st.none() | signatures()
+
+
+def opt(strategy):
+    return st.none() | strategy
+
+
+def tuples(strategy, min_size=1, max_size=3):
+    return st.lists(strategy, min_size=min_size, max_size=max_size).map(tuple)
+
+
+attachment_headers = st.builds(m.AttachmentHeader, nonempty, st.sampled_from(["text/plain", "application/pdf"]),
+                               opt(blobs))
+ref_headers = st.builds(m.RefAttachmentHeader, st.uuids().map(str), blobs, st.just("application/xml"), opt(blobs))
+attachment_contents = st.builds(m.AttachmentContent, nonempty, blobs)
+fs_attachments = st.builds(m.FSAttachment, st.uuids().map(str), nonempty, nonempty, nonempty)
+
+
+request_data = st.builds(
+    m.SenderProvidedRequestData, message_id=message_ids, content=payloads(), reference_message_id=opt(message_ids),
+    transaction_code=opt(nonempty), node_id=opt(nonempty), eol=opt(when), personal_signature=opt_signature,
+    attachment_headers=opt(tuples(attachment_headers)), ref_attachment_headers=opt(tuples(ref_headers)),
+    business_process_metadata=opt(tuples(payloads(), min_size=1, max_size=2)), test_message=st.booleans(), id=ids)
+
+smev_fault_info = st.builds(m.SmevFaultInfo, opt(text), opt(text))
+async_statuses = st.builds(m.AsyncProcessingStatus, message_ids, st.sampled_from(StatusCategory), opt(text),
+                           opt(smev_fault_info))
+answers = st.one_of(
+    st.builds(m.BusinessAnswer, payloads(), opt_signature, opt(tuples(attachment_headers)), opt(tuples(ref_headers))),
+    st.builds(m.Rejection, tuples(st.builds(m.RequestRejected, st.sampled_from(RejectionReasonCode), text))),
+    st.builds(m.RequestStatus, st.integers(-2**31, 2**31 - 1), text,
+              tuples(st.builds(m.StatusParameter, text, text), min_size=0)),
+    async_statuses,
+)
+response_data = st.builds(m.SenderProvidedResponseData, message_ids, text, answers, ids)
+parties = st.builds(m.Party, nonempty, opt(nonempty))
+selectors = st.one_of(
+    st.builds(m.MessageTypeSelector, when, st.none(), st.none(), opt(nonempty), ids),
+    st.builds(m.MessageTypeSelector, when, st.just("urn://x-artefacts-test/any/1.0"), ncname, opt(nonempty), ids),
+)
+signed_timestamps = st.builds(m.SignedTimestamp, when, ids)
+
+
+def metadata(version: Version):
+    legacy = version is Version.V1_1
+    types = st.sampled_from([t for t in MessageType if t.allowed_in(version)])
+    return st.builds(
+        m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
+        sender=parties if legacy else opt(parties), destination_name=opt(nonempty) if legacy else st.none(),
+        recipient=opt(parties),
+        supplementary_data=opt(st.builds(m.SupplementaryData, nonempty, opt(nonempty))) if legacy else st.none(),
+        delivery_timestamp=opt(when), status=opt(st.sampled_from(StatusCategory)), id=ids)
+
+
+def requests(version: Version):
+    return st.builds(m.Request, request_data, metadata(version), opt(tuples(fs_attachments)),
+                     text if version is Version.V1_1 else opt(text), opt_signature, ids)
+
+
+def responses(version: Version):
+    return st.builds(m.Response, response_data, metadata(version), opt(message_ids), opt(nonempty),
+                     opt(message_ids), opt(tuples(fs_attachments)), opt_signature, ids)
+
+
+def faults(version: Version):
+    def make(name, faultstring, code, description, reason, errors):
+        return m.SoapFault(name, faultstring, code, description,
+                           reason if name is FaultName.SIGNATURE_VERIFICATION_FAULT else None,
+                           errors if name is FaultName.INVALID_CONTENT else ())
+
+    return st.builds(make, st.sampled_from([f for f in FaultName if f.exists_in(version)]), text, opt(text),
+                     opt(text), opt(st.sampled_from(SignatureVerificationReason)),
+                     tuples(st.builds(m.ValidationError, text, opt(text))))
+
+
+@cache
+def messages(operation: Operation, version: Version):
+    """Any model message of `operation`, valid for `version`."""
+    contents = opt(tuples(attachment_contents))
+    return {
+        Operation.SEND_REQUEST: st.builds(m.SendRequestRequest, request_data, contents, opt_signature),
+        Operation.SEND_REQUEST_RESPONSE: st.builds(m.SendRequestResponse, metadata(version), opt_signature),
+        Operation.SEND_RESPONSE: st.builds(m.SendResponseRequest, response_data, contents, opt_signature),
+        Operation.SEND_RESPONSE_RESPONSE: st.builds(m.SendResponseResponse, metadata(version), opt_signature),
+        Operation.GET_REQUEST: st.builds(m.GetRequestRequest, selectors, opt_signature),
+        Operation.GET_REQUEST_RESPONSE: st.builds(
+            m.GetRequestResponse, opt(st.builds(m.RequestMessage, requests(version), contents)), opt_signature),
+        Operation.GET_RESPONSE: st.builds(m.GetResponseRequest, selectors, opt_signature),
+        Operation.GET_RESPONSE_RESPONSE: st.builds(
+            m.GetResponseResponse, opt(st.builds(m.ResponseMessage, responses(version), contents, opt_signature))),
+        Operation.ACK: st.builds(m.AckRequest, st.builds(m.AckTargetMessage, message_ids, st.booleans(), ids),
+                                 opt_signature),
+        Operation.ACK_RESPONSE: st.just(m.AckResponse()),
+        Operation.GET_STATUS: st.builds(m.GetStatusRequest, signed_timestamps, opt_signature),
+        Operation.GET_STATUS_RESPONSE: st.builds(m.GetStatusResponse, opt(st.builds(
+            m.SmevAsyncProcessingMessage, st.builds(m.AsyncProcessingStatusData, async_statuses, ids),
+            opt_signature))),
+        Operation.GET_INCOMING_QUEUE_STATISTICS: st.builds(m.GetIncomingQueueStatisticsRequest, signed_timestamps,
+                                                           opt(nonempty), opt_signature),
+        Operation.GET_INCOMING_QUEUE_STATISTICS_RESPONSE: st.builds(
+            m.GetIncomingQueueStatisticsResponse,
+            tuples(st.builds(m.QueueStatistics, text, st.integers(0, 10**9)), min_size=0)),
+        Operation.FAULT: faults(version),
+    }[operation]
+
+
+PAIRS = tuple((op, v) for v in Version for op in Operation if op.exists_in(v))
+"""Every (operation, version) that exists: 13 body kinds in each version plus GetIncomingQueueStatistics in 1.1."""
+
+
+def any_message():
+    """(operation, version, message) over every operation that exists in each version."""
+    return st.one_of([messages(op, v).map(lambda msg, op=op, v=v: (op, v, msg)) for op, v in PAIRS])
