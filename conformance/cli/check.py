@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--schemas", metavar="DIR", help="validate envelopes against the XSDs in DIR instead")
     parser.add_argument("--registry", metavar="FILE", help="message-type registry (YAML) instead of the shipped one")
     parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE (default: standard output)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
     parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
                         help="exit 1 on failed checks only (error, default) or on warnings too (warn)")
     parser.add_argument("-v", "--verbose", action="store_true", help="text format: list passed and skipped rules too")

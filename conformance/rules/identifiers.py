@@ -132,10 +132,10 @@ def reply_to(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("ReplyTo is empty", reply)
 
 
-@rule("FLOW-ID-UNIQUE", "A sent MessageID is not sent again by another message of the same run", Severity.ERROR,
-      f"{_IDS} (a repeated MessageID: fault MessageIsAlreadySent)",
-      "Across the files of one `check` run: two SendRequest/SendResponse messages must not share a MessageID. A "
-      "resend after a fixed violation (697 §11к) needs a new MessageID.")
+@rule("FLOW-ID-UNIQUE", "A sent MessageID is not sent again by another message of the same run", Severity.WARNING,
+      f"{_IDS} (a repeated MessageID: fault MessageIsAlreadySent); 697 §11к (resend after fixing)",
+      "Across the files of one `check` run: two SendRequest/SendResponse messages should not share a MessageID; the "
+      "bus refuses the second. A warning, not an error: the files of a run may have gone to different buses.")
 def id_unique(ctx: CheckContext) -> Iterator[Violation]:
     if ctx.operation not in SENDING:
         raise NotApplicable("the message is not one a participant sends (SendRequest, SendResponse)")
