@@ -535,6 +535,16 @@ def _big_endian_key(certificate: Certificate) -> PublicKey | None:
         return None
 
 
+def _inside_business_content(signature: etree._Element) -> bool:
+    from conformance.protocol.namespaces import classify
+
+    for ancestor in signature.iterancestors():
+        name = etree.QName(ancestor)
+        if name.localname == "MessagePrimaryContent" and classify(name.namespace) is not None:
+            return True
+    return False
+
+
 def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, SigningSpec]]:
     from conformance.protocol.operations import SIGNATURES, Operation, locate
 
@@ -578,6 +588,10 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     signatures = [s for s in root.iter(f"{_DS}Signature")]
     out.extend(_presence(body, wrappers, signatures))
     for signature in signatures:
+        if _inside_business_content(signature):
+            out.append(Outcome(SIG_POSITION, Status.SKIP, "a ds:Signature inside the business content under "
+                               "MessagePrimaryContent belongs to the payload, not to SMEV: not judged", signature))
+            continue
         parent = signature.getparent()
         spec = next((s for w, s in wrappers if w is parent), None)
         _Signature(signature, body, spec, options, out).run()

@@ -7,11 +7,13 @@ import copy
 from datetime import timedelta
 
 from lxml import etree
-from xmldsig_messages import AT, credentials, crl, failures, reparse, signed, statuses, trust
+from xmldsig_messages import AT, credentials, crl, failures, outcomes, reparse, signed, statuses, trust
 
+from conformance.crypto import get_backend
 from conformance.protocol.operations import Operation
 from conformance.xmldsig import constants as c
 from conformance.xmldsig import verifier as v
+from conformance.xmldsig.signer import sign_message
 
 DS = {"ds": c.DS_NS}
 
@@ -185,3 +187,15 @@ def test_two_references_are_malformed() -> None:
     reference.addnext(copy.deepcopy(reference))
     found = failures(tree)
     assert "2 ds:Reference" in found[v.SIG_STRUCTURE]
+
+
+def test_a_signature_inside_the_business_content_is_not_judged() -> None:
+    tree = _signed()
+    business = _one(tree, "//*[local-name()='InnRequest']")
+    business.append(copy.deepcopy(_one(tree, "//ds:Signature")))  # a payload that carries its own signature
+    key, cert = credentials("participant")
+    sign_message(tree, key, cert, backend=get_backend("native"))
+    found = failures(tree)
+    assert found == {}
+    skipped = [o for o in outcomes(tree) if o.rule_id == v.SIG_POSITION and o.status.value == "skip"]
+    assert len(skipped) == 1 and "payload" in skipped[0].message
