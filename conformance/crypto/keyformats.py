@@ -21,13 +21,15 @@ _KEY_ALGORITHMS = {oids.KEY_GOST2012_256: 256, oids.KEY_GOST2012_512: 512}
 def _algorithm_parameters(key_algorithm: der.Element, what: str) -> tuple[str, int, str | None]:
     """(parameter set OID, bits, digest OID or None) from a GOST AlgorithmIdentifier."""
     parts = key_algorithm.expect(der.SEQUENCE, what).children()
+    if not parts:
+        raise KeyFormatError(f"{what}: the AlgorithmIdentifier is empty")
     algorithm = parts[0].oid()
     if algorithm not in _KEY_ALGORITHMS:
         raise KeyFormatError(f"{what}: key algorithm {oids.name_of(algorithm)} ({algorithm}) is not GOST R 34.10-2012"
                              + ("; GOST R 34.10-2001 keys are obsolete since 2019" if algorithm == oids.KEY_GOST2001 else ""))
-    if len(parts) < 2 or parts[1].tag != der.SEQUENCE:
+    params = parts[1].children() if len(parts) > 1 and parts[1].tag == der.SEQUENCE else []
+    if not params:
         raise KeyFormatError(f"{what}: the GOST key parameters (parameter set OID) are missing")
-    params = parts[1].children()
     parameter_set = params[0].oid()
     bits = _KEY_ALGORITHMS[algorithm]
     try:
@@ -56,7 +58,7 @@ def decode_spki(element: der.Element, what: str = "public key") -> PublicKey:
         algorithm, bitstring = element.expect(der.SEQUENCE, what).children()[:2]
         parameter_set, bits, digest = _algorithm_parameters(algorithm, what)
         point = der.read(bitstring.bits()).octets()
-    except (der.DerError, ValueError) as exc:
+    except (der.DerError, IndexError, ValueError) as exc:
         raise KeyFormatError(f"{what}: malformed SubjectPublicKeyInfo: {exc}") from None
     if len(point) != bits // 4:
         raise KeyFormatError(f"{what}: the key X‖Y is {len(point)} bytes, a {bits}-bit key needs {bits // 4}")
@@ -115,7 +117,7 @@ def load_private_key(data: bytes, password: bytes | str | None = None) -> Privat
             raise KeyFormatError("not a PKCS#8 PrivateKeyInfo (version, algorithm, key expected)")
         parameter_set, bits, _ = _algorithm_parameters(parts[1], "private key")
         d = _private_scalar(parts[2].octets(), bits)
-    except der.DerError as exc:
+    except (der.DerError, IndexError, ValueError) as exc:
         raise KeyFormatError(f"private key: malformed PKCS#8: {exc}") from None
     q = curves.curve(parameter_set).q
     if not 0 < d < q:
