@@ -6,6 +6,7 @@ import base64
 import copy
 from datetime import timedelta
 
+import pytest
 from lxml import etree
 from xmldsig_messages import AT, credentials, crl, failures, outcomes, reparse, signed, statuses, trust
 
@@ -199,3 +200,25 @@ def test_a_signature_inside_the_business_content_is_not_judged() -> None:
     assert found == {}
     skipped = [o for o in outcomes(tree) if o.rule_id == v.SIG_POSITION and o.status.value == "skip"]
     assert len(skipped) == 1 and "payload" in skipped[0].message
+
+
+HOSTILE = {
+    "empty signature": ("//ds:Signature", lambda e: [e.remove(child) for child in list(e)], v.SIG_STRUCTURE),
+    "reference without URI": ("//ds:Reference", lambda e: e.attrib.pop("URI"), v.SIG_REF_RESOLVES),
+    "xpointer reference": ("//ds:Reference", lambda e: e.set("URI", "#xpointer(id('SIGNED_BY_CONSUMER'))"),
+                           v.SIG_REF_RESOLVES),
+    "digest not base64": ("//ds:DigestValue", lambda e: setattr(e, "text", "%%%"), v.SIG_DIGEST),
+    "signature value not base64": ("//ds:SignatureValue", lambda e: setattr(e, "text", "!!"), v.SIG_VALUE),
+    "short signature value": ("//ds:SignatureValue", lambda e: setattr(e, "text", "AAAA"), v.SIG_VALUE),
+    "certificate garbage": ("//ds:X509Certificate", lambda e: setattr(e, "text", "MIIB"), v.CERT_PRESENT),
+    "no key info": ("//ds:KeyInfo", lambda e: e.getparent().remove(e), v.CERT_PRESENT),
+    "transform without algorithm": ("//ds:Transform", lambda e: e.attrib.pop("Algorithm"), v.SIG_TRANSFORMS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_signature_shapes_give_findings_not_tracebacks(name: str) -> None:
+    xpath, mutate, rule_id = HOSTILE[name]
+    tree = _signed()
+    mutate(tree.xpath(xpath, namespaces=DS)[0])
+    assert rule_id in failures(tree)
