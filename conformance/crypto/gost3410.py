@@ -107,7 +107,8 @@ def _affine(c: Curve, point: Point) -> tuple[int, int]:
     return x * zinv2 % c.p, y * zinv2 * zinv % c.p
 
 
-def _check_digest(digest: bytes, bits: int) -> None:
+def check_digest(digest: bytes, bits: int) -> None:
+    """Raise `SignatureInputError` unless `digest` has the length a `bits`-bit key signs."""
     if len(digest) != bits // 8:
         raise SignatureInputError(f"a {bits}-bit GOST key signs a {bits // 8}-byte digest, got {len(digest)} bytes")
 
@@ -128,7 +129,7 @@ def _digest_integer(digest: bytes, q: int, endianness: Literal["little", "big"] 
 
 def sign_digest(key: PrivateKey, digest: bytes, *, nonce: int | None = None) -> bytes:
     """s‖r (big-endian halves) over `digest` read little-endian. Without `nonce`, a fresh random one."""
-    _check_digest(digest, key.bits)
+    check_digest(digest, key.bits)
     curve = key.curve
     q, size = curve.q, key.bits // 8
     if nonce is not None and not 0 < nonce < q:
@@ -183,5 +184,5 @@ def verify_with_conventions(
 
 def verify_digest(public_key: PublicKey, digest: bytes, signature: bytes) -> bool:
     """Verify s‖r over `digest` read little-endian (SMEV's conventions)."""
-    _check_digest(digest, public_key.bits)
+    check_digest(digest, public_key.bits)
     return verify_with_conventions(public_key, digest, signature)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Literal
 
 from conformance.crypto import curves, oids
 
@@ -32,18 +33,18 @@ class PublicKey:
     def curve(self) -> curves.Curve:
         return curves.curve(self.parameter_set)
 
-    def to_bytes(self, endianness: str = "little") -> bytes:
+    def to_bytes(self, endianness: Literal["little", "big"] = "little") -> bytes:
         """X‖Y, each coordinate `bits/8` bytes in `endianness` ("little" is the certificate's form)."""
         size = self.bits // 8
-        return self.x.to_bytes(size, endianness) + self.y.to_bytes(size, endianness)  # type: ignore[arg-type]
+        return self.x.to_bytes(size, endianness) + self.y.to_bytes(size, endianness)
 
     @classmethod
-    def from_bytes(cls, data: bytes, parameter_set: str, endianness: str = "little",
+    def from_bytes(cls, data: bytes, parameter_set: str, endianness: Literal["little", "big"] = "little",
                    digest_oid: str | None = None) -> PublicKey:
         """The inverse of `to_bytes`."""
         half = len(data) // 2
-        return cls(parameter_set, int.from_bytes(data[:half], endianness), int.from_bytes(data[half:], endianness),  # type: ignore[arg-type]
-                   half * 8, digest_oid)
+        x, y = int.from_bytes(data[:half], endianness), int.from_bytes(data[half:], endianness)
+        return cls(parameter_set, x, y, half * 8, digest_oid)
 
     def is_on_curve(self) -> bool:
         return self.curve.contains(self.x, self.y)

@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 
 from conformance.crypto.backends import Backend, BackendUnavailable
+from conformance.crypto.gost3410 import check_digest
 from conformance.crypto.keyformats import encode_pkcs8, encode_spki
 from conformance.crypto.keys import PrivateKey, PublicKey
 
@@ -142,9 +143,7 @@ class NativeBackend(Backend):
         return out.raw[:size.value]
 
     def sign(self, key: PrivateKey, data_digest: bytes) -> bytes:
-        from conformance.crypto.gost3410 import _check_digest
-
-        _check_digest(data_digest, key.bits)
+        check_digest(data_digest, key.bits)
         lib = self._ssl.lib
         pkey = self._keys.get(("private", key.parameter_set, key.d), encode_pkcs8(key), private=True)
         ctx = lib.EVP_PKEY_CTX_new(pkey, self._ssl.engine)
@@ -160,9 +159,7 @@ class NativeBackend(Backend):
             lib.EVP_PKEY_CTX_free(ctx)
 
     def verify(self, public_key: PublicKey, data_digest: bytes, signature: bytes) -> bool:
-        from conformance.crypto.gost3410 import _check_digest
-
-        _check_digest(data_digest, public_key.bits)
+        check_digest(data_digest, public_key.bits)
         if len(signature) != public_key.bits // 4:
             return False
         lib = self._ssl.lib
