@@ -14,7 +14,7 @@ from sim.scenario.yamltree import Node
 def shift_points(points: list[tuple[float, float]], start_of_day: float) -> tuple[tuple[float, float], ...]:
     """Step points by time of day -> step points by time since a run that starts at `start_of_day`."""
     day = 86400.0
-    active = next(v for t, v in reversed(points) if t <= start_of_day)
+    active = next((v for t, v in reversed(points) if t <= start_of_day), points[-1][1])
     shifted = sorted(((t - start_of_day) % day, v) for t, v in points if t != start_of_day)
     return ((0.0, active), *(p for p in shifted if p[0] != 0.0))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "UnitError", "parse_duration", "parse_rate", "parse_size", "parse_bandwidth", "parse_share", "parse_number",
@@ -28,34 +29,42 @@ class UnitError(ValueError):
     """A quantity that does not read as the expected kind of value; the message says what was expected."""
 
 
-DURATION_UNITS: dict[str, float] = {
-    "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0,
+DURATION_UNITS: dict[str, Decimal] = {
+    "ns": Decimal("1e-9"), "us": Decimal("1e-6"), "µs": Decimal("1e-6"), "ms": Decimal("1e-3"), "s": Decimal(1),
+    "min": Decimal(60), "h": Decimal(3600), "d": Decimal(86400),
 }
-_RATE_UNITS: dict[str, float] = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+_RATE_UNITS: dict[str, Decimal] = {"s": Decimal(1), "min": Decimal(60), "h": Decimal(3600), "d": Decimal(86400)}
 _SIZE_UNITS: dict[str, int] = {
     "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
     "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
 }
-_BANDWIDTH_UNITS: dict[str, float] = {"bit/s": 1.0, "kbit/s": 1e3, "Mbit/s": 1e6, "Gbit/s": 1e9, "Tbit/s": 1e12}
+_BANDWIDTH_UNITS: dict[str, Decimal] = {
+    "bit/s": Decimal(1), "kbit/s": Decimal(10**3), "Mbit/s": Decimal(10**6), "Gbit/s": Decimal(10**9),
+    "Tbit/s": Decimal(10**12),
+}
 
 _NUMBER = r"[+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _QUANTITY = re.compile(rf"\s*({_NUMBER})\s*([^\s\d.+-][^\s]*)?\s*")
 
 
-def _split(text: object, what: str, example: str) -> tuple[float, str | None]:
-    """Split `text` into (number, unit or None). Bools and non-scalars are refused."""
+def _split(text: object, what: str, example: str) -> tuple[Decimal, str | None]:
+    """Split `text` into (exact decimal number, unit or None). Bools and non-scalars are refused.
+
+    Decimal arithmetic makes `99.9%` exactly the float nearest 0.999 (float 99.9 / 100 is not)."""
     if isinstance(text, bool) or not isinstance(text, (int, float, str)):
         raise UnitError(f"expected {what} such as {example!r}, got {_show(text)}")
-    if isinstance(text, (int, float)):
-        value, unit = float(text), None
-    else:
-        match = _QUANTITY.fullmatch(text)
-        if not match:
-            raise UnitError(f"expected {what} such as {example!r}, got {text!r}")
-        value, unit = float(match.group(1).replace("_", "")), match.group(2)
-    if not math.isfinite(value):
+    if isinstance(text, float) and not math.isfinite(text):
         raise UnitError(f"expected a finite {what}, got {_show(text)}")
-    return value, unit
+    if isinstance(text, (int, float)):
+        return Decimal(repr(text)), None
+    match = _QUANTITY.fullmatch(text)
+    if not match:
+        raise UnitError(f"expected {what} such as {example!r}, got {text!r}")
+    try:
+        value = Decimal(match.group(1).replace("_", ""))
+    except InvalidOperation:
+        raise UnitError(f"expected {what} such as {example!r}, got {text!r}") from None
+    return value, match.group(2)
 
 
 def _show(value: object) -> str:
@@ -71,7 +80,7 @@ def parse_number(text: object, what: str = "a number") -> float:
     value, unit = _split(text, what, "3")
     if unit is not None:
         raise UnitError(f"expected {what} without a unit, got {text!r}")
-    return value
+    return float(value)
 
 
 def parse_duration(text: object) -> float:
@@ -83,7 +92,7 @@ def parse_duration(text: object) -> float:
         raise UnitError(f"duration {text!r} has no unit: write e.g. '{_g(value)}s' or '{_g(value)}ms'")
     if unit not in DURATION_UNITS:
         raise UnitError(f"{unit!r} is not a duration unit (use one of {', '.join(DURATION_UNITS)})")
-    return value * DURATION_UNITS[unit]
+    return float(value * DURATION_UNITS[unit])
 
 
 def parse_rate(text: object) -> float:
@@ -95,7 +104,7 @@ def parse_rate(text: object) -> float:
         raise UnitError(f"rate {text!r} has no unit: write e.g. '{_g(value)}/s' or '{_g(value)}/min'")
     if not unit.startswith("/") or unit[1:] not in _RATE_UNITS:
         raise UnitError(f"{unit!r} is not a rate unit (use /s, /min, /h or /d)")
-    return value / _RATE_UNITS[unit[1:]]
+    return float(value / _RATE_UNITS[unit[1:]])
 
 
 def parse_size(text: object) -> int:
@@ -107,7 +116,7 @@ def parse_size(text: object) -> int:
         raise UnitError(f"size {text!r} has no unit: write e.g. '{_g(value)}B' or '{_g(value)}KiB'")
     if unit not in _SIZE_UNITS:
         raise UnitError(f"{unit!r} is not a size unit (use one of {', '.join(_SIZE_UNITS)})")
-    return int(round(value * _SIZE_UNITS[unit]))
+    return int((value * _SIZE_UNITS[unit]).to_integral_value())
 
 
 def parse_bandwidth(text: object) -> float:
@@ -117,19 +126,19 @@ def parse_bandwidth(text: object) -> float:
         raise UnitError(f"bandwidth {text!r} has no unit: write e.g. '{_g(value)}Mbit/s'")
     if unit not in _BANDWIDTH_UNITS:
         raise UnitError(f"{unit!r} is not a bandwidth unit (use one of {', '.join(_BANDWIDTH_UNITS)})")
-    return value * _BANDWIDTH_UNITS[unit]
+    return float(value * _BANDWIDTH_UNITS[unit])
 
 
 def parse_share(text: object) -> float:
     """A fraction in [0, 1] from `99.9%` or `0.999`."""
     value, unit = _split(text, "a share", "99.9%")
     if unit == "%":
-        value /= 100.0
+        value /= 100
     elif unit is not None:
         raise UnitError(f"{unit!r} is not a share unit (write a percentage like '99.9%' or a fraction like 0.999)")
-    if not 0.0 <= value <= 1.0:
+    if not 0 <= value <= 1:
         raise UnitError(f"share {text!r} is outside 0%..100%")
-    return value
+    return float(value)
 
 
 def _g(value: float) -> str:
@@ -140,15 +149,27 @@ def _g(value: float) -> str:
     return text
 
 
+def _shortest(value: float, factor: Decimal | float, unit: str, parse) -> str | None:
+    """The shortest `<number><unit>` that parses back to exactly `value`, or None."""
+    scaled = value / float(factor)
+    for digits in range(1, 18):
+        number = format(scaled, f".{digits}g")
+        if "e" in number or "inf" in number or "nan" in number:
+            continue
+        text = f"{number}{unit}"
+        if parse(text) == value:
+            return text
+    return None
+
+
 def format_duration(seconds: float) -> str:
     """`0.15` -> `150ms`; exact on reparse."""
     if seconds == 0:
         return "0s"
     for name in ("d", "h", "min", "s", "ms", "us", "ns"):
         factor = DURATION_UNITS[name]
-        scaled = seconds / factor
-        if abs(scaled) >= 1 and parse_duration(f"{_g(scaled)}{name}") == seconds:
-            return f"{_g(scaled)}{name}"
+        if abs(seconds) / float(factor) >= 1 and (text := _shortest(seconds, factor, name, parse_duration)):
+            return text
     return f"{_g(seconds)}s"
 
 
@@ -157,8 +178,7 @@ def format_rate(per_second: float) -> str:
     if per_second == 0:
         return "0/s"
     for name in ("s", "min", "h", "d"):
-        text = f"{_g(per_second * _RATE_UNITS[name])}/{name}"
-        if parse_rate(text) == per_second and "e" not in text.lower():
+        if text := _shortest(per_second, 1 / _RATE_UNITS[name], f"/{name}", parse_rate):
             return text
     return f"{_g(per_second)}/s"
 
@@ -174,16 +194,13 @@ def format_size(n_bytes: int) -> str:
 
 def format_bandwidth(bits_per_second: float) -> str:
     """`1e8` -> `100Mbit/s`; exact on reparse."""
-    for name in ("Tbit/s", "Gbit/s", "Mbit/s", "kbit/s"):
-        text = f"{_g(bits_per_second / _BANDWIDTH_UNITS[name])}{name}"
-        if bits_per_second / _BANDWIDTH_UNITS[name] >= 1 and parse_bandwidth(text) == bits_per_second:
+    for name in ("Tbit/s", "Gbit/s", "Mbit/s", "kbit/s", "bit/s"):
+        factor = _BANDWIDTH_UNITS[name]
+        if bits_per_second / float(factor) >= 1 and (text := _shortest(bits_per_second, factor, name, parse_bandwidth)):
             return text
     return f"{_g(bits_per_second)}bit/s"
 
 
 def format_share(fraction: float) -> str:
     """`0.999` -> `99.9%` when that reads back exactly, else the plain fraction."""
-    text = f"{_g(fraction * 100)}%"
-    if "e" not in text.lower() and parse_share(text) == fraction:
-        return text
-    return _g(fraction)
+    return _shortest(fraction, 0.01, "%", parse_share) or _g(fraction)
