@@ -26,7 +26,7 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 128
 """Default depth bound. Envelope plus business payload rarely exceeds 30 levels."""
 
-MAX_ELEMENTS = 500_000
+MAX_ELEMENTS = 200_000
 """Default bound on the number of elements (a document of tiny elements costs ~40x its size in memory)."""
 
 RULE_EMPTY = "MSG-XML-EMPTY"

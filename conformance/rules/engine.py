@@ -94,14 +94,41 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
+REUSE_BUDGET = 64 * 1024 * 1024
+"""Up to this many bytes of files in a run, the trees parsed for the corpus are kept and checked without a re-parse."""
+
+
 def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
-    """Check every file of `paths` (see `expand_paths`); the files are first read together into a `Corpus`, so that
-    rules relating messages to each other (a repeated MessageID, a response's type) see the whole run."""
+    """Check every file of `paths` (see `expand_paths`). With several files, they are first read together into a
+    `Corpus`, so that rules relating messages to each other (a repeated MessageID, a response's type) see the run."""
     files = expand_paths(paths)
-    if settings.corpus is None:
-        settings = replace(settings, corpus=Corpus.build(files, max_bytes=settings.max_bytes,
-                                                         max_depth=settings.max_depth))
-    return [check_file(path, settings) for path in files]
+    if len(files) < 2 or settings.corpus is not None:
+        return [check_file(path, settings) for path in files]
+    parsed: dict[Path, etree._ElementTree | xmlsafe.XmlInputError] = {}
+    corpus = Corpus()
+    budget = REUSE_BUDGET
+    for path in files:
+        try:
+            tree = xmlsafe.parse_file(path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
+        except xmlsafe.XmlInputError as exc:
+            parsed[path] = exc
+            continue
+        corpus.add(str(path), tree)
+        size = path.stat().st_size
+        if size <= budget:
+            budget -= size
+            parsed[path] = tree
+    settings = replace(settings, corpus=corpus)
+    results = []
+    for path in files:
+        known = parsed.pop(path, None)
+        if isinstance(known, xmlsafe.XmlInputError):
+            results.append(_unusable(str(path), known, settings))
+        elif known is not None:
+            results.append(check_tree(str(path), known, settings))
+        else:
+            results.append(check_file(path, settings))
+    return results
 
 
 def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) -> FileResult:
