@@ -14,6 +14,8 @@ Two choices no public vector settles, kept explicit:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lxml import etree
 
 from conformance.xmldsig.constants import XML_NS
@@ -39,6 +41,7 @@ def smev_transform(source: etree._Element | bytes, *, escaping: Escaping = "wood
     return _TransformWriter(escaping, keep_whitespace).write(source)
 
 
+@lru_cache(maxsize=4096)
 def _split(qname: str) -> tuple[str, str]:
     if qname[0] == "{":
         uri, _, local = qname[1:].partition("}")
@@ -68,33 +71,28 @@ class _TransformWriter:
         self.in_scope: dict[str, str] = {}  # namespace URI -> prefix, for the open elements
 
     def write(self, root: etree._Element) -> bytes:
-        # An explicit stack, not recursion: (element, its children iterator, its name, URIs it declared).
-        stack: list[tuple[etree._Element, object, str, list[str]]] = []
-        name, declared = self._start(root)
-        stack.append((root, iter(root), name, declared))
-        pending = root.text or ""
-        while stack:
-            element, children, name, declared = stack[-1]
-            child = next(children, None)  # type: ignore[call-overload]
-            if child is None:
-                self._text(pending)
-                pending = ""
-                self.out.append(f"</{name}>")
+        # lxml's iterwalk walks the tree in C; comments and processing instructions are dropped and the texts
+        # around them merge, as they do in c14n output. `pending` is the text since the last tag.
+        out = self.out
+        names: list[tuple[str, list[str]]] = []
+        pending = ""
+        for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+            if event == "start":
+                if pending:
+                    self._text(pending)
+                names.append(self._start(node))
+                pending = node.text or ""
+            elif event == "end":
+                if pending:
+                    self._text(pending)
+                name, declared = names.pop()
+                out.append(f"</{name}>")
                 for uri in declared:
                     del self.in_scope[uri]
-                stack.pop()
-                if stack:
-                    pending = element.tail or ""
-                continue
-            if not isinstance(child.tag, str):
-                # Comment, processing instruction or entity: dropped, and the texts around it merge (as in c14n output).
-                pending += child.tail or ""
-                continue
-            self._text(pending)
-            child_name, child_declared = self._start(child)
-            stack.append((child, iter(child), child_name, child_declared))
-            pending = child.text or ""
-        return "".join(self.out).encode("utf-8")
+                pending = (node.tail or "") if names else ""
+            else:
+                pending += node.tail or ""
+        return "".join(out).encode("utf-8")
 
     def _text(self, text: str) -> None:
         if text and (self.keep_whitespace or text.strip(_WHITESPACE)):
@@ -113,9 +111,17 @@ class _TransformWriter:
         declarations: list[tuple[str, str]] = []
         uri, local = _split(element.tag)
         name = f"{self._prefix(uri, declarations)}:{local}" if uri else local
+        attrib = element.attrib
+        if not attrib:
+            if declarations:
+                prefix, ns = declarations[0]
+                self.out.append(f'<{name} xmlns:{prefix}="{escape_attribute(ns, self.escaping)}">')
+                return name, [ns]
+            self.out.append(f"<{name}>")
+            return name, []
         qualified: list[tuple[str, str, str]] = []
         unqualified: list[tuple[str, str]] = []
-        for key, value in element.attrib.items():
+        for key, value in attrib.items():
             if key[0] == "{":
                 a_uri, a_local = _split(key)
                 qualified.append((a_uri, a_local, value))
