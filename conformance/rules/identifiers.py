@@ -147,3 +147,25 @@ def id_unique(ctx: CheckContext) -> Iterator[Violation]:
         if element is not None and others:
             yield Violation(f"MessageID {text_of(element).strip()} is also sent by {', '.join(sorted(set(others)))} "
                             "(MessageIsAlreadySent)", element)
+
+
+_KINDS = {"Request": ("REQUEST", "BROADCAST", "CANCEL"), "Response": ("RESPONSE",)}
+
+
+@rule("FLOW-MESSAGE-TYPE", "MessageMetadata/MessageType agrees with what the bus delivers (REQUEST or BROADCAST in a "
+      "Request, RESPONSE in a Response)", Severity.ERROR,
+      "SMEV 3 protocol: Main structures (MessageMetadata: MessageType REQUEST | BROADCAST | RESPONSE); 697 §7.1")
+def message_type(ctx: CheckContext) -> Iterator[Violation]:
+    judged = False
+    for holder in elements_named(ctx.body, "Request", "Response"):
+        metadata = child_named(holder, "MessageMetadata")
+        kind = child_named(metadata, "MessageType") if metadata is not None else None
+        if kind is None:
+            continue
+        judged = True
+        allowed = _KINDS[smev_local(holder)]
+        if text_of(kind).strip() not in allowed:
+            yield Violation(f"a {smev_local(holder)} has MessageType {text_of(kind).strip()!r}; expected "
+                            f"{' or '.join(allowed)}", kind)
+    if not judged:
+        raise NotApplicable("the message carries no delivered Request or Response with a MessageType")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import elements_named, smev_local, text_of
+from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
 from conformance.rules.model import Severity
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -74,3 +74,69 @@ def end_of_life(ctx: CheckContext) -> Iterator[Violation]:
 
 def _days(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 86400:.1f} days"
+
+
+def _element_time(element) -> datetime | None:
+    try:
+        return parse_datetime(text_of(element)) if element is not None else None
+    except ValueError:
+        return None
+
+
+@rule("TIME-METADATA-ORDER", "The bus's timestamps are in order: the message was made before it was sent, and sent "
+      "before it was delivered", Severity.ERROR,
+      "SMEV 3 protocol: Main structures (MessageMetadata SendingTimestamp, DeliveryTimestamp); 697 §7 (time of "
+      "transfer, traceable history); 451 §11 (date and time of every interaction)",
+      f"MessageID time ≤ SendingTimestamp (+{int(CLOCK_SKEW.total_seconds() // 60)} min clock skew) ≤ DeliveryTimestamp.")
+def metadata_order(ctx: CheckContext) -> Iterator[Violation]:
+    found = elements_named(ctx.body, "MessageMetadata")
+    if not found:
+        raise NotApplicable("the message carries no MessageMetadata")
+    for metadata in found:
+        sent = _element_time(child_named(metadata, "SendingTimestamp"))
+        delivered = _element_time(child_named(metadata, "DeliveryTimestamp"))
+        if sent is not None and delivered is not None and delivered < sent:
+            yield Violation(f"delivered at {delivered.isoformat()}, before it was sent ({sent.isoformat()})",
+                            child_named(metadata, "DeliveryTimestamp"))
+        holder = metadata.getparent()
+        data = child_named(holder, "SenderProvidedRequestData")
+        if data is None:
+            data = child_named(holder, "SenderProvidedResponseData")
+        own = child_named(data, "MessageID") if data is not None else None
+        if sent is not None and own is not None and check_message_id(text_of(own)):
+            made = uuid1_time(text_of(own))
+            if made - sent > CLOCK_SKEW:
+                yield Violation(f"sent at {sent.isoformat()}, before its MessageID was made ({made.isoformat()})",
+                                child_named(metadata, "SendingTimestamp"))
+
+
+ANSWER_WITHIN = timedelta(hours=48)
+REALTIME_WITHIN = timedelta(seconds=2)
+
+
+@rule("TIME-ANSWER-DEADLINE", "A response was made within 48 hours of its request (2 seconds for a real-time type)",
+      Severity.WARNING, "963 §10 (answer within 48 hours; real time: at most 2 seconds)",
+      "Judged on delivered responses by the times inside the request's and the response's MessageIDs; a warning, "
+      "as ids date when a message was made, not when it was queued.")
+def answer_deadline(ctx: CheckContext) -> Iterator[Violation]:
+    judged = False
+    for response in elements_named(ctx.body, "Response"):
+        original = child_named(response, "OriginalMessageId")
+        data = child_named(response, "SenderProvidedResponseData")
+        own = child_named(data, "MessageID") if data is not None else None
+        if original is None or own is None:
+            continue
+        if not (check_message_id(text_of(original)) and check_message_id(text_of(own))):
+            continue
+        judged = True
+        took = uuid1_time(text_of(own)) - uuid1_time(text_of(original))
+        limit, why = ANSWER_WITHIN, "48 hours"
+        content = child_named(data, "MessagePrimaryContent")
+        business = next((c for c in content if isinstance(c.tag, str)), None) if content is not None else None
+        match = ctx.registry.by_element(business) if ctx.registry is not None and business is not None else None
+        if match is not None and match.spec.realtime:
+            limit, why = REALTIME_WITHIN, f"2 seconds ({match.spec.name} is a real-time type)"
+        if took > limit:
+            yield Violation(f"the response was made {took} after its request; the limit is {why}", own)
+    if not judged:
+        raise NotApplicable("no delivered response names its request by OriginalMessageId")

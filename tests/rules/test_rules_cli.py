@@ -63,7 +63,7 @@ def test_select_and_ignore_shape_the_report(capsys, messages):
                        "--format", "json")
     assert code == 0
     assert {f["rule"] for f in json.loads(out)["files"][0]["findings"]} == {
-        "FLOW-ACK-TARGET", "FLOW-ID-UNIQUE", "FLOW-ORIGINAL-ID", "FLOW-REFERENCE-ID", "MSG-ID-UUID1"}
+        "FLOW-ACK-TARGET", "FLOW-ID-UNIQUE", "FLOW-MESSAGE-TYPE", "FLOW-ORIGINAL-ID", "FLOW-REFERENCE-ID", "MSG-ID-UUID1"}
 
 
 @pytest.mark.parametrize(("argv", "needle"), [

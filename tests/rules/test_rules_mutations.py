@@ -146,6 +146,11 @@ def _intruder(root: etree._Element) -> None:
     one(root, "Mnemonic").text = "INTRUDER"
 
 
+def _late_answer(root: etree._Element) -> None:
+    data = one(root, "SenderProvidedResponseData")
+    one(data, "MessageID").text = new_message_id(AT + timedelta(hours=49))
+
+
 @dataclass(frozen=True)
 class Mutation:
     """`build()` gives the mutated bytes; `settings()` what goes to the engine (a tighter size limit, other files)."""
@@ -196,6 +201,10 @@ MUTATIONS: dict[str, Mutation] = {
     "FLOW-ORIGINAL-ID": Mutation(lambda: edit("get_response_response", _original_is_own)),
     "FLOW-ACK-TARGET": Mutation(lambda: edit("ack", set_text("AckTargetMessage", "42"))),
     "FLOW-REPLY-TO": Mutation(lambda: edit("send_response", set_text("To", " "))),
+    "TIME-METADATA-ORDER": Mutation(lambda: edit("get_request_response", set_text(
+        "SendingTimestamp", (AT - timedelta(days=3)).isoformat()))),
+    "TIME-ANSWER-DEADLINE": Mutation(lambda: edit("get_response_response", _late_answer)),
+    "FLOW-MESSAGE-TYPE": Mutation(lambda: edit("get_response_response", set_text("MessageType", "REQUEST"))),
     "TIME-EOL": Mutation(lambda: edit("send_request", set_text("EOL", (AT - timedelta(hours=1)).isoformat()))),
     "TIME-ID-STALE": Mutation(lambda: edit("send_request", _stale)),
     "TIME-ID-FUTURE": Mutation(lambda: edit("send_request", _future)),
@@ -236,7 +245,8 @@ def test_rules_that_held_on_the_valid_message_were_judged_not_skipped():
     result = check(envelope("send_request"))
     skipped = {f.rule_id for f in result.findings if f.status is Status.SKIP}
     assert skipped <= {"FLOW-ORIGINAL-ID", "FLOW-ACK-TARGET", "FLOW-REPLY-TO", "MSG-SELECTOR-REGISTERED",
-                       "MSG-ACCESS-MATRIX", "FLOW-ID-UNIQUE"}, skipped
+                       "MSG-ACCESS-MATRIX", "FLOW-ID-UNIQUE", "FLOW-MESSAGE-TYPE", "TIME-METADATA-ORDER",
+                       "TIME-ANSWER-DEADLINE"}, skipped
 
 
 def test_a_message_alone_in_its_corpus_holds_flow_id_unique():
@@ -255,3 +265,29 @@ def test_response_must_be_of_the_type_its_request_asked_for():
     assert problems and other.name in problems[0].message
     same = Corpus(requests={REQUEST_ID: (TYPE.request.namespace, TYPE.request.root)})
     assert "MSG-CONTENT-RESPONSE-TYPE" not in failed(check(envelope("get_response_response"), corpus=same))
+
+
+def test_realtime_types_must_answer_within_two_seconds():
+    realtime = next((spec for spec in REGISTRY.types if spec.realtime), None)
+    assert realtime is not None, "the shipped registry has a real-time type"
+
+    def answer_realtime_late(root: etree._Element) -> None:
+        content = one(root, "MessagePrimaryContent")
+        content.replace(content[0], etree.Element(f"{{{realtime.response.namespace}}}{realtime.response.root}"))
+        one(one(root, "SenderProvidedResponseData"), "MessageID").text = new_message_id(AT + timedelta(seconds=5))
+
+    result = check(edit("get_response_response", answer_realtime_late))
+    late = [f for f in result.findings if f.rule_id == "TIME-ANSWER-DEADLINE"]
+    assert [f.status for f in late] == [Status.WARN] and "2 seconds" in late[0].message
+
+
+def test_sent_after_delivered_is_reported_at_the_delivery_timestamp():
+    def delivered_early(root: etree._Element) -> None:
+        sending = one(root, "SendingTimestamp")
+        delivery = etree.Element(sending.tag.replace("SendingTimestamp", "DeliveryTimestamp"))
+        delivery.text = (AT - timedelta(days=1)).isoformat()
+        sending.getparent().append(delivery)
+
+    result = check(edit("get_request_response", delivered_early))
+    found = [f for f in result.findings if f.rule_id == "TIME-METADATA-ORDER"]
+    assert found and found[0].status is Status.FAIL and found[0].location.xpath.endswith("DeliveryTimestamp")
