@@ -174,7 +174,11 @@ def _compile(document: etree._ElementTree, where: Path) -> etree.XMLSchema:
     except SchemaSetError:
         raise
     except etree.XMLSchemaParseError as exc:
-        raise SchemaSetError(f"the schema does not compile: {exc}", path=str(where), rule=RULE_SCHEMA_SET) from None
+        hint = ""
+        if "Failed to parse the XML resource" in str(exc) or "Failed to locate" in str(exc):
+            hint = " (imports are served from local files only, by file name: put the XSD in the same directory)"
+        raise SchemaSetError(f"the schema does not compile: {exc}{hint}", path=str(where),
+                             rule=RULE_SCHEMA_SET) from None
 
 
 def _compile_envelope(version: Version, directory: Path) -> etree.XMLSchema:
