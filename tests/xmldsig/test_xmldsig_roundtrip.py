@@ -76,3 +76,29 @@ def test_pure_and_native_backends_agree() -> None:
         assert found[v.SIG_VALUE] == {"pass"} and found[v.SIG_DIGEST] == {"pass"}, name
     real = parse_file(REAL)
     assert statuses(real, backend=get_backend("pure"))[v.SIG_VALUE] == {"pass"}
+
+
+@pytest.mark.parametrize("backend_name", ["native", "pure"])
+def test_gost_2012_512_keys_sign_with_the_512_algorithms(backend_name: str) -> None:
+    from lxml import etree
+    from xmldsig_messages import message
+
+    from conformance.crypto import generate_private_key, oids
+    from conformance.crypto.issue import issue_certificate
+    from conformance.protocol.builder import build
+    from conformance.xmldsig import constants as c
+    from conformance.xmlsafe import parse_bytes
+
+    ca_key, ca_cert = credentials("ca")
+    key = generate_private_key(oids.TC26_512_A, seed=512)
+    cert = issue_certificate(subject=[("CN", "512-bit signer")], public_key=key.public_key, issuer_key=ca_key,
+                             issuer=ca_cert, serial=512, not_before=ca_cert.not_before, not_after=ca_cert.not_after,
+                             deterministic=True)
+    tree = parse_bytes(build(message(Operation.SEND_REQUEST), "1.3"))
+    backend = get_backend(backend_name)
+    sign_message(tree, key, cert, backend=backend)
+    tree = parse_bytes(etree.tostring(tree))
+    assert tree.find(f".//{{{c.DS_NS}}}SignatureMethod").get("Algorithm") == c.SIG_GOST2012_512
+    found = statuses(tree, trust=trust(), backend=backend)
+    for rule_id in (v.SIG_ALG, v.SIG_DIGEST, v.SIG_VALUE, v.CERT_PRESENT, v.CERT_CHAIN):
+        assert found[rule_id] == {"pass"}, rule_id
