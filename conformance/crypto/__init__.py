@@ -22,8 +22,11 @@ Public API (stable; other packages import only from here):
     load_private_key(data, password=None) -> PrivateKey;  load_public_key(data) -> PublicKey (SPKI DER/PEM)
     Certificate, load_certificate(data) -> Certificate;  verify_certificate(cert, issuer_cert, backend=None) -> bool
     Crl, RevokedCertificate, load_crl(data) -> Crl;  verify_crl(crl, issuer_cert, backend=None) -> bool
-    test_credentials() -> (PrivateKey, Certificate, ca_certificate)
-    CMS for attachments: conformance.crypto.cms (sign_detached, verify_detached, CmsVerification)
+    test_credentials() -> (PrivateKey, Certificate, ca_certificate);  bus_credentials() (the bus's, same CA)
+    conformance.crypto.testdata: read_testdata(name), test_crl()  (the shipped PKI, valid 2020-2045)
+    CMS for attachments: conformance.crypto.cms (sign_detached, verify_detached -> CmsVerification)
+    Test PKI: conformance.crypto.testpki (build_pki, write_pki); issuing: conformance.crypto.issue
+    Throughput: python -m conformance.crypto.bench
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from conformance.crypto.crl import Crl, RevokedCertificate, load_crl, verify_crl
 from conformance.crypto.gost3410 import verify_with_conventions
 from conformance.crypto.keyformats import generate_private_key, load_private_key, load_public_key
 from conformance.crypto.keys import PrivateKey, PublicKey
-from conformance.crypto.testdata import test_credentials
+from conformance.crypto.testdata import bus_credentials, test_credentials
 
 __all__ = [
     "Backend",
@@ -44,6 +47,7 @@ __all__ = [
     "PublicKey",
     "RevokedCertificate",
     "available_backends",
+    "bus_credentials",
     "generate_private_key",
     "get_backend",
     "load_certificate",
