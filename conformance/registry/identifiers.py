@@ -24,7 +24,7 @@ def _weighted(digits: str, weights: tuple[int, ...]) -> int:
 
 def inn_check_digits(body: str) -> str:
     """The check digit(s) completing a 9-digit (organisation) or 10-digit (person) INN body."""
-    if not body.isdigit() or len(body) not in (9, 10):
+    if not (body.isascii() and body.isdigit()) or len(body) not in (9, 10):
         raise ValueError(f"an INN body is 9 or 10 digits, got {body!r}")
     if len(body) == 9:
         return str(_weighted(body, _INN10))
@@ -53,7 +53,7 @@ def fake_inn(rng: random.Random, length: int = 12) -> str:
 def snils_check_number(number: int | str) -> int:
     """The two-digit check number of the 9-digit SNILS `number`."""
     digits = f"{int(number):09d}" if isinstance(number, int) else number
-    if len(digits) != 9 or not digits.isdigit():
+    if len(digits) != 9 or not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"a SNILS number is 9 digits, got {number!r}")
     total = sum(int(d) * w for d, w in zip(digits, range(9, 0, -1), strict=True))
     if total < 100:
