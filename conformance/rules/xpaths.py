@@ -4,7 +4,8 @@ One convention everywhere: the namespaces of SOAP, SMEV 3 and XML signatures get
 `smev` (types), `basic`, `faults`, `routing`, `directive`, `wsdl`, `ds`, `xop` (whatever prefixes the document itself
 used; the version is the message's); an element of any other namespace (a business payload) is written in Clark
 notation `{uri}local`; an element without a namespace by its local name. A position `[n]` (1-based) is added only
-when the parent has several children of the same name.
+when the parent has several children written the same way (so a path names one element even when a message mixes
+SMEV versions; the report gives the message's version).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def xpath_of(element: etree._Element) -> str:
         name = step_name(node)
         parent = node.getparent()
         if parent is not None:
-            same = [child for child in parent if child.tag == node.tag]
+            same = [child for child in parent if isinstance(child.tag, str) and step_name(child) == name]
             if len(same) > 1:
                 name = f"{name}[{same.index(node) + 1}]"
         steps.append(name)
