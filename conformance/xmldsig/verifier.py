@@ -342,7 +342,7 @@ class _Signature:
                                         escaping=self.options.escaping, signature=self.element,
                                         declared_transforms=uris)
             details["diagnosis"] = diagnosis.explain()
-            message += (f": {diagnosis.explain()}" if diagnosis.cause else
+            message += (f"; diagnosis: {diagnosis.explain()}" if diagnosis.cause else
                         ": the signed content was changed after signing, or the signer made a mistake not "
                         "among the usual ones")
         self.add(SIG_DIGEST, Status.FAIL, message, value_el, reason="SignatureIsInvalid", **details)
@@ -433,7 +433,7 @@ class _Signature:
             diagnosis = diagnose_signature(self.signed_info, signature, certificate.public_key, self.backend,
                                            self.bits)
             details["diagnosis"] = diagnosis.explain()
-            message += (f": it verifies with {diagnosis.cause}" if diagnosis.cause else
+            message += (f"; diagnosis: {diagnosis.cause}" if diagnosis.cause else
                         ": SignedInfo was changed after signing, or another key made the signature")
         self.add(SIG_VALUE, Status.FAIL, message, value_el, reason="SignatureIsInvalid", **details)
 
