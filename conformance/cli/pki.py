@@ -5,6 +5,9 @@ certificates (CryptoPro-XchA parameters, like real SMEV certificates), one expir
 a CRL listing the revoked one, all as PEM (certificates and CRL also as DER), and README.txt listing the files.
 With --seed (and --start) the output is byte-for-byte reproducible.
 
+`pki issue DIR NAME` has the CA in DIR certify a new key (or yours, with --key) as NAME; `pki revoke DIR CERT`
+adds a certificate to the CA's CRL (ca.crl.pem/.der rewritten with the next CRL number).
+
 `pki show FILE` prints what a certificate, CRL or private key file holds; with --ca it also checks the
 certificate's or CRL's signature against that CA.
 
@@ -17,7 +20,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-HELP = "create a test PKI (CA, participants, expired, revoked, CRL) or show a certificate, CRL or key"
+HELP = "a test PKI: init (CA, participants, expired, revoked, CRL), issue, revoke; show a certificate, CRL or key"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +35,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     init.add_argument("--start", metavar="DATE",
                       help="start of validity, YYYY-MM-DD or ISO 8601 with a zone (default: today 00:00 UTC)")
     init.add_argument("--force", action="store_true", help="overwrite an existing PKI in DIR")
+    issue = sub.add_parser("issue", help="have the CA in DIR certify a new key (or --key KEY) as NAME")
+    issue.add_argument("directory", metavar="DIR", help="a directory made by `pki init`")
+    issue.add_argument("name", metavar="NAME", help="base name of the files written (NAME.cert.pem, ...)")
+    issue.add_argument("--key", metavar="KEY.pem", help="certify this private key instead of generating one")
+    issue.add_argument("--cn", metavar="TEXT", help="subject common name (default: Тестовая ИС NAME)")
+    issue.add_argument("--org", metavar="TEXT", help="subject organisation")
+    issue.add_argument("--validity", type=int, default=365, metavar="DAYS", help="validity in days (default: 365)")
+    issue.add_argument("--start", metavar="DATE", help="start of validity (default: today 00:00 UTC)")
+    issue.add_argument("--seed", metavar="S", help="derive the key, serial and signature from S")
+    revoke = sub.add_parser("revoke", help="add a certificate to the CRL of the CA in DIR")
+    revoke.add_argument("directory", metavar="DIR", help="a directory made by `pki init`")
+    revoke.add_argument("certificate", metavar="CERT", help="the certificate to revoke (PEM or DER)")
+    revoke.add_argument("--at", metavar="TIMESTAMP", help="revocation time (default: now)")
     show = sub.add_parser("show", help="describe a certificate, CRL or private key file")
     show.add_argument("file", metavar="FILE", help="PEM or DER file")
     show.add_argument("--ca", metavar="CA.pem", help="verify the certificate's or CRL's signature by this CA")
@@ -78,6 +94,54 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(path: str) -> bytes:
+    from conformance.errors import InputError
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+
+
+def _issue(args: argparse.Namespace) -> int:
+    from conformance.crypto.keyformats import load_private_key
+    from conformance.crypto.testpki import issue_into
+    from conformance.errors import ConformanceError, InputError, UsageError
+
+    if not 1 <= args.validity <= 36500:
+        raise UsageError("--validity must be between 1 and 36500 days")
+    if not args.name or "/" in args.name or args.name.startswith(".") or args.name == "ca":
+        raise UsageError(f"NAME {args.name!r}: a plain file base name other than 'ca' is needed")
+    key = None
+    if args.key:
+        try:
+            key = load_private_key(_read(args.key))
+        except InputError:
+            raise
+        except ConformanceError as exc:
+            raise InputError(str(exc), path=args.key) from None
+    written = issue_into(Path(args.directory), args.name, key=key, common_name=args.cn, organisation=args.org,
+                         validity_days=args.validity, start=_parse_start(args.start), seed=args.seed)
+    print("written: " + ", ".join(str(path) for path in written))
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from conformance.crypto.certificates import load_certificate
+    from conformance.crypto.testpki import revoke_in
+    from conformance.errors import ConformanceError, InputError
+
+    try:
+        certificate = load_certificate(_read(args.certificate))
+    except InputError:
+        raise
+    except ConformanceError as exc:
+        raise InputError(str(exc), path=args.certificate) from None
+    crl = revoke_in(Path(args.directory), certificate, _parse_start(args.at) if args.at else None)
+    print(f"revoked serial {certificate.serial:x}; CRL number {crl.number} lists {len(crl.revoked)} certificate(s)")
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     from conformance.crypto import oids
     from conformance.crypto.certificates import load_certificate, verify_certificate
@@ -86,18 +150,12 @@ def _show(args: argparse.Namespace) -> int:
     from conformance.crypto.pem import pem_blocks
     from conformance.errors import ConformanceError, InputError
 
-    def read(path: str) -> bytes:
-        try:
-            return Path(path).read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
-
-    data = read(args.file)
+    data = _read(args.file)
     labels = {label for label, _ in pem_blocks(data)} if data.lstrip().startswith(b"-----") else set()
     ca = None
     if args.ca:
         try:
-            ca = load_certificate(read(args.ca))
+            ca = load_certificate(_read(args.ca))
         except ConformanceError as exc:
             raise InputError(str(exc), path=args.ca) from None
     try:
@@ -139,4 +197,5 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    return _init(args) if args.pki_command == "init" else _show(args)
+    actions = {"init": _init, "issue": _issue, "revoke": _revoke, "show": _show}
+    return actions[args.pki_command](args)

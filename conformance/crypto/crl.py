@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance.crypto import der
+from conformance.crypto import der, oids
 from conformance.crypto.pem import to_der
 from conformance.crypto.signed import split_signed, verify_signed
 from conformance.crypto.x509name import render_name
@@ -38,6 +38,7 @@ class Crl:
     signature_algorithm: str
     tbs_der: bytes = field(repr=False)
     signature: bytes = field(repr=False)
+    number: int | None = None  # the cRLNumber extension
 
     def revocation_of(self, serial: int) -> RevokedCertificate | None:
         """The entry revoking `serial`, or None."""
@@ -74,9 +75,16 @@ def parse_crl(data: bytes) -> Crl:
             for entry in rest[0].children():
                 parts = entry.children()
                 revoked.append(RevokedCertificate(parts[0].integer(), parts[1].time()))
+            rest = rest[1:]
+        number = None
+        if rest and rest[0].is_context(0):
+            for extension in der.read(rest[0].content).children():
+                parts = extension.children()
+                if parts[0].oid() == oids.EXT_CRL_NUMBER:
+                    number = der.read(parts[-1].octets()).integer()
         return Crl(der=bytes(data), issuer=render_name(issuer), issuer_der=issuer.raw, this_update=this_update,
                    next_update=next_update, revoked=tuple(revoked), signature_algorithm=signed.algorithm,
-                   tbs_der=signed.tbs.raw, signature=signed.signature)
+                   tbs_der=signed.tbs.raw, signature=signed.signature, number=number)
     except (der.DerError, IndexError, ValueError) as exc:
         raise CrlError(f"not a readable CRL: {exc}") from None
 

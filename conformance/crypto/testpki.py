@@ -157,6 +157,98 @@ def _readme(pki: TestPki, files: list[tuple[str, bytes, str]]) -> str:
     return "\n".join(lines)
 
 
+
+def _read_ca(directory: Path) -> tuple[PrivateKey, Certificate, Crl | None]:
+    """The CA key, certificate and current CRL of a PKI written by `write_pki`."""
+    from conformance.crypto.certificates import load_certificate
+    from conformance.crypto.crl import load_crl
+    from conformance.crypto.keyformats import load_private_key
+    from conformance.errors import InputError
+
+    paths = [directory / "ca.key.pem", directory / "ca.cert.pem"]
+    for path in paths:
+        if not path.is_file():
+            raise InputError("missing: not a directory made by `pki init`", path=str(path))
+    key = load_private_key(paths[0].read_bytes())
+    certificate = load_certificate(paths[1].read_bytes())
+    if certificate.public_key != key.public_key:
+        raise InputError("ca.key.pem does not belong to ca.cert.pem", path=str(directory))
+    crl_path = directory / "ca.crl.pem"
+    return key, certificate, load_crl(crl_path.read_bytes()) if crl_path.is_file() else None
+
+
+def issue_into(
+    directory: Path,
+    name: str,
+    *,
+    key: PrivateKey | None = None,
+    common_name: str | None = None,
+    organisation: str | None = None,
+    validity_days: int = 365,
+    start: dt.datetime | None = None,
+    seed: str | None = None,
+) -> list[Path]:
+    """Issue a certificate by the CA in `directory` for `key` (a new one when None); write NAME.* and return them."""
+    ca_key, ca_cert, _ = _read_ca(directory)
+    if start is None:
+        start = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    not_after = start + dt.timedelta(days=validity_days)
+    if not (ca_cert.valid_at(start) and ca_cert.valid_at(not_after)):
+        from conformance.errors import UsageError
+
+        raise UsageError(f"{start:%Y-%m-%d} .. {not_after:%Y-%m-%d} lies outside the CA's validity "
+                         f"({ca_cert.not_before:%Y-%m-%d} .. {ca_cert.not_after:%Y-%m-%d}); choose --start/--validity")
+    written = []
+    if key is None:
+        key = generate_private_key(PARTICIPANT_PARAMETER_SET, seed=None if seed is None else f"{seed}/{name}")
+        key_path = directory / f"{name}.key.pem"
+        key_path.write_bytes(key.pkcs8_pem())
+        key_path.chmod(0o600)
+        written.append(key_path)
+    subject = [("CN", common_name or f"Тестовая ИС {name}"), ("O", organisation or f"Тестовый участник СМЭВ {name}"),
+               ("C", "RU")]
+    certificate = issue_certificate(
+        subject=subject, public_key=key.public_key, issuer_key=ca_key, issuer=ca_cert, serial=_serial(seed, name),
+        not_before=start, not_after=not_after, deterministic=seed is not None)
+    for suffix, data in ((".cert.pem", certificate.pem()), (".cert.der", certificate.der)):
+        path = directory / f"{name}{suffix}"
+        path.write_bytes(data)
+        written.append(path)
+    _note(directory, f"{name}: serial {certificate.serial:x}, {certificate.not_before:%Y-%m-%d} .. "
+                     f"{certificate.not_after:%Y-%m-%d}, issued later ({', '.join(p.name for p in written)})")
+    return written
+
+
+def revoke_in(directory: Path, certificate: Certificate, at: dt.datetime | None = None) -> Crl:
+    """Add `certificate` to the CRL of the CA in `directory` (a new CRL number), rewrite ca.crl.pem/.der."""
+    from conformance.errors import InputError
+
+    ca_key, ca_cert, crl = _read_ca(directory)
+    from conformance.crypto.certificates import verify_certificate
+
+    if not verify_certificate(certificate, ca_cert):
+        raise InputError(f"the certificate (issuer {certificate.issuer}) was not signed by this CA's key",
+                         path=str(directory))
+    at = at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    entries = [(entry.serial, entry.revoked_at) for entry in (crl.revoked if crl else ())]
+    if all(serial != certificate.serial for serial, _ in entries):
+        entries.append((certificate.serial, at))
+    this_update = max(at, crl.this_update) if crl else at
+    next_update = crl.next_update if crl and crl.next_update and crl.next_update > this_update else \
+        this_update + dt.timedelta(days=30)
+    new = issue_crl(issuer_key=ca_key, issuer=ca_cert, revoked=entries, this_update=this_update,
+                    next_update=next_update, number=((crl.number or 0) if crl else 0) + 1)
+    (directory / "ca.crl.pem").write_bytes(new.pem())
+    (directory / "ca.crl.der").write_bytes(new.der)
+    _note(directory, f"revoked serial {certificate.serial:x} at {at:%Y-%m-%d %H:%M:%S} UTC (CRL number {new.number})")
+    return new
+
+
+def _note(directory: Path, line: str) -> None:
+    with (directory / "README.txt").open("a", encoding="utf-8") as readme:
+        readme.write(f"Later: {line}\n")
+
+
 # The fixed test PKI shipped in conformance/crypto/testdata (see `conformance.crypto.testdata`).
 SHIPPED_SEED = "smev-tools shipped test PKI v1"
 SHIPPED_START = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)

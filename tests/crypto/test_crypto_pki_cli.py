@@ -108,3 +108,55 @@ def test_show_certificate_crl_and_key(pki_dir, capsys):
     assert main(["pki", "show", str(pki_dir / "README.txt")]) == 2
     assert "README.txt" in capsys.readouterr().err
     assert main(["pki", "show", str(pki_dir / "missing.pem")]) == 2
+
+
+@pytest.fixture()
+def fresh_pki(tmp_path):
+    directory = tmp_path / "pki"
+    assert main(["pki", "init", str(directory), "--seed", "fresh", "--start", "2026-01-01", "--participants", "1"]) == 0
+    return directory
+
+
+def test_issue_a_new_key_and_a_given_key(fresh_pki, tmp_path):
+    ca = load_certificate((fresh_pki / "ca.cert.pem").read_bytes())
+    assert main(["pki", "issue", str(fresh_pki), "alice", "--cn", "Алиса", "--start", "2026-02-01",
+                 "--validity", "10", "--seed", "a"]) == 0
+    alice = load_certificate((fresh_pki / "alice.cert.pem").read_bytes())
+    assert alice.subject.startswith("CN=Алиса") and verify_certificate(alice, ca)
+    assert alice.not_after - alice.not_before == dt.timedelta(days=10)
+    assert load_private_key((fresh_pki / "alice.key.pem").read_bytes()).public_key == alice.public_key
+    from conformance.crypto import generate_private_key
+
+    own = generate_private_key(seed="integrator")
+    (tmp_path / "own.key.pem").write_bytes(own.pkcs8_pem())
+    assert main(["pki", "issue", str(fresh_pki), "own", "--key", str(tmp_path / "own.key.pem"),
+                 "--start", "2026-02-01"]) == 0
+    assert not (fresh_pki / "own.key.pem").exists(), "a given key is never copied"
+    assert load_certificate((fresh_pki / "own.cert.der").read_bytes()).public_key == own.public_key
+    assert "alice" in (fresh_pki / "README.txt").read_text(encoding="utf-8")
+
+
+def test_issue_refuses_what_the_ca_cannot_cover(fresh_pki, tmp_path, capsys):
+    assert main(["pki", "issue", str(fresh_pki), "late", "--start", "2031-01-01"]) == 2
+    assert "outside the CA's validity" in capsys.readouterr().err
+    assert main(["pki", "issue", str(tmp_path / "nowhere"), "x"]) == 2
+    assert "pki init" in capsys.readouterr().err
+    assert main(["pki", "issue", str(fresh_pki), "ca"]) == 2
+
+
+def test_revoke_adds_to_the_crl_with_a_new_number(fresh_pki, tmp_path, capsys):
+    ca = load_certificate((fresh_pki / "ca.cert.pem").read_bytes())
+    before = load_crl((fresh_pki / "ca.crl.pem").read_bytes())
+    target = fresh_pki / "participant-1.cert.pem"
+    assert main(["pki", "revoke", str(fresh_pki), str(target), "--at", "2026-03-01T10:00:00Z"]) == 0
+    after = load_crl((fresh_pki / "ca.crl.der").read_bytes())
+    assert verify_crl(after, ca) and after.number == before.number + 1
+    serial = load_certificate(target.read_bytes()).serial
+    assert after.revocation_of(serial).revoked_at == dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    assert {entry.serial for entry in before.revoked} < {entry.serial for entry in after.revoked}
+    # a certificate of another CA with the same name is refused: the signature decides, not the name
+    other = tmp_path / "other"
+    assert main(["pki", "init", str(other), "--seed", "another", "--start", "2026-01-01"]) == 0
+    capsys.readouterr()
+    assert main(["pki", "revoke", str(fresh_pki), str(other / "participant-1.cert.pem")]) == 2
+    assert "not signed by this CA" in capsys.readouterr().err
