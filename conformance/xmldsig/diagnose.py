@@ -64,6 +64,9 @@ def diagnose_digest(element: etree._Element, declared: bytes, digest: Callable[[
                     declared_transforms: tuple[str, ...] = c.SMEV_TRANSFORMS) -> Diagnosis:
     """Which mistake makes `digest(...)` equal the `declared` DigestValue; `computed` is the correct digest."""
     tried: list[str] = []
+    if len(declared) != len(computed):
+        return Diagnosis(f"a {len(declared) * 8}-bit digest where DigestMethod names a {len(computed) * 8}-bit one: "
+                         "the digest algorithm used is not the one declared", ("digest length",))
     if computed[::-1] == declared:
         return Diagnosis("the digest bytes written in reverse order", ("reversed digest bytes",))
     tried.append("reversed digest bytes")

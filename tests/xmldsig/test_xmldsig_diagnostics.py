@@ -187,3 +187,10 @@ def test_findings_locate_the_element_and_carry_the_rule() -> None:
     digest = next(f for f in findings if f.rule_id == v.SIG_DIGEST)
     assert digest.location.file == "m.xml" and digest.location.line is not None
     assert digest.location.xpath.endswith("DigestValue")
+
+
+def test_a_digest_of_the_wrong_size_is_named() -> None:
+    tree = _message()
+    signature = _caller_signature(tree)
+    _resign(signature, digest_bytes=NATIVE.digest(smev_transform(_target(tree)), 512))
+    assert "512-bit digest where DigestMethod names a 256-bit one" in _finding(tree, v.SIG_DIGEST).message

@@ -102,3 +102,17 @@ def test_gost_2012_512_keys_sign_with_the_512_algorithms(backend_name: str) -> N
     found = statuses(tree, trust=trust(), backend=backend)
     for rule_id in (v.SIG_ALG, v.SIG_DIGEST, v.SIG_VALUE, v.CERT_PRESENT, v.CERT_CHAIN):
         assert found[rule_id] == {"pass"}, rule_id
+
+
+def test_signing_hook_signs_what_the_builder_builds() -> None:
+    from xmldsig_messages import message
+
+    from conformance.protocol.builder import build
+    from conformance.xmldsig.signer import signing_hook
+    from conformance.xmlsafe import parse_bytes
+
+    key, cert = credentials("participant")
+    data = build(message(Operation.SEND_REQUEST), "1.2", sign=signing_hook(key, cert, personal=True,
+                                                                           backend=get_backend("native")))
+    found = [o for o in outcomes(parse_bytes(data)) if o.rule_id in (v.SIG_DIGEST, v.SIG_VALUE)]
+    assert len(found) == 4 and all(o.status is Status.PASS for o in found)
