@@ -161,11 +161,13 @@ def test_encrypted_private_key_needs_a_password():
 
 
 @pytest.mark.native
-def test_encrypted_private_key_from_openssl(native, openssl_gost, tmp_path):
+@pytest.mark.parametrize("cipher", ["aes-256-cbc", "gost89"])
+def test_encrypted_private_key_from_openssl(native, openssl_gost, tmp_path, cipher):
     key = generate_private_key(seed="pkcs8")
     plain = tmp_path / "k.pem"
     plain.write_bytes(key.pkcs8_pem())
-    encrypted = openssl_gost("pkcs8", "-engine", "gost", "-topk8", "-v2", "aes-256-cbc", "-in", plain, "-passout", "pass:секрет")
+    encrypted = openssl_gost("pkcs8", "-engine", "gost", "-topk8", "-v2", cipher, "-in", plain,
+                             "-passout", "pass:секрет")
     assert b"ENCRYPTED PRIVATE KEY" in encrypted
     assert load_private_key(encrypted, password="секрет") == key
     with pytest.raises(KeyFormatError, match="wrong password"):
