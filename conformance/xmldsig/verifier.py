@@ -408,7 +408,8 @@ class _Signature:
             self.value_with_big_endian_key(value_el)
             return
         if certificate is None or self.bits is None:
-            why = "no usable certificate" if certificate is None else "an unknown signature algorithm"
+            why = ("no usable certificate" if certificate is None
+                   else "the signature algorithm is not GOST R 34.10-2012 (see SIG-ALG, SIG-ALG-CURRENT)")
             self.add(SIG_VALUE, Status.SKIP, f"not checked: {why}", value_el)
             return
         try:
@@ -424,7 +425,7 @@ class _Signature:
             self.add(SIG_VALUE, Status.FAIL, f"SignatureValue holds {len(signature)} bytes; a GOST {self.bits}-bit "
                      f"signature is {size} bytes (s‖r)", value_el, reason="SignatureIsInvalid")
             return
-        if self.backend.verify(certificate.public_key, self.backend.digest(canonical, self.bits), signature):
+        if verify_with(self.backend, certificate.public_key, self.backend.digest(canonical, self.bits), signature):
             self.add(SIG_VALUE, Status.PASS, "SignatureValue verifies with the certificate's key", value_el)
             return
         details = {"signed_info": canonical.decode("utf-8", "replace")}
