@@ -649,9 +649,18 @@ def to_findings(path: str, outcomes: Sequence[Outcome]) -> list[Finding]:
     return findings
 
 
-def verify_message(tree: etree._ElementTree | etree._Element, *, trust: Sequence[Certificate] = (),
-                   crl: Sequence[Crl] = (), at: datetime | None = None, backend: Backend | None = None,
-                   escaping: Escaping = "woodstox", path: str = "<input>") -> list[Finding]:
-    """Verify every signature of the message; one finding per rule per signature (see the module docstring)."""
-    options = VerifyOptions(trust=tuple(trust), crls=tuple(crl), at=at, backend=backend, escaping=escaping)
+def verify_message(tree: etree._ElementTree | etree._Element, *, trust: Sequence[Certificate] | None = None,
+                   crl: Sequence[Crl] | None = None, at: datetime | None = None,
+                   backend: Backend | str | None = None, escaping: Escaping = "woodstox",
+                   path: str = "<input>") -> list[Finding]:
+    """Verify every signature of the message; one finding per rule per signature (see the module docstring).
+
+    `backend` is a backend or its name ("pure", "native"; None: native when present).
+    """
+    if backend is None or isinstance(backend, str):
+        from conformance.crypto import get_backend
+
+        backend = get_backend(backend)
+    options = VerifyOptions(trust=tuple(trust or ()), crls=tuple(crl or ()), at=at, backend=backend,
+                            escaping=escaping)
     return to_findings(path, verify_tree(tree, options))
