@@ -93,6 +93,13 @@ def test_doctype_beyond_the_prolog_scan_is_still_refused():
     assert caught.value.rule == xmlsafe.RULE_DTD
 
 
+def test_doctype_mentioned_after_the_root_start_is_just_text():
+    data = (b'<?xml version="1.0"?>\n<!-- a comment -->\n<r><![CDATA[<!DOCTYPE x [<!ENTITY e "v">]>]]>'
+            b"<!-- <!ENTITY y 'z'> --></r>")
+    root = xmlsafe.parse_bytes(data, source="cdata.xml").getroot()
+    assert root.text.startswith("<!DOCTYPE x")
+
+
 def test_200_mb_file_is_refused_by_size_before_reading(tmp_path, capsys, monkeypatch):
     path = tmp_path / "huge.xml"
     with path.open("wb") as handle:
