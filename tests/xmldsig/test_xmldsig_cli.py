@@ -13,8 +13,8 @@ from conformance.crypto.testdata import read_testdata
 from conformance.protocol.builder import build
 from conformance.protocol.operations import Operation
 
-REAL = "/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml"
-OFFICIAL = Path("/work/shared/vectors/smev-transform")
+REAL = str(Path(__file__).parent / "vectors" / "real" / "SendRequestRequest-1.2.xml")
+OFFICIAL = Path(__file__).parent / "vectors" / "official"
 
 
 @pytest.fixture()

@@ -61,7 +61,7 @@ def test_openssl_generated_key_signs_a_message_both_backends_verify(openssl_pair
 
 
 def test_openssl_digest_of_the_transform_equals_the_reference_digest(tmp_path: Path) -> None:
-    tree = parse_bytes(Path("/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml").read_bytes())
+    tree = parse_bytes((Path(__file__).parent / "vectors" / "real" / "SendRequestRequest-1.2.xml").read_bytes())
     target = tree.xpath("//*[@Id='SIGNED_BY_CONSUMER']")[0]
     data = tmp_path / "transformed.bin"
     data.write_bytes(smev_transform(target))

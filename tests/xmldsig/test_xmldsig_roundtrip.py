@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from xmldsig_messages import AT, SIGNED_OPERATIONS, credentials, crl, outcomes, signed, statuses, trust
 
@@ -13,7 +15,7 @@ from conformance.xmldsig.signer import sign_message
 from conformance.xmldsig.verifier import verify_message
 from conformance.xmlsafe import parse_file
 
-REAL = "/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml"
+REAL = str(Path(__file__).parent / "vectors" / "real" / "SendRequestRequest-1.2.xml")
 CASES = [(op, version) for version in ("1.1", "1.2", "1.3") for op in SIGNED_OPERATIONS if op.exists_in(version)]
 
 

@@ -15,7 +15,7 @@ from conformance.xmldsig.escaping import escape_attribute, escape_text
 from conformance.xmldsig.transform import smev_transform
 from conformance.xmlsafe import parse_bytes, parse_file
 
-OFFICIAL = Path("/work/shared/vectors/smev-transform")
+OFFICIAL = Path(__file__).parent / "vectors" / "official"
 OWN = Path(__file__).parent / "vectors"
 
 
