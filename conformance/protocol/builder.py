@@ -205,6 +205,7 @@ class _Writer:
             code = etree.SubElement(root, "faultcode", nsmap={"fc": code_ns})
             code.text = f"fc:{code_local}"
         self.sub(root, "faultstring", fault.faultstring)
+        self.opt(root, "faultactor", fault.faultactor)
         detail = self.sub(root, "detail")
         item = self.sub(detail, self.f(fault.name.value),
                         reason=fault.reason.value if fault.reason is not None else None)

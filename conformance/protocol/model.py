@@ -430,6 +430,7 @@ class SoapFault:
     reason: SignatureVerificationReason | None = None
     validation_errors: tuple[ValidationError, ...] = ()
     faultcode: tuple[str, str] = ("http://schemas.xmlsoap.org/soap/envelope/", "Server")
+    faultactor: str | None = None
 
 
 Message = (SendRequestRequest | SendRequestResponse | SendResponseRequest | SendResponseResponse | GetRequestRequest

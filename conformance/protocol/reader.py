@@ -337,7 +337,7 @@ class _Reader:
         code_element = c.req("faultcode")
         faultcode = self.faultcode(code_element)
         faultstring = self.text(c.req("faultstring"))
-        c.opt("faultactor")
+        faultactor = self.opt_text(c.opt("faultactor"))
         detail = c.req("detail")
         c.done()
         items = [d for d in detail if isinstance(d.tag, str)]
@@ -371,7 +371,7 @@ class _Reader:
                 self.no_attrs(error, "errorPosition")
                 errors.append(m.ValidationError(self.text(error), error.get("errorPosition")))
         inner.done()
-        return m.SoapFault(name, faultstring, code, description, reason, tuple(errors), faultcode)
+        return m.SoapFault(name, faultstring, code, description, reason, tuple(errors), faultcode, faultactor)
 
     def faultcode(self, element: etree._Element) -> tuple[str, str]:
         value = self.text(element).strip()

@@ -129,14 +129,15 @@ def responses(version: Version):
 
 
 def faults(version: Version):
-    def make(name, faultstring, code, description, reason, errors):
+    def make(name, faultstring, code, description, reason, errors, actor):
         return m.SoapFault(name, faultstring, code, description,
                            reason if name is FaultName.SIGNATURE_VERIFICATION_FAULT else None,
-                           errors if name is FaultName.INVALID_CONTENT else ())
+                           errors if name is FaultName.INVALID_CONTENT else (), faultactor=actor)
 
     return st.builds(make, st.sampled_from([f for f in FaultName if f.exists_in(version)]), text, opt(text),
                      opt(text), opt(st.sampled_from(SignatureVerificationReason)),
-                     tuples(st.builds(m.ValidationError, text, opt(text))))
+                     tuples(st.builds(m.ValidationError, text, opt(text))),
+                     opt(st.sampled_from(["urn://smev-gov-ru/node/1", "http://smev.example/actor"])))
 
 
 @cache
