@@ -151,6 +151,32 @@ def content_base64(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("Content is empty or not base64", payload)
 
 
+INLINE_LIMIT = 5 * 1024 * 1024
+"""Above this many bytes of inline attachments, clients move files to the bus's file store."""
+
+
+def decoded_size(text: str) -> int:
+    """The byte length base64 `text` decodes to, without decoding it."""
+    compact = _WHITESPACE.sub("", text)
+    return len(compact) * 3 // 4 - compact[-2:].count("=")
+
+
+@rule("MSG-ATTACH-SIZE", f"Inline attachments total at most {INLINE_LIMIT // (1024 * 1024)} MiB; larger files go to "
+      "the file store", Severity.WARNING, f"{_ATTACH} (clients switch to the file store above 5 MiB); fault "
+      "AttachmentSizeLimitExceeded")
+def inline_size(ctx: CheckContext) -> Iterator[Violation]:
+    contents = _contents(ctx)
+    if not contents:
+        raise NotApplicable("the message has no inline attachment content")
+    sizes = [(c, decoded_size(text_of(child_named(c, "Content")))) for c in contents]
+    total = sum(size for _, size in sizes)
+    if total > INLINE_LIMIT:
+        biggest = max(sizes, key=lambda pair: pair[1])[0]
+        yield Violation(f"inline attachments total {total} bytes, over {INLINE_LIMIT}: send the largest "
+                        f"({text_of(child_named(biggest, 'Id')).strip()!r}) through the file store "
+                        "(RefAttachmentHeader)", biggest)
+
+
 @rule("MSG-ATTACH-SIGNATURE", "Every attachment header carries the attachment's signature (SignaturePKCS7)",
       Severity.WARNING, f"{_ATTACH} (SignaturePKCS7); 697 §11и (sign what is sent with a qualified signature)",
       "The schemas make it optional; many message types require it. A warning, as the requirement is per type.")

@@ -13,6 +13,7 @@ from lxml import etree
 from rules_messages import (
     AT,
     MESSAGES,
+    PDF,
     REGISTRY,
     REQUEST_ID,
     RESPONSE_ID,
@@ -191,6 +192,8 @@ MUTATIONS: dict[str, Mutation] = {
     "MSG-ATTACH-MIME": Mutation(lambda: edit("send_request", set_text("MimeType", "pdf"))),
     "MSG-ATTACH-MIME-CONTENT": Mutation(lambda: edit("send_request", set_text("MimeType", "image/png"))),
     "MSG-ATTACH-BASE64": Mutation(lambda: edit("send_request", set_text("Content", "not*base64"))),
+    "MSG-ATTACH-SIZE": Mutation(lambda: edit("send_request", set_text(
+        "Content", base64.b64encode(PDF + bytes(5 * 1024 * 1024)).decode()))),
     "MSG-ATTACH-SIGNATURE": Mutation(lambda: edit("send_request", remove("SignaturePKCS7"))),
     "MSG-ATTACH-REF-HASH": Mutation(lambda: edit("send_request",
                                                  set_text("Hash", base64.b64encode(bytes(20)).decode()))),
