@@ -72,9 +72,9 @@ def validate_payload(element: etree._Element, xsd_path: str | os.PathLike[str]) 
 
 
 def envelope_schema(version: Version, schema_dir: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
-    """The compiled envelope schema of `version` (cached per version and directory)."""
+    """The compiled envelope schema of `version` (cached per version and directory for the life of the process)."""
     directory = Path(schema_dir).resolve() if schema_dir is not None else ENVELOPE_SCHEMA_DIR
-    key = ("envelope", version.value, str(directory), _stamp(directory))
+    key = ("envelope", version.value, str(directory))
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None:
@@ -106,14 +106,6 @@ def namespace_index(directory: str | os.PathLike[str]) -> dict[str, Path]:
 
 _LOCK = threading.Lock()
 _CACHE: dict[tuple, etree.XMLSchema] = {}
-
-
-def _stamp(directory: Path) -> int:
-    """A cheap change marker of a schema directory: the newest modification time among its XSDs."""
-    try:
-        return max((p.stat().st_mtime_ns for p in directory.rglob("*.xsd")), default=0)
-    except OSError:
-        return 0
 
 
 def _index(directory: Path) -> dict[str, Path]:
