@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         from conformance.xmldsig.attachments import sign_attachments
 
         sign_attachments(tree.getroot(), key, certificate, backend=backend)
-    sign_message(tree, key, certificate, personal=args.personal, element_id=args.id, backend=backend,
+    sign_message(tree, None, key, certificate, personal=args.personal, element_id=args.id, backend=backend,
                  source=source)
     data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
     if args.output:

@@ -7,8 +7,8 @@ Public API (import from the submodules named):
     pipeline:    apply_transforms(element, transform_uris, *, escaping=..., signature=None) -> bytes
     signer:      build_signature(target, key, cert, *, backend=None) -> ds:Signature
                  sign_element(target, wrapper, key, cert, *, element_id=None, backend=None) -> ds:Signature
-                 sign_message(tree, key, cert, *, operation=None, personal=False, element_id=None, backend=None,
-                              spec=None) -> ds:Signature
+                 sign_message(tree, operation_or_None, key, cert, *, personal=False, element_id=None,
+                              backend=None, spec=None) -> ds:Signature
                  signing_hook(key, cert, *, personal=False, backend=None) -> conformance.protocol.builder.Sign
     attachments: sign_attachments(root, key, cert, *, backend=None) -> int;  attachment_outcomes(...)
     verifier:    verify_message(tree, *, trust=(), crl=(), at=None, backend=None, escaping=..., path=...)

@@ -8,6 +8,7 @@ transform, and `KeyInfo/X509Data/X509Certificate`. Nothing is ever indented.
 from __future__ import annotations
 
 import base64
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -91,13 +92,14 @@ def signing_spec(operation: Operation, *, personal: bool = False) -> SigningSpec
     return specs[0]
 
 
-def sign_message(tree: etree._ElementTree | etree._Element, key: PrivateKey, certificate: Certificate, *,
-                 operation: Operation | None = None, personal: bool = False, element_id: str | None = None,
+def sign_message(tree: etree._ElementTree | etree._Element, operation: Operation | str | None, key: PrivateKey,
+                 certificate: Certificate, *, personal: bool = False, element_id: str | None = None,
                  backend: Backend | None = None, source: str | None = None,
                  spec: SigningSpec | None = None) -> etree._Element:
     """Add the detached signature `operation` calls for to an envelope, in place; returns the ds:Signature.
 
-    `operation` defaults to what the envelope is; `spec` (one of `SIGNATURES[operation]`) picks another signature
+    `operation` (an `Operation`, or a name `Operation.parse` reads such as "SendRequest") None means what the
+    envelope is; `spec` (one of `SIGNATURES[operation]`) picks another signature
     of the operation than its first, e.g. the sender's signature inside a delivered Request. The signed element keeps its Id, gets `element_id` when given, or
     the Id real traffic uses (`SIGNED_BY_CONSUMER`, ...) when it has none. Sign the personal signature first: the
     caller's signature covers it.
@@ -106,6 +108,10 @@ def sign_message(tree: etree._ElementTree | etree._Element, key: PrivateKey, cer
     from conformance.protocol.operations import detect, locate
 
     detection = detect(tree, source=source)
+    if isinstance(operation, str) and not isinstance(operation, Enum):
+        from conformance.protocol.operations import Operation
+
+        operation = Operation.parse(operation)
     operation = operation or detection.operation
     spec = spec or signing_spec(operation, personal=personal)
     where = source or "<input>"
@@ -128,7 +134,7 @@ def signing_hook(key: PrivateKey, certificate: Certificate, *, personal: bool = 
 
     def sign(envelope: etree._Element, operation: Operation, version: Version) -> None:
         if personal:
-            sign_message(envelope, key, certificate, operation=operation, personal=True, backend=backend)
-        sign_message(envelope, key, certificate, operation=operation, backend=backend)
+            sign_message(envelope, operation, key, certificate, personal=True, backend=backend)
+        sign_message(envelope, operation, key, certificate, backend=backend)
 
     return sign

@@ -29,7 +29,7 @@ def _message(signed_attachments: bool = True):
     key, cert = credentials("participant")
     if signed_attachments:
         assert sign_attachments(tree.getroot(), key, cert, backend=NATIVE) == 2
-    sign_message(tree, key, cert, backend=NATIVE)
+    sign_message(tree, None, key, cert, backend=NATIVE)
     return reparse(tree)
 
 

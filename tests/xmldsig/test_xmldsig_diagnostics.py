@@ -35,8 +35,8 @@ def _message(pretty: bool = False, personal: bool = False) -> etree._ElementTree
         tree = reparse(tree)
     key, cert = credentials("participant")
     if personal:
-        sign_message(tree, key, cert, personal=True, backend=NATIVE)
-    sign_message(tree, key, cert, backend=NATIVE)
+        sign_message(tree, None, key, cert, personal=True, backend=NATIVE)
+    sign_message(tree, None, key, cert, backend=NATIVE)
     return tree
 
 
@@ -163,7 +163,7 @@ def test_big_endian_public_key_is_named() -> None:
                              issuer=ca_cert, serial=77, not_before=ca_cert.not_before, not_after=ca_cert.not_after,
                              deterministic=True)
     tree = parse_bytes(build(message(Operation.SEND_REQUEST), "1.3"))
-    sign_message(tree, key, cert, backend=NATIVE)
+    sign_message(tree, None, key, cert, backend=NATIVE)
     finding = _finding(tree, v.SIG_VALUE)
     assert "the public key's X and Y big-endian" in finding.message, finding.message
     assert "big-endian instead of little-endian" in _finding(tree, v.CERT_PRESENT).message

@@ -52,7 +52,7 @@ def openssl_pair(tmp_path_factory):
 def test_openssl_generated_key_signs_a_message_both_backends_verify(openssl_pair, signer_backend: str) -> None:
     key, cert = openssl_pair
     tree = parse_bytes(build(message(Operation.SEND_REQUEST), "1.3"))
-    sign_message(tree, key, cert, backend=get_backend(signer_backend))
+    sign_message(tree, None, key, cert, backend=get_backend(signer_backend))
     tree = reparse(tree)
     for verifier_backend in ("pure", "native"):
         found = {o.rule_id: o.status for o in outcomes(tree, at=cert.not_before, backend=get_backend(verifier_backend))}

@@ -30,7 +30,7 @@ def _signed(texts: list[str]) -> etree._ElementTree:
     message = m.SendRequestRequest(m.SenderProvidedRequestData(message_id=REQUEST_ID, content=XmlFragment(element)))
     tree = parse_bytes(build(message, "1.3"))
     key, cert = credentials("participant")
-    sign_message(tree, key, cert, backend=NATIVE)
+    sign_message(tree, None, key, cert, backend=NATIVE)
     return reparse(tree)
 
 

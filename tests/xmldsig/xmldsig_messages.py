@@ -108,8 +108,8 @@ def signed(operation: Operation = Operation.SEND_REQUEST, version: str = "1.3", 
     who = signer or ("smev" if operation.is_response else "participant")
     key, cert = credentials(who)
     if personal:
-        sign_message(tree, key, cert, personal=True, backend=backend)
-    sign_message(tree, key, cert, backend=backend)
+        sign_message(tree, None, key, cert, personal=True, backend=backend)
+    sign_message(tree, None, key, cert, backend=backend)
     return reparse(tree)
 
 
