@@ -11,7 +11,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
-from conformance.protocol.operations import Detection, Operation, ProtocolError, detect
+from conformance.protocol.operations import RULE_OPERATION, Detection, Operation, ProtocolError, detect
 from conformance.rules.corpus import Corpus
 
 
@@ -54,6 +54,10 @@ class CheckContext:
             self.detection = detect(self.tree, source=self.path)
         except ProtocolError as exc:
             self.detection_error = exc
+        except Exception as exc:  # a defect of detection must surface as a finding, never as a traceback
+            self.detection_error = ProtocolError(
+                f"the document could not be read as an SMEV message ({type(exc).__name__}: {exc})",
+                path=self.path, rule=RULE_OPERATION)
         names = ns(self.version or Version.V1_3)
         self.namespaces = {"soap": SOAP_ENV, "ds": XMLDSIG, "xop": XOP, "t": names.types, "b": names.basic,
                            "f": names.faults}

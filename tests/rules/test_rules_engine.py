@@ -146,3 +146,15 @@ def test_xpath_of_payload_is_clark_with_positions_only_among_namesakes():
     root = etree.fromstring(b'<r xmlns="urn:p"><a/><b/><a/></r>')
     assert xpath_of(root[2]) == "/{urn:p}r/{urn:p}a[2]"
     assert xpath_of(root[1]) == "/{urn:p}r/{urn:p}b"
+
+
+def test_a_defect_of_detection_is_a_finding_not_a_traceback(monkeypatch):
+    import conformance.rules.context as context
+
+    def broken(tree, source=None):
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(context, "detect", broken)
+    result = check(envelope("ack"))
+    failing = {f.rule_id: f.message for f in result.findings if f.status is Status.FAIL}
+    assert "detector bug" in failing["MSG-SOAP-OPERATION"]
