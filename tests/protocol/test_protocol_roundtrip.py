@@ -48,3 +48,20 @@ def test_every_sample_round_trips(sample):
     assert (parsed.operation, parsed.version) == (sample.operation, sample.version)
     assert parsed.message == sample.message
     assert build(parsed.message, sample.version) == data
+
+
+def test_real_envelope_round_trips():
+    from pathlib import Path
+
+    real = Path("/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml")
+    if not real.exists():
+        pytest.skip("shared vectors not mounted")
+    parsed = parse(real.read_bytes(), source=str(real))
+    data = parsed.message.data
+    assert data.message_id == "39f52a38-9a54-11ea-b23a-3316e2108089"
+    assert data.id == "SIGNED_BY_CONSUMER"
+    assert data.content.namespace == "urn://x-artefacts-gis-ergz-public/2.0.0"
+    assert parsed.message.signature.local_name == "Signature"
+    assert b"B8i7m4JuYocBfT9YO8D1WEGlv4nhcRDcS9zHXmrKfPY=" in parsed.message.signature.canonical
+    again = parse(build(parsed.message, parsed.version))
+    assert again.message == parsed.message
