@@ -148,6 +148,8 @@ class FaultInjector:
 
         def undo_dc() -> None:
             state.up = True
+            for bus in m.buses():
+                bus.data_centre_restored(name)
             for node in crashed:
                 node.restore()
             if m.portal is not None:

@@ -319,6 +319,8 @@ class Bus:
         world = self.world
         if outcome == REJECTED and not msg.counted:
             world.audit.record(world.now, msg, "rejected", f"{self.name}@{site.location}", str(reason))
+        if outcome in (OK, DUPLICATE):
+            return  # the sender has nothing left to do: no event for the reply
         back = world.network.transfer(site.location, from_loc, 1024)
         if back is None:  # the reply cannot reach the sender: it times out and retries (a duplicate if accepted)
             world.kernel.later(world.policies.retry.timeout, reply, RETRY, "timeout")
@@ -365,9 +367,22 @@ class Bus:
 
         for q in list(self.queues.values()):
             q.purge_lost(alive)
-            for msg in q.visible:
-                if location in msg.replicas:
+            survivors = [msg for msg in q.visible] + [msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT]
+            for msg in survivors:
+                if location in msg.replicas and not msg.orphaned:
                     msg.replicas = self._replicas(next(dc for dc in msg.replicas if world.dc_up(dc)))
+        self.forget_routes()
+
+    def data_centre_restored(self, location: str) -> None:
+        """`location` is back (empty): under-replicated messages get their missing copies there again."""
+        rf = self.replication_factor
+        for q in self.queues.values():
+            for msg in q.visible:
+                if len(msg.replicas) < rf and location not in msg.replicas:
+                    msg.replicas = (*msg.replicas, location)
+            for _, msg, _ in q.in_flight:
+                if msg.state == IN_FLIGHT and len(msg.replicas) < rf and location not in msg.replicas:
+                    msg.replicas = (*msg.replicas, location)
         self.forget_routes()
 
     def expire_due(self) -> None:

@@ -7,8 +7,8 @@ one scheduled event whose callback starts the next job. `Kernel.later(delay, fn,
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappop, heappush
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
