@@ -29,7 +29,7 @@ from conformance.protocol.codes import (
 )
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import Version
-from conformance.protocol.operations import Operation, Rpc, operations_for
+from conformance.protocol.operations import Operation, operations_for
 from conformance.protocol.xmlfragment import XmlFragment
 
 if TYPE_CHECKING:
@@ -291,5 +291,5 @@ def iter_samples(*, versions: tuple[Version, ...] = tuple(Version), spec: Messag
                 yield Sample(operation, version, variant, message)
 
 
-__all__ = ["DEFAULT_VARIANT", "VARIANTS", "Rpc", "Sample", "SampleError", "iter_samples", "sample_envelope",
+__all__ = ["DEFAULT_VARIANT", "VARIANTS", "Sample", "SampleError", "iter_samples", "sample_envelope",
            "sample_message", "variants_for"]
