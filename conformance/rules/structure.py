@@ -116,7 +116,7 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
 }
 
 
-def _smev_children(element: etree._Element) -> Iterator[etree._Element]:
+def _element_children(element: etree._Element) -> Iterator[etree._Element]:
     return (child for child in element if isinstance(child.tag, str))
 
 
@@ -140,7 +140,7 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
                 yield Violation(f"attribute {name} is not described on {local}", element)
         if local in _ANY_CONTENT:
             continue
-        for child in _smev_children(element):
+        for child in _element_children(element):
             uri, child_local = split_qname(child.tag)
             if local in _SIGNATURE_WRAPPERS:
                 if uri != XMLDSIG or child_local != "Signature":
@@ -181,7 +181,7 @@ def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
 
 def _length_rule(ctx: CheckContext, name: str, limit: int) -> Iterator[Violation]:
     found = [e for e in elements_named(ctx.body, name) if smev_local(e.getparent()) in
-             ("SenderProvidedRequestData", "MessageTypeSelector", "GetIncomingQueueStatisticsRequest", "Response")]
+             ("SenderProvidedRequestData", "MessageTypeSelector", "GetIncomingQueueStatisticsRequest")]
     if not found:
         raise NotApplicable(f"the message has no {name}")
     for element in found:
@@ -221,7 +221,7 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
             continue
         if len(element) or text_of(element).strip():
             yield Violation("TestMessage must be an empty element", element)
-        siblings = [c for c in _smev_children(parent)]
+        siblings = [c for c in _element_children(parent)]
         if siblings[-1] is not element:
             yield Violation("TestMessage must be the last element of SenderProvidedRequestData", element)
         if sum(1 for c in siblings if smev_local(c) == "TestMessage") > 1 and element is not siblings[-1]:
@@ -236,7 +236,7 @@ def content_single(ctx: CheckContext) -> Iterator[Violation]:
     if not found:
         raise NotApplicable("the message has no MessagePrimaryContent")
     for content in found:
-        children = list(_smev_children(content))
+        children = list(_element_children(content))
         if (content.text or "").strip() or any((c.tail or "").strip() for c in content):
             yield Violation("MessagePrimaryContent holds text outside its business element", content)
         if len(children) != 1:
