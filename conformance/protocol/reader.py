@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from lxml import etree
 
@@ -123,7 +123,7 @@ class _Reader:
 
     # -- primitives --
 
-    def fail(self, element: etree._Element, message: str) -> None:
+    def fail(self, element: etree._Element, message: str) -> NoReturn:
         raise ProtocolError(message, path=self.source, line=element.sourceline, rule=RULE_STRUCTURE)
 
     def t(self, local: str) -> str:
@@ -149,7 +149,6 @@ class _Reader:
             return convert(value)
         except ValueError as exc:
             self.fail(element, f"{_name(element)}: {exc}")
-            raise  # unreachable: fail raises
 
     def opt_convert(self, element: etree._Element | None, convert: Callable[[str], T]) -> T | None:
         return None if element is None else self.convert(element, convert)
@@ -164,7 +163,6 @@ class _Reader:
         except ValueError:
             allowed = ", ".join(item.value for item in kind)  # type: ignore[attr-defined]
             self.fail(element, f"{_name(element)}: {value!r} is not one of {allowed}")
-            raise
 
     def attr_id(self, element: etree._Element) -> str | None:
         return element.get("Id")

@@ -54,6 +54,8 @@ def validate_envelope(tree: etree._ElementTree | etree._Element, version: Versio
 
     `schema_dir` replaces the project's XSDs with another set found there by targetNamespace; the SOAP envelope
     schema falls back to the project's when the directory has none. Returns the violations, empty when valid.
+    Raises `ProtocolError` when `version` is None and the document is not an SMEV message, `SchemaSetError` when
+    the schemas cannot be used.
     """
     if version is None:
         from conformance.protocol.operations import detect
