@@ -81,11 +81,14 @@ def run(args: argparse.Namespace) -> int:
         directory = Path(args.output)
         if directory.exists() and not directory.is_dir():
             raise UsageError(f"--output: {directory} exists and is not a directory")
-        directory.mkdir(parents=True, exist_ok=True)
         count = 0
-        for item in iter_samples(spec=spec, seed=args.seed, at=at):
-            (directory / f"{item.name}.xml").write_bytes(build(item.message, item.version, sign=sign))
-            count += 1
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            for item in iter_samples(spec=spec, seed=args.seed, at=at):
+                (directory / f"{item.name}.xml").write_bytes(build(item.message, item.version, sign=sign))
+                count += 1
+        except OSError as exc:
+            raise UsageError(f"--output: cannot write to {directory}: {exc.strerror or exc}") from None
         print(f"wrote {count} sample envelopes of {spec.name} to {directory}", file=sys.stderr)
         return 0
 
@@ -101,7 +104,10 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.output)
         if target.is_dir():
             raise UsageError(f"--output: {target} is a directory; give a file name (or use --all)")
-        target.write_bytes(data)
+        try:
+            target.write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"--output: cannot write {target}: {exc.strerror or exc}") from None
     else:
         sys.stdout.buffer.write(data + b"\n")
         sys.stdout.flush()

@@ -92,6 +92,18 @@ def test_bad_options_exit_2_with_the_valid_values(capsys, argv, words):
     assert "Traceback" not in err
 
 
+def test_unwritable_output_exits_2(tmp_path, capsys):
+    assert main(["sample", "--output", str(tmp_path / "missing" / "msg.xml")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    assert main(["sample", "--output", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["sample", "--all", "--output", str(tmp_path / "file")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["sample", "--all", "--output", str(tmp_path / "file" / "sub")]) == 2
+    assert "cannot write" in capsys.readouterr().err
+
+
 def test_types_lists_the_registry(capsys):
     assert main(["types"]) == 0
     out = capsys.readouterr().out
