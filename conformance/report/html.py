@@ -8,7 +8,7 @@ from html import escape
 from typing import Any
 
 from conformance import __version__
-from conformance.report.summary import printable, summarize, verdict
+from conformance.report.summary import by_rule, printable, summarize, verdict
 from conformance.rules.catalogue import get_rule
 from conformance.rules.model import FileResult, Finding, Status
 
@@ -46,7 +46,7 @@ def _rows(findings: Sequence[Finding]) -> str:
         details = "".join(f"<div><b>{_e(k)}</b>: <code>{_e(v)}</code></div>" for k, v in f.details)
         rows.append(
             f"<tr><td><code>{_e(f.rule_id)}</code><br><span class=loc>{title}</span></td>"
-            f"<td class={f.status.value}>{f.status.value}</td><td>{_e(f.message)}{details}</td>"
+            f"<td class={f.status.value}>{f.status.value}</td><td class=msg>{_e(f.message)}{details}</td>"
             f"<td class=loc>{_location(f)}</td><td class=loc>{source}</td></tr>")
     head = "<tr><th>rule</th><th>status</th><th>message</th><th>location</th><th>source</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
@@ -67,6 +67,16 @@ def _file(result: FileResult) -> str:
             f"<span class=loc>{_e(kind)} — {counts}</span></summary>{body}</details>")
 
 
+def _tallies(results: Sequence[FileResult]) -> str:
+    rows = by_rule(results)
+    if not rows:
+        return ""
+    body = "".join(f"<tr><td><code>{_e(r.rule_id)}</code></td><td class=fail>{r.failed}</td>"
+                   f"<td class=warn>{r.warned}</td><td>{r.files}</td></tr>" for r in rows)
+    return ("<h2>Rules that failed or warned</h2><table><tr><th>rule</th><th>fail</th><th>warn</th><th>files</th></tr>"
+            f"{body}</table>")
+
+
 def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], fail_on: str = "error", **_: Any) -> str:
     summary = summarize(results)
     outcome = verdict(results, fail_on)
@@ -80,7 +90,7 @@ def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], fail_on: s
         f"{summary.files_failed} failed; findings: {summary.passed} pass, {summary.failed} fail, "
         f"{summary.warned} warn, {summary.skipped} skip</div>"
         f"<table class=meta><tr><td>tool</td><td><code>smev-conformance {_e(__version__)}</code></td></tr>"
-        f"{meta_rows}</table>"
+        f"{meta_rows}</table>" + _tallies(results)
         + "".join(_file(r) for r in results)
         + "</body></html>\n"
     )

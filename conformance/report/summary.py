@@ -50,6 +50,29 @@ def summarize(results: Sequence[FileResult]) -> Summary:
     )
 
 
+@dataclass(frozen=True)
+class RuleTally:
+    """How one rule fared across the files of a run (only rules that failed or warned are tallied)."""
+
+    rule_id: str
+    failed: int
+    warned: int
+    files: int
+
+
+def by_rule(results: Sequence[FileResult]) -> list[RuleTally]:
+    """Failing and warning rules with their counts, most failures first, then by id."""
+    tallies: dict[str, list] = {}
+    for result in results:
+        for finding in result.findings:
+            if finding.status in (Status.FAIL, Status.WARN):
+                entry = tallies.setdefault(finding.rule_id, [0, 0, set()])
+                entry[0 if finding.status is Status.FAIL else 1] += 1
+                entry[2].add(result.path)
+    rows = [RuleTally(rule_id, f, w, len(paths)) for rule_id, (f, w, paths) in tallies.items()]
+    return sorted(rows, key=lambda row: (-row.failed, -row.warned, row.rule_id))
+
+
 def verdict(results: Sequence[FileResult], fail_on: str = "error") -> str:
     """`fail` when some check failed (or warned, with `fail_on="warn"`), else `pass`."""
     if fail_on not in FAIL_ON:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from conformance.report.summary import printable, summarize, verdict
+from conformance.report.summary import by_rule, printable, summarize, verdict
 from conformance.rules.model import FileResult, Status
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
@@ -26,6 +26,14 @@ def write(results: Sequence[FileResult], stream: IO[str], *, meta: Mapping[str, 
                       highlight=False, soft_wrap=False)
     for result in results:
         _file(console, result, verbose)
+    tallies = by_rule(results)
+    if len(results) > 1 and tallies:
+        table = Table(title="rules that failed or warned", show_header=True, header_style="bold")
+        for column in ("rule", "fail", "warn", "files"):
+            table.add_column(column, no_wrap=True, justify="left" if column == "rule" else "right")
+        for row in tallies:
+            table.add_row(Text(row.rule_id), Text(str(row.failed)), Text(str(row.warned)), Text(str(row.files)))
+        console.print(table)
     summary = summarize(results)
     outcome = verdict(results, fail_on)
     line = Text()

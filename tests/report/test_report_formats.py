@@ -11,6 +11,7 @@ from lxml import etree
 
 from conformance.errors import UsageError
 from conformance.report import exit_code, printable, render, render_string, summarize, verdict
+from conformance.report.summary import by_rule
 from conformance.rules.model import FileResult, Finding, Location, Status
 
 HOSTILE = "<script>alert(1)</script> [bold red]x[/] \x1b[31mred\x00 & \"q\""
@@ -125,4 +126,13 @@ def test_any_message_survives_every_format(message, path):
     assert junit.find(".//failure").get("message") == printable(message)
     shown = printable(message).replace("\r\n", "\n").replace("\r", "\n")  # HTML parsing normalises newlines
     assert shown in etree.fromstring(render_string(data, "html").split("\n", 1)[1].encode(),
-                                                  etree.HTMLParser()).xpath("string(//td[3])")
+                                                  etree.HTMLParser()).xpath("string(//td[@class='msg'])")
+
+
+def test_rules_are_tallied_across_files():
+    tallies = by_rule(results())
+    assert [(t.rule_id, t.failed, t.warned, t.files) for t in tallies] == [
+        ("MSG-ID-UUID1", 2, 0, 1), ("TIME-ID-FUTURE", 0, 1, 1)]
+    text = render_string(results(), "text")
+    assert "rules that failed or warned" in text
+    assert "Rules that failed or warned" in render_string(results(), "html")
