@@ -1,13 +1,14 @@
 """Check SMEV 3 message files against the rule catalogue.
 
-Each PATH is a file or a directory (every *.xml below it). For each file: parse it with the hardened parser,
+Each PATH is a file, a directory (every *.xml below it) or - (standard input). For each file: parse it with the hardened parser,
 detect the operation and the schema version, validate the envelope schema, then the payload against its
 registered message type, then every selected rule of the catalogue. A file that is not usable XML is a failed
 MSG-XML-... finding. Exit 0: no check failed; 1: some check failed; 2: unusable path or command line.
 
 Examples:
   smev-conformance check messages/ --format junit --output reports/check.xml
-  smev-conformance check msg.xml --select MSG --ignore MSG-ID-AGE --at 2026-01-31T12:00:00Z
+  smev-conformance check msg.xml --select MSG --ignore TIME-ID-STALE --at 2026-01-31T12:00:00Z
+  smev-conformance sample | smev-conformance check -
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ HELP = "check message files against the rule catalogue"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="message file or directory of *.xml files")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="message file, directory of *.xml files, or - for standard input")
     parser.add_argument("--select", action="append", metavar="CODES",
                         help="only these rule ids or family prefixes, comma-separated (repeatable), e.g. MSG,TIME")
     parser.add_argument("--ignore", action="append", metavar="CODES",
@@ -48,17 +50,27 @@ def parse_instant(text: str | None) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def read_stdin(limit: int) -> bytes:
+    """Standard input's bytes, reading at most `limit + 1` of them (more is refused by size, like a file)."""
+    import sys
+
+    return sys.stdin.buffer.read(limit + 1)
+
+
 def run(args: argparse.Namespace) -> int:
     from conformance.report import exit_code, render
     from conformance.rules import catalogue
-    from conformance.rules.engine import CheckSettings, check_paths
+    from conformance.rules.engine import CheckSettings, check_bytes, check_paths
     from conformance.rules.resources import load_registry, schema_directory
 
     at = parse_instant(args.at)
     rules = catalogue.select(args.select, args.ignore)
     settings = CheckSettings(rules=rules, at=at, registry=load_registry(args.registry),
                              schema_dir=schema_directory(args.schemas))
-    results = check_paths(args.paths, settings)
+    files = [path for path in args.paths if path != "-"]
+    results = check_paths(files, settings) if files else []
+    if "-" in args.paths:
+        results.append(check_bytes("<stdin>", read_stdin(settings.max_bytes), settings))
     meta = {"at": at.isoformat(), "select": ",".join(args.select or []) or "all",
             "ignore": ",".join(args.ignore or []) or "none", "fail_on": args.fail_on}
     if args.schemas:

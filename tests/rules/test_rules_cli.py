@@ -145,3 +145,16 @@ def test_a_repeated_message_id_across_files_warns(capsys, messages):
     warned = {f["path"] for f in json.loads(out)["files"] if f["summary"]["warn"]}
     assert warned == {str(original), str(messages / "resent.xml")}
     assert run(capsys, "check", str(original), "--at", AT_TEXT, "--select", "FLOW-ID-UNIQUE")[0] == 0
+
+
+def test_standard_input(capsys, monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(envelope("ack"))))
+    code, out, _ = run(capsys, "check", "-", "--at", AT_TEXT, *NO_SIG, "--format", "json")
+    assert code == 0 and json.loads(out)["files"][0]["path"] == "<stdin>"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"<!DOCTYPE x><x/>")))
+    code, out, _ = run(capsys, "check", "-", "--format", "json")
+    assert code == 1
+    assert [f["rule"] for f in json.loads(out)["files"][0]["findings"] if f["status"] == "fail"] == ["MSG-XML-DTD"]
