@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 DEFAULT_VARIANT = "default"
 
 VARIANTS: dict[Operation, tuple[str, ...]] = {
-    Operation.SEND_REQUEST: (DEFAULT_VARIANT, "attachments"),
+    Operation.SEND_REQUEST: (DEFAULT_VARIANT, "attachments", "test-message"),
     Operation.SEND_REQUEST_RESPONSE: (DEFAULT_VARIANT,),
     Operation.SEND_RESPONSE: (DEFAULT_VARIANT, "rejected", "status", "async-status"),
     Operation.SEND_RESPONSE_RESPONSE: (DEFAULT_VARIANT,),
@@ -113,10 +113,14 @@ class _Exchange:
         attachment = f"Выписка по запросу {self.request_id}\n".encode()
         self.attachment = m.AttachmentContent(f"att-{self.request_id[:8]}", attachment)
 
-    def request_data(self, *, attachments: bool = False) -> m.SenderProvidedRequestData:
+    def request_data(self, *, attachments: bool = False, test: bool = False) -> m.SenderProvidedRequestData:
+        """The consumer's block; `test` marks a test message with an end of life a day ahead and a transaction
+        code, as an integrator's trial request carries them."""
         headers = (m.AttachmentHeader(self.attachment.id, "text/plain"),) if attachments else None
-        return m.SenderProvidedRequestData(message_id=self.request_id, content=self.request_payload,
-                                           attachment_headers=headers)
+        return m.SenderProvidedRequestData(
+            message_id=self.request_id, content=self.request_payload, attachment_headers=headers,
+            transaction_code=f"TX-{self.request_id[:8]}" if test else None,
+            eol=self.at + timedelta(days=1) if test else None, test_message=test)
 
     def answer(self, variant: str) -> m.ResponseAnswer:
         if variant in (DEFAULT_VARIANT, "data"):
@@ -221,7 +225,7 @@ def sample_message(operation: Operation | str, version: Version | str = Version.
     match operation:
         case Operation.SEND_REQUEST:
             with_files = variant == "attachments"
-            return m.SendRequestRequest(x.request_data(attachments=with_files),
+            return m.SendRequestRequest(x.request_data(attachments=with_files, test=variant == "test-message"),
                                         (x.attachment,) if with_files else None)
         case Operation.SEND_REQUEST_RESPONSE:
             return m.SendRequestResponse(x.metadata(

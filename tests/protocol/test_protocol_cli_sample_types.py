@@ -62,8 +62,8 @@ def test_all_writes_every_operation_version_and_variant(tmp_path, capsys):
     out = tmp_path / "samples"
     assert main(["sample", "--all", "--output", str(out), "--seed", "3", "--at", AT]) == 0
     files = sorted(p.name for p in out.glob("*.xml"))
-    assert len(files) == 135
-    assert "wrote 135 sample envelopes" in capsys.readouterr().err
+    assert len(files) == 138
+    assert "wrote 138 sample envelopes" in capsys.readouterr().err
     for name in ("1.1-GetIncomingQueueStatisticsRequest.xml", "1.3-SendResponseRequest-rejected.xml",
                  "1.3-GetResponseResponse-async-status.xml", "1.2-Fault-InvalidContent.xml",
                  "1.3-Fault-PersonalAccessDenied.xml", "1.1-GetRequestResponse.xml", "1.3-AckRequest.xml"):
@@ -79,7 +79,7 @@ def test_all_writes_every_operation_version_and_variant(tmp_path, capsys):
     (["--version", "1.4"], "valid: 1.1, 1.2, 1.3"),
     (["--operation", "Hello"], "valid: SendRequestRequest"),
     (["--type", "nope"], "registered: fns-inn-by-passport, sfr-snils-check, mvd-passport-validity"),
-    (["--variant", "bogus"], "valid: default, attachments"),
+    (["--variant", "bogus"], "valid: default, attachments, test-message"),
     (["--operation", "GetIncomingQueueStatistics"], "does not exist in version 1.3"),
     (["--at", "yesterday"], "not an ISO 8601 timestamp"),
     (["--all"], "--all needs --output DIR"),
