@@ -12,7 +12,7 @@ from lxml import etree
 
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, elements_named, text_of
+from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
 from conformance.rules.model import Severity
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
@@ -68,14 +68,11 @@ def coordinated(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"AttachmentContent Id {cid!r} is used more than once", extra)
 
 
-def _mime_elements(ctx: CheckContext) -> list[etree._Element]:
-    return [m for m in elements_named(ctx.body, "MimeType")]
-
-
 @rule("MSG-ATTACH-MIME", "Every attachment's MimeType is a well-formed media type of an IANA top-level type",
       Severity.ERROR, f"{_ATTACH} (MimeType); RFC 6838 §4.2, RFC 2045 §5.1")
 def mime_type(ctx: CheckContext) -> Iterator[Violation]:
-    found = _mime_elements(ctx)
+    found = [m for m in elements_named(ctx.body, "MimeType")
+             if smev_local(m.getparent()) in ("AttachmentHeader", "RefAttachmentHeader")]
     if not found:
         raise NotApplicable("the message has no attachment headers")
     for element in found:
