@@ -94,7 +94,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
-REUSE_BUDGET = 64 * 1024 * 1024
+REUSE_BUDGET = 16 * 1024 * 1024
 """Up to this many bytes of files in a run, the trees parsed for the corpus are kept and checked without a re-parse."""
 
 
