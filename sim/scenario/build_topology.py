@@ -284,10 +284,11 @@ class TopologyBuilder:
                 self.ctx.error(sec.nodes["via"], sec.at("via"), "a participant placed in a data centre has no regional bus")
         elif placed == ["region"]:
             region = sec["region"]
-            if self.refs.region(region, sec.nodes["region"], sec.at("region")):
-                regions = (self.names.regions[region],)
-                if via not in (INVALID, 0.0) and self.names.regions[region].regional_bus is None:
-                    self.ctx.error(sec.nodes["via"], sec.at("via"), f"region {region!r} has no regional bus")
+            if not self.refs.region(region, sec.nodes["region"], sec.at("region")):
+                return None
+            regions = (self.names.regions[region],)
+            if via not in (INVALID, 0.0) and self.names.regions[region].regional_bus is None:
+                self.ctx.error(sec.nodes["via"], sec.at("via"), f"region {region!r} has no regional bus")
         else:
             regions = self._region_list(sec, sec.at("regions"))
         per_region = sec["per_region"]

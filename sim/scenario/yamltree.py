@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster, same nodes
+
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
@@ -66,19 +68,55 @@ def parse_tree(text: str) -> Node:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise TreeError(f"file is larger than {MAX_BYTES // 1024} KiB; a scenario is a few KiB")
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        documents = list(yaml.compose_all(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise TreeError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+        reason = " ".join(str(exc.problem or exc.context).split())
+        raise TreeError(f"not valid YAML: {reason}", mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise TreeError(f"not valid YAML: character {exc.character!r} is not allowed", line) from None
     except yaml.YAMLError as exc:
-        raise TreeError(f"not valid YAML: {exc}") from None
+        raise TreeError("not valid YAML: " + " ".join(str(exc).split())) from None
     documents = [d for d in documents if d is not None]
     if not documents:
         raise TreeError("the file is empty", 1)
     if len(documents) > 1:
         raise TreeError("a scenario file holds one YAML document, this one has several",
                         documents[1].start_mark.line + 1)
+    _check_expanded_size(documents[0])
     return _Converter().convert(documents[0], 0)
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse a document whose aliases would expand beyond `MAX_NODES` values, or that refers to itself, in time
+    proportional to the nodes written (aliases share node objects, so sizes are memoised by identity)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise TreeError("an alias refers to the mapping or list that contains it", node.start_mark.line + 1)
+        if depth > MAX_DEPTH:
+            raise TreeError(f"the document nests deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        active.add(key)
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item, depth + 1) for item in node.value)
+        else:
+            total = 1
+        active.discard(key)
+        if total > MAX_NODES:
+            raise TreeError(f"the document expands to more than {MAX_NODES} values (anchors and aliases?)",
+                            node.start_mark.line + 1)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
 
 
 class _Converter:

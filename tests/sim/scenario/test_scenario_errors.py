@@ -142,6 +142,11 @@ def test_an_alias_bomb_is_refused_not_expanded():
     assert "expands to more than" in found[0]
 
 
+def test_a_self_referring_alias_is_refused():
+    found = problems("a: &x [1, *x]\n")
+    assert found[0].startswith("<string>:1: an alias refers to the mapping or list that contains it"), found
+
+
 def test_a_huge_file_is_refused(tmp_path):
     from sim.scenario import load
 
