@@ -30,27 +30,37 @@ class BusFault(Exception):
 
 
 RULE_FAULTS: dict[str, FaultName] = {
+    "MSG-CONTENT-REGISTERED": FaultName.BUSINESS_DATA_TYPE_IS_NOT_SUPPORTED,
+    "MSG-CONTENT-RESPONSE-TYPE": FaultName.INCORRECT_RESPONSE_CONTENT_TYPE,
+    "MSG-SELECTOR-REGISTERED": FaultName.UNKNOWN_MESSAGE_TYPE,
+    "MSG-FIELD-TRANSACTION-CODE": FaultName.TRANSACTION_CODE_INVALID,
+    "MSG-ACCESS-MATRIX": FaultName.ACCESS_DENIED,
+    "SIG-ATTACH-CMS": FaultName.SIGNATURE_VERIFICATION_FAULT,
     "MSG-ID-UUID1": FaultName.INVALID_MESSAGE_ID_FORMAT,
     "TIME-ID-STALE": FaultName.STALE_MESSAGE_ID,
     "TIME-EOL": FaultName.END_OF_LIFE_REACHED,
     "MSG-ATTACH-COORDINATED": FaultName.ATTACHMENT_CONTENT_MISCOORDINATION,
 }
 """Catalogue rules whose failure the protocol answers with a fault of its own; every other failure of an error
-rule is InvalidContent (697 §6л: the bus blocks a message whose structure does not match)."""
+rule is InvalidContent (697 §6л: the bus blocks a message whose structure does not match), and so is a mapped
+failure whose fault the operation cannot answer with (e.g. a response element in a SendRequest)."""
 
-RULES_THE_BUS_DECIDES_ITSELF = ("SIG-", "CERT-", "MSG-SIGNATURE-REQUIRED", "MSG-XML-", "TIME-ID-FUTURE")
+RULES_THE_BUS_DECIDES_ITSELF = ("SIG-", "CERT-", "MSG-XML-", "TIME-ID-FUTURE")
 """Rules the bus does not take from the catalogue run: signatures are verified (or switched off) separately,
 unusable XML never reaches the rules, and a MessageID from the future is the caller's clock, not its message."""
 
 
-def fault_for_findings(failures: list[Finding]) -> BusFault | None:
-    """The fault answering failed error findings (the most specific first), or None when nothing failed."""
+def fault_for_findings(failures: list[Finding], allowed: frozenset[FaultName] | None = None) -> BusFault | None:
+    """The fault answering failed error findings (a specific fault first), or None when nothing failed.
+    `allowed`: the faults the operation may answer with (`conformance.protocol.operations.faults_for`)."""
     if not failures:
         return None
     for finding in failures:
         name = RULE_FAULTS.get(finding.rule_id)
-        if name is not None:
-            return BusFault(name, f"{finding.rule_id}: {finding.message}")
+        if name is not None and (allowed is None or name in allowed):
+            reason = SignatureVerificationReason.SIGNATURE_IS_INVALID \
+                if name is FaultName.SIGNATURE_VERIFICATION_FAULT else None
+            return BusFault(name, f"{finding.rule_id}: {finding.message}", reason=reason)
     return BusFault(FaultName.INVALID_CONTENT, f"{len(failures)} rule(s) failed: "
                     + "; ".join(f"{f.rule_id}: {f.message}" for f in failures[:5]),
                     validation_errors=tuple(_validation_error(f) for f in failures))

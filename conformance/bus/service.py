@@ -189,7 +189,7 @@ class Bus:
         if self.config.signatures:
             self._verify_caller(tree, operation, now)
         if self.config.run_rules:
-            self._run_rules(tree, now)
+            self._run_rules(tree, rpc, version, now)
         try:
             parsed = parse(tree, source="request")
         except ProtocolError as exc:
@@ -240,16 +240,17 @@ class Bus:
             reason, text = problem
             raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, text, reason=reason)
 
-    def _run_rules(self, tree: etree._ElementTree, now: float) -> None:
+    def _run_rules(self, tree: etree._ElementTree, rpc: Rpc, version: Version, now: float) -> None:
+        from conformance.protocol.operations import faults_for
         from conformance.rules.engine import CheckSettings, check_tree
         from conformance.rules.model import Status
 
-        settings = CheckSettings(rules=_bus_rules(), at=_utc(now), registry=self._registry())
+        settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry())
         result = check_tree("request", tree, settings)
         failures = [f for f in result.findings if f.status is Status.FAIL]
         if not self.config.signatures:  # the schema's mandatory caller signature is what the switch turns off
             failures = [f for f in failures if not _only_missing_signature(f.message)]
-        fault = fault_for_findings(failures)
+        fault = fault_for_findings(failures, faults_for(rpc, version))
         if fault is not None:
             raise fault
 
@@ -611,17 +612,19 @@ def _only_missing_signature(message: str) -> bool:
         message.count("Expected is") == 1 and message.rstrip(" .)").endswith("CallerInformationSystemSignature")
 
 
-_BUS_RULES: list | None = None
+_BUS_RULES: dict[bool, list] = {}
 
 
-def _bus_rules() -> list:
-    """The catalogue rules the bus runs on what it receives (all but those it decides itself)."""
-    global _BUS_RULES
-    if _BUS_RULES is None:
+def _bus_rules(signatures: bool) -> list:
+    """The catalogue rules the bus runs on what it receives: all but those it decides itself; with signatures on,
+    also the attachments' CMS signatures (the XML signatures are verified before, by `signatures.py`)."""
+    if signatures not in _BUS_RULES:
         from conformance.rules import catalogue
 
-        _BUS_RULES = [r for r in catalogue.registered() if not r.rule.id.startswith(RULES_THE_BUS_DECIDES_ITSELF)]
-    return _BUS_RULES
+        _BUS_RULES[signatures] = [
+            r for r in catalogue.registered()
+            if not r.rule.id.startswith(RULES_THE_BUS_DECIDES_ITSELF) or (signatures and r.rule.id == "SIG-ATTACH-CMS")]
+    return _BUS_RULES[signatures]
 
 
 def fragment(data: bytes) -> XmlFragment:

@@ -76,16 +76,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     host, port = server.server_address[:2]
     mode = "signatures on" if config.signatures else "signatures off (X-SMEV-Sender names the caller)"
-    print(f"SMEV 3 bus double listening on http://{host}:{port}/smev", flush=True)
-    print(f"versions 1.1, 1.2, 1.3; {len(types.types)} message types; {mode}; "
-          f"state {args.state or 'in memory'}; Ctrl-C stops", flush=True)
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
-    try:
+    try:  # from the first line printed on, Ctrl-C is a clean stop
+        print(f"SMEV 3 bus double listening on http://{host}:{port}/smev", flush=True)
+        print(f"versions 1.1, 1.2, 1.3; {len(types.types)} message types; {mode}; "
+              f"state {args.state or 'in memory'}; Ctrl-C stops", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
