@@ -9,6 +9,10 @@ Examples:
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.registry.model import MessageTypeSpec, PayloadSpec
 
 HELP = "list the registered message types"
 
@@ -47,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(spec) -> dict:  # noqa: ANN001 - a MessageTypeSpec
-    def payload(p) -> dict:  # noqa: ANN001
+def _describe(spec: MessageTypeSpec) -> dict:
+    def payload(p: PayloadSpec) -> dict:
         return {"namespace": p.namespace, "root": p.root, "xsd": str(p.xsd) if p.xsd else None}
 
     return {"name": spec.name, "title": spec.title, "description": spec.description,

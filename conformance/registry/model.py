@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 
 class Side(StrEnum):
@@ -100,7 +104,7 @@ class Registry:
         """The type whose request or response business element is `{namespace}local_name`, or None."""
         return self._by_root.get((namespace or "", local_name))  # type: ignore[attr-defined]
 
-    def by_element(self, element) -> PayloadMatch | None:  # noqa: ANN001 - an lxml element
+    def by_element(self, element: etree._Element) -> PayloadMatch | None:
         """`by_root` for an lxml element (e.g. the child of MessagePrimaryContent)."""
         from lxml import etree
 

@@ -133,7 +133,7 @@ class _LocalResolver(etree.Resolver):
         super().__init__()
         self.by_name = by_name
 
-    def resolve(self, url, pubid, context):  # noqa: ANN001 - lxml's resolver signature
+    def resolve(self, url: str, pubid: str | None, context: object):
         parsed = urlparse(url)
         name = Path(unquote(parsed.path)).name
         if parsed.scheme in ("", "file"):
