@@ -1,0 +1,101 @@
+"""What the reference provider and consumer share: settings, the bus client, checking the bus's signature, and
+retrying a call with backoff."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conformance.bus.client import BusClient, Reply
+from conformance.reference.variants import REFERENCE, SignatureFlaw, Variant
+
+log = logging.getLogger("conformance.reference")
+
+
+class Crash(Exception):  # noqa: N818 - it is what it simulates
+    """Raised at a test's crash point: the participant stops at once, with no further writes."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one reference participant runs. Times in seconds."""
+
+    bus_url: str
+    state: str | Path = ":memory:"
+    """SQLite file of the participant's durable state (`:memory:`: nothing survives a restart)."""
+    variant: Variant = REFERENCE
+    version: str = "1.3"
+    mnemonic: str | None = None
+    """The participant's name; with signatures off it is sent in `X-SMEV-Sender` (else the certificate says it)."""
+    signatures: bool = True
+    """Sign every call and verify the bus's signatures; False for a bus double run without signatures."""
+    identity: str | None = None
+    """Name of the shipped credential (`provider`, `consumer`); the expired-certificate twin swaps in `expired`."""
+    registry: str | Path | None = None
+    poll_interval: float = 0.1
+    backoff: float = 1.0
+    """The first retry waits this long; each next one twice as long (capped at `max_backoff`)."""
+    max_backoff: float = 8.0
+    attempts: int = 5
+    """Tries of a SendRequest / SendResponse before giving up."""
+    timeout: float = 10.0
+    """HTTP timeout of one call."""
+    crash_after_ack: bool = False
+    """Test hook: stop dead right after the first Ack (a power cut at the worst moment)."""
+    citizens: int = 200
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def credentials(settings: Settings, default: str):
+    """(key, certificate) the participant signs with; the expired-certificate twin uses the expired credential."""
+    from conformance.reference.identity import identity
+
+    name = settings.identity or default
+    if settings.variant.behaviour.signature is SignatureFlaw.EXPIRED_CERTIFICATE:
+        name = "expired"
+    ident = identity(name)
+    return ident.key, ident.certificate
+
+
+def make_client(settings: Settings, default_identity: str, default_mnemonic: str) -> BusClient:
+    from conformance.reference.wire import signing_hook
+
+    if not settings.signatures:
+        return BusClient(settings.bus_url, version=settings.version, sender=settings.mnemonic or default_mnemonic,
+                         timeout=settings.timeout)
+    key, cert = credentials(settings, default_identity)
+    return BusClient(settings.bus_url, version=settings.version, sign=signing_hook(settings.variant.behaviour, key,
+                                                                                    cert), timeout=settings.timeout)
+
+
+def bus_signature_problem(reply: Reply, at: datetime | None = None) -> str | None:
+    """Why the signatures on what the bus delivered do not hold (None when they do), judged against the CA the
+    reference trusts: the bus's own signature and the sender's inside it."""
+    from conformance.reference.identity import ca_certificate
+    from conformance.rules.model import Status
+    from conformance.xmldsig.verifier import VerifyOptions, verify_tree
+
+    if reply.parsed is None or reply.parsed.envelope is None:
+        return "the answer is not an SMEV envelope"
+    options = VerifyOptions(trust=(ca_certificate(),), at=at or datetime.now(UTC), diagnose=False)
+    failed = [o for o in verify_tree(reply.parsed.envelope, options) if o.status is Status.FAIL]
+    if not failed:
+        return None
+    return "; ".join(f"[{o.rule_id}] {o.message}" for o in failed[:3])
+
+
+def call(what: str, action: Callable[[], Reply]) -> Reply | None:
+    """Run one HTTP call; a transport error (bus down, connection reset) is logged and gives None."""
+    try:
+        return action()
+    except OSError as exc:
+        log.warning("%s: the bus is unreachable: %s", what, exc)
+        return None
+
+
+def backoff_delay(settings: Settings, attempt: int) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): exponential from `backoff`, capped."""
+    return min(settings.backoff * 2 ** (attempt - 1), settings.max_backoff)

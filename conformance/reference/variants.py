@@ -1,0 +1,142 @@
+"""The reference participant's deliberately broken twins: each a small, named deviation from the reference.
+
+A `Behaviour` is the set of switches the provider and the consumer consult at the few places an integrator can
+go wrong; the reference is `Behaviour()`. A `Variant` names one realistic mistake, the switch that makes it, and
+the finding a conformance suite must report for it (`finding`: the suite case, and the rule id or fault the bus
+or the assertion reports). `VARIANTS` is the table; `--variant NAME` picks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from conformance.errors import UsageError
+
+
+class AckMode(StrEnum):
+    AFTER_DURABLE = "after-durable"
+    """The reference: ack once the request and its answer are committed."""
+    BEFORE_DURABLE = "before-durable"
+    """Ack at once, process afterwards: a crash in between loses the message."""
+    NEVER = "never"
+
+
+class IdStyle(StrEnum):
+    UUID1 = "uuid1"
+    UPPER = "upper"
+    """uuid1() printed in upper case (e.g. a Java/.NET `toString().toUpperCase()`)."""
+    UUID4 = "uuid4"
+    """A random UUID (`uuid.uuid4()`, `UUID.randomUUID()`)."""
+
+
+class SignatureFlaw(StrEnum):
+    NONE = "none"
+    WRONG_TARGET = "wrong-target"
+    """The Reference names the business element instead of the block the operation signs."""
+    INDENTED_SIGNED_INFO = "indented-signed-info"
+    """The envelope is pretty-printed after signing: SignedInfo is re-indented."""
+    INCLUSIVE_C14N = "inclusive-c14n"
+    """SignedInfo canonicalised with inclusive c14n (while declaring exclusive)."""
+    RS_ORDER = "rs-order"
+    """The signature value written r‖s instead of s‖r."""
+    EXPIRED_CERTIFICATE = "expired-certificate"
+    """Signed with a key whose certificate has expired."""
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """Switches of the reference participant; the defaults are correct behaviour."""
+
+    ack: AckMode = AckMode.AFTER_DURABLE
+    message_id: IdStyle = IdStyle.UUID1
+    signature: SignatureFlaw = SignatureFlaw.NONE
+    answer_delay: float = 0.0
+    """Seconds the provider waits before SendResponse."""
+    deduplicate: bool = True
+    """Keep a journal of processed MessageIDs so a redelivered request is not answered twice."""
+    copy_reply_to: bool = True
+    """Put the request's ReplyTo into To; False leaves To out."""
+    honour_bad_bus_signature: bool = True
+    """Ack accepted=false and drop a delivery whose bus signature fails; False: accept and process it anyway."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    mistake: str
+    """The integrator's mistake, in a sentence."""
+    finding: str
+    """What a suite must report: `<suite case>: <rule id or fault>`."""
+    behaviour: Behaviour
+    roles: tuple[str, ...] = ("provider",)
+    """Roles in which the mistake shows on the wire."""
+    observe: tuple[str, ...] = field(default=())
+    """Keywords the finding's text carries (what a test looks for in the bus's answer or the diagnosis)."""
+
+
+REFERENCE = Variant("reference", "none: the reference participant", "every suite passes", Behaviour(),
+                    roles=("provider", "consumer"))
+
+_VARIANT_LIST = (
+    Variant("no-ack", "never acks what it takes from the queue",
+            "answers-valid-request: flow acked (no Ack within ack_timeout; the bus redelivers the message)",
+            Behaviour(ack=AckMode.NEVER), roles=("provider", "consumer")),
+    Variant("ack-before-durable", "acks a request before its processing is committed; a crash right after the "
+            "ack loses the request", "acked-request-survives-restart: flow answers (acked, never answered)",
+            Behaviour(ack=AckMode.BEFORE_DURABLE)),
+    Variant("upper-case-id", "writes MessageID in upper case",
+            "answers-valid-request: fault InvalidMessageIdFormat (MSG-ID-UUID1)",
+            Behaviour(message_id=IdStyle.UPPER), roles=("provider", "consumer"), observe=("upper-case",)),
+    Variant("uuid4-id", "makes MessageID with uuid4 (random) instead of uuid1 (time-based)",
+            "answers-valid-request: fault InvalidMessageIdFormat (MSG-ID-UUID1)",
+            Behaviour(message_id=IdStyle.UUID4), roles=("provider", "consumer"), observe=("version 4",)),
+    Variant("wrong-reference", "the signature's Reference points at the business element, not at the block the "
+            "operation signs", "answers-valid-request: SignatureVerificationFault IncorrectSignatureTarget "
+            "(SIG-REF-TARGET)", Behaviour(signature=SignatureFlaw.WRONG_TARGET), roles=("provider", "consumer"),
+            observe=("IncorrectSignatureTarget",)),
+    Variant("indented-signed-info", "pretty-prints the envelope after signing, re-indenting SignedInfo",
+            "answers-valid-request: SignatureVerificationFault (SIG-LAYOUT / SIG-VALUE: SignedInfo was indented "
+            "after signing)", Behaviour(signature=SignatureFlaw.INDENTED_SIGNED_INFO),
+            roles=("provider", "consumer"), observe=("indent",)),
+    Variant("inclusive-c14n", "canonicalises SignedInfo with inclusive c14n while declaring exclusive",
+            "answers-valid-request: SignatureVerificationFault SignatureIsInvalid (SIG-VALUE: inclusive instead "
+            "of exclusive c14n)", Behaviour(signature=SignatureFlaw.INCLUSIVE_C14N), roles=("provider", "consumer"),
+            observe=("SignatureIsInvalid",)),
+    Variant("rs-order", "writes the GOST signature value as r‖s instead of s‖r",
+            "answers-valid-request: SignatureVerificationFault SignatureIsInvalid (SIG-VALUE: r‖s instead of s‖r)",
+            Behaviour(signature=SignatureFlaw.RS_ORDER), roles=("provider", "consumer"),
+            observe=("SignatureIsInvalid",)),
+    Variant("slow", "takes 2.5 s to answer a real-time type (the limit is 2 s)",
+            "answers-valid-request: timing within auto (TIME-ANSWER-DEADLINE, 963 §10: 2 s for real-time types)",
+            Behaviour(answer_delay=2.5)),
+    Variant("answers-twice", "keeps no journal of processed MessageIDs: a redelivered request is answered again",
+            "answers-redelivery-once: flow not_answered_twice", Behaviour(deduplicate=False)),
+    Variant("no-to", "leaves To out of the response instead of copying the request's ReplyTo",
+            "answers-valid-request: fault InvalidContent (MSG-SCHEMA-ENVELOPE: To is missing)",
+            Behaviour(copy_reply_to=False), observe=("To",)),
+    Variant("expired-certificate", "signs with a key whose certificate expired in 2021",
+            "answers-valid-request: SignatureVerificationFault CertificateIsExpired (CERT-VALIDITY)",
+            Behaviour(signature=SignatureFlaw.EXPIRED_CERTIFICATE), roles=("provider", "consumer"),
+            observe=("CertificateIsExpired",)),
+    Variant("ignores-bad-signature", "does not verify the bus's signature: acks accepted=true and processes a "
+            "delivery whose bus signature is broken", "refuses-bad-bus-signature: flow acked accepted=false, "
+            "flow not_answered", Behaviour(honour_bad_bus_signature=False)),
+)
+
+VARIANTS: dict[str, Variant] = {v.name: v for v in _VARIANT_LIST}
+"""Name -> broken variant (the reference itself is `REFERENCE`, not in this table)."""
+
+
+def variant(name: str | None) -> Variant:
+    """The variant called `name`; None or "reference" is the reference. A usage error lists the names."""
+    if name in (None, "", REFERENCE.name):
+        return REFERENCE
+    if name not in VARIANTS:
+        raise UsageError(f"--variant {name!r} is unknown; variants: {', '.join(VARIANTS)}")
+    return VARIANTS[name]
+
+
+def with_changes(behaviour: Behaviour, **changes: object) -> Behaviour:
+    """A copy of `behaviour` with some switches changed (tests combine deviations this way)."""
+    return replace(behaviour, **changes)  # type: ignore[arg-type]
