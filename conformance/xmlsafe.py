@@ -170,6 +170,9 @@ def _syntax_error(exc: etree.XMLSyntaxError, source: str, data: bytes) -> XmlInp
     if "Excessive depth" in msg:
         return XmlInputError(f"element nesting is deeper than {MAX_DEPTH} levels (stopped at the parser's hard limit)",
                              path=source, line=line, rule=RULE_DEPTH)
+    if "Resource limit exceeded" in msg or "huge" in msg.lower():
+        return XmlInputError("a text or attribute value is over the parser's 10 MB limit (a large attachment "
+                             "belongs in the file store)", path=source, line=line, rule=RULE_SIZE)
     if "Document is empty" in msg or "Start tag expected" in msg:
         if not data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"<") and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return XmlInputError("not XML: the content does not start with markup (binary or text data)",

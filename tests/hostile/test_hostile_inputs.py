@@ -43,6 +43,8 @@ CORPUS: dict[str, tuple[bytes, str, int | None]] = {
                                  "MSG-XML-WELLFORMED", 3),
     "truncated.xml": (ENVELOPE_HEAD + b"\n<tns:SendRequestRequest xmlns:tns=\"urn:x\"><tns:Sender", "MSG-XML-WELLFORMED",
                       2),
+    "huge-text-node.xml": (b"<r>\n<a>" + b"A" * (11 * 1024 * 1024) + b"</a></r>", "MSG-XML-SIZE", 2),
+    "huge-attribute.xml": (b'<r>\n\n<a v="' + b"A" * (11 * 1024 * 1024) + b'"/></r>', "MSG-XML-SIZE", 3),
     "many-elements.xml": (b"<r>" + b"<a/>" * (xmlsafe.MAX_ELEMENTS + 1) + b"</r>", "MSG-XML-SIZE", 1),
     # libxml2 detects UTF-16 without a BOM from '<?' and decodes it: a readable document, but no SOAP envelope.
     "utf16-no-bom.xml": ('<?xml version="1.0" encoding="UTF-16"?>\n<r>текст</r>'.encode("utf-16-le"),
