@@ -1,9 +1,11 @@
 """Check SMEV 3 message files against the rule catalogue.
 
-Each PATH is a file, a directory (every *.xml below it) or - (standard input). For each file: parse it with the hardened parser,
-detect the operation and the schema version, validate the envelope schema, then the payload against its
-registered message type, then every selected rule of the catalogue. A file that is not usable XML is a failed
-MSG-XML-... finding. Exit 0: no check failed; 1: some check failed; 2: unusable path or command line.
+Each PATH is a file, a directory (every *.xml below it) or - (standard input). For each file: parse it with the
+hardened parser, detect the operation and the schema version, validate the envelope schema, then the payload
+against its registered message type, then every selected rule of the catalogue (`smev-conformance rules` lists
+them). The files of one run are also compared with each other (a MessageID sent twice, a response of another type
+than its request). A file that is not usable XML is a failed MSG-XML-... finding.
+Exit 0: no check failed; 1: some check failed (or warned, with --fail-on warn); 2: unusable path or command line.
 
 Examples:
   smev-conformance check messages/ --format junit --output reports/check.xml
