@@ -196,8 +196,6 @@ class Bus:
         self.depth: dict[str, int] = {}
         self._nearest: dict[str, list[Site]] = {}
         self._relays: dict[str, Endpoint] = {}
-        for site in self.sites.values():
-            world.collector.component(site.component, max(site.capacity, 1))
 
     # --- placement ------------------------------------------------------------------------------------------------
 

@@ -186,5 +186,5 @@ class Station:
     def busy_seconds(self) -> float:
         """Busy server-seconds after the warm-up, jobs still in service counted up to now."""
         now = self.kernel.now
-        extra = sum(now - max(started, self.warmup) for _, started in self.in_service.values() if now > started)
-        return self.busy_time + max(extra, 0.0)
+        extra = sum(max(now - max(started, self.warmup), 0.0) for _, started in self.in_service.values())
+        return self.busy_time + extra

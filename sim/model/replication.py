@@ -7,7 +7,6 @@ depends on wall time, so worker processes can run replications independently and
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from sim.metrics.collector import Collector, ReplicationSummary
 from sim.model.audit import Audit
 from sim.model.bus import Bus
 from sim.model.ca import CertificationAuthority
-from sim.model.endpoints import Endpoint, Participant, send
+from sim.model.endpoints import Participant, send
 from sim.model.factory import MessageFactory, TypeInfo
 from sim.model.kernel import Kernel, Sampler
 from sim.model.limits import Admission
@@ -30,7 +29,7 @@ from sim.scenario.model import PORTAL, Scenario
 from sim.scenario.model import Participant as ParticipantSpec
 from sim.workload.arrivals import ArrivalStream, flow_rate
 
-MAX_BACKGROUND_UTILISATION = 0.95
+MAX_BACKGROUND_UTILISATION = 0.99
 
 
 class Model:
@@ -112,11 +111,15 @@ class Model:
             senders = {s.sender: self.members(s.sender) for s in scenario.workload.portal.services}
             self.portal = Portal(world, topo.portal, scenario.workload.portal, self.esia, self.factory, self.types,
                                  self.portal_endpoint, senders)
+        self.background: dict[str, float] = {}
+        if self.scale < 1.0:
+            self._background()
+        for bus in self.buses():
+            for site in bus.sites.values():
+                collector.component(site.component, max(site.capacity, 1))
         for name, members in self.groups.items():
             if name != PORTAL and any(m.spec.provides for m in members):
                 collector.component(f"participant.{name}", sum(m.concurrency for m in members))
-        if self.scale < 1.0:
-            self._background()
 
     # --- lookups ------------------------------------------------------------------------------------------------------
 
@@ -219,45 +222,65 @@ class Model:
         send(world, self.factory.request(sender, info, datamart=datamart), sender)
 
     def _background(self) -> None:
-        """traffic_scale < 1: the traffic not simulated message by message still loads the bus nodes and the
-        providers. It is applied as a fluid background: each server's speed shrinks by the background
-        utilisation it would cause (service times stretched by 1 / (1 - rho_bg))."""
+        """traffic_scale < 1: only that share of the traffic is simulated message by message; the rest still loads
+        the bus nodes and the providers, as a fluid background. A station with c servers that the background keeps
+        busy a share rho of the time keeps c (1 - rho) servers for the simulated messages (at least one; below one
+        whole server, that one server is slowed down instead). Background load at or above capacity is capped at
+        99 %; the summary lists every background utilisation (`extra.background_utilisation`, by component or
+        group) so that a report can show which sizes cannot carry the full volume."""
         scenario = self.scenario
         rest = 1.0 - self.scale
-        load: dict[str, float] = {}  # provider name -> offered work (server-seconds per second)
-        bus_messages = 0.0
+        horizon = self.world.kernel.horizon
         profiles = scenario.workload.profiles
+        work: dict[str, float] = {}  # provider name -> offered background work, server-seconds per second
+        bus_messages = 0.0
+
+        def mean_rate(rate: float, profile: str | None, name: str, start: float = 0.0, end: float | None = None) -> float:
+            shape = flow_rate(rate, horizon, profiles.get(profile) if profile else None, self._bursts_for(name),
+                              start, end)
+            return shape.mean_over(horizon)
 
         def add_requests(rate: float, info: TypeInfo) -> None:
             nonlocal bus_messages
-            bus_messages += rate * (1 if info.spec.broadcast else 2) * max(len(info.subscribers), 1) \
-                if info.spec.broadcast else rate * 2
-            if info.spec.broadcast or not info.providers:
+            if info.spec.broadcast:
+                bus_messages += rate * max(len(info.subscribers), 1)
+                return
+            bus_messages += 2.0 * rate  # the request and its answer
+            if not info.providers:
                 return
             per = rate / len(info.providers)
             for p in info.providers:
-                mean = p.type_processing.get(info.name, p.processing).mean
-                load[p.name] = load.get(p.name, 0.0) + per * mean
+                work[p.name] = work.get(p.name, 0.0) + per * p.type_processing.get(info.name, p.processing).mean
 
         for flow in scenario.workload.flows:
-            factor = profiles[flow.profile].mean_factor if flow.profile else 1.0
-            add_requests(flow.rate * factor * rest, self.types[flow.message_type])
+            add_requests(mean_rate(flow.rate, flow.profile, flow.name, flow.start, flow.end) * rest,
+                         self.types[flow.message_type])
         pw = scenario.workload.portal
         if pw is not None:
-            factor = profiles[pw.profile].mean_factor if pw.profile else 1.0
+            apps = mean_rate(pw.rate, pw.profile, PORTAL) * rest
+            total_share = sum(service.share for service in pw.services) or 1.0
             for service in pw.services:
                 for step in service.steps:
                     for type_name in step:
-                        add_requests(pw.rate * factor * rest * service.share, self.types[type_name])
+                        add_requests(apps * service.share / total_share, self.types[type_name])
+        background: dict[str, float] = {}  # component or group -> background utilisation (the highest member's)
         capacity = sum(site.capacity for site in self.smev.sites.values())
         if capacity:
             rho = bus_messages * self.smev.ingress.mean / capacity
-            self.smev.stretch = 1.0 / (1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
-            self.world.counters["background.bus_utilisation_pct"] = int(round(100 * rho))
-        for name, work in load.items():
+            background["smev"] = rho
+            keep = 1.0 - min(rho, MAX_BACKGROUND_UTILISATION)
+            for site in self.smev.sites.values():
+                for node in site.nodes:
+                    node.servers, stretch = _shrink(node.servers, keep)
+                    self.smev.stretch = max(self.smev.stretch, stretch)
+        for name, offered in sorted(work.items()):
             p = self.by_name[name]
-            rho = work / p.concurrency
-            p.stretch = 1.0 / (1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
+            rho = offered / p.concurrency
+            group = p.spec.group
+            background[group] = max(background.get(group, 0.0), rho)
+            p.concurrency, p.stretch = _shrink(p.concurrency, 1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
+            p.free = p.concurrency
+        self.background = {name: round(float(rho), 4) for name, rho in sorted(background.items())}
 
     def start_housekeeping(self) -> None:
         """The janitor: closes queued messages past their end of life, a few times per shortest TTL."""
@@ -292,6 +315,15 @@ class Model:
         return collector.summary()
 
 
+def _shrink(servers: int, keep: float) -> tuple[int, float]:
+    """Servers left to the simulated traffic when a share `keep` of their time is free, and the slow-down factor
+    of service times (1 unless less than one whole server is left)."""
+    left = servers * keep
+    if left >= 1.0:
+        return max(int(round(left)), 1), 1.0
+    return 1, 1.0 / left
+
+
 def _report_busy(collector: Collector, component: str, busy: float, window: float) -> None:
     """Hand a component's total busy server-seconds to the collector in slices no longer than the window."""
     start = collector.warmup
@@ -320,8 +352,10 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     audit.write()
     summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}
     summary.extra["model"] = dict(sorted(model.world.counters.items()))
+    if model.background:
+        summary.extra["background_utilisation"] = model.background
     model.last_wall_seconds = wall  # type: ignore[attr-defined]  (not in the summary: it must be reproducible)
     return summary
 
 
-__all__ = ["Model", "simulate", "Endpoint", "replace"]
+__all__ = ["Model", "simulate"]

@@ -2,7 +2,7 @@
 
 A non-homogeneous Poisson process with a piecewise-constant rate λ(t) is generated exactly by time change:
 if E1, E2, ... are unit-rate exponential gaps, arrivals are Λ⁻¹(E1), Λ⁻¹(E1+E2), ... where Λ(t) = ∫₀ᵗ λ.
-A daily profile is λ(t) = base · profile(t mod 86400); a burst multiplies λ on a window.
+`flow_rate` builds λ for one source: base rate × daily profile × bursts, zero outside the source's window.
 """
 
 from __future__ import annotations
@@ -35,34 +35,6 @@ class PiecewiseRate:
     @classmethod
     def constant(cls, rate: float) -> PiecewiseRate:
         return cls([0.0], [rate])
-
-    @classmethod
-    def build(
-        cls,
-        base_rate: float,
-        horizon: float,
-        profile: Sequence[float] | None = None,
-        bursts: Sequence[tuple[float, float, float]] = (),
-    ) -> PiecewiseRate:
-        """`profile`: multipliers for equal slices of a day (24 = hourly), repeated; `bursts`: (start, end, factor)."""
-        points = {0.0}
-        if profile:
-            slice_len = DAY / len(profile)
-            days = int(np.ceil(horizon / DAY)) + 1
-            points.update(d * DAY + i * slice_len for d in range(days) for i in range(len(profile)))
-        for start, end, _ in bursts:
-            points.update((max(start, 0.0), max(end, 0.0)))
-        edges = sorted(p for p in points if p <= horizon + DAY)
-        rates = []
-        for t in edges:
-            r = base_rate
-            if profile:
-                r *= profile[int((t % DAY) // (DAY / len(profile))) % len(profile)]
-            for start, end, factor in bursts:
-                if start <= t < end:
-                    r *= factor
-            rates.append(r)
-        return cls(edges, rates)
 
     def mean_over(self, horizon: float) -> float:
         """Average rate over [0, horizon]."""
