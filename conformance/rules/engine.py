@@ -25,13 +25,20 @@ from conformance.rules.model import FileResult, Finding, Location, Severity, Sta
 from conformance.rules.xpaths import xpath_of
 
 
+def _shipped_registry() -> Any:
+    from conformance.rules.resources import load_registry
+
+    return load_registry(None)
+
+
 @dataclass
 class CheckSettings:
-    """How to check: which rules (None: the whole catalogue), at what instant, against which registry and schemas."""
+    """How to check: which rules (None: the whole catalogue), at what instant, against which registry (default: the
+    shipped one; None: rules that need one skip, saying so) and schemas (None: the project's)."""
 
     rules: Sequence[RegisteredRule] | None = None
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    registry: Any = None
+    registry: Any = field(default_factory=_shipped_registry)
     schema_dir: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     corpus: Corpus | None = None
