@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 OK, DUPLICATE, RETRY, REJECTED, EXPIRED = "ok", "duplicate", "retry", "rejected", "expired"
 
 Reply = Callable[[str, str], None]
+"""`reply(outcome, reason)`; a reply function with `needs_ok = False` is not called on success (saves an event)."""
 
 
 class BusQueue:
@@ -317,8 +318,8 @@ class Bus:
         world = self.world
         if outcome == REJECTED and not msg.counted:
             world.audit.record(world.now, msg, "rejected", f"{self.name}@{site.location}", str(reason))
-        if outcome in (OK, DUPLICATE):
-            return  # the sender has nothing left to do: no event for the reply
+        if outcome in (OK, DUPLICATE) and not getattr(reply, "needs_ok", True):
+            return  # a participant's sender has nothing left to do on success: no event for the reply
         back = world.network.transfer(site.location, from_loc, 1024)
         if back is None:  # the reply cannot reach the sender: it times out and retries (a duplicate if accepted)
             world.kernel.later(world.policies.retry.timeout, reply, RETRY, "timeout")

@@ -55,7 +55,11 @@ def send(world: World, msg: Msg, origin: Endpoint) -> None:
     collector = world.collector
 
     def attempt(n: int) -> None:
-        msg.route[0].submit(msg, origin.location, lambda outcome, reason: replied(n, outcome, reason))
+        def on_reply(outcome: str, reason: str) -> None:
+            replied(n, outcome, reason)
+
+        on_reply.needs_ok = False  # type: ignore[attr-defined]
+        msg.route[0].submit(msg, origin.location, on_reply)
 
     def replied(n: int, outcome: str, reason: str) -> None:
         now = world.now
