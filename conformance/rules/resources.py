@@ -3,6 +3,7 @@ protocol engineer's `conformance.registry` and `conformance.schemas`)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,16 @@ def schema_directory(path: str | None) -> Path | None:
 
 def load_registry(path: str | None) -> Any:
     """The message-type registry: the shipped one, or the YAML file `path` (a bad file raises `InputError`, exit 2)."""
+    if path is None:
+        return _shipped()
     from conformance.registry.loader import load_registry as load
 
     return load(path)
+
+
+@functools.cache
+def _shipped() -> Any:
+    """The shipped registry, read once (it is immutable)."""
+    from conformance.registry.loader import load_registry as load
+
+    return load(None)
