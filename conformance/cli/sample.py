@@ -6,8 +6,9 @@ every random choice (ids, names, numbers); --at fixes the moment the message is 
 each kind of fault) goes into the directory given by --output, one file each, e.g. 1.3-SendRequestRequest.xml,
 1.1-GetResponseResponse-rejected.xml, 1.2-Fault-InvalidContent.xml.
 
-Samples are unsigned: signing plugs in through the builder's `sign` hook once a signing identity is configured.
-GetStatusRequest's schema demands the caller's signature, so an unsigned GetStatus sample fails the schema check.
+Samples are signed as in real traffic: the participant's signatures (caller, original sender, attachments' CMS)
+with the shipped test participant's key, or --key/--cert; the bus's with the shipped test bus key. --unsigned writes
+them without signatures (the real bus refuses those: SIG-PRESENT fails, and GetStatusRequest fails its schema).
 
 Examples:
   smev-conformance sample
@@ -36,8 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every operation x version x variant into --output DIR")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     parser.add_argument("--at", metavar="TIMESTAMP", help="ISO 8601 moment the message is made (default: now)")
-    parser.add_argument("--unsigned", action="store_true",
-                        help="write unsigned envelopes (currently the only mode)")
+    parser.add_argument("--unsigned", action="store_true", help="write envelopes without signatures")
+    parser.add_argument("--key", metavar="FILE", help="participant's private key, PEM or DER PKCS#8 (default: shipped test key)")
+    parser.add_argument("--cert", metavar="FILE", help="participant's certificate, PEM or DER (default: shipped test certificate)")
+    parser.add_argument("--personal", action="store_true", help="add a personal signature over the business element")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         spec = registry.find(args.type)
         if spec is None:
             raise UsageError(f"--type: unknown message type {args.type!r}; registered: {', '.join(registry.names())}")
-    sign = _signing_hook(args)
+    sign = _signing_hook(args, at)
 
     if args.all:
         if not args.output:
@@ -99,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     data = build(message, version, sign=sign)
     if sign is None and operation is Operation.GET_STATUS:
         print("note: GetStatusRequest requires CallerInformationSystemSignature; this unsigned sample fails the "
-              "schema until it is signed", file=sys.stderr)
+              "schema", file=sys.stderr)
     if args.output:
         target = Path(args.output)
         if target.is_dir():
@@ -114,7 +117,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signing_hook(args: argparse.Namespace):
-    """The `sign` callable handed to the builder; None means unsigned, for now the only mode."""
-    del args
-    return None
+def _signing_hook(args: argparse.Namespace, at):
+    """The `sign` callable handed to the builder, or None with --unsigned.
+
+    Signatures take their nonce from the key and the digest, and CMS its signing time from --at, so that the same
+    --seed and --at give the same bytes, signatures included."""
+    from pathlib import Path
+
+    from conformance.crypto import bus_credentials, load_certificate, load_private_key, reproducible, test_credentials
+    from conformance.errors import UsageError
+    from conformance.xmldsig.signer import traffic_signing_hook
+
+    if args.unsigned:
+        if args.key or args.cert or args.personal:
+            raise UsageError("--unsigned cannot go with --key, --cert or --personal")
+        return None
+    if bool(args.key) != bool(args.cert):
+        raise UsageError("--key and --cert go together")
+    if args.key:
+        try:
+            participant = (load_private_key(Path(args.key).read_bytes()), load_certificate(Path(args.cert).read_bytes()))
+        except OSError as exc:
+            raise UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
+    else:
+        participant = test_credentials()[:2]
+    return traffic_signing_hook(participant, bus_credentials()[:2], personal=args.personal, backend=reproducible(),
+                                signing_time=at)

@@ -14,7 +14,7 @@ when it is present, else pure; the module-level functions below use that default
 Public API (stable; other packages import only from here):
 
     streebog256(data) -> bytes;  streebog512(data) -> bytes
-    get_backend(name=None) -> Backend;  available_backends() -> list[str]
+    get_backend(name=None) -> Backend;  available_backends() -> list[str];  reproducible(backend) -> Backend
     Backend.name, .digest(data, bits=256), .sign(key, data_digest), .verify(public_key, data_digest, signature)
     verify_with_conventions(public_key, digest, signature, *, order="sr", digest_endianness="le",
                             key_endianness="le") -> bool
@@ -31,7 +31,7 @@ Public API (stable; other packages import only from here):
 
 from __future__ import annotations
 
-from conformance.crypto.backends import Backend, available_backends, get_backend
+from conformance.crypto.backends import Backend, available_backends, get_backend, reproducible
 from conformance.crypto.certificates import Certificate, load_certificate, verify_certificate
 from conformance.crypto.crl import Crl, RevokedCertificate, load_crl, verify_crl
 from conformance.crypto.gost3410 import verify_with_conventions
@@ -50,6 +50,7 @@ __all__ = [
     "bus_credentials",
     "generate_private_key",
     "get_backend",
+    "reproducible",
     "load_certificate",
     "load_crl",
     "load_private_key",

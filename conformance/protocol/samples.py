@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -291,8 +292,15 @@ def iter_samples(*, versions: tuple[Version, ...] = tuple(Version), spec: Messag
     for version in versions:
         for operation in operations_for(version):
             for variant in variants_for(operation, version):
-                message = sample_message(operation, version, spec=spec, seed=seed, at=moment, variant=variant)
+                message = sample_message(operation, version, spec=spec, seed=_exchange_seed(seed, version, variant),
+                                         at=moment, variant=variant)
                 yield Sample(operation, version, variant, message)
+
+
+def _exchange_seed(seed: int, version: Version, variant: str) -> int:
+    """One exchange per version and variant: the operations of one variant (a rejected response as sent and as
+    delivered) stay coherent, while alternatives never share a MessageID, as the bus would refuse the second."""
+    return zlib.crc32(f"{seed}/{version.value}/{variant}".encode())
 
 
 __all__ = ["DEFAULT_VARIANT", "VARIANTS", "Sample", "SampleError", "iter_samples", "sample_envelope",

@@ -103,7 +103,8 @@ def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend)
 
 
 def sign_attachments(root: etree._Element, key: PrivateKey, certificate: Certificate, *,
-                     backend: Backend | None = None, replace: bool = False) -> int:
+                     backend: Backend | None = None, replace: bool = False,
+                     signing_time: datetime | None = None) -> int:
     """Add a detached CMS SignaturePKCS7 to every AttachmentHeader whose content is in the message; returns how
     many were signed. Run it before the XML signature: the headers are inside the signed element."""
     from conformance.crypto.cms import sign_detached
@@ -121,7 +122,7 @@ def sign_attachments(root: etree._Element, key: PrivateKey, certificate: Certifi
             continue
         for old in existing:
             header.remove(old)
-        cms = sign_detached(data, key, certificate, backend=backend)
+        cms = sign_detached(data, key, certificate, backend=backend, signing_time=signing_time)
         element = etree.SubElement(header, f"{{{etree.QName(header).namespace}}}SignaturePKCS7")
         element.text = base64.b64encode(cms).decode("ascii")
         signed += 1

@@ -19,6 +19,8 @@ from conformance.xmldsig.c14n import exc_c14n
 from conformance.xmldsig.transform import smev_transform
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from conformance.crypto import Backend, Certificate, PrivateKey
     from conformance.protocol.namespaces import Version
     from conformance.protocol.operations import Operation, SigningSpec
@@ -136,5 +138,51 @@ def signing_hook(key: PrivateKey, certificate: Certificate, *, personal: bool = 
         if personal:
             sign_message(envelope, operation, key, certificate, personal=True, backend=backend)
         sign_message(envelope, operation, key, certificate, backend=backend)
+
+    return sign
+
+
+# Who signs last covers the others: a personal signature sits inside the sender's signed block, the sender's inside
+# the Request or Response the bus signs.
+_SIGNING_ORDER = {"person": 0, "sender": 1, "caller": 2, "smev": 3}
+
+
+def sign_as_in_traffic(envelope: etree._ElementTree | etree._Element, operation: Operation, *,
+                       participant: tuple[PrivateKey, Certificate], bus: tuple[PrivateKey, Certificate],
+                       personal: bool = False, backend: Backend | None = None,
+                       signing_time: datetime | None = None) -> int:
+    """Add every signature a message of `operation` carries in real traffic, each by whoever puts it there.
+
+    Attachments first (their headers are inside signed blocks), then, innermost first: the personal signature (only
+    with `personal`), the original sender's, then the caller's or the bus's. The participant signs as person, sender
+    and caller; the bus signs as SMEV. `signing_time` goes into the attachments' CMS (default now). Returns the
+    number of XML signatures added.
+    """
+    from conformance.protocol.operations import SIGNATURES, locate
+    from conformance.xmldsig.attachments import sign_attachments
+
+    root = envelope.getroot() if isinstance(envelope, etree._ElementTree) else envelope
+    sign_attachments(root, *participant, backend=backend, signing_time=signing_time)
+    body = root.find("{*}Body")
+    added = 0
+    for spec in sorted(SIGNATURES.get(operation, ()), key=lambda s: _SIGNING_ORDER[s.signer.value]):
+        if spec.signer.value == "person" and not personal:
+            continue
+        if body is None or len(body) == 0 or locate(body[0], spec.signed_path) is None:
+            continue  # an optional block this message does not have (e.g. an empty GetResponseResponse)
+        key, certificate = bus if spec.signer.value == "smev" else participant
+        sign_message(root, operation, key, certificate, spec=spec, backend=backend)
+        added += 1
+    return added
+
+
+def traffic_signing_hook(participant: tuple[PrivateKey, Certificate], bus: tuple[PrivateKey, Certificate], *,
+                         personal: bool = False, backend: Backend | None = None,
+                         signing_time: datetime | None = None):
+    """A builder `sign` hook applying `sign_as_in_traffic`: `build(message, version, sign=traffic_signing_hook(...))`."""
+
+    def sign(envelope: etree._Element, operation: Operation, version: Version) -> None:
+        sign_as_in_traffic(envelope, operation, participant=participant, bus=bus, personal=personal, backend=backend,
+                           signing_time=signing_time)
 
     return sign

@@ -39,6 +39,34 @@ class Backend(ABC):
         return f"<{self.name} GOST backend>"
 
 
+class ReproducibleBackend(Backend):
+    """Another backend whose signatures take their nonce from the key and the digest instead of chance.
+
+    For seeded artefacts (samples, a seeded test PKI) that must come out byte for byte the same; never for real keys
+    in production, where a fresh nonce is the norm. Digests and verification are the inner backend's.
+    """
+
+    def __init__(self, inner: Backend):
+        self.inner = inner
+        self.name = f"{inner.name}+reproducible"
+
+    def digest(self, data: bytes, bits: int = 256) -> bytes:
+        return self.inner.digest(data, bits)
+
+    def sign(self, key: PrivateKey, data_digest: bytes) -> bytes:
+        from conformance.crypto.gost3410 import deterministic_nonce, sign_digest
+
+        return sign_digest(key, data_digest, nonce=deterministic_nonce(key, data_digest))
+
+    def verify(self, public_key: PublicKey, data_digest: bytes, signature: bytes) -> bool:
+        return self.inner.verify(public_key, data_digest, signature)
+
+
+def reproducible(backend: Backend | None = None) -> Backend:
+    """`backend` (default: the automatic choice) with reproducible signatures: see `ReproducibleBackend`."""
+    return ReproducibleBackend(backend or get_backend())
+
+
 _cache: dict[str, Backend] = {}
 
 
