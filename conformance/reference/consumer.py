@@ -97,7 +97,7 @@ class Consumer:
                 self.state.record_sent(current, type_name, attempts[0] if attempt > 1 else None, "queued")
                 return Sent(current, tuple(attempts))
             name = reply.fault.name if reply is not None and reply.fault is not None else None
-            fault = name.value if name else ("HTTP %d" % reply.status if reply is not None else "bus unreachable")
+            fault = name.value if name else (f"HTTP {reply.status}" if reply is not None else "bus unreachable")
             log.warning("SendRequest %s (attempt %d) refused: %s", current, attempt, fault)
             self.state.record_sent(current, type_name, attempts[0] if attempt > 1 else None, "refused", fault)
             if name in RETRY_NEW_ID:

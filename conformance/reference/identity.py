@@ -80,9 +80,8 @@ def generate() -> dict[str, bytes]:
     from conformance.crypto import load_private_key
     from conformance.crypto.issue import issue_certificate
     from conformance.crypto.keyformats import generate_private_key
-    from conformance.crypto.testdata import read_testdata
+    from conformance.crypto.testdata import read_testdata, test_credentials
     from conformance.crypto.testpki import PARTICIPANT_PARAMETER_SET, _serial
-    from conformance.crypto.testdata import test_credentials
 
     ca_key = load_private_key(read_testdata("ca.key.pem"))
     ca_cert = test_credentials()[2]

@@ -73,6 +73,14 @@ class Variant:
     """Roles in which the mistake shows on the wire."""
     observe: tuple[str, ...] = field(default=())
     """Keywords the finding's text carries (what a test looks for in the bus's answer or the diagnosis)."""
+    consumer_finding: str | None = None
+    """What the consumer suite must report, when the mistake shows in the consumer role."""
+
+    def finding_for(self, role: str) -> str:
+        """The finding in the suite of `role` (the consumer suite's first case is sends-valid-request)."""
+        if role != "consumer":
+            return self.finding
+        return self.consumer_finding or self.finding.replace("answers-valid-request", "sends-valid-request", 1)
 
 
 REFERENCE = Variant("reference", "none: the reference participant", "every suite passes", Behaviour(),
@@ -81,7 +89,8 @@ REFERENCE = Variant("reference", "none: the reference participant", "every suite
 _VARIANT_LIST = (
     Variant("no-ack", "never acks what it takes from the queue",
             "answers-valid-request: flow acked (no Ack within ack_timeout; the bus redelivers the message)",
-            Behaviour(ack=AckMode.NEVER), roles=("provider", "consumer")),
+            Behaviour(ack=AckMode.NEVER), roles=("provider", "consumer"),
+            consumer_finding="polls-and-acks-response: flow acked (the response is never acked)"),
     Variant("ack-before-durable", "acks a request before its processing is committed; a crash right after the "
             "ack loses the request", "acked-request-survives-restart: flow answers (acked, never answered)",
             Behaviour(ack=AckMode.BEFORE_DURABLE)),

@@ -80,10 +80,11 @@ def _apply_flaw(flaw: SignatureFlaw, signature: etree._Element, key: PrivateKey)
 
 
 def sign_envelope(envelope: etree._Element, operation: Operation, key: PrivateKey, certificate: Certificate,
-                  behaviour: Behaviour = Behaviour()) -> etree._Element:
+                  behaviour: Behaviour | None = None) -> etree._Element:
     """Add the caller's signature of `operation` to `envelope` in place, with `behaviour`'s deviations."""
     from conformance.xmldsig.signer import build_signature
 
+    behaviour = behaviour or Behaviour()
     body = detect(envelope).body
     data_message = operation in DATA_OPERATIONS
     if data_message and not behaviour.copy_reply_to:

@@ -1,0 +1,154 @@
+"""`python -m conformance.reference provider|consumer|variants`: run the reference participant or a broken twin.
+
+    provider --bus URL [--state FILE] [--variant NAME] [--once | --for SECONDS]
+        poll GetRequest and answer; --once: until the queue is empty; --for: that long; else until interrupted.
+    consumer --bus URL [--type NAME ...] [--seed N] [--test-message] [--state FILE] [--variant NAME]
+             [--once | --for SECONDS]
+        send one request of each type (default: every sample type) and wait for the final answers (--once, the
+        default), or keep polling GetResponse for SECONDS after sending.
+    variants
+        the broken twins: name, mistake, the finding a suite must report.
+
+Exit codes: 0 done (consumer: every request got a final answer), 1 not (a request was refused or unanswered),
+2 bad command line or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--bus", required=True, metavar="URL", help="the bus's SOAP endpoint")
+    parser.add_argument("--state", metavar="FILE",
+                        help="SQLite file of the participant's durable state (default: a file in the temporary "
+                             "directory named after the role, the variant and the bus URL; `:memory:`: none)")
+    parser.add_argument("--variant", default="reference", metavar="NAME", help="a broken twin (see `variants`)")
+    parser.add_argument("--version", dest="smev_version", default="1.3", choices=("1.1", "1.2", "1.3"))
+    parser.add_argument("--registry", metavar="FILE", help="message-type registry (default: the shipped one)")
+    parser.add_argument("--no-signatures", action="store_true",
+                        help="for a bus double run without signatures: name yourself in X-SMEV-Sender")
+    parser.add_argument("--mnemonic", help="the name sent in X-SMEV-Sender with --no-signatures")
+    parser.add_argument("--crash-after-ack", action="store_true",
+                        help="test hook: exit at once (code 70) right after the first Ack")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument("--once", action="store_true")
+    how.add_argument("--for", dest="duration", type=float, metavar="SECONDS")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m conformance.reference", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="role", required=True)
+    _common(sub.add_parser("provider", help="run the reference provider"))
+    consumer = sub.add_parser("consumer", help="run the reference consumer")
+    _common(consumer)
+    consumer.add_argument("--type", dest="types", action="append", metavar="NAME",
+                          help="a message type to request (repeatable; default: every sample type)")
+    consumer.add_argument("--seed", type=int, default=0, help="seed of the fake request (default 0)")
+    consumer.add_argument("--test-message", action="store_true", help="mark the requests as TestMessage")
+    consumer.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each final answer")
+    sub.add_parser("variants", help="list the broken twins")
+    return top
+
+
+def _settings(args: argparse.Namespace):
+    from conformance.reference.common import Settings
+    from conformance.reference.variants import variant
+
+    return Settings(bus_url=args.bus, state=args.state or default_state(args.role, args.variant, args.bus), variant=variant(args.variant), version=args.smev_version,
+                    mnemonic=args.mnemonic, signatures=not args.no_signatures, registry=args.registry,
+                    crash_after_ack=args.crash_after_ack)
+
+
+def default_state(role: str, variant_name: str, bus_url: str) -> str:
+    """The state file used without --state: one per role, variant and bus, so a restart finds its journal."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    tag = hashlib.sha256(bus_url.encode()).hexdigest()[:10]
+    return str(Path(tempfile.gettempdir()) / f"smev-reference-{role}-{variant_name}-{tag}.sqlite")
+
+
+def _variants() -> int:
+    from conformance.reference.variants import VARIANTS
+
+    for v in VARIANTS.values():
+        print(f"{v.name:22} [{', '.join(v.roles)}] {v.mistake}")
+        for role in v.roles:
+            print(f"{'':22} {role} suite: {v.finding_for(role)}")
+    return 0
+
+
+def _provider(args: argparse.Namespace) -> int:
+    from conformance.reference.common import Crash
+    from conformance.reference.provider import Provider, crash_exit
+
+    provider = Provider(_settings(args))
+    try:
+        provider.run(once=args.once, duration=args.duration)
+    except Crash:
+        crash_exit()
+    finally:
+        provider.close()
+    return 0
+
+
+def _consumer(args: argparse.Namespace) -> int:
+    from conformance.reference.common import Crash
+    from conformance.reference.consumer import Consumer
+    from conformance.reference.provider import crash_exit
+
+    consumer = Consumer(_settings(args))
+    types = args.types or [t.name for t in consumer.registry.types if t.sample]
+    failed = 0
+    try:
+        for name in types:
+            consumer.registry.by_name(name)
+        for name in types:
+            sent = consumer.send(name, seed=args.seed, test_message=args.test_message)
+            if sent.message_id is None:
+                print(f"{name}: refused after {len(sent.attempts)} attempt(s): {sent.fault}")
+                failed += 1
+                continue
+            if args.duration is not None:
+                print(f"{name}: sent {sent.message_id}")
+                continue
+            got = consumer.await_final(sent.message_id, args.timeout)
+            print(f"{name}: {sent.message_id} -> {got.kind + ' ' + got.detail if got else 'no final answer'}")
+            failed += got is None
+        if args.duration is not None:
+            consumer.run(duration=args.duration)
+    except Crash:
+        crash_exit()
+    finally:
+        consumer.close()
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from conformance.errors import ConformanceError
+
+    args = parser().parse_args(argv)
+    if args.role == "variants":
+        return _variants()
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return _provider(args) if args.role == "provider" else _consumer(args)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except ConformanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
