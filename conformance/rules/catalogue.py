@@ -51,13 +51,15 @@ class RegisteredRule:
     rule: Rule
     check: CheckFunction | None
     module: str
+    held_when_parsed: bool = False
+    """For a rule without a check: it holds for every document the hardened parser accepted (the MSG-XML rules)."""
 
 
 _REGISTRY: dict[str, RegisteredRule] = {}
 _loaded = False
 
 
-def _register(entry: Rule, check: CheckFunction | None, module: str) -> None:
+def _register(entry: Rule, check: CheckFunction | None, module: str, held_when_parsed: bool = False) -> None:
     if not _ID_PATTERN.match(entry.id):
         raise ValueError(f"rule id {entry.id!r} must read FAMILY-TOPIC[-MORE], upper case")
     if entry.family not in FAMILIES:
@@ -67,7 +69,7 @@ def _register(entry: Rule, check: CheckFunction | None, module: str) -> None:
     existing = _REGISTRY.get(entry.id)
     if existing is not None and existing.module != module:
         raise ValueError(f"rule {entry.id} is registered twice: by {existing.module} and by {module}")
-    _REGISTRY[entry.id] = RegisteredRule(entry, check, module)
+    _REGISTRY[entry.id] = RegisteredRule(entry, check, module, held_when_parsed)
 
 
 def rule(
@@ -84,10 +86,14 @@ def rule(
 
 
 def declare(rule_id: str, title: str, severity: Severity, source: str, description: str = "", *,
-            module: str | None = None) -> Rule:
-    """Register a rule whose outcome another component reports (no check function); returns it."""
+            module: str | None = None, held_when_parsed: bool = False) -> Rule:
+    """Register a rule whose outcome another component reports (no check function); returns it.
+
+    In a static check such a rule is skipped (another command reports it, e.g. a live suite), unless
+    `held_when_parsed`: then it passes for every document the hardened parser accepted.
+    """
     entry = Rule(rule_id, title, Severity(severity), source, description)
-    _register(entry, None, module or _caller_module())
+    _register(entry, None, module or _caller_module(), held_when_parsed)
     return entry
 
 

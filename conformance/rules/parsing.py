@@ -1,9 +1,13 @@
 """Family `MSG-XML-…`: the document is usable XML. The hardened parser (`conformance.xmlsafe`) decides these rules;
 a document that reaches the other rules has passed all of them."""
 
+from functools import partial
+
 from conformance import xmlsafe
-from conformance.rules.catalogue import declare
+from conformance.rules.catalogue import declare as _declare
 from conformance.rules.model import Severity
+
+declare = partial(_declare, module=__name__, held_when_parsed=True)
 
 _SOAP = "SOAP 1.1 §3 (no DTD in a message) and the harness's hostile-input policy"
 

@@ -158,3 +158,11 @@ def test_a_defect_of_detection_is_a_finding_not_a_traceback(monkeypatch):
     result = check(envelope("ack"))
     failing = {f.rule_id: f.message for f in result.findings if f.status is Status.FAIL}
     assert "detector bug" in failing["MSG-SOAP-OPERATION"]
+
+
+def test_declared_rules_pass_only_when_the_parser_decides_them(registry):
+    catalogue.declare("FLOW-LIVE-ONLY", "reported by a live suite", Severity.ERROR, "tests", module="tests")
+    chosen = catalogue.select(["FLOW-LIVE-ONLY", "MSG-XML-DTD"])
+    result = check_bytes("m.xml", envelope("ack"), _settings(*chosen))
+    statuses = {f.rule_id: f.status for f in result.findings}
+    assert statuses == {"FLOW-LIVE-ONLY": Status.SKIP, "MSG-XML-DTD": Status.PASS}
