@@ -542,6 +542,61 @@ class Bus:
         self.store.record_status(original_message_id, StatusCategory(category).value, now, details)
         return status_id
 
+    def inject_request(self, sender: str, content: XmlFragment, *, version: Version | str = LATEST,
+                       test_message: bool = False, bad_signature: bool = False) -> QueuedMessage:
+        """Queue a request from `sender` for the type's provider as if it came through SendRequest (checks
+        skipped); it is signed with the bus's key as the sender's signature when signatures are on. Returns it."""
+        version = Version(version)
+        btype = self.types.by_request(content.namespace, content.local_name)
+        if btype is None or not btype.providers:
+            raise KeyError(f"no registered type with a provider has the request element {content.tag}")
+        now = self.clock()
+        message_id = ids.new_message_id(_utc(now))
+        message = m.SendRequestRequest(data=m.SenderProvidedRequestData(message_id=message_id, content=content,
+                                                                        test_message=test_message))
+        envelope = build_element(message, version)
+        if self.config.signatures:
+            spec = SIGNING[Operation.SEND_REQUEST]
+            self._sign_path(envelope, spec.signed_path, spec.wrapper_path)
+        self.store.remember_id(message_id, sender, Rpc.SEND_REQUEST.value, now)
+        self.store.enqueue(message_id=message_id, kind=Kind.REQUEST, version=version.value,
+                           namespace=btype.request[0], root=btype.request[1], sender=sender,
+                           recipient=btype.providers[0], payload=_serialize(envelope), at=now,
+                           reply_to=make_reply_to(message_id, sender),
+                           flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
+        self.store.record_status(message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
+        queued = self.store.get(message_id)
+        assert queued is not None
+        return queued
+
+    def inject_response(self, original_message_id: str, answer: m.ResponseAnswer, *,
+                        bad_signature: bool = False) -> QueuedMessage:
+        """Queue an answer to a request that passed through the bus, as if its provider had sent it."""
+        request = self.store.find_request(original_message_id)
+        if request is None:
+            raise KeyError(f"no request {original_message_id} passed through the bus")
+        btype = self.types.by_request(request.namespace, request.root)
+        if btype is None:
+            raise KeyError(f"the request {original_message_id} has no registered type")
+        now = self.clock()
+        message_id = ids.new_message_id(_utc(now))
+        version = Version(request.version)
+        data = m.SenderProvidedResponseData(message_id=message_id, to=request.reply_to or "", answer=answer)
+        envelope = build_element(m.SendResponseRequest(data=data), version)
+        if self.config.signatures:
+            spec = SIGNING[Operation.SEND_RESPONSE]
+            self._sign_path(envelope, spec.signed_path, spec.wrapper_path)
+        provider = btype.providers[0] if btype.providers else BUS_MNEMONIC
+        self.store.remember_id(message_id, provider, Rpc.SEND_RESPONSE.value, now)
+        self.store.enqueue(message_id=message_id, kind=Kind.RESPONSE, version=version.value,
+                           namespace=btype.response[0], root=btype.response[1], sender=provider,
+                           recipient=request.sender, payload=_serialize(envelope), at=now,
+                           original_message_id=original_message_id, reply_to=request.reply_to,
+                           flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
+        queued = self.store.get(message_id)
+        assert queued is not None
+        return queued
+
     def redeliver(self, message_id: str, *, bad_signature: bool = False) -> None:
         """Deliver a message again under the same MessageID (acked or not), optionally with a broken signature."""
         if not self.store.redeliver(message_id, {FLAG_BAD_SIGNATURE} if bad_signature else set()):

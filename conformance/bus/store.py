@@ -373,6 +373,10 @@ class BusStore:
                              " VALUES (?, ?, ?, ?, ?, ?)", (rpc, caller, fault, reason, description, times))
             return int(cur.lastrowid)
 
+    def clear_forced_faults(self) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE forced_faults SET remaining = 0")
+
     def consume_forced_fault(self, rpc: str, caller: str | None) -> ForcedFault | None:
         """The oldest forced fault for this call, counted down by one; None when there is none."""
         with self._tx() as db:

@@ -21,11 +21,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-signatures", action="store_true",
                         help="run without signatures (the participant's certificate is then not required)")
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
+    parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of every fake payload (default 0)")
+    parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"))
+    parser.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
+    parser.add_argument("--fail-on", default="error", choices=("error", "warn"))
 
 
 def run(args: argparse.Namespace) -> int:
     from conformance.bus.types import registered_type_names
-    from conformance.errors import UsageError
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
     from conformance.suites.yamlnodes import Problem, SchemaErrors
@@ -54,5 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("dry run: both files are valid and fit together; nothing was run")
         return 0
-    raise UsageError("running a suite against a live participant is not built yet in this version; "
-                     "use --dry-run to check the files (the bus double runs standalone with `serve`)")
+    from conformance.report import exit_code, render
+    from conformance.suites.engine import RunSettings, run_suite
+
+    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, registry_path=args.registry)
+    live = run_suite(suite, participant, settings=settings, keys_dir=args.keys)
+    render(live.results, args.format, args.output, meta={"suite": suite.name, "participant": participant.mnemonic,
+                                                          "seed": args.seed})
+    return exit_code(live.results, fail_on=args.fail_on)

@@ -1,0 +1,573 @@
+"""The engine that runs a suite against a live participant, with the bus double in the middle.
+
+The harness serves the bus double (in process) at the URL the participant polls, starts the participant when its
+`participant.yaml` says how, and plays each case: `deliver` puts a message into the participant's queue (a valid,
+no-data, test or deliberately broken request; or an answer, rejection, status or asynchronous rejection to one of
+its requests), `trigger` makes a consumer send a request, `fault` arms the bus to refuse the participant's next
+call, `wait` lets time pass, and `expect` watches the bus's journal for the participant's call and checks the
+step's assertions on it. Each assertion gives one `Finding` (rule id `LIVE-<FAMILY>-<CHECK>`, or the static rule
+that failed for `structure`/`signature`), grouped per case (and per type for `for_each: type`) as `FileResult`s
+that every report format renders.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from conformance.bus.replyto import read_reply_to
+from conformance.bus.service import Bus, BusConfig
+from conformance.bus.store import Exchange
+from conformance.protocol import model as m
+from conformance.protocol.codes import FaultName, RejectionReasonCode, StatusCategory
+from conformance.protocol.reader import parse
+from conformance.protocol.xmlfragment import XmlFragment
+from conformance.rules.model import FileResult, Finding, Location, Status
+from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
+from conformance.suites.participant import Participant
+
+REALTIME_LIMIT = 2.0
+"""963 §10: a real-time type is answered within 2 seconds."""
+DEADLINE = 48 * 3600.0
+"""963 §10: every other type within 48 hours (scaled by the suite's `deadline_scale` in a run)."""
+DEFAULT_QUIET = 3.0
+"""How long `expect … times: 0` watches for a call that must not come."""
+
+
+class CaseFailed(Exception):
+    """A step could not go on (the participant never called, a reference is missing): the case stops here."""
+
+
+@dataclass
+class Seen:
+    """What a named step stands for: a message the bus delivered, or a call the participant made."""
+
+    message_id: str | None
+    at: float
+    exchange: Exchange | None = None
+    parsed: Any = None
+    reply_to: str | None = None
+    content: XmlFragment | None = None
+
+
+@dataclass
+class RunSettings:
+    deadline_scale: float = 0.0001
+    ack_timeout: float = 5.0
+    poll: float = 0.05
+    signatures: bool = True
+    seed: int = 0
+    registry_path: str | None = None
+    wait_scale: float = 1.0
+    """Factor on `wait` steps and on the quiet window of `expect … times: 0` (tests shorten them)."""
+
+
+@dataclass
+class _CaseRun:
+    case: Case
+    type_name: str | None
+    started: float
+    findings: list[Finding] = field(default_factory=list)
+    named: dict[str, Seen] = field(default_factory=dict)
+
+
+class Engine:
+    """Runs `suite` against `participant` through `bus` (already serving at the participant's bus URL)."""
+
+    def __init__(self, suite: Suite, participant: Participant, bus: Bus, settings: RunSettings | None = None,
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
+        self.suite = suite
+        self.participant = participant
+        self.bus = bus
+        self.settings = settings or RunSettings()
+        self.clock = clock
+        self.sleep = sleep
+        from conformance.registry import load_registry
+
+        self.registry = load_registry(self.settings.registry_path)
+
+    # -- running ---------------------------------------------------------------------------------------------------
+
+    def run(self) -> list[FileResult]:
+        results: list[FileResult] = []
+        for case in self.suite.cases:
+            type_names = [t.name for t in self.participant.types] if case.for_each_type else \
+                [self.participant.types[0].name]
+            for type_name in type_names:
+                results.append(self._run_case(case, type_name if case.for_each_type else None, type_name))
+        return results
+
+    def _run_case(self, case: Case, label: str | None, type_name: str) -> FileResult:
+        run = _CaseRun(case, type_name, started=self.clock())
+        subject = f"{self.suite.name}/{case.id}" + (f"[{label}]" if label else "")
+        self.bus.store.clear_forced_faults()  # what an earlier case armed and the participant never triggered
+        try:
+            for step in case.steps:
+                self._step(run, step)
+        except CaseFailed as exc:
+            run.findings.append(self._finding(run, "LIVE-CASE", Status.FAIL, str(exc), None))
+        if not run.findings:
+            run.findings.append(self._finding(run, "LIVE-CASE", Status.PASS, case.title, None))
+        return FileResult(subject, None, self.participant.version, tuple(run.findings))
+
+    def _finding(self, run: _CaseRun, rule_id: str, status: Status, message: str, step: Step | None,
+                 assertion: Assertion | None = None) -> Finding:
+        line = assertion.line if assertion else (step.line if step else run.case.line)
+        return Finding(rule_id, status, message, Location(self.suite.path, line, run.case.id))
+
+    def _step(self, run: _CaseRun, step: Step) -> None:
+        handler = {StepKind.DELIVER: self._deliver, StepKind.TRIGGER: self._trigger, StepKind.EXPECT: self._expect,
+                   StepKind.FAULT: self._fault, StepKind.WAIT: self._wait}[step.kind]
+        handler(run, step)
+
+    def _spec(self, run: _CaseRun):
+        return self.registry.by_name(run.type_name or self.participant.types[0].name)
+
+    def _ref(self, run: _CaseRun, name: str | None) -> Seen:
+        if name is None or name not in run.named:
+            raise CaseFailed(f"step {name!r} has nothing to refer to (an earlier step did not happen)")
+        return run.named[name]
+
+    # -- steps -------------------------------------------------------------------------------------------------------
+
+    def _deliver(self, run: _CaseRun, step: Step) -> None:
+        from conformance.registry import Side, make_payload
+
+        message, variant = step.fields.get("message"), step.fields.get("variant", "valid")
+        spec = self._spec(run)
+        now = self.clock()
+        if message == "request":
+            if variant == "redelivery":
+                seen = self._ref(run, step.fields.get("of"))
+                self.bus.redeliver(seen.message_id or "")
+                if step.name:
+                    run.named[step.name] = Seen(seen.message_id, now, reply_to=seen.reply_to, content=seen.content)
+                return
+            if variant == "bad-bus-signature" and not self.settings.signatures:
+                raise CaseFailed("a broken bus signature needs signatures on (the run has --no-signatures)")
+            content = self._request_content(spec, variant, run)
+            sender = next((c for c in spec.consumers if c != self.participant.mnemonic), spec.consumers[0])
+            queued = self.bus.inject_request(sender, content, version=self.participant.version,
+                                             test_message=variant == "test-message",
+                                             bad_signature=variant == "bad-bus-signature")
+            seen = Seen(queued.message_id, now, reply_to=queued.reply_to, content=content)
+        else:
+            target = self._ref(run, step.fields.get("to"))
+            if target.message_id is None:
+                raise CaseFailed("the request to answer has no MessageID")
+            if message == "async-rejection":
+                status_id = self.bus.notify_status(target.message_id, step.fields.get("status")
+                                                   or StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
+                                                   fault=step.fields.get("fault"), details="rejected by the harness")
+                seen = Seen(status_id, now)
+            else:
+                answer: m.ResponseAnswer
+                if message == "rejection":
+                    code = RejectionReasonCode(step.fields.get("code") or RejectionReasonCode.NO_DATA)
+                    answer = m.Rejection((m.RequestRejected(code, "rejected by the harness"),))
+                elif message == "status":
+                    answer = m.RequestStatus(code=int(step.fields.get("code") or 1), description="in progress")
+                else:
+                    request_element = target.content.element() if target.content is not None else None
+                    answer = m.BusinessAnswer(content=XmlFragment(make_payload(
+                        spec, Side.RESPONSE, seed=self.settings.seed, request=request_element)))
+                queued = self.bus.inject_response(target.message_id, answer,
+                                                  bad_signature=variant == "bad-bus-signature")
+                seen = Seen(queued.message_id, now)
+        if step.name:
+            run.named[step.name] = seen
+
+    def _request_content(self, spec, variant: str, run: _CaseRun) -> XmlFragment:
+        from conformance.registry import Side, make_payload
+
+        if variant == "no-data":
+            ptype = next((t for t in self.participant.types if t.name == spec.name), None)
+            if ptype is not None and ptype.no_data_request is not None:
+                return XmlFragment.from_bytes(ptype.no_data_request.read_bytes(), source=str(ptype.no_data_request))
+            return XmlFragment(make_payload(spec, Side.REQUEST, seed=self.settings.seed + 1_000_003))
+        return XmlFragment(make_payload(spec, Side.REQUEST, seed=self.settings.seed))
+
+    def _trigger(self, run: _CaseRun, step: Step) -> None:
+        trigger = self.participant.trigger
+        if trigger is None:
+            raise CaseFailed("the participant has no `trigger:` to make it send a request")
+        values = {"type": run.type_name or "", "variant": step.fields.get("variant", "valid")}
+        if trigger.command:
+            args = [a.format(**values) for a in trigger.command]
+            try:
+                done = subprocess.run(args, capture_output=True, timeout=30, check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise CaseFailed(f"trigger command {args[0]!r} failed: {exc}") from None
+            if done.returncode != 0:
+                raise CaseFailed(f"trigger command exited {done.returncode}: {done.stderr.decode(errors='replace')}")
+        elif trigger.http_url:
+            url = trigger.http_url.format(**values)
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, method=trigger.http_method,  # noqa: S310
+                                                              data=b"" if trigger.http_method != "GET" else None),
+                                       timeout=30).close()
+            except OSError as exc:
+                raise CaseFailed(f"trigger call {url} failed: {exc}") from None
+
+    def _fault(self, run: _CaseRun, step: Step) -> None:
+        self.bus.force_fault(step.fields["operation"], step.fields["fault"], times=step.fields.get("times", 1),
+                             caller=self.participant.mnemonic, reason=step.fields.get("reason"))
+
+    def _wait(self, run: _CaseRun, step: Step) -> None:
+        self.sleep(float(step.fields.get("duration") or 0) * self.settings.wait_scale)
+
+    def _limit(self, run: _CaseRun, value: object) -> float:
+        if value == "auto":
+            realtime = bool(self._spec(run).realtime)
+            return REALTIME_LIMIT if realtime else DEADLINE * self.settings.deadline_scale
+        return float(value)  # type: ignore[arg-type]
+
+    def _expect(self, run: _CaseRun, step: Step) -> None:
+        operation = step.fields["operation"]
+        times = step.fields.get("times")
+        if times == 0:
+            within = self._limit(run, step.fields.get("within", DEFAULT_QUIET)) * self.settings.wait_scale
+        else:
+            within = self._limit(run, step.fields.get("within", "auto"))
+        matcher = self._matcher(run, step)
+        start = self.clock()
+        deadline = start + within
+        seen_ids = {e.id for seen in run.named.values() if seen.exchange for e in [seen.exchange]}
+        found: Exchange | None = None
+        while True:
+            for exchange in self.bus.store.exchanges(caller=self.participant.mnemonic, rpc=operation):
+                if exchange.id in seen_ids or exchange.at < run.started:
+                    continue
+                if matcher(exchange):
+                    found = exchange
+                    break
+            if found is not None or self.clock() >= deadline:
+                break
+            self.sleep(self.settings.poll)
+        if times == 0:
+            status = Status.FAIL if found is not None else Status.PASS
+            message = (f"the participant called {operation} (at line {step.line} it must not)" if found else
+                       f"no {operation} within {within:g} s, as required")
+            for assertion in step.assertions:
+                run.findings.append(self._finding(run, _rule(assertion), status, message, step, assertion))
+            if not step.assertions:
+                run.findings.append(self._finding(run, f"LIVE-EXPECT-{_upper(operation)}", status, message, step))
+            return
+        if found is None:
+            if step.fields.get("optional"):
+                return
+            raise CaseFailed(f"the participant did not call {operation} within {within:g} s "
+                             f"(step at line {step.line})")
+        seen = self._seen(found)
+        if step.name:
+            run.named[step.name] = seen
+        else:
+            run.named[f"_{step.line}"] = seen
+        for assertion in step.assertions:
+            run.findings.extend(self._assert(run, step, assertion, seen))
+
+    def _matcher(self, run: _CaseRun, step: Step) -> Callable[[Exchange], bool]:
+        operation = step.fields["operation"]
+        of = step.fields.get("of")
+        answering = step.fields.get("answering")
+        if operation == "Ack" and of:
+            target = self._ref(run, of)
+            return lambda e: e.message_id == target.message_id
+        if operation == "SendResponse" and answering:
+            target = self._ref(run, answering)
+
+            def answers(e: Exchange) -> bool:
+                seen = self._seen(e)
+                to = getattr(getattr(seen.parsed, "data", None), "to", None)
+                if to is None:
+                    return False
+                ref = read_reply_to(to)
+                # A To the bus cannot read answers nothing else: take it as this answer, so that the assertions
+                # (reply_to_copied) name the mistake instead of a timeout.
+                return ref is None or ref[0] == target.message_id or to == target.reply_to
+
+            return answers
+        return lambda e: True
+
+    def _seen(self, exchange: Exchange) -> Seen:
+        parsed, content, message_id = None, None, exchange.message_id
+        try:
+            parsed = parse(_envelope_of(exchange), source="captured").message
+        except Exception:  # noqa: BLE001 - an unreadable call is judged by the assertions, not here
+            parsed = None
+        data = getattr(parsed, "data", None)
+        if data is not None:
+            message_id = getattr(data, "message_id", message_id)
+            content = getattr(data, "content", None) or getattr(getattr(data, "answer", None), "content", None)
+        return Seen(message_id, exchange.at, exchange, parsed, content=content)
+
+    # -- assertions --------------------------------------------------------------------------------------------------
+
+    def _assert(self, run: _CaseRun, step: Step, assertion: Assertion, seen: Seen) -> list[Finding]:
+        def verdict(ok: bool, good: str, bad: str) -> list[Finding]:
+            return [self._finding(run, _rule(assertion), Status.PASS if ok else Status.FAIL, good if ok else bad,
+                                  step, assertion)]
+
+        family, check, params = assertion.family, assertion.check, assertion.params
+        exchange = seen.exchange
+        assert exchange is not None
+        if family == "structure":
+            return self._structure(run, step, assertion, exchange)
+        if family == "signature":
+            return self._signature(run, step, assertion, exchange)
+        data = getattr(seen.parsed, "data", None)
+        target = getattr(seen.parsed, "target", None)
+        if family == "flow":
+            if check == "acked":
+                ref = self._ref(run, params["acked"])
+                accepted = params.get("accepted", True)
+                ok = target is not None and target.message_id == ref.message_id and target.accepted == accepted
+                return verdict(ok, f"acked {ref.message_id} with accepted={str(accepted).lower()}",
+                               f"expected an Ack of {ref.message_id} with accepted={str(accepted).lower()}, got "
+                               f"{'none' if target is None else f'accepted={str(target.accepted).lower()}'}")
+            if check == "reply_to_copied":
+                ref = self._ref(run, params["reply_to_copied"])
+                to = getattr(data, "to", None)
+                return verdict(to == ref.reply_to, "To is the request's ReplyTo, verbatim",
+                               f"To {to!r} is not the request's ReplyTo {ref.reply_to!r} copied verbatim")
+            if check == "answers":
+                ref = self._ref(run, params["answers"])
+                got = read_reply_to(getattr(data, "to", None))
+                return verdict(got is not None and got[0] == ref.message_id, f"answers {ref.message_id}",
+                               f"does not answer {ref.message_id}")
+            if check in ("not_answered", "not_answered_twice"):
+                ref = self._ref(run, params[check])
+                count = self._answers_to(ref)
+                limit = 0 if check == "not_answered" else 1
+                return verdict(count <= limit, f"{count} answer(s) to {ref.message_id}",
+                               f"{count} answers to {ref.message_id}; at most {limit} allowed")
+            if check == "new_message_id":
+                ref = self._ref(run, params["new_message_id"])
+                return verdict(seen.message_id != ref.message_id, f"new MessageID {seen.message_id}",
+                               f"reused MessageID {seen.message_id} after the bus refused it")
+            if check == "same_payload_as":
+                ref = self._ref(run, params["same_payload_as"])
+                return verdict(seen.content is not None and seen.content == ref.content, "same business content",
+                               "the business content differs from the earlier message")
+            if check == "backoff_at_least":
+                previous = max((s.at for s in run.named.values() if s is not seen and s.exchange is not None
+                                and s.at <= seen.at), default=None)
+                gap = seen.at - previous if previous is not None else 0.0
+                least = float(params["backoff_at_least"])
+                return verdict(gap >= least, f"retried after {gap:.2f} s", f"retried after {gap:.2f} s; a backoff "
+                               f"of at least {least:g} s is required")
+            if check == "polls":
+                op = params["polls"]
+                window = float(params.get("within") or 5.0)
+                polled = any(e.at >= seen.at - window for e in self.bus.store.exchanges(
+                    caller=self.participant.mnemonic, rpc=op))
+                return verdict(polled, f"polls {op}", f"did not call {op} within {window:g} s")
+        if family == "timing":
+            since = self._ref(run, params["since"]) if params.get("since") else None
+            limit = self._limit(run, params["within"])
+            elapsed = seen.at - (since.at if since else seen.at)
+            return verdict(elapsed <= limit, f"after {elapsed:.3f} s (limit {limit:g} s)",
+                           f"after {elapsed:.3f} s, over the limit of {limit:g} s")
+        if family == "content":
+            answer = getattr(data, "answer", None)
+            if check == "rejection":
+                code = params["rejection"]
+                ok = isinstance(answer, m.Rejection) and any(r.code.value == code for r in answer.reasons)
+                return verdict(ok, f"RequestRejected {code}", f"expected RequestRejected {code}, got "
+                               f"{type(answer).__name__ if answer is not None else 'nothing'}")
+            if check == "answer":
+                return verdict(isinstance(answer, m.BusinessAnswer), "answered with data",
+                               f"expected a business answer, got {type(answer).__name__}")
+            if check == "status_code":
+                ok = isinstance(answer, m.RequestStatus) and answer.code == params["status_code"]
+                return verdict(ok, f"RequestStatus {params['status_code']}", "no RequestStatus with that code")
+            if check == "test_message":
+                flag = bool(getattr(data, "test_message", False))
+                return verdict(flag == params["test_message"], "TestMessage as expected", "TestMessage differs")
+            if check == "xpath":
+                tree = etree.fromstring(_envelope_of(exchange))
+                found = tree.xpath(params["xpath"], namespaces=_prefixes(seen))
+                if "equals" in params:
+                    text = found[0].text if found and hasattr(found[0], "text") else (found[0] if found else None)
+                    return verdict(str(text) == str(params["equals"]), f"{params['xpath']} = {text}",
+                                   f"{params['xpath']} is {text!r}, expected {params['equals']!r}")
+                exists = params.get("exists", True)
+                return verdict(bool(found) == exists, f"{params['xpath']} {'exists' if exists else 'absent'}",
+                               f"{params['xpath']} {'is missing' if exists else 'is present'}")
+        return [self._finding(run, _rule(assertion), Status.SKIP, f"{family} {check} is not evaluated by this "
+                              "engine version", step, assertion)]
+
+    def _answers_to(self, ref: Seen) -> int:
+        count = 0
+        for exchange in self.bus.store.exchanges(caller=self.participant.mnemonic, rpc="SendResponse"):
+            if exchange.http_status != 200:
+                continue
+            to = getattr(getattr(self._seen(exchange).parsed, "data", None), "to", None)
+            target = read_reply_to(to)
+            if target is not None and target[0] == ref.message_id:
+                count += 1
+        return count
+
+    def _structure(self, run: _CaseRun, step: Step, assertion: Assertion, exchange: Exchange) -> list[Finding]:
+        from conformance.rules.engine import CheckSettings, check_bytes
+
+        rules = [r for r in _static_rules() if self.settings.signatures or not r.rule.id.startswith(("SIG-", "CERT-"))]
+        result = check_bytes(f"{run.case.id}:{step.line}", _envelope_of(exchange),
+                             CheckSettings(rules=rules, registry=self.registry))
+        failed = [f for f in result.findings if f.status is Status.FAIL]
+        if not failed:
+            return [self._finding(run, _rule(assertion), Status.PASS, f"{len(result.findings)} static checks hold",
+                                  step, assertion)]
+        return [self._finding(run, f.rule_id, Status.FAIL, f"{f.message} ({f.location})", step, assertion)
+                for f in failed]
+
+    def _signature(self, run: _CaseRun, step: Step, assertion: Assertion, exchange: Exchange) -> list[Finding]:
+        if not self.settings.signatures:
+            return [self._finding(run, _rule(assertion), Status.SKIP, "signatures are off in this run", step,
+                                  assertion)]
+        from conformance.xmldsig.verifier import verify_message
+
+        trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
+        findings = verify_message(etree.fromstring(_envelope_of(exchange)), trust=trust)
+        failed = [f for f in findings if f.status is Status.FAIL]
+        if assertion.check == "absent":
+            present = any(f.rule_id == "SIG-PRESENT" and f.status is Status.PASS for f in findings)
+            return [self._finding(run, _rule(assertion), Status.FAIL if present else Status.PASS,
+                                  "signed" if present else "not signed", step, assertion)]
+        if not failed:
+            return [self._finding(run, _rule(assertion), Status.PASS, "every signature verifies", step, assertion)]
+        return [self._finding(run, f.rule_id, Status.FAIL, f.message, step, assertion) for f in failed]
+
+
+def _rule(assertion: Assertion) -> str:
+    return f"LIVE-{assertion.family.upper()}-{_upper(assertion.check)}"
+
+
+def _upper(text: str) -> str:
+    return text.upper().replace("_", "-")
+
+
+def _envelope_of(exchange: Exchange) -> bytes:
+    from conformance.bus.mtom import read_body
+
+    content_type = next((line.split(":", 1)[1].strip() for line in exchange.request_headers.splitlines()
+                         if line.lower().startswith("content-type:")), "text/xml")
+    try:
+        return read_body(content_type, exchange.request_body).envelope
+    except Exception:  # noqa: BLE001 - the raw body is what there is
+        return exchange.request_body
+
+
+def _prefixes(seen: Seen) -> dict[str, str]:
+    from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, ns
+
+    version = seen.exchange.version if seen.exchange and seen.exchange.version else "1.3"
+    names = ns(version)  # type: ignore[arg-type]
+    return {"soap": SOAP_ENV, "ds": XMLDSIG, "tns": names.types, "basic": names.basic}
+
+
+_STATIC: list | None = None
+
+
+def _static_rules() -> list:
+    global _STATIC
+    if _STATIC is None:
+        from conformance.rules import catalogue
+
+        _STATIC = list(catalogue.registered())
+    return _STATIC
+
+
+# -- the whole run: bus, participant process, engine -------------------------------------------------------------------
+
+
+@dataclass
+class LiveRun:
+    results: list[FileResult]
+    exchanges: list[Exchange]
+
+
+def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
+              keys_dir: str | None = None) -> LiveRun:
+    """Serve the bus at the participant's bus URL, start the participant if asked, run every case, stop both."""
+    from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.server import start
+    from conformance.bus.types import load_types
+    from conformance.errors import UsageError
+
+    settings = settings or RunSettings()
+    settings.deadline_scale = float(suite.settings.get("deadline_scale", settings.deadline_scale))
+    settings.ack_timeout = float(suite.settings.get("ack_timeout", settings.ack_timeout))
+    url = urlsplit(participant.bus_url)
+    if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
+        raise UsageError(f"{participant.path}: bus.url {participant.bus_url} must name a loopback host and a port: "
+                         "the harness serves the bus double there")
+    credentials = load_credentials(keys_dir)
+    if settings.signatures:
+        if participant.certificate is None:
+            raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's signatures "
+                             "(or run with --no-signatures)")
+        credentials = credentials.with_participant(participant.mnemonic,
+                                                   load_certificate_file(participant.certificate))
+    bus = Bus(load_types(settings.registry_path),
+              config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
+              credentials=credentials)
+    if participant.mnemonic not in bus.types.participants():
+        raise UsageError(f"{participant.path}: participant {participant.mnemonic!r} is in no type's providers or "
+                         "consumers in the registry")
+    if suite.role is Role.PROVIDER:
+        for ptype in participant.types:
+            spec = bus.types.by_name(ptype.name)
+            if spec is None or not spec.provided_by(participant.mnemonic):
+                raise UsageError(f"{participant.path}:{ptype.line}: the registry does not list "
+                                 f"{participant.mnemonic} as a provider of {ptype.name!r}")
+    try:
+        running = start(bus, url.hostname or "127.0.0.1", url.port)
+    except OSError as exc:
+        raise UsageError(f"cannot serve the bus double at {participant.bus_url}: {exc.strerror or exc}") from None
+    process = None
+    try:
+        if participant.start is not None:
+            process = _start_participant(participant, bus)
+        results = Engine(suite, participant, bus, settings).run()
+        return LiveRun(results, bus.store.exchanges())
+    finally:
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        running.close()
+
+
+def _start_participant(participant: Participant, bus: Bus) -> subprocess.Popen:
+    import os
+
+    from conformance.errors import UsageError
+
+    spec = participant.start
+    assert spec is not None
+    try:
+        process = subprocess.Popen(list(spec.command), cwd=spec.cwd, env={**os.environ, **spec.env},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        raise UsageError(f"{participant.path}: cannot start {spec.command[0]!r}: {exc.strerror or exc}") from None
+    deadline = time.time() + spec.ready_timeout
+    while time.time() < deadline:
+        if bus.store.exchanges(caller=participant.mnemonic):
+            return process
+        if process.poll() is not None:
+            raise UsageError(f"{participant.path}: the participant exited with {process.returncode} before polling")
+        time.sleep(0.05)
+    return process  # it may only call when it has something to do (a consumer); the cases will tell
+
+
+__all__ = ["Engine", "FaultName", "LiveRun", "RunSettings", "run_suite"]

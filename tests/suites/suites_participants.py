@@ -1,0 +1,77 @@
+"""Small live participants for the engine tests: a provider that does everything right, and its broken twins."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+
+from lxml import etree
+
+from conformance.bus.client import BusClient
+from conformance.protocol import model as m
+from conformance.protocol.codes import RejectionReasonCode
+from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry import Side, load_registry, make_payload
+from conformance.rules.model import Status
+from conformance.xmldsig.verifier import verify_message
+
+REGISTRY = load_registry()
+
+
+class Provider(threading.Thread):
+    """Polls GetRequest; verifies the bus's signature (acks accepted=false when it fails); answers each request
+    once, with data or NO_DATA when the request is `no_data`; resends after a fault with a new MessageID.
+    `mistakes` switches realistic errors on: no-ack, answer-twice, rewrite-to, ignore-bad-signature."""
+
+    def __init__(self, url: str, *, sender: str | None, sign=None, trust=(), no_data: XmlFragment | None = None,
+                 mistakes: frozenset[str] = frozenset()):
+        super().__init__(daemon=True)
+        self.client = BusClient(url, sender=sender, sign=sign, timeout=5)
+        self.trust = list(trust)
+        self.no_data = no_data
+        self.mistakes = mistakes
+        self.answered: set[str] = set()
+        self.pending: list[tuple[str, m.ResponseAnswer]] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with contextlib.suppress(OSError):  # the bus is stopping or not up yet
+                self._once()
+            time.sleep(0.05)
+
+    def _bus_signature_holds(self, body: bytes) -> bool:
+        if self.client.sign is None:
+            return True
+        findings = verify_message(etree.fromstring(body), trust=self.trust)
+        return not [f for f in findings if f.status is Status.FAIL]
+
+    def _once(self) -> None:
+        for to, answer in list(self.pending):
+            if self.client.send_response(to, answer).status == 200:
+                self.pending.remove((to, answer))
+        reply = self.client.get_request()
+        holder = getattr(reply.message, "message", None)
+        if holder is None:
+            return
+        request = holder.request
+        mid = request.data.message_id
+        if "ignore-bad-signature" not in self.mistakes and not self._bus_signature_holds(reply.body):
+            self.client.ack(mid, accepted=False)
+            return
+        if "no-ack" not in self.mistakes:
+            self.client.ack(mid)
+        if mid in self.answered and "answer-twice" not in self.mistakes:
+            return
+        self.answered.add(mid)
+        spec = REGISTRY.by_element(request.data.content.element()).spec
+        answer: m.ResponseAnswer
+        if self.no_data is not None and request.data.content == self.no_data:
+            answer = m.Rejection((m.RequestRejected(RejectionReasonCode.NO_DATA, "no such person"),))
+        else:
+            answer = m.BusinessAnswer(content=XmlFragment(make_payload(spec, Side.RESPONSE, seed=3,
+                                                                       request=request.data.content.element())))
+        to = request.reply_to + ("x" if "rewrite-to" in self.mistakes else "")
+        if self.client.send_response(to, answer).status != 200:
+            self.pending.append((to, answer))

@@ -1,0 +1,124 @@
+"""The engine runs the shipped provider suite against live providers: a correct one passes every case, each broken
+twin fails the case that names its mistake."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+
+import pytest
+from suites_participants import REGISTRY, Provider
+
+from conformance.bus.credentials import load_credentials
+from conformance.crypto.testpki import build_pki
+from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry import Side, make_payload
+from conformance.rules.model import Status
+from conformance.suites.engine import RunSettings, run_suite
+from conformance.suites.lint import load
+from conformance.suites.participant import load_participant
+from conformance.xmldsig.signer import signing_hook
+
+PKI = build_pki(participants=1, seed="engine-tests")
+FAST = RunSettings(deadline_scale=0.00002, ack_timeout=1.0, poll=0.02, wait_scale=0.2)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _participant(tmp_path, port: int):
+    spec = REGISTRY.by_name("fns-inn-by-passport")
+    no_data = make_payload(spec, Side.REQUEST, seed=424242)
+    from lxml import etree
+
+    (tmp_path / "no-data.xml").write_bytes(etree.tostring(no_data))
+    (tmp_path / "fns.pem").write_bytes(PKI.participants[0].certificate.pem())
+    (tmp_path / "participant.yaml").write_text(textwrap.dedent(f"""\
+        participant: FNS
+        role: provider
+        types:
+          - name: fns-inn-by-passport
+            no_data_request: no-data.xml
+        keys: {{certificate: fns.pem}}
+        bus: {{url: "http://127.0.0.1:{port}/smev"}}
+        """))
+    return load_participant(tmp_path / "participant.yaml"), XmlFragment(no_data)
+
+
+def _run(tmp_path, mistakes=frozenset(), signatures=True, cases=None):
+    port = _free_port()
+    participant, no_data = _participant(tmp_path, port)
+    suite = load("provider")
+    if cases is not None:
+        from dataclasses import replace
+
+        suite = replace(suite, cases=tuple(c for c in suite.cases if c.id in cases))
+    credential = PKI.participants[0]
+    sign = signing_hook(credential.key, credential.certificate) if signatures else None
+    provider = Provider(f"http://127.0.0.1:{port}/smev", sender=None if signatures else "FNS", sign=sign,
+                        trust=[load_credentials().ca], no_data=no_data, mistakes=frozenset(mistakes))
+    import threading
+
+    def start_provider_when_bus_is_up():
+        import time
+
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                provider.start()
+                return
+            except OSError:
+                time.sleep(0.02)
+
+    threading.Thread(target=start_provider_when_bus_is_up, daemon=True).start()
+    settings = RunSettings(**{**FAST.__dict__, "signatures": signatures})
+    from conformance.bus import credentials as creds_module
+
+    original = creds_module.load_credentials
+
+    def with_pki_ca(keys_dir=None):
+        loaded = original(keys_dir)
+        return creds_module.BusCredentials(loaded.key, loaded.certificate, PKI.ca.certificate, None, {})
+
+    creds_module.load_credentials = with_pki_ca
+    try:
+        live = run_suite(suite, participant, settings=settings)
+    finally:
+        creds_module.load_credentials = original
+        provider.stop.set()
+    return {r.path: r for r in live.results}
+
+
+def _failed(result) -> set[str]:
+    return {f.rule_id for f in result.findings if f.status is Status.FAIL}
+
+
+def test_a_correct_provider_passes_every_case(tmp_path):
+    results = _run(tmp_path)
+    failures = {path: [(f.rule_id, f.message) for f in r.findings if f.status is Status.FAIL]
+                for path, r in results.items() if _failed(r)}
+    assert not failures, failures
+    passed = {f.rule_id for f in results["provider/answers-valid-request[fns-inn-by-passport]"].findings
+              if f.status is Status.PASS}
+    assert passed >= {"LIVE-FLOW-ACKED", "LIVE-STRUCTURE-VALID", "LIVE-SIGNATURE-VALID", "LIVE-FLOW-REPLY-TO-COPIED",
+                      "LIVE-FLOW-ANSWERS", "LIVE-CONTENT-ANSWER", "LIVE-TIMING-WITHIN"}
+    rejected = {f.rule_id: f.status for f in results["provider/rejects-unknown-subject[fns-inn-by-passport]"].findings}
+    assert rejected["LIVE-CONTENT-REJECTION"] is Status.PASS
+    assert set(results) == {"provider/answers-valid-request[fns-inn-by-passport]",
+                            "provider/rejects-unknown-subject[fns-inn-by-passport]", "provider/answers-test-message",
+                            "provider/refuses-bad-bus-signature", "provider/answers-redelivery-once",
+                            "provider/resends-after-fault"}
+
+
+@pytest.mark.parametrize(("mistake", "case", "rule"), [
+    ("rewrite-to", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-FLOW-REPLY-TO-COPIED"),
+    ("ignore-bad-signature", "provider/refuses-bad-bus-signature", "LIVE-FLOW-ACKED"),
+    ("answer-twice", "provider/answers-redelivery-once", "LIVE-FLOW-NOT-ANSWERED-TWICE"),
+    ("no-ack", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-CASE"),
+])
+def test_each_broken_provider_fails_the_case_naming_its_mistake(tmp_path, mistake, case, rule):
+    results = _run(tmp_path, {mistake}, cases={case.split("/")[1].split("[")[0]})
+    assert rule in _failed(results[case]), results[case].findings
