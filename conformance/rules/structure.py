@@ -163,13 +163,17 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
 
 @rule("MSG-XMLID-UNIQUE", "Id attributes are unique in the document", Severity.ERROR,
       "SMEV 3 protocol: Signatures (a Reference URI=\"#Id\" must name one element); XML 1.0 ID validity",
-      "Two elements with the same Id make a signature's target ambiguous, the classic signature-wrapping attack.")
+      "Two elements with the same Id make a signature's target ambiguous, the classic signature-wrapping attack. "
+      "`Id` and `ID` attributes count everywhere; a lower-case `id` (common in business data) only when a "
+      "ds:Reference points at its value.")
 def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
+    referenced = {uri[1:] for uri in ctx.xpath("//ds:Reference/@URI") if uri.startswith("#")}
     seen: dict[str, list[etree._Element]] = defaultdict(list)
     for element in ctx.root.iter():
         if isinstance(element.tag, str):
             for name, value in element.attrib.items():
-                if split_qname(name)[1] in ("Id", "ID", "id"):
+                local = split_qname(name)[1]
+                if local in ("Id", "ID") or (local == "id" and value in referenced):
                     seen[value].append(element)
     if not seen:
         raise NotApplicable("no element carries an Id")

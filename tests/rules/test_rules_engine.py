@@ -166,3 +166,17 @@ def test_declared_rules_pass_only_when_the_parser_decides_them(registry):
     result = check_bytes("m.xml", envelope("ack"), _settings(*chosen))
     statuses = {f.rule_id: f.status for f in result.findings}
     assert statuses == {"FLOW-LIVE-ONLY": Status.SKIP, "MSG-XML-DTD": Status.PASS}
+
+
+def test_lower_case_id_counts_only_when_a_reference_points_at_it():
+    from lxml import etree as et
+
+    root = et.fromstring(envelope("send_request"))
+    payload = root.xpath("//*[local-name()='MessagePrimaryContent']")[0][0]
+    for child in list(payload)[:2]:
+        child.set("id", "1")  # business data: harmless
+    result = check(et.tostring(root), rules=catalogue.select(["MSG-XMLID-UNIQUE"]))
+    assert [f.status for f in result.findings] == [Status.PASS]
+    root.xpath("//*[local-name()='Reference']")[0].set("URI", "#1")
+    result = check(et.tostring(root), rules=catalogue.select(["MSG-XMLID-UNIQUE"]))
+    assert [f.status for f in result.findings] == [Status.FAIL]
