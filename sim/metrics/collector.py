@@ -331,24 +331,32 @@ class Collector:
 
     def queue_depth(self, component: str, depth: int, t: float) -> None:
         """The depth of a queue changed to `depth` at `t` (record every change; the grid keeps each bin's maximum)."""
-        comp = self._component(component)
-        if comp.series is None:
+        comp = self._components.get(component)
+        if comp is None or comp.series is None:
+            comp = self._component(component)
             comp.series = [0] * self._bins
+        depth = int(depth)
+        warmup = self.warmup
         previous_t = comp.depth_t
-        lo = previous_t if previous_t > self.warmup else self.warmup
-        if t > lo:
-            comp.depth_integral += comp.depth * (t - lo)
-        if t >= self.warmup:
-            held = comp.depth if previous_t <= self.warmup else 0  # the depth carried across the end of the warm-up
-            comp.max_depth = max(comp.max_depth, int(depth), held)
+        if t > warmup:
+            comp.depth_integral += comp.depth * (t - (previous_t if previous_t > warmup else warmup))
+            if previous_t <= warmup and comp.depth > comp.max_depth:
+                comp.max_depth = comp.depth  # the depth carried across the end of the warm-up
+        if t >= warmup and depth > comp.max_depth:
+            comp.max_depth = depth
         comp.depth_t = t
-        b = self._bin(t)
+        b = int(t / self._step)
+        if b >= self._bins:
+            b = self._bins - 1
+        series = comp.series
         if b > comp.last_bin:
-            self._series_carry(comp.series, comp.last_bin, comp.depth, b)
+            held = comp.depth
+            for i in range(comp.last_bin + 1, b + 1):
+                series[i] = held
             comp.last_bin = b
-        if depth > comp.series[b]:
-            comp.series[b] = int(depth)
-        comp.depth = int(depth)
+        if depth > series[b]:
+            series[b] = depth
+        comp.depth = depth
 
     def busy(self, component: str, start: float, end: float) -> None:
         """One server of `component` was busy from `start` to `end` (clipped to the measurement window)."""
