@@ -8,9 +8,10 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from rules_messages import MESSAGES, check, envelope
+from rules_messages import MESSAGES, check, envelope, own_rules
 
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, ns
+from conformance.rules import catalogue
 from conformance.rules.model import Status
 from conformance.rules.xpaths import step_name, xpath_of
 
@@ -50,18 +51,42 @@ def mutated(draw):
     return etree.tostring(root)
 
 
+def _every_rule_reported_once_or_per_violation(result) -> None:
+    """One finding per rule per file: pass or skip exactly once, or fail/warn once per violation."""
+    by_rule: dict[str, list[Status]] = {}
+    for finding in result.findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding.status)
+    assert set(by_rule) == {e.rule.id for e in own_rules()}
+    for statuses in by_rule.values():
+        assert len(statuses) == 1 or all(s in (Status.FAIL, Status.WARN) for s in statuses)
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_no_structure_makes_a_rule_crash(data):
-    assert _crashes(check(data)) == []
+    result = check(data)
+    assert _crashes(result) == []
+    _every_rule_reported_once_or_per_violation(result)
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_give_findings_never_exceptions(data):
     result = check(data)
-    assert result.findings and _crashes(result) == []
-    assert all(f.status in Status for f in result.findings)
+    assert _crashes(result) == []
+    _every_rule_reported_once_or_per_violation(result)
+
+
+@given(st.lists(st.sampled_from(["MSG", "MSG-ID", "FLOW", "TIME", "MSG-XML-DTD", "TIME-EOL", "SIG", "CERT"]),
+                max_size=3),
+       st.lists(st.sampled_from(["MSG-ATTACH", "TIME-EOL", "FLOW-ID-UNIQUE", "MSG-XML"]), max_size=2))
+def test_selection_is_the_matching_rules_minus_the_ignored(chosen, ignored):
+    def matches(rule_id: str, codes: list[str]) -> bool:
+        return any(rule_id == c or rule_id.startswith(c + "-") for c in codes)
+
+    expected = [r.id for r in catalogue.all_rules()
+                if (not chosen or matches(r.id, chosen)) and not matches(r.id, ignored)]
+    assert [e.rule.id for e in catalogue.select(chosen, ignored)] == expected
 
 
 _STEP = re.compile(r"/(?:(?P<prefix>[a-z]+):|\{(?P<uri>[^}]*)\})?(?P<local>[^/\[{]+)(?:\[(?P<index>\d+)\])?")
