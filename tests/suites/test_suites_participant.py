@@ -111,6 +111,6 @@ def test_unknown_shipped_suite_is_a_usage_error(stand, capsys):
     assert "did you mean 'provider'?" in capsys.readouterr().err
 
 
-def test_without_dry_run_the_engine_is_reported_missing(stand, capsys):
+def test_a_real_run_with_an_unusable_certificate_is_exit_2_naming_the_file(stand, capsys):
     assert main(["run", "--suite", "provider", "--participant", str(_write(stand, PROVIDER))]) == 2
-    assert "not built yet" in capsys.readouterr().err
+    assert f"{stand}/keys/fns.pem: not a certificate" in capsys.readouterr().err
