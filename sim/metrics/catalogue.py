@@ -3,7 +3,8 @@
 Fixed names live in `METRICS`. Names that embed a message type or a participant follow the patterns in
 `METRIC_PATTERNS` (e.g. `type.<type-name>.latency.p99`, `participant.<name>.within_deadline.share`).
 Latencies are end-to-end: from the consumer sending a request to the consumer receiving the answer (963 §10);
-deadline shares count only requests whose outcome is known at the end of the run (answered, or deadline passed).
+deadline shares count only requests whose outcome is known at the end of the run (answered, or deadline passed);
+requests the bus rejected never reached their provider and are left out of deadline shares (see `messages.rejected`).
 `scaleout.efficiency` exists only at the sweep level (see `sim.runner.sweep`).
 """
 

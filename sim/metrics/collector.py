@@ -160,6 +160,7 @@ class Collector:
         self._deadline_provider: dict[str, list[int]] = {}
         self._provider_requests: Counter[str] = Counter()
         self._provider_answered: Counter[str] = Counter()
+        self._provider_rejected: Counter[str] = Counter()
         # Little's law over messages in the system
         self._n = 0
         self._n_before = 0
@@ -284,8 +285,13 @@ class Collector:
         self._close(msg_id, "expired", t)
 
     def message_rejected(self, msg_id: Any, reason: str, t: float) -> None:
+        """The bus refused the message (signature, schema, access matrix, quota, blocking). A refused request never
+        reached its provider, so it leaves the deadline statistics (it stays in `answered.share` as unanswered)."""
         if self._close(msg_id, "rejected", t) is not None:
             self._rejected[str(reason)] += 1
+            request = self._requests.pop(msg_id, None)
+            if request is not None:
+                self._provider_rejected[request[3]] += 1
 
     def message_lost(self, msg_id: Any, reason: str, t: float) -> None:
         if self._close(msg_id, "lost", t) is not None:
@@ -451,6 +457,7 @@ class Collector:
             participants[name] = {
                 "requests": int(self._provider_requests[name]),
                 "answered": int(self._provider_answered[name]),
+                "rejected": int(self._provider_rejected[name]),
                 "deadline_known": int(known),
                 "within_deadline": int(within),
                 "within_deadline_share": within / known if known else None,

@@ -52,6 +52,7 @@ def participants(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str,
         out[name] = {
             "requests": sum(r["requests"] for r in present),
             "answered": sum(r["answered"] for r in present),
+            "rejected": sum(r.get("rejected", 0) for r in present),
             "deadline_known": known,
             "within_deadline": within,
             "within_deadline_share": within / known if known else None,

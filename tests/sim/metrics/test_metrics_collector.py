@@ -81,6 +81,20 @@ def test_deadline_shares_censor_requests_whose_deadline_has_not_passed():
     assert s.metrics["type.U.latency.p99"] == pytest.approx(2.5)
 
 
+def test_rejected_requests_leave_the_deadline_statistics():
+    c = Collector(10.0, 0.0, async_deadline=5.0)
+    c.message_sent("ok", "request", "T", "async", "flooder", "p", 0.0)
+    c.request_answered("ok", 1.0)
+    for i in range(5):  # refused by the bus: the provider never saw them
+        c.message_sent(i, "request", "T", "async", "flooder", "p", 0.0)
+        c.message_rejected(i, "QuoteLimitExceeded", 0.1)
+    s = c.summary()
+    assert s.metrics["participant.p.within_deadline.share"] == 1.0
+    assert s.metrics["async.within_48h.share"] == 1.0
+    assert s.metrics["answered.share"] == pytest.approx(1 / 6)  # the consumer still got few answers
+    assert s.participants["p"]["rejected"] == 5
+
+
 def test_queue_depth_series_keeps_bin_maxima_and_carries_values_forward():
     c = Collector(10.0, 0.0, grid_bins=10)
     c.queue_depth("q", 3, 0.5)
