@@ -1,0 +1,13 @@
+"""The negative catalogue: mutations of valid SMEV 3 messages and the answer each must get (issue 5 §3).
+
+Public API:
+- `conformance.negative.loader.load_catalogue(path=None) -> list[Case]`: the YAML catalogue, schema-checked
+  (`catalogue.yaml` next to this file is the shipped one).
+- `conformance.negative.messages.mutate(case, facts) -> bytes`: the spoiled message of a case, for any receiver.
+- `conformance.negative.runner.run_against_bus(case, client, seed=)` -> `Outcome` (`.result()` is a report
+  `FileResult`); `run_catalogue(cases, url, seed=)`.
+- `conformance.negative.double.start_double()`: the in-process bus double the catalogue runs against by default.
+- `conformance.negative.identities`: the seeded callers (consumer, provider, expired, ...) and
+  `write_bus_keys(DIR)` for `smev-conformance serve --keys DIR`.
+- `conformance.negative.mutations.MUTATIONS`: the mutation vocabulary.
+"""

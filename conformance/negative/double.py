@@ -1,0 +1,20 @@
+"""The bus double the catalogue runs against when no `--bus` is given: in-process, on a free loopback port, with
+signatures and the rule catalogue on, and the catalogue's identities registered (`identities.bus_credentials`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conformance.bus.server import RunningBus
+
+
+def start_double(registry: str | None = None) -> RunningBus:
+    """Start the double; `close()` the result (or use it as a context manager) to stop it."""
+    from conformance.bus.server import start
+    from conformance.bus.service import Bus, BusConfig
+    from conformance.bus.types import load_types
+    from conformance.negative.identities import bus_credentials
+
+    bus = Bus(load_types(registry), config=BusConfig(signatures=True, run_rules=True), credentials=bus_credentials())
+    return start(bus)

@@ -1,0 +1,87 @@
+"""`mutate(case, facts) -> bytes`: the mutated message of a case, independent of where it is delivered.
+
+The bus double gets these bytes as a call; a later provider suite can put the same spoiled message in front of a
+participant. Order: a valid seeded sample of the case's operation and type -> its MessageID (and `To`, Ack
+target) from `facts` -> `tree` mutations -> the caller's signature (unless `signer` is None) -> `signed` mutations
+-> serialisation -> `bytes` mutations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from conformance.negative.model import Case
+from conformance.negative.mutations import BYTES, MUTATIONS, SIGNED, TREE, Facts, MutationError, phase_of
+from conformance.protocol import model as m
+from conformance.protocol.operations import REQUEST_OF
+
+if TYPE_CHECKING:
+    from conformance.registry.model import Registry
+
+
+@cache
+def default_registry() -> Registry:
+    from conformance.registry.loader import load_registry
+
+    return load_registry()
+
+
+def start_message(case: Case, facts: Facts, registry: Registry | None = None) -> m.Message:
+    """The valid model the case starts from, carrying the run's ids."""
+    from conformance.protocol.samples import SampleError, sample_message
+
+    registry = registry or default_registry()
+    spec = registry.find(case.start.type) if case.start.type else registry.first
+    if spec is None:
+        raise MutationError(f"start.type {case.start.type!r} is not a registered type; known: "
+                            f"{', '.join(registry.names())}")
+    try:
+        message = sample_message(REQUEST_OF[case.rpc], case.version, spec=spec, seed=facts.rng.randrange(1 << 30),
+                                 at=facts.now, variant=case.start.variant)
+    except SampleError as exc:
+        raise MutationError(str(exc)) from None
+    if isinstance(message, m.SendRequestRequest):
+        return dataclasses.replace(message, data=dataclasses.replace(message.data, message_id=facts.message_id))
+    if isinstance(message, m.SendResponseRequest):
+        data = dataclasses.replace(message.data, message_id=facts.message_id, to=facts.reply_to or message.data.to)
+        return dataclasses.replace(message, data=data)
+    if isinstance(message, m.AckRequest):
+        target = dataclasses.replace(message.target, message_id=facts.delivered or facts.message_id)
+        return dataclasses.replace(message, target=target)
+    return message
+
+
+def _apply(case: Case, envelope: etree._Element, phase: str, facts: Facts) -> None:
+    for step in case.mutations:
+        if phase_of(step.name, step.args) == phase:
+            try:
+                MUTATIONS[step.name].apply(envelope, step.args, facts, case.version)
+            except MutationError as exc:
+                raise MutationError(f"{case.id}: mutation {step.name} (line {step.line}): {exc}") from None
+
+
+def mutate(case: Case, facts: Facts, *, registry: Registry | None = None) -> bytes:
+    """The bytes of the case's spoiled message."""
+    from conformance.errors import InputError
+    from conformance.negative.identities import identity
+    from conformance.protocol.builder import build_element
+    from conformance.xmldsig.signer import sign_message
+
+    envelope = build_element(start_message(case, facts, registry), case.version)
+    _apply(case, envelope, TREE, facts)
+    if case.signer is not None:
+        who = identity(case.signer, case.rpc)
+        try:
+            sign_message(envelope, REQUEST_OF[case.rpc], who.key, who.certificate)
+        except InputError as exc:
+            raise MutationError(f"{case.id}: cannot sign the mutated message as {who.name}: {exc}") from None
+    _apply(case, envelope, SIGNED, facts)
+    data = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+    for step in case.mutations:
+        if phase_of(step.name, step.args) == BYTES:
+            data = MUTATIONS[step.name].apply(data, step.args, facts)
+    return data
