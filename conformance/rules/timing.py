@@ -27,15 +27,26 @@ def _dated_ids(ctx: CheckContext):
     return dated
 
 
-@rule("TIME-ID-STALE", f"The MessageID's embedded time is less than {STALE_AFTER.days} days before --at",
+def _sent_at(element) -> datetime | None:
+    """When the bus accepted a delivered message: the SendingTimestamp of the MessageMetadata beside its data."""
+    holder = element.getparent().getparent() if element.getparent() is not None else None
+    metadata = child_named(holder, "MessageMetadata") if holder is not None else None
+    return _element_time(child_named(metadata, "SendingTimestamp")) if metadata is not None else None
+
+
+@rule("TIME-ID-STALE", f"The MessageID's embedded time is less than {STALE_AFTER.days} days before it is sent",
       Severity.ERROR, "SMEV 3 protocol: Identifiers and time (fault StaleMessageId: an id made two days or more "
-      "before sending)", "Typical cause: a client that retries with the original MessageID for days.")
+      "before sending)", "Judged at --at for a message being sent, and at the bus's SendingTimestamp for a message "
+      "as the bus delivered it. Typical cause: a client that retries with the original MessageID for days.")
 def stale_id(ctx: CheckContext) -> Iterator[Violation]:
     for element, made in _dated_ids(ctx):
-        age = ctx.at - made
+        sent = _sent_at(element)
+        instant, what = (sent, "the bus's SendingTimestamp") if sent is not None else (ctx.at, "--at")
+        age = instant - made
         if age >= STALE_AFTER:
-            yield Violation(f"MessageID was made at {made.isoformat()}, {_days(age)} before {ctx.at.isoformat()}; "
-                            f"the bus refuses ids {STALE_AFTER.days} days old or more (StaleMessageId)", element)
+            yield Violation(f"MessageID was made at {made.isoformat()}, {_days(age)} before {instant.isoformat()} "
+                            f"({what}); the bus refuses ids {STALE_AFTER.days} days old or more (StaleMessageId)",
+                            element)
 
 
 @rule("TIME-ID-FUTURE", f"The MessageID's embedded time is not more than {int(CLOCK_SKEW.total_seconds() // 60)} "

@@ -294,3 +294,13 @@ def test_sent_after_delivered_is_reported_at_the_delivery_timestamp():
     result = check(edit("get_request_response", delivered_early))
     found = [f for f in result.findings if f.rule_id == "TIME-METADATA-ORDER"]
     assert found and found[0].status is Status.FAIL and found[0].location.xpath.endswith("DeliveryTimestamp")
+
+
+def test_a_delivered_message_is_judged_stale_at_its_sending_timestamp():
+    """Checked long after delivery, a request is not stale: the bus accepted it at SendingTimestamp."""
+    later = AT + timedelta(days=30)
+    result = check(envelope("get_request_response"), at=later)
+    assert [f.status for f in result.findings if f.rule_id == "TIME-ID-STALE"] == [Status.PASS]
+    late_send = edit("get_request_response", set_text("SendingTimestamp", (AT + timedelta(days=3)).isoformat()))
+    found = [f for f in check(late_send).findings if f.rule_id == "TIME-ID-STALE"]
+    assert [f.status for f in found] == [Status.FAIL] and "SendingTimestamp" in found[0].message
