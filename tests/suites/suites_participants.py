@@ -75,3 +75,69 @@ class Provider(threading.Thread):
         to = request.reply_to + ("x" if "rewrite-to" in self.mistakes else "")
         if self.client.send_response(to, answer).status != 200:
             self.pending.append((to, answer))
+
+
+class Consumer(threading.Thread):
+    """Sends a request of `type_name` each time its trigger URL is POSTed; polls GetResponse and acks what it gets;
+    after SMEVFailure retries the same message after `backoff` seconds; after MessageIsAlreadySent or
+    StaleMessageId sends again with a new MessageID. `mistakes`: no-backoff, same-id, no-ack."""
+
+    def __init__(self, url: str, type_name: str, *, sender: str | None, sign=None, backoff: float = 1.1,
+                 mistakes: frozenset[str] = frozenset()):
+        super().__init__(daemon=True)
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.client = BusClient(url, sender=sender, sign=sign, timeout=5)
+        self.spec = REGISTRY.by_name(type_name)
+        self.backoff = backoff
+        self.mistakes = mistakes
+        self.triggers: list[int] = []
+        self.stop = threading.Event()
+        consumer = self
+
+        class Trigger(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                consumer.triggers.append(len(consumer.triggers))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.trigger_server = ThreadingHTTPServer(("127.0.0.1", 0), Trigger)
+        threading.Thread(target=self.trigger_server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+
+    @property
+    def trigger_url(self) -> str:
+        return f"http://127.0.0.1:{self.trigger_server.server_address[1]}/send"
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with contextlib.suppress(OSError):
+                self._once()
+            time.sleep(0.05)
+        self.trigger_server.shutdown()
+
+    def _send(self, number: int) -> None:
+        from conformance.protocol import ids
+
+        content = XmlFragment(make_payload(self.spec, Side.REQUEST, seed=1000 + number))
+        message_id = ids.new_message_id()
+        for _attempt in range(5):
+            reply = self.client.send_request(content, message_id=message_id)
+            fault = reply.fault
+            if fault is None:
+                return
+            if fault.name.value == "SMEVFailure":
+                time.sleep(0 if "no-backoff" in self.mistakes else self.backoff)
+            elif "same-id" not in self.mistakes:
+                message_id = ids.new_message_id()
+
+    def _once(self) -> None:
+        while self.triggers:
+            self._send(self.triggers.pop(0))
+        reply = self.client.get_response()
+        holder = getattr(reply.message, "message", None)
+        if holder is not None and "no-ack" not in self.mistakes:
+            self.client.ack(holder.response.data.message_id)

@@ -122,3 +122,62 @@ def test_a_correct_provider_passes_every_case(tmp_path):
 def test_each_broken_provider_fails_the_case_naming_its_mistake(tmp_path, mistake, case, rule):
     results = _run(tmp_path, {mistake}, cases={case.split("/")[1].split("[")[0]})
     assert rule in _failed(results[case]), results[case].findings
+
+
+def _run_consumer(tmp_path, mistakes=frozenset(), cases=None):
+    from dataclasses import replace
+
+    from suites_participants import Consumer
+
+    port = _free_port()
+    credential = PKI.participants[0]
+    consumer = Consumer(f"http://127.0.0.1:{port}/smev", "fns-inn-by-passport", sender=None,
+                        sign=signing_hook(credential.key, credential.certificate), mistakes=frozenset(mistakes))
+    (tmp_path / "mfc.pem").write_bytes(credential.certificate.pem())
+    (tmp_path / "participant.yaml").write_text(textwrap.dedent(f"""\
+        participant: MFC
+        role: consumer
+        types: [fns-inn-by-passport]
+        keys: {{certificate: mfc.pem}}
+        bus: {{url: "http://127.0.0.1:{port}/smev"}}
+        trigger: {{http: {{url: "{consumer.trigger_url}"}}}}
+        """))
+    participant = load_participant(tmp_path / "participant.yaml")
+    suite = load("consumer")
+    if cases is not None:
+        suite = replace(suite, cases=tuple(c for c in suite.cases if c.id in cases))
+    consumer.start()
+    from conformance.bus import credentials as creds_module
+
+    original = creds_module.load_credentials
+
+    def with_pki_ca(keys_dir=None):
+        loaded = original(keys_dir)
+        return creds_module.BusCredentials(loaded.key, loaded.certificate, PKI.ca.certificate, None, {})
+
+    creds_module.load_credentials = with_pki_ca
+    try:
+        live = run_suite(suite, participant, settings=RunSettings(**FAST.__dict__))
+    finally:
+        creds_module.load_credentials = original
+        consumer.stop.set()
+    return {r.path: r for r in live.results}
+
+
+def test_a_correct_consumer_passes_every_case(tmp_path):
+    results = _run_consumer(tmp_path)
+    failures = {path: [(f.rule_id, f.message) for f in r.findings if f.status is Status.FAIL]
+                for path, r in results.items() if _failed(r)}
+    assert not failures, failures
+    assert len(results) == 8
+    retried = {f.rule_id: f for f in results["consumer/retries-after-smev-failure"].findings}
+    assert retried["LIVE-FLOW-BACKOFF-AT-LEAST"].status is Status.PASS
+
+
+@pytest.mark.parametrize(("mistake", "case", "rule"), [
+    ("no-backoff", "consumer/retries-after-smev-failure", "LIVE-FLOW-BACKOFF-AT-LEAST"),
+    ("same-id", "consumer/new-id-after-already-sent", "LIVE-FLOW-NEW-MESSAGE-ID"),
+])
+def test_each_broken_consumer_fails_the_case_naming_its_mistake(tmp_path, mistake, case, rule):
+    results = _run_consumer(tmp_path, {mistake}, cases={case.split("/")[1]})
+    assert rule in _failed(results[case]), results[case].findings
