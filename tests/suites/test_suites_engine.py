@@ -181,3 +181,48 @@ def test_a_correct_consumer_passes_every_case(tmp_path):
 def test_each_broken_consumer_fails_the_case_naming_its_mistake(tmp_path, mistake, case, rule):
     results = _run_consumer(tmp_path, {mistake}, cases={case.split("/")[1]})
     assert rule in _failed(results[case]), results[case].findings
+
+
+def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path, capsys):
+    """`smev-conformance run` with a participant it starts itself, signatures off, one case, JUnit report."""
+    import sys
+    from pathlib import Path
+
+    from conformance.cli import main
+
+    port = _free_port()
+    script = Path(__file__).parent / "suites_provider_main.py"
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(textwrap.dedent("""\
+        suite: smoke
+        role: provider
+        settings: {deadline_scale: 0.0001, ack_timeout: 2s}
+        cases:
+          - id: answers
+            title: answers a valid request
+            steps:
+              - deliver: {message: request, as: req}
+              - expect: {operation: Ack, of: req, within: 5s, assert: [{flow: {acked: req}}]}
+              - expect:
+                  operation: SendResponse
+                  answering: req
+                  assert: [{flow: {reply_to_copied: req}}, {content: {answer: data}}]
+        """))
+    (tmp_path / "participant.yaml").write_text(textwrap.dedent(f"""\
+        participant: FNS
+        role: provider
+        types: [fns-inn-by-passport]
+        bus: {{url: "http://127.0.0.1:{port}/smev"}}
+        start:
+          command: ["{sys.executable}", "{script}", "http://127.0.0.1:{port}/smev", FNS]
+          ready_timeout: 10s
+        """))
+    report = tmp_path / "report.xml"
+    code = main(["run", "--suite", str(suite), "--participant", str(tmp_path / "participant.yaml"),
+                 "--no-signatures", "--format", "junit", "--output", str(report)])
+    assert code == 0, capsys.readouterr()
+    from lxml import etree
+
+    junit = etree.parse(str(report))
+    names = {case.get("name") for case in junit.iter("testcase")}
+    assert any("LIVE-FLOW-REPLY-TO-COPIED" in n for n in names) and not list(junit.iter("failure"))
