@@ -4,19 +4,21 @@ history can be rebuilt. Kept only when asked for (`audit_path`); written as JSON
 from __future__ import annotations
 
 import json
-import uuid
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-_NODE = 0x5E5E5E5E5E5E  # a fixed, fake node id: the MessageIDs are reproducible from (seed, sequence number)
+from conformance.protocol.ids import new_message_id
+
+SIM_EPOCH = datetime(2026, 1, 12, tzinfo=UTC)
+"""The wall-clock date that simulated time 0 stands for in MessageIDs (a Monday)."""
 
 
 def message_uuid(seq: int, created: float, salt: int) -> str:
-    """A lower-case RFC 4122 version-1 UUID for a simulated message (the protocol's MessageID form), reproducible."""
-    ticks = 0x01B21DD213814000 + int(created * 1e7) + seq % 10_000_000  # 100 ns since 1582-10-15, kept unique per seq
-    clock_seq = (seq ^ salt) & 0x3FFF
-    return str(uuid.UUID(fields=(ticks & 0xFFFFFFFF, (ticks >> 32) & 0xFFFF, ((ticks >> 48) & 0x0FFF) | 0x1000,
-                                 0x80 | (clock_seq >> 8), clock_seq & 0xFF, _NODE)))
+    """The MessageID of simulated message `seq`: a lower-case version-1 UUID whose time is its creation time,
+    reproducible from the replication's salt."""
+    return new_message_id(SIM_EPOCH + timedelta(seconds=created), rng=random.Random(salt * 1_000_003 + seq))
 
 
 class Audit:
@@ -37,13 +39,21 @@ class Audit:
         if not self.enabled or self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        ids: dict[int, str] = {}
+
+        def message_id(seq: int, created: float) -> str:
+            known = ids.get(seq)
+            if known is None:
+                known = ids[seq] = message_uuid(seq, created, self.salt)
+            return known
+
         with self.path.open("w", encoding="utf-8") as out:
-            for t, mid, created, kind, type_name, sender, recipient, req, event, where, detail in self.rows:
-                row = {"t": round(t, 6), "message_id": message_uuid(mid, created, self.salt), "seq": mid,
+            for t, seq, created, kind, type_name, sender, recipient, req, event, where, detail in self.rows:
+                row = {"t": round(t, 6), "message_id": message_id(seq, created), "seq": seq,
                        "kind": kind, "type": type_name, "sender": sender, "recipient": recipient,
                        "event": event, "at": where}
                 if req is not None:
-                    row["original_message_id"] = message_uuid(req.id, req.created, self.salt)
+                    row["original_message_id"] = message_id(req.id, req.created)
                 if detail:
                     row["detail"] = detail
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

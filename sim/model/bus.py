@@ -65,7 +65,7 @@ class BusQueue:
         now = world.now
         while self.visible:
             msg = self.visible.popleft()
-            if msg.state != QUEUED:
+            if msg.state != QUEUED or not bus.holds(msg):
                 continue
             if now >= msg.expires:
                 bus.close(msg, "expired")
@@ -77,8 +77,9 @@ class BusQueue:
         return None
 
     def release(self, msg: Msg) -> None:
-        """Give a taken message back at the head of the queue (its taker could not pass it on)."""
-        if msg.state == IN_FLIGHT:
+        """Give a taken message back at the head of the queue (its taker could not pass it on), unless the next bus
+        accepted it after all (its acceptance crossed a lost reply)."""
+        if self.bus.holds(msg) and msg.state == IN_FLIGHT:
             msg.state = QUEUED
             self.visible.appendleft(msg)
 
@@ -89,7 +90,7 @@ class BusQueue:
         now = self.bus.world.now
         while in_flight and in_flight[0][0] <= now:
             _, msg, attempt = in_flight.popleft()
-            if msg.state != IN_FLIGHT or msg.attempts != attempt:
+            if msg.state != IN_FLIGHT or msg.attempts != attempt or not self.bus.holds(msg):
                 continue
             if msg.orphaned and not msg.delivered:
                 self.bus.close(msg, "lost", "data centre lost")
@@ -105,7 +106,7 @@ class BusQueue:
         """After a data centre loss: close the queued messages with no surviving replica; orphan those in flight."""
         keep: deque[Msg] = deque()
         for msg in self.visible:
-            if msg.state != QUEUED:
+            if msg.state != QUEUED or not self.bus.holds(msg):
                 continue
             if alive(msg):
                 keep.append(msg)
@@ -113,7 +114,7 @@ class BusQueue:
                 self.bus.close(msg, "lost", "data centre lost")
         self.visible = keep
         for _, msg, _ in self.in_flight:
-            if msg.state == IN_FLIGHT and not alive(msg):
+            if msg.state == IN_FLIGHT and self.bus.holds(msg) and not alive(msg):
                 msg.orphaned = True
 
 
@@ -300,6 +301,10 @@ class Bus:
             world.collector.message_sent(msg.id, msg.kind, msg.type, msg.cls, msg.sender.name,
                                          msg.recipient.name, now)
             self.admission.bill(msg)
+        if msg.hop >= 0:  # handed on by the previous bus of the route, which lets go of its copy now
+            previous = msg.route[msg.hop]
+            previous._depth(msg.type, -1)
+            world.audit.record(now, msg, "handed-on", previous.name)
         msg.hop = msg.route.index(self)
         msg.replicas = self._replicas(site.location)
         world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
@@ -328,8 +333,15 @@ class Bus:
 
     # --- delivery ---------------------------------------------------------------------------------------------------
 
+    def holds(self, msg: Msg) -> bool:
+        """The message is stored here (it has not been handed on to the next bus of its route)."""
+        return msg.hop >= 0 and msg.route[msg.hop] is self
+
     def acked(self, msg: Msg) -> None:
-        """An Ack reached the bus: the message leaves the store (a late Ack of a redelivered copy changes nothing)."""
+        """An Ack reached the bus: the message leaves the store (a late Ack of a redelivered copy changes nothing).
+        For a message handed on to the next bus, only this bus's copy goes: the message lives on there."""
+        if not self.holds(msg):
+            return  # handed on: this bus let go of it when the next one accepted it
         if msg.state != DONE:
             msg.state = DONE
             self._depth(msg.type, -1)
@@ -366,9 +378,9 @@ class Bus:
 
         for q in list(self.queues.values()):
             q.purge_lost(alive)
-            survivors = [msg for msg in q.visible] + [msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT]
+            survivors = [*q.visible, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]
             for msg in survivors:
-                if location in msg.replicas and not msg.orphaned:
+                if self.holds(msg) and location in msg.replicas and not msg.orphaned:
                     msg.replicas = self._replicas(next(dc for dc in msg.replicas if world.dc_up(dc)))
         self.forget_routes()
 
@@ -376,11 +388,8 @@ class Bus:
         """`location` is back (empty): under-replicated messages get their missing copies there again."""
         rf = self.replication_factor
         for q in self.queues.values():
-            for msg in q.visible:
-                if len(msg.replicas) < rf and location not in msg.replicas:
-                    msg.replicas = (*msg.replicas, location)
-            for _, msg, _ in q.in_flight:
-                if msg.state == IN_FLIGHT and len(msg.replicas) < rf and location not in msg.replicas:
+            for msg in [*q.visible, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]:
+                if self.holds(msg) and len(msg.replicas) < rf and location not in msg.replicas:
                     msg.replicas = (*msg.replicas, location)
         self.forget_routes()
 
@@ -389,9 +398,9 @@ class Bus:
         now = self.world.now
         for q in self.queues.values():
             visible = q.visible
-            while visible and (visible[0].state != QUEUED or visible[0].expires <= now):
+            while visible and (visible[0].state != QUEUED or not self.holds(visible[0]) or visible[0].expires <= now):
                 msg = visible.popleft()
-                if msg.state == QUEUED:
+                if msg.state == QUEUED and self.holds(msg):
                     self.close(msg, "expired", "end of life")
             q._reclaim()
 

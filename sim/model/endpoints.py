@@ -325,8 +325,7 @@ class Relay(Endpoint):
         world = self.world
         self.active -= 1
         if outcome in (OK, DUPLICATE):
-            self.failures = 0
-            self.upstream.acked(msg)
+            self.failures = 0  # the downstream bus holds it now (it took over the message on accepting it)
         elif outcome == RETRY:
             q.release(msg)
             self._back_off()

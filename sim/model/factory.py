@@ -70,8 +70,10 @@ class MessageFactory:
     # --- messages -----------------------------------------------------------------------------------------------------
 
     def provider_for(self, info: TypeInfo, consumer: Any) -> Any:
-        local = info.by_region.get(getattr(consumer, "region", None))
-        pool = local if local else info.providers
+        """The member of the provider group in the consumer's region if there is one, else any member; never the
+        consumer itself when another member exists (a body does not ask itself)."""
+        local = [p for p in info.by_region.get(getattr(consumer, "region", None), ()) if p is not consumer]
+        pool = local or [p for p in info.providers if p is not consumer] or info.providers
         return pool[int(self.world.rng.integers(len(pool)))] if len(pool) > 1 else pool[0]
 
     def _new(self, kind: str, info: TypeInfo, sender: Any, recipient: Any, size: int, route: tuple,

@@ -1,0 +1,205 @@
+"""The bus's mechanisms, one small scenario each: routing by 451 §9, the ingress pipeline's rejections, blocking,
+the portal's reduced mode, the CRL cache, broadcasts, fragments, billing, background traffic, determinism, and the
+audit trail from which a message's history is rebuilt (451 §11г)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance.protocol.ids import is_lower_uuid1
+from sim.model import simulate
+from sim.scenario import loads
+
+BASE = {
+    "name": "mechanics",
+    "topology": {
+        "data_centres": {"a": {"bus_nodes": 1}, "b": {"bus_nodes": 1}},
+        "regions": {"north": {"code": 1}, "south": {"code": 2}},
+        "participants": {
+            "agency": {"kind": "federal-agency", "data_centre": "a", "role": "both", "polling_interval": "100ms",
+                       "processing_time": "exp(100ms)", "concurrency": 8},
+            "fund": {"kind": "fund", "data_centre": "b", "role": "both", "polling_interval": "100ms",
+                     "processing_time": "exp(100ms)", "concurrency": 8},
+            "town": {"kind": "municipality", "regions": "all", "per_region": 2, "role": "both", "via": "regional-bus",
+                     "polling_interval": "200ms", "processing_time": "exp(200ms)"},
+        },
+    },
+    "message_types": {
+        "lookup": {"provider": "agency", "realtime": True},
+        "land": {"provider": "town", "consumers": ["town", "fund"]},
+    },
+    "workload": {"flows": {"asks": {"consumer": "fund", "type": "lookup", "rate": "2/s"}}},
+    "policies": {"retry": {"max_attempts": 3, "initial": "1s", "timeout": "5s"}},
+    "run": {"duration": "10min", "warmup": "1min", "replications": 1},
+}
+
+
+def scenario(**changes):
+    """BASE with top-level sections replaced or (for dicts given as `section__key`) extended."""
+    doc = json.loads(json.dumps(BASE))
+    for key, value in changes.items():
+        if "__" in key:
+            section, sub = key.split("__", 1)
+            doc.setdefault(section, {})[sub] = value
+        else:
+            doc[key] = value
+    return loads(yaml.safe_dump(doc), source="<mechanics>")
+
+
+def books_balance(summary) -> None:
+    m = summary.messages
+    assert m["accounting_errors"] == 0 and m["answer_errors"] == 0 and m["duplicates"] == 0, m
+    assert m["sent"] == m["delivered"] + m["in_flight"] + m["expired"] + m["rejected"] + m["lost"], m
+
+
+def test_model_traffic_inside_a_region_stays_on_its_regional_bus() -> None:
+    s = simulate(scenario(workload={"flows": {"local": {"consumer": "town", "type": "land", "rate": "1/s"}}}), 1)
+    books_balance(s)
+    queues = s.timeseries["queues"]
+    assert "queue.smev.land" not in queues, sorted(queues)
+    assert {"queue.rsmev.north.land", "queue.rsmev.south.land"} <= set(queues)
+    assert s.metrics["answered.share"] > 0.97
+    assert s.messages["expired"] == 0
+
+
+def test_model_federal_to_regional_crosses_both_buses() -> None:
+    s = simulate(scenario(workload={"flows": {"down": {"consumer": "fund", "type": "land", "rate": "1/s"}}}), 2)
+    books_balance(s)
+    queues = s.timeseries["queues"]
+    assert "queue.smev.land" in queues and "queue.rsmev.north.land" in queues
+    assert s.metrics["answered.share"] > 0.97
+    assert s.messages["expired"] == 0
+
+
+def test_model_bad_signatures_are_rejected_with_the_protocol_fault() -> None:
+    s = simulate(scenario(faults={"forger": {"kind": "participant-misbehaving", "participant": "fund",
+                                             "behaviour": "bad-signature", "at": "2min", "duration": "2min"}}), 3)
+    books_balance(s)
+    rejected = s.rejected_by_reason.get("SignatureVerificationFault", 0)
+    assert set(s.rejected_by_reason) == {"SignatureVerificationFault"}
+    assert 180 < rejected < 300  # 2 min at 2/s, all signed badly
+
+
+def test_model_schema_violations_and_unauthorised_types() -> None:
+    s = simulate(scenario(faults={
+        "sloppy": {"kind": "participant-misbehaving", "participant": "fund", "behaviour": "schema-violation",
+                   "share": "50%", "at": "1min", "duration": "2min"},
+        "nosy": {"kind": "participant-misbehaving", "participant": "fund", "behaviour": "unauthorised",
+                 "type": "lookup", "at": "5min", "duration": "1min"}}), 4)
+    books_balance(s)
+    assert 80 < s.rejected_by_reason["InvalidContent"] < 160
+    assert 90 < s.rejected_by_reason["AccessDenied"] < 150
+
+
+def test_model_flood_hits_the_quota_and_the_sender_is_blocked() -> None:
+    s = scenario(
+        policies={"quotas": {"fund": {"rate": "5/s", "burst": 10, "block_after": 50, "block_window": "1min",
+                                      "block_for": "1h"}}},
+        faults={"flood": {"kind": "participant-misbehaving", "participant": "fund", "behaviour": "flood",
+                          "rate": "50/s", "type": "lookup", "at": "3min", "duration": "1min"}})
+    summary = simulate(s, 5)
+    books_balance(summary)
+    assert summary.metrics["participants.blocked"] == 1.0
+    assert summary.blocked[0]["name"] == "fund" and 180 <= summary.blocked[0]["t"] < 200
+    assert summary.rejected_by_reason["QuoteLimitExceeded"] >= 50
+    assert summary.rejected_by_reason["AccessDenied:participant-blocked"] > 500  # blocked: even its normal traffic
+
+
+PORTAL = {"portal": {"rate": "2/s", "login_share": "100%",
+                     "services": {"check": {"share": "100%", "steps": ["lookup"]}}}}
+
+
+@pytest.mark.parametrize("mode", ["refuse", "wait"])
+def test_model_esia_down_reduced_mode(mode: str) -> None:
+    s = scenario(workload=PORTAL, topology__portal={"on_esia_down": mode, "esia_wait_limit": "10min"},
+                 faults={"esia": {"kind": "esia-down", "at": "3min", "duration": "2min"}})
+    summary = simulate(s, 6)
+    books_balance(summary)
+    apps = summary.portal["applications"]
+    if mode == "refuse":
+        assert 180 < apps["refused"] < 300  # 2 min at 2/s, every application needs a login
+        assert summary.metrics["portal.availability"] < 0.8
+    else:
+        assert apps.get("refused", 0) == 0 and apps["waited"] > 180
+        assert summary.metrics["portal.availability"] == 1.0
+
+
+def test_model_ca_outage_is_covered_by_the_cached_crl_only_while_it_is_valid() -> None:
+    faults = {"ca": {"kind": "ca-down", "at": "2min", "duration": "5min"}}
+    cached = simulate(scenario(faults=faults), 7)
+    assert cached.messages["rejected"] == 0 and cached.extra["model"].get("send.retries", 0) == 0
+    short = simulate(scenario(faults=faults, topology__ca={"crl_cache_lifetime": "1min"}), 7)
+    books_balance(short)
+    assert short.extra["model"]["send.retries"] > 100
+    assert short.rejected_by_reason["SMEVFailure:retries-exhausted"] > 100
+
+
+def test_model_broadcast_reaches_every_subscriber() -> None:
+    s = scenario(message_types={**BASE["message_types"],
+                                "notice": {"provider": "agency", "broadcast": True, "subscribers": ["fund", "town"]}},
+                 workload={"flows": {"news": {"consumer": "agency", "type": "notice", "rate": "0.5/s"}}})
+    summary = simulate(s, 8)
+    books_balance(summary)
+    assert summary.messages["sent"] % 5 == 0  # one copy for the fund and each of the four towns
+    assert summary.messages["delivered"] >= summary.messages["sent"] - 5 * 3
+
+
+def test_model_large_messages_travel_in_fragments() -> None:
+    s = scenario(message_types={"lookup": {"provider": "agency", "payload_size": "const(12MiB)"}},
+                 workload={"flows": {"asks": {"consumer": "fund", "type": "lookup", "rate": "0.2/s"}}})
+    summary = simulate(s, 9)
+    books_balance(summary)
+    requests = summary.messages["sent"] / 2
+    assert summary.extra["model"]["fragments"] >= 12 * (requests - 2)
+
+
+def test_model_bills_follow_the_tariff() -> None:
+    summary = simulate(scenario(policies={"tariffs": {"fund": {"price": 2.5, "free_messages": 100}}}), 10)
+    fund = summary.participants["fund"]
+    assert fund["billed_messages"] > 1000
+    assert fund["billed_amount"] == pytest.approx((fund["billed_messages"] - 100) * 2.5)
+
+
+def test_model_background_traffic_loads_the_bus() -> None:
+    """At traffic_scale 0.1 the other 90 % of the traffic is a fluid load on the bus nodes and the provider."""
+    s = scenario(topology__bus={"node_concurrency": 2, "ingress_time": "const(100ms)"},
+                 run={"duration": "10min", "warmup": "1min", "traffic_scale": 0.1},
+                 workload={"flows": {"asks": {"consumer": "fund", "type": "lookup", "rate": "10/s"}}})
+    summary = simulate(s, 11)
+    books_balance(summary)
+    # 9/s background requests plus their answers, 100 ms each, on 2 nodes x 2 slots
+    assert summary.extra["background_utilisation"]["smev"] == pytest.approx(18 * 0.1 / 4, rel=1e-6)
+    assert summary.components["smev.a"]["capacity"] == 1  # 2 slots x (1 - 0.45), rounded
+
+
+def test_model_same_seed_same_numbers() -> None:
+    s = scenario(faults={"a-lost": {"kind": "data-centre-loss", "data_centre": "a", "at": "3min", "duration": "2min"}})
+    one, two = simulate(s, 12), simulate(s, 12)
+    assert json.dumps(one.to_dict(), sort_keys=True) == json.dumps(two.to_dict(), sort_keys=True)
+    assert simulate(s, 13).messages != one.messages
+
+
+def test_model_audit_trail_rebuilds_each_message_history(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    summary = simulate(scenario(), 14, audit_path=path)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    history: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        history[row["message_id"]].append(row)
+    assert all(is_lower_uuid1(mid) for mid in history)
+    assert len({rows[0]["seq"] for rows in history.values()}) == len(history)  # one id per message
+    delivered = [h for h in history.values() if any(r["event"] == "delivered" for r in h)]
+    assert len(delivered) == summary.messages["delivered"]
+    for h in delivered:
+        events = [r["event"] for r in h]
+        assert events[:2] == ["sent", "queued"] and "acked" in events, events
+        times = [r["t"] for r in h]
+        assert times == sorted(times)
+    answers = [h[0] for h in history.values() if h[0]["kind"] == "response"]
+    assert answers and all(a["original_message_id"] in history for a in answers)
+    assert not simulate(scenario(), 14).extra.get("audit")  # no trail unless asked
