@@ -38,7 +38,7 @@ from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build_element
 from conformance.protocol.codes import FaultName, MessageType, SignatureVerificationReason, StatusCategory
-from conformance.protocol.namespaces import LATEST, SOAP_ENV, Version
+from conformance.protocol.namespaces import LATEST, Version
 from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, detect, locate
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
@@ -682,9 +682,4 @@ def _bus_rules(signatures: bool) -> list:
     return _BUS_RULES[signatures]
 
 
-def fragment(data: bytes) -> XmlFragment:
-    """An `XmlFragment` from bytes (a convenience for control calls that carry business elements)."""
-    return XmlFragment.from_bytes(data)
-
-
-__all__ = ["SENDER_HEADER", "SOAP_ENV", "Bus", "BusConfig", "HttpAnswer"]
+__all__ = ["SENDER_HEADER", "Bus", "BusConfig", "HttpAnswer"]

@@ -26,7 +26,7 @@ from conformance.bus.replyto import read_reply_to
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import Exchange
 from conformance.protocol import model as m
-from conformance.protocol.codes import FaultName, RejectionReasonCode, StatusCategory
+from conformance.protocol.codes import RejectionReasonCode, StatusCategory
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.rules.model import FileResult, Finding, Location, Status
@@ -570,4 +570,4 @@ def _start_participant(participant: Participant, bus: Bus) -> subprocess.Popen:
     return process  # it may only call when it has something to do (a consumer); the cases will tell
 
 
-__all__ = ["Engine", "FaultName", "LiveRun", "RunSettings", "run_suite"]
+__all__ = ["Engine", "LiveRun", "RunSettings", "run_suite"]
