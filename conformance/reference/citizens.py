@@ -3,7 +3,8 @@
 The registry holds the subjects of the harness's own fake requests: for every seed in `range(size)` and every
 sample type, the person `conformance.registry.make_payload(spec, "request", seed=seed)` asks about (generated
 at the generator's default time), with the identifiers the other types need (an INN, a SNILS, a passport status).
-A request about anyone else is data the provider does not have: `RequestRejected` NO_DATA.
+A request about anyone else is data the provider does not have: `RequestRejected` NO_DATA. (The INN and the
+passport-validity requests of one seed ask about the same person and passport: one citizen.)
 
 `answer(spec, request_element)` gives the business response element, or None when the subject is unknown.
 """
