@@ -36,9 +36,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _read_body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
         length = self.headers.get("Content-Length")
         if length is None:
-            self._send(411, "text/plain; charset=utf-8", b"Content-Length is required\n")
+            self._send(411, "text/plain; charset=utf-8", b"Content-Length or chunked encoding is required\n")
             return None
         try:
             size = int(length)
@@ -50,6 +52,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(413, "text/plain; charset=utf-8", f"body over {MAX_BODY} bytes\n".encode())
             return None
         return self.rfile.read(size)
+
+    def _read_chunked(self) -> bytes | None:
+        """Transfer-Encoding: chunked (Java SOAP stacks send large messages so), bounded by MAX_BODY."""
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                self._send(400, "text/plain; charset=utf-8", b"malformed chunk size line\n")
+                return None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields
+                return b"".join(parts)
+            total += size
+            if total > MAX_BODY:
+                self.close_connection = True
+                self._send(413, "text/plain; charset=utf-8", f"body over {MAX_BODY} bytes\n".encode())
+                return None
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)  # the CRLF after the chunk
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         body = self._read_body()

@@ -217,3 +217,36 @@ def test_ns_of_request_element_is_namespace_exact(served):
 
     wrong_ns = XmlFragment(etree.fromstring(f'<i:InnRequest xmlns:i="{NS}/2"><i:P>1</i:P></i:InnRequest>'))
     _fault(served.client("MVD").send_request(wrong_ns), FaultName.BUSINESS_DATA_TYPE_IS_NOT_SUPPORTED)
+
+
+def test_chunked_request_body_is_read(served):
+    import http.client
+
+    host, port = served.running.server.server_address[:2]
+    envelope = _envelope()
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    chunks = iter([envelope[:100], envelope[100:]])
+    conn.request("POST", "/smev", body=chunks, headers={"Content-Type": "text/xml", "X-SMEV-Sender": "MVD",
+                                                        "SOAPAction": '"urn:SendRequest"'},
+                 encode_chunked=True)
+    answer = conn.getresponse()
+    assert answer.status == 200 and b"SendRequestResponse" in answer.read()
+    conn.close()
+
+
+def test_missing_length_is_411_and_oversized_is_413(served):
+    import http.client
+
+    host, port = served.running.server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    conn.putrequest("POST", "/smev")
+    conn.putheader("Content-Type", "text/xml")
+    conn.endheaders()
+    assert conn.getresponse().status == 411
+    conn.close()
+    conn = http.client.HTTPConnection(host, port, timeout=5)
+    conn.putrequest("POST", "/smev")
+    conn.putheader("Content-Length", str(10**9))
+    conn.endheaders()
+    assert conn.getresponse().status == 413
+    conn.close()
