@@ -66,7 +66,10 @@ def namespaces(version: Version) -> dict[str, str]:
 
 # -- templates --------------------------------------------------------------------------------------------------------
 
-_TEMPLATE = re.compile(r"\{([a-z0-9-]+)(?::([^}]*))?\}")
+TEMPLATES = ("uuid1", "uuid1-upper", "uuid4", "uuid1-stale", "past", "future", "message-id", "reply-to", "delivered")
+_TEMPLATE = re.compile(r"\{(" + "|".join(re.escape(t) for t in sorted(TEMPLATES, key=len, reverse=True))
+                       + r")(?::([^}]*))?\}")
+"""Only these names are templates: any other `{...}` (a Clark name such as `{urn:x}local`) is left as written."""
 
 
 def expand(value: str, facts: Facts) -> str:
@@ -93,7 +96,7 @@ def expand(value: str, facts: Facts) -> str:
             if not found:
                 raise MutationError(f"{{{name}}} needs a setup that has a request delivered (setup: deliver)")
             return found
-        raise MutationError(f"unknown template {{{name}}}")
+        raise AssertionError(name)  # pragma: no cover - the pattern admits only TEMPLATES
 
     return _TEMPLATE.sub(one, value)
 
