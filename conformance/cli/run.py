@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"))
     parser.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
     parser.add_argument("--fail-on", default="error", choices=("error", "warn"))
+    parser.add_argument("--capture", metavar="DIR", help="write every HTTP exchange of the run, raw, into DIR")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, registry_path=args.registry)
     live = run_suite(suite, participant, settings=settings, keys_dir=args.keys)
+    if args.capture:
+        from conformance.bus.capture import write_capture
+
+        write_capture(live.exchanges, args.capture)
     render(live.results, args.format, args.output, meta={"suite": suite.name, "participant": participant.mnemonic,
                                                           "seed": args.seed})
     return exit_code(live.results, fail_on=args.fail_on)

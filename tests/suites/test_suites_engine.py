@@ -219,10 +219,16 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
         """))
     report = tmp_path / "report.xml"
     code = main(["run", "--suite", str(suite), "--participant", str(tmp_path / "participant.yaml"),
-                 "--no-signatures", "--format", "junit", "--output", str(report)])
+                 "--no-signatures", "--format", "junit", "--output", str(report), "--capture", str(tmp_path / "cap")])
     assert code == 0, capsys.readouterr()
     from lxml import etree
 
     junit = etree.parse(str(report))
     names = {case.get("name") for case in junit.iter("testcase")}
     assert any("LIVE-FLOW-REPLY-TO-COPIED" in n for n in names) and not list(junit.iter("failure"))
+    captured = sorted(p.name for p in (tmp_path / "cap").iterdir())
+    assert any(n.endswith("-Ack-200.request.http") for n in captured)
+    send = next(p for p in (tmp_path / "cap").iterdir() if p.name.endswith("-SendResponse-200.request.http"))
+    head, _, body = send.read_bytes().partition(b"\r\n\r\n")
+    assert b"X-SMEV-Sender: FNS" in head or b"X-Smev-Sender: FNS" in head
+    assert body.startswith(b"<?xml") and b"SendResponseRequest" in body
