@@ -112,6 +112,9 @@ def build_report(result: RunResult) -> dict[str, Any]:
             "throughput": [iv.to_dict() for iv in sw.throughput],
             "efficiency": [iv.to_dict() if iv is not None else None for iv in sw.efficiency],
             "scaleout_efficiency": sw.scaleout.to_dict() if sw.scaleout is not None else None,
+            "goodput_metric": sw.goodput_metric,
+            "goodput": [iv.to_dict() for iv in sw.goodput],
+            "goodput_efficiency": [iv.to_dict() if iv is not None else None for iv in sw.goodput_efficiency],
             "replications": [p.replications.n for p in result.points],
         }
     report["timing"] = dict(result.timing)

@@ -23,7 +23,7 @@ from sim.runner.replications import (
     run_replications,
     sequential_map,
 )
-from sim.runner.sweep import scaleout_efficiency, throughput_metric
+from sim.runner.sweep import GOODPUT_METRIC, THROUGHPUT_METRIC, scaleout_efficiency
 
 
 @dataclass
@@ -44,6 +44,9 @@ class SweepResult:
     throughput: list[Interval]
     efficiency: list[Interval | None]
     scaleout: Interval | None
+    goodput_metric: str
+    goodput: list[Interval]
+    goodput_efficiency: list[Interval | None]
 
 @dataclass
 class RunResult:
@@ -130,10 +133,12 @@ def execute(
     sweep_verdicts: list[SloVerdict] = []
     if run.sweep is not None:
         sets = [p.replications for p in points]
-        metric = throughput_metric(sets)
-        per_point, overall = scaleout_efficiency(sets, [p.value for p in points], metric)
-        sweep_result = SweepResult(run.sweep.parameter, [p.value for p in points], metric,
-                                   [s.interval(metric) for s in sets], per_point, overall)
+        values = [p.value for p in points]
+        per_point, overall = scaleout_efficiency(sets, values, THROUGHPUT_METRIC)
+        goodput_per_point, _ = scaleout_efficiency(sets, values, GOODPUT_METRIC)
+        sweep_result = SweepResult(run.sweep.parameter, values, THROUGHPUT_METRIC,
+                                   [s.interval(THROUGHPUT_METRIC) for s in sets], per_point, overall,
+                                   GOODPUT_METRIC, [s.interval(GOODPUT_METRIC) for s in sets], goodput_per_point)
     for s in sweep_slos:
         interval = sweep_result.scaleout if sweep_result is not None and sweep_result.scaleout is not None \
             else Interval(0, None, None, None)

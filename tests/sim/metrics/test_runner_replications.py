@@ -79,7 +79,7 @@ def test_sweep_reports_throughput_and_paired_efficiency():
                     "servers", (1, 2, 4))
     result = execute(sc, simulate=fake_simulate)
     sweep = result.sweep
-    assert sweep.values == [1, 2, 4] and sweep.throughput_metric == "throughput.answered_per_s"
+    assert sweep.values == [1, 2, 4] and sweep.throughput_metric == "throughput.delivered_per_s"
     x = [iv.mean for iv in sweep.throughput]
     assert x[1] == pytest.approx(2 * x[0], rel=0.05) and x[2] == pytest.approx(4 * x[0], rel=0.05)
     assert sweep.efficiency[0].mean == 1.0
@@ -87,6 +87,8 @@ def test_sweep_reports_throughput_and_paired_efficiency():
     assert sweep.scaleout.half_width < sweep.throughput[0].relative_half_width
     assert sweep.scaleout.low <= 1.0 + 0.05 and sweep.scaleout.high >= 1.0 - 0.05
     assert result.sweep_verdicts[0].passed and result.passed
+    # answers per second are reported beside deliveries; here every delivered request is answered
+    assert [iv.mean for iv in sweep.goodput] == pytest.approx(x, rel=0.01)
 
 
 def test_sweep_efficiency_catches_a_system_that_does_not_scale():
