@@ -140,7 +140,7 @@ class FaultInjector:
                         node.fail()
                         crashed.append(node)
             bus.data_centre_lost(name)
-        if m.portal is not None:
+        if m.portal is not None and not m.portal.up:  # the portal's last data centre: it stops
             m.portal.station.fail()
         m.topology_changed()
         # clients notice after the detection time and switch to the surviving data centres
@@ -152,7 +152,7 @@ class FaultInjector:
                 bus.data_centre_restored(name)
             for node in crashed:
                 node.restore()
-            if m.portal is not None:
+            if m.portal is not None and m.portal.up:
                 m.portal.station.restore()
             for p in m.participants_at(name):
                 p.flush()

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from conformance.protocol.codes import FaultName
+from conformance.protocol.codes import FaultName, StatusCategory
 from sim.model.ca import CertificationAuthority, CrlCache
 from sim.model.kernel import Sampler, Station
 from sim.model.message import DONE, IN_FLIGHT, QUEUED, REQUEST, Msg
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 # Outcomes of a send, as the sender sees them.
 OK, DUPLICATE, RETRY, REJECTED, EXPIRED = "ok", "duplicate", "retry", "rejected", "expired"
+
+QUEUED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_QUEUED, "response": StatusCategory.RESPONSE_IS_QUEUED}
+REJECTED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
+                   "response": StatusCategory.RESPONSE_IS_REJECTED_BY_SMEV}
 
 Reply = Callable[[str, str], None]
 """`reply(outcome, reason)`; a reply function with `needs_ok = False` is not called on success (saves an event)."""
@@ -308,6 +312,8 @@ class Bus:
         msg.hop = msg.route.index(self)
         msg.replicas = self._replicas(site.location)
         world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
+        if first:  # the status message the sender can fetch (697 §6о); counted, not simulated as traffic
+            world.count(f"status.{QUEUED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_QUEUED)}")
         self._depth(msg.type, +1)
         q.put(msg)
 
@@ -323,6 +329,7 @@ class Bus:
         world = self.world
         if outcome == REJECTED and not msg.counted:
             world.audit.record(world.now, msg, "rejected", f"{self.name}@{site.location}", str(reason))
+            world.count(f"status.{REJECTED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_REJECTED_BY_SMEV)}")
         if outcome in (OK, DUPLICATE) and not getattr(reply, "needs_ok", True):
             return  # a participant's sender has nothing left to do on success: no event for the reply
         back = world.network.transfer(site.location, from_loc, 1024)

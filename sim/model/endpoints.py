@@ -10,10 +10,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from conformance.protocol.codes import StatusCategory
 from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue
 from sim.model.kernel import Sampler
 from sim.model.message import BROADCAST, REQUEST, RESPONSE, Msg
 from sim.model.world import World
+
+DELIVERED_STATUS = f"status.{StatusCategory.MESSAGE_IS_DELIVERED}"
 
 
 class Endpoint:
@@ -39,11 +42,12 @@ class Endpoint:
     def notify(self) -> None:
         raise NotImplementedError
 
-    def _next_with_mail(self) -> BusQueue | None:
+    def _next_with_mail(self, skip: set[Bus] | frozenset = frozenset()) -> BusQueue | None:
+        """The next inbox (round robin) with a deliverable message, on a bus not in `skip`."""
         n = len(self.inboxes)
         for i in range(n):
             q = self.inboxes[(self._rr + i) % n]
-            if q.has_visible():
+            if q.bus not in skip and q.has_visible():
                 self._rr = (self._rr + i + 1) % n
                 return q
         return None
@@ -151,26 +155,24 @@ class Participant(Endpoint):
         delay = 0.0 if p <= 0 else self.phase + p * math.ceil((now - self.phase) / p) - now
         self.world.kernel.later(max(delay, 0.0), self.poll)
 
-    def poll(self, retry_later: bool = True) -> None:
+    def poll(self) -> None:
+        """GetRequest/GetResponse until the workers are busy or the queues are empty. A bus that cannot be reached
+        (its site is down and not yet noticed, or no route) is skipped; the poll is retried after the timeout."""
         self.scheduled = False
         world = self.world
+        cut_off: set[Bus] = set()
         while self.free > 0 and self.up:
-            q = self._next_with_mail()
+            q = self._next_with_mail(cut_off)
             if q is None:
-                return
+                break
             site = q.bus.entry_site(self.location)
-            if site is None or not world.dc_up(site.location):
-                # the poll times out (dead site not yet noticed, or no route): try again after the timeout
-                self.scheduled = True
-                world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
-                return
-            there = world.network.transfer(self.location, site.location, 512)
-            msg = q.take() if there is not None else None
+            there = world.network.transfer(self.location, site.location, 512) \
+                if site is not None and world.dc_up(site.location) else None
+            if there is None:
+                cut_off.add(q.bus)
+                continue
+            msg = q.take()
             if msg is None:
-                if there is None:
-                    self.scheduled = True
-                    world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
-                    return
                 continue
             back = world.network.transfer(site.location, self.location, msg.size)
             if back is None:  # taken but the answer never arrives: redelivered after the ack timeout
@@ -178,6 +180,9 @@ class Participant(Endpoint):
             self.free -= 1
             delay = there + q.bus.delivery() * msg.fragments + back
             world.kernel.later(delay, self.received, msg, q, site.location)
+        if cut_off and self.up and not self.scheduled:
+            self.scheduled = True
+            world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
 
     def received(self, msg: Msg, q: BusQueue, site_location: str) -> None:
         world = self.world
@@ -194,6 +199,7 @@ class Participant(Endpoint):
             return
         msg.delivered = True
         world.collector.message_delivered(msg.id, world.now)
+        world.count(DELIVERED_STATUS)
         world.audit.record(world.now, msg, "delivered", self.name)
         if msg.kind == RESPONSE:
             self._release()

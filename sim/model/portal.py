@@ -84,7 +84,7 @@ class Portal:
         self.types = types
         self.endpoint = endpoint  # the portal's own system, a consumer (sim.model.endpoints.Participant)
         self.senders = senders  # service sender name -> endpoints
-        self.station = Station(world.kernel, "portal", spec.concurrency)
+        self.station = Station(world.kernel, "portal", spec.concurrency, on_drop=self._dropped)
         self.station.warmup = world.collector.warmup
         self.service_time = Sampler(spec.service_time, world.rng)
         self.waiting: deque[tuple[float, Application]] = deque()
@@ -101,6 +101,10 @@ class Portal:
     @property
     def up(self) -> bool:
         return any(self.world.dc_up(dc) for dc in self.spec.data_centres)
+
+    def _dropped(self, apps: list) -> None:
+        """Applications inside the portal when it went down are lost to their applicants (they apply again)."""
+        self.world.count("applications.dropped", len(apps))
 
     def arrival(self) -> None:
         world = self.world

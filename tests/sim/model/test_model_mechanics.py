@@ -83,6 +83,9 @@ def test_model_bad_signatures_are_rejected_with_the_protocol_fault() -> None:
     rejected = s.rejected_by_reason.get("SignatureVerificationFault", 0)
     assert set(s.rejected_by_reason) == {"SignatureVerificationFault"}
     assert 180 < rejected < 300  # 2 min at 2/s, all signed badly
+    statuses = s.extra["model"]  # status messages (697 §6о) the senders can fetch, by category
+    assert statuses["status.requestIsRejectedBySmev"] == rejected
+    assert statuses["status.requestIsQueued"] + rejected == s.messages["sent"] - statuses["status.responseIsQueued"]
 
 
 def test_model_schema_violations_and_unauthorised_types() -> None:
