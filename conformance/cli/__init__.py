@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "pki": "conformance.cli.pki",
     "serve": "conformance.cli.serve",
     "run": "conformance.cli.run",
+    "negative": "conformance.cli.negative",
 }
 
 
