@@ -1,7 +1,8 @@
 """Check scenario files without running them: every problem is listed as FILE:LINE: path.to.field: what is wrong.
 
-Prints "FILE: ok" and a one-line summary for each valid file. `--explain` prints every field of the schema with its
-default. Exit 0 when every file is valid, 2 otherwise.
+Prints "FILE: ok" and a one-line summary for each valid file, and a note for each provider (or the bus) whose
+offered load at the daily peak exceeds its capacity (not an error: an overload may be the point of a scenario).
+`--explain` prints every field of the schema with its default. Exit 0 when every file is valid, 2 otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.errors import ScenarioError, SimError
     from sim.scenario import load
+    from sim.scenario.capacity import overloads
     from sim.scenario.schema import explain
 
     if args.explain:
@@ -38,4 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 print(problem, file=sys.stderr)
             continue
         print(f"{path}: ok: {scenario.name}: {scenario.summary()}")
+        for over in overloads(scenario):
+            print(f"{path}: note: {over.component} is offered {over.utilisation:.0%} of its capacity at the peak "
+                  f"({over.busy:.4g} busy of {over.capacity} workers); queues will grow")
     return status

@@ -157,3 +157,19 @@ def test_validate_command_prints_ok_or_problems(tmp_path, capsys):
     assert main(["validate", "--explain"]) == 0
     assert "crl_cache_lifetime" in capsys.readouterr().out
     assert main(["validate"]) == 2
+
+
+def test_peak_loads_follow_littles_law_and_overloads_are_noted(tmp_path, capsys):
+    from sim.scenario.capacity import overloads, peak_loads
+
+    scenario = loads(BASE)  # 5/s of EGRUL extracts at 200 ms each on fns's 8 workers; 10 messages/s on the bus
+    by_name = {load.component: load for load in peak_loads(scenario)}
+    assert by_name["fns"].busy == pytest.approx(1.0) and by_name["fns"].capacity == 8
+    assert by_name["bus"].busy == pytest.approx(10 * 0.004) and by_name["bus"].capacity == 4 * 64
+    assert overloads(scenario) == []
+    heavy = scenario.with_overrides({"workload.flows.banks.rate": "100/s"})
+    assert [(o.component, round(o.utilisation, 3)) for o in overloads(heavy)] == [("fns", 2.5)]
+    path = tmp_path / "heavy.yaml"
+    path.write_text(BASE.replace("rate: 5/s", "rate: 100/s"))
+    assert main(["validate", str(path)]) == 0
+    assert f"{path}: note: fns is offered 250% of its capacity at the peak (20 busy of 8 workers)" in capsys.readouterr().out
