@@ -250,3 +250,14 @@ def test_missing_length_is_411_and_oversized_is_413(served):
     conn.endheaders()
     assert conn.getresponse().status == 413
     conn.close()
+
+
+def test_envelope_schema_violation_is_invalid_content_with_positions(served):
+    envelope = etree.fromstring(_envelope())
+    data = envelope.find(f".//{{{ns('1.3').types}}}SenderProvidedRequestData")
+    etree.SubElement(data, f"{{{ns('1.3').types}}}NotInTheProtocol").text = "x"
+    fault = _fault(served.client("MVD").post(etree.tostring(envelope), soap_action="urn:SendRequest"),
+                   FaultName.INVALID_CONTENT)
+    assert fault.validation_errors, fault
+    assert any("NotInTheProtocol" in e.message for e in fault.validation_errors)
+    assert all(e.error_position and e.error_position.startswith("line ") for e in fault.validation_errors)
