@@ -8,6 +8,7 @@ from sim.scenario.build_topology import named_entries
 from sim.scenario.fields import INVALID, Context, Invalid
 from sim.scenario.model import PORTAL, Burst, DailyProfile, Flow, MessageType, PortalService, PortalWorkload, Workload
 from sim.scenario.refs import Names, Resolver
+from sim.scenario.suggest import did_you_mean
 from sim.scenario.yamltree import Node
 
 
@@ -215,8 +216,6 @@ class TrafficBuilder:
                 known = self.names.flows | ({PORTAL} if has_portal else set())
                 for target in targets:
                     if target not in known:
-                        from sim.scenario.suggest import did_you_mean
-
                         self.ctx.error(sec.nodes["flows"], sec.at("flows"),
                                        f"unknown flow {target!r}{did_you_mean(target, known)}")
             bursts.append(Burst(name, sec["at"], sec["duration"], sec["factor"], targets or ()))

@@ -246,6 +246,11 @@ def number(minimum: float | None = 0.0, *, strictly: bool = False) -> Converter:
     return conv
 
 
+def nested(node: Node) -> Node:
+    """A section or collection read by its own builder: the node itself."""
+    return node
+
+
 def boolean(node: Node) -> bool:
     value = _scalar(node, "true or false")
     if not isinstance(value, bool):

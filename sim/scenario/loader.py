@@ -137,4 +137,4 @@ def set_path(tree: Node, path: str, value: Node) -> str | None:
     return None
 
 
-__all__ = ["load_file", "load_text", "build", "apply_overrides", "set_path", "INVALID"]
+__all__ = ["load_file", "load_text", "build", "apply_overrides", "set_path"]

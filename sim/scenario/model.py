@@ -14,7 +14,7 @@ The reserved participant name `portal` is the Unified Portal acting as a consume
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sim.scenario.distributions import Distribution
@@ -182,8 +182,6 @@ class ParticipantGroup:
 
     def member(self, index: int) -> Participant:
         """The `index`-th member (0-based), built on demand."""
-        from dataclasses import replace
-
         if not 0 <= index < len(self):
             raise IndexError(index)
         if self.single:

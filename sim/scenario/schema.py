@@ -16,26 +16,26 @@ from sim.scenario.model import FAULT_KINDS, PARTICIPANT_KINDS
 TOP: Schema = {
     "name": Field(f.text, REQUIRED, "short name of the scenario"),
     "description": Field(f.text, "", "the question the scenario answers"),
-    "topology": Field(lambda n: n, REQUIRED, "data centres, links, bus, portal, ESIA, CA, regions, participants"),
-    "message_types": Field(lambda n: n, REQUIRED, "registered message types: name -> settings"),
-    "workload": Field(lambda n: n, REQUIRED, "profiles, flows, portal applications, bursts"),
-    "policies": Field(lambda n: n, None, "TTL, acks, retries, replication, failover, fragmentation, quotas, tariffs"),
-    "faults": Field(lambda n: n, None, "fault timeline: name -> settings"),
-    "slos": Field(lambda n: n, None, "SLOs: name -> 'metric op threshold'"),
-    "run": Field(lambda n: n, None, "duration, warm-up, replications, seed, traffic scale, sweep"),
+    "topology": Field(f.nested, REQUIRED, "data centres, links, bus, portal, ESIA, CA, regions, participants"),
+    "message_types": Field(f.nested, REQUIRED, "registered message types: name -> settings"),
+    "workload": Field(f.nested, REQUIRED, "profiles, flows, portal applications, bursts"),
+    "policies": Field(f.nested, None, "TTL, acks, retries, replication, failover, fragmentation, quotas, tariffs"),
+    "faults": Field(f.nested, None, "fault timeline: name -> settings"),
+    "slos": Field(f.nested, None, "SLOs: name -> 'metric op threshold'"),
+    "run": Field(f.nested, None, "duration, warm-up, replications, seed, traffic scale, sweep"),
 }
 
 TOPOLOGY: Schema = {
-    "data_centres": Field(lambda n: n, REQUIRED, "name -> {bus_nodes}"),
-    "links": Field(lambda n: n, None, "list of {between: [a, b], latency, bandwidth, loss}; other pairs: default_link"),
-    "default_link": Field(lambda n: n, None, "latency/bandwidth/loss of data-centre pairs not listed in links"),
-    "bus": Field(lambda n: n, None, "the federal bus (SMEV) nodes"),
-    "portal": Field(lambda n: n, None, "the Unified Portal (EPGU)"),
-    "esia": Field(lambda n: n, None, "the identity service (ESIA)"),
-    "ca": Field(lambda n: n, None, "the head certification authority's CRL/OCSP service"),
-    "regions": Field(lambda n: n, None, "name -> region settings"),
-    "region_series": Field(lambda n: n, None, "many regions at once: {count, ...region settings}, named region-NN"),
-    "participants": Field(lambda n: n, REQUIRED, "name -> participant or group settings"),
+    "data_centres": Field(f.nested, REQUIRED, "name -> {bus_nodes}"),
+    "links": Field(f.nested, None, "list of {between: [a, b], latency, bandwidth, loss}; other pairs: default_link"),
+    "default_link": Field(f.nested, None, "latency/bandwidth/loss of data-centre pairs not listed in links"),
+    "bus": Field(f.nested, None, "the federal bus (SMEV) nodes"),
+    "portal": Field(f.nested, None, "the Unified Portal (EPGU)"),
+    "esia": Field(f.nested, None, "the identity service (ESIA)"),
+    "ca": Field(f.nested, None, "the head certification authority's CRL/OCSP service"),
+    "regions": Field(f.nested, None, "name -> region settings"),
+    "region_series": Field(f.nested, None, "many regions at once: {count, ...region settings}, named region-NN"),
+    "participants": Field(f.nested, REQUIRED, "name -> participant or group settings"),
 }
 
 DATA_CENTRE: Schema = {
@@ -87,8 +87,8 @@ REGIONAL_BUS: Schema = {
 REGION: Schema = {
     "code": Field(f.integer(1, 999), REQUIRED, "the region's number (used in generated participant names)"),
     "uplinks": Field(f.names, None, "data centres the region connects to (null: all)"),
-    "link": Field(lambda n: n, None, "latency/bandwidth/loss of each uplink; default: region_link below"),
-    "regional_bus": Field(lambda n: n, None, "the region's own bus settings, or false for none (default: present)"),
+    "link": Field(f.nested, None, "latency/bandwidth/loss of each uplink; default: region_link below"),
+    "regional_bus": Field(f.nested, None, "the region's own bus settings, or false for none (default: present)"),
 }
 REGION_LINK_DEFAULT: Schema = {
     "latency": Field(f.distribution("duration"), "lognormal(median=15ms, sigma=0.3)", "one-way latency"),
@@ -104,7 +104,7 @@ PARTICIPANT: Schema = {
     "kind": Field(f.choice(*PARTICIPANT_KINDS), REQUIRED, "federal-agency, regional-body, municipality, mfc, fund, bank"),
     "data_centre": Field(f.name, None, "placed in this data centre (give exactly one of data_centre/region/regions)"),
     "region": Field(f.name, None, "placed in this region"),
-    "regions": Field(lambda n: n, None, "'all' or a list of regions: with per_region, that many in each"),
+    "regions": Field(f.nested, None, "'all' or a list of regions: with per_region, that many in each"),
     "count": Field(f.integer(1), 1, "members of the group (spread round-robin over `regions`)"),
     "per_region": Field(f.integer(1), None, "members in each of `regions` (instead of count)"),
     "role": Field(f.choice("provider", "consumer", "both"), "both", "provider, consumer or both (963 §8)"),
@@ -114,12 +114,12 @@ PARTICIPANT: Schema = {
     "concurrency": Field(f.integer(1), 8, "requests processed at once"),
     "availability": Field(f.share, "100%", "share of time the system is up"),
     "mean_outage": Field(f.positive(f.duration), "10min", "mean length of an outage when availability < 100%"),
-    "via": Field(lambda n: n, "bus", "bus, regional-bus, or the share of traffic through the regional bus (451 §9)"),
+    "via": Field(f.nested, "bus", "bus, regional-bus, or the share of traffic through the regional bus (451 §9)"),
 }
 
 MESSAGE_TYPE: Schema = {
     "provider": Field(f.name, REQUIRED, "participant or group that answers (for a broadcast: the publisher)"),
-    "consumers": Field(lambda n: n, "*", "participants/groups allowed to request it (the access matrix); '*': any"),
+    "consumers": Field(f.nested, "*", "participants/groups allowed to request it (the access matrix); '*': any"),
     "realtime": Field(f.boolean, False, "answered within 2 s (963 §10) rather than 48 h"),
     "payload_size": Field(f.distribution("size"), "lognormal(median=8KiB, sigma=1)", "request size"),
     "answer_size": Field(f.distribution("size"), "lognormal(median=16KiB, sigma=1)", "answer size"),
@@ -132,10 +132,10 @@ MESSAGE_TYPE: Schema = {
 }
 
 WORKLOAD: Schema = {
-    "profiles": Field(lambda n: n, None, "name -> {'HH:MM': factor, ...}: rate multipliers over the day"),
-    "flows": Field(lambda n: n, None, "name -> direct participant-to-participant or data-mart requests"),
-    "portal": Field(lambda n: n, None, "applications on the portal"),
-    "bursts": Field(lambda n: n, None, "name -> {at, duration, factor, flows}"),
+    "profiles": Field(f.nested, None, "name -> {'HH:MM': factor, ...}: rate multipliers over the day"),
+    "flows": Field(f.nested, None, "name -> direct participant-to-participant or data-mart requests"),
+    "portal": Field(f.nested, None, "applications on the portal"),
+    "bursts": Field(f.nested, None, "name -> {at, duration, factor, flows}"),
 }
 
 FLOW: Schema = {
@@ -153,13 +153,13 @@ PORTAL_WORKLOAD: Schema = {
     "rate": Field(f.rate, REQUIRED, "applications per unit of time"),
     "profile": Field(f.name, None, "daily profile multiplying the rate"),
     "login_share": Field(f.share, "30%", "share of applications that need a new ESIA login"),
-    "services": Field(lambda n: n, REQUIRED, "name -> {share, sender, steps}"),
+    "services": Field(f.nested, REQUIRED, "name -> {share, sender, steps}"),
 }
 
 PORTAL_SERVICE: Schema = {
     "share": Field(f.share, REQUIRED, "share of applications for this service (shares sum to 100%)"),
     "sender": Field(f.name, "portal", "who sends the requests: the portal or the participant serving the service"),
-    "steps": Field(lambda n: n, REQUIRED, "list of steps, each a message type or a list of types sent in parallel"),
+    "steps": Field(f.nested, REQUIRED, "list of steps, each a message type or a list of types sent in parallel"),
 }
 
 BURST: Schema = {
@@ -174,13 +174,13 @@ POLICIES: Schema = {
     "realtime_ttl": Field(f.positive(f.duration), "10s", "end of life of a real-time message"),
     "ack_timeout": Field(f.positive(f.duration), "1min", "a delivered message not acked in this is redelivered"),
     "max_redeliveries": Field(f.integer(0), 10, "redeliveries before the message is dropped as expired"),
-    "retry": Field(lambda n: n, None, "the sender's retries"),
+    "retry": Field(f.nested, None, "the sender's retries"),
     "replication_factor": Field(f.integer(1), 2, "copies of each queued message in distinct data centres"),
     "failover_detection": Field(f.duration, "30s", "time for clients to notice a failure and switch"),
     "fragmentation_threshold": Field(f.positive(f.size), "5MiB", "larger messages travel in fragments"),
     "fragment_size": Field(f.positive(f.size), "1MiB", "size of one fragment"),
-    "quotas": Field(lambda n: n, None, "participant, group, kind or 'default' -> quota"),
-    "tariffs": Field(lambda n: n, None, "participant, group, kind or 'default' -> tariff"),
+    "quotas": Field(f.nested, None, "participant, group, kind or 'default' -> quota"),
+    "tariffs": Field(f.nested, None, "participant, group, kind or 'default' -> tariff"),
     "currency": Field(f.text, "RUB", "currency of the tariffs"),
 }
 
@@ -222,7 +222,7 @@ FAULT_FIELDS: dict[str, Schema] = {
         "loss": Field(f.share, "0%", "the link's loss while degraded"),
         "bandwidth_factor": Field(f.positive(f.number(0.0)), 1, "the link's bandwidth is multiplied by this"),
     },
-    "partition": {"sides": Field(lambda n: n, REQUIRED, "lists of data centres/regions that can no longer talk")},
+    "partition": {"sides": Field(f.nested, REQUIRED, "lists of data centres/regions that can no longer talk")},
     "bus-node-crash": {
         "data_centre": Field(f.name, REQUIRED, "where the nodes crash"),
         "nodes": Field(f.integer(1), 1, "how many nodes crash"),
@@ -252,13 +252,13 @@ RUN: Schema = {
     "traffic_scale": Field(f.number(0.0, strictly=True), 1, "multiplies every arrival rate"),
     "precision": Field(f.positive(f.share), None, "target relative half-width of SLO intervals (e.g. 5%)"),
     "max_replications": Field(f.integer(1), 50, "cap of replications when aiming at a precision"),
-    "sweep": Field(lambda n: n, None, "{parameter: dotted.path, values: [...]}"),
+    "sweep": Field(f.nested, None, "{parameter: dotted.path, values: [...]}"),
     "start_of_day": Field(f.time_of_day, "00:00", "time of day when the run starts (daily profiles follow it)"),
 }
 
 SWEEP: Schema = {
     "parameter": Field(f.text, REQUIRED, "dotted path of the setting to vary"),
-    "values": Field(lambda n: n, REQUIRED, "list of values, written as in the file"),
+    "values": Field(f.nested, REQUIRED, "list of values, written as in the file"),
 }
 
 SECTIONS: dict[str, Schema] = {
