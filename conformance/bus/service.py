@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -42,6 +43,9 @@ from conformance.protocol.namespaces import LATEST, Version
 from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, detect, locate
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+
+if TYPE_CHECKING:
+    from conformance.bus.signatures import Verifier
 
 SENDER_HEADER = "X-SMEV-Sender"
 """With signatures off, the caller names itself in this header (the double's convention)."""
@@ -103,7 +107,7 @@ class Bus:
 
     def __init__(self, types: TypeTable, *, store: BusStore | None = None, config: BusConfig | None = None,
                  credentials: BusCredentials | None = None, clock: Callable[[], float] = time.time,
-                 verifier: Callable[..., list] | None = None):
+                 verifier: Verifier | None = None):
         self.types = types
         self.store = store or BusStore()
         self.config = config or BusConfig()

@@ -146,3 +146,30 @@ def test_every_exchange_is_captured_raw(served):
                                                                   (None, 500, "InvalidContent")]
     assert b"InnRequest" in journal[0].request_body and b"SendRequestResponse" in journal[0].response_body
     assert "X-Smev-Sender: MVD" in journal[0].request_headers or "X-SMEV-Sender: MVD" in journal[0].request_headers
+
+
+def test_concurrent_senders_lose_and_duplicate_nothing(served):
+    """Eight threads send at once; the provider then takes every request exactly once."""
+    import threading
+
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def send(n: int) -> None:
+        client = served.client("MVD" if n % 2 else "MFC")
+        for i in range(5):
+            reply = client.send_request(inn_request(f"45{n:02d} {i:06d}"))
+            assert reply.status == 200, reply.body
+            with lock:
+                sent.append(reply.message.metadata.message_id)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    provider = served.client("FNS")
+    taken = []
+    while (got := provider.get_request().message.message) is not None:
+        taken.append(got.request.data.message_id)
+    assert sorted(taken) == sorted(sent) and len(set(taken)) == 40
