@@ -175,7 +175,6 @@ class Bus:
         self,
         world: World,
         name: str,
-        index_of: dict[str, int] | None,
         sites: dict[str, int],
         concurrency: int,
         ingress: Sampler,

@@ -57,7 +57,7 @@ class Model:
         self.esia = Esia(world, topo.esia)
         self.admission = Admission(world, scenario.policies)
         bus = topo.bus
-        self.smev = Bus(world, "smev", None, {dc.name: dc.bus_nodes for dc in topo.data_centres.values()},
+        self.smev = Bus(world, "smev", {dc.name: dc.bus_nodes for dc in topo.data_centres.values()},
                         bus.node_concurrency, self.sampler(bus.ingress_time), self.sampler(bus.delivery_time),
                         bus.queue_capacity, self.ca, scenario.policies.replication_factor, self.access,
                         self.admission)
@@ -66,7 +66,7 @@ class Model:
             rb = region.regional_bus
             if rb is not None:
                 self.regional[region.name] = Bus(
-                    world, f"rsmev.{region.name}", None, {region.name: 1}, rb.concurrency,
+                    world, f"rsmev.{region.name}", {region.name: 1}, rb.concurrency,
                     self.sampler(rb.ingress_time), self.sampler(rb.delivery_time), None, self.ca, 1, self.access,
                     self.admission)
 
@@ -104,7 +104,7 @@ class Model:
                     p.type_processing[spec.name] = sampler
         self.allowed = {name: set(spec.consumers) for name, spec in scenario.message_types.items()}
         self.factory = MessageFactory(world, self.smev, self.regional, self.types)
-        world.factory = self.factory  # type: ignore[attr-defined]
+        world.factory = self.factory
 
         self.portal: Portal | None = None
         if scenario.workload.portal is not None:
@@ -157,8 +157,7 @@ class Model:
         self.world.network.changed()
         for bus in self.buses():
             bus.forget_routes()
-        for endpoint in (self.portal_endpoint, self.esia):
-            self._relocate(endpoint)
+        self._relocate_portal()
         for p in self.by_name.values():
             if p.up:
                 p.notify()
@@ -166,16 +165,15 @@ class Model:
             for relay in bus._relays.values():
                 relay.notify()
 
-    def _relocate(self, endpoint: Any) -> None:
-        """The portal fails over to its next data centre once the loss of its current one is noticed."""
-        if endpoint is self.portal_endpoint:
-            world = self.world
-            if world.dc_known_down(endpoint.location):
-                for dc in self.scenario.topology.portal.data_centres:
-                    if world.dc_up(dc):
-                        endpoint.location = dc
-                        endpoint.flush()
-                        break
+    def _relocate_portal(self) -> None:
+        """The portal's system fails over to its next data centre once the loss of its current one is noticed."""
+        endpoint, world = self.portal_endpoint, self.world
+        if world.dc_known_down(endpoint.location):
+            for dc in self.scenario.topology.portal.data_centres:
+                if world.dc_up(dc):
+                    endpoint.location = dc
+                    endpoint.flush()
+                    break
 
     # --- workload -----------------------------------------------------------------------------------------------------
 

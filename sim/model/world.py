@@ -29,6 +29,7 @@ class World:
     audit: Audit
     data_centres: dict[str, DataCentreState]
     detection: float
+    factory: Any = None  # sim.model.factory.MessageFactory, set once the buses and types exist
     counters: dict[str, int] = field(default_factory=dict)
     _next_id: int = 0
 
