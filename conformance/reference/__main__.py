@@ -3,9 +3,11 @@
     provider --bus URL [--state FILE] [--variant NAME] [--once | --for SECONDS]
         poll GetRequest and answer; --once: until the queue is empty; --for: that long; else until interrupted.
     consumer --bus URL [--type NAME ...] [--seed N] [--test-message] [--state FILE] [--variant NAME]
-             [--once | --for SECONDS]
+             [--once | --no-wait | --for SECONDS] [--serve-trigger HOST:PORT]
         send one request of each type (default: every sample type) and wait for the final answers (--once, the
-        default), or keep polling GetResponse for SECONDS after sending.
+        default); --no-wait: only send (a harness's trigger command); --for: keep polling GetResponse that long.
+        --serve-trigger: poll GetResponse until stopped (or --for) and send a request on each
+        POST http://HOST:PORT/send?type=NAME (a harness's HTTP trigger); --type requests go out at start.
     variants
         the broken twins: name, mistake, the finding a suite must report.
 
@@ -51,6 +53,8 @@ def parser() -> argparse.ArgumentParser:
     consumer.add_argument("--seed", type=int, default=0, help="seed of the fake request (default 0)")
     consumer.add_argument("--test-message", action="store_true", help="mark the requests as TestMessage")
     consumer.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each final answer")
+    consumer.add_argument("--no-wait", action="store_true", help="only send the requests, do not wait for answers")
+    consumer.add_argument("--serve-trigger", metavar="HOST:PORT", help="serve the HTTP trigger endpoint")
     sub.add_parser("variants", help="list the broken twins")
     return top
 
@@ -98,31 +102,45 @@ def _provider(args: argparse.Namespace) -> int:
     return 0
 
 
+def _address(text: str) -> tuple[str, int]:
+    from conformance.errors import UsageError
+
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--serve-trigger {text!r}: expected HOST:PORT, e.g. 127.0.0.1:7576")
+    return host, int(port)
+
+
 def _consumer(args: argparse.Namespace) -> int:
     from conformance.reference.common import Crash
     from conformance.reference.consumer import Consumer
     from conformance.reference.provider import crash_exit
+    from conformance.reference.trigger import serve_trigger
 
     consumer = Consumer(_settings(args))
-    types = args.types or [t.name for t in consumer.registry.types if t.sample]
+    serving = args.serve_trigger is not None
+    types = args.types or ([] if serving else [t.name for t in consumer.registry.types if t.sample])
+    waiting = not (serving or args.no_wait or args.duration is not None)
     failed = 0
     try:
         for name in types:
             consumer.registry.by_name(name)
+        server = serve_trigger(consumer, *_address(args.serve_trigger)) if serving else None
         for name in types:
             sent = consumer.send(name, seed=args.seed, test_message=args.test_message)
             if sent.message_id is None:
                 print(f"{name}: refused after {len(sent.attempts)} attempt(s): {sent.fault}")
                 failed += 1
-                continue
-            if args.duration is not None:
+            elif not waiting:
                 print(f"{name}: sent {sent.message_id}")
-                continue
-            got = consumer.await_final(sent.message_id, args.timeout)
-            print(f"{name}: {sent.message_id} -> {got.kind + ' ' + got.detail if got else 'no final answer'}")
-            failed += got is None
-        if args.duration is not None:
+            else:
+                got = consumer.await_final(sent.message_id, args.timeout)
+                print(f"{name}: {sent.message_id} -> {got.kind + ' ' + got.detail if got else 'no final answer'}")
+                failed += got is None
+        if serving or args.duration is not None:
             consumer.run(duration=args.duration)
+        if server is not None:
+            server.shutdown()
     except Crash:
         crash_exit()
     finally:

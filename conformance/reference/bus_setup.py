@@ -1,13 +1,14 @@
 """What a bus double must know to serve the reference participant: its types and its certificates.
 
 The shipped registry names FNS, SFR and MVD as providers of the three sample types; the reference provider
-(`REF_PROVIDER`) provides all three and the reference consumer (`REF_CONSUMER`) may request all three, so a bus
-double for the reference uses `reference_types()` and `reference_credentials()`.
+(`REF_PROVIDER`) provides all three and the reference consumer (`REF_CONSUMER`) may request all three, as the
+reference registry `participants/registry.yaml` says. A bus double for the reference uses `reference_types()` and
+`reference_credentials()`; `smev-conformance run --registry conformance/reference/participants/registry.yaml`
+does the same from the command line.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from conformance.bus.credentials import BusCredentials, load_credentials
@@ -16,12 +17,12 @@ from conformance.reference.identity import CONSUMER, PROVIDER, identity
 from conformance.reference.variants import REFERENCE, SignatureFlaw, Variant
 
 
-def reference_types(registry: str | Path | None = None, *, provider: str = PROVIDER,
-                    consumer: str = CONSUMER) -> RegistryTypeTable:
-    """The registry's types with `provider` as the provider of each and `consumer` admitted as a consumer."""
-    table = table_from_registry(registry)
-    types = [replace(t, providers=(provider,), consumers=(*t.consumers, consumer)) for t in table.types]
-    return RegistryTypeTable(table.registry, types)
+def reference_types() -> RegistryTypeTable:
+    """The types of the reference registry (`participants/registry.yaml`): the shipped ones, provided by
+    `REF_PROVIDER` and open to `REF_CONSUMER`."""
+    from conformance.reference.participant_files import REGISTRY_FILE
+
+    return table_from_registry(REGISTRY_FILE)
 
 
 def reference_credentials(provider: Variant = REFERENCE, consumer: Variant = REFERENCE,

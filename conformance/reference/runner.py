@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from conformance.reference.common import Crash, Settings, log
 from conformance.reference.consumer import Consumer
 from conformance.reference.provider import Provider
+from conformance.reference.trigger import TriggerServer, serve_trigger
 
 
 @dataclass
@@ -24,8 +25,13 @@ class RunningParticipant:
     stop_event: threading.Event
     crashed: bool = False
     error: BaseException | None = field(default=None)
+    trigger: TriggerServer | None = None
+    """The consumer's trigger endpoint, when it serves one (`trigger.url`)."""
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self.trigger is not None:
+            self.trigger.shutdown()
+            self.trigger.server_close()
         self.stop_event.set()
         self.thread.join(timeout)
         self.participant.close()
@@ -61,6 +67,11 @@ def start_provider(settings: Settings) -> RunningParticipant:
     return _start(Provider(settings), "provider")
 
 
-def start_consumer(settings: Settings) -> RunningParticipant:
-    """A consumer polling GetResponse in a background thread (send requests with `.participant.send(...)`)."""
-    return _start(Consumer(settings), "consumer")
+def start_consumer(settings: Settings, *, trigger: tuple[str, int] | None = None) -> RunningParticipant:
+    """A consumer polling GetResponse in a background thread (send requests with `.participant.send(...)`);
+    with `trigger` (host, port; port 0: any) it also serves the HTTP trigger endpoint (`.trigger.url`)."""
+    consumer = Consumer(settings)
+    server = serve_trigger(consumer, *trigger) if trigger is not None else None
+    running = _start(consumer, "consumer")
+    running.trigger = server
+    return running
