@@ -77,6 +77,8 @@ def cases_from_node(root: Node, source: str) -> list[Case]:
 
 
 def _case(check: Checker, node: Node, get_rule: Any) -> Case | None:
+    """One case, or None when it has problems (all of them reported to `check`)."""
+    problems_before = len(check.problems)
     fields = check.mapping(node, required=("id", "title", "start", "expect"),
                            optional=("signer", "setup", "mutations", "transport", "force", "xfail"), what="case")
     if fields is None:
@@ -85,37 +87,37 @@ def _case(check: Checker, node: Node, get_rule: Any) -> Case | None:
     title = check.string(fields.get("title"))
     start = _start(check, fields.get("start"))
     expect = _expect(check, fields.get("expect"), get_rule)
-    signer_node = fields.get("signer")
     signer: str | None = "caller"
-    if signer_node is not None:
+    if fields.get("signer") is not None:
         from conformance.negative.identities import MNEMONICS
 
-        signer = check.string(signer_node, choices=("caller", "none", *MNEMONICS))
+        signer = check.string(fields["signer"], choices=("caller", "none", *MNEMONICS))
         signer = None if signer == "none" else signer
     setup = tuple(check.string(item, choices=SETUPS) or "" for item in
                   check.sequence(fields.get("setup"), what="list of setup steps") or [])
-    steps = tuple(s for s in (_step(check, item) for item in
-                              check.sequence(fields.get("mutations"), what="list of mutations") or []) if s)
+    steps = tuple(_step(check, item) for item in
+                  check.sequence(fields.get("mutations"), what="list of mutations") or [])
     transport = _transport(check, fields.get("transport"))
     force, why = _force(check, fields.get("force"))
     xfail = check.string(fields.get("xfail"), what="reason") if fields.get("xfail") is not None else None
     if start is not None and force is not None and not force.exists_in(start.version):
         check.error(fields["force"], f"{force.value} does not exist in version {start.version.value}")
-    if start is not None and expect is not None and expect.fault is not None:
+    if start is not None and expect is not None and expect.fault is not None and transport is not None:
         from conformance.protocol.operations import faults_for
 
-        transport_level = transport is not None and (transport.content_type or transport.mime)
+        transport_level = bool(transport.content_type or transport.mime)
         if expect.fault not in faults_for(start.rpc, start.version) and not transport_level:
             check.error(fields["expect"], f"{start.rpc.value} cannot be answered with {expect.fault.value} in "
                                           f"{start.version.value} (protocol: Faults)")
-    if ("ack" in setup) and ("deliver" not in setup):
+    if "ack" in setup and "deliver" not in setup:
         check.error(fields["setup"], "setup ack needs deliver before it")
-    if None in (case_id, title, start, expect, transport) or len(steps) != len(fields.get("mutations").value
-                                                                               if fields.get("mutations") else []):
+    if expect is not None and expect.transport_error and (transport is None or transport.drop is None):
+        check.error(fields["expect"], "transport-error is the expectation of a case whose transport drops")
+    if len(check.problems) > problems_before:
         return None
-    return Case(id=case_id, title=title, start=start, expect=expect, mutations=steps, setup=setup,  # type: ignore[arg-type]
-                signer=signer, transport=transport, force=force, force_reason=why, xfail=xfail,  # type: ignore[arg-type]
-                line=node.line)
+    return Case(id=case_id, title=title, start=start, expect=expect, mutations=steps,  # type: ignore[arg-type]
+                setup=setup, signer=signer, transport=transport, force=force,  # type: ignore[arg-type]
+                force_reason=why, xfail=xfail, line=node.line)
 
 
 def _start(check: Checker, node: Node | None) -> Start | None:

@@ -9,6 +9,8 @@ target) from `facts` -> `tree` mutations -> the caller's signature (unless `sign
 from __future__ import annotations
 
 import dataclasses
+import random
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,7 @@ from lxml import etree
 
 from conformance.negative.model import Case
 from conformance.negative.mutations import BYTES, MUTATIONS, SIGNED, TREE, Facts, MutationError, phase_of
+from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.operations import REQUEST_OF
 
@@ -53,6 +56,14 @@ def start_message(case: Case, facts: Facts, registry: Registry | None = None) ->
         target = dataclasses.replace(message.target, message_id=facts.delivered or facts.message_id)
         return dataclasses.replace(message, target=target)
     return message
+
+
+def facts_for(case: Case, seed: int | str = 0, now: datetime | None = None) -> Facts:
+    """The facts a case is mutated with: `now` (default: the current time), a generator seeded by the run's seed and
+    the case id, and a fresh MessageID made from both (the setup adds ReplyTo and the delivered id)."""
+    moment = now or datetime.now(UTC)
+    rng = random.Random(f"{seed}/{case.id}")
+    return Facts(now=moment, rng=rng, message_id=ids.new_message_id(moment, rng=rng))
 
 
 def _apply(case: Case, envelope: etree._Element, phase: str, facts: Facts) -> None:

@@ -14,18 +14,16 @@ without the double's control endpoint.
 from __future__ import annotations
 
 import json
-import random
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.bus.client import BusClient, Reply
 from conformance.negative import transport as wire
 from conformance.negative.identities import identity
-from conformance.negative.messages import mutate
+from conformance.negative.messages import facts_for, mutate
 from conformance.negative.model import Case
 from conformance.negative.mutations import Facts, MutationError
 from conformance.protocol import ids
@@ -233,9 +231,7 @@ def _run_transport_drop(case: Case, url: str, data: bytes, action: str) -> tuple
 def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, control: bool = True) -> Outcome:
     """Run one case against the bus `client` talks to (only its URL is used: the case signs as its identities)."""
     started = time.monotonic()
-    now = datetime.now(UTC)
-    rng = random.Random(f"{seed}/{case.id}")
-    facts = Facts(now=now, rng=rng, message_id=ids.new_message_id(now, rng=rng))
+    facts = facts_for(case, seed)
     url = client.url
     action = case.rpc.soap_action
     try:
