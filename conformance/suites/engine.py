@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from conformance.bus.credentials import BusCredentials
 from conformance.bus.replyto import read_reply_to
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import Exchange
@@ -127,8 +128,9 @@ class Engine:
                    StepKind.FAULT: self._fault, StepKind.WAIT: self._wait}[step.kind]
         handler(run, step)
 
-    def _spec(self, run: _CaseRun):
-        return self.registry.by_name(run.type_name or self.participant.types[0].name)
+    def _spec(self, run: _CaseRun, step: Step | None = None):
+        named = step.fields.get("type") if step is not None else None
+        return self.registry.by_name(named or run.type_name or self.participant.types[0].name)
 
     def _ref(self, run: _CaseRun, name: str | None) -> Seen:
         if name is None or name not in run.named:
@@ -141,7 +143,7 @@ class Engine:
         from conformance.registry import Side, make_payload
 
         message, variant = step.fields.get("message"), step.fields.get("variant", "valid")
-        spec = self._spec(run)
+        spec = self._spec(run, step)
         now = self.clock()
         if message == "request":
             if variant == "redelivery":
@@ -198,7 +200,7 @@ class Engine:
         trigger = self.participant.trigger
         if trigger is None:
             raise CaseFailed("the participant has no `trigger:` to make it send a request")
-        values = {"type": run.type_name or "", "variant": step.fields.get("variant", "valid")}
+        values = {"type": step.fields.get("type") or run.type_name or "", "variant": step.fields.get("variant", "valid")}
         if trigger.command:
             args = [a.format(**values) for a in trigger.command]
             try:
@@ -495,8 +497,11 @@ class LiveRun:
 
 
 def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
-              keys_dir: str | None = None) -> LiveRun:
-    """Serve the bus at the participant's bus URL, start the participant if asked, run every case, stop both."""
+              keys_dir: str | None = None, credentials: BusCredentials | None = None) -> LiveRun:
+    """Serve the bus at the participant's bus URL, start the participant if asked, run every case, stop both.
+
+    The bus signs with `credentials` (default: those of `keys_dir`, else the shipped test PKI) and knows the
+    participant by the certificate its participant.yaml names."""
     from conformance.bus.credentials import load_certificate_file, load_credentials
     from conformance.bus.server import start
     from conformance.bus.types import load_types
@@ -509,7 +514,7 @@ def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings |
     if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
         raise UsageError(f"{participant.path}: bus.url {participant.bus_url} must name a loopback host and a port: "
                          "the harness serves the bus double there")
-    credentials = load_credentials(keys_dir)
+    credentials = credentials or load_credentials(keys_dir)
     if settings.signatures:
         if participant.certificate is None:
             raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's signatures "

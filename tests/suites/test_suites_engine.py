@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from suites_participants import REGISTRY, Provider
 
-from conformance.bus.credentials import load_credentials
+from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.crypto.testpki import build_pki
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.registry import Side, make_payload
@@ -21,6 +21,12 @@ from conformance.xmldsig.signer import signing_hook
 
 PKI = build_pki(participants=1, seed="engine-tests")
 FAST = RunSettings(deadline_scale=0.00002, ack_timeout=1.0, poll=0.02, wait_scale=0.2)
+
+
+def _bus_credentials() -> BusCredentials:
+    """The shipped bus key, trusting the test PKI's CA (which issued the participants' certificates)."""
+    shipped = load_credentials()
+    return BusCredentials(shipped.key, shipped.certificate, PKI.ca.certificate, None, {})
 
 
 def _free_port() -> int:
@@ -75,19 +81,9 @@ def _run(tmp_path, mistakes=frozenset(), signatures=True, cases=None):
 
     threading.Thread(target=start_provider_when_bus_is_up, daemon=True).start()
     settings = RunSettings(**{**FAST.__dict__, "signatures": signatures})
-    from conformance.bus import credentials as creds_module
-
-    original = creds_module.load_credentials
-
-    def with_pki_ca(keys_dir=None):
-        loaded = original(keys_dir)
-        return creds_module.BusCredentials(loaded.key, loaded.certificate, PKI.ca.certificate, None, {})
-
-    creds_module.load_credentials = with_pki_ca
     try:
-        live = run_suite(suite, participant, settings=settings)
+        live = run_suite(suite, participant, settings=settings, credentials=_bus_credentials())
     finally:
-        creds_module.load_credentials = original
         provider.stop.set()
     return {r.path: r for r in live.results}
 
@@ -147,19 +143,9 @@ def _run_consumer(tmp_path, mistakes=frozenset(), cases=None):
     if cases is not None:
         suite = replace(suite, cases=tuple(c for c in suite.cases if c.id in cases))
     consumer.start()
-    from conformance.bus import credentials as creds_module
-
-    original = creds_module.load_credentials
-
-    def with_pki_ca(keys_dir=None):
-        loaded = original(keys_dir)
-        return creds_module.BusCredentials(loaded.key, loaded.certificate, PKI.ca.certificate, None, {})
-
-    creds_module.load_credentials = with_pki_ca
     try:
-        live = run_suite(suite, participant, settings=RunSettings(**FAST.__dict__))
+        live = run_suite(suite, participant, settings=RunSettings(**FAST.__dict__), credentials=_bus_credentials())
     finally:
-        creds_module.load_credentials = original
         consumer.stop.set()
     return {r.path: r for r in live.results}
 
