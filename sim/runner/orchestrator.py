@@ -36,6 +36,7 @@ class PointResult:
     precision: PrecisionOutcome | None
     verdicts: list[SloVerdict]
 
+
 @dataclass
 class SweepResult:
     parameter: str
@@ -47,6 +48,7 @@ class SweepResult:
     goodput_metric: str
     goodput: list[Interval]
     goodput_efficiency: list[Interval | None]
+
 
 @dataclass
 class RunResult:
@@ -68,6 +70,7 @@ class RunResult:
     def passed(self) -> bool:
         return all(v.passed for _, v in self.verdicts)
 
+
 class Progress:
     """Hooks a front end implements to show progress; the defaults do nothing."""
 
@@ -80,9 +83,11 @@ class Progress:
     def replication_done(self) -> None:
         """One more replication finished."""
 
+
 def _is_sweep_level(metric: str) -> bool:
     info = metric_info(metric)
     return info is not None and info.level == "sweep"
+
 
 def execute(
     scenario: Any,
