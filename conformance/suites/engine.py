@@ -66,6 +66,7 @@ class RunSettings:
     signatures: bool = True
     seed: int = 0
     registry_path: str | None = None
+    realtime_limit: float = REALTIME_LIMIT
     wait_scale: float = 1.0
     """Factor on `wait` steps and on the quiet window of `expect … times: 0` (tests shorten them)."""
 
@@ -228,7 +229,7 @@ class Engine:
     def _limit(self, run: _CaseRun, value: object) -> float:
         if value == "auto":
             realtime = bool(self._spec(run).realtime)
-            return REALTIME_LIMIT if realtime else DEADLINE * self.settings.deadline_scale
+            return self.settings.realtime_limit if realtime else DEADLINE * self.settings.deadline_scale
         return float(value)  # type: ignore[arg-type]
 
     def _expect(self, run: _CaseRun, step: Step) -> None:
@@ -509,6 +510,8 @@ def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings |
 
     settings = settings or RunSettings()
     settings.deadline_scale = float(suite.settings.get("deadline_scale", settings.deadline_scale))
+    settings.realtime_limit = float(suite.settings.get("realtime_limit", settings.realtime_limit))
+    settings.poll = float(suite.settings.get("poll_interval", settings.poll))
     settings.ack_timeout = float(suite.settings.get("ack_timeout", settings.ack_timeout))
     url = urlsplit(participant.bus_url)
     if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
