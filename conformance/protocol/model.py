@@ -227,7 +227,9 @@ class MessageMetadata:
     supplementary_data: SupplementaryData | None = None
     delivery_timestamp: datetime | None = None
     status: StatusCategory | None = None
-    id: str | None = "SIGNED_BY_SMEV"
+    id: str | None = None
+    """Set it (real traffic: SIGNED_BY_SMEV) where the bus signs the metadata itself, as in SendRequestResponse; inside
+    a delivered Request or Response the bus signs the whole block, which carries that Id instead."""
 
 
 @dataclass(frozen=True)

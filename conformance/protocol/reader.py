@@ -3,7 +3,7 @@
 `parse(data)` accepts bytes (parsed with the hardened `conformance.xmlsafe`), an lxml tree or element. It detects
 the operation and version, then reads the body strictly: elements in schema order, nothing unknown, required parts
 present, values of the right type. Anything else raises `ProtocolError` naming the file, the line, the element and
-the rule `MSG-SOAP-STRUCTURE`. Checks that must report *every* problem of a document work on the tree instead
+the rule `MSG-SCHEMA-ENVELOPE`. Checks that must report *every* problem of a document work on the tree instead
 (schema validation, the rule catalogue); this reader is for documents that are meant to be well-formed messages.
 """
 
@@ -29,7 +29,8 @@ from conformance.protocol.operations import Operation, ProtocolError, detect
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.protocol.xmltext import parse_base64, parse_bool, parse_datetime, parse_int
 
-RULE_STRUCTURE = "MSG-SOAP-STRUCTURE"
+RULE_STRUCTURE = "MSG-SCHEMA-ENVELOPE"
+"""Whatever the reader refuses is something the envelope schema forbids: it is reported under that rule."""
 """Rule id reported when a body does not have the structure the protocol describes."""
 
 T = TypeVar("T")

@@ -25,3 +25,4 @@ declare(xmlsafe.RULE_DEPTH, f"Elements nest at most {xmlsafe.MAX_DEPTH} levels d
 declare(xmlsafe.RULE_WELLFORMED, "The document is well-formed XML in a declared or detectable encoding",
         Severity.ERROR, "XML 1.0 §2.1, §4.3.3 (well-formedness, character encoding)",
         "Syntax errors, truncation, binary junk and bytes that do not match the declared encoding.")
+

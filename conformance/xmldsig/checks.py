@@ -8,6 +8,7 @@ receive the message), unlike `verify`, which defaults to the message's own time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -17,14 +18,16 @@ if TYPE_CHECKING:
     from conformance.rules.context import CheckContext, Violation
     from conformance.xmldsig.verifier import Outcome
 
-_last: tuple[object, list[Outcome]] | None = None
+# The last context verified, per thread: the rule checks of one message run one after another in one thread, while
+# the bus test double checks messages in several threads at once.
+_local = threading.local()
 
 
 def outcomes_for(ctx: CheckContext) -> list[Outcome]:
     """The verifier's outcomes for the context's message, computed once per context."""
-    global _last
-    if _last is not None and _last[0] is ctx:
-        return _last[1]
+    last = getattr(_local, "last", None)
+    if last is not None and last[0] is ctx:
+        return last[1]
     from conformance.crypto import get_backend
     from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
@@ -34,7 +37,7 @@ def outcomes_for(ctx: CheckContext) -> list[Outcome]:
                                    escaping=options.get("escaping", "woodstox"))
     verify_options.at_source = "the check's instant"
     outcomes = verify_tree(ctx.tree, verify_options)
-    _last = (ctx, outcomes)
+    _local.last = (ctx, outcomes)
     return outcomes
 
 
