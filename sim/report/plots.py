@@ -165,7 +165,7 @@ def sweep_curve(sweep: dict[str, Any]) -> str:
                      yerr=[p[1]["half_width"] or 0.0 for p in pts], color="#9a6700", marker="s", capsize=3,
                      linestyle=":", label="scale-out efficiency")
         ax2.set_ylabel("efficiency")
-        ax2.set_ylim(0, max(1.2, max(p[1]["mean"] for p in pts) * 1.1))
+        ax2.set_ylim(0, max(1.6, max(p[1]["mean"] for p in pts) * 1.4))  # leave the top for the legend
         ax2.legend(fontsize=8, loc="lower right")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title("Throughput versus resources")
