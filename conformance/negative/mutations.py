@@ -86,8 +86,11 @@ def expand(value: str, facts: Facts) -> str:
         if name == "uuid1-stale":
             return ids.new_message_id(facts.now - timedelta(days=3), rng=facts.rng)
         if name in ("past", "future"):
-            delta = timedelta(seconds=parse_duration(arg or "5m"))
-            moment = facts.now - delta if name == "past" else facts.now + delta
+            try:
+                delta = timedelta(seconds=parse_duration(arg or "5m"))
+                moment = facts.now - delta if name == "past" else facts.now + delta
+            except (ValueError, OverflowError) as exc:
+                raise MutationError(f"{{{name}:{arg}}}: {exc}") from None
             return moment.astimezone(UTC).isoformat()
         if name == "message-id":
             return facts.message_id
