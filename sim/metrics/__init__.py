@@ -2,5 +2,8 @@
 
 from sim.metrics.catalogue import METRICS, MetricInfo, is_known_metric, metric_info
 from sim.metrics.collector import Collector, ReplicationSummary
+from sim.metrics.slo import SloVerdict, evaluate
+from sim.metrics.stats import Interval, confidence_interval
 
-__all__ = ["METRICS", "Collector", "MetricInfo", "ReplicationSummary", "is_known_metric", "metric_info"]
+__all__ = ["METRICS", "Collector", "Interval", "MetricInfo", "ReplicationSummary", "SloVerdict", "confidence_interval",
+           "evaluate", "is_known_metric", "metric_info"]

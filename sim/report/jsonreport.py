@@ -5,7 +5,9 @@ Top level: `scenario`, `seed`, `replications`, `versions`, `configuration` (the 
 `point` inside a sweep), `messages` (`{sent, delivered, in_flight, expired, rejected, lost, duplicates, ...}` summed
 over every replication of every point), `littles_law`, `precision`, `points` (one per scenario variant: the scenario
 itself, or each sweep point, with intervals of every metric, per-participant compliance, components, plot data),
-`sweep` when present, and `timing` (wall-clock; the only part that changes between runs with the same seed).
+`sweep` when present (`parameter`, `values`, `throughput` = intervals of messages delivered per second per point,
+`efficiency` per point against the first, `scaleout_efficiency` = the largest point's, and the same for answers per
+second as `goodput*`), and `timing` (wall-clock; the only part that changes between runs with the same seed).
 """
 
 from __future__ import annotations
