@@ -46,6 +46,10 @@ class CaseFailed(Exception):
     """A step could not go on (the participant never called, a reference is missing): the case stops here."""
 
 
+class CaseSkipped(Exception):
+    """The case cannot apply to this run (e.g. it breaks the bus's signature, and signatures are off)."""
+
+
 @dataclass
 class Seen:
     """What a named step stands for: a message the bus delivered, or a call the participant made."""
@@ -115,6 +119,8 @@ class Engine:
                 self._step(run, step)
         except CaseFailed as exc:
             run.findings.append(self._finding(run, "LIVE-CASE", Status.FAIL, str(exc), None))
+        except CaseSkipped as exc:
+            run.findings.append(self._finding(run, "LIVE-CASE", Status.SKIP, str(exc), None))
         if not run.findings:
             run.findings.append(self._finding(run, "LIVE-CASE", Status.PASS, case.title, None))
         return FileResult(subject, None, self.participant.version, tuple(run.findings))
@@ -154,7 +160,7 @@ class Engine:
                     run.named[step.name] = Seen(seen.message_id, now, reply_to=seen.reply_to, content=seen.content)
                 return
             if variant == "bad-bus-signature" and not self.settings.signatures:
-                raise CaseFailed("a broken bus signature needs signatures on (the run has --no-signatures)")
+                raise CaseSkipped("a broken bus signature needs signatures on (the run has --no-signatures)")
             content = self._request_content(spec, variant, run)
             sender = next((c for c in spec.consumers if c != self.participant.mnemonic), spec.consumers[0])
             queued = self.bus.inject_request(sender, content, version=self.participant.version,

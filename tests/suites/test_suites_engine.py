@@ -218,3 +218,11 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
     head, _, body = send.read_bytes().partition(b"\r\n\r\n")
     assert b"X-SMEV-Sender: FNS" in head or b"X-Smev-Sender: FNS" in head
     assert body.startswith(b"<?xml") and b"SendResponseRequest" in body
+
+
+def test_without_signatures_the_signature_case_is_skipped_not_failed(tmp_path):
+    results = _run(tmp_path, signatures=False, cases={"refuses-bad-bus-signature", "answers-valid-request"})
+    skipped = results["provider/refuses-bad-bus-signature"].findings
+    assert [(f.rule_id, f.status) for f in skipped] == [("LIVE-CASE", Status.SKIP)]
+    valid = {f.rule_id: f.status for f in results["provider/answers-valid-request[fns-inn-by-passport]"].findings}
+    assert valid["LIVE-SIGNATURE-VALID"] is Status.SKIP and valid["LIVE-FLOW-REPLY-TO-COPIED"] is Status.PASS
