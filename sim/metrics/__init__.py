@@ -1,9 +1,9 @@
-"""Measurement of a replication (`Collector`), the metric catalogue SLOs name, statistics across replications."""
+"""Measurement and statistics of the simulator, one module each (imported directly; this package imports nothing, so
+that reading the catalogue stays cheap):
 
-from sim.metrics.catalogue import METRICS, MetricInfo, is_known_metric, metric_info
-from sim.metrics.collector import Collector, ReplicationSummary
-from sim.metrics.slo import SloVerdict, evaluate
-from sim.metrics.stats import Interval, confidence_interval
-
-__all__ = ["METRICS", "Collector", "Interval", "MetricInfo", "ReplicationSummary", "SloVerdict", "confidence_interval",
-           "evaluate", "is_known_metric", "metric_info"]
+- `sim.metrics.catalogue`: the metric names an SLO may use (`METRICS`, `is_known_metric`, `metric_info`);
+- `sim.metrics.collector`: the `Collector` the model calls while a replication runs, and its `ReplicationSummary`;
+- `sim.metrics.stats`: Student t confidence intervals across replications;
+- `sim.metrics.slo`: SLO verdicts on whole intervals;
+- `sim.metrics.reference`: a single-server queue with known theory, fed through the real collector.
+"""
