@@ -71,6 +71,8 @@ class Consumer:
         self.registry = load_registry(settings.registry)
         self.state = State(settings.state)
         self.client: BusClient = make_client(settings, "consumer", CONSUMER)
+        self.stopping = threading.Event()
+        """Set when the participant is asked to stop: backoff waits end early and retries stop."""
 
     def close(self) -> None:
         self.state.close()
@@ -90,6 +92,8 @@ class Consumer:
         current = message_id(self.behaviour.message_id)
         fault: str | None = None
         for attempt in range(1, self.settings.attempts + 1):
+            if self.stopping.is_set():
+                break
             attempts.append(current)
             reply = call("SendRequest", lambda mid=current: self.client.send_request(
                 content, message_id=mid, test_message=test_message))
@@ -105,7 +109,7 @@ class Consumer:
                 continue
             if name is None or name in RETRY_SAME:
                 if attempt < self.settings.attempts:
-                    time.sleep(backoff_delay(self.settings, attempt))
+                    self.stopping.wait(backoff_delay(self.settings, attempt))
                 continue
             break
         return Sent(None, tuple(attempts), fault)
@@ -154,7 +158,7 @@ class Consumer:
     def await_final(self, request_id: str, timeout: float, stop: threading.Event | None = None) -> Received | None:
         """Poll until the request `request_id` gets a final answer (None on timeout)."""
         deadline = time.monotonic() + timeout
-        stop = stop or threading.Event()
+        stop = stop or self.stopping
         while time.monotonic() < deadline and not stop.is_set():
             got = self.poll_once()
             if got is None:
@@ -173,7 +177,7 @@ class Consumer:
 
     def run(self, stop: threading.Event | None = None, *, duration: float | None = None) -> None:
         """Keep polling GetResponse (acking everything) until stopped or `duration` has passed."""
-        stop = stop or threading.Event()
+        stop = self.stopping = stop or self.stopping
         deadline = None if duration is None else time.monotonic() + duration
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
             if self.poll_once() is None:

@@ -71,6 +71,8 @@ class Provider:
             citizens.seed_citizens(self.state.db, self.registry, settings.citizens)
         self.client: BusClient = make_client(settings, "provider", PROVIDER)
         self.handled = 0
+        self.stopping = threading.Event()
+        """Set when the participant is asked to stop: waits (backoff, delays) end early and retries stop."""
 
     def close(self) -> None:
         self.state.close()
@@ -100,7 +102,7 @@ class Provider:
         if reply is None or reply.fault is not None or reply.message is None:
             if reply is not None and reply.fault is not None:
                 log.warning("GetRequest refused: %s %s", reply.fault.name.value, reply.fault.faultstring)
-                time.sleep(self.settings.backoff)
+                self.stopping.wait(self.settings.backoff)
             return False
         delivered = reply.message.message  # type: ignore[union-attr]
         if delivered is None:
@@ -149,8 +151,10 @@ class Provider:
     def send_answer(self, request_id: str, reply_to: str | None, answer: m.ResponseAnswer) -> bool:
         """SendResponse, resending with a new MessageID after a fault; True when the bus took it."""
         if self.behaviour.answer_delay:
-            time.sleep(self.behaviour.answer_delay)
+            self.stopping.wait(self.behaviour.answer_delay)
         for attempt in range(1, self.settings.attempts + 1):
+            if self.stopping.is_set():
+                break
             response_id = message_id(self.behaviour.message_id)
             reply = call("SendResponse", lambda response_id=response_id: self.client.send_response(
                 reply_to or "", answer, message_id=response_id))
@@ -161,7 +165,7 @@ class Provider:
                 f"HTTP {reply.status}" if reply is not None else "no answer"
             log.warning("SendResponse for %s (attempt %d) refused: %s", request_id, attempt, why)
             if attempt < self.settings.attempts:
-                time.sleep(backoff_delay(self.settings, attempt))
+                self.stopping.wait(backoff_delay(self.settings, attempt))
         return False
 
     # -- the loop --------------------------------------------------------------------------------------------------
@@ -177,7 +181,7 @@ class Provider:
     def run(self, stop: threading.Event | None = None, *, once: bool = False, duration: float | None = None) -> int:
         """Poll until `stop` is set, `duration` has passed, or (with `once`) the queue is empty. Returns the number
         of deliveries handled. A `Crash` ends the loop at once (in a process, the process exits)."""
-        stop = stop or threading.Event()
+        stop = self.stopping = stop or self.stopping
         deadline = None if duration is None else time.monotonic() + duration
         self.flush_outbox()
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
