@@ -3,7 +3,8 @@
 Public API:
 - `conformance.negative.loader.load_catalogue(path=None) -> list[Case]`: the YAML catalogue, schema-checked
   (`catalogue.yaml` next to this file is the shipped one).
-- `conformance.negative.messages.mutate(case, facts) -> bytes`: the spoiled message of a case, for any receiver.
+- `conformance.negative.messages.mutate(case, facts_for(case, seed)) -> bytes`: the spoiled message of a case, for
+  any receiver; `reaches_participant(case)`: whether a provider suite can deliver it to a participant.
 - `conformance.negative.runner.run_against_bus(case, client, seed=)` -> `Outcome` (`.result()` is a report
   `FileResult`); `run_catalogue(cases, url, seed=)`.
 - `conformance.negative.double.start_double()`: the in-process bus double the catalogue runs against by default.

@@ -117,7 +117,7 @@ def _case(check: Checker, node: Node, get_rule: Any) -> Case | None:
         return None
     return Case(id=case_id, title=title, start=start, expect=expect, mutations=steps,  # type: ignore[arg-type]
                 setup=setup, signer=signer, transport=transport, force=force,  # type: ignore[arg-type]
-                force_reason=why, xfail=xfail, line=node.line)
+                force_reason=why, xfail=xfail, line=node.line, source=check.source)
 
 
 def _start(check: Checker, node: Node | None) -> Start | None:

@@ -96,3 +96,14 @@ def mutate(case: Case, facts: Facts, *, registry: Registry | None = None) -> byt
         if phase_of(step.name, step.args) == BYTES:
             data = MUTATIONS[step.name].apply(data, step.args, facts)
     return data
+
+
+def reaches_participant(case: Case) -> bool:
+    """Whether the case's spoiled content would reach a provider inside a delivery (a provider suite can put
+    `mutate(case, facts)`'s SenderProvidedRequestData in front of the participant, which must refuse it): a
+    SendRequest whose mutations act on the message itself, not on the bytes or the transport, and no forced fault."""
+    from conformance.protocol.operations import Rpc
+
+    return (case.rpc is Rpc.SEND_REQUEST and case.force is None and case.transport.method == "POST"
+            and case.transport == type(case.transport)() and bool(case.mutations or case.signer != "caller")
+            and all(phase_of(step.name, step.args) != BYTES for step in case.mutations))

@@ -109,6 +109,8 @@ class Case:
     """Why the bus double is known to answer this case wrongly (the run reports it, and does not fail on it)."""
     line: int | None = None
     """Line of the case in the catalogue file."""
+    source: str | None = None
+    """The catalogue file the case was read from."""
 
     @property
     def rpc(self) -> Rpc:

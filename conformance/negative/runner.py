@@ -49,7 +49,8 @@ class Outcome:
     """The bus answered as the case expects (whatever the xfail mark says)."""
 
     def finding(self) -> Finding:
-        return Finding(self.case.expect.rule, self.status, self.message, Location(file=self.case.id),
+        where = Location(file=self.case.source or self.case.id, line=self.case.line)
+        return Finding(self.case.expect.rule, self.status, self.message, where,
                        details=(("expected", self.case.expect.describe()), ("answered", self.answer),
                                 ("seconds", f"{self.seconds:.3f}")))
 

@@ -132,3 +132,14 @@ def test_stale_ids_are_stale_by_two_days_at_least():
     facts = _facts(3)
     made = ids.uuid1_time(expand("{uuid1-stale}", facts))
     assert MOMENT - made >= timedelta(days=2)
+
+
+@pytest.mark.parametrize(("case_id", "reaches"), [
+    ("NEG-SIG-VALUE", True), ("NEG-CERT-EXPIRED", True), ("NEG-SR-PAYLOAD-SCHEMA", True),
+    ("NEG-XML-DOCTYPE", False), ("NEG-HTTP-GET", False), ("NEG-SR-QUOTA", False), ("NEG-GQ-SIG-NONE", False),
+    ("NEG-HTTP-SOAPACTION-MISSING", False),
+])
+def test_which_cases_reach_a_participant(case_id, reaches):
+    from conformance.negative.messages import reaches_participant
+
+    assert reaches_participant(BY_ID[case_id]) is reaches
