@@ -53,3 +53,31 @@ def test_reference_cli_crash_after_ack_exits_and_a_restart_answers(stand, tmp_pa
     assert crashed.returncode == 70 and stand.exchanges("SendResponse") == []
     assert _run("provider", "--bus", stand.url, "--state", state, "--once").returncode == 0
     assert consumer.await_final(sent.message_id, 5).kind == "data"
+
+
+def test_reference_cli_http_trigger_sends_and_the_poller_acks(stand):
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+
+    from conformance.reference.identity import CONSUMER
+    from conformance.reference.runner import start_consumer
+
+    with start_provider(stand.settings()), start_consumer(stand.settings(), trigger=("127.0.0.1", 0)) as consumer:
+        url = consumer.trigger.url
+        with urllib.request.urlopen(urllib.request.Request(f"{url}?type=mvd-passport-validity&seed=4",
+                                                           method="POST", data=b"")) as answer:
+            assert answer.status == 202 and json.loads(answer.read())["type"] == "mvd-passport-validity"
+        try:
+            urllib.request.urlopen(f"{url}?type=nonsense")
+            raise AssertionError("an unknown type must be refused")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404 and "sfr-snils-check" in exc.read().decode()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not stand.exchanges("Ack", CONSUMER):
+            time.sleep(0.05)
+    assert len(consumer.trigger.sent) == 1 and consumer.trigger.sent[0].message_id is not None
+    [ack] = stand.exchanges("Ack", CONSUMER)
+    [response] = stand.exchanges("SendResponse", PROVIDER)
+    assert stand.sent(ack).message.target.message_id == stand.sent(response).message.data.message_id

@@ -51,8 +51,12 @@ def test_reference_units_participant_files_are_the_regeneration_and_load():
             loaded = load_participant(participant_files.DIRECTORY / f"{v.name}.{role}.yaml")
             assert loaded.role.value == role
             assert [t.name for t in loaded.types] == list(participant_files.SAMPLE_TYPES)
-            command = loaded.start.command if role == "provider" else loaded.trigger.command
+            command = loaded.start.command
             assert command[command.index("--variant") + 1] == v.name
+            assert command[command.index("--bus") + 1] == loaded.bus_url
+            if role == "consumer":
+                serving = command[command.index("--serve-trigger") + 1]
+                assert loaded.trigger.http_url == f"http://{serving}/send?type={{type}}"
             expired = v.name == "expired-certificate"
             assert loaded.certificate.name == ("expired" if expired else role) + ".cert.pem"
 
@@ -152,3 +156,16 @@ def test_reference_units_journal_survives_reopening(tmp_path):
     assert decode_answer(again.find("m1").answer) == m.BusinessAnswer(content)
     assert again.inquiry_count() == 1  # the TestMessage m2 left no inquiry
     again.close()
+
+
+def test_reference_units_reference_registry_makes_the_reference_provide_and_consume_everything():
+    from conformance.reference.bus_setup import reference_types
+    from conformance.reference.identity import CONSUMER, PROVIDER
+
+    shipped = load_registry()
+    table = reference_types()
+    assert {t.name for t in table.types} == set(shipped.names())
+    for spec in shipped.types:
+        bus_type = table.by_name(spec.name)
+        assert bus_type.providers == (PROVIDER,) and bus_type.may_consume(CONSUMER)
+        assert bus_type.request_xsd == spec.request.xsd and bus_type.request_xsd.is_file()
