@@ -152,3 +152,16 @@ def test_reference_exchange_threaded_provider_serves_every_type(stand):
         outcomes = [consumer.exchange(name, seed=9, timeout=10)[1] for name in SAMPLE_TYPES]
     assert [o.kind for o in outcomes] == ["data"] * 3
     assert not running.thread.is_alive() and running.error is None and not running.crashed
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_reference_exchange_speaks_older_versions(stand, version):
+    from conformance.protocol.namespaces import ns
+
+    provider, consumer = Provider(stand.settings(version=version)), Consumer(stand.settings(version=version))
+    sent = consumer.send("fns-inn-by-passport", seed=1)
+    assert provider.poll_once()
+    assert consumer.await_final(sent.message_id, 5).kind == "data"
+    assert all(e.fault is None and e.version == version for e in stand.exchanges())
+    [response] = stand.exchanges("SendResponse", PROVIDER)
+    assert ns(version).types.encode() in response.request_body
