@@ -190,6 +190,15 @@ def _declarations(version: Version) -> str:
     return " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in namespaces(version).items())
 
 
+def copy_to(envelope, args, facts, version) -> None:
+    """Copy the elements at `xpath` into the element at `to` (as its last children)."""
+    destination = select(envelope, args["to"], version)[0]
+    for element in select(envelope, args["xpath"], version):
+        duplicate_element = copy.deepcopy(element)
+        duplicate_element.tail = None
+        destination.append(duplicate_element)
+
+
 def set_attribute(envelope, args, facts, version) -> None:
     for element in select(envelope, args["xpath"], version):
         element.set(args["name"], expand(str(args["value"]), facts))
@@ -247,6 +256,24 @@ def pad_attachment(envelope, args, facts, version) -> None:
     content = select(envelope, "//b:AttachmentContent/b:Content", version)[0]
     size = int(args["bytes"])
     content.text = base64.b64encode(facts.rng.randbytes(size)).decode("ascii")
+
+
+def sign_attachment(envelope, args, facts, version) -> None:
+    """Give the first attachment header a CMS signature by the consumer over other bytes (`over`) than the
+    attachment's content: a real signature, of the wrong file."""
+    from conformance.crypto.cms import sign_detached
+    from conformance.negative.identities import identities
+
+    consumer = identities()["consumer"]
+    header = select(envelope, "//b:AttachmentHeader", version)[0]
+    mime = header.find(f"{{{ns(version).basic}}}MimeType")
+    if mime is None:
+        raise MutationError("the attachment header has no MimeType to put SignaturePKCS7 after")
+    signature = sign_detached(str(args["over"]).encode("utf-8"), consumer.key, consumer.certificate,
+                              signing_time=facts.now)
+    element = etree.Element(f"{{{ns(version).basic}}}SignaturePKCS7")
+    element.text = base64.b64encode(signature).decode("ascii")
+    mime.addnext(element)
 
 
 def nest(envelope, args, facts, version) -> None:
@@ -366,6 +393,7 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in (
     Mutation("delete", TREE, delete, ("xpath",), _GENERIC, "delete elements"),
     Mutation("duplicate", TREE, duplicate, ("xpath",), _GENERIC, "repeat elements right after themselves"),
     Mutation("insert", TREE, insert, ("xpath", "xml"), ("position", *_GENERIC), "insert XML"),
+    Mutation("copy", TREE, copy_to, ("xpath", "to"), _GENERIC, "copy elements elsewhere"),
     Mutation("set-attribute", TREE, set_attribute, ("xpath", "name", "value"), _GENERIC, "set an attribute"),
     Mutation("remove-attribute", TREE, remove_attribute, ("xpath", "name"), _GENERIC, "remove an attribute"),
     Mutation("rename", TREE, rename, ("xpath", "name"), _GENERIC, "give elements another name"),
@@ -373,6 +401,7 @@ MUTATIONS: dict[str, Mutation] = {m.name: m for m in (
     Mutation("repeat-message-id", TREE, repeat_message_id, (), (), "send the valid message first, then this one"),
     Mutation("replace-content", TREE, replace_content, ("xml",), (), "another business element"),
     Mutation("pad-attachment", TREE, pad_attachment, ("bytes",), (), "a large inline attachment"),
+    Mutation("sign-attachment", TREE, sign_attachment, ("over",), (), "a CMS signature of other bytes"),
     Mutation("nest", TREE, nest, ("xpath", "depth"), (), "deeply nested elements"),
     Mutation("break-signature-value", SIGNED, break_signature_value, (), (), "flip a bit of SignatureValue"),
     Mutation("swap-signature-halves", SIGNED, swap_signature_halves, (), (), "r||s instead of s||r"),
