@@ -15,11 +15,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## The main job on embedded defaults: sample messages of every operation and version, checked.
+## The main job on embedded defaults: the default simulation scenario, then sample messages of every operation and
+## version, signed, checked against the rule catalogue and verified. Reports go under reports/.
 run: $(STAMP)
 	@mkdir -p $(REPORTS)
+	$(BIN)/smev-sim run scenarios/national-working-day.yaml --out $(REPORTS)/sim/national-working-day
 	$(BIN)/smev-conformance sample --all --output $(REPORTS)/samples
+	$(BIN)/smev-conformance check $(REPORTS)/samples --format junit --output $(REPORTS)/check.junit.xml
 	$(BIN)/smev-conformance check $(REPORTS)/samples --format html --output $(REPORTS)/check.html
+	$(BIN)/smev-conformance verify $(REPORTS)/samples --trust conformance/crypto/testdata/ca.cert.pem --format html --output $(REPORTS)/verify.html
 	$(BIN)/smev-conformance check $(REPORTS)/samples
 
 ## The whole test suite.
