@@ -122,14 +122,37 @@ class BusQueue:
                 msg.orphaned = True
 
 
+class _ReplyOnce:
+    """A reply that reaches its sender once: the first of the bus's answer and the sender's own timeout wins."""
+
+    __slots__ = ("fn", "done")
+    needs_ok = True  # the answer must arrive to cancel the timeout
+
+    def __init__(self, fn: Reply) -> None:
+        self.fn = fn
+        self.done = False
+
+    def __call__(self, outcome: str, reason: str) -> None:
+        if not self.done:
+            self.done = True
+            self.fn(outcome, reason)
+
+
+def _sender_gone(job: tuple) -> bool:
+    """A queued ingress job whose sender stopped waiting (it timed out and retries): the bus skips it, as a server
+    drops a request whose connection closed."""
+    reply = job[2]
+    return isinstance(reply, _ReplyOnce) and reply.done
+
+
 class Site:
     """A bus's presence in one location (a data centre for SMEV, the region for a regional bus)."""
 
     def __init__(self, bus: Bus, location: str, nodes: int, concurrency: int, ca: CertificationAuthority) -> None:
         self.bus = bus
         self.location = location
-        self.nodes = [Station(bus.world.kernel, f"{bus.name}.{location}.{i}", concurrency, on_drop=self._dropped)
-                      for i in range(nodes)]
+        self.nodes = [Station(bus.world.kernel, f"{bus.name}.{location}.{i}", concurrency, on_drop=self._dropped,
+                              cancelled=_sender_gone) for i in range(nodes)]
         for node in self.nodes:
             node.warmup = bus.world.collector.warmup
         self.crl = CrlCache(bus.world, ca, location)
@@ -161,6 +184,12 @@ class Site:
             return
         node = min(live, key=lambda n: n.depth) if len(live) > 1 else live[0]
         service = self.bus.ingress() * msg.fragments * self.bus.stretch
+        if node.busy >= node.servers:
+            # it has to wait for a node: the sender stops waiting after its timeout and retries; the abandoned copy
+            # is skipped when its turn comes. A timer only in this case, never for a job served at once.
+            reply = _ReplyOnce(reply)
+            world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
+                               reply, RETRY, "timeout")
         node.submit((msg, from_loc, reply), service, self._ingressed)
 
     def _ingressed(self, job: tuple) -> None:

@@ -102,10 +102,12 @@ class Station:
 
     `submit(job, service_time, done)` calls `done(job)` when the job's service ends. `fail()` drops the queue
     and the jobs in service (their completions never fire) and hands them to `on_drop`; `restore()` brings the
-    station back. Busy time after `warmup` is accumulated for utilisation.
+    station back. A queued job for which `cancelled(job)` holds when its turn comes is skipped. Busy time after
+    `warmup` is accumulated for utilisation.
     """
 
-    def __init__(self, kernel: Kernel, name: str, servers: int, on_drop: Callable[[list], None] | None = None) -> None:
+    def __init__(self, kernel: Kernel, name: str, servers: int, on_drop: Callable[[list], None] | None = None,
+                 cancelled: Callable[[Any], bool] | None = None) -> None:
         if servers < 1:
             raise ValueError(f"station {name}: servers must be >= 1")
         self.kernel = kernel
@@ -118,6 +120,7 @@ class Station:
         self.busy_time = 0.0
         self.max_depth = 0
         self.on_drop = on_drop
+        self.cancelled = cancelled  # a queued job for which this says True is skipped (its client went away)
         self.warmup = 0.0  # busy time before this is not counted (utilisation is measured after the warm-up)
         self._epoch = 0
         self._ticket = 0
@@ -153,9 +156,13 @@ class Station:
         job, started = self.in_service.pop(ticket)
         self.busy -= 1
         self._account(started)
-        if self.queue:
-            nxt, st, nd = self.queue.popleft()
-            self._start(nxt, st, nd)
+        queue = self.queue
+        cancelled = self.cancelled
+        while queue:
+            nxt, st, nd = queue.popleft()
+            if cancelled is None or not cancelled(nxt):
+                self._start(nxt, st, nd)
+                break
         done(job)
 
     def _account(self, started: float) -> None:

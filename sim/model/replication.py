@@ -112,14 +112,18 @@ class Model:
             self.portal = Portal(world, topo.portal, scenario.workload.portal, self.esia, self.factory, self.types,
                                  self.portal_endpoint, senders)
         self.background: dict[str, float] = {}
+        self.full_capacity: dict[str, int] = {}  # component -> servers before the background took its share
+        self.background_work: dict[str, float] = {}  # component -> background busy server-seconds per second
+        for name, members in self.groups.items():
+            if name != PORTAL and any(m.spec.provides for m in members):
+                self.full_capacity[f"participant.{name}"] = sum(m.concurrency for m in members)
         if self.scale < 1.0:
             self._background()
         for bus in self.buses():
             for site in bus.sites.values():
-                collector.component(site.component, max(site.capacity, 1))
-        for name, members in self.groups.items():
-            if name != PORTAL and any(m.spec.provides for m in members):
-                collector.component(f"participant.{name}", sum(m.concurrency for m in members))
+                collector.component(site.component, max(self.full_capacity.get(site.component, site.capacity), 1))
+        for component, capacity in self.full_capacity.items():
+            collector.component(component, capacity)
 
     # --- lookups ------------------------------------------------------------------------------------------------------
 
@@ -268,6 +272,8 @@ class Model:
             background["smev"] = rho
             keep = 1.0 - min(rho, MAX_BACKGROUND_UTILISATION)
             for site in self.smev.sites.values():
+                self.full_capacity[site.component] = site.capacity
+                self.background_work[site.component] = site.capacity * min(rho, MAX_BACKGROUND_UTILISATION)
                 for node in site.nodes:
                     node.servers, stretch = _shrink(node.servers, keep)
                     self.smev.stretch = max(self.smev.stretch, stretch)
@@ -276,6 +282,9 @@ class Model:
             rho = offered / p.concurrency
             group = p.spec.group
             background[group] = max(background.get(group, 0.0), rho)
+            component = f"participant.{group}"
+            self.background_work[component] = self.background_work.get(component, 0.0) \
+                + p.concurrency * min(rho, MAX_BACKGROUND_UTILISATION)
             p.concurrency, p.stretch = _shrink(p.concurrency, 1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
             p.free = p.concurrency
         self.background = {name: round(float(rho), 4) for name, rho in sorted(background.items())}
@@ -304,11 +313,12 @@ class Model:
         stations.append(("esia", [self.esia.station]))
         if self.portal is not None:
             stations.append(("portal", [self.portal.station]))
-        for component, nodes in stations:
-            _report_busy(collector, component, sum(n.busy_seconds() for n in nodes), window)
+        busy = {component: sum(n.busy_seconds() for n in nodes) for component, nodes in stations}
         for name, members in self.groups.items():
             if name != PORTAL and any(m.spec.provides for m in members):
-                _report_busy(collector, f"participant.{name}", sum(m.busy_time for m in members), window)
+                busy[f"participant.{name}"] = sum(m.busy_time for m in members)
+        for component, seconds in busy.items():  # utilisation of the whole component, background included
+            _report_busy(collector, component, seconds + self.background_work.get(component, 0.0) * window, window)
         self.admission.close_books()
         return collector.summary()
 
