@@ -3,6 +3,7 @@ signatures and the rule catalogue on, and the catalogue's identities registered 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,4 +18,15 @@ def start_double(registry: str | None = None) -> RunningBus:
     from conformance.negative.identities import bus_credentials
 
     bus = Bus(load_types(registry), config=BusConfig(signatures=True, run_rules=True), credentials=bus_credentials())
-    return start(bus)
+    running = start(bus)
+    default = running.server.handle_error
+
+    def quiet_hang_ups(request: object, client_address: object) -> None:
+        """A client that hangs up before the answer (a case that drops the connection) is expected here: the
+        stdlib server would print its traceback. Anything else is reported as usual."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        default(request, client_address)
+
+    running.server.handle_error = quiet_hang_ups  # type: ignore[method-assign]
+    return running

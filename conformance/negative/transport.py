@@ -31,9 +31,9 @@ def _address(url: str) -> tuple[str, int, str]:
 
 
 def raw_request(url: str, *, method: str, headers: dict[str, str], body: bytes, send_bytes: int | None = None,
-                timeout: float = 10.0) -> RawAnswer:
+                hang_up: bool = False, timeout: float = 10.0) -> RawAnswer:
     """Send a request over a socket, writing only `send_bytes` of the body when given, and read the answer
-    (up to the connection's close or the announced Content-Length)."""
+    (up to the connection's close). `hang_up`: close the connection right after sending, reading nothing."""
     host, port, path = _address(url)
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
              *(f"{k}: {v}" for k, v in headers.items())]
@@ -41,6 +41,8 @@ def raw_request(url: str, *, method: str, headers: dict[str, str], body: bytes, 
     payload += body if send_bytes is None else body[:send_bytes]
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.sendall(payload)
+        if hang_up:
+            return RawAnswer(None, b"", b"")
         if send_bytes is not None:
             sock.shutdown(socket.SHUT_WR)
         chunks = []
