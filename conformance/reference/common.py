@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,7 +46,7 @@ class Settings:
     crash_after_ack: bool = False
     """Test hook: stop dead right after the first Ack (a power cut at the worst moment)."""
     citizens: int = 200
-    extra: dict[str, str] = field(default_factory=dict)
+    """Seeds per sample type in the provider's registry of citizens."""
 
 
 def credentials(settings: Settings, default: str):

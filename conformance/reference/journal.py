@@ -2,7 +2,8 @@
 
 Provider: every request it accepted, with its answer, is committed before the ack (state `processed`); once the
 bus took the answer the state becomes `answered`. A redelivered MessageID finds its row, so it is acked again but
-not answered twice; a row still `processed` after a restart is an answer to send (the outbox). Deliveries refused
+not answered twice; a row still `processed` is an answer to send (the outbox: after a fault, at its next attempt
+time; after a restart, at once), `failed` once its attempts are spent. Deliveries refused
 for a bad bus signature are kept apart (`refusals`) and never processed. `inquiries` is the audit of real requests
 about citizens: a TestMessage leaves it untouched.
 
@@ -21,7 +22,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     message_id TEXT PRIMARY KEY, type TEXT NOT NULL, reply_to TEXT, test_message INTEGER NOT NULL,
     answer BLOB NOT NULL, state TEXT NOT NULL, deliveries INTEGER NOT NULL DEFAULT 1,
-    response_message_id TEXT, received_at REAL NOT NULL, answered_at REAL
+    response_message_id TEXT, received_at REAL NOT NULL, answered_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_attempt REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS refusals (message_id TEXT NOT NULL, at REAL NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS inquiries (message_id TEXT NOT NULL, type TEXT NOT NULL, at REAL NOT NULL);
@@ -44,6 +46,12 @@ class JournalEntry:
     state: str
     deliveries: int
     response_message_id: str | None
+    attempts: int = 0
+    next_attempt: float = 0.0
+
+
+_ENTRY_COLUMNS = ("message_id, type, reply_to, test_message, answer, state, deliveries, response_message_id, "
+                  "attempts, next_attempt")
 
 
 class State:
@@ -75,9 +83,9 @@ class State:
 
     def find(self, message_id: str) -> JournalEntry | None:
         with self.lock:
-            row = self.db.execute("SELECT message_id, type, reply_to, test_message, answer, state, deliveries, "
-                                  "response_message_id FROM journal WHERE message_id = ?", (message_id,)).fetchone()
-        return JournalEntry(row[0], row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7]) if row else None
+            row = self.db.execute(f"SELECT {_ENTRY_COLUMNS} FROM journal WHERE message_id = ?",
+                                  (message_id,)).fetchone()
+        return JournalEntry(row[0], row[1], row[2], bool(row[3]), *row[4:]) if row else None
 
     def record_processed(self, message_id: str, type_name: str, reply_to: str | None, test_message: bool,
                          answer: bytes) -> None:
@@ -105,11 +113,19 @@ class State:
         self._write("UPDATE journal SET state = 'answered', response_message_id = ?, answered_at = ? "
                     "WHERE message_id = ?", (response_message_id, time.time(), message_id))
 
-    def outbox(self) -> list[JournalEntry]:
-        """Requests committed but not yet answered (e.g. the process stopped between ack and SendResponse)."""
+    def attempt_failed(self, message_id: str, next_attempt: float | None) -> None:
+        """Count a refused SendResponse; `next_attempt` None: no more tries (the row becomes `failed`)."""
+        self._write("UPDATE journal SET attempts = attempts + 1, next_attempt = COALESCE(?, next_attempt), "
+                    "state = CASE WHEN ? IS NULL THEN 'failed' ELSE state END WHERE message_id = ?",
+                    (next_attempt, next_attempt, message_id))
+
+    def outbox(self, due_at: float | None = None) -> list[JournalEntry]:
+        """Requests committed but not yet answered (a refused answer waiting for its next attempt, or one the
+        process did not get to send before it stopped); with `due_at`, only those due by then."""
         with self.lock:
-            ids = [r[0] for r in self.db.execute("SELECT message_id FROM journal WHERE state = 'processed' "
-                                                 "ORDER BY received_at")]
+            ids = [r[0] for r in self.db.execute(
+                "SELECT message_id FROM journal WHERE state = 'processed' AND next_attempt <= ? ORDER BY received_at",
+                (float("inf") if due_at is None else due_at,))]
         return [entry for entry in (self.find(i) for i in ids) if entry is not None]
 
     def record_refusal(self, message_id: str, reason: str) -> None:
@@ -147,11 +163,6 @@ class State:
             row = cursor.fetchone()
             names = [d[0] for d in cursor.description]
         return dict(zip(names, row, strict=True)) if row else None
-
-    def open_requests(self) -> list[str]:
-        with self.lock:
-            return [r[0] for r in self.db.execute("SELECT message_id FROM sent WHERE state IN ('queued', "
-                                                  "'in-progress')")]
 
     def record_received(self, message_id: str, original_message_id: str | None, kind: str, accepted: bool) -> bool:
         """False when this message was received before (a redelivery)."""

@@ -7,8 +7,9 @@ For each delivered request, in this order (the reference; a variant changes one 
    (UNKNOWN_REQUEST_DESCRIPTION for a type it does not provide); a TestMessage is answered the same way but leaves
    no trace in the audit of inquiries;
 4. commit the request and its answer (the journal's outbox), then Ack: a crash after the ack loses nothing;
-5. SendResponse with To = the request's ReplyTo verbatim and a new MessageID, signed; after a fault, resend with a
-   new MessageID after a backoff; the row becomes `answered` when the bus takes it.
+5. SendResponse with To = the request's ReplyTo verbatim and a new MessageID, signed; the row becomes `answered`
+   when the bus takes it. After a fault the answer stays in the outbox and is resent, under a new MessageID, after
+   an exponential backoff, while polling goes on; it becomes `failed` when its attempts are spent.
 On start, answers left in the outbox by a previous run are sent first.
 """
 
@@ -149,44 +150,50 @@ class Provider:
         self.send_answer(mid, request.reply_to, answer)
 
     def send_answer(self, request_id: str, reply_to: str | None, answer: m.ResponseAnswer) -> bool:
-        """SendResponse, resending with a new MessageID after a fault; True when the bus took it."""
+        """One SendResponse under a new MessageID; True when the bus took it. A refused answer stays in the outbox
+        for a resend after a backoff (or becomes `failed` when its attempts are spent)."""
         if self.behaviour.answer_delay:
             self.stopping.wait(self.behaviour.answer_delay)
-        for attempt in range(1, self.settings.attempts + 1):
-            if self.stopping.is_set():
-                break
-            response_id = message_id(self.behaviour.message_id)
-            reply = call("SendResponse", lambda response_id=response_id: self.client.send_response(
-                reply_to or "", answer, message_id=response_id))
-            if reply is not None and reply.fault is None and reply.status == 200 and reply.message is not None:
-                self.state.mark_answered(request_id, response_id)
-                return True
-            why = f"{reply.fault.name.value}: {reply.fault.faultstring}" if reply is not None and reply.fault else \
-                f"HTTP {reply.status}" if reply is not None else "no answer"
-            log.warning("SendResponse for %s (attempt %d) refused: %s", request_id, attempt, why)
-            if attempt < self.settings.attempts:
-                self.stopping.wait(backoff_delay(self.settings, attempt))
+        response_id = message_id(self.behaviour.message_id)
+        reply = call("SendResponse", lambda: self.client.send_response(reply_to or "", answer,
+                                                                        message_id=response_id))
+        if reply is not None and reply.fault is None and reply.status == 200 and reply.message is not None:
+            self.state.mark_answered(request_id, response_id)
+            return True
+        why = f"{reply.fault.name.value}: {reply.fault.faultstring}" if reply is not None and reply.fault else \
+            f"HTTP {reply.status}" if reply is not None else "no answer"
+        entry = self.state.find(request_id)
+        attempt = (entry.attempts if entry else 0) + 1
+        retry = attempt < self.settings.attempts
+        log.warning("SendResponse for %s (attempt %d) refused: %s%s", request_id, attempt, why,
+                    "" if retry else "; giving up")
+        self.state.attempt_failed(request_id, time.time() + backoff_delay(self.settings, attempt) if retry else None)
         return False
 
     # -- the loop --------------------------------------------------------------------------------------------------
 
-    def flush_outbox(self) -> int:
-        """Send answers a previous run committed but did not get to send; returns how many went out."""
+    def flush_outbox(self, *, due_only: bool = True) -> int:
+        """Send the committed answers that are due (all of them with `due_only=False`, as after a restart);
+        returns how many the bus took."""
         sent = 0
-        for entry in self.state.outbox():
-            log.info("resending the committed answer to %s", entry.message_id)
+        for entry in self.state.outbox(time.time() if due_only else None):
+            if self.stopping.is_set():
+                break
+            log.info("sending the committed answer to %s", entry.message_id)
             sent += self.send_answer(entry.message_id, entry.reply_to, decode_answer(entry.answer))
         return sent
 
     def run(self, stop: threading.Event | None = None, *, once: bool = False, duration: float | None = None) -> int:
-        """Poll until `stop` is set, `duration` has passed, or (with `once`) the queue is empty. Returns the number
-        of deliveries handled. A `Crash` ends the loop at once (in a process, the process exits)."""
+        """Poll until `stop` is set, `duration` has passed, or (with `once`) the queue is empty and no answer
+        waits in the outbox. Returns the number of deliveries handled. A `Crash` ends the loop at once (in a
+        process, the process exits)."""
         stop = self.stopping = stop or self.stopping
         deadline = None if duration is None else time.monotonic() + duration
-        self.flush_outbox()
+        self.flush_outbox(due_only=False)
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+            self.flush_outbox()
             got = self.poll_once()
-            if once and not got:
+            if once and not got and not self.state.outbox():
                 break
             if not got:
                 stop.wait(self.settings.poll_interval)

@@ -8,7 +8,7 @@ or the assertion reports). `VARIANTS` is the table; `--variant NAME` picks one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from conformance.errors import UsageError
@@ -145,7 +145,3 @@ def variant(name: str | None) -> Variant:
         raise UsageError(f"--variant {name!r} is unknown; variants: {', '.join(VARIANTS)}")
     return VARIANTS[name]
 
-
-def with_changes(behaviour: Behaviour, **changes: object) -> Behaviour:
-    """A copy of `behaviour` with some switches changed (tests combine deviations this way)."""
-    return replace(behaviour, **changes)  # type: ignore[arg-type]

@@ -165,3 +165,18 @@ def test_reference_exchange_speaks_older_versions(stand, version):
     assert all(e.fault is None and e.version == version for e in stand.exchanges())
     [response] = stand.exchanges("SendResponse", PROVIDER)
     assert ns(version).types.encode() in response.request_body
+
+
+def test_reference_exchange_refused_answer_waits_in_outbox_while_polling_goes_on(stand):
+    from conformance.protocol.codes import FaultName
+
+    stand.bus.force_fault("SendResponse", FaultName.SMEV_FAILURE, times=5)
+    consumer = Consumer(stand.settings())
+    first = consumer.send("sfr-snils-check", seed=20)
+    second = consumer.send("sfr-snils-check", seed=21)
+    provider = Provider(stand.settings(backoff=30.0, max_backoff=30.0))
+    assert provider.poll_once() and provider.poll_once()  # the second is taken although the first is not answered
+    assert [e.message_id for e in provider.state.outbox()] == [first.message_id, second.message_id]
+    assert provider.state.outbox(due_at=0.0) == [] and provider.flush_outbox() == 0  # not due before the backoff
+    assert provider.flush_outbox(due_only=False) == 0  # three more faults: attempts 2 of 2 spent for both
+    assert [e.state for e in provider.state.journal()] == ["failed", "failed"]
