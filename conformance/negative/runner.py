@@ -13,6 +13,7 @@ without the double's control endpoint.
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -236,9 +237,6 @@ def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, contr
     url = client.url
     action = case.rpc.soap_action
     try:
-        if case.force is not None and not (control and force_fault(url, case)):
-            return _outcome(case, Status.SKIP, "the bus has no control endpoint to force "
-                            f"{case.force.value} ({case.force_reason})", "not run", started)
         if "deliver" in case.setup:
             _deliver(url, case, facts)
         data = mutate(case, facts)
@@ -246,9 +244,13 @@ def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, contr
             first = wire.post(client, data, case.transport, action)
             if first.status != 200:
                 raise SetupError(f"the first sending of the repeated message was refused: {describe(first)}")
+        if case.force is not None and not (control and force_fault(url, case)):
+            return _outcome(case, Status.SKIP, "the bus has no control endpoint to force "
+                            f"{case.force.value} ({case.force_reason})", "not run", started)
         ok, answer = _deliver_and_judge(case, client, url, data, action, facts)
-    except (SetupError, MutationError, OSError) as exc:
-        return _outcome(case, Status.FAIL, f"{case.title}: could not run the case: {exc}", "not run", started)
+    except (SetupError, MutationError, OSError, http.client.HTTPException) as exc:
+        return _outcome(case, Status.FAIL, f"{case.title}: could not run the case: {type(exc).__name__}: {exc}",
+                        "not run", started)
     return _verdict(case, ok, answer, started)
 
 

@@ -160,3 +160,27 @@ def test_outcomes_render_as_reports(outcomes):
     document = json.loads(render_string(results, "json"))
     assert document["verdict"] == "pass" and document["summary"]["files"] == len(CASES)
     assert json.loads(render_string(results, "json", fail_on="warn"))["verdict"] == "fail"  # the xfail cases
+
+
+def test_a_bus_that_hangs_up_fails_the_cases_without_a_crash():
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/smev"
+        chosen = [BY_ID[i] for i in ("NEG-SIG-VALUE", "NEG-SP-TO-FORGED", "NEG-HTTP-GET", "NEG-SR-ID-REPEATED")]
+        results = run_catalogue(chosen, url, control=False)
+    finally:
+        listener.close()
+    assert [o.status for o in results] == [Status.FAIL] * 4
+    assert all(o.message for o in results)
