@@ -89,7 +89,7 @@ def force_fault(url: str, case: Case) -> bool:
         raise SetupError(f"the double refused the forced fault: HTTP {exc.code}") from None
 
 
-def _deliver(url: str, case: Case, facts: Facts) -> None:
+def deliver_request(url: str, case: Case, facts: Facts) -> None:
     """A valid request of the case's type from the consumer, taken (and acked with `ack`) by the provider."""
     from conformance.negative.messages import default_registry
     from conformance.protocol.samples import sample_message
@@ -238,7 +238,7 @@ def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, contr
     action = case.rpc.soap_action
     try:
         if "deliver" in case.setup:
-            _deliver(url, case, facts)
+            deliver_request(url, case, facts)
         data = mutate(case, facts)
         if any(step.name == "repeat-message-id" for step in case.mutations):
             first = wire.post(client, data, case.transport, action)

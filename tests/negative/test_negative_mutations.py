@@ -17,7 +17,7 @@ from conformance import xmlsafe
 from conformance.negative.loader import load_catalogue
 from conformance.negative.messages import facts_for, mutate
 from conformance.negative.model import Step
-from conformance.negative.mutations import Facts, MutationError, expand
+from conformance.negative.mutations import SIGNED, Facts, MutationError, expand, phase_of
 from conformance.protocol import ids
 from conformance.rules.model import Status
 from conformance.xmldsig.verifier import verify_message
@@ -143,3 +143,19 @@ def test_which_cases_reach_a_participant(case_id, reaches):
     from conformance.negative.messages import reaches_participant
 
     assert reaches_participant(BY_ID[case_id]) is reaches
+
+
+UNSIGNED_MUTATIONS = sorted(
+    case_id for case_id, case in BY_ID.items()
+    if case.mutations and all(phase_of(s.name, s.args) != SIGNED for s in case.mutations)
+    and not any(s.name in ("repeat-message-id", "sign-attachment", "pad-attachment", "oversize") for s in case.mutations)
+    and "deliver" not in case.setup)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(UNSIGNED_MUTATIONS), st.integers(0, 2**16))
+def test_every_mutation_changes_the_message(case_id, seed):
+    case = dataclasses.replace(BY_ID[case_id], signer=None)
+    spoiled = mutate(case, facts_for(case, seed, MOMENT))
+    plain = mutate(dataclasses.replace(case, mutations=()), facts_for(case, seed, MOMENT))
+    assert spoiled != plain

@@ -63,7 +63,7 @@ def _control(case):
 
 
 def test_the_unmutated_start_of_every_case_is_accepted(double):
-    from conformance.negative.runner import _deliver  # the same setup the cases use
+    from conformance.negative.runner import deliver_request  # the same setup the cases use
 
     starts = {}
     for case in CASES:
@@ -72,7 +72,7 @@ def test_the_unmutated_start_of_every_case_is_accepted(double):
         control = _control(case)
         facts = facts_for(control, "control")
         if control.setup:
-            _deliver(double.url, control, facts)
+            deliver_request(double.url, control, facts)
         reply = BusClient(double.url).post(mutate(control, facts), soap_action=case.rpc.soap_action)
         assert reply.status == 200, (case.id, reply.body[:600])
 
