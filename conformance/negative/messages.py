@@ -107,3 +107,40 @@ def reaches_participant(case: Case) -> bool:
     return (case.rpc is Rpc.SEND_REQUEST and case.force is None and case.transport.method == "POST"
             and case.transport == type(case.transport)() and bool(case.mutations or case.signer != "caller")
             and all(phase_of(step.name, step.args) != BYTES for step in case.mutations))
+
+
+def as_delivery(case: Case, facts: Facts, *, registry: Registry | None = None) -> bytes:
+    """The case's spoiled request as the bus would deliver it to the provider: a `GetRequestResponse` of the case's
+    version whose `Request` carries the spoiled `SenderProvidedRequestData` verbatim and the caller's signature as
+    `SenderInformationSystemSignature`, signed by the bus (its shipped test key) over `Request`. A provider suite
+    hands these to a participant, which must refuse them (only for cases where `reaches_participant` holds)."""
+    import copy
+
+    from conformance.crypto import bus_credentials
+    from conformance.protocol.builder import build_element, place_signature
+    from conformance.protocol.operations import SIGNATURES, Operation, Signer, detect, locate
+    from conformance.protocol.samples import sample_message
+    from conformance.xmldsig.signer import sign_message
+    from conformance.xmlsafe import parse_bytes
+
+    if not reaches_participant(case):
+        raise MutationError(f"{case.id}: its spoiled part does not travel to a provider inside a delivery")
+    spoiled = detect(parse_bytes(mutate(case, facts, registry=registry), source=case.id)).body
+    data = locate(spoiled, ("SenderProvidedRequestData",))
+    caller = locate(spoiled, ("CallerInformationSystemSignature",))
+    registry = registry or default_registry()
+    spec = registry.find(case.start.type) if case.start.type else registry.first
+    delivery = sample_message(Operation.GET_REQUEST_RESPONSE, case.version, spec=spec, at=facts.now,
+                              seed=facts.rng.randrange(1 << 30))
+    envelope = build_element(delivery, case.version)
+    body = detect(envelope).body
+    built = locate(body, ("RequestMessage", "Request", "SenderProvidedRequestData"))
+    if data is None or built is None:
+        raise MutationError(f"{case.id}: the spoiled message has no SenderProvidedRequestData to deliver")
+    built.getparent().replace(built, copy.deepcopy(data))
+    if caller is not None and len(caller):
+        sender = next(s for s in SIGNATURES[Operation.GET_REQUEST_RESPONSE] if s.signer is Signer.SENDER)
+        place_signature(body, sender, copy.deepcopy(caller[0]))
+    key, certificate, _ = bus_credentials()
+    sign_message(envelope, Operation.GET_REQUEST_RESPONSE, key, certificate)
+    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

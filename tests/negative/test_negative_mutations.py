@@ -159,3 +159,33 @@ def test_every_mutation_changes_the_message(case_id, seed):
     spoiled = mutate(case, facts_for(case, seed, MOMENT))
     plain = mutate(dataclasses.replace(case, mutations=()), facts_for(case, seed, MOMENT))
     assert spoiled != plain
+
+
+def test_a_spoiled_request_delivered_to_a_participant_keeps_its_fault_under_a_valid_bus_signature():
+    from conformance.crypto import bus_credentials
+    from conformance.negative.identities import _pki
+    from conformance.negative.messages import as_delivery
+    from conformance.rules.catalogue import select
+    from conformance.rules.engine import CheckSettings, check_bytes
+
+    trust = [_pki().ca.certificate, bus_credentials()[2]]
+    case = BY_ID["NEG-SIG-VALUE"]
+    delivery = as_delivery(case, facts_for(case))
+    findings = verify_message(etree.fromstring(delivery), trust=trust)
+    failed = {(f.rule_id, f.location.xpath or "") for f in findings if f.status is Status.FAIL}
+    assert {rule for rule, _ in failed} == {"SIG-VALUE"}  # the sender's signature only; the bus's holds
+    assert b"SenderInformationSystemSignature" in delivery and b"SMEVSignature" in delivery
+
+    case = BY_ID["NEG-SR-PAYLOAD-SCHEMA"]
+    result = check_bytes("delivery.xml", as_delivery(case, facts_for(case)),
+                         CheckSettings(rules=select(["MSG"]), at=datetime.now(UTC)))
+    assert result.operation == "GetRequestResponse"
+    assert "MSG-SCHEMA-PAYLOAD" in {f.rule_id for f in result.findings if f.status is Status.FAIL}
+
+
+def test_only_cases_that_reach_a_participant_become_deliveries():
+    from conformance.negative.messages import as_delivery
+
+    case = BY_ID["NEG-XML-DOCTYPE"]
+    with pytest.raises(MutationError, match="does not travel to a provider"):
+        as_delivery(case, facts_for(case))
