@@ -58,7 +58,9 @@ class BusQueue:
         self.owner.notify()
 
     def has_visible(self) -> bool:
-        self._reclaim()
+        in_flight = self.in_flight
+        if in_flight and in_flight[0][0] <= self.bus.world.kernel.env._now:
+            self._reclaim()
         return bool(self.visible)
 
     def take(self) -> Msg | None:
@@ -228,6 +230,7 @@ class Bus:
         self.order = list(self.sites)
         self.queues: dict[tuple[str, str], BusQueue] = {}
         self.depth: dict[str, int] = {}
+        self.held = 0  # messages stored here, all types
         self._nearest: dict[str, list[Site]] = {}
         self._relays: dict[str, Endpoint] = {}
 
@@ -402,6 +405,7 @@ class Bus:
     def _depth(self, type_name: str, delta: int) -> None:
         d = self.depth.get(type_name, 0) + delta
         self.depth[type_name] = d
+        self.held += delta
         self.world.collector.queue_depth(f"queue.{self.name}.{type_name}", d, self.world.now)
 
     def data_centre_lost(self, location: str) -> None:
@@ -430,9 +434,13 @@ class Bus:
 
     def expire_due(self) -> None:
         """Close queued messages whose end of life has passed (the janitor's sweep; heads first, queues are FIFO)."""
+        if self.held <= 0:
+            return
         now = self.world.now
         for q in self.queues.values():
             visible = q.visible
+            if not visible and not q.in_flight:
+                continue
             while visible and (visible[0].state != QUEUED or not self.holds(visible[0]) or visible[0].expires <= now):
                 msg = visible.popleft()
                 if msg.state == QUEUED and self.holds(msg):
