@@ -51,13 +51,6 @@ def _drop_to(body: etree._Element) -> None:
                 data.remove(child)
 
 
-def _business_element(target: etree._Element) -> etree._Element | None:
-    for child in target:
-        if isinstance(child.tag, str) and _local(child) == "MessagePrimaryContent":
-            return child
-    return None
-
-
 def _resign_signed_info(signature: etree._Element, key: PrivateKey, canonical: bytes) -> None:
     from conformance.crypto import get_backend
 
@@ -97,9 +90,9 @@ def sign_envelope(envelope: etree._Element, operation: Operation, key: PrivateKe
         target.set(c.ID_ATTRIBUTE, spec.default_id or "SIGNED_BY_CALLER")
     flaw = behaviour.signature if data_message else SignatureFlaw.NONE
     referenced = target
-    if flaw is SignatureFlaw.WRONG_TARGET:
-        referenced = _business_element(target) if _business_element(target) is not None else target
-        referenced.set(c.ID_ATTRIBUTE, "SIGNED_CONTENT")
+    if flaw is SignatureFlaw.WRONG_TARGET:  # the WS-Security habit: sign the SOAP Body
+        referenced = body.getparent()
+        referenced.set(c.ID_ATTRIBUTE, "SIGNED_BODY")
     signature = build_signature(referenced, key, certificate)
     place_signature(body, spec, signature)
     _apply_flaw(flaw, signature, key)
