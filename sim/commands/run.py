@@ -8,7 +8,6 @@ the command line is unusable.
 from __future__ import annotations
 
 import argparse
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +85,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--traffic-scale", type=_scale, metavar="X", help="multiply every arrival rate by X")
     parser.add_argument("--audit", action="store_true",
                         help="write the audit trail of every hop to DIR/audit/ (one file per replication)")
-    parser.add_argument("--workers", "-j", type=_count, default=1, metavar="W",
-                        help="run replications in W local processes (same numbers as 1; default 1)")
+    parser.add_argument("--workers", "-j", type=_count, metavar="W",
+                        help="run replications and sweep points in W local processes (spawn start; same numbers as "
+                             "1; default 1), or with --scheduler local, in a LocalCluster of W workers "
+                             "(default: one per CPU)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run replications and sweep points on the Dask distributed cluster whose scheduler is "
+                             "at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need this package installed), or "
+                             "`local` to start a LocalCluster for this run; same numbers as one process")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -97,19 +102,17 @@ class _RichProgress:
     def __init__(self, progress: Any, points: int):
         self.progress = progress
         self.points = points
-        self.task: Any = None
+        self.tasks: list[Any] = []  # one bar per point: points run side by side on the workers
 
     def point(self, index: int, label: str, planned: int) -> None:
-        if self.task is not None:
-            self.progress.update(self.task, visible=False)
         prefix = f"[{index + 1}/{self.points}] " if self.points > 1 else ""
-        self.task = self.progress.add_task(f"{prefix}{label}", total=planned)
+        self.tasks.append(self.progress.add_task(f"{prefix}{label}", total=planned))
 
-    def replan(self, planned: int) -> None:
-        self.progress.update(self.task, total=planned)
+    def replan(self, planned: int, index: int = 0) -> None:
+        self.progress.update(self.tasks[index], total=planned)
 
-    def replication_done(self) -> None:
-        self.progress.advance(self.task)
+    def replication_done(self, index: int = 0) -> None:
+        self.progress.advance(self.tasks[index])
 
 
 def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
@@ -160,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
 
     from sim.report import build_report, render_html, write_report
     from sim.runner import execute
-    from sim.runner.replications import process_pool, sequential_map
+    from sim.runner.executors import describe, open_executor
     from sim.scenario import load
 
     scenario = load(args.scenario)
@@ -177,12 +180,11 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     err = Console(stderr=True)
-    pool = process_pool(args.workers) if args.workers > 1 else nullcontext(sequential_map)
-    with pool as map_fn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with open_executor(args.workers, args.scheduler) as map_fn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeElapsedColumn(), console=err, transient=True, disable=args.quiet) as bar:
         result = execute(scenario, seed=args.seed, replications=args.replications, precision=args.precision,
                          max_replications=args.max_replications, audit_dir=audit_dir, map_fn=map_fn,
-                         progress=_RichProgress(bar, points))
+                         progress=_RichProgress(bar, points), executor=describe(args.workers, args.scheduler))
     report = build_report(result)
     out.mkdir(parents=True, exist_ok=True)
     write_report(report, out / "report.json")

@@ -15,12 +15,13 @@ from sim.metrics.stats import Interval
 from sim.runner.replications import (
     MIN_REPLICATIONS,
     MapFn,
+    Point,
     Precision,
     PrecisionOutcome,
     ReplicationSet,
     SimulateFn,
     default_simulate,
-    run_replications,
+    run_points,
     sequential_map,
 )
 from sim.runner.sweep import GOODPUT_METRIC, THROUGHPUT_METRIC, scaleout_efficiency
@@ -75,13 +76,14 @@ class Progress:
     """Hooks a front end implements to show progress; the defaults do nothing."""
 
     def point(self, index: int, label: str, planned: int) -> None:
-        """Point `index` starts, `planned` replications for now."""
+        """Point `index` is announced, `planned` replications for now (every point is announced before any runs:
+        the points' replications share the workers)."""
 
-    def replan(self, planned: int) -> None:
-        """The precision loop raised the current point's total to `planned`."""
+    def replan(self, planned: int, index: int = 0) -> None:
+        """The precision loop raised point `index`'s total to `planned`."""
 
-    def replication_done(self) -> None:
-        """One more replication finished."""
+    def replication_done(self, index: int = 0) -> None:
+        """One more replication of point `index` finished."""
 
 
 def _is_sweep_level(metric: str) -> bool:
@@ -100,8 +102,10 @@ def execute(
     map_fn: MapFn = sequential_map,
     audit_dir: Path | None = None,
     progress: Progress | None = None,
+    executor: str = "one process",
 ) -> RunResult:
-    """Run `scenario` as its `run` section says, each argument given here taking precedence over it."""
+    """Run `scenario` as its `run` section says, each argument given here taking precedence over it. `map_fn` is
+    where replications run (`sim.runner.executors`), `executor` says so in the timing section."""
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run = scenario.run
@@ -120,7 +124,7 @@ def execute(
     watch = sorted({s.metric for s in point_slos})
 
     variants: list[tuple[Any, Any]] = scenario.sweep_points() if run.sweep is not None else [(None, scenario)]
-    points: list[PointResult] = []
+    runs: list[Point] = []
     for index, (value, variant) in enumerate(variants):
         label = scenario.name if value is None else f"{run.sweep.parameter} = {value}"
         hooks.point(index, label, n)
@@ -128,11 +132,14 @@ def execute(
         if audit_dir is not None:
             point_audit = audit_dir if value is None else audit_dir / f"point-{index:02d}"
             point_audit.mkdir(parents=True, exist_ok=True)
-        rset, outcome = run_replications(
-            variant, seed, n, simulate=sim, precision=policy, watch=watch, map_fn=map_fn, audit_dir=point_audit,
-            on_replication=lambda _s: hooks.replication_done(), on_plan=hooks.replan)
-        verdicts = [evaluate(s.name, s.metric, s.op, s.threshold, rset.values(s.metric)) for s in point_slos]
-        points.append(PointResult(value, variant, rset, outcome, verdicts))
+        runs.append(Point(variant, ReplicationSet(seed), point_audit,
+                          on_replication=lambda _s, i=index: hooks.replication_done(i),
+                          on_plan=lambda total, i=index: hooks.replan(total, i)))
+    outcomes = run_points(runs, n, simulate=sim, precision=policy, watch=watch, map_fn=map_fn)
+    points: list[PointResult] = []
+    for (value, variant), p, outcome in zip(variants, runs, outcomes, strict=True):
+        verdicts = [evaluate(s.name, s.metric, s.op, s.threshold, p.rset.values(s.metric)) for s in point_slos]
+        points.append(PointResult(value, variant, p.rset, outcome, verdicts))
 
     sweep_result: SweepResult | None = None
     sweep_verdicts: list[SloVerdict] = []
@@ -153,7 +160,8 @@ def execute(
     timing = {"started": started.isoformat(timespec="seconds"),
               "finished": datetime.now(UTC).isoformat(timespec="seconds"),
               "wall_seconds": round(wall, 3),
-              "replications_run": sum(p.replications.n for p in points)}
+              "replications_run": sum(p.replications.n for p in points),
+              "executor": executor}
     return RunResult(scenario, seed, points, sweep_result, sweep_verdicts, requested, timing)
 
 ProgressFactory = Callable[[], Progress]

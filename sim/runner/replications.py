@@ -5,22 +5,28 @@ Replication `i` of a run with seed `s` uses `numpy.random.SeedSequence(s).spawn(
 `SeedSequence(s, spawn_key=(i,))`, so its stream does not depend on how many replications run or in what batches,
 and replication `i` of every sweep point sees the same random numbers (common random numbers, which makes
 comparisons across points paired). A replication is a pure function of (scenario, seed): `run_one` is a top-level
-function, so a process pool or a cluster can map it later without changes here.
+function that builds everything inside the worker, so `sim.runner.executors` can run it in this process, on a spawn
+process pool or on a Dask cluster with the same numbers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from sim.errors import SimError
 from sim.metrics.collector import ReplicationSummary
 from sim.metrics.stats import Interval, confidence_interval, replications_needed
+from sim.runner.executors import MapFn, process_pool, sequential_map
+
+__all__ = ["Batch", "MapFn", "Point", "Precision", "PrecisionOutcome", "ReplicationFailed", "ReplicationFailure",
+           "ReplicationSet", "attempt", "extend", "extend_many", "process_pool", "replication_seed", "run_one",
+           "run_points", "run_replications", "sequential_map"]
 
 MIN_REPLICATIONS = 2  # an interval needs two values
 DEFAULT_MAX_REPLICATIONS = 50
@@ -29,9 +35,6 @@ DEFAULT_MAX_REPLICATIONS = 50
 class SimulateFn(Protocol):
     def __call__(self, scenario: Any, seed: np.random.SeedSequence, *,
                  audit_path: Path | None = None) -> ReplicationSummary: ...
-
-
-MapFn = Callable[[Callable[[tuple], ReplicationSummary], Iterable[tuple]], Iterator[ReplicationSummary]]
 
 
 def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -53,6 +56,39 @@ def run_one(task: tuple[SimulateFn, Any, int, int, Path | None]) -> ReplicationS
     if not isinstance(summary, ReplicationSummary):
         raise TypeError(f"simulate() returned {type(summary).__name__}, expected ReplicationSummary")
     return replace(summary, seed={"entropy": seed, "spawn_key": [index]})
+
+
+@dataclass(frozen=True)
+class ReplicationFailure:
+    """What a replication raised, carried back from the worker as plain text (any exception pickles this way)."""
+
+    index: int
+    error: str
+    where: str
+    traceback: str
+
+
+class ReplicationFailed(SimError):
+    """A replication raised: the run stops (exit 2) naming the replication, its seed and the error."""
+
+    def __init__(self, failure: ReplicationFailure, seed: int, scenario_name: str):
+        self.failure = failure
+        where = f" at {failure.where}" if failure.where else ""
+        super().__init__(f"replication {failure.index} of {scenario_name} (seed {seed}, spawn_key "
+                         f"[{failure.index}]) failed{where}: {failure.error}")
+
+
+def attempt(task: tuple[SimulateFn, Any, int, int, Path | None]) -> ReplicationSummary | ReplicationFailure:
+    """`run_one`, with any exception turned into a `ReplicationFailure` (runs in the worker)."""
+    import traceback
+
+    try:
+        return run_one(task)
+    except Exception as exc:  # reported to the user by the runner, never swallowed
+        frames = traceback.extract_tb(exc.__traceback__)
+        last = frames[-1] if frames else None
+        where = f"{last.filename}:{last.lineno} in {last.name}" if last is not None else ""
+        return ReplicationFailure(task[3], f"{type(exc).__name__}: {exc}", where, traceback.format_exc())
 
 
 @dataclass
@@ -109,32 +145,52 @@ class PrecisionOutcome:
                                          for k, v in self.relative_half_widths.items()}}
 
 
-def sequential_map(fn: Callable[[tuple], ReplicationSummary], tasks: Iterable[tuple]) -> Iterator[ReplicationSummary]:
-    return map(fn, tasks)
+@dataclass
+class Batch:
+    """`count` more replications of `scenario` for `rset` (indices continue where it stopped)."""
+
+    rset: ReplicationSet
+    scenario: Any
+    count: int
+    audit_dir: Path | None = None
+    on_replication: Callable[[ReplicationSummary], None] | None = None
 
 
-@contextmanager
-def process_pool(workers: int) -> Iterator[MapFn]:
-    """A `map_fn` running replications in `workers` local processes; results come back in replication order, so a
-    run's numbers do not depend on the number of workers."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield lambda fn, tasks: pool.map(fn, tasks)
+def extend_many(batches: Sequence[Batch], *, simulate: SimulateFn, map_fn: MapFn = sequential_map) -> None:
+    """Run every batch's replications in one `map_fn` call (so sweep points share the workers), report each as it
+    completes, and append them to their sets in replication order. The first failure stops the run."""
+    tasks: list[tuple[SimulateFn, Any, int, int, Path | None]] = []
+    owners: list[tuple[int, int]] = []  # task position -> (batch, replication index)
+    for b_index, batch in enumerate(batches):
+        start = batch.rset.n
+        for i in range(start, start + batch.count):
+            audit = (batch.audit_dir / f"replication-{i:03d}.jsonl") if batch.audit_dir is not None else None
+            tasks.append((simulate, batch.scenario, batch.rset.seed, i, audit))
+            owners.append((b_index, i))
+    done: list[dict[int, ReplicationSummary]] = [{} for _ in batches]
+    results = map_fn(attempt, tasks)
+    try:
+        for position, result in results:
+            b_index, index = owners[position]
+            batch = batches[b_index]
+            if isinstance(result, ReplicationFailure):
+                raise ReplicationFailed(result, batch.rset.seed, getattr(batch.scenario, "name", "the scenario"))
+            done[b_index][index] = result
+            if batch.on_replication is not None:
+                batch.on_replication(result)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # cancels whatever is still pending
+    for batch, finished in zip(batches, done, strict=True):
+        batch.rset.summaries.extend(finished[i] for i in sorted(finished))
 
 
 def extend(rset: ReplicationSet, scenario: Any, count: int, *, simulate: SimulateFn,
            map_fn: MapFn = sequential_map, audit_dir: Path | None = None,
            on_replication: Callable[[ReplicationSummary], None] | None = None) -> None:
     """Append `count` more replications to `rset` (indices continue where it stopped)."""
-    start = rset.n
-    tasks = [(simulate, scenario, rset.seed, i,
-              (audit_dir / f"replication-{i:03d}.jsonl") if audit_dir is not None else None)
-             for i in range(start, start + count)]
-    for summary in map_fn(run_one, tasks):
-        rset.summaries.append(summary)
-        if on_replication is not None:
-            on_replication(summary)
+    extend_many([Batch(rset, scenario, count, audit_dir, on_replication)], simulate=simulate, map_fn=map_fn)
 
 
 def unmet(rset: ReplicationSet, metrics: Sequence[str], target: float) -> dict[str, float | None]:
@@ -160,6 +216,57 @@ def next_count(rset: ReplicationSet, metrics: Sequence[str], target: float, cap:
     return max(0, min(wanted, 2 * rset.n, cap) - rset.n)
 
 
+@dataclass
+class Point:
+    """One scenario variant under the precision loop: its replications, and hooks for progress."""
+
+    scenario: Any
+    rset: ReplicationSet
+    audit_dir: Path | None = None
+    on_replication: Callable[[ReplicationSummary], None] | None = None
+    on_plan: Callable[[int], None] | None = None
+    rounds: int = 0
+
+
+def run_points(points: Sequence[Point], replications: int, *, simulate: SimulateFn,
+               precision: Precision | None = None, watch: Sequence[str] = (),
+               map_fn: MapFn = sequential_map) -> list[PrecisionOutcome | None]:
+    """Run `replications` replications of every point at once, then, with `precision`, rounds in which every point
+    whose watched intervals are still too wide gets more (all such points in one batch), until each meets the
+    target or reaches the cap."""
+    if replications < MIN_REPLICATIONS:
+        raise ValueError(f"at least {MIN_REPLICATIONS} replications are needed for a confidence interval")
+    for p in points:
+        if p.on_plan is not None:
+            p.on_plan(replications)
+    extend_many([Batch(p.rset, p.scenario, replications, p.audit_dir, p.on_replication) for p in points],
+                simulate=simulate, map_fn=map_fn)
+    if precision is None:
+        return [None] * len(points)
+    active = list(points)
+    while active:
+        batches, still = [], []
+        for p in active:
+            missing = unmet(p.rset, watch, precision.target)
+            more = 0 if not missing or p.rset.n >= precision.cap else \
+                next_count(p.rset, list(missing), precision.target, precision.cap)
+            if more > 0:
+                p.rounds += 1
+                if p.on_plan is not None:
+                    p.on_plan(p.rset.n + more)
+                batches.append(Batch(p.rset, p.scenario, more, p.audit_dir, p.on_replication))
+                still.append(p)
+        if batches:
+            extend_many(batches, simulate=simulate, map_fn=map_fn)
+        active = still
+    outcomes: list[PrecisionOutcome | None] = []
+    for p in points:
+        rhw = {m: p.rset.interval(m).relative_half_width for m in watch}
+        reached = not unmet(p.rset, watch, precision.target)
+        outcomes.append(PrecisionOutcome(precision.target, precision.cap, reached, rhw, p.rounds))
+    return outcomes
+
+
 def run_replications(
     scenario: Any,
     seed: int,
@@ -175,28 +282,7 @@ def run_replications(
 ) -> tuple[ReplicationSet, PrecisionOutcome | None]:
     """Run `replications` (at least 2) replications; with `precision`, keep adding until every metric in `watch`
     has a relative half-width within the target, or the cap is reached. `on_plan(total)` is told each new total."""
-    if replications < MIN_REPLICATIONS:
-        raise ValueError(f"at least {MIN_REPLICATIONS} replications are needed for a confidence interval")
+    point = Point(scenario, ReplicationSet(seed), audit_dir, on_replication, on_plan)
     sim = simulate if simulate is not None else default_simulate()
-    rset = ReplicationSet(seed)
-    if on_plan is not None:
-        on_plan(replications)
-    extend(rset, scenario, replications, simulate=sim, map_fn=map_fn, audit_dir=audit_dir,
-           on_replication=on_replication)
-    if precision is None:
-        return rset, None
-    rounds = 0
-    while True:
-        missing = unmet(rset, watch, precision.target)
-        if not missing or rset.n >= precision.cap:
-            break
-        more = next_count(rset, list(missing), precision.target, precision.cap)
-        if more <= 0:
-            break
-        rounds += 1
-        if on_plan is not None:
-            on_plan(rset.n + more)
-        extend(rset, scenario, more, simulate=sim, map_fn=map_fn, audit_dir=audit_dir, on_replication=on_replication)
-    rhw = {m: rset.interval(m).relative_half_width for m in watch}
-    reached = not unmet(rset, watch, precision.target)
-    return rset, PrecisionOutcome(precision.target, precision.cap, reached, rhw, rounds)
+    [outcome] = run_points([point], replications, simulate=sim, precision=precision, watch=watch, map_fn=map_fn)
+    return point.rset, outcome

@@ -1,0 +1,48 @@
+"""Stand-in `simulate` functions for the scale-out tests: importable by name, so spawned workers can run them."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from sim.metrics.reference import single_server_replication
+
+
+def _index(seed) -> int:
+    return int(seed.spawn_key[0])
+
+
+def queue(scenario, seed, *, audit_path=None):
+    """Every flow into the first type's provider as one fast single-server queue (see tests/sim/report)."""
+    rate = sum(f.rate for f in scenario.workload.flows) * scenario.run.traffic_scale
+    mt = next(iter(scenario.message_types.values()))
+    provider = scenario.participants.get(mt.provider)
+    service_rate = provider.concurrency / provider.processing_time.mean
+    return single_server_replication(rate, service_rate, scenario.run.duration, scenario.run.warmup, seed,
+                                     realtime=mt.realtime, type_name=mt.name)
+
+
+def fails_on_replication_1(scenario, seed, *, audit_path=None):
+    if _index(seed) == 1:
+        raise ZeroDivisionError("the provider has no workers left")
+    return queue(scenario, seed)
+
+
+def dies_on_replication_1(scenario, seed, *, audit_path=None):
+    if _index(seed) == 1:
+        os._exit(3)  # a worker killed from outside (out of memory, kill -9)
+    return queue(scenario, seed)
+
+
+def replication_0_is_slow(scenario, seed, *, audit_path=None):
+    if _index(seed) == 0:
+        time.sleep(1.5)
+    return queue(scenario, seed)
+
+
+MARK = "as imported"
+
+
+def mark(_task) -> str:
+    """The module's MARK as the worker sees it: a forked worker would inherit the parent's change."""
+    return MARK
