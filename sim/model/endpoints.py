@@ -13,7 +13,7 @@ from typing import Any
 from conformance.protocol.codes import StatusCategory
 from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue
 from sim.model.kernel import Sampler
-from sim.model.message import BROADCAST, REQUEST, RESPONSE, Msg
+from sim.model.message import REQUEST, RESPONSE, Msg
 from sim.model.world import World
 
 DELIVERED_STATUS = f"status.{StatusCategory.MESSAGE_IS_DELIVERED}"
@@ -354,4 +354,4 @@ class Relay(Endpoint):
         self.notify()
 
 
-__all__ = ["Agent", "Endpoint", "Participant", "Relay", "send", "BROADCAST"]
+__all__ = ["Agent", "Endpoint", "Participant", "Relay", "send"]

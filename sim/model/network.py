@@ -95,12 +95,13 @@ class Network:
         # Dijkstra over up links; a partition also stops relaying through the other side.
         dist = {a: 0.0}
         prev: dict[str, Link] = {}
-        todo = set(self.locations) | {a, b}
+        # a list, not a set: ties must break the same way in every process (string hashes are salted)
+        todo = list(dict.fromkeys([*self.locations, a, b]))
         while todo:
             here = min(todo, key=lambda n: dist.get(n, math.inf))
             if dist.get(here, math.inf) == math.inf:
                 return None
-            todo.discard(here)
+            todo.remove(here)
             if here == b:
                 break
             for link in self.links.values():

@@ -50,6 +50,11 @@ def small_worlds(draw: st.DrawFn) -> tuple[str, int, int]:
         types["notice"] = {"provider": names[0], "broadcast": True, "subscribers": names[1:] or names}
         flows["notices"] = {"consumer": names[0], "type": "notice", "rate": "0.05/s"}
 
+    portal = None
+    if draw(st.booleans()):
+        steps = [f"type{i}" for i in range(len(flows) - ("notices" in flows))]
+        portal = {"rate": "0.5/s", "login_share": "50%",
+                  "services": {"apply": {"share": "100%", "steps": [steps[0], steps[-1:]]}}}
     faults = {}
     windows = []
     for i in range(draw(st.integers(0, 4))):
@@ -92,13 +97,15 @@ def small_worlds(draw: st.DrawFn) -> tuple[str, int, int]:
             "participants": participants,
         },
         "message_types": types,
-        "workload": {"flows": flows},
+        "workload": {"flows": flows, **({"portal": portal} if portal else {})},
+        "topology_portal_mode": draw(st.sampled_from(["wait", "refuse"])),
         "policies": {"replication_factor": rf, "ack_timeout": "30s", "realtime_ttl": "30s", "ttl": "1h",
                      "failover_detection": "20s",
                      "retry": {"max_attempts": 4, "initial": "1s", "timeout": "10s"}},
         "faults": faults or None,
         "run": {"duration": f"{DURATION_S}s", "warmup": "60s", "replications": 1},
     }
+    doc["topology"]["portal"] = {"on_esia_down": doc.pop("topology_portal_mode"), "esia_wait_limit": "2min"}
     if not regions:
         del doc["topology"]["regions"]
     if not faults:

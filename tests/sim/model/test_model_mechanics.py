@@ -209,3 +209,23 @@ def test_model_audit_trail_rebuilds_each_message_history(tmp_path: Path) -> None
     answers = [h[0] for h in history.values() if h[0]["kind"] == "response"]
     assert answers and all(a["original_message_id"] in history for a in answers)
     assert not simulate(scenario(), 14).extra.get("audit")  # no trail unless asked
+
+
+def test_model_same_numbers_in_another_process() -> None:
+    """String hashes are salted per process: nothing in a replication may depend on them."""
+    import os
+    import subprocess
+    import sys
+
+    doc = json.loads(json.dumps(BASE))
+    doc["workload"]["flows"]["down"] = {"consumer": "fund", "type": "land", "rate": "1/s"}
+    doc["faults"] = {"cut": {"kind": "partition", "sides": [["north"], ["a"]], "at": "2min", "duration": "2min"}}
+    code = ("import json, sys; from sim.scenario import loads; from sim.model import simulate; "
+            "print(json.dumps(simulate(loads(sys.stdin.read()), 21).to_dict(), sort_keys=True))")
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", code], input=yaml.safe_dump(doc), capture_output=True,
+                              text=True, env=env, check=True, timeout=300)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
