@@ -115,6 +115,7 @@ class Bus:
         self.clock = clock
         self._verifier = verifier
         self._sign_lock = threading.Lock()
+        self._ack_hooks: dict[str, Callable[[], None]] = {}
         if self.config.signatures:
             if credentials is None:
                 raise ValueError("a bus that checks signatures needs credentials (or BusConfig(signatures=False))")
@@ -432,6 +433,9 @@ class Bus:
             detail = "was acked already" if result is AckResult.ALREADY_ACKED else \
                 f"was never delivered to {call.caller}"
             raise BusFault(FaultName.TARGET_MESSAGE_IS_NOT_FOUND, f"message {target.message_id} {detail}")
+        hook = self._ack_hooks.pop(target.message_id, None)
+        if hook is not None:
+            hook()  # e.g. a test kills the participant now: the ack is recorded, its answer not yet sent
         subject = queued.original_message_id or queued.message_id
         if target.accepted:
             self.store.record_status(subject, StatusCategory.MESSAGE_IS_DELIVERED.value, now,
@@ -600,6 +604,10 @@ class Bus:
         queued = self.store.get(message_id)
         assert queued is not None
         return queued
+
+    def on_ack(self, message_id: str, hook: Callable[[], None]) -> None:
+        """Call `hook` once, when the bus has recorded an Ack of `message_id` and before it answers the Ack."""
+        self._ack_hooks[message_id] = hook
 
     def redeliver(self, message_id: str, *, bad_signature: bool = False) -> None:
         """Deliver a message again under the same MessageID (acked or not), optionally with a broken signature."""

@@ -13,11 +13,12 @@ that every report format renders.
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -84,11 +85,21 @@ class _CaseRun:
     named: dict[str, Seen] = field(default_factory=dict)
 
 
+class ParticipantControl(Protocol):
+    """What the harness can do to a participant it runs (for `crash` steps)."""
+
+    def crash_and_restart(self) -> None:
+        """Kill the participant at once (no cleanup, as a crash) and start it again."""
+
+
 class Engine:
-    """Runs `suite` against `participant` through `bus` (already serving at the participant's bus URL)."""
+    """Runs `suite` against `participant` through `bus` (already serving at the participant's bus URL).
+    `control` lets `crash` steps kill and restart the participant (None: those cases are skipped)."""
 
     def __init__(self, suite: Suite, participant: Participant, bus: Bus, settings: RunSettings | None = None,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep):
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+                 control: ParticipantControl | None = None):
+        self.control = control
         self.suite = suite
         self.participant = participant
         self.bus = bus
@@ -115,6 +126,7 @@ class Engine:
         subject = f"{self.suite.name}/{case.id}" + (f"[{label}]" if label else "")
         self.bus.store.clear_forced_faults()  # what an earlier case armed and the participant never triggered
         try:
+            self._check_applicable(case)
             for step in case.steps:
                 self._step(run, step)
         except CaseFailed as exc:
@@ -125,6 +137,16 @@ class Engine:
             run.findings.append(self._finding(run, "LIVE-CASE", Status.PASS, case.title, None))
         return FileResult(subject, None, self.participant.version, tuple(run.findings))
 
+    def _check_applicable(self, case: Case) -> None:
+        """Skip, before any step runs (a half-run case would leave messages behind), what this run cannot do."""
+        for step in case.steps:
+            if step.kind is StepKind.CRASH and self.control is None:
+                raise CaseSkipped("a crash step needs a participant the harness starts (`start:` in "
+                                  "participant.yaml)")
+            if step.kind is StepKind.DELIVER and step.fields.get("variant") == "bad-bus-signature" \
+                    and not self.settings.signatures:
+                raise CaseSkipped("a broken bus signature needs signatures on (the run has --no-signatures)")
+
     def _finding(self, run: _CaseRun, rule_id: str, status: Status, message: str, step: Step | None,
                  assertion: Assertion | None = None) -> Finding:
         line = assertion.line if assertion else (step.line if step else run.case.line)
@@ -132,7 +154,7 @@ class Engine:
 
     def _step(self, run: _CaseRun, step: Step) -> None:
         handler = {StepKind.DELIVER: self._deliver, StepKind.TRIGGER: self._trigger, StepKind.EXPECT: self._expect,
-                   StepKind.FAULT: self._fault, StepKind.WAIT: self._wait}[step.kind]
+                   StepKind.FAULT: self._fault, StepKind.WAIT: self._wait, StepKind.CRASH: self._crash}[step.kind]
         handler(run, step)
 
     def _spec(self, run: _CaseRun, step: Step | None = None):
@@ -228,6 +250,12 @@ class Engine:
     def _fault(self, run: _CaseRun, step: Step) -> None:
         self.bus.force_fault(step.fields["operation"], step.fields["fault"], times=step.fields.get("times", 1),
                              caller=self.participant.mnemonic, reason=step.fields.get("reason"))
+
+    def _crash(self, run: _CaseRun, step: Step) -> None:
+        if self.control is None:
+            raise CaseSkipped("a crash step needs a participant the harness starts (`start:` in participant.yaml)")
+        target = self._ref(run, step.fields.get("of"))
+        self.bus.on_ack(target.message_id or "", self.control.crash_and_restart)
 
     def _wait(self, run: _CaseRun, step: Step) -> None:
         self.sleep(float(step.fields.get("duration") or 0) * self.settings.wait_scale)
@@ -549,39 +577,70 @@ def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings |
     process = None
     try:
         if participant.start is not None:
-            process = _start_participant(participant, bus)
-        results = Engine(suite, participant, bus, settings).run()
+            process = ParticipantProcess(participant, bus)
+            process.start(wait_ready=True)
+        results = Engine(suite, participant, bus, settings, control=process).run()
         return LiveRun(results, bus.store.exchanges())
     finally:
         if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            process.stop()
         running.close()
 
 
-def _start_participant(participant: Participant, bus: Bus) -> subprocess.Popen:
-    import os
+class ParticipantProcess:
+    """A participant the harness runs as a process (`start:` of participant.yaml)."""
 
-    from conformance.errors import UsageError
+    def __init__(self, participant: Participant, bus: Bus):
+        assert participant.start is not None
+        self.participant = participant
+        self.spec = participant.start
+        self.bus = bus
+        self.process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
 
-    spec = participant.start
-    assert spec is not None
-    try:
-        process = subprocess.Popen(list(spec.command), cwd=spec.cwd, env={**os.environ, **spec.env},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    except OSError as exc:
-        raise UsageError(f"{participant.path}: cannot start {spec.command[0]!r}: {exc.strerror or exc}") from None
-    deadline = time.time() + spec.ready_timeout
-    while time.time() < deadline:
-        if bus.store.exchanges(caller=participant.mnemonic):
-            return process
-        if process.poll() is not None:
-            raise UsageError(f"{participant.path}: the participant exited with {process.returncode} before polling")
-        time.sleep(0.05)
-    return process  # it may only call when it has something to do (a consumer); the cases will tell
+    def start(self, *, wait_ready: bool = False) -> None:
+        """Start it; with `wait_ready`, until its first call reaches the bus (or `ready_timeout` passes)."""
+        import os
+
+        from conformance.errors import UsageError
+
+        with self._lock:
+            try:
+                self.process = subprocess.Popen(list(self.spec.command), cwd=self.spec.cwd,
+                                                env={**os.environ, **self.spec.env},
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except OSError as exc:
+                raise UsageError(f"{self.participant.path}: cannot start {self.spec.command[0]!r}: "
+                                 f"{exc.strerror or exc}") from None
+        if not wait_ready:
+            return
+        deadline = time.time() + self.spec.ready_timeout
+        while time.time() < deadline:
+            if self.bus.store.exchanges(caller=self.participant.mnemonic):
+                return
+            if self.process.poll() is not None:
+                raise UsageError(f"{self.participant.path}: the participant exited with {self.process.returncode} "
+                                 "before it called the bus")
+            time.sleep(0.05)
+        # A consumer may only call when it has something to do; the cases will tell.
+
+    def crash_and_restart(self) -> None:
+        with self._lock:
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self.process is None:
+                return
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
 
 
-__all__ = ["Engine", "LiveRun", "RunSettings", "run_suite"]
+__all__ = ["Engine", "LiveRun", "ParticipantControl", "ParticipantProcess", "RunSettings", "run_suite"]

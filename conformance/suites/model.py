@@ -9,7 +9,9 @@ A suite is written in YAML (see `conformance/suites/data/*.yaml` and `schema.py`
 - `expect`: the harness expects the participant to call the bus (SendResponse, Ack, SendRequest, GetResponse, …)
   within a time, and asserts on what it sent;
 - `fault`: the bus answers the participant's next call(s) of an operation with a SOAP fault;
-- `wait`: let time pass (e.g. to let a lease expire and force a redelivery).
+- `wait`: let time pass (e.g. to let a lease expire and force a redelivery);
+- `crash`: kill the participant at a chosen point (`at: Ack`: when the bus has recorded its Ack of a message and
+  before it answers that Ack) and start it again: what it acked must survive (the harness must have started it).
 
 Assertions are of five families: `structure` (schema and static rules), `signature`, `flow` (the exchange's
 logic: To = ReplyTo, ack, no second answer, a new MessageID), `timing` (within a time; 2 s for a real-time type,
@@ -37,6 +39,7 @@ class StepKind(StrEnum):
     EXPECT = "expect"
     FAULT = "fault"
     WAIT = "wait"
+    CRASH = "crash"
 
 
 @dataclass(frozen=True)

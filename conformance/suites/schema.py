@@ -53,7 +53,11 @@ STEP_KEYS: dict[StepKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     StepKind.EXPECT: (("operation",), ("within", "of", "answering", "as", "assert", "note", "optional", "times")),
     StepKind.FAULT: (("operation", "fault"), ("reason", "times", "note")),
     StepKind.WAIT: (("duration",), ("note",)),
+    StepKind.CRASH: (("at", "of"), ("note",)),
 }
+
+CRASH_POINTS = ("Ack",)
+"""Where a `crash` step can kill the participant: while the bus holds the answer to its Ack of `of`."""
 
 DELIVER_MESSAGES = ("request", "response", "rejection", "status", "async-rejection")
 
@@ -258,6 +262,8 @@ def _step(chk: Checker, node: Node, names: dict[str, Step]) -> Step | None:
         out["times"] = chk.integer(fields["times"], minimum=1) if "times" in fields else 1
     elif kind is StepKind.WAIT:
         out["duration"] = chk.duration(fields.get("duration"))
+    elif kind is StepKind.CRASH:
+        out["at"] = chk.string(fields.get("at"), choices=CRASH_POINTS)
     assertions: list[Assertion] = []
     if "assert" in fields:
         for a_node in chk.sequence(fields["assert"], non_empty=True, what="list of assertions") or []:

@@ -106,7 +106,9 @@ def test_a_correct_provider_passes_every_case(tmp_path):
     assert set(results) == {"provider/answers-valid-request[fns-inn-by-passport]",
                             "provider/rejects-unknown-subject[fns-inn-by-passport]", "provider/answers-test-message",
                             "provider/refuses-bad-bus-signature", "provider/answers-redelivery-once",
-                            "provider/resends-after-fault"}
+                            "provider/resends-after-fault", "provider/acked-request-survives-restart"}
+    crash = results["provider/acked-request-survives-restart"].findings
+    assert [(f.rule_id, f.status) for f in crash] == [("LIVE-CASE", Status.SKIP)]  # in process: nothing to kill
 
 
 @pytest.mark.parametrize(("mistake", "case", "rule"), [
@@ -226,3 +228,43 @@ def test_without_signatures_the_signature_case_is_skipped_not_failed(tmp_path):
     assert [(f.rule_id, f.status) for f in skipped] == [("LIVE-CASE", Status.SKIP)]
     valid = {f.rule_id: f.status for f in results["provider/answers-valid-request[fns-inn-by-passport]"].findings}
     assert valid["LIVE-SIGNATURE-VALID"] is Status.SKIP and valid["LIVE-FLOW-REPLY-TO-COPIED"] is Status.PASS
+
+
+@pytest.mark.parametrize(("ack_first", "expected"), [(False, 0), (True, 1)])
+def test_crash_after_ack_catches_an_ack_before_the_request_is_durable(tmp_path, capsys, ack_first, expected):
+    import sys
+    from pathlib import Path
+
+    from conformance.cli import main
+
+    port = _free_port()
+    script = Path(__file__).parent / "suites_provider_main.py"
+    extra = ', "--ack-first"' if ack_first else ""
+    (tmp_path / "participant.yaml").write_text(textwrap.dedent(f"""\
+        participant: FNS
+        role: provider
+        types: [fns-inn-by-passport]
+        bus: {{url: "http://127.0.0.1:{port}/smev"}}
+        start:
+          command: ["{sys.executable}", "{script}", "http://127.0.0.1:{port}/smev", FNS, "{tmp_path / 'outbox.json'}"{extra}]
+          ready_timeout: 10s
+        """))
+    suite = load("provider")
+    path = tmp_path / "suite.yaml"
+    import yaml
+
+    raw = yaml.safe_load((Path(suite.path)).read_text())
+    raw["cases"] = [c for c in raw["cases"] if c["id"] == "acked-request-survives-restart"]
+    raw["cases"][0]["steps"][-1]["expect"]["within"] = "4s"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    code = main(["run", "--suite", str(path), "--participant", str(tmp_path / "participant.yaml"),
+                 "--no-signatures", "--format", "json", "--output", str(tmp_path / "report.json")])
+    assert code == expected, capsys.readouterr()
+    import json
+
+    report = json.loads((tmp_path / "report.json").read_text())
+    text = json.dumps(report)
+    if ack_first:
+        assert "did not call SendResponse" in text
+    else:
+        assert "LIVE-FLOW-ANSWERS" in text

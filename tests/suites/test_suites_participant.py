@@ -83,7 +83,7 @@ def test_dry_run_of_a_fitting_pair_exits_0(stand, capsys):
     path = _write(stand, PROVIDER)
     assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "suite provider" in out and "6 cases" in out and "dry run: both files are valid" in out
+    assert "suite provider" in out and "7 cases" in out and "dry run: both files are valid" in out
 
 
 def test_dry_run_lists_problems_of_both_files_and_their_fit(stand, tmp_path, capsys):

@@ -44,7 +44,7 @@ def test_shipped_suites_load_and_cover_the_issue_cases():
     assert provider.role is Role.PROVIDER and consumer.role is Role.CONSUMER
     assert {c.id for c in provider.cases} >= {"answers-valid-request", "rejects-unknown-subject", "answers-test-message",
                                               "refuses-bad-bus-signature", "answers-redelivery-once",
-                                              "resends-after-fault"}
+                                              "resends-after-fault", "acked-request-survives-restart"}
     assert {c.id for c in consumer.cases} >= {"sends-valid-request", "polls-and-acks-response", "handles-rejection",
                                               "handles-request-status", "handles-async-rejection",
                                               "retries-after-smev-failure", "new-id-after-already-sent",
@@ -59,7 +59,7 @@ def test_shipped_suites_load_and_cover_the_issue_cases():
 def test_unknown_step_is_reported_at_its_line_with_a_suggestion(tmp_path):
     problems = _problems(tmp_path, HEAD + "      - delivr: {message: request}\n")
     assert problems == [f"{tmp_path}/suite.yaml:7: cases[0].steps[0]: unknown step 'delivr' (did you mean "
-                        "'deliver'?) (one of deliver, trigger, expect, fault, wait)"]
+                        "'deliver'?) (one of deliver, trigger, expect, fault, wait, crash)"]
 
 
 def test_missing_field_and_misspelt_key_are_both_reported(tmp_path):
