@@ -73,6 +73,8 @@ class Consumer:
         self.client: BusClient = make_client(settings, "consumer", CONSUMER)
         self.stopping = threading.Event()
         """Set when the participant is asked to stop: backoff waits end early and retries stop."""
+        self.crash_requested = threading.Event()
+        """Set by a harness that kills the participant at its Ack: it stops dead once the Ack call returns."""
 
     def close(self) -> None:
         self.state.close()
@@ -122,7 +124,7 @@ class Consumer:
         reply = call("Ack", lambda: self.client.ack(target, accepted=accepted))
         if reply is not None and reply.fault is not None:
             log.warning("Ack of %s refused: %s %s", target, reply.fault.name.value, reply.fault.faultstring)
-        if self.settings.crash_after_ack:
+        if self.settings.crash_after_ack or self.crash_requested.is_set():
             raise Crash(f"crash point after the Ack of {target}")
 
     def poll_once(self) -> Received | None:

@@ -74,6 +74,8 @@ class Provider:
         self.handled = 0
         self.stopping = threading.Event()
         """Set when the participant is asked to stop: waits (backoff, delays) end early and retries stop."""
+        self.crash_requested = threading.Event()
+        """Set by a harness that kills the participant at its Ack: it stops dead once the Ack call returns."""
 
     def close(self) -> None:
         self.state.close()
@@ -116,7 +118,7 @@ class Provider:
         reply = call("Ack", lambda: self.client.ack(target, accepted=accepted))
         if reply is not None and reply.fault is not None:
             log.warning("Ack of %s refused: %s %s", target, reply.fault.name.value, reply.fault.faultstring)
-        if self.settings.crash_after_ack:
+        if self.settings.crash_after_ack or self.crash_requested.is_set():
             raise Crash(f"crash point after the Ack of {target}")
 
     def handle(self, reply: Reply, request: m.Request) -> None:

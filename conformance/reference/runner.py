@@ -27,14 +27,41 @@ class RunningParticipant:
     error: BaseException | None = field(default=None)
     trigger: TriggerServer | None = None
     """The consumer's trigger endpoint, when it serves one (`trigger.url`)."""
+    restarts: int = 0
+    restarting: threading.Thread | None = None
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self.restarting is not None:
+            self.restarting.join(timeout)
         if self.trigger is not None:
             self.trigger.shutdown()
             self.trigger.server_close()
         self.stop_event.set()
         self.thread.join(timeout)
         self.participant.close()
+
+    def crash_and_restart(self) -> None:
+        """Kill the participant as a crash would and start a fresh one on the same state (what a harness's `crash`
+        step does; `conformance.suites.engine.ParticipantControl`). Safe to call from the bus while it holds the
+        answer to the participant's Ack: the old one stops dead when that call returns (no further writes), and
+        the new one starts once the old thread has ended."""
+        old = self.participant
+        old.crash_requested.set()
+        old.stopping.set()
+        self.restarts += 1
+
+        def restart() -> None:
+            self.thread.join(30)
+            old.close()
+            fresh = type(old)(old.settings)
+            self.participant = fresh
+            self.stop_event = fresh.stopping
+            if self.trigger is not None:
+                self.trigger.consumer = fresh  # type: ignore[assignment]
+            self.thread = _thread(self, fresh, "provider" if isinstance(fresh, Provider) else "consumer")
+
+        self.restarting = threading.Thread(target=restart, name="reference-restart", daemon=True)
+        self.restarting.start()
 
     def __enter__(self) -> RunningParticipant:
         return self
@@ -43,13 +70,10 @@ class RunningParticipant:
         self.stop()
 
 
-def _start(participant: Provider | Consumer, name: str) -> RunningParticipant:
-    stop = threading.Event()
-    running = RunningParticipant(participant, None, stop)  # type: ignore[arg-type]
-
+def _thread(running: RunningParticipant, participant: Provider | Consumer, name: str) -> threading.Thread:
     def body() -> None:
         try:
-            participant.run(stop)
+            participant.run(running.stop_event)
         except Crash as exc:
             log.warning("%s", exc)
             running.crashed = True
@@ -57,8 +81,14 @@ def _start(participant: Provider | Consumer, name: str) -> RunningParticipant:
             log.exception("the reference %s stopped on an error", name)
             running.error = exc
 
-    running.thread = threading.Thread(target=body, name=f"reference-{name}", daemon=True)
-    running.thread.start()
+    thread = threading.Thread(target=body, name=f"reference-{name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _start(participant: Provider | Consumer, name: str) -> RunningParticipant:
+    running = RunningParticipant(participant, None, participant.stopping)  # type: ignore[arg-type]
+    running.thread = _thread(running, participant, name)
     return running
 
 

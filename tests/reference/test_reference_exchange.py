@@ -180,3 +180,16 @@ def test_reference_exchange_refused_answer_waits_in_outbox_while_polling_goes_on
     assert provider.state.outbox(due_at=0.0) == [] and provider.flush_outbox() == 0  # not due before the backoff
     assert provider.flush_outbox(due_only=False) == 0  # three more faults: attempts 2 of 2 spent for both
     assert [e.state for e in provider.state.journal()] == ["failed", "failed"]
+
+
+def test_reference_exchange_crash_and_restart_keeps_serving_from_the_same_state(stand, tmp_path):
+    consumer = Consumer(stand.settings())
+    with start_provider(stand.settings(state=tmp_path / "p.sqlite")) as running:
+        first = running.participant
+        before = consumer.exchange("sfr-snils-check", seed=30, timeout=5)[1]
+        running.crash_and_restart()  # what a suite's `crash` step calls (here between two requests)
+        after = consumer.exchange("sfr-snils-check", seed=31, timeout=10)[1]
+        assert running.participant is not first and running.restarts == 1
+        assert [e.message_id for e in running.participant.state.journal()] == \
+            [before.original_message_id, after.original_message_id]  # the fresh one reads the same journal
+    assert (before.kind, after.kind) == ("data", "data")

@@ -9,6 +9,9 @@ case its finding names (the full suites against every twin: `make`-free, see the
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -41,15 +44,19 @@ def run_engine(variant: Variant, role: str, cases: tuple[str, ...] | None = None
     served = start(bus)
     participant = load_participant(DIRECTORY / f"{variant.name}.{role}.yaml")
     types = participant.types if all_types else tuple(t for t in participant.types if t.name == ONE_TYPE)
-    own = Settings(bus_url=served.url, variant=variant, **QUICK)  # type: ignore[arg-type]
+    handle, state = tempfile.mkstemp(suffix=".sqlite")  # a durable state: `crash` steps restart the participant
+    os.close(handle)
+    own = Settings(bus_url=served.url, variant=variant, state=state, **QUICK)  # type: ignore[arg-type]
     running = start_provider(own) if role == "provider" else start_consumer(own, trigger=("127.0.0.1", 0))
     trigger = TriggerSpec(http_url=running.trigger.url + "?type={type}") if running.trigger else None
     participant = dataclasses.replace(participant, bus_url=served.url, start=None, trigger=trigger, types=types)
+    control = {"control": running} if "control" in inspect.signature(Engine).parameters else {}
     try:
-        results = Engine(suite, participant, bus, settings).run()
+        results = Engine(suite, participant, bus, settings, **control).run()
     finally:
         running.stop()
         served.close()
+        os.unlink(state)
     return [(r.path, f) for r in results for f in r.findings]
 
 
