@@ -1,0 +1,216 @@
+"""Simulator speed and growth, each figure beside a baseline measured in the same run.
+
+- `sim_messages_per_s`: simulated messages (sent on the buses) per wall-second of one replication of the default
+  scenario (`scenarios/national-working-day.yaml`; shortened in quick mode), against a bare SimPy pipeline built here:
+  the same number of messages, each a SimPy process through the same number of hops (FIFO stations, a
+  `simpy.Resource` plus a timeout each, at 50 % utilisation). A hop of the model is one delay a message meets: a
+  station's service (bus ingress, portal, identity service), a network transfer, or a provider's processing;
+  `sim_hops_per_message` is that count over a calibration run divided by the messages sent. Target ratio >= 0.5.
+- `participants_<n>_*`: wall time and peak memory of the default scenario with n participants (100, 1,000, 10,000:
+  region count, municipalities per region and bank count overridden, traffic unchanged), against the 100 point.
+- `traffic_x<k>_*`: the same with traffic_scale multiplied by k (1, 3, 10), against x1.
+Every run happens in a fresh subprocess, so its peak resident memory (`ru_maxrss`) is its own; the memory baseline
+is an idle interpreter that imported the model (what every run pays before simulating anything).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCENARIO = ROOT / "scenarios" / "national-working-day.yaml"
+SEED = 2020
+CHILD_TIMEOUT_S = 900
+
+PARTICIPANT_POINTS = {  # total participants -> overrides: 8 agencies + banks + regions x (1 MFC + 2 bodies + m)
+    100: {"topology.region_series.count": 6, "topology.participants.municipality.per_region": 9,
+          "topology.participants.bank.count": 20},
+    1000: {"topology.participants.municipality.per_region": 8, "topology.participants.bank.count": 57},
+    10000: {"topology.participants.municipality.per_region": 100, "topology.participants.bank.count": 1237},
+}
+TRAFFIC_FACTORS = (1, 3, 10)
+
+
+# --- what runs inside the subprocess --------------------------------------------------------------------------------
+
+def _peak_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _scenario(overrides: dict[str, Any]) -> Any:
+    from sim.scenario import load
+
+    scenario = load(SCENARIO)
+    return scenario.with_overrides(overrides) if overrides else scenario
+
+
+def _child_model(overrides: dict[str, Any]) -> dict[str, Any]:
+    from sim.model import simulate
+
+    scenario = _scenario(overrides)
+    participants = sum(len(group) for group in scenario.topology.participants.groups.values())
+    started = time.perf_counter()
+    summary = simulate(scenario, SEED)
+    wall = time.perf_counter() - started
+    return {"wall_s": wall, "sent": summary.messages["sent"], "delivered": summary.messages["delivered"],
+            "participants": participants, "peak_mib": _peak_mib()}
+
+
+def _child_hops(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Count the delays messages meet, by wrapping the three places the model draws one."""
+    from sim.model import simulate
+    from sim.model.endpoints import Participant
+    from sim.model.kernel import Station
+    from sim.model.network import Network
+
+    counts = {"station": 0, "network": 0, "processing": 0}
+
+    def counting(cls: type, name: str, key: str) -> None:
+        original = getattr(cls, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[key] += 1
+            return original(*args, **kwargs)
+
+        setattr(cls, name, wrapper)
+
+    counting(Station, "_start", "station")
+    counting(Network, "transfer", "network")
+    counting(Participant, "service_time", "processing")
+    summary = simulate(_scenario(overrides), SEED)
+    sent = max(summary.messages["sent"], 1)
+    return {"hops_per_message": sum(counts.values()) / sent, "counts": counts, "sent": sent}
+
+
+def _child_simpy(messages: int, hops: int) -> dict[str, Any]:
+    """The bare pipeline: idiomatic SimPy, one process per message, `hops` stations in a row."""
+    import numpy as np
+    import simpy
+
+    rng = np.random.default_rng(SEED)
+    servers, rate = 4, 100.0
+    gaps = rng.exponential(1.0 / rate, messages)
+    services = rng.exponential(0.5 * servers / rate, (messages, hops))  # utilisation 0.5 at every station
+    env = simpy.Environment()
+    stations = [simpy.Resource(env, capacity=servers) for _ in range(hops)]
+    done = [0]
+
+    def message(i: int):
+        for h, station in enumerate(stations):
+            with station.request() as request:
+                yield request
+                yield env.timeout(services[i, h])
+        done[0] += 1
+
+    def source():
+        for i in range(messages):
+            yield env.timeout(gaps[i])
+            env.process(message(i))
+
+    started = time.perf_counter()
+    env.process(source())
+    env.run()
+    wall = time.perf_counter() - started
+    if done[0] != messages:
+        raise AssertionError(f"the bare pipeline finished {done[0]} of {messages} messages")
+    return {"wall_s": wall, "messages": messages, "peak_mib": _peak_mib()}
+
+
+def _child_idle() -> dict[str, Any]:
+    import sim.model  # noqa: F401  (what a run imports before it simulates)
+
+    _scenario({})
+    return {"peak_mib": _peak_mib()}
+
+
+def _child(spec: dict[str, Any]) -> dict[str, Any]:
+    kind = spec["kind"]
+    if kind == "model":
+        return _child_model(spec["overrides"])
+    if kind == "hops":
+        return _child_hops(spec["overrides"])
+    if kind == "simpy":
+        return _child_simpy(spec["messages"], spec["hops"])
+    if kind == "idle":
+        return _child_idle()
+    raise ValueError(f"unknown child kind {kind!r}")
+
+
+# --- the benchmark ----------------------------------------------------------------------------------------------------
+
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and return what it printed (its last line, JSON)."""
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
+                          capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench_sim child {spec} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _ratio(value: float, baseline: float) -> float:
+    return round(value / baseline, 4) if baseline else float("nan")
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    default = {"run.duration": "20min"} if quick else {}
+    short = "15min" if quick else "30min"
+    figures: dict[str, Any] = {}
+
+    idle = measure({"kind": "idle"})["peak_mib"]
+    hops = measure({"kind": "hops", "overrides": {"run.duration": "20min"}})
+    model = measure({"kind": "model", "overrides": default})
+    h = max(1, round(hops["hops_per_message"]))
+    bare = measure({"kind": "simpy", "messages": model["sent"], "hops": h})
+    model_rate = model["sent"] / model["wall_s"]
+    bare_rate = bare["messages"] / bare["wall_s"]
+    figures["sim_messages_per_s"] = {"value": round(model_rate, 1), "unit": "messages/s",
+                                     "baseline": round(bare_rate, 1), "ratio": _ratio(model_rate, bare_rate)}
+    figures["sim_hops_per_message"] = {"value": round(hops["hops_per_message"], 3), "unit": "hops",
+                                       "baseline": h, "ratio": None}
+    figures["sim_default_messages"] = {"value": model["sent"], "unit": "messages"}
+    figures["sim_default_wall_s"] = {"value": round(model["wall_s"], 3), "unit": "s",
+                                     "baseline": round(bare["wall_s"], 3),
+                                     "ratio": _ratio(model["wall_s"], bare["wall_s"])}
+    figures["sim_default_peak_mib"] = {"value": round(model["peak_mib"], 1), "unit": "MiB",
+                                       "baseline": round(idle, 1), "ratio": _ratio(model["peak_mib"], idle)}
+
+    base: dict[str, Any] | None = None
+    for n, overrides in PARTICIPANT_POINTS.items():
+        point = measure({"kind": "model", "overrides": {"run.duration": short, **overrides}})
+        base = base or point
+        figures[f"participants_{n}_wall_s"] = {"value": round(point["wall_s"], 3), "unit": "s",
+                                               "baseline": round(base["wall_s"], 3),
+                                               "ratio": _ratio(point["wall_s"], base["wall_s"]),
+                                               "participants": point["participants"]}
+        figures[f"participants_{n}_peak_mib"] = {"value": round(point["peak_mib"], 1), "unit": "MiB",
+                                                 "baseline": round(idle, 1), "ratio": _ratio(point["peak_mib"], idle)}
+
+    scale = _scenario({}).run.traffic_scale
+    factors = (1, 10) if quick else TRAFFIC_FACTORS
+    base = None
+    for k in factors:
+        duration = "12min" if quick else short
+        point = measure({"kind": "model", "overrides": {"run.duration": duration, "run.traffic_scale": scale * k}})
+        base = base or point
+        figures[f"traffic_x{k}_wall_s"] = {"value": round(point["wall_s"], 3), "unit": "s",
+                                           "baseline": round(base["wall_s"], 3),
+                                           "ratio": _ratio(point["wall_s"], base["wall_s"]),
+                                           "messages": point["sent"]}
+        figures[f"traffic_x{k}_peak_mib"] = {"value": round(point["peak_mib"], 1), "unit": "MiB",
+                                             "baseline": round(idle, 1), "ratio": _ratio(point["peak_mib"], idle)}
+    return figures
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        print(json.dumps(_child(json.loads(sys.argv[2]))))
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
