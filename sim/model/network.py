@@ -51,8 +51,12 @@ class Link:
 
 @dataclass
 class Network:
+    """`locations` are the network's nodes; only `transit` ones (the data centres) relay traffic between others: a
+    region is a leaf, its uplinks never carry traffic between two data centres."""
+
     locations: list[str]
     rng: np.random.Generator
+    transit: frozenset[str] = frozenset()
     links: dict[frozenset, Link] = field(default_factory=dict)
     cut: set[frozenset] = field(default_factory=set)  # location pairs a partition separates
     _paths: dict[tuple[str, str], list[Link] | None] = field(default_factory=dict)
@@ -104,6 +108,8 @@ class Network:
             todo.remove(here)
             if here == b:
                 break
+            if here != a and here not in self.transit:
+                continue
             for link in self.links.values():
                 if not link.up or here not in (link.a, link.b):
                     continue

@@ -43,7 +43,7 @@ class Model:
         kernel = Kernel(rng, run.duration)
         collector = Collector(run.duration, run.warmup)
         locations = list(topo.data_centres) + list(topo.regions)
-        network = Network(locations, rng)
+        network = Network(locations, rng, frozenset(topo.data_centres))
         for link in topo.links:
             network.add_link(link.a, link.b, link.latency, link.bandwidth, link.loss)
         world = World(kernel, collector, network, scenario.policies, audit,

@@ -229,3 +229,24 @@ def test_model_same_numbers_in_another_process() -> None:
                               text=True, env=env, check=True, timeout=300)
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+def test_model_lost_acks_mean_redelivery_and_the_copy_is_suppressed() -> None:
+    """The agency polls the bus across a slow link (2 s each way). A partition cuts it while answers are on the wire:
+    their Acks cannot reach the bus, the bus redelivers them after the ack timeout, and the agency drops each copy
+    by MessageID: redeliveries happen, duplicates are suppressed, none reaches the application twice."""
+    topology = json.loads(json.dumps(BASE["topology"]))
+    topology["data_centres"] = {"a": {"bus_nodes": 0}, "b": {"bus_nodes": 2}}
+    topology["links"] = [{"between": ["a", "b"], "latency": "const(2s)"}]
+    topology["participants"]["agency"]["concurrency"] = 64
+    s = scenario(
+        topology=topology,
+        message_types={"lookup": {"provider": "agency"}},
+        policies={"replication_factor": 1, "ack_timeout": "30s"},
+        workload={"flows": {"asks": {"consumer": "fund", "type": "lookup", "rate": "5/s"}}},
+        faults={"cut": {"kind": "partition", "sides": [["a"], ["b"]], "at": "3min", "duration": "1min"}})
+    summary = simulate(s, 15)
+    books_balance(summary)
+    assert summary.extra["model"]["redeliveries"] >= 10
+    assert summary.messages["duplicates_suppressed"] >= 10
+    assert summary.messages["duplicates"] == 0
