@@ -168,7 +168,7 @@ class FaultInjector:
             stream = ArrivalStream(world.kernel, lambda: m.flow_arrival(members, info, False), rate=rate)
             stream.start()
             return lambda: None
-        entry = (fault.behaviour, fault.share)
+        entry = (fault.behaviour, fault.share, fault.message_type)
         for p in members:
             p.misbehaviour.append(entry)
 

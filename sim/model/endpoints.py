@@ -108,7 +108,7 @@ class Participant(Endpoint):
         self.slow = 1.0
         self.stretch = 1.0  # > 1 when aggregated background traffic shares its workers (traffic_scale < 1)
         self.down_reasons = 0
-        self.misbehaviour: list[tuple[str, float]] = []
+        self.misbehaviour: list[tuple[str, float, str | None]] = []  # (behaviour, share, message type)
         self.scheduled = False
         self.outbox: list[Msg] = []
         self.busy_time = 0.0

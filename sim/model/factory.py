@@ -88,14 +88,14 @@ class MessageFactory:
         if size > self.threshold:
             msg.fragments = math.ceil(size / self.fragment_size)
             world.count("fragments", msg.fragments)
-        for behaviour, share in getattr(sender, "misbehaviour", ()):
+        for behaviour, share, asked_type in getattr(sender, "misbehaviour", ()):
             if share >= 1.0 or world.rng.random() < share:
                 if behaviour == "bad-signature":
                     msg.bad_signature = True
                 elif behaviour == "schema-violation":
                     msg.bad_schema = True
-                elif behaviour == "unauthorised":
-                    msg.unauthorised = True
+                elif behaviour == "unauthorised" and kind == REQUEST:
+                    msg.unauthorised = asked_type
         return msg
 
     def _size(self, info: TypeInfo, base: Sampler) -> int:

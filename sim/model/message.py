@@ -56,5 +56,5 @@ class Msg:
         self.attempts = 0
         self.context = context
         self.datamart = False  # a regulated request to a data mart, answered by the provider's SMEV agent (697 §6ф)
-        self.unauthorised = False  # a misbehaving sender asks for a type outside its access rights
+        self.unauthorised: str | None = None  # the type a misbehaving sender really asks for (access-checked)
         self.counted = False  # message_sent was reported (it entered the first bus's queue or was refused there)

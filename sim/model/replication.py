@@ -147,11 +147,9 @@ class Model:
 
     def access(self, msg: Msg) -> bool:
         """The access matrix (697 §7): may the sender consume (request) this type?"""
-        if msg.unauthorised:
-            return False
         if msg.kind != REQUEST:
             return True
-        allowed = self.allowed[msg.type]
+        allowed = self.allowed[msg.unauthorised if msg.unauthorised is not None else msg.type]
         if "*" in allowed:
             return True
         sender = msg.sender

@@ -89,14 +89,20 @@ def test_model_bad_signatures_are_rejected_with_the_protocol_fault() -> None:
 
 
 def test_model_schema_violations_and_unauthorised_types() -> None:
-    s = simulate(scenario(faults={
+    """The access matrix decides: asking for `land` (towns and the fund only) is refused to the agency; the fund's
+    same misbehaviour passes, since it may consume `land`."""
+    flows = {"asks": BASE["workload"]["flows"]["asks"],
+             "self-check": {"consumer": "agency", "type": "lookup", "rate": "1/s"}}
+    s = simulate(scenario(workload={"flows": flows}, faults={
         "sloppy": {"kind": "participant-misbehaving", "participant": "fund", "behaviour": "schema-violation",
                    "share": "50%", "at": "1min", "duration": "2min"},
-        "nosy": {"kind": "participant-misbehaving", "participant": "fund", "behaviour": "unauthorised",
-                 "type": "lookup", "at": "5min", "duration": "1min"}}), 4)
+        "nosy": {"kind": "participant-misbehaving", "participant": "agency", "behaviour": "unauthorised",
+                 "type": "land", "at": "5min", "duration": "2min"},
+        "entitled": {"kind": "participant-misbehaving", "participant": "fund", "behaviour": "unauthorised",
+                     "type": "land", "at": "5min", "duration": "2min"}}), 4)
     books_balance(s)
     assert 80 < s.rejected_by_reason["InvalidContent"] < 160
-    assert 90 < s.rejected_by_reason["AccessDenied"] < 150
+    assert 90 < s.rejected_by_reason["AccessDenied"] < 150  # the agency's 2 min at 1/s; none of the fund's
 
 
 def test_model_flood_hits_the_quota_and_the_sender_is_blocked() -> None:
