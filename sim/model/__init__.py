@@ -1,5 +1,31 @@
 """The SimPy model of the interaction infrastructure: portal, ESIA, CA, the bus, regional buses, participants,
-data centres and network. Entry point: `simulate(scenario, seed, *, audit_path=None) -> ReplicationSummary`."""
+data centres and network. Entry point: `simulate(scenario, seed, *, audit_path=None) -> ReplicationSummary`.
+
+Modules: `kernel` (callback events on SimPy's queue, batched sampling, multi-server stations), `network` (links,
+paths, partitions), `bus` (sites, ingress pipeline, replicated per-type queues), `endpoints` (participants, SMEV
+agents, relays between buses, the sender's retries), `factory` (messages and 451 §9 routing), `portal` (EPGU and
+ESIA), `ca` (CRL cache), `limits` (quotas, blocking, bills), `audit` (451 §11г trail), `replication` (building and
+running one replication); faults in `sim.faults`, arrival processes in `sim.workload`.
+
+Modelling decisions worth knowing when reading the numbers:
+- A message is *sent* (the collector's `message_sent`) when it enters the first bus's queue: the request time of
+  697 decree §8. A message the bus never accepted (rejected at ingress, or the sender gave up retrying) is reported
+  sent and closed at that moment, so `sent = delivered + in_flight + expired + rejected + lost` always holds.
+- *Delivered* means the recipient application received it (and acked); a redelivered copy is dropped by MessageID.
+  The Ack is recorded by the bus when sent (it takes milliseconds against an ack timeout of a minute); an Ack that
+  cannot reach the bus (partition) leads to redelivery after the ack timeout.
+- A message belongs to one bus at a time; the next bus of its route takes it over when it accepts it.
+- Queued messages live on `replication_factor` data centres; losing a data centre loses those with no copy left
+  (counted as lost) and re-replicates the others; a returning data centre gets its missing copies back.
+- A sender waiting for an overloaded ingress node gives up after its timeout and retries; the abandoned job is
+  skipped. Bus `delivery_time` (serving a poll or Ack) is latency, not node occupancy. Link bandwidth is a transfer
+  time (size / bandwidth) without contention. Regions are network leaves: no transit between data centres.
+- Status messages (697 §6о) are counted by category in `summary.extra["model"]` (`status.<category>`), not
+  simulated as traffic. ESIA sessions are represented by `login_share`, not by session lifetimes.
+- `traffic_scale` < 1 simulates that share of the traffic message by message; the rest is a fluid background on
+  the bus nodes and providers (servers left to the sampled traffic: c (1 - rho)). Reported utilisations include
+  the background; `summary.extra["background_utilisation"]` lists rho by component or group (>= 0.99: overloaded).
+"""
 
 from __future__ import annotations
 
