@@ -165,3 +165,48 @@ def test_unreadable_files_are_reported(tmp_path):
     bad.write_bytes(b"name: x\ndescription: \xe9t\xe9\n")
     with pytest.raises(ScenarioError, match=r"latin1.yaml:2: not UTF-8"):
         load(bad)
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    ("{kind: link-down, between: [tatarstan, moscow-1], at: 1min}", None),
+    ("{kind: link-down, between: [moscow-1, moscow-1], at: 1min}", "faults.x.between: a link has two different ends"),
+    ("{kind: link-down, between: [tatarstan, kazan], at: 1min}", "faults.x.between: unknown data centre or region 'kazan'"),
+    ("{kind: link-degraded, between: [moscow-2, moscow-1], at: 1min, loss: 5%, extra_latency: exp(20ms)}", None),
+    ("{kind: partition, sides: [[moscow-1], [moscow-2, tatarstan]], at: 1min}", None),
+    ("{kind: partition, sides: [[moscow-1], [moscow-1, tatarstan]], at: 1min}", "faults.x.sides[1]: 'moscow-1' is on two sides"),
+    ("{kind: partition, sides: [[moscow-1]], at: 1min}", "faults.x.sides: expected two or more lists"),
+    ("{kind: bus-node-crash, data_centre: moscow-2, nodes: 2, at: 1min}", None),
+    ("{kind: bus-node-crash, data_centre: moscow-2, nodes: 3, at: 1min}", "faults.x.nodes: 3 nodes crash but 'moscow-2' runs 2"),
+    ("{kind: participant-slow, participant: municipality-16-002, factor: 10, at: 1min}", None),
+    ("{kind: participant-slow, participant: fns, at: 1min}", "faults.x.factor: missing required field"),
+    ("{kind: participant-misbehaving, participant: bank, behaviour: flood, rate: 50/s, at: 1min}",
+     "faults.x.type: a flood fault needs the message type it sends"),
+    ("{kind: participant-misbehaving, participant: bank, behaviour: typo, at: 1min}",
+     "faults.x.behaviour: 'typo' is not one of"),
+    ("{kind: esia-down, at: 1min, duration: 10min}", None),
+    ("{kind: ca-down, at: 1min, data_centre: moscow-1}", "faults.x.data_centre: unknown field"),
+])
+def test_fault_kinds_and_their_targets(fault, expected):
+    text = edit(22, f"  x: {fault}")
+    if expected is None:
+        assert loads(text).faults[0].name == "x"
+    else:
+        found = problems(text)
+        assert any(p.startswith(f"<string>:22: {expected}") for p in found), found
+
+
+def test_a_region_without_a_regional_bus_cannot_be_routed_through_one():
+    text = edit(7, "    tatarstan: {code: 16, regional_bus: false}",
+                edit(10, "    bank: {kind: mfc, region: tatarstan, count: 3, role: consumer, via: regional-bus}"))
+    assert "<string>:10: topology.participants.bank.via: region 'tatarstan' has no regional bus" in problems(text)
+
+
+def test_quotas_and_tariffs_name_participants_groups_kinds_or_default():
+    ok = loads(BASE + "policies:\n  quotas:\n    bank: {rate: 2/s}\n    default: {rate: 100/s}\n"
+                      "  tariffs:\n    municipality: 0\n    bank: {price: 1.5, free_messages: 10}\n")
+    bank = ok.participants.get("bank-002")
+    assert ok.policies.quota_for(bank).rate == 2.0
+    assert ok.policies.quota_for(ok.participants.get("fns")).rate == 100.0
+    assert ok.policies.tariff_for(bank).free_messages == 10
+    found = problems(BASE + "policies:\n  quotas:\n    banks: {rate: 2/s}\n")
+    assert found == ["<string>:28: policies.quotas.banks: not a participant, group, kind or 'default' (did you mean 'bank'?)"]

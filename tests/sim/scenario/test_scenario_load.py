@@ -173,3 +173,10 @@ def test_peak_loads_follow_littles_law_and_overloads_are_noted(tmp_path, capsys)
     path.write_text(BASE.replace("rate: 5/s", "rate: 100/s"))
     assert main(["validate", str(path)]) == 0
     assert f"{path}: note: fns is offered 250% of its capacity at the peak (20 busy of 8 workers)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", [p for p in SHIPPED if p.stem != "scaleout-bus-nodes"], ids=lambda p: p.stem)
+def test_shipped_scenarios_are_not_accidentally_overloaded(path):
+    from sim.scenario.capacity import overloads
+
+    assert overloads(load(path), limit=0.8) == []
