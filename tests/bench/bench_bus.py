@@ -1,0 +1,192 @@
+"""The bus double's requests per second and the latency it adds, under a local load generator, against a bare
+`http.server` measured in the same run on the same loopback.
+
+The load generator is `THREADS` threads, each a consumer and a provider (`BusClient`, SMEV 1.3, signatures off so
+callers are named by header; the double still runs the rule catalogue on what it receives) going through whole
+exchanges: SendRequest, GetRequest, Ack, SendResponse, GetResponse, Ack. Every call's wall latency is recorded as the
+client sees it. The baseline server answers each SOAPAction with a fixed body: the bus's own answer to that call,
+captured in a warm-up exchange, so the client's work (build, send, parse) is the same on both sides and the
+difference is what the double adds. Bounded by a number of exchanges per thread and a time cap; 127.0.0.1 only.
+
+- `bus_requests_per_s`: calls per second through the double, baseline the bare server's, ratio.
+- `bus_added_latency_p50_ms`, `bus_added_latency_p99_ms`: the double's latency percentile minus the bare server's
+  (target: <= 5 ms at p99, so that a 2-second real-time verdict measured through the double is honest).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+THREADS = 4
+NS = "urn://x-artefacts-bench/inn/1.0"
+
+
+def _types() -> Any:
+    from conformance.bus.types import BusType, TypeTable
+
+    return TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",), ("MFC",))])
+
+
+def _fragment(xml: str) -> Any:
+    from lxml import etree
+
+    from conformance.protocol.xmlfragment import XmlFragment
+
+    return XmlFragment(etree.fromstring(xml))
+
+
+REQUEST = f'<i:InnRequest xmlns:i="{NS}"><i:Passport>4500 123456</i:Passport></i:InnRequest>'
+ANSWER = f'<i:InnResponse xmlns:i="{NS}"><i:INN>500100732259</i:INN></i:InnResponse>'
+
+
+class _Exchange:
+    """One thread's whole exchange, recording (rpc, seconds) of every call; returns the answers by rpc."""
+
+    def __init__(self, url: str) -> None:
+        from conformance.bus.client import BusClient
+
+        self.consumer = BusClient(url, sender="MFC", version="1.3")
+        self.provider = BusClient(url, sender="FNS", version="1.3")
+        self.request = _fragment(REQUEST)
+        self.answer = _fragment(ANSWER)
+        self.latencies: list[tuple[str, float]] = []
+        self.bodies: dict[str, bytes] = {}
+
+    def _timed(self, rpc: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        reply = call(*args, **kwargs)
+        self.latencies.append((rpc, time.perf_counter() - started))
+        if reply.status != 200:
+            raise AssertionError(f"{rpc} answered HTTP {reply.status}: {reply.body[:300]!r}")
+        self.bodies.setdefault(rpc, reply.body)
+        return reply
+
+    def once(self) -> None:
+        from conformance.protocol import model as m
+
+        self._timed("SendRequest", self.consumer.send_request, self.request)
+        got = self._timed("GetRequest", self.provider.get_request).message
+        request = got.message.request if got is not None and got.message is not None else None
+        if request is None:
+            return  # another thread took it: that thread answers it
+        self._timed("Ack", self.provider.ack, request.data.message_id)
+        self._timed("SendResponse", self.provider.send_response, request.reply_to, m.BusinessAnswer(content=self.answer))
+        got = self._timed("GetResponse", self.consumer.get_response).message
+        response = got.message.response if got is not None and got.message is not None else None
+        if response is not None:
+            self._timed("Ack", self.consumer.ack, response.data.message_id)
+
+
+def _bare_server(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
+    """A stdlib threading server answering each SOAPAction's POST with a fixed body, like the double's transport."""
+    fallback = bodies["GetRequest"]
+
+    class Fixed(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            action = (self.headers.get("SOAPAction") or "").strip('"').rsplit(":", 1)[-1]  # urn:SendRequest
+            body = bodies.get(action, fallback)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Fixed)
+
+
+def _load(url: str, exchanges: int, cap_s: float) -> tuple[list[tuple[str, float]], float, dict[str, bytes]]:
+    """THREADS threads doing `exchanges` exchanges each (or until `cap_s`); all latencies and the wall time."""
+    workers = [_Exchange(url) for _ in range(THREADS)]
+    deadline = time.perf_counter() + cap_s
+    errors: list[BaseException] = []
+
+    def drive(worker: _Exchange) -> None:
+        try:
+            for _ in range(exchanges):
+                if time.perf_counter() > deadline:
+                    break
+                worker.once()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drive, args=(w,)) for w in workers]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    bodies: dict[str, bytes] = {}
+    for w in workers:
+        for rpc, body in w.bodies.items():
+            bodies.setdefault(rpc, body)
+    return [x for w in workers for x in w.latencies], wall, bodies
+
+
+def _percentile(values: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(np.asarray(values), q))
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    from conformance.bus.server import start
+    from conformance.bus.service import Bus, BusConfig
+
+    exchanges, cap_s = (25, 15.0) if quick else (250, 120.0)
+    with start(Bus(_types(), config=BusConfig(signatures=False))) as running:
+        _, _, bodies = _load(running.url, 2, 30.0)  # warm-up; captures the double's answers
+        bus_lat, bus_wall, _ = _load(running.url, exchanges, cap_s)
+    bare = _bare_server(bodies)
+    serving = threading.Thread(target=bare.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    serving.start()
+    try:
+        url = f"http://127.0.0.1:{bare.server_address[1]}/smev"
+        _load(url, 2, 30.0)
+        base_lat, base_wall, _ = _load(url, exchanges, cap_s)
+    finally:
+        bare.shutdown()
+        bare.server_close()
+        serving.join(timeout=5)
+
+    bus_rate, base_rate = len(bus_lat) / bus_wall, len(base_lat) / base_wall
+    figures: dict[str, Any] = {
+        "bus_requests_per_s": {"value": round(bus_rate, 1), "unit": "calls/s", "baseline": round(base_rate, 1),
+                               "ratio": round(bus_rate / base_rate, 4)},
+        "bus_calls_measured": {"value": len(bus_lat), "unit": "calls", "baseline": len(base_lat)},
+    }
+    bus_all = [s for _, s in bus_lat]
+    base_all = [s for _, s in base_lat]
+    for q in (50, 99):
+        bus_q, base_q = _percentile(bus_all, q) * 1000, _percentile(base_all, q) * 1000
+        figures[f"bus_added_latency_p{q}_ms"] = {"value": round(bus_q - base_q, 3), "unit": "ms",
+                                                 "baseline": round(base_q, 3), "ratio": round(bus_q / base_q, 4),
+                                                 "bus_latency_ms": round(bus_q, 3)}
+    for rpc in sorted({r for r, _ in bus_lat}):
+        mine = [s for r, s in bus_lat if r == rpc]
+        theirs = [s for r, s in base_lat if r == rpc] or base_all
+        figures[f"bus_{rpc}_p99_ms"] = {"value": round(_percentile(mine, 99) * 1000, 3), "unit": "ms",
+                                        "baseline": round(_percentile(theirs, 99) * 1000, 3),
+                                        "ratio": round(_percentile(mine, 99) / _percentile(theirs, 99), 4)}
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    sys.path.insert(0, str(HERE.parent.parent))
+    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
