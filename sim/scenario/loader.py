@@ -15,6 +15,7 @@ from sim.scenario.build_traffic import TrafficBuilder
 from sim.scenario.fields import INVALID, Context
 from sim.scenario.model import Scenario
 from sim.scenario.refs import Names
+from sim.scenario.suggest import did_you_mean
 from sim.scenario.yamltree import MAX_BYTES, Node, TreeError, copy_tree, node_from_value, parse_tree
 
 
@@ -106,8 +107,16 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, check_s
     return build(tree, scenario.source, check_sweep=check_sweep)
 
 
+COLLECTIONS = frozenset({"data_centres", "regions", "participants", "message_types", "profiles", "flows", "services",
+                         "bursts", "quotas", "tariffs", "faults", "slos"})
+"""Mappings from names to settings: an override may change an entry, never invent one (a typo would add a data centre)."""
+
+
 def set_path(tree: Node, path: str, value: Node) -> str | None:
-    """Set `a.b.c` (mapping keys; a number indexes a list) in place, creating missing mappings; an error text or None."""
+    """Set `a.b.c` (mapping keys; a number indexes a list) in place; an error text or None.
+
+    Missing sections are created (`topology.bus.node_concurrency` works when the file has no `bus:`), but a missing
+    entry of a named collection is an error."""
     parts = path.split(".")
     if not path or any(not p for p in parts):
         return "not a dotted path such as topology.bus.node_concurrency"
@@ -120,6 +129,9 @@ def set_path(tree: Node, path: str, value: Node) -> str | None:
                 node.key_lines.setdefault(part, None)
                 return None
             child = node.value.get(part)
+            if child is None and depth > 0 and parts[depth - 1] in COLLECTIONS:
+                where = ".".join(parts[:depth])
+                return f"{where} has no entry {part!r}{did_you_mean(part, node.value)}"
             if child is None or child.value is None:
                 child = Node({}, None, origin="an override")
                 node.value[part] = child

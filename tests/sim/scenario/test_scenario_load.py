@@ -104,6 +104,11 @@ def test_with_overrides_validates_and_leaves_the_original_alone():
         scenario.with_overrides({"topology.bus.node_concurency": 4})
     with pytest.raises(ScenarioError, match="is a single value"):
         scenario.with_overrides({"name.x": 1})
+    with pytest.raises(ScenarioError) as info:  # a typo must not add a data centre
+        scenario.with_overrides({"topology.data_centres.moscow-9.bus_nodes": 4})
+    assert info.value.problems == ["<string>: topology.data_centres.moscow-9.bus_nodes: topology.data_centres has no "
+                                   "entry 'moscow-9' (did you mean 'moscow-2'?) (override "
+                                   "topology.data_centres.moscow-9.bus_nodes=4)"]
 
 
 def test_sweep_points_are_validated_scenarios():
