@@ -618,8 +618,9 @@ class Scenario:
         return [(value, self.with_overrides({self.run.sweep.parameter: value})) for value in self.run.sweep.values]
 
     def summary(self) -> str:
-        """One line: participants, types, faults, SLOs."""
+        """One line: participants, groups, regions, types, flows, faults, SLOs (and the sweep)."""
         sweep = f", sweep over {self.run.sweep.parameter} ({len(self.run.sweep.values)} points)" if self.run.sweep else ""
-        return (f"{len(self.participants)} participants in {len(self.participants.groups)} groups, "
-                f"{len(self.topology.regions)} regions, {len(self.message_types)} message types, "
-                f"{len(self.workload.flows)} flows, {len(self.faults)} faults, {len(self.slos)} SLOs{sweep}")
+        counts = [(len(self.participants), "participant"), (len(self.participants.groups), "group"),
+                  (len(self.topology.regions), "region"), (len(self.message_types), "message type"),
+                  (len(self.workload.flows), "flow"), (len(self.faults), "fault"), (len(self.slos), "SLO")]
+        return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts) + sweep

@@ -155,7 +155,7 @@ def test_validate_command_prints_ok_or_problems(tmp_path, capsys):
     bad.write_text(BASE.replace("rate: 5/s", "rate: 5"))
     assert main(["validate", str(good)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"{good}: ok: small: 8 participants in 3 groups, 1 regions, 1 message types, 1 flows, 1 faults")
+    assert out == f"{good}: ok: small: 8 participants, 3 groups, 1 region, 1 message type, 1 flow, 1 fault, 1 SLO\n"
     assert main(["validate", str(good), str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:20: workload.flows.banks.rate: rate 5 has no unit" in err
