@@ -9,7 +9,7 @@
 - `participants_<n>_*`: wall time and peak memory of the default scenario with n participants (100, 1,000, 10,000:
   region count, municipalities per region and bank count overridden, traffic unchanged), against the 100 point.
 - `traffic_x<k>_*`: the same with traffic_scale multiplied by k (1, 3, 10), against x1.
-Every run happens in a fresh subprocess, so its peak resident memory (`ru_maxrss`) is its own; the memory baseline
+Every run happens in a fresh subprocess, so its peak resident memory (`VmHWM`) is its own; the memory baseline
 is an idle interpreter that imported the model (what every run pays before simulating anything).
 """
 
@@ -39,6 +39,13 @@ TRAFFIC_FACTORS = (1, 3, 10)
 # --- what runs inside the subprocess --------------------------------------------------------------------------------
 
 def _peak_mib() -> float:
+    """This process's peak resident memory. `VmHWM` belongs to the address space built at exec, whereas
+    `ru_maxrss` also remembers the forked copy of the parent before exec (the parent's size, not this run's)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
