@@ -85,6 +85,7 @@ class FaultInjector:
             crashed = [node for node in site.nodes if node.up][: fault.nodes]
             for node in crashed:
                 node.fail()
+            m.topology_changed()
 
             def undo_crash() -> None:
                 for node in crashed:

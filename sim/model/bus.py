@@ -29,6 +29,8 @@ QUEUED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_QUEUED, "response": StatusCa
 REJECTED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
                    "response": StatusCategory.RESPONSE_IS_REJECTED_BY_SMEV}
 
+_UNKNOWN = object()
+
 Reply = Callable[[str, str], None]
 """`reply(outcome, reason)`; a reply function with `needs_ok = False` is not called on success (saves an event)."""
 
@@ -233,12 +235,21 @@ class Bus:
         self.held = 0  # messages stored here, all types
         self._nearest: dict[str, list[Site]] = {}
         self._relays: dict[str, Endpoint] = {}
+        self._entry: dict[str, Site | None] = {}
 
     # --- placement ------------------------------------------------------------------------------------------------
 
     def entry_site(self, location: str) -> Site | None:
         """The site a client at `location` uses: the nearest reachable one not known to be down (a site that went
-        down less than the detection time ago is still chosen: the client has not noticed yet)."""
+        down less than the detection time ago is still chosen: the client has not noticed yet). Cached until the
+        topology changes (`forget_routes`: faults, and the moment a failure is noticed)."""
+        chosen = self._entry.get(location, _UNKNOWN)
+        if chosen is not _UNKNOWN:
+            return chosen
+        chosen = self._entry[location] = self._choose_site(location)
+        return chosen
+
+    def _choose_site(self, location: str) -> Site | None:
         world = self.world
         order = self._nearest.get(location)
         if order is None:
@@ -260,6 +271,7 @@ class Bus:
 
     def forget_routes(self) -> None:
         self._nearest.clear()
+        self._entry.clear()
 
     def queue(self, owner: Endpoint, type_name: str) -> BusQueue:
         key = (owner.name, type_name)
