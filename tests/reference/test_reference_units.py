@@ -169,3 +169,16 @@ def test_reference_units_reference_registry_makes_the_reference_provide_and_cons
         bus_type = table.by_name(spec.name)
         assert bus_type.providers == (PROVIDER,) and bus_type.may_consume(CONSUMER)
         assert bus_type.request_xsd == spec.request.xsd and bus_type.request_xsd.is_file()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=29), type_index=st.integers(min_value=0, max_value=2))
+def test_reference_units_every_answer_is_valid_against_its_payload_schema(registry_db, seed, type_index):
+    from conformance.schemas.validation import validate_payload
+
+    registry, db, _ = registry_db
+    spec = registry.types[type_index]
+    request = make_payload(spec, "request", seed=seed)
+    assert validate_payload(request, spec.request.xsd) == []
+    answer = citizens.answer(db, spec, request)
+    assert answer is not None and validate_payload(answer, spec.response.xsd) == []
