@@ -4,12 +4,17 @@ Public API:
     conformance.reference.common:    Settings(bus_url, state=":memory:", variant=REFERENCE, version="1.3", ...)
     conformance.reference.provider:  Provider(settings).run(stop=None, once=False, duration=None), .poll_once()
     conformance.reference.consumer:  Consumer(settings).send(type), .poll_once(), .exchange(type, seed=, timeout=)
-    conformance.reference.runner:    start_provider(settings) / start_consumer(settings) -> RunningParticipant
-    conformance.reference.variants:  VARIANTS (name -> Variant(mistake, finding, behaviour, roles)), variant(name)
-    conformance.reference.bus_setup: reference_types(), reference_credentials(provider_variant, consumer_variant)
-    conformance.reference.identity:  PROVIDER, CONSUMER (mnemonics), identity(name), KEYS_DIR
-    conformance.reference.participants: participant.yaml of the reference and of every variant
+    conformance.reference.runner:    start_provider(settings) / start_consumer(settings, trigger=(host, port))
+                                     -> RunningParticipant(.stop(), .crash_and_restart(), .trigger.url)
+    conformance.reference.trigger:   serve_trigger(consumer, host, port): POST /send?type=NAME makes it send
+    conformance.reference.variants:  VARIANTS (name -> Variant(mistake, finding, behaviour, roles)), variant(name),
+                                     Variant.finding_for(role)
+    conformance.reference.bus_setup: reference_types(), reference_credentials(provider=variant, consumer=variant)
+    conformance.reference.identity:  PROVIDER, CONSUMER (mnemonics), identity(name), ca_certificate(), KEYS_DIR
+    conformance.reference.participant_files: DIRECTORY, REGISTRY_FILE; `participants/` holds participant.yaml of the
+                                     reference and of every twin, the reference registry, no-data requests, README
 
 Command line: python -m conformance.reference provider|consumer --bus URL [--state FILE] [--variant NAME]
-[--once | --for SECONDS]; `python -m conformance.reference variants` prints the table.
+[--once | --for SECONDS]; the consumer also --type NAME, --no-wait, --serve-trigger HOST:PORT;
+`python -m conformance.reference variants` prints the table.
 """

@@ -193,3 +193,14 @@ def test_reference_exchange_crash_and_restart_keeps_serving_from_the_same_state(
         assert [e.message_id for e in running.participant.state.journal()] == \
             [before.original_message_id, after.original_message_id]  # the fresh one reads the same journal
     assert (before.kind, after.kind) == ("data", "data")
+
+
+def test_reference_exchange_answers_a_type_it_does_not_serve_with_unknown_request_description(stand):
+    from datetime import UTC, datetime
+
+    provider = Provider(stand.settings())
+    foreign = XmlFragment(etree.fromstring(b'<x:Unheard xmlns:x="urn://nowhere/1.0"><x:Q>1</x:Q></x:Unheard>'))
+    request = m.Request(data=m.SenderProvidedRequestData(message_id=ids.new_message_id(), content=foreign),
+                        metadata=m.MessageMetadata(m.MessageType.REQUEST, datetime.now(UTC)))
+    type_name, answer = provider.answer_for(request)
+    assert type_name == "?" and answer.reasons[0].code is RejectionReasonCode.UNKNOWN_REQUEST_DESCRIPTION
