@@ -236,6 +236,7 @@ class Bus:
         self._nearest: dict[str, list[Site]] = {}
         self._relays: dict[str, Endpoint] = {}
         self._entry: dict[str, Site | None] = {}
+        self._replica_sets: dict[str, tuple[str, ...]] = {}
 
     # --- placement ------------------------------------------------------------------------------------------------
 
@@ -270,8 +271,10 @@ class Bus:
         return None
 
     def forget_routes(self) -> None:
+        """Forget cached choices (entry sites, replica sets): the topology or a data centre's state changed."""
         self._nearest.clear()
         self._entry.clear()
+        self._replica_sets.clear()
 
     def queue(self, owner: Endpoint, type_name: str) -> BusQueue:
         key = (owner.name, type_name)
@@ -361,12 +364,15 @@ class Bus:
         q.put(msg)
 
     def _replicas(self, location: str) -> tuple[str, ...]:
-        if len(self.order) <= 1:
-            return (location,)
-        world = self.world
-        start = self.order.index(location)
-        ring = self.order[start:] + self.order[:start]
-        return tuple([dc for dc in ring if world.dc_up(dc)][: self.replication_factor])
+        """The data centres that keep a message accepted at `location`: it and the next live ones, in order."""
+        replicas = self._replica_sets.get(location)
+        if replicas is None:
+            world = self.world
+            start = self.order.index(location) if location in self.order else 0
+            ring = self.order[start:] + self.order[:start]
+            replicas = tuple([dc for dc in ring if world.dc_up(dc)][: self.replication_factor]) or (location,)
+            self._replica_sets[location] = replicas
+        return replicas
 
     def _answer(self, site: Site, from_loc: str, reply: Reply, outcome: str, reason: str, msg: Msg) -> None:
         world = self.world
@@ -423,6 +429,7 @@ class Bus:
     def data_centre_lost(self, location: str) -> None:
         """`location`'s storage is gone: messages with no replica left are lost; survivors are re-replicated."""
         world = self.world
+        self.forget_routes()
 
         def alive(msg: Msg) -> bool:
             return any(world.dc_up(dc) for dc in msg.replicas)
@@ -433,16 +440,15 @@ class Bus:
             for msg in survivors:
                 if self.holds(msg) and location in msg.replicas and not msg.orphaned:
                     msg.replicas = self._replicas(next(dc for dc in msg.replicas if world.dc_up(dc)))
-        self.forget_routes()
 
     def data_centre_restored(self, location: str) -> None:
         """`location` is back (empty): under-replicated messages get their missing copies there again."""
         rf = self.replication_factor
+        self.forget_routes()
         for q in self.queues.values():
             for msg in [*q.visible, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]:
                 if self.holds(msg) and len(msg.replicas) < rf and location not in msg.replicas:
                     msg.replicas = (*msg.replicas, location)
-        self.forget_routes()
 
     def expire_due(self) -> None:
         """Close queued messages whose end of life has passed (the janitor's sweep; heads first, queues are FIFO)."""

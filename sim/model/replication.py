@@ -294,9 +294,12 @@ class Model:
         ttls = [policies.ttl, policies.realtime_ttl] + [t.ttl for t in self.types.values()]
         period = min(max(min(ttls) / 10.0, 1.0), 600.0)
 
+        buses = self.buses()
+
         def sweep() -> None:
-            for bus in self.buses():
-                bus.expire_due()
+            for bus in buses:
+                if bus.held > 0:
+                    bus.expire_due()
             world.kernel.later(period, sweep)
 
         world.kernel.later(period, sweep)
