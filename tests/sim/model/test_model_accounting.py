@@ -130,6 +130,8 @@ def test_model_every_message_is_accounted_for(world: tuple[str, int, int], seed:
     assert m["accounting_errors"] == 0, m
     assert m["answer_errors"] == 0, m
     assert m["sent"] == m["delivered"] + m["in_flight"] + m["expired"] + m["rejected"] + m["lost"], m
+    # no message reaches an application twice: a second delivery would be reported as a duplicate, or, had the
+    # model skipped that check, as an accounting error (the collector closes each message exactly once)
     assert m["duplicates"] == 0, m
     if rf >= 2 and most_down <= rf - 1:
         assert m["lost"] == 0, (m, summary.lost_by_reason, text)
