@@ -4,8 +4,8 @@ For each delivered request, in this order (the reference; a variant changes one 
 1. the bus's signature (and the consumer's inside it) must verify, else Ack accepted=false and nothing else;
 2. a MessageID already in the journal is a redelivery: ack it again, do not answer again;
 3. look the subject up in the registry of citizens: the business answer, or RequestRejected NO_DATA
-   (UNKNOWN_REQUEST_DESCRIPTION for a type it does not provide); a TestMessage is answered the same way but leaves
-   no trace in the audit of inquiries;
+   (UNKNOWN_REQUEST_DESCRIPTION for a type it does not provide or a request its type's XSD refuses); a TestMessage
+   is answered the same way but leaves no trace in the audit of inquiries;
 4. commit the request and its answer (the journal's outbox), then Ack: a crash after the ack loses nothing;
 5. SendResponse with To = the request's ReplyTo verbatim and a new MessageID, signed; the row becomes `answered`
    when the bus takes it. After a fault the answer stays in the outbox and is resent, under a new MessageID, after
@@ -90,6 +90,14 @@ class Provider:
             return "?", m.Rejection((m.RequestRejected(
                 RejectionReasonCode.UNKNOWN_REQUEST_DESCRIPTION,
                 f"this provider does not serve requests {content.tag}"),))
+        if match.spec.request.xsd is not None:
+            from conformance.schemas.validation import validate_payload
+
+            errors = validate_payload(content.element(), match.spec.request.xsd)
+            if errors:
+                return match.spec.name, m.Rejection((m.RequestRejected(
+                    RejectionReasonCode.UNKNOWN_REQUEST_DESCRIPTION,
+                    f"the request does not follow the type's schema: {errors[0].message}"),))
         with self.state.lock:
             element = citizens.answer(self.state.db, match.spec, content.element())
         if element is None:

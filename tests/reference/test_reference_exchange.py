@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from lxml import etree
 
@@ -196,11 +198,24 @@ def test_reference_exchange_crash_and_restart_keeps_serving_from_the_same_state(
 
 
 def test_reference_exchange_answers_a_type_it_does_not_serve_with_unknown_request_description(stand):
-    from datetime import UTC, datetime
-
     provider = Provider(stand.settings())
     foreign = XmlFragment(etree.fromstring(b'<x:Unheard xmlns:x="urn://nowhere/1.0"><x:Q>1</x:Q></x:Unheard>'))
     request = m.Request(data=m.SenderProvidedRequestData(message_id=ids.new_message_id(), content=foreign),
                         metadata=m.MessageMetadata(m.MessageType.REQUEST, datetime.now(UTC)))
     type_name, answer = provider.answer_for(request)
     assert type_name == "?" and answer.reasons[0].code is RejectionReasonCode.UNKNOWN_REQUEST_DESCRIPTION
+
+
+def test_reference_exchange_rejects_a_request_its_schema_refuses(stand):
+    from conformance.registry import load_registry, make_payload
+
+    provider = Provider(stand.settings())
+    spec = load_registry().by_name("mvd-passport-validity")
+    element = make_payload(spec, "request", seed=3)  # a known citizen, but the series is spoiled
+    element.find(f"{{{spec.request.namespace}}}Series").text = "12AB"
+    request = m.Request(data=m.SenderProvidedRequestData(message_id=ids.new_message_id(),
+                                                         content=XmlFragment(element)),
+                        metadata=m.MessageMetadata(m.MessageType.REQUEST, datetime.now(UTC)))
+    _, answer = provider.answer_for(request)
+    reason = answer.reasons[0]
+    assert reason.code is RejectionReasonCode.UNKNOWN_REQUEST_DESCRIPTION and "12AB" in reason.description
