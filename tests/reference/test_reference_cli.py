@@ -81,3 +81,13 @@ def test_reference_cli_http_trigger_sends_and_the_poller_acks(stand):
     [ack] = stand.exchanges("Ack", CONSUMER)
     [response] = stand.exchanges("SendResponse", PROVIDER)
     assert stand.sent(ack).message.target.message_id == stand.sent(response).message.data.message_id
+
+
+def test_reference_cli_consumer_no_wait_only_sends(stand, tmp_path):
+    from conformance.reference.identity import CONSUMER
+
+    done = _run("consumer", "--bus", stand.url, "--type", "sfr-snils-check", "--no-wait",
+                "--state", str(tmp_path / "c.sqlite"))
+    assert done.returncode == 0, done.stderr
+    assert "sfr-snils-check: sent " in done.stdout
+    assert len(stand.exchanges("SendRequest", CONSUMER)) == 1 and stand.exchanges("GetResponse", CONSUMER) == []
