@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import textbook as tb  # noqa: E402
+import model_textbook as tb  # noqa: E402
 
 from sim.metrics.stats import confidence_interval  # noqa: E402
 from sim.model import simulate  # noqa: E402
