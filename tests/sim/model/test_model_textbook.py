@@ -24,9 +24,8 @@ MAX_RELATIVE_HALF_WIDTH = 0.08
 SEED = 5
 
 
-def _interval(scenario, seed: int):
-    values = [simulate(scenario, replication_seed(seed, i)).metrics["async.latency.mean"] for i in range(REPLICATIONS)]
-    return confidence_interval(values)
+def _replications(scenario, seed: int) -> list:
+    return [simulate(scenario, replication_seed(seed, i)) for i in range(REPLICATIONS)]
 
 
 CASES = {
@@ -42,10 +41,15 @@ CASES = {
 def test_model_textbook_mean_sojourn_inside_interval(case: str) -> None:
     servers, service, rate, duration, warmup, theory = CASES[case]
     scenario = tb.single_queue(servers, service, rate, duration, warmup, REPLICATIONS)
-    interval = _interval(scenario, seed=SEED)
+    summaries = _replications(scenario, seed=SEED)
+    interval = confidence_interval([s.metrics["async.latency.mean"] for s in summaries])
     expected = theory + tb.HOP_OVERHEAD_S
     assert interval.low <= expected <= interval.high, (case, expected, interval)
     assert interval.relative_half_width < MAX_RELATIVE_HALF_WIDTH, (case, interval)
+    # the provider's workers are busy rho = lambda E[S] / c of the time
+    rho = rate * 1.0 / servers
+    utilisation = confidence_interval([s.metrics["utilisation.participant.provider"] for s in summaries])
+    assert utilisation.mean == pytest.approx(rho, abs=0.02), (case, utilisation)
 
 
 def test_model_textbook_formulas() -> None:
