@@ -258,23 +258,13 @@ class Agent(Participant):
     provider's processing queue, as many at once as arrive."""
 
     def __init__(self, owner: Participant) -> None:
-        Endpoint.__init__(self, owner.world, f"{owner.name}.agent", owner.location)
+        super().__init__(owner.world, owner.spec, owner.location, owner.region, owner.processing)
+        self.name = f"{owner.name}.agent"
         self.owner = owner
-        self.spec = owner.spec
-        self.region = owner.region
         self.concurrency = self.free = 1 << 30
         self.poll_interval = 0.0
         self.phase = 0.0
-        self.processing = owner.processing
         self.type_processing = owner.type_processing
-        self.slow = 1.0
-        self.stretch = 1.0
-        self.down_reasons = 0
-        self.misbehaviour = []
-        self.scheduled = False
-        self.outbox = []
-        self.busy_time = 0.0
-        self.agent = None
 
     @property
     def up(self) -> bool:
