@@ -59,6 +59,10 @@ def send(world: World, msg: Msg, origin: Endpoint) -> None:
     collector = world.collector
 
     def attempt(n: int) -> None:
+        if not origin.up and world.now < msg.expires:  # a system that is down sends nothing: it resumes later
+            world.kernel.later(retry.timeout, attempt, n)
+            return
+
         def on_reply(outcome: str, reason: str) -> None:
             replied(n, outcome, reason)
 
