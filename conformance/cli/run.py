@@ -30,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from conformance.bus.types import registered_type_names
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
@@ -53,9 +55,12 @@ def run(args: argparse.Namespace) -> int:
     lint.raise_problems(problems)
     assert suite is not None and participant is not None
     steps = sum(len(case.steps) for case in suite.cases)
-    print(f"suite {suite.name} ({suite.path}): {len(suite.cases)} cases, {steps} steps")
+    # A real run's report may go to standard output (json, junit): the preamble then goes to standard error.
+    out = sys.stdout if args.dry_run else sys.stderr
+    print(f"suite {suite.name} ({suite.path}): {len(suite.cases)} cases, {steps} steps", file=out)
     print(f"participant {participant.mnemonic} ({participant.path}): {participant.role.value}, version "
-          f"{participant.version}, types {', '.join(t.name for t in participant.types)}, bus {participant.bus_url}")
+          f"{participant.version}, types {', '.join(t.name for t in participant.types)}, bus {participant.bus_url}",
+          file=out)
     if args.dry_run:
         print("dry run: both files are valid and fit together; nothing was run")
         return 0

@@ -12,12 +12,14 @@ that every report format renders.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -60,6 +62,7 @@ class Seen:
     exchange: Exchange | None = None
     parsed: Any = None
     reply_to: str | None = None
+    """For a message the bus delivered: the ReplyTo it carried. For a call of the participant: the To it wrote."""
     content: XmlFragment | None = None
 
 
@@ -321,20 +324,17 @@ class Engine:
             target = self._ref(run, answering)
 
             def answers(e: Exchange) -> bool:
-                seen = self._seen(e)
-                to = getattr(getattr(seen.parsed, "data", None), "to", None)
-                if to is None:
-                    return False
+                to = self._seen(e).reply_to  # for a call the participant made: its To
                 ref = read_reply_to(to)
-                # A To the bus cannot read answers nothing else: take it as this answer, so that the assertions
-                # (reply_to_copied) name the mistake instead of a timeout.
+                # An answer whose To is missing or unreadable answers nothing else: take it as this answer, so that
+                # the assertions (reply_to_copied) name the mistake instead of a timeout.
                 return ref is None or ref[0] == target.message_id or to == target.reply_to
 
             return answers
         return lambda e: True
 
     def _seen(self, exchange: Exchange) -> Seen:
-        parsed, content, message_id = None, None, exchange.message_id
+        parsed, content, message_id, to = None, None, exchange.message_id, None
         try:
             parsed = parse(_envelope_of(exchange), source="captured").message
         except Exception:  # noqa: BLE001 - an unreadable call is judged by the assertions, not here
@@ -342,8 +342,11 @@ class Engine:
         data = getattr(parsed, "data", None)
         if data is not None:
             message_id = getattr(data, "message_id", message_id)
+            to = getattr(data, "to", None)
             content = getattr(data, "content", None) or getattr(getattr(data, "answer", None), "content", None)
-        return Seen(message_id, exchange.at, exchange, parsed, content=content)
+        elif parsed is None:  # the protocol reader refused it (e.g. To missing): read what can be read
+            message_id, to = _loose_fields(exchange, message_id)
+        return Seen(message_id, exchange.at, exchange, parsed, reply_to=to, content=content)
 
     # -- assertions --------------------------------------------------------------------------------------------------
 
@@ -371,12 +374,13 @@ class Engine:
                                f"{'none' if target is None else f'accepted={str(target.accepted).lower()}'}")
             if check == "reply_to_copied":
                 ref = self._ref(run, params["reply_to_copied"])
-                to = getattr(data, "to", None)
+                to = seen.reply_to
                 return verdict(to == ref.reply_to, "To is the request's ReplyTo, verbatim",
+                               "To is missing: copy the request's ReplyTo into To" if to is None else
                                f"To {to!r} is not the request's ReplyTo {ref.reply_to!r} copied verbatim")
             if check == "answers":
                 ref = self._ref(run, params["answers"])
-                got = read_reply_to(getattr(data, "to", None))
+                got = read_reply_to(seen.reply_to)
                 return verdict(got is not None and got[0] == ref.message_id, f"answers {ref.message_id}",
                                f"does not answer {ref.message_id}")
             if check in ("not_answered", "not_answered_twice"):
@@ -421,7 +425,8 @@ class Engine:
                                f"{type(answer).__name__ if answer is not None else 'nothing'}")
             if check == "answer":
                 return verdict(isinstance(answer, m.BusinessAnswer), "answered with data",
-                               f"expected a business answer, got {type(answer).__name__}")
+                               "expected a business answer, got " + (type(answer).__name__ if answer is not None else
+                                                                     "a message the protocol reader refuses"))
             if check == "status_code":
                 ok = isinstance(answer, m.RequestStatus) and answer.code == params["status_code"]
                 return verdict(ok, f"RequestStatus {params['status_code']}", "no RequestStatus with that code")
@@ -446,8 +451,7 @@ class Engine:
         for exchange in self.bus.store.exchanges(caller=self.participant.mnemonic, rpc="SendResponse"):
             if exchange.http_status != 200:
                 continue
-            to = getattr(getattr(self._seen(exchange).parsed, "data", None), "to", None)
-            target = read_reply_to(to)
+            target = read_reply_to(self._seen(exchange).reply_to)
             if target is not None and target[0] == ref.message_id:
                 count += 1
         return count
@@ -500,6 +504,23 @@ def _envelope_of(exchange: Exchange) -> bytes:
         return read_body(content_type, exchange.request_body).envelope
     except Exception:  # noqa: BLE001 - the raw body is what there is
         return exchange.request_body
+
+
+def _loose_fields(exchange: Exchange, message_id: str | None) -> tuple[str | None, str | None]:
+    """MessageID and To of a call the protocol reader refused, read leniently (None where absent)."""
+    from conformance import xmlsafe
+
+    try:
+        root = xmlsafe.parse_bytes(_envelope_of(exchange), source="captured").getroot()
+    except Exception:  # noqa: BLE001 - not XML at all: nothing to read
+        return message_id, None
+    found: dict[str, str] = {}
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            local = etree.QName(element).localname
+            if local in ("MessageID", "To") and local not in found:
+                found[local] = (element.text or "").strip()
+    return found.get("MessageID", message_id), found.get("To")
 
 
 def _prefixes(seen: Seen) -> dict[str, str]:
@@ -597,18 +618,34 @@ class ParticipantProcess:
         self.bus = bus
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
+        self.log_path: Path | None = None
+
+    def _log(self):  # noqa: ANN202 - an open binary file
+        """The participant's output goes to a log file (appended across restarts), so a failure can show it."""
+        import tempfile
+
+        if self.log_path is None:
+            handle, name = tempfile.mkstemp(prefix=f"participant-{self.participant.mnemonic}-", suffix=".log")
+            os.close(handle)
+            self.log_path = Path(name)
+        return self.log_path.open("ab")
+
+    def log_tail(self, lines: int = 8) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "(no output)"
+        text = self.log_path.read_bytes()[-8192:].decode("utf-8", "replace").splitlines()
+        return "\n".join(text[-lines:]) or "(no output)"
 
     def start(self, *, wait_ready: bool = False) -> None:
         """Start it; with `wait_ready`, until its first call reaches the bus (or `ready_timeout` passes)."""
-        import os
-
         from conformance.errors import UsageError
 
         with self._lock:
             try:
-                self.process = subprocess.Popen(list(self.spec.command), cwd=self.spec.cwd,
-                                                env={**os.environ, **self.spec.env},
-                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                with self._log() as log:  # the child keeps its own descriptor
+                    self.process = subprocess.Popen(list(self.spec.command), cwd=self.spec.cwd,
+                                                    env={**os.environ, **self.spec.env},
+                                                    stdout=log, stderr=subprocess.STDOUT)
             except OSError as exc:
                 raise UsageError(f"{self.participant.path}: cannot start {self.spec.command[0]!r}: "
                                  f"{exc.strerror or exc}") from None
@@ -620,7 +657,8 @@ class ParticipantProcess:
                 return
             if self.process.poll() is not None:
                 raise UsageError(f"{self.participant.path}: the participant exited with {self.process.returncode} "
-                                 "before it called the bus")
+                                 f"before it called the bus; the end of its output ({self.log_path}):\n"
+                                 f"{self.log_tail()}")
             time.sleep(0.05)
         # A consumer may only call when it has something to do; the cases will tell.
 

@@ -73,6 +73,18 @@ class Provider(threading.Thread):
             answer = m.BusinessAnswer(content=XmlFragment(make_payload(spec, Side.RESPONSE, seed=3,
                                                                        request=request.data.content.element())))
         to = request.reply_to + ("x" if "rewrite-to" in self.mistakes else "")
+        if "no-to" in self.mistakes:
+            from conformance.protocol import ids
+
+            def strip_to(envelope, operation, version) -> None:
+                for element in envelope.iter("{*}To"):
+                    element.getparent().remove(element)
+                if self.client.sign is not None:  # then sign what is sent, as the integrator's code would
+                    self.client.sign(envelope, operation, version)
+
+            self.client.call(m.SendResponseRequest(data=m.SenderProvidedResponseData(ids.new_message_id(), to, answer)),
+                             sign=strip_to)
+            return
         if self.client.send_response(to, answer).status != 200:
             self.pending.append((to, answer))
 

@@ -113,6 +113,7 @@ def test_a_correct_provider_passes_every_case(tmp_path):
 
 @pytest.mark.parametrize(("mistake", "case", "rule"), [
     ("rewrite-to", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-FLOW-REPLY-TO-COPIED"),
+    ("no-to", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-FLOW-REPLY-TO-COPIED"),
     ("ignore-bad-signature", "provider/refuses-bad-bus-signature", "LIVE-FLOW-ACKED"),
     ("answer-twice", "provider/answers-redelivery-once", "LIVE-FLOW-NOT-ANSWERED-TWICE"),
     ("no-ack", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-CASE"),
