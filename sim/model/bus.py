@@ -332,15 +332,21 @@ class Bus:
             if verdict is not None:
                 self._answer(site, from_loc, reply, REJECTED, verdict, msg)
                 return
-        k = msg.route.index(self)
-        nxt = msg.route[k + 1] if k + 1 < len(msg.route) else None
-        owner = nxt.relay_from(self) if nxt is not None else msg.recipient.inbox_owner(msg)
-        q = self.queue(owner, msg.type)
+        q = self._target(msg)
         if self.queue_capacity is not None and len(q) >= self.queue_capacity:
             self._answer(site, from_loc, reply, RETRY, FaultName.DESTINATION_OVERFLOW, msg)
             return
         self._accept(site, msg, q, first)
+        for copy in msg.copies:  # the rest of a broadcast: one copy in each subscriber's queue (697 §6г)
+            self._accept(site, copy, self._target(copy), first)
         self._answer(site, from_loc, reply, OK, "", msg)
+
+    def _target(self, msg: Msg) -> BusQueue:
+        """The queue a message goes into here: the next bus's relay, or the recipient's queue of its type."""
+        k = msg.route.index(self)
+        nxt = msg.route[k + 1] if k + 1 < len(msg.route) else None
+        owner = nxt.relay_from(self) if nxt is not None else msg.recipient.inbox_owner(msg)
+        return self.queue(owner, msg.type)
 
     def _accept(self, site: Site, msg: Msg, q: BusQueue, first: bool) -> None:
         world = self.world

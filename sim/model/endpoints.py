@@ -82,13 +82,15 @@ def send(world: World, msg: Msg, origin: Endpoint) -> None:
             return
         if msg.counted:  # accepted meanwhile (the reply of an earlier attempt was lost): nothing to do
             return
-        msg.counted = True
-        collector.message_sent(msg.id, msg.kind, msg.type, msg.cls, msg.sender.name, msg.recipient.name, now)
-        world.audit.record(now, msg, "sender-gave-up" if outcome == RETRY else outcome, origin.name, reason)
-        if outcome == EXPIRED or (outcome == RETRY and now >= msg.expires):
-            collector.message_expired(msg.id, now)
-        else:
-            collector.message_rejected(msg.id, reason if outcome == REJECTED else f"{reason}:retries-exhausted", now)
+        for one in (msg, *msg.copies):  # a broadcast's copies share the fate of the one that was sent
+            one.counted = True
+            collector.message_sent(one.id, one.kind, one.type, one.cls, one.sender.name, one.recipient.name, now)
+            world.audit.record(now, one, "sender-gave-up" if outcome == RETRY else outcome, origin.name, reason)
+            if outcome == EXPIRED or (outcome == RETRY and now >= one.expires):
+                collector.message_expired(one.id, now)
+            else:
+                collector.message_rejected(one.id, reason if outcome == REJECTED else f"{reason}:retries-exhausted",
+                                           now)
         if msg.context is not None:
             msg.context.failed(msg)
 

@@ -59,8 +59,10 @@ class MessageFactory:
         share = spec.via_regional_share
         return bus if share >= 1.0 or self.world.rng.random() < share else None
 
-    def route(self, sender: Any, recipient: Any) -> tuple[Bus, ...]:
-        first = self._regional_bus(sender)
+    def route(self, sender: Any, recipient: Any, first: Any = ...) -> tuple[Bus, ...]:
+        """The buses from `sender` to `recipient`; `first` fixes the sender's choice of bus (None: the federal one)."""
+        if first is ...:
+            first = self._regional_bus(sender)
         if first is not None and getattr(recipient, "region", None) == sender.region and \
                 getattr(getattr(recipient, "spec", None), "kind", None) in REGIONAL_KINDS:
             return (first,)
@@ -118,8 +120,17 @@ class MessageFactory:
                         request.sender, self._size(info, info.answer), route, request=request)
         return msg
 
-    def broadcast(self, publisher: Any, info: TypeInfo) -> list[Msg]:
-        """One copy per subscriber (697 §7.1: a broadcast has no request; every subscriber receives the data)."""
+    def broadcast(self, publisher: Any, info: TypeInfo) -> Msg | None:
+        """A broadcast (697 §6г, §7.1): no request; every subscriber receives a copy. The publisher sends it once:
+        the returned lead copy carries the others, the first bus checks it once and queues a copy per subscriber."""
+        if not info.subscribers:
+            return None
         size = self._size(info, info.payload)
-        return [self._new(BROADCAST, info, publisher, sub, size, self.route(publisher, sub))
-                for sub in info.subscribers]
+        first = self._regional_bus(publisher)
+        copies = [self._new(BROADCAST, info, publisher, sub, size, self.route(publisher, sub, first))
+                  for sub in info.subscribers]
+        lead = copies[0]
+        lead.copies = copies[1:]
+        for copy in lead.copies:
+            copy.bad_signature, copy.bad_schema = lead.bad_signature, lead.bad_schema
+        return lead

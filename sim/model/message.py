@@ -15,7 +15,7 @@ class Msg:
     __slots__ = (
         "id", "kind", "type", "cls", "sender", "recipient", "size", "fragments", "created", "queued", "expires",
         "request", "route", "hop", "replicas", "state", "delivered", "orphaned", "bad_signature", "bad_schema",
-        "attempts", "context", "counted", "datamart", "unauthorised",
+        "attempts", "context", "counted", "datamart", "unauthorised", "copies",
     )
 
     def __init__(
@@ -57,4 +57,5 @@ class Msg:
         self.context = context
         self.datamart = False  # a regulated request to a data mart, answered by the provider's SMEV agent (697 §6ф)
         self.unauthorised: str | None = None  # the type a misbehaving sender really asks for (access-checked)
+        self.copies: list[Msg] = []  # a broadcast's other copies: they enter the bus with this one, the lead
         self.counted = False  # message_sent was reported (it entered the first bus's queue or was refused there)

@@ -216,8 +216,9 @@ class Model:
             world.count("arrivals.sender_down")
             return
         if info.spec.broadcast:
-            for msg in self.factory.broadcast(sender, info):
-                send(world, msg, sender)
+            lead = self.factory.broadcast(sender, info)
+            if lead is not None:
+                send(world, lead, sender)
             return
         send(world, self.factory.request(sender, info, datamart=datamart), sender)
 

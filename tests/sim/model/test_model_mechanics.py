@@ -148,14 +148,19 @@ def test_model_ca_outage_is_covered_by_the_cached_crl_only_while_it_is_valid() -
     assert short.rejected_by_reason["SMEVFailure:retries-exhausted"] > 100
 
 
-def test_model_broadcast_reaches_every_subscriber() -> None:
+def test_model_broadcast_reaches_every_subscriber(tmp_path: Path) -> None:
+    """The publisher sends each broadcast once; the bus queues a copy for each subscriber (697 §6г, §7.1)."""
     s = scenario(message_types={**BASE["message_types"],
                                 "notice": {"provider": "agency", "broadcast": True, "subscribers": ["fund", "town"]}},
                  workload={"flows": {"news": {"consumer": "agency", "type": "notice", "rate": "0.5/s"}}})
-    summary = simulate(s, 8)
+    summary = simulate(s, 8, audit_path=tmp_path / "audit.jsonl")
     books_balance(summary)
     assert summary.messages["sent"] % 5 == 0  # one copy for the fund and each of the four towns
     assert summary.messages["delivered"] >= summary.messages["sent"] - 5 * 3
+    events = [json.loads(line)["event"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert events.count("sent") * 5 == summary.messages["sent"]  # one send per publication
+    assert {r["recipient"] for r in map(json.loads, (tmp_path / "audit.jsonl").read_text().splitlines())} == {
+        "fund", "town-01-001", "town-01-002", "town-02-001", "town-02-002"}
 
 
 def test_model_large_messages_travel_in_fragments() -> None:
