@@ -128,12 +128,13 @@ class Engine:
         run = _CaseRun(case, type_name, started=self.clock())
         subject = f"{self.suite.name}/{case.id}" + (f"[{label}]" if label else "")
         self.bus.store.clear_forced_faults()  # what an earlier case armed and the participant never triggered
+        current: Step | None = None
         try:
             self._check_applicable(case)
-            for step in case.steps:
-                self._step(run, step)
-        except CaseFailed as exc:
-            run.findings.append(self._finding(run, "LIVE-CASE", Status.FAIL, str(exc), None))
+            for current in case.steps:
+                self._step(run, current)
+        except CaseFailed as exc:  # located at the step that could not go on
+            run.findings.append(self._finding(run, "LIVE-CASE", Status.FAIL, str(exc), current))
         except CaseSkipped as exc:
             run.findings.append(self._finding(run, "LIVE-CASE", Status.SKIP, str(exc), None))
         if not run.findings:
