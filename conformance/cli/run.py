@@ -1,9 +1,15 @@
 """Run a live conformance suite against a participant.
 
 `--suite` takes a suite file or the name of a shipped suite (provider, consumer). `--participant` names the
-participant.yaml that says how the participant plugs in. `--dry-run` checks both files and their fit (every key,
-every step, every reference between steps, the participant's types against the registry) and runs nothing:
-exit 0 when they are runnable, 2 with every problem as FILE:LINE: path: what is wrong.
+participant.yaml that says how the participant plugs in. The harness serves the bus double at the participant's
+bus URL (a loopback address and port), starts the participant when participant.yaml has `start:` (and can then
+crash and restart it), plays every case, and reports one finding per assertion: LIVE-<FAMILY>-<CHECK>, or the
+catalogue rule that failed for structure and signature checks. Exit 0 when every check holds, 1 when one failed,
+2 when the files or the command line are unusable.
+
+`--dry-run` only checks both files and their fit (every key, every step, every reference between steps, the
+participant's types against the registry): exit 0 when they are runnable, 2 with every problem as
+FILE:LINE: path: what is wrong.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
     parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every fake payload (default 0)")
-    parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"))
+    parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"),
+                        help="report format (default text)")
     parser.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
-    parser.add_argument("--fail-on", default="error", choices=("error", "warn"))
+    parser.add_argument("--fail-on", default="error", choices=("error", "warn"),
+                        help="exit 1 on failed errors only (default) or on warnings too")
     parser.add_argument("--capture", metavar="DIR", help="write every HTTP exchange of the run, raw, into DIR")
 
 
