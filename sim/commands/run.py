@@ -1,6 +1,10 @@
 """Run a scenario: independent replications (warm-up removed), 95 % confidence intervals for every SLO metric,
 an optional precision loop and sweep; prints a verdict table and writes DIR/report.json and DIR/report.html.
 
+Replications and sweep points run in this process, on a local process pool (`--workers N`, spawn start), or on a
+Dask distributed cluster (`--scheduler tcp://HOST:8786`, or `--scheduler local` for a LocalCluster); the same seed
+gives the same numbers every way, and a replication that fails stops the run naming it (exit 2).
+
 An SLO holds only if its whole interval does. Exit status: 0 every SLO holds, 1 some SLO does not, 2 the scenario or
 the command line is unusable.
 """
