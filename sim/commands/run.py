@@ -165,11 +165,15 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from sim.errors import SimError
     from sim.report import build_report, render_html, write_report
     from sim.runner import execute
-    from sim.runner.executors import describe, open_executor
+    from sim.runner.executors import LOCAL, describe, open_executor
     from sim.scenario import load
 
+    if args.audit and args.scheduler not in (None, LOCAL):
+        raise SimError("--audit writes one file per replication where the replication runs, which on a remote "
+                       "cluster is the workers' disks: use --workers or --scheduler local for an audited run")
     scenario = load(args.scenario)
     overrides: dict[str, Any] = {}
     if args.duration is not None:

@@ -46,3 +46,9 @@ MARK = "as imported"
 def mark(_task) -> str:
     """The module's MARK as the worker sees it: a forked worker would inherit the parent's change."""
     return MARK
+
+
+def queue_with_audit(scenario, seed, *, audit_path=None):
+    if audit_path is not None:
+        audit_path.write_text(f'{{"replication": {_index(seed)}}}\n')
+    return queue(scenario, seed)

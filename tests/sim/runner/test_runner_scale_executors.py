@@ -113,3 +113,20 @@ def test_workers_cannot_size_a_remote_cluster(tmp_path, capsys):
     scenario.write_text(tiny_yaml())
     assert main(["run", str(scenario), "-q", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2"]) == 2
     assert "a remote cluster has its own workers" in capsys.readouterr().err
+
+
+def test_an_audited_run_stays_on_this_machine(tmp_path, capsys):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(tiny_yaml())
+    assert main(["run", str(scenario), "-q", "--audit", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--audit writes one file per replication" in capsys.readouterr().err
+
+
+def test_an_audited_run_on_a_local_cluster_writes_every_replication(tmp_path, monkeypatch):
+    monkeypatch.setattr("sim.runner.orchestrator.default_simulate", lambda: fakes.queue_with_audit)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(tiny_yaml())
+    out = tmp_path / "o"
+    with dask_cluster("local", 2, processes=False) as map_fn:
+        execute(loads(tiny_yaml()), replications=3, map_fn=map_fn, audit_dir=out)
+    assert sorted(p.name for p in out.iterdir()) == [f"replication-{i:03d}.jsonl" for i in range(3)]
