@@ -337,8 +337,9 @@ class Bus:
             self._answer(site, from_loc, reply, RETRY, FaultName.DESTINATION_OVERFLOW, msg)
             return
         self._accept(site, msg, q, first)
-        for copy in msg.copies:  # the rest of a broadcast: one copy in each subscriber's queue (697 §6г)
-            self._accept(site, copy, self._target(copy), first)
+        if first:
+            for copy in msg.copies:  # the rest of a broadcast: one copy in each subscriber's queue (697 §6г)
+                self._accept(site, copy, self._target(copy), first)
         self._answer(site, from_loc, reply, OK, "", msg)
 
     def _target(self, msg: Msg) -> BusQueue:
