@@ -20,9 +20,14 @@ MAX_BODY = 64 * 1024 * 1024
 """Above this the bus refuses the call unread (real SMEV moves files over 5 MiB to its file store)."""
 
 
+READ_TIMEOUT = 60.0
+"""Seconds a connection may stay silent (mid-body or between calls) before the bus drops it."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _BusHTTPServer
     protocol_version = "HTTP/1.1"
+    timeout = READ_TIMEOUT
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
         if self.server.verbose:
@@ -51,7 +56,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(413, "text/plain; charset=utf-8", f"body over {MAX_BODY} bytes\n".encode())
             return None
-        return self.rfile.read(size)
+        return self._read_exactly(size)
+
+    def _read_exactly(self, size: int) -> bytes | None:
+        """`size` bytes, or None when the caller hung up (or stalled past `timeout`) before sending them all: half
+        a call is never processed as a whole one, and there is nobody left to answer."""
+        data = self.rfile.read(size)
+        if len(data) < size:
+            self.close_connection = True
+            self.server.note_hang_up(self, f"the client sent {len(data)} of {size} announced bytes and hung up")
+            return None
+        return data
 
     def _read_chunked(self) -> bytes | None:
         """Transfer-Encoding: chunked (Java SOAP stacks send large messages so), bounded by MAX_BODY."""
@@ -59,6 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
         total = 0
         while True:
             line = self.rfile.readline(1024)
+            if not line:
+                self.close_connection = True
+                self.server.note_hang_up(self, "the client hung up in the middle of a chunked body")
+                return None
             try:
                 size = int(line.split(b";", 1)[0].strip(), 16)
             except ValueError:
@@ -74,7 +93,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self._send(413, "text/plain; charset=utf-8", f"body over {MAX_BODY} bytes\n".encode())
                 return None
-            parts.append(self.rfile.read(size))
+            chunk = self._read_exactly(size)
+            if chunk is None:
+                return None
+            parts.append(chunk)
             self.rfile.readline(1024)  # the CRLF after the chunk
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
@@ -120,6 +142,14 @@ class _BusHTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.bus = bus
         self.verbose = verbose
+        self.hang_ups = 0
+        """Calls abandoned by their clients before the whole body arrived."""
+
+    def note_hang_up(self, handler: BaseHTTPRequestHandler, what: str) -> None:
+        """A call the client abandoned: counted, logged with --verbose, never processed."""
+        self.hang_ups += 1
+        if self.verbose:
+            handler.log_message("%s", what)
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A caller that hangs up mid-exchange is normal traffic for a test double, not an error to print."""

@@ -35,6 +35,7 @@ from conformance.bus.mtom import TransportError, read_body, resolve_xop
 from conformance.bus.replyto import make_reply_to, read_reply_to
 from conformance.bus.store import AckResult, BusStore, Kind, QueuedMessage
 from conformance.bus.types import BusType, TypeTable
+from conformance.errors import ConformanceError
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build_element
@@ -43,6 +44,8 @@ from conformance.protocol.namespaces import LATEST, Version
 from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, detect, locate
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+
+DS = "http://www.w3.org/2000/09/xmldsig#"
 
 if TYPE_CHECKING:
     from conformance.bus.signatures import Verifier
@@ -181,7 +184,11 @@ class Bus:
         rpc = operation.rpc
         assert rpc is not None
         call.rpc = rpc
-        action = (lower.get("soapaction") or "").strip().strip('"')
+        if "soapaction" not in lower:
+            raise BusFault(FaultName.INVALID_CONTENT, f"the SOAPAction HTTP header is missing (SOAP 1.1 §6.1.1 "
+                           f"requires it on every POST; send SOAPAction: \"{rpc.soap_action}\")", client=True,
+                           http_status=400)
+        action = lower["soapaction"].strip().strip('"')
         if action and action != rpc.soap_action:
             raise BusFault(FaultName.INVALID_CONTENT, f"SOAPAction {action!r} does not match the body "
                            f"{operation.value} (expected {rpc.soap_action!r})")
@@ -193,6 +200,7 @@ class Bus:
                            reason=reason)
         if self.config.signatures:
             self._verify_caller(tree, operation, now)
+        _check_inline_size(tree, rpc, version)
         if self.config.run_rules:
             self._run_rules(tree, rpc, version, now)
         try:
@@ -219,11 +227,6 @@ class Bus:
         if self.config.signatures:
             assert self.credentials is not None
             cert_der = _caller_certificate(tree, operation)
-            if cert_der is None:
-                raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT,
-                               f"{operation.value} carries no caller signature with a certificate "
-                               f"({SIGNING[operation].wrapper}/ds:Signature/ds:KeyInfo/ds:X509Data)",
-                               reason=SignatureVerificationReason.NO_SIGNATURE_FOUND)
             mnemonic = self.credentials.mnemonic_of(cert_der)
             if mnemonic is None:
                 raise BusFault(FaultName.SENDER_IS_NOT_REGISTERED, "the caller's certificate is not registered "
@@ -440,12 +443,38 @@ class Bus:
         if target.accepted:
             self.store.record_status(subject, StatusCategory.MESSAGE_IS_DELIVERED.value, now,
                                      f"{queued.kind.value} {queued.message_id} acked by {call.caller}")
-        else:
+        elif queued.kind is not Kind.STATUS:  # a refused status is the end of that story: nobody to tell
             category = StatusCategory.REQUEST_IS_REJECTED_BY_SMEV if queued.kind is Kind.REQUEST else \
                 StatusCategory.RESPONSE_IS_REJECTED_BY_SMEV
-            self.store.record_status(subject, category.value, now,
-                                     f"{call.caller} refused {queued.message_id} (accepted=false)")
+            details = f"{call.caller} refused {queued.message_id} (accepted=false)"
+            self.store.record_status(subject, category.value, now, details)
+            # The sender learns it through GetStatus (and a consumer through GetResponse): the status names the
+            # refused message itself (for a refused response, the provider's own MessageID).
+            self._queue_status(original_message_id=queued.message_id, recipient=queued.sender, category=category,
+                               details=details, version=queued.version, reply_to=queued.reply_to,
+                               element=self._answer_element(queued), now=now)
         return build_element(m.AckResponse(), version)
+
+    def _answer_element(self, queued: QueuedMessage) -> tuple[str, str]:
+        """The (namespace, root) a status about `queued` is filed under: the type's response element."""
+        if queued.kind is Kind.REQUEST:
+            btype = self.types.by_request(queued.namespace, queued.root)
+            if btype is not None:
+                return btype.response
+        return queued.namespace, queued.root
+
+    def _queue_status(self, *, original_message_id: str, recipient: str, category: StatusCategory,
+                      details: str | None, version: str, reply_to: str | None, element: tuple[str, str],
+                      now: float, fault: FaultName | None = None, fault_description: str | None = None) -> str:
+        """Queue an asynchronous status for `recipient` (GetStatus; GetResponse too); returns its MessageID."""
+        status_id = ids.new_message_id(_utc(now))
+        payload = {"original": original_message_id, "category": category.value, "details": details,
+                   "fault": fault.value if fault else None, "fault_description": fault_description}
+        self.store.enqueue(message_id=status_id, kind=Kind.STATUS, version=version, namespace=element[0],
+                           root=element[1], sender=BUS_MNEMONIC, recipient=recipient,
+                           payload=json.dumps(payload).encode(), at=now, original_message_id=original_message_id,
+                           reply_to=reply_to)
+        return status_id
 
     def _get_status(self, call: _Call, msg: m.GetStatusRequest, version: Version, tree: etree._ElementTree,
                     now: float) -> etree._Element:
@@ -538,15 +567,10 @@ class Bus:
         if request is None:
             raise KeyError(f"no request {original_message_id} passed through the bus")
         now = self.clock()
-        status_id = ids.new_message_id(_utc(now))
-        payload = {"original": original_message_id, "category": StatusCategory(category).value, "details": details,
-                   "fault": FaultName(fault).value if fault else None, "fault_description": fault_description}
-        btype = self.types.by_request(request.namespace, request.root)
-        namespace, root = btype.response if btype else (request.namespace, request.root)
-        self.store.enqueue(message_id=status_id, kind=Kind.STATUS, version=request.version, namespace=namespace,
-                           root=root, sender=BUS_MNEMONIC, recipient=request.sender,
-                           payload=json.dumps(payload).encode(), at=now, original_message_id=original_message_id,
-                           reply_to=request.reply_to)
+        status_id = self._queue_status(original_message_id=original_message_id, recipient=request.sender,
+                                       category=StatusCategory(category), details=details, version=request.version,
+                                       reply_to=request.reply_to, element=self._answer_element(request), now=now,
+                                       fault=FaultName(fault) if fault else None, fault_description=fault_description)
         self.store.record_status(original_message_id, StatusCategory(category).value, now, details)
         return status_id
 
@@ -622,24 +646,59 @@ def _serialize(envelope: etree._Element) -> bytes:
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
 
 
-def _caller_certificate(tree: etree._ElementTree, operation: Operation) -> bytes | None:
+def _caller_certificate(tree: etree._ElementTree, operation: Operation) -> bytes:
+    """The DER of the certificate the caller signed with, or the fault the bus answers without a usable one:
+    no signature at all is NoSignatureFound; a signature without a certificate (no KeyInfo, no X509Certificate) or
+    with one that is not base64 of a certificate is CertificateIsNotFound (the rule CERT-PRESENT)."""
     import base64
     import binascii
 
-    spec = SIGNING.get(operation)
-    if spec is None:
-        return None
-    body = detect(tree).body
-    wrapper = locate(body, spec.wrapper_path)
-    if wrapper is None:
-        return None
-    cert = wrapper.find(".//{http://www.w3.org/2000/09/xmldsig#}X509Certificate")
+    from conformance.crypto import load_certificate
+
+    spec = SIGNING[operation]
+    wrapper = locate(detect(tree).body, spec.wrapper_path)
+    signature = None if wrapper is None else wrapper.find(f".//{{{DS}}}Signature")
+    if signature is None:
+        raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, f"[SIG-PRESENT] {operation.value} carries no caller "
+                       f"signature ({spec.wrapper}/ds:Signature)", reason=SignatureVerificationReason.NO_SIGNATURE_FOUND)
+    where = f"{spec.wrapper}/ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate"
+    cert = signature.find(f"{{{DS}}}KeyInfo//{{{DS}}}X509Certificate")
     if cert is None or not (cert.text or "").strip():
-        return None
+        raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, f"[CERT-PRESENT] the caller's signature carries no "
+                       f"certificate ({where} is missing or empty)",
+                       reason=SignatureVerificationReason.CERTIFICATE_IS_NOT_FOUND)
     try:
-        return base64.b64decode("".join((cert.text or "").split()), validate=True)
-    except (binascii.Error, ValueError):
-        return None
+        der = base64.b64decode("".join((cert.text or "").split()), validate=True)
+        load_certificate(der)
+    except (binascii.Error, ValueError, ConformanceError) as exc:
+        raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, f"[CERT-PRESENT] {where} is not a certificate: "
+                       f"{exc}", reason=SignatureVerificationReason.CERTIFICATE_IS_NOT_FOUND) from None
+    return der
+
+
+def _check_inline_size(tree: etree._ElementTree, rpc: Rpc, version: Version) -> None:
+    """Refuse inline attachments (MTOM parts included, resolved into the tree) over 5 MiB in total with
+    AttachmentSizeLimitExceeded: the bus takes larger files only through its file store (rule MSG-ATTACH-SIZE).
+    Checked before the rules, which would spend seconds hashing the oversized content."""
+    from conformance.protocol.operations import faults_for
+    from conformance.rules.attachments import INLINE_LIMIT, decoded_size
+
+    if FaultName.ATTACHMENT_SIZE_LIMIT_EXCEEDED not in faults_for(rpc, version):
+        return
+    total = 0
+    biggest: tuple[int, str] = (0, "")
+    for element in tree.getroot().iter():
+        if not isinstance(element.tag, str) or etree.QName(element).localname != "AttachmentContent":
+            continue
+        payload = next((c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "Content"), None)
+        ident = next((c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == "Id"), None)
+        size = decoded_size(payload.text or "") if payload is not None else 0
+        total += size
+        biggest = max(biggest, (size, (ident.text or "").strip() if ident is not None else "?"))
+    if total > INLINE_LIMIT:
+        raise BusFault(FaultName.ATTACHMENT_SIZE_LIMIT_EXCEEDED, f"[MSG-ATTACH-SIZE] inline attachments total {total} "
+                       f"bytes, over the bus's {INLINE_LIMIT}: send the largest ({biggest[1]!r}, {biggest[0]} bytes) "
+                       "through the file store (RefAttachmentHeader)")
 
 
 def _keep_original(envelope: etree._Element, original: etree._Element | None, path: tuple[str, ...],

@@ -14,12 +14,18 @@ from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
 from conformance.protocol.reader import parse
+from conformance.xmlsafe import parse_bytes
 
 LEASE = 30.0
 
 
 def _call(bus: Bus, sender: str, message: m.Message):
-    answer = bus.handle("/smev", {"Content-Type": "text/xml", "X-SMEV-Sender": sender}, build(message, "1.3"))
+    from conformance.protocol.operations import detect
+
+    body = build(message, "1.3")
+    action = detect(parse_bytes(body)).operation.rpc.soap_action
+    answer = bus.handle("/smev", {"Content-Type": "text/xml", "SOAPAction": f'"{action}"', "X-SMEV-Sender": sender},
+                        body)
     return answer.status, parse(answer.body).message
 
 
