@@ -34,10 +34,24 @@ def dies_on_replication_1(scenario, seed, *, audit_path=None):
     return queue(scenario, seed)
 
 
-def replication_0_is_slow(scenario, seed, *, audit_path=None):
-    if _index(seed) == 0:
-        time.sleep(1.5)
-    return queue(scenario, seed)
+SYNC_DIR = "RUNNER_SCALE_SYNC_DIR"
+"""Environment variable (spawned workers inherit it): where replications leave a file when they end."""
+
+
+def replication_0_ends_last(scenario, seed, *, audit_path=None):
+    """Replication 0 ends only after replications 1-3 have (or after 30 s, so a wrong pool cannot hang a test)."""
+    from pathlib import Path
+
+    sync = Path(os.environ[SYNC_DIR])
+    index = _index(seed)
+    summary = queue(scenario, seed)
+    if index == 0:
+        deadline = time.monotonic() + 30.0
+        while not all((sync / f"done-{i}").exists() for i in (1, 2, 3)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    else:
+        (sync / f"done-{index}").touch()
+    return summary
 
 
 MARK = "as imported"

@@ -95,13 +95,14 @@ def test_a_dead_worker_process_is_reported():
         execute(scenario, replications=3, simulate=fakes.dies_on_replication_1, map_fn=map_fn)
 
 
-def test_progress_follows_completion_and_results_keep_replication_order():
+def test_progress_follows_completion_and_results_keep_replication_order(tmp_path, monkeypatch):
+    monkeypatch.setenv(fakes.SYNC_DIR, str(tmp_path))
     scenario = loads(tiny_yaml())
     finished: list[int] = []
     point = Point(scenario, ReplicationSet(5), on_replication=lambda s: finished.append(s.seed["spawn_key"][0]))
     with process_pool(2) as map_fn:
-        run_points([point], 4, simulate=fakes.replication_0_is_slow, map_fn=map_fn)
-    assert finished[-1] == 0 and sorted(finished) == [0, 1, 2, 3]  # the slow one is reported when it ends
+        run_points([point], 4, simulate=fakes.replication_0_ends_last, map_fn=map_fn)
+    assert finished[-1] == 0 and sorted(finished) == [0, 1, 2, 3]  # replication 0 is reported when it ends
     assert [s.seed["spawn_key"] for s in point.rset.summaries] == [[0], [1], [2], [3]]
     alone = ReplicationSet(5)
     run_points([Point(scenario, alone)], 4, simulate=fakes.queue, map_fn=sequential_map)
