@@ -3,8 +3,9 @@
 `--suite` takes a suite file or the name of a shipped suite (provider, consumer). `--participant` names the
 participant.yaml that says how the participant plugs in. The harness serves the bus double at the participant's
 bus URL (a loopback address and port), starts the participant when participant.yaml has `start:` (and can then
-crash and restart it), plays every case, and reports one finding per assertion: LIVE-<FAMILY>-<CHECK>, or the
-catalogue rule that failed for structure and signature checks. Exit 0 when every check holds, 1 when one failed,
+crash and restart it), plays every case, and reports one finding per assertion: <FAMILY>-LIVE-<CHECK> (FLOW-LIVE-ACKED,
+TIME-LIVE-WITHIN, ...; `smev-conformance rules --select FLOW-LIVE` lists them), or the catalogue rule that failed
+for structure and signature checks. Exit 0 when every check holds, 1 when one failed,
 2 when the files or the command line are unusable.
 
 `--dry-run` only checks both files and their fit (every key, every step, every reference between steps, the

@@ -5,8 +5,9 @@ The harness serves the bus double (in process) at the URL the participant polls,
 no-data, test or deliberately broken request; or an answer, rejection, status or asynchronous rejection to one of
 its requests), `trigger` makes a consumer send a request, `fault` arms the bus to refuse the participant's next
 call, `wait` lets time pass, and `expect` watches the bus's journal for the participant's call and checks the
-step's assertions on it. Each assertion gives one `Finding` (rule id `LIVE-<FAMILY>-<CHECK>`, or the static rule
-that failed for `structure`/`signature`), grouped per case (and per type for `for_each: type`) as `FileResult`s
+step's assertions on it. Each assertion gives one `Finding` (rule id `<FAMILY>-LIVE-<CHECK>` of
+`conformance.rules.live`, or the static rule that failed for `structure`/`signature`); the bus's refusals of the
+participant's own calls that no step arranged are reported too (FLOW-LIVE-REFUSED and the rules that say why), grouped per case (and per type for `for_each: type`) as `FileResult`s
 that every report format renders.
 """
 
@@ -33,6 +34,14 @@ from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode, StatusCategory
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.rules.live import (
+    CALL_MISSING_RULE,
+    CASE_RULE,
+    NOT_CALLED_RULE,
+    REFUSED_RULE,
+    WITHIN_RULE,
+    assertion_rule_id,
+)
 from conformance.rules.model import FileResult, Finding, Location, Status
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
 from conformance.suites.participant import Participant
@@ -46,7 +55,12 @@ DEFAULT_QUIET = 3.0
 
 
 class CaseFailed(Exception):
-    """A step could not go on (the participant never called, a reference is missing): the case stops here."""
+    """A step could not go on (the participant never called, a reference is missing): the case stops here.
+    `rule` is the live rule the failure counts against (FLOW-LIVE-CASE unless the step knows better)."""
+
+    def __init__(self, message: str, rule: str = CASE_RULE):
+        super().__init__(message)
+        self.rule = rule
 
 
 class CaseSkipped(Exception):
@@ -134,12 +148,55 @@ class Engine:
             for current in case.steps:
                 self._step(run, current)
         except CaseFailed as exc:  # located at the step that could not go on
-            run.findings.append(self._finding(run, "LIVE-CASE", Status.FAIL, str(exc), current))
+            run.findings.append(self._finding(run, exc.rule, Status.FAIL, str(exc), current))
         except CaseSkipped as exc:
-            run.findings.append(self._finding(run, "LIVE-CASE", Status.SKIP, str(exc), None))
+            run.findings.append(self._finding(run, CASE_RULE, Status.SKIP, str(exc), None))
+        except Exception as exc:  # noqa: BLE001 - whatever a participant sends, the run reports it, never a traceback
+            run.findings.append(self._finding(run, CASE_RULE, Status.FAIL, f"the harness could not go on at this "
+                                              f"step: {type(exc).__name__}: {exc}", current))
+        run.findings.extend(self._refusals(run))
         if not run.findings:
-            run.findings.append(self._finding(run, "LIVE-CASE", Status.PASS, case.title, None))
+            run.findings.append(self._finding(run, CASE_RULE, Status.PASS, case.title, None))
         return FileResult(subject, None, self.participant.version, tuple(run.findings))
+
+    def _refusals(self, run: _CaseRun) -> list[Finding]:
+        """The bus's refusals of the participant's own calls during the case that no `fault` step arranged and no
+        assertion judged: one finding per distinct fault (with how often), and the catalogue rules that say why."""
+        forced = {(s.fields.get("operation"), s.fields.get("fault")) for s in run.case.steps if s.kind is StepKind.FAULT}
+        judged = {seen.exchange.id for seen in run.named.values() if seen.exchange is not None}
+        groups: dict[str, list[Exchange]] = {}
+        for exchange in self.bus.store.exchanges(caller=self.participant.mnemonic):
+            if exchange.fault is None or exchange.at < run.started or exchange.id in judged \
+                    or (exchange.rpc, exchange.fault) in forced:
+                continue
+            groups.setdefault(f"{exchange.rpc}: {_fault_text(exchange)}", []).append(exchange)
+        findings: list[Finding] = []
+        for text, exchanges in groups.items():
+            times = f" ({len(exchanges)} calls)" if len(exchanges) > 1 else ""
+            findings.append(self._finding(run, REFUSED_RULE, Status.FAIL, f"the bus refused the participant's "
+                                          f"{text}{times}", None))
+            findings.extend(self._diagnosis(run, exchanges[0]))
+        return findings
+
+    def _diagnosis(self, run: _CaseRun, exchange: Exchange) -> list[Finding]:
+        """The catalogue rules a refused call breaks: its signature's when the bus refused the signature, else the
+        static rules'."""
+        envelope = _envelope_of(exchange)
+        try:
+            if exchange.fault == "SignatureVerificationFault" and self.settings.signatures:
+                from conformance.xmldsig.verifier import verify_message
+
+                trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
+                found = verify_message(etree.fromstring(envelope), trust=trust)
+            else:
+                from conformance.rules.engine import CheckSettings, check_bytes
+
+                found = list(check_bytes(f"{exchange.rpc} call", envelope, CheckSettings(
+                    rules=_static_rules(self.settings.signatures), registry=self.registry)).findings)
+        except Exception:  # noqa: BLE001 - unreadable: the refusal itself is the finding
+            return []
+        return [self._finding(run, f.rule_id, Status.FAIL, f"{exchange.rpc}: {f.message}", None)
+                for f in found if f.status is Status.FAIL]
 
     def _check_applicable(self, case: Case) -> None:
         """Skip, before any step runs (a half-run case would leave messages behind), what this run cannot do."""
@@ -197,6 +254,12 @@ class Engine:
             target = self._ref(run, step.fields.get("to"))
             if target.message_id is None:
                 raise CaseFailed("the request to answer has no MessageID")
+            if self.bus.store.find_request(target.message_id) is None:
+                refused = target.exchange.fault if target.exchange is not None else None
+                why = (f"the bus refused the participant's {target.exchange.rpc} with {_fault_text(target.exchange)}"
+                       if refused and target.exchange is not None else "the bus never accepted it")
+                raise CaseFailed(f"cannot deliver a {message} to request {target.message_id}: {why}, so there is "
+                                 "no request to answer", rule=REFUSED_RULE if refused else CASE_RULE)
             if message == "async-rejection":
                 status_id = self.bus.notify_status(target.message_id, step.fields.get("status")
                                                    or StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
@@ -286,6 +349,8 @@ class Engine:
             for exchange in self.bus.store.exchanges(caller=self.participant.mnemonic, rpc=operation):
                 if exchange.id in seen_ids or exchange.at < run.started:
                     continue
+                if times == 0 and (exchange.fault is not None or exchange.http_status != 200):
+                    continue  # a call the bus refused is not the call the step forbids (e.g. a second answer)
                 if matcher(exchange):
                     found = exchange
                     break
@@ -299,13 +364,17 @@ class Engine:
             for assertion in step.assertions:
                 run.findings.append(self._finding(run, _rule(assertion), status, message, step, assertion))
             if not step.assertions:
-                run.findings.append(self._finding(run, f"LIVE-EXPECT-{_upper(operation)}", status, message, step))
+                run.findings.append(self._finding(run, NOT_CALLED_RULE, status, message, step))
             return
         if found is None:
             if step.fields.get("optional"):
                 return
-            raise CaseFailed(f"the participant did not call {operation} within {within:g} s "
-                             f"(step at line {step.line})")
+            deadline_rule = operation == "SendResponse" and step.fields.get("within", "auto") == "auto"
+            what = (f"no SendResponse within {within:g} s, the deadline of a "
+                    f"{'real-time type (963 §10)' if self._spec(run).realtime else 'type (48 h scaled, 963 §10)'}"
+                    if deadline_rule else f"the participant did not call {operation} within {within:g} s")
+            raise CaseFailed(f"{what} (step at line {step.line})",
+                             rule=WITHIN_RULE if deadline_rule else CALL_MISSING_RULE)
         seen = self._seen(found)
         if step.name:
             run.named[step.name] = seen
@@ -373,6 +442,10 @@ class Engine:
                 return verdict(ok, f"acked {ref.message_id} with accepted={str(accepted).lower()}",
                                f"expected an Ack of {ref.message_id} with accepted={str(accepted).lower()}, got "
                                f"{'none' if target is None else f'accepted={str(target.accepted).lower()}'}")
+            if check == "not-acked":
+                ref = self._ref(run, params["not-acked"])
+                acked = target is not None and target.message_id == ref.message_id
+                return verdict(not acked, f"{ref.message_id} not acked", f"acked {ref.message_id}")
             if check == "reply_to_copied":
                 ref = self._ref(run, params["reply_to_copied"])
                 to = seen.reply_to
@@ -460,7 +533,7 @@ class Engine:
     def _structure(self, run: _CaseRun, step: Step, assertion: Assertion, exchange: Exchange) -> list[Finding]:
         from conformance.rules.engine import CheckSettings, check_bytes
 
-        rules = [r for r in _static_rules() if self.settings.signatures or not r.rule.id.startswith(("SIG-", "CERT-"))]
+        rules = _static_rules(self.settings.signatures)
         result = check_bytes(f"{run.case.id}:{step.line}", _envelope_of(exchange),
                              CheckSettings(rules=rules, registry=self.registry))
         failed = [f for f in result.findings if f.status is Status.FAIL]
@@ -489,11 +562,18 @@ class Engine:
 
 
 def _rule(assertion: Assertion) -> str:
-    return f"LIVE-{assertion.family.upper()}-{_upper(assertion.check)}"
+    return assertion_rule_id(assertion.family, assertion.check)
 
 
-def _upper(text: str) -> str:
-    return text.upper().replace("_", "-")
+def _fault_text(exchange: Exchange) -> str:
+    """`Fault [reason]: faultstring` of the bus's answer to a refused call (the fault name when unreadable)."""
+    try:
+        fault = parse(exchange.response_body, source="bus answer").message
+        reason = getattr(fault, "reason", None)
+        return (f"{exchange.fault}{f' {reason.value}' if reason is not None else ''}: "
+                f"{getattr(fault, 'faultstring', '')}")
+    except Exception:  # noqa: BLE001 - the fault's name is what there is
+        return str(exchange.fault)
 
 
 def _envelope_of(exchange: Exchange) -> bytes:
@@ -535,13 +615,14 @@ def _prefixes(seen: Seen) -> dict[str, str]:
 _STATIC: list | None = None
 
 
-def _static_rules() -> list:
+def _static_rules(signatures: bool = True) -> list:
+    """The catalogue's static rules (not the live ones this engine reports), without SIG/CERT when signatures are off."""
     global _STATIC
     if _STATIC is None:
         from conformance.rules import catalogue
 
-        _STATIC = list(catalogue.registered())
-    return _STATIC
+        _STATIC = [e for e in catalogue.registered() if e.module != "conformance.rules.live"]
+    return [e for e in _STATIC if signatures or not e.rule.id.startswith(("SIG-", "CERT-"))]
 
 
 # -- the whole run: bus, participant process, engine -------------------------------------------------------------------
