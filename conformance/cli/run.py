@@ -8,6 +8,13 @@ TIME-LIVE-WITHIN, ...; `smev-conformance rules --select FLOW-LIVE` lists them), 
 for structure and signature checks. Exit 0 when every check holds, 1 when one failed,
 2 when the files or the command line are unusable.
 
+`--variants` measures the suite itself (its mutation score): it runs the suite against the reference participant
+and every one of its deliberately broken variants of the suite's role (in process, in parallel, each on its own bus
+and free ports; `--participant` is not needed), and writes mutation.json, mutation.txt and mutation.html (every
+run's findings, the score in the header) into `--output` (a directory, default `mutation-report`). Per variant:
+caught (some check failed), named (the failed finding is the one the variants table expects), and which finding
+it was. Exit 0 when the reference passes and every variant is caught and named, 1 otherwise.
+
 `--dry-run` only checks both files and their fit (every key, every step, every reference between steps, the
 participant's types against the registry): exit 0 when they are runnable, 2 with every problem as
 FILE:LINE: path: what is wrong.
@@ -23,7 +30,7 @@ HELP = "run a live suite against a participant (--dry-run: only lint the suite a
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", required=True, metavar="FILE|provider|consumer",
                         help="a suite YAML file or a shipped suite's name")
-    parser.add_argument("--participant", required=True, metavar="FILE", help="participant.yaml")
+    parser.add_argument("--participant", metavar="FILE", help="participant.yaml (required unless --variants)")
     parser.add_argument("--registry", metavar="FILE", help="message-type registry (default: the shipped one)")
     parser.add_argument("--no-signatures", action="store_true",
                         help="run without signatures (the participant's certificate is then not required)")
@@ -36,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", default="error", choices=("error", "warn"),
                         help="exit 1 on failed errors only (default) or on warnings too")
     parser.add_argument("--capture", metavar="DIR", help="write every HTTP exchange of the run, raw, into DIR")
+    parser.add_argument("--variants", action="store_true",
+                        help="score the suite: run it against the reference participant and each broken variant of its "
+                             "role; reports go to --output DIR (default mutation-report)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +56,12 @@ def run(args: argparse.Namespace) -> int:
     from conformance.suites.participant import load_participant
     from conformance.suites.yamlnodes import Problem, SchemaErrors
 
+    if args.variants:
+        return _run_variants(args)
+    if not args.participant:
+        from conformance.errors import UsageError
+
+        raise UsageError("--participant is required (unless --variants)")
     problems: list[Problem] = []
     suite = participant = None
     try:
@@ -85,3 +101,43 @@ def run(args: argparse.Namespace) -> int:
     render(live.results, args.format, args.output, meta={"suite": suite.name, "participant": participant.mnemonic,
                                                           "seed": args.seed})
     return exit_code(live.results, fail_on=args.fail_on)
+
+
+def _run_variants(args: argparse.Namespace) -> int:
+    """`--variants`: the mutation score of the suite, written as JSON, text and HTML."""
+    import json
+    from pathlib import Path
+
+    from conformance.errors import UsageError
+    from conformance.reference.mutation import mutation_score
+    from conformance.reference.participant_files import REGISTRY_FILE
+    from conformance.report import render
+    from conformance.rules.model import FileResult
+    from conformance.suites import lint
+    from conformance.suites.engine import RunSettings
+
+    if args.participant or args.dry_run or args.capture:
+        raise UsageError("--variants runs the shipped reference participant and its variants: it takes no "
+                         "--participant, --dry-run or --capture")
+    suite = lint.load(args.suite)  # SchemaErrors: exit 2 with every problem
+    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed,
+                           registry_path=args.registry or str(REGISTRY_FILE))
+    for key, attr in (("deadline_scale", "deadline_scale"), ("realtime_limit", "realtime_limit"),
+                      ("poll_interval", "poll"), ("ack_timeout", "ack_timeout")):
+        if key in suite.settings:
+            setattr(settings, attr, float(suite.settings[key]))
+    report, runs = mutation_score(suite.role.value, suite, settings)
+    out = Path(args.output or "mutation-report")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "mutation.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n",
+                                           encoding="utf-8")
+        (out / "mutation.txt").write_text(report.text(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the mutation report into {out}: {exc.strerror or exc}") from None
+    results = [FileResult(f"{name}/{r.path}", r.operation, r.version, r.findings) for name, rs in runs.items()
+               for r in rs]
+    render(results, "html", out / "mutation.html", meta={"suite": suite.name, "seed": args.seed, **report.meta()})
+    print(report.text(), end="")
+    print(f"reports: {out / 'mutation.json'}, {out / 'mutation.txt'}, {out / 'mutation.html'}")
+    return 0 if report.holds else 1

@@ -1,108 +1,108 @@
 """The mutation score: the shipped provider and consumer suites, run by the suite engine through the bus double,
-pass the reference participant and catch every broken twin in the case its finding names.
+pass the reference participant and catch every broken variant, each with the finding the variants table expects.
 
-The participants run in process (the provider polls, the consumer serves its HTTP trigger) on free ports; the
-shipped participant.yaml of each is loaded and pointed at them. A twin is run on one real-time type and only the
-case its finding names (the full suites against every twin: `make`-free, see the report's figures).
+The participants run in process (`conformance.reference.mutation`), each on its own bus and free ports; a variant
+runs only the case its expected finding names, on one real-time type (the CLI's `--variants` runs whole suites).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
-import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conformance.bus.server import start
-from conformance.bus.service import Bus, BusConfig
-from conformance.reference.bus_setup import reference_credentials, reference_types
-from conformance.reference.common import Settings
-from conformance.reference.participant_files import DIRECTORY, REGISTRY_FILE
-from conformance.reference.runner import start_consumer, start_provider
-from conformance.reference.variants import REFERENCE, VARIANTS, Variant
-from conformance.rules.model import Status
-from conformance.suites.engine import Engine, RunSettings
+from conformance.reference.mutation import mutation_score, run_variant, score_variant
+from conformance.reference.participant_files import REGISTRY_FILE
+from conformance.reference.variants import VARIANTS, Named
+from conformance.rules import catalogue
+from conformance.rules.model import FileResult, Finding, Status
+from conformance.suites.engine import RunSettings
 from conformance.suites.lint import load
-from conformance.suites.participant import TriggerSpec, load_participant
 
-FAST = dict(deadline_scale=0.00002, ack_timeout=2.0, poll=0.02, wait_scale=0.2)
-ONE_TYPE = "sfr-snils-check"  # real time: 2 s to answer
-QUICK = dict(poll_interval=0.02, backoff=1.0, max_backoff=2.0, attempts=3)
-
-
-def run_engine(variant: Variant, role: str, cases: tuple[str, ...] | None = None, all_types: bool = False):
-    """Findings of the suite of `role` against `variant`, run by the engine (only `cases` when given)."""
-    suite = load(role)
-    if cases is not None:
-        suite = dataclasses.replace(suite, cases=tuple(c for c in suite.cases if c.id in cases))
-    settings = RunSettings(registry_path=str(REGISTRY_FILE), **FAST)
-    bus = Bus(reference_types(), config=BusConfig(ack_timeout=settings.ack_timeout),
-              credentials=reference_credentials(**{role: variant}))
-    served = start(bus)
-    participant = load_participant(DIRECTORY / f"{variant.name}.{role}.yaml")
-    types = participant.types if all_types else tuple(t for t in participant.types if t.name == ONE_TYPE)
-    handle, state = tempfile.mkstemp(suffix=".sqlite")  # a durable state: `crash` steps restart the participant
-    os.close(handle)
-    own = Settings(bus_url=served.url, variant=variant, state=state, **QUICK)  # type: ignore[arg-type]
-    running = start_provider(own) if role == "provider" else start_consumer(own, trigger=("127.0.0.1", 0))
-    trigger = TriggerSpec(http_url=running.trigger.url + "?type={type}") if running.trigger else None
-    participant = dataclasses.replace(participant, bus_url=served.url, start=None, trigger=trigger, types=types)
-    control = {"control": running} if "control" in inspect.signature(Engine).parameters else {}
-    try:
-        results = Engine(suite, participant, bus, settings, **control).run()
-    finally:
-        running.stop()
-        served.close()
-        os.unlink(state)
-    return [(r.path, f) for r in results for f in r.findings]
+FAST = RunSettings(registry_path=str(REGISTRY_FILE), deadline_scale=0.00002, ack_timeout=2.0, poll=0.02,
+                   wait_scale=0.2)
+ONE_TYPE = ("sfr-snils-check",)  # real time: 2 s to answer
 
 
-def _failures(findings) -> list[str]:
-    return [f"{path}: {f.rule_id}: {f.message}" for path, f in findings if f.status is Status.FAIL]
-
-
-TWINS = [(name, role) for name, v in VARIANTS.items() for role in v.roles]
-
-
-def _case(name: str, role: str) -> str:
-    return VARIANTS[name].finding_for(role).split(":", 1)[0]
+def _refused_consumer_then_answered():
+    """uuid4-id's SendRequest is refused; the case then delivers a response to it (once a KeyError traceback)."""
+    suite = load("consumer")
+    suite = dataclasses.replace(suite, cases=tuple(c for c in suite.cases if c.id == "polls-and-acks-response"))
+    return run_variant(VARIANTS["uuid4-id"], "consumer", suite, FAST, types=ONE_TYPE)
 
 
 @pytest.fixture(scope="module")
-def runs():
-    """Every run at once (each on its own bus and ports; they mostly wait): (name, role) -> findings."""
-    jobs = {("reference", role): (REFERENCE, role, None, True) for role in ("provider", "consumer")}
-    for name, role in TWINS:
-        if _case(name, role) in {c.id for c in load(role).cases}:
-            jobs[(name, role)] = (VARIANTS[name], role, (_case(name, role),), False)
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = {key: pool.submit(run_engine, *job) for key, job in jobs.items()}
-        return {key: future.result() for key, future in futures.items()}
+def scores():
+    """Both roles' scores and the extra run, at once (the runs mostly wait)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = {role: pool.submit(mutation_score, role, load(role), FAST, types=ONE_TYPE, only_named_case=True)
+                for role in ("provider", "consumer")}
+        extra = pool.submit(_refused_consumer_then_answered)
+        return {role: job.result() for role, job in jobs.items()} | {"refused": extra.result()}
 
 
 @pytest.mark.parametrize("role", ["provider", "consumer"])
-def test_reference_mutation_score_reference_passes_the_whole_suite(runs, role):
-    findings = runs[("reference", role)]
-    assert _failures(findings) == []
-    assert sum(f.status is Status.PASS for _, f in findings) >= 15
+def test_reference_mutation_score_reference_passes_the_whole_suite(scores, role):
+    report, runs = scores[role]
+    assert report.reference_passes, report.reference_failures
+    cases = {r.path.split("/", 1)[1].split("[")[0] for r in runs["reference"]}
+    assert cases == {c.id for c in load(role).cases}
+    assert all(any(f.status is Status.PASS for f in r.findings) for r in runs["reference"])
 
 
-@pytest.mark.parametrize(("name", "role"), TWINS, ids=[f"{n}-{r}" for n, r in TWINS])
-def test_reference_mutation_score_twin_fails_the_case_its_finding_names(runs, name, role):
-    case = _case(name, role)
-    if (name, role) not in runs:
-        pytest.skip(f"the shipped {role} suite has no case {case!r} yet")
-    failures = _failures(runs[(name, role)])
-    assert failures, f"{name} ({role}) passed case {case}"
-    assert all(f.startswith(f"{role}/{case}") for f in failures)
+@pytest.mark.parametrize("role", ["provider", "consumer"])
+def test_reference_mutation_score_every_variant_is_caught_and_named(scores, role):
+    report, _ = scores[role]
+    expected = [v.name for v in VARIANTS.values() if role in v.roles]
+    assert [v.variant for v in report.variants] == expected
+    missed = [(v.variant, v.expected, v.naming) for v in report.variants if not (v.caught and v.named)]
+    assert not missed, report.text()
+    assert report.holds and report.score == f"{len(expected)}/{len(expected)} caught, {len(expected)}/{len(expected)} named"
+    for v in report.variants:  # the naming finding is the expected one, in its case
+        named = VARIANTS[v.variant].named_for(role)
+        assert v.naming.startswith(f"{named.case}: {named.rule}: "), v
 
 
-def test_reference_mutation_score_is_reported(runs):
-    caught = [key for key in runs if key[0] != "reference" and _failures(runs[key])]
-    runnable = [key for key in runs if key[0] != "reference"]
-    print(f"mutation score: {len(caught)}/{len(runnable)} twin runs caught; "
-          f"{len(TWINS) - len(runnable)} without a suite case yet")
-    assert len(caught) == len(runnable)
+def test_reference_mutation_score_provider_counts_all_thirteen(scores):
+    report, _ = scores["provider"]
+    assert len(report.variants) == 13 and report.score == "13/13 caught, 13/13 named"
+    data = report.as_dict()
+    assert data["caught"] == data["named"] == data["total"] == 13
+    assert all(entry["named"] and entry["naming"] for entry in data["variants"])
+    assert "mutation score of the provider suite: 13/13 caught, 13/13 named" in report.text()
+    assert report.meta()["mutant slow"].startswith("named by answers-valid-request: TIME-LIVE-WITHIN")
+
+
+def test_reference_mutation_score_every_emitted_rule_is_declared(scores):
+    """Whatever the engine reported in any run (live ids, static rules a structure or signature check named)."""
+    emitted = {f.rule_id for role in ("provider", "consumer") for runs in [scores[role][1]] for rs in runs.values()
+               for r in rs for f in r.findings}
+    emitted |= {f.rule_id for r in scores["refused"] for f in r.findings}
+    assert {"FLOW-LIVE-CASE", "FLOW-LIVE-REFUSED", "TIME-LIVE-WITHIN", "FLOW-LIVE-ACKED"} <= emitted
+    assert [rule for rule in sorted(emitted) if catalogue.get_rule(rule) is None] == []
+
+
+def test_reference_mutation_score_a_refused_request_is_a_finding_not_a_crash(scores):
+    [result] = scores["refused"]
+    failed = [f for f in result.findings if f.status is Status.FAIL]
+    assert failed and failed[0].rule_id == "FLOW-LIVE-REFUSED"
+    assert "InvalidMessageIdFormat" in failed[0].message and "no request to answer" in failed[0].message
+    assert failed[0].location.line is not None  # located at the deliver step
+
+
+def _result(case: str, *findings: tuple[str, Status, str]) -> FileResult:
+    return FileResult(f"provider/{case}[t]", None, "1.3", tuple(Finding(r, s, m) for r, s, m in findings))
+
+
+def test_reference_mutation_score_naming_needs_the_case_the_rule_and_the_text():
+    variant = dataclasses.replace(VARIANTS["rs-order"], named=(Named("answers-valid-request", "SIG-VALUE", "r‖s"),
+                                                               Named("sends-valid-request", "SIG-VALUE", "r‖s")))
+    right = _result("answers-valid-request", ("SIG-VALUE", Status.FAIL, "diagnosis: r‖s instead of s‖r"))
+    assert score_variant(variant, "provider", [right]).named
+    wrong_text = _result("answers-valid-request", ("SIG-VALUE", Status.FAIL, "diagnosis: inclusive c14n"))
+    wrong_case = _result("answers-test-message", ("SIG-VALUE", Status.FAIL, "diagnosis: r‖s instead of s‖r"))
+    passed = _result("answers-valid-request", ("SIG-VALUE", Status.PASS, "r‖s"))
+    for results, caught in (([wrong_text], True), ([wrong_case], True), ([passed], False)):
+        score = score_variant(variant, "provider", results)
+        assert (score.caught, score.named) == (caught, False)

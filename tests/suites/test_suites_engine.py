@@ -99,24 +99,24 @@ def test_a_correct_provider_passes_every_case(tmp_path):
     assert not failures, failures
     passed = {f.rule_id for f in results["provider/answers-valid-request[fns-inn-by-passport]"].findings
               if f.status is Status.PASS}
-    assert passed >= {"LIVE-FLOW-ACKED", "LIVE-STRUCTURE-VALID", "LIVE-SIGNATURE-VALID", "LIVE-FLOW-REPLY-TO-COPIED",
-                      "LIVE-FLOW-ANSWERS", "LIVE-CONTENT-ANSWER", "LIVE-TIMING-WITHIN"}
+    assert passed >= {"FLOW-LIVE-ACKED", "MSG-LIVE-STRUCTURE", "SIG-LIVE-VALID", "FLOW-LIVE-REPLY-TO-COPIED",
+                      "FLOW-LIVE-ANSWERS", "MSG-LIVE-CONTENT-ANSWER", "TIME-LIVE-WITHIN"}
     rejected = {f.rule_id: f.status for f in results["provider/rejects-unknown-subject[fns-inn-by-passport]"].findings}
-    assert rejected["LIVE-CONTENT-REJECTION"] is Status.PASS
+    assert rejected["MSG-LIVE-CONTENT-REJECTION"] is Status.PASS
     assert set(results) == {"provider/answers-valid-request[fns-inn-by-passport]",
                             "provider/rejects-unknown-subject[fns-inn-by-passport]", "provider/answers-test-message",
                             "provider/refuses-bad-bus-signature", "provider/answers-redelivery-once",
                             "provider/resends-after-fault", "provider/acked-request-survives-restart"}
     crash = results["provider/acked-request-survives-restart"].findings
-    assert [(f.rule_id, f.status) for f in crash] == [("LIVE-CASE", Status.SKIP)]  # in process: nothing to kill
+    assert [(f.rule_id, f.status) for f in crash] == [("FLOW-LIVE-CASE", Status.SKIP)]  # in process: nothing to kill
 
 
 @pytest.mark.parametrize(("mistake", "case", "rule"), [
-    ("rewrite-to", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-FLOW-REPLY-TO-COPIED"),
-    ("no-to", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-FLOW-REPLY-TO-COPIED"),
-    ("ignore-bad-signature", "provider/refuses-bad-bus-signature", "LIVE-FLOW-ACKED"),
-    ("answer-twice", "provider/answers-redelivery-once", "LIVE-FLOW-NOT-ANSWERED-TWICE"),
-    ("no-ack", "provider/answers-valid-request[fns-inn-by-passport]", "LIVE-CASE"),
+    ("rewrite-to", "provider/answers-valid-request[fns-inn-by-passport]", "FLOW-LIVE-REPLY-TO-COPIED"),
+    ("no-to", "provider/answers-valid-request[fns-inn-by-passport]", "FLOW-LIVE-REPLY-TO-COPIED"),
+    ("ignore-bad-signature", "provider/refuses-bad-bus-signature", "FLOW-LIVE-ACKED"),
+    ("answer-twice", "provider/answers-redelivery-once", "FLOW-LIVE-NOT-ANSWERED-TWICE"),
+    ("no-ack", "provider/answers-valid-request[fns-inn-by-passport]", "FLOW-LIVE-CALL-MISSING"),
 ])
 def test_each_broken_provider_fails_the_case_naming_its_mistake(tmp_path, mistake, case, rule):
     results = _run(tmp_path, {mistake}, cases={case.split("/")[1].split("[")[0]})
@@ -160,12 +160,12 @@ def test_a_correct_consumer_passes_every_case(tmp_path):
     assert not failures, failures
     assert len(results) == 8
     retried = {f.rule_id: f for f in results["consumer/retries-after-smev-failure"].findings}
-    assert retried["LIVE-FLOW-BACKOFF-AT-LEAST"].status is Status.PASS
+    assert retried["FLOW-LIVE-BACKOFF-AT-LEAST"].status is Status.PASS
 
 
 @pytest.mark.parametrize(("mistake", "case", "rule"), [
-    ("no-backoff", "consumer/retries-after-smev-failure", "LIVE-FLOW-BACKOFF-AT-LEAST"),
-    ("same-id", "consumer/new-id-after-already-sent", "LIVE-FLOW-NEW-MESSAGE-ID"),
+    ("no-backoff", "consumer/retries-after-smev-failure", "FLOW-LIVE-BACKOFF-AT-LEAST"),
+    ("same-id", "consumer/new-id-after-already-sent", "FLOW-LIVE-NEW-MESSAGE-ID"),
 ])
 def test_each_broken_consumer_fails_the_case_naming_its_mistake(tmp_path, mistake, case, rule):
     results = _run_consumer(tmp_path, {mistake}, cases={case.split("/")[1]})
@@ -214,7 +214,7 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
 
     junit = etree.parse(str(report))
     names = {case.get("name") for case in junit.iter("testcase")}
-    assert any("LIVE-FLOW-REPLY-TO-COPIED" in n for n in names) and not list(junit.iter("failure"))
+    assert any("FLOW-LIVE-REPLY-TO-COPIED" in n for n in names) and not list(junit.iter("failure"))
     captured = sorted(p.name for p in (tmp_path / "cap").iterdir())
     assert any(n.endswith("-Ack-200.request.http") for n in captured)
     send = next(p for p in (tmp_path / "cap").iterdir() if p.name.endswith("-SendResponse-200.request.http"))
@@ -226,9 +226,9 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
 def test_without_signatures_the_signature_case_is_skipped_not_failed(tmp_path):
     results = _run(tmp_path, signatures=False, cases={"refuses-bad-bus-signature", "answers-valid-request"})
     skipped = results["provider/refuses-bad-bus-signature"].findings
-    assert [(f.rule_id, f.status) for f in skipped] == [("LIVE-CASE", Status.SKIP)]
+    assert [(f.rule_id, f.status) for f in skipped] == [("FLOW-LIVE-CASE", Status.SKIP)]
     valid = {f.rule_id: f.status for f in results["provider/answers-valid-request[fns-inn-by-passport]"].findings}
-    assert valid["LIVE-SIGNATURE-VALID"] is Status.SKIP and valid["LIVE-FLOW-REPLY-TO-COPIED"] is Status.PASS
+    assert valid["SIG-LIVE-VALID"] is Status.SKIP and valid["FLOW-LIVE-REPLY-TO-COPIED"] is Status.PASS
 
 
 @pytest.mark.parametrize(("ack_first", "expected"), [(False, 0), (True, 1)])
@@ -268,4 +268,4 @@ def test_crash_after_ack_catches_an_ack_before_the_request_is_durable(tmp_path, 
     if ack_first:
         assert "did not call SendResponse" in text
     else:
-        assert "LIVE-FLOW-ANSWERS" in text
+        assert "FLOW-LIVE-ANSWERS" in text
