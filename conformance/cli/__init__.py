@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "serve": "conformance.cli.serve",
     "run": "conformance.cli.run",
     "negative": "conformance.cli.negative",
+    "replay": "conformance.cli.replay",
 }
 
 
