@@ -1,0 +1,111 @@
+"""The pytest plugin (`pytest --smev-participant ...`), run with pytester in a subprocess against the reference
+participant and a broken twin: one item per case and type, findings in the failure, JUnit, capture for replay."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+pytest_plugins = ["pytester"]
+
+PARTICIPANTS = Path(__file__).resolve().parents[2] / "conformance" / "reference" / "participants"
+REGISTRY = str(PARTICIPANTS / "registry.yaml")
+
+
+@pytest.fixture
+def smev_env(pytester, monkeypatch, tmp_path_factory):
+    """The participant files start `python -m conformance.reference`: the virtualenv's bin first on PATH; and a
+    temporary directory of their own, so their default state files are fresh."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("participant-state")))
+    return pytester
+
+
+def _run(pytester, participant: str, *args: str):
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--smev-participant", str(PARTICIPANTS / participant),
+                                         "--smev-registry", REGISTRY, *args, timeout=120)
+
+
+def test_without_a_participant_the_plugin_adds_nothing(pytester):
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["test_plain.py::test_plain"])
+    assert "smev/" not in result.stdout.str()
+    help_text = pytester.runpytest_subprocess("--help").stdout.str()
+    assert "--smev-participant" in help_text and "--smev-suite" in help_text
+
+
+def test_every_case_and_type_is_an_item(smev_env):
+    result = _run(smev_env, "reference.provider.yaml", "--collect-only", "-q")
+    lines = [line for line in result.stdout.lines if line.startswith("smev/")]
+    from conformance.suites.lint import load
+    from conformance.suites.participant import load_participant
+
+    suite, participant = load("provider"), load_participant(PARTICIPANTS / "reference.provider.yaml")
+    expected = sum(len(participant.types) if c.for_each_type else 1 for c in suite.cases)
+    assert len(lines) == expected and len(set(lines)) == expected
+    assert "smev/provider::answers-valid-request[fns-inn-by-passport]" in lines
+
+
+def test_the_reference_provider_passes_and_junit_has_one_testcase_per_item(smev_env, tmp_path):
+    smev_env.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    junit = tmp_path / "smev.xml"
+    result = _run(smev_env, "reference.provider.yaml", "-k", "answers-valid-request or answers-test-message or plain",
+                  f"--junitxml={junit}")
+    assert result.ret == 0, result.stdout.str()
+    participant_types = 3
+    result.assert_outcomes(passed=participant_types + 1 + 1, deselected=result.parseoutcomes()["deselected"])
+    cases = etree.parse(str(junit)).getroot().iter("testcase")
+    smev = [c for c in cases if c.get("classname") == "smev.provider"]
+    assert sorted(c.get("name") for c in smev) == sorted(
+        [f"answers-valid-request[{t}]" for t in ("fns-inn-by-passport", "sfr-snils-check", "mvd-passport-validity")]
+        + ["answers-test-message"])
+    assert all(c.find("failure") is None for c in smev)
+
+
+def test_a_broken_twin_fails_with_the_finding_that_names_its_mistake_and_the_capture_replays(smev_env, tmp_path,
+                                                                                             capsys):
+    capture = tmp_path / "capture"
+    result = _run(smev_env, "no-to.provider.yaml", "-k", "answers-valid-request and fns", f"--smev-capture={capture}")
+    assert result.ret == 1
+    result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
+    out = result.stdout.str()
+    assert "FLOW-LIVE-REPLY-TO-COPIED: To is missing" in out
+    assert "provider.yaml:" in out  # the suite line the finding comes from
+    assert sorted(capture.glob("*-SendResponse-500.request.http"))
+    from conformance.cli import main
+
+    assert main(["replay", str(capture), "--participant", str(PARTICIPANTS / "no-to.provider.yaml"),
+                 "--registry", REGISTRY]) == 1
+    assert "reproduced" in capsys.readouterr().out
+
+
+def test_an_unusable_participant_file_stops_pytest_with_file_and_line(smev_env, tmp_path):
+    bad = tmp_path / "participant.yaml"
+    bad.write_text("participant: X\nrole: provider\ntypes: []\n")
+    result = smev_env.runpytest_subprocess("-p", "no:cacheprovider", "--smev-participant", str(bad))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"{bad}:1" in result.stderr.str() and "bus" in result.stderr.str()
+
+
+def test_a_suite_that_cannot_start_fails_its_items_with_the_reason(smev_env, tmp_path):
+    text = (PARTICIPANTS / "reference.provider.yaml").read_text()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        for relative, absolute in (("127.0.0.1:7575", f"127.0.0.1:{port}"), ("no-data/", f"{PARTICIPANTS}/no-data/"),
+                                   ("../../crypto/", f"{PARTICIPANTS.parents[1]}/crypto/"),
+                                   ("../keys/", f"{PARTICIPANTS.parent}/keys/")):
+            text = text.replace(relative, absolute)
+        copy = tmp_path / "taken.provider.yaml"
+        copy.write_text(text)
+        result = smev_env.runpytest_subprocess("-p", "no:cacheprovider", "--smev-participant", str(copy),
+                                               "--smev-registry", REGISTRY, "-k", "answers-test-message")
+    assert result.ret == 1
+    assert "the suite could not run" in result.stdout.str() and "cannot serve the bus double" in result.stdout.str()
