@@ -201,6 +201,12 @@ def _header_lines(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((name.strip(), value.strip()) for name, colon, value in pairs if colon)
 
 
+def holds_many(path: str | Path) -> bool:
+    """Whether `path` is a capture of many calls (a directory, a bus state file) rather than one call's file."""
+    p = Path(path)
+    return p.is_dir() or (p.is_file() and _is_sqlite(p))
+
+
 def load_captures(path: str | Path, *, exchange: int | None = None) -> list[CapturedCall]:
     """The calls of a capture: a `.request.http` (or `.response.http`) file, their common stem, a directory of
     them (every call, in file-name order), or a bus double state file (`exchange`: one id of its journal)."""

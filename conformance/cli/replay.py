@@ -11,7 +11,8 @@ MTOM boundary, SOAPAction, X-SMEV-Sender) to:
                             itself need not run: what is replayed is its own call;
   (neither)                 a bus double started here with the shipped test PKI and registry.
 
-From a directory only the calls whose captured answer failed are resent, unless --all or --exchange N.
+From a directory or a state file only the calls whose captured answer failed (HTTP 400 or more) are
+resent, unless --all or --exchange N.
 For each call it prints the captured and the new answer (HTTP status, fault and reason, answer element), what
 differs (status, fault, element paths of the answer's structure), and a verdict: reproduced (fails the same way),
 fails-differently, now-fails, no-longer-fails, still-succeeds. An answer fails when it is a SOAP fault, an HTTP
@@ -57,13 +58,12 @@ def run(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
     from urllib.parse import urlsplit
 
-    from conformance.bus.replay import load_captures, replay
+    from conformance.bus.replay import holds_many, load_captures, replay
     from conformance.errors import UsageError
 
     calls = load_captures(args.capture, exchange=args.exchange)
-    if not args.all and args.exchange is None and len(calls) > 1:
-        failed = [c for c in calls if c.answer is None or (c.answer.status or 0) >= 400]
-        calls = failed
+    if not args.all and args.exchange is None and holds_many(args.capture):
+        calls = [c for c in calls if c.answer is None or (c.answer.status or 0) >= 400]
         if not calls:
             print(f"{args.capture}: no captured call failed; nothing to reproduce (--all resends every call)",
                   file=sys.stderr)

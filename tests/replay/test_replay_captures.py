@@ -94,18 +94,25 @@ def test_cli_resends_only_failed_calls_of_a_directory_and_exits_1_when_they_fail
 
 def test_the_bus_journal_is_a_capture_too(tmp_path, capsys):
     state = tmp_path / "bus.sqlite"
-    served = serve(store=BusStore(state))
+    served, other = serve(store=BusStore(state)), serve()
     try:
         served.client("MVD").send_request(inn_request(), message_id=ids.new_message_id().upper())
         served.client("MVD").send_request(inn_request())
         calls = load_captures(state)
         assert [c.name for c in calls] == ["journal #1", "journal #2"]
-        assert main(["replay", str(state), "--exchange", "1", "--to", served.running.url]) == 1
+        url = other.running.url
+        assert main(["replay", str(state), "--exchange", "1", "--to", url]) == 1
         assert "reproduced" in capsys.readouterr().out
-        assert main(["replay", str(state), "--exchange", "9", "--to", served.running.url]) == 2
+        assert main(["replay", str(state), "--to", url, "--format", "json"]) == 1
+        assert [r["call"] for r in json.loads(capsys.readouterr().out)] == ["journal #1"]  # the failed one only
+        assert main(["replay", str(state), "--all", "--to", served.running.url, "--format", "json"]) == 1
+        verdicts = [r["verdict"] for r in json.loads(capsys.readouterr().out)]
+        assert verdicts == ["reproduced", "now-fails"]  # the same bus knows the second MessageID already
+        assert main(["replay", str(state), "--exchange", "9", "--to", url]) == 2
         assert "no exchange 9" in capsys.readouterr().err
     finally:
         served.running.close()
+        other.running.close()
 
 
 REGISTRY = REFERENCE / "participants" / "registry.yaml"
