@@ -163,7 +163,8 @@ class Site:
 
     @property
     def component(self) -> str:
-        return f"{self.bus.name}.{self.location}"
+        """`smev.<data centre>` for the federal bus; a regional bus (one site, in its region) is `rsmev.<region>`."""
+        return self.bus.name if self.bus.name.endswith(f".{self.location}") else f"{self.bus.name}.{self.location}"
 
     @property
     def capacity(self) -> int:
