@@ -91,6 +91,8 @@ class RunSettings:
     realtime_limit: float = REALTIME_LIMIT
     wait_scale: float = 1.0
     """Factor on `wait` steps and on the quiet window of `expect … times: 0` (tests shorten them)."""
+    negative: int | None = 0
+    """Negative catalogue deliveries after a provider suite's cases: that many (0: none), None: every one."""
 
 
 @dataclass
@@ -136,7 +138,81 @@ class Engine:
                 [self.participant.types[0].name]
             for type_name in type_names:
                 results.append(self._run_case(case, type_name if case.for_each_type else None, type_name))
+        if self.suite.role is Role.PROVIDER and self.settings.negative != 0:
+            from conformance.suites.negative import select_cases
+
+            for negative in select_cases(self.settings.negative, self.settings.seed, self.participant.version):
+                results.append(self._run_negative(negative))
         return results
+
+    # -- negative deliveries ---------------------------------------------------------------------------------------
+
+    def _run_negative(self, case) -> FileResult:  # noqa: ANN001 - a conformance.negative.model.Case
+        """Deliver one spoiled request of the negative catalogue and judge how the participant takes it."""
+        from conformance.rules.live import NEGATIVE_RULE
+        from conformance.suites.negative import Undeliverable, enqueue, signature_duty
+
+        where = Location(case.source, case.line, case.id)
+        subject = f"{self.suite.name}/negative/{case.id}"
+        type_name = self.participant.types[0].name
+        spec = self.bus.types.by_name(type_name)
+        sender = next((c for c in spec.consumers if c != self.participant.mnemonic), spec.consumers[0]) \
+            if spec is not None and spec.consumers else "HARNESS"
+        self.bus.store.clear_forced_faults()
+        try:
+            queued = enqueue(self.bus, case, type_name, self.registry, provider=self.participant.mnemonic,
+                             sender=sender, seed=self.settings.seed, clock=self.clock)
+        except Undeliverable as exc:
+            return FileResult(subject, None, self.participant.version,
+                              (Finding(NEGATIVE_RULE, Status.SKIP, f"{case.title}: {exc}", where),))
+        except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+            return FileResult(subject, None, self.participant.version, (Finding(
+                NEGATIVE_RULE, Status.FAIL, f"the harness could not deliver {case.id}: {type(exc).__name__}: {exc}",
+                where),))
+        verdict, message = self._judge_negative(queued.message_id, type_name, signature_duty(case))
+        return FileResult(subject, None, self.participant.version, (Finding(
+            NEGATIVE_RULE, Status.PASS if verdict else Status.FAIL, f"{case.title}: {message}", where),))
+
+    def _judge_negative(self, message_id: str, type_name: str, signature: bool) -> tuple[bool, str]:
+        """Watch the participant's Ack and answers to `message_id`. A broken sender `signature` must be refused
+        (Ack accepted=false, no answer); bad content refused or answered RequestRejected. An answer with data, no
+        Ack, or an accepted delivery left unanswered fails."""
+        realtime = bool(self.registry.by_name(type_name).realtime)
+        answer_limit = self.settings.realtime_limit if realtime else DEADLINE * self.settings.deadline_scale
+        start = self.clock()
+        deadline = start + self.settings.ack_timeout + answer_limit
+        quiet = max(0.5, 1.0 * self.settings.wait_scale)
+        refused_at: float | None = None
+        while True:
+            ack = next((self._seen(e).parsed for e in self.bus.store.exchanges(
+                caller=self.participant.mnemonic, rpc="Ack") if e.message_id == message_id and e.at >= start), None)
+            accepted = getattr(getattr(ack, "target", None), "accepted", None)
+            answers = [self._seen(e) for e in self.bus.store.exchanges(caller=self.participant.mnemonic,
+                                                                           rpc="SendResponse") if e.at >= start]
+            mine = [a for a in answers if (read_reply_to(a.reply_to) or ("",))[0] == message_id]
+            replies = [getattr(getattr(a.parsed, "data", None), "answer", None) for a in mine]
+            if any(isinstance(r, m.BusinessAnswer) for r in replies):
+                return False, "answered with data as if the request were valid"
+            rejected = next((r for r in replies if isinstance(r, m.Rejection)), None)
+            if rejected is not None:
+                codes = ", ".join(x.code.value for x in rejected.reasons)
+                if signature:
+                    return False, (f"processed a request whose sender signature does not hold (answered "
+                                   f"RequestRejected {codes}); Ack it with accepted=false instead")
+                return True, f"answered RequestRejected {codes}"
+            if accepted is False:
+                refused_at = refused_at or self.clock()
+                if self.clock() - refused_at >= quiet:
+                    return True, "refused with Ack accepted=false and not answered"
+            if self.clock() >= deadline:
+                if ack is None:
+                    return False, f"not acked within {self.settings.ack_timeout + answer_limit:g} s"
+                if mine:
+                    return False, "answered with neither data nor RequestRejected: " + \
+                        ", ".join(type(r).__name__ for r in replies)
+                return False, (f"acked accepted=true but neither rejected nor refused within "
+                               f"{self.settings.ack_timeout + answer_limit:g} s")
+            self.sleep(self.settings.poll)
 
     def _run_case(self, case: Case, label: str | None, type_name: str) -> FileResult:
         run = _CaseRun(case, type_name, started=self.clock())
