@@ -69,13 +69,18 @@ def _settings(args: argparse.Namespace):
 
 
 def default_state(role: str, variant_name: str, bus_url: str) -> str:
-    """The state file used without --state: one per role, variant and bus, so a restart finds its journal."""
+    """The state file used without --state: one per role, variant and bus, so a restart finds its journal; under a
+    run of the suite engine (RUN_DIRECTORY_ENV set) it lives in that run's directory, so earlier runs leak nothing."""
     import hashlib
+    import os
     import tempfile
     from pathlib import Path
 
+    from conformance.suites.engine import RUN_DIRECTORY_ENV
+
     tag = hashlib.sha256(bus_url.encode()).hexdigest()[:10]
-    return str(Path(tempfile.gettempdir()) / f"smev-reference-{role}-{variant_name}-{tag}.sqlite")
+    directory = os.environ.get(RUN_DIRECTORY_ENV) or tempfile.gettempdir()
+    return str(Path(directory) / f"smev-reference-{role}-{variant_name}-{tag}.sqlite")
 
 
 def _variants() -> int:

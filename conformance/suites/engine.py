@@ -50,6 +50,8 @@ REALTIME_LIMIT = 2.0
 """963 §10: a real-time type is answered within 2 seconds."""
 DEADLINE = 48 * 3600.0
 """963 §10: every other type within 48 hours (scaled by the suite's `deadline_scale` in a run)."""
+RUN_DIRECTORY_ENV = "SMEV_CONFORMANCE_RUN_DIR"
+"""Environment variable naming a directory fresh for the run, given to a participant the harness starts."""
 DEFAULT_QUIET = 3.0
 """How long `expect … times: 0` watches for a call that must not come."""
 
@@ -93,6 +95,8 @@ class RunSettings:
     """Factor on `wait` steps and on the quiet window of `expect … times: 0` (tests shorten them)."""
     negative: int | None = 0
     """Negative catalogue deliveries after a provider suite's cases: that many (0: none), None: every one."""
+    negative_ids: tuple[str, ...] = ()
+    """When given: only these negative cases (of those `negative` selects)."""
 
 
 @dataclass
@@ -142,7 +146,8 @@ class Engine:
             from conformance.suites.negative import select_cases
 
             for negative in select_cases(self.settings.negative, self.settings.seed, self.participant.version):
-                results.append(self._run_negative(negative))
+                if not self.settings.negative_ids or negative.id in self.settings.negative_ids:
+                    results.append(self._run_negative(negative))
         return results
 
     # -- negative deliveries ---------------------------------------------------------------------------------------
@@ -334,7 +339,7 @@ class Engine:
                 refused = target.exchange.fault if target.exchange is not None else None
                 why = (f"the bus refused the participant's {target.exchange.rpc} with {_fault_text(target.exchange)}"
                        if refused and target.exchange is not None else "the bus never accepted it")
-                raise CaseFailed(f"cannot deliver a {message} to request {target.message_id}: {why}, so there is "
+                raise CaseFailed(f"cannot deliver the {message} to request {target.message_id}: {why}, so there is "
                                  "no request to answer", rule=REFUSED_RULE if refused else CASE_RULE)
             if message == "async-rejection":
                 status_id = self.bus.notify_status(target.message_id, step.fields.get("status")
@@ -777,6 +782,16 @@ class ParticipantProcess:
         self.process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self.log_path: Path | None = None
+        self._run_directory: str | None = None
+
+    def _environment(self) -> dict[str, str]:
+        """The participant's environment: ours, its `env:`, and RUN_DIRECTORY_ENV, a directory fresh for this run
+        (the same across restarts) where a participant may keep its state so that earlier runs leak nothing."""
+        import tempfile
+
+        if self._run_directory is None:
+            self._run_directory = tempfile.mkdtemp(prefix=f"smev-run-{self.participant.mnemonic}-")
+        return {**os.environ, RUN_DIRECTORY_ENV: self._run_directory, **self.spec.env}
 
     def _log(self):  # noqa: ANN202 - an open binary file
         """The participant's output goes to a log file (appended across restarts), so a failure can show it."""
@@ -802,7 +817,7 @@ class ParticipantProcess:
             try:
                 with self._log() as log:  # the child keeps its own descriptor
                     self.process = subprocess.Popen(list(self.spec.command), cwd=self.spec.cwd,
-                                                    env={**os.environ, **self.spec.env},
+                                                    env=self._environment(),
                                                     stdout=log, stderr=subprocess.STDOUT)
             except OSError as exc:
                 raise UsageError(f"{self.participant.path}: cannot start {self.spec.command[0]!r}: "
@@ -837,6 +852,10 @@ class ParticipantProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self._run_directory is not None:
+            import shutil
+
+            shutil.rmtree(self._run_directory, ignore_errors=True)
 
 
 __all__ = ["Engine", "LiveRun", "ParticipantControl", "ParticipantProcess", "RunSettings", "run_suite"]

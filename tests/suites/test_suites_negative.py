@@ -1,0 +1,127 @@
+"""Negative deliveries of a provider suite: the catalogue's spoiled requests reach the provider, the reference refuses
+each, a provider that ignores signatures is caught; the selection is bounded, seeded and spread over families;
+every rule id a live suite can report is declared in the catalogue."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.errors import UsageError
+from conformance.reference.mutation import run_variant
+from conformance.reference.participant_files import REGISTRY_FILE
+from conformance.reference.variants import REFERENCE, VARIANTS
+from conformance.rules import catalogue
+from conformance.rules.live import declared_live_ids
+from conformance.rules.model import Status
+from conformance.suites.engine import RunSettings
+from conformance.suites.lint import load
+from conformance.suites.negative import PROVIDER_DUTIES, family_of, select_cases, signature_duty
+from conformance.suites.schema import ASSERTIONS
+
+CASES = ("NEG-SIG-VALUE", "NEG-CERT-GARBLED", "NEG-SR-PAYLOAD-SCHEMA", "NEG-SIG-SECOND-SIGNATURE-IN-HEADER")
+
+
+def _negative_only(variant):
+    """Only the negative deliveries (the suite's own cases removed), restricted to CASES."""
+    suite = dataclasses.replace(load("provider"), cases=())
+    settings = RunSettings(registry_path=str(REGISTRY_FILE), deadline_scale=0.00002, ack_timeout=2.0, poll=0.02,
+                           wait_scale=0.2, negative=None, negative_ids=CASES)
+    results = run_variant(variant, "provider", suite, settings, types=("sfr-snils-check",))
+    return {r.path.rsplit("/", 1)[1]: r.findings[0] for r in results}
+
+
+@pytest.fixture(scope="module")
+def negative_runs():
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reference = pool.submit(_negative_only, REFERENCE)
+        ignoring = pool.submit(_negative_only, VARIANTS["ignores-bad-signature"])
+        return reference.result(), ignoring.result()
+
+
+def test_suites_negative_reference_refuses_every_delivered_case(negative_runs):
+    reference, _ = negative_runs
+    assert set(reference) == set(CASES)
+    assert {f.rule_id for f in reference.values()} == {"FLOW-LIVE-REFUSES-NEGATIVE"}
+    assert reference["NEG-SIG-VALUE"].status is Status.PASS
+    assert "accepted=false" in reference["NEG-SIG-VALUE"].message
+    assert reference["NEG-CERT-GARBLED"].status is Status.PASS
+    assert reference["NEG-SR-PAYLOAD-SCHEMA"].status is Status.PASS
+    assert "RequestRejected" in reference["NEG-SR-PAYLOAD-SCHEMA"].message
+    # a spoiled soap:Header never reaches a provider: said, not judged
+    assert reference["NEG-SIG-SECOND-SIGNATURE-IN-HEADER"].status is Status.SKIP
+    assert "soap:Header" in reference["NEG-SIG-SECOND-SIGNATURE-IN-HEADER"].message
+    assert reference["NEG-SIG-VALUE"].location.line is not None  # points into the catalogue
+
+
+def test_suites_negative_a_provider_ignoring_signatures_is_caught(negative_runs):
+    _, ignoring = negative_runs
+    for case in ("NEG-SIG-VALUE", "NEG-CERT-GARBLED"):
+        assert ignoring[case].status is Status.FAIL, ignoring[case]
+        assert "sender signature does not hold" in ignoring[case].message
+    assert ignoring["NEG-SR-PAYLOAD-SCHEMA"].status is Status.PASS  # its content checks still hold
+
+
+def test_suites_negative_selection_is_the_providers_duty_and_spread_over_families():
+    every = select_cases(None, 0, "1.3")
+    assert len(every) >= 15
+    assert all(c.expect.rule.startswith(PROVIDER_DUTIES) and c.signer is not None for c in every)
+    assert any(signature_duty(c) for c in every) and any(not signature_duty(c) for c in every)
+    chosen = select_cases(6, 0, "1.3")
+    assert len(chosen) == 6 and {family_of(c) for c in chosen} == {family_of(c) for c in every}
+
+
+@settings(max_examples=20, deadline=None)
+@given(limit=st.integers(min_value=0, max_value=60), seed=st.integers(min_value=0, max_value=10_000))
+def test_suites_negative_selection_is_bounded_seeded_and_a_subset(limit, seed):
+    every = {c.id for c in select_cases(None, seed, "1.3")}
+    chosen = [c.id for c in select_cases(limit, seed, "1.3")]
+    assert len(chosen) == min(limit, len(every)) and len(set(chosen)) == len(chosen)
+    assert set(chosen) <= every
+    assert chosen == [c.id for c in select_cases(limit, seed, "1.3")]
+
+
+def test_suites_negative_count_option():
+    from conformance.cli.run import negative_count
+
+    assert negative_count("all") is None and negative_count("0") == 0 and negative_count("15") == 15
+    for bad in ("-1", "many"):
+        with pytest.raises(UsageError, match="--negative"):
+            negative_count(bad)
+
+
+def test_suites_negative_every_live_rule_id_is_declared_and_selectable():
+    ids = set(declared_live_ids())
+    for family, checks in ASSERTIONS.items():
+        from conformance.rules.live import assertion_rule_id
+
+        ids |= {assertion_rule_id(family, check) for check in checks}
+    assert [i for i in sorted(ids) if catalogue.get_rule(i) is None] == []
+    selected = {e.rule.id for e in catalogue.select(["FLOW-LIVE", "TIME-LIVE"], ["FLOW-LIVE-CASE"])}
+    assert "FLOW-LIVE-ACKED" in selected and "TIME-LIVE-WITHIN" in selected and "FLOW-LIVE-CASE" not in selected
+    assert not any(i.startswith("MSG-") for i in selected)
+
+
+def test_suites_negative_started_participant_gets_a_fresh_run_directory(monkeypatch, tmp_path):
+    """A participant the harness starts keeps its state in a directory fresh for the run (kept across restarts);
+    the reference's default state file lives there."""
+    from conformance.reference.__main__ import default_state
+    from conformance.suites.engine import RUN_DIRECTORY_ENV, ParticipantProcess
+    from conformance.suites.participant import load_participant
+
+    participant = load_participant(REGISTRY_FILE.parent / "reference.provider.yaml")
+    first, second = ParticipantProcess(participant, bus=None), ParticipantProcess(participant, bus=None)
+    one, two = first._environment()[RUN_DIRECTORY_ENV], second._environment()[RUN_DIRECTORY_ENV]
+    assert one != two and first._environment()[RUN_DIRECTORY_ENV] == one  # fresh per run, stable across restarts
+    monkeypatch.setenv(RUN_DIRECTORY_ENV, one)
+    assert default_state("provider", "reference", participant.bus_url).startswith(one + "/")
+    monkeypatch.delenv(RUN_DIRECTORY_ENV)
+    assert not default_state("provider", "reference", participant.bus_url).startswith(one)
+    import shutil
+
+    for path in (one, two):
+        shutil.rmtree(path)
