@@ -28,6 +28,11 @@ class WorkerLost(SimError):
     """A worker process or Dask worker died (killed, out of memory) while it ran a replication."""
 
 
+def _transport_failure(position: int, exc: Exception) -> str:
+    """Replications catch their own errors (`replications.attempt`), so what reaches here is the executor's."""
+    return f"task {position} of this batch could not be run on a worker: {type(exc).__name__}: {exc}"
+
+
 def sequential_map(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
     """Run the tasks one after another in this process."""
     for position, task in enumerate(tasks):
@@ -54,6 +59,8 @@ def process_pool(workers: int) -> Iterator[MapFn]:
                 except BrokenProcessPool as exc:
                     raise WorkerLost(f"a worker process died while running task {position} of this batch "
                                      f"(killed or out of memory?): {exc}") from None
+                except Exception as exc:  # the task or its result could not cross the process boundary
+                    raise WorkerLost(_transport_failure(position, exc)) from None
                 yield position, result
         finally:
             for future in futures:
@@ -100,6 +107,8 @@ def dask_cluster(address: str, workers: int | None = None, *, processes: bool = 
                     result = future.result()
                 except (KilledWorker, FutureCancelledError) as exc:
                     raise WorkerLost(f"the Dask cluster lost task {position} of this batch: {exc}") from None
+                except Exception as exc:  # the task or its result could not cross to or from the worker
+                    raise WorkerLost(_transport_failure(position, exc)) from None
                 yield position, result
         finally:
             client.cancel(futures)

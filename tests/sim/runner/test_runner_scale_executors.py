@@ -131,3 +131,15 @@ def test_an_audited_run_on_a_local_cluster_writes_every_replication(tmp_path, mo
     with dask_cluster("local", 2, processes=False) as map_fn:
         execute(loads(tiny_yaml()), replications=3, map_fn=map_fn, audit_dir=out)
     assert sorted(p.name for p in out.iterdir()) == [f"replication-{i:03d}.jsonl" for i in range(3)]
+
+
+@pytest.mark.parametrize("executor", ["pool", "dask"])
+def test_an_error_outside_a_replication_is_reported(executor):
+    """Replications report their own errors; what the executor meets (a task that cannot be pickled for a worker
+    process, a function failing on a Dask worker) still ends as one named error, not a raw exception."""
+    if executor == "pool":
+        context, fn, tasks = process_pool(1), fakes.mark, [lambda: None]  # a lambda does not pickle
+    else:
+        context, fn, tasks = dask_cluster("local", 1, processes=False), int, ["not a number"]
+    with context as map_fn, pytest.raises(WorkerLost, match="task 0 of this batch could not be run on a worker: "):
+        list(map_fn(fn, tasks))
