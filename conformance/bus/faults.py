@@ -21,6 +21,8 @@ class BusFault(Exception):
         self.validation_errors = validation_errors if self.name is FaultName.INVALID_CONTENT else ()
         self.client = client
         self.http_status = http_status
+        self.forced = False
+        """Armed by a test (`Bus.force_fault`) rather than caused by the call."""
 
     def model(self) -> m.SoapFault:
         return m.SoapFault(name=self.name, faultstring=self.description, code=f"SMEV-DOUBLE-{self.name.value}",

@@ -10,7 +10,9 @@ its captured headers (Content-Type with any MTOM boundary, SOAPAction, X-SMEV-Se
 
 An answer *fails* when it is a SOAP fault, an HTTP status of 400 or more, or no answer at all. The verdict compares
 the failure of the captured answer with that of the new one (status, fault name, reason); `differences` also lists
-what changed in the answer's structure (element paths, values ignored: ids and times always change).
+what changed in the answer's structure (element paths, values ignored: ids and times always change). A captured
+fault the test armed (the double's `X-SMEV-Double-Forced` header, e.g. a suite's `fault` step) is no failure of the
+call: `CapturedCall.forced` names it, and a replay does not arm it again.
 """
 
 from __future__ import annotations
@@ -59,6 +61,18 @@ class CapturedCall:
     source: str
     request: HttpMessage
     answer: HttpMessage | None
+
+    @property
+    def failed(self) -> bool:
+        """The captured answer is an HTTP error (a SOAP fault is HTTP 500), or there is none."""
+        return self.answer is None or (self.answer.status or 0) >= 400
+
+    @property
+    def forced(self) -> str | None:
+        """The fault a test armed for this call (the double's FORCED_HEADER), None when the call caused it."""
+        from conformance.bus.service import FORCED_HEADER
+
+        return self.answer.header(FORCED_HEADER) if self.answer is not None else None
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            if name.lower() != "content-type":
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -108,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._control_fault(body)
             return
         answer = self.server.bus.handle(path, dict(self.headers.items()), body)
-        self._send(answer.status, answer.content_type, answer.body)
+        self._send(answer.status, answer.content_type, answer.body, answer.headers())
 
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)

@@ -53,6 +53,10 @@ if TYPE_CHECKING:
 SENDER_HEADER = "X-SMEV-Sender"
 """With signatures off, the caller names itself in this header (the double's convention)."""
 
+FORCED_HEADER = "X-SMEV-Double-Forced"
+"""On an answer whose fault a test armed (`force_fault`, a suite's `fault` step): the fault's name. Replays and
+readers of a capture tell such a fault from one the call itself caused."""
+
 BUS_MNEMONIC = "SMEV"
 FLAG_BAD_SIGNATURE = "bad-bus-signature"
 """A queued message with this flag is delivered with a broken bus signature (a negative test)."""
@@ -82,6 +86,13 @@ class HttpAnswer:
     caller: str | None = None
     fault: str | None = None
     message_id: str | None = None
+    forced: bool = False
+    """The fault was armed by a test (`force_fault`), not caused by the call: sent as the FORCED_HEADER."""
+
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers of the answer (the server adds Content-Length)."""
+        extra = {FORCED_HEADER: self.fault or "yes"} if self.forced else {}
+        return {"Content-Type": self.content_type, **extra}
 
 
 @dataclass
@@ -152,7 +163,7 @@ class Bus:
             at=now, caller=call.caller, rpc=answer.rpc, version=answer.version, message_id=call.message_id,
             http_status=answer.status, fault=answer.fault,
             request_headers="\n".join(f"{k}: {v}" for k, v in headers.items()), request_body=body,
-            response_headers=f"Content-Type: {answer.content_type}", response_body=answer.body)
+            response_headers="\n".join(f"{k}: {v}" for k, v in answer.headers().items()), response_body=answer.body)
         return answer
 
     def _fault_answer(self, call: _Call, fault: BusFault) -> HttpAnswer:
@@ -160,7 +171,8 @@ class Bus:
         if not fault.name.exists_in(version):
             fault = BusFault(FaultName.ACCESS_DENIED, fault.description)
         envelope = build_element(fault.model(), version)
-        return HttpAnswer(fault.http_status, "text/xml; charset=utf-8", _serialize(envelope), fault=fault.name.value)
+        return HttpAnswer(fault.http_status, "text/xml; charset=utf-8", _serialize(envelope), fault=fault.name.value,
+                          forced=fault.forced)
 
     def _handle(self, call: _Call, headers: Mapping[str, str], body: bytes, now: float) -> bytes:
         lower = {k.lower(): v for k, v in headers.items()}
@@ -196,8 +208,10 @@ class Bus:
         forced = self.store.consume_forced_fault(rpc.value, call.caller)
         if forced is not None:
             reason = SignatureVerificationReason(forced.reason) if forced.reason else None
-            raise BusFault(FaultName(forced.fault), forced.description or f"{forced.fault} (forced by the test)",
-                           reason=reason)
+            fault = BusFault(FaultName(forced.fault), forced.description or f"{forced.fault} (forced by the test)",
+                             reason=reason)
+            fault.forced = True
+            raise fault
         if self.config.signatures:
             self._verify_caller(tree, operation, now)
         _check_inline_size(tree, rpc, version)
@@ -753,4 +767,4 @@ def _bus_rules(signatures: bool) -> list:
     return _BUS_RULES[signatures]
 
 
-__all__ = ["SENDER_HEADER", "Bus", "BusConfig", "HttpAnswer"]
+__all__ = ["FORCED_HEADER", "SENDER_HEADER", "Bus", "BusConfig", "HttpAnswer"]

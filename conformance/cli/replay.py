@@ -12,7 +12,8 @@ MTOM boundary, SOAPAction, X-SMEV-Sender) to:
   (neither)                 a bus double started here with the shipped test PKI and registry.
 
 From a directory or a state file only the calls whose captured answer failed (HTTP 400 or more) are
-resent, unless --all or --exchange N.
+resent, unless --all or --exchange N; faults a suite armed on purpose (marked by the double's X-SMEV-Double-Forced
+header, e.g. the SMEVFailure after which a participant must resend) are not failures and are left out.
 For each call it prints the captured and the new answer (HTTP status, fault and reason, answer element), what
 differs (status, fault, element paths of the answer's structure), and a verdict: reproduced (fails the same way),
 fails-differently, now-fails, no-longer-fails, still-succeeds. An answer fails when it is a SOAP fault, an HTTP
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     calls = load_captures(args.capture, exchange=args.exchange)
     if not args.all and args.exchange is None and holds_many(args.capture):
-        calls = [c for c in calls if c.answer is None or (c.answer.status or 0) >= 400]
+        calls = [c for c in calls if c.failed and not c.forced]
         if not calls:
             print(f"{args.capture}: no captured call failed; nothing to reproduce (--all resends every call)",
                   file=sys.stderr)
@@ -129,7 +130,8 @@ def _print_text(results: list, target: str) -> None:
     print(f"replayed {len(results)} call(s) against {target}")
     for result in results:
         print(f"\n{result.call.name}  ({result.call.source})")
-        print(f"  captured: {result.captured.describe() if result.captured else 'not captured'}")
+        forced = " (armed by the test, not caused by the call)" if result.call.forced else ""
+        print(f"  captured: {result.captured.describe() if result.captured else 'not captured'}{forced}")
         print(f"  now:      {result.answer.describe()}")
         for line in result.differences:
             print(f"  differs:  {line}")
@@ -146,5 +148,6 @@ def _as_json(result) -> dict:
                 "fails": s.fails}
 
     return {"call": result.call.name, "source": result.call.source, "captured": summary(result.captured),
+            "captured_fault_forced": result.call.forced,
             "now": summary(result.answer), "differences": list(result.differences),
             "verdict": result.verdict.value}

@@ -61,16 +61,23 @@ def test_a_resent_request_now_fails_as_a_duplicate_and_the_differences_say_how(b
     assert any("SendRequestResponse" in d and "no longer answered" in d for d in result.differences)
 
 
-def test_a_forced_failure_no_longer_fails_once_the_cause_is_gone(bus, tmp_path):
+def test_a_forced_fault_is_marked_left_out_of_the_failures_and_not_armed_again(bus, tmp_path, capsys):
     bus.bus.force_fault("SendRequest", "SMEVFailure")
-    assert bus.client("MVD").send_request(inn_request()).status == 500
+    reply = bus.client("MVD").send_request(inn_request())
+    assert reply.status == 500 and reply.headers.get("X-SMEV-Double-Forced") == "SMEVFailure"  # on the wire too
+    assert bus.client("MVD").send_request(inn_request(), message_id="bad").status == 500  # caused by the call
     _capture(bus, tmp_path)
+    calls = load_captures(tmp_path)
+    assert [c.forced for c in calls] == ["SMEVFailure", None] and all(c.failed for c in calls)
     other = serve()
     try:
-        result = replay(load_captures(tmp_path)[0], other.running.url)
+        assert main(["replay", str(calls[0].source), "--to", other.running.url]) == 0  # not armed again
+        out = capsys.readouterr().out
+        assert "armed by the test" in out and "no-longer-fails" in out
+        assert main(["replay", str(tmp_path), "--to", other.running.url, "--format", "json"]) == 1
+        assert [r["call"] for r in json.loads(capsys.readouterr().out)] == ["0002-SendRequest-500"]
     finally:
         other.running.close()
-    assert result.verdict is Verdict.NO_LONGER_FAILS and not result.verdict.fails
 
 
 def test_cli_resends_only_failed_calls_of_a_directory_and_exits_1_when_they_fail(bus, tmp_path, capsys):
