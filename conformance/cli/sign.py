@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     from conformance.crypto import get_backend, load_certificate, load_private_key
     from conformance.errors import ConformanceError, InputError
+    from conformance.output import write_output
     from conformance.xmldsig.signer import sign_message
     from conformance.xmlsafe import parse_bytes
 
@@ -83,14 +84,5 @@ def run(args: argparse.Namespace) -> int:
         sign_attachments(tree.getroot(), key, certificate, backend=backend)
     sign_message(tree, None, key, certificate, personal=args.personal, element_id=args.id, backend=backend,
                  source=source)
-    data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
-    if args.output:
-        try:
-            with open(args.output, "wb") as handle:
-                handle.write(data)
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", path=args.output) from None
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    write_output(etree.tostring(tree, xml_declaration=True, encoding="UTF-8"), args.output, what="the signed message")
     return 0

@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from conformance.errors import InputError
+    from conformance.output import write_output
     from conformance.xmldsig.ids import elements_with_id
     from conformance.xmldsig.transform import smev_transform
     from conformance.xmlsafe import parse_file
@@ -41,11 +42,7 @@ def run(args: argparse.Namespace) -> int:
         element = found[0]
     data = smev_transform(element, escaping=args.escaping)
     if args.output:
-        try:
-            with open(args.output, "wb") as handle:
-                handle.write(data)
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", path=args.output) from None
+        write_output(data, args.output, what="the transform")
         return 0
     sys.stdout.buffer.write(data)
     if sys.stdout.isatty():

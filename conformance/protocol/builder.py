@@ -85,17 +85,10 @@ class _Writer:
 
     def __init__(self, namespaces: Namespaces):
         self.v = namespaces
+        self.t, self.b, self.f = namespaces.t, namespaces.b, namespaces.f  # Clark names per namespace
 
     # -- primitives --
 
-    def t(self, local: str) -> str:
-        return f"{{{self.v.types}}}{local}"
-
-    def b(self, local: str) -> str:
-        return f"{{{self.v.basic}}}{local}"
-
-    def f(self, local: str) -> str:
-        return f"{{{self.v.faults}}}{local}"
 
     @staticmethod
     def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None) -> etree._Element:

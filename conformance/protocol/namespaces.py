@@ -52,6 +52,18 @@ class Namespaces:
     routing: str | None = None
     directive: str | None = None
 
+    def t(self, local: str) -> str:
+        """Clark name of `local` in the types namespace."""
+        return f"{{{self.types}}}{local}"
+
+    def b(self, local: str) -> str:
+        """Clark name of `local` in the basic namespace."""
+        return f"{{{self.basic}}}{local}"
+
+    def f(self, local: str) -> str:
+        """Clark name of `local` in the faults namespace."""
+        return f"{{{self.faults}}}{local}"
+
     def smev(self) -> tuple[str, ...]:
         """Every SMEV namespace of this version (not SOAP or XMLDSig)."""
         extra = tuple(ns for ns in (self.routing, self.directive) if ns)

@@ -120,6 +120,7 @@ class _Children:
 class _Reader:
     def __init__(self, namespaces: Namespaces, source: str):
         self.v = namespaces
+        self.t, self.b, self.f = namespaces.t, namespaces.b, namespaces.f  # Clark names per namespace
         self.source = source
 
     # -- primitives --
@@ -127,14 +128,6 @@ class _Reader:
     def fail(self, element: etree._Element, message: str) -> NoReturn:
         raise ProtocolError(message, path=self.source, line=element.sourceline, rule=RULE_STRUCTURE)
 
-    def t(self, local: str) -> str:
-        return f"{{{self.v.types}}}{local}"
-
-    def b(self, local: str) -> str:
-        return f"{{{self.v.basic}}}{local}"
-
-    def f(self, local: str) -> str:
-        return f"{{{self.v.faults}}}{local}"
 
     def text(self, element: etree._Element) -> str:
         if len([c for c in element if isinstance(c.tag, str)]):

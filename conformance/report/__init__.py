@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
+from conformance.output import write_output
 from conformance.report import html, jsonreport, junit, text
 from conformance.report.summary import FAIL_ON, Summary, exit_code, printable, summarize, verdict
 from conformance.rules.model import FileResult
@@ -49,9 +49,4 @@ def render(results: Sequence[FileResult], fmt: str = "text", output: str | os.Pa
             sys.stdout.write(render_string(results, fmt, meta=meta, verbose=verbose, fail_on=fail_on))
         return
     content = render_string(results, fmt, meta=meta, verbose=verbose, fail_on=fail_on)
-    path = Path(output)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    write_output(content.encode("utf-8"), output, what="the report")
