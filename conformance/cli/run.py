@@ -15,7 +15,8 @@ run's findings, the score in the header) into `--output` (a directory, default `
 caught (some check failed), named (the failed finding is the one the variants table expects), and which finding
 it was. Exit 0 when the reference passes and every variant is caught and named, 1 otherwise.
 
-A provider suite ends with deliveries from the negative catalogue (`--negative N|all`, default 15; 0: none): spoiled
+A provider suite ends with deliveries from the negative catalogue (`--negative N|all`; default 15 for the shipped
+provider suite, none for a suite file; 0: none): spoiled
 requests the provider must refuse (Ack accepted=false for a broken sender signature or certificate,
 RequestRejected for content its type does not describe), one finding FLOW-LIVE-REFUSES-NEGATIVE each.
 
@@ -47,17 +48,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", default="error", choices=("error", "warn"),
                         help="exit 1 on failed errors only (default) or on warnings too")
     parser.add_argument("--capture", metavar="DIR", help="write every HTTP exchange of the run, raw, into DIR")
-    parser.add_argument("--negative", default="15", metavar="N|all",
-                        help="negative catalogue deliveries after a provider suite (default 15, 0: none, all: every one)")
+    parser.add_argument("--negative", metavar="N|all",
+                        help="negative catalogue deliveries after a provider suite (default: 15 for the shipped "
+                             "provider suite, 0 for a suite file; all: every one)")
     parser.add_argument("--variants", action="store_true",
                         help="score the suite: run it against the reference participant and each broken variant of its "
                              "role; reports go to --output DIR (default mutation-report)")
 
 
-def negative_count(text: str) -> int | None:
-    """`--negative`: a count (0 and up), or None for `all`."""
+def negative_count(text: str | None, suite: str = "") -> int | None:
+    """`--negative`: a count (0 and up), or None for `all`; not given: the default for `suite` (as --suite names it)."""
     from conformance.errors import UsageError
+    from conformance.suites.negative import DEFAULT_LIMIT
 
+    if text is None:
+        return DEFAULT_LIMIT if suite == "provider" else 0
     if text.strip().lower() == "all":
         return None
     try:
@@ -114,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.suites.engine import RunSettings, run_suite
 
     settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, registry_path=args.registry,
-                           negative=negative_count(args.negative))
+                           negative=negative_count(args.negative, args.suite))
     live = run_suite(suite, participant, settings=settings, keys_dir=args.keys)
     if args.capture:
         from conformance.bus.capture import write_capture
@@ -143,7 +148,8 @@ def _run_variants(args: argparse.Namespace) -> int:
                          "--participant, --dry-run or --capture")
     suite = lint.load(args.suite)  # SchemaErrors: exit 2 with every problem
     settings = RunSettings(signatures=not args.no_signatures, seed=args.seed,
-                           registry_path=args.registry or str(REGISTRY_FILE), negative=negative_count(args.negative))
+                           registry_path=args.registry or str(REGISTRY_FILE),
+                           negative=negative_count(args.negative, args.suite))
     for key, attr in (("deadline_scale", "deadline_scale"), ("realtime_limit", "realtime_limit"),
                       ("poll_interval", "poll"), ("ack_timeout", "ack_timeout")):
         if key in suite.settings:

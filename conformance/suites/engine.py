@@ -164,6 +164,10 @@ class Engine:
         sender = next((c for c in spec.consumers if c != self.participant.mnemonic), spec.consumers[0]) \
             if spec is not None and spec.consumers else "HARNESS"
         self.bus.store.clear_forced_faults()
+        if signature_duty(case) and not self.settings.signatures:
+            return FileResult(subject, None, self.participant.version, (Finding(
+                NEGATIVE_RULE, Status.SKIP, f"{case.title}: a broken signature needs signatures on (the run has "
+                "--no-signatures)", where),))
         try:
             queued = enqueue(self.bus, case, type_name, self.registry, provider=self.participant.mnemonic,
                              sender=sender, seed=self.settings.seed, clock=self.clock)

@@ -89,6 +89,7 @@ def test_suites_negative_count_option():
     from conformance.cli.run import negative_count
 
     assert negative_count("all") is None and negative_count("0") == 0 and negative_count("15") == 15
+    assert negative_count(None, "provider") == 15 and negative_count(None, "my-suite.yaml") == 0
     for bad in ("-1", "many"):
         with pytest.raises(UsageError, match="--negative"):
             negative_count(bad)
