@@ -8,7 +8,10 @@ Public API:
                                      -> RunningParticipant(.stop(), .crash_and_restart(), .trigger.url)
     conformance.reference.trigger:   serve_trigger(consumer, host, port): POST /send?type=NAME makes it send
     conformance.reference.variants:  VARIANTS (name -> Variant(mistake, finding, behaviour, roles)), variant(name),
-                                     Variant.finding_for(role)
+                                     Variant.finding_for(role), Variant.named_for(role) -> Named(case, rule, text)
+    conformance.reference.mutation:  mutation_score(role, suite, RunSettings, names=, types=, only_named_case=)
+                                     -> (MutationReport(.score "13/13 caught, 13/13 named", .as_dict(), .text(),
+                                     .meta(), .holds), runs); run_variant(variant, role, suite, settings, types=)
     conformance.reference.bus_setup: reference_types(), reference_credentials(provider=variant, consumer=variant)
     conformance.reference.identity:  PROVIDER, CONSUMER (mnemonics), identity(name), ca_certificate(), KEYS_DIR
     conformance.reference.participant_files: DIRECTORY, REGISTRY_FILE; `participants/` holds participant.yaml of the
