@@ -91,7 +91,8 @@ declare(REFUSED_RULE, "The bus accepts every call of the participant that the su
         "One finding per distinct fault the bus answered (e.g. SignatureVerificationFault CertificateIsExpired on "
         "GetRequest), with the catalogue rules that diagnose it reported beside it.")
 declare(NEGATIVE_RULE, "The provider refuses a delivery from the negative catalogue: Ack accepted=false for a broken "
-        "bus signature, RequestRejected for bad content, never an answer as if it were valid", Severity.ERROR,
+        "sender signature or certificate, RequestRejected for bad content, never an answer as if it were valid",
+        Severity.ERROR,
         "697 §11 (verify the signatures of SMEV); 963 §4; issue 5 §3")
 
 
