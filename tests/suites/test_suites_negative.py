@@ -126,3 +126,28 @@ def test_suites_negative_started_participant_gets_a_fresh_run_directory(monkeypa
 
     for path in (one, two):
         shutil.rmtree(path)
+
+
+def test_suites_negative_an_internal_error_is_a_located_finding_not_a_traceback(monkeypatch):
+    """Whatever goes wrong inside a step (here the bus double itself), the case reports it and the run goes on."""
+    from conformance.bus.service import Bus, BusConfig
+    from conformance.reference.bus_setup import reference_credentials, reference_types
+    from conformance.suites.engine import Engine
+    from conformance.suites.participant import load_participant
+
+    bus = Bus(reference_types(), config=BusConfig(ack_timeout=1.0), credentials=reference_credentials())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bus, "inject_request", broken)
+    suite = load("provider")
+    suite = dataclasses.replace(suite, cases=suite.cases[:2])
+    participant = load_participant(REGISTRY_FILE.parent / "reference.provider.yaml")
+    participant = dataclasses.replace(participant, types=participant.types[:1])
+    results = Engine(suite, participant, bus, RunSettings(registry_path=str(REGISTRY_FILE))).run()
+    assert len(results) == 2
+    for result in results:
+        [finding] = result.findings
+        assert finding.rule_id == "FLOW-LIVE-CASE" and finding.status is Status.FAIL
+        assert "RuntimeError: disk full" in finding.message and finding.location.line is not None
