@@ -153,8 +153,13 @@ def mutation_score(role: str, suite: Suite, settings: RunSettings, *, names: tup
 
     `only_named_case` runs, for a variant, only the case its expected finding names (quick; tests use it).
     Returns the report and each run's results (key: variant name, `reference` for the reference)."""
+    import logging
+
     from conformance.reference.variants import REFERENCE, VARIANTS
 
+    # The participants run in this process: their warnings (refused calls, by design) are the variants' mistakes,
+    # which the report states; they would only bury it on standard error.
+    logging.getLogger("conformance.reference").setLevel(logging.ERROR)
     chosen = [v for v in VARIANTS.values() if role in v.roles and (names is None or v.name in names)]
     jobs: dict[str, tuple[Any, Suite]] = {"reference": (REFERENCE, suite)}
     for v in chosen:

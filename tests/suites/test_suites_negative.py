@@ -151,3 +151,29 @@ def test_suites_negative_an_internal_error_is_a_located_finding_not_a_traceback(
         [finding] = result.findings
         assert finding.rule_id == "FLOW-LIVE-CASE" and finding.status is Status.FAIL
         assert "RuntimeError: disk full" in finding.message and finding.location.line is not None
+
+
+def test_suites_negative_variants_option_writes_json_text_and_html(monkeypatch, tmp_path, capsys):
+    """`run --variants` writes the three reports and exits by the score (the runs themselves: the mutation tests)."""
+    import json
+
+    import conformance.reference.mutation as mutation
+    from conformance.cli import main
+    from conformance.rules.model import FileResult, Finding
+
+    def scored(role, suite, settings, **kwargs):
+        results = [FileResult(f"{role}/answers-valid-request[t]", None, "1.3",
+                              (Finding("SIG-VALUE", Status.FAIL, "diagnosis: r‖s instead of s‖r"),))]
+        variant = VARIANTS["rs-order"]
+        report = mutation.MutationReport(role, True, (), (mutation.score_variant(variant, role, results),))
+        return report, {"reference": [], "rs-order": results}
+
+    monkeypatch.setattr(mutation, "mutation_score", scored)
+    assert main(["run", "--suite", "provider", "--variants", "--output", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "mutation.json").read_text())
+    assert data["score"] == "1/1 caught, 1/1 named" and data["variants"][0]["named"] is True
+    assert "rs-order: named" in (tmp_path / "mutation.txt").read_text()
+    html = (tmp_path / "mutation.html").read_text()
+    assert "1/1 caught, 1/1 named" in html and "rs-order/provider/answers-valid-request" in html
+    assert "mutation score of the provider suite" in capsys.readouterr().out
+    assert main(["run", "--suite", "provider", "--variants", "--participant", "x.yaml"]) == 2
