@@ -109,6 +109,8 @@ class Verdict(Enum):
     STILL_SUCCEEDS = "still-succeeds"
     NOT_CAPTURED = "answer-not-captured"
     """Only the request was captured: the new answer is shown, nothing is compared."""
+    SKIPPED = "not-replayed"
+    """The call could not be replayed (e.g. the double will not queue that delivery again)."""
 
     @property
     def fails(self) -> bool:

@@ -11,6 +11,13 @@ MTOM boundary, SOAPAction, X-SMEV-Sender) to:
                             itself need not run: what is replayed is its own call;
   (neither)                 a bus double started here with the shipped test PKI and registry.
 
+With --participant FILE --redeliver the replay is against the participant itself (a provider): the double is
+served at the participant's bus URL, the participant is started as participant.yaml says (or must already poll that
+URL), each request the capture shows delivered to it is delivered again (same sender, content and version, a fresh
+MessageID), and its reactions (Ack, SendResponse, with the bus's answers, until its response or --timeout) are shown
+beside the captured ones; no response counts as a failure. By default only the deliveries whose captured reactions
+failed are redelivered.
+
 From a directory or a state file only the calls whose captured answer failed (HTTP 400 or more) are
 resent, unless --all or --exchange N; faults a suite armed on purpose (marked by the double's X-SMEV-Double-Forced
 header, e.g. the SMEVFailure after which a participant must resend) are not failures and are left out.
@@ -27,6 +34,7 @@ Examples:
   smev-conformance run --suite provider --participant p.yaml --capture reports/capture
   smev-conformance replay reports/capture --participant p.yaml
   smev-conformance replay reports/capture/0007-SendResponse-500.request.http --to http://127.0.0.1:8088/smev
+  smev-conformance replay reports/capture --participant p.yaml --redeliver
   smev-conformance replay bus-state.sqlite --exchange 12 --to http://127.0.0.1:8088/smev --format json
 """
 
@@ -45,6 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="participant.yaml: start the double as `run` does for this participant")
     parser.add_argument("--exchange", type=int, metavar="N", help="only the captured exchange numbered N")
     parser.add_argument("--all", action="store_true", help="resend every call of a directory, not only failed ones")
+    parser.add_argument("--redeliver", action="store_true",
+                        help="with --participant: deliver the captured requests to the participant again and compare "
+                             "its reactions")
     parser.add_argument("--registry", metavar="FILE", help="registry of the double started here (default: shipped)")
     parser.add_argument("--keys", metavar="DIR", help="keys of the double started here (default: shipped test PKI)")
     parser.add_argument("--no-signatures", action="store_true",
@@ -62,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     from conformance.bus.replay import holds_many, load_captures, replay
     from conformance.errors import UsageError
 
-    calls = load_captures(args.capture, exchange=args.exchange)
+    calls = load_captures(args.capture, exchange=args.exchange if not args.redeliver else None)
+    if args.redeliver:
+        return _redeliver(args, calls)
     if not args.all and args.exchange is None and holds_many(args.capture):
         calls = [c for c in calls if c.failed and not c.forced]
         if not calls:
@@ -84,6 +97,63 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(r.verdict.fails for r in results) else 0
 
 
+def _load_participant(path: str):  # -> Participant
+    from conformance.suites import lint
+    from conformance.suites.participant import load_participant
+    from conformance.suites.yamlnodes import SchemaErrors
+
+    try:
+        return load_participant(path)
+    except SchemaErrors as exc:
+        lint.raise_problems(exc.problems)
+        raise
+
+
+def _redeliver(args: argparse.Namespace, calls: list) -> int:
+    import json
+
+    from conformance.bus.redelivery import deliveries, redeliver, related_failures
+    from conformance.errors import UsageError
+
+    if args.participant is None:
+        raise UsageError("--redeliver replays against the participant: name its participant.yaml with --participant")
+    participant = _load_participant(args.participant)
+    if args.exchange is not None:
+        chosen = [d for d in deliveries(calls) if d.call.name.startswith(f"{args.exchange:04d}-")
+                  or d.call.name == f"journal #{args.exchange}"]
+    else:
+        chosen = deliveries(calls) if args.all else related_failures(calls)
+    if not chosen:
+        what = f"exchange {args.exchange} delivered no request" if args.exchange is not None else \
+            "no delivery to redeliver (--all takes every delivered request)"
+        if args.exchange is not None:
+            raise UsageError(f"{args.capture}: {what}")
+        print(f"{args.capture}: {what}")
+        return 0
+    results = redeliver(chosen, calls, participant, registry=args.registry, keys=args.keys,
+                        signatures=not args.no_signatures, timeout=args.timeout)
+    if args.format == "json":
+        print(json.dumps([{"delivery": r.delivery.call.name, "captured_message_id": r.delivery.message_id,
+                           "message_id": r.message_id, "captured": [x.describe() for x in r.captured],
+                           "now": [x.describe() for x in r.now], "skipped": r.skipped,
+                           "verdict": r.verdict.value} for r in results],
+                         indent=2))
+    else:
+        print(f"redelivered {len(results)} request(s) to {participant.mnemonic} at {participant.bus_url}")
+        for r in results:
+            again = f"delivered again as {r.message_id}" if r.message_id else "not delivered again"
+            print(f"\n{r.delivery.call.name}: request {r.delivery.message_id} from {r.delivery.sender}, {again}")
+            for label, reactions in (("captured", r.captured), ("now", r.now)):
+                text = "; ".join(x.describe() for x in reactions) or "no Ack, no response"
+                if label == "now" and r.skipped:
+                    text = r.skipped
+                print(f"  {label + ':':10}{text}")
+            print(f"  verdict:  {r.verdict.value}")
+        failing = sum(r.verdict.fails for r in results)
+        print(f"\n{failing} of {len(results)} redelivered request(s) fail now")
+    return 1 if any(r.verdict.fails for r in results) else 0
+
+
 def _double(args: argparse.Namespace):  # -> context manager yielding the double's URL
     from contextlib import contextmanager
 
@@ -96,16 +166,7 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
     credentials = load_credentials(args.keys)
     registry = args.registry
     if args.participant is not None:
-        from conformance.suites.participant import load_participant
-        from conformance.suites.yamlnodes import SchemaErrors
-
-        try:
-            participant = load_participant(args.participant)
-        except SchemaErrors as exc:
-            from conformance.suites import lint
-
-            lint.raise_problems(exc.problems)
-            raise
+        participant = _load_participant(args.participant)
         if not args.no_signatures:
             if participant.certificate is None:
                 raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's "
