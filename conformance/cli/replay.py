@@ -27,7 +27,8 @@ fails-differently, now-fails, no-longer-fails, still-succeeds. An answer fails w
 error or no answer. Calls that depend on the bus's state (an Ack, a SendResponse to a request the fresh double never
 saw) or on time (a MessageID more than 24 h old is stale) can fail differently against a fresh double.
 
-Exit 0: every replayed call now succeeds; 1: some replayed call fails (the failure reproduces, or another);
+Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
+reproduces, or another);
 2: unusable capture, target or command line.
 
 Examples:

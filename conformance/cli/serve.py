@@ -5,7 +5,10 @@ GetResponse, GetStatus; GetIncomingQueueStatistics in 1.1), with per-type queues
 the protocol's faults, the registry's access matrix and the rule catalogue. It signs what it delivers and verifies
 callers' signatures (participants are known by their certificates in --keys DIR/participants/<MNEMONIC>.cert.pem
 or --participant MNEMONIC=CERT). With --no-signatures a caller names itself in the X-SMEV-Sender header.
-With --state FILE its queues survive a restart. It binds to the loopback interface only. Ctrl-C stops it.
+With --state FILE its queues survive a restart, and its journal of raw calls can be replayed
+(`smev-conformance replay FILE`). Every POST needs the SOAPAction header (SOAP 1.1 §6.1.1). A test can arm a fault
+for the next call with POST /_double/faults; that answer carries the header X-SMEV-Double-Forced. GET
+/_double/journal lists the calls. It binds to the loopback interface only. Ctrl-C stops it.
 """
 
 from __future__ import annotations
