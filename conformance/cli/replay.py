@@ -28,8 +28,7 @@ error or no answer. Calls that depend on the bus's state (an Ack, a SendResponse
 saw) or on time (a MessageID more than 24 h old is stale) can fail differently against a fresh double.
 
 Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
-reproduces, or another);
-2: unusable capture, target or command line.
+reproduces, or another); 2: unusable capture, target or command line.
 
 Examples:
   smev-conformance run --suite provider --participant p.yaml --capture reports/capture
