@@ -14,6 +14,9 @@
   every message simulated one by one: the messages of that hour (counted in a sampled peak window at traffic_scale
   `PEAK_SAMPLE_SCALE`) divided by the messages per wall-second of that window. A projection, not a run: the
   aggregated-background mode that makes the hour itself feasible is not built yet; `target` is the issue's 600 s.
+- `national_peak_hour_wall_s`, `national_peak_hour_peak_mib`: one replication of `scenarios/national-peak-hour.yaml`
+  (the whole national volume, a 2 % tagged sample message by message, the rest as aggregated background), against
+  the issue's targets (600 s, 4 GiB on one core). Quick mode runs its first 15 minutes only.
 Every run happens in a fresh subprocess, so its peak resident memory (`VmHWM`) is its own; the memory baseline
 is an idle interpreter that imported the model (what every run pays before simulating anything).
 """
@@ -29,6 +32,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCENARIO = ROOT / "scenarios" / "national-working-day.yaml"
+PEAK_SCENARIO = ROOT / "scenarios" / "national-peak-hour.yaml"
 SEED = 2020
 CHILD_TIMEOUT_S = 900
 
@@ -42,6 +46,7 @@ TRAFFIC_FACTORS = (1, 3, 10)
 PEAK_WINDOW = {"run.start_of_day": "10:00", "run.duration": "3min", "run.warmup": "1min"}
 PEAK_SAMPLE_SCALE = 0.01
 PEAK_HOUR_TARGET_S = 600.0
+PEAK_HOUR_MEMORY_MIB = 4096.0
 ROUNDS = 2
 
 
@@ -60,17 +65,17 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def _scenario(overrides: dict[str, Any]) -> Any:
+def _scenario(overrides: dict[str, Any], path: str | Path = SCENARIO) -> Any:
     from sim.scenario import load
 
-    scenario = load(SCENARIO)
+    scenario = load(path)
     return scenario.with_overrides(overrides) if overrides else scenario
 
 
-def _child_model(overrides: dict[str, Any]) -> dict[str, Any]:
+def _child_model(overrides: dict[str, Any], path: str | Path = SCENARIO) -> dict[str, Any]:
     from sim.model import simulate
 
-    scenario = _scenario(overrides)
+    scenario = _scenario(overrides, path)
     participants = sum(len(group) for group in scenario.topology.participants.groups.values())
     started = time.perf_counter()
     summary = simulate(scenario, SEED)
@@ -149,7 +154,7 @@ def _child_idle() -> dict[str, Any]:
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
     kind = spec["kind"]
     if kind == "model":
-        return _child_model(spec["overrides"])
+        return _child_model(spec["overrides"], spec.get("scenario", SCENARIO))
     if kind == "hops":
         return _child_hops(spec["overrides"])
     if kind == "simpy":
@@ -233,6 +238,16 @@ def run(quick: bool = False) -> dict[str, Any]:
     figures["national_peak_hour_projected_wall_s"] = {"value": round(projected, 1), "unit": "s",
                                                       "target": PEAK_HOUR_TARGET_S,
                                                       "ratio": round(projected / PEAK_HOUR_TARGET_S, 3)}
+
+    peak = measure({"kind": "model", "scenario": str(PEAK_SCENARIO),
+                    "overrides": {"run.duration": "15min", "run.warmup": "5min"} if quick else {}})
+    figures["national_peak_hour_wall_s"] = {"value": round(peak["wall_s"], 1), "unit": "s",
+                                            "target": PEAK_HOUR_TARGET_S,
+                                            "ratio": round(peak["wall_s"] / PEAK_HOUR_TARGET_S, 3),
+                                            "tagged_messages": peak["sent"], "simulated_s": peak["duration_s"]}
+    figures["national_peak_hour_peak_mib"] = {"value": round(peak["peak_mib"], 1), "unit": "MiB",
+                                              "target": PEAK_HOUR_MEMORY_MIB,
+                                              "ratio": round(peak["peak_mib"] / PEAK_HOUR_MEMORY_MIB, 4)}
     return figures
 
 
