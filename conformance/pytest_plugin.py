@@ -185,6 +185,9 @@ def _run_once(plan: _Plan) -> None:
     except ConformanceError as exc:
         plan.error = str(exc)
         return
+    except Exception as exc:  # noqa: BLE001 - reported once on every item, never a traceback or a second run
+        plan.error = f"the harness failed: {type(exc).__name__}: {exc}"
+        return
     plan.results = {result.path: result for result in live.results}
     if options.smev_capture:
         from conformance.bus.capture import write_capture

@@ -109,3 +109,14 @@ def test_a_suite_that_cannot_start_fails_its_items_with_the_reason(smev_env, tmp
                                                "--smev-registry", REGISTRY, "-k", "answers-test-message")
     assert result.ret == 1
     assert "the suite could not run" in result.stdout.str() and "cannot serve the bus double" in result.stdout.str()
+
+
+def test_the_consumer_suite_by_name_and_a_broken_consumer(smev_env):
+    """--smev-suite names the shipped suite; the upper-case-id consumer fails the case with MSG-ID-UUID1."""
+    good = _run(smev_env, "reference.consumer.yaml", "--smev-suite", "consumer", "-k", "sends-valid-request")
+    assert good.ret == 0, good.stdout.str()
+    assert good.parseoutcomes()["passed"] >= 1
+    bad = _run(smev_env, "upper-case-id.consumer.yaml", "--smev-suite", "consumer", "-k", "sends-valid-request")
+    assert bad.ret == 1
+    assert "MSG-ID-UUID1" in bad.stdout.str()
+    bad.stdout.fnmatch_lines(["*smev/consumer::sends-valid-request*"])
