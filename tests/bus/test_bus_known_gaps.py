@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from bus_helpers import inn_request, inn_response, serve
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.bus.service import _check_inline_size
 from conformance.protocol import model as m
@@ -172,3 +174,27 @@ def test_standalone_serve_prints_no_traceback_when_clients_hang_up(tmp_path):
         proc.terminate()
         _, err = proc.communicate(timeout=10)
     assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err, err
+
+
+@pytest.fixture(scope="module")
+def shared_bus():
+    served = serve()
+    yield served
+    served.running.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(fraction=st.floats(min_value=0.0, max_value=0.999))
+def test_no_prefix_of_a_call_is_ever_processed(shared_bus, fraction):
+    """Whatever part of a valid call arrives before the client hangs up, the bus neither answers, journals nor
+    queues it; the counter of abandoned calls moves by one."""
+    body = _request_envelope()
+    port = shared_bus.running.server.server_address[1]
+    before = shared_bus.running.server.hang_ups
+    journal = len(shared_bus.bus.store.exchanges())
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"POST /smev HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nSOAPAction: \"urn:SendRequest\"\r\n"
+                     b"X-SMEV-Sender: MVD\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+                     + body[: int(len(body) * fraction)])
+    assert _wait(lambda: shared_bus.running.server.hang_ups == before + 1)
+    assert len(shared_bus.bus.store.exchanges()) == journal
