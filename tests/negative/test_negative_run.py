@@ -159,7 +159,8 @@ def test_outcomes_render_as_reports(outcomes):
 
     document = json.loads(render_string(results, "json"))
     assert document["verdict"] == "pass" and document["summary"]["files"] == len(CASES)
-    assert json.loads(render_string(results, "json", fail_on="warn"))["verdict"] == "fail"  # the xfail cases
+    xfailed = sum(1 for case in CASES if case.xfail)
+    assert json.loads(render_string(results, "json", fail_on="warn"))["verdict"] == ("fail" if xfailed else "pass")
 
 
 def test_a_bus_that_hangs_up_fails_the_cases_without_a_crash():
