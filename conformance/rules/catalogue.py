@@ -54,6 +54,11 @@ class RegisteredRule:
     held_when_parsed: bool = False
     """For a rule without a check: it holds for every document the hardened parser accepted (the MSG-XML rules)."""
 
+    @property
+    def static(self) -> bool:
+        """Whether a static check of a file judges this rule (others, e.g. the live suites' rules, come from a run)."""
+        return self.check is not None or self.held_when_parsed
+
 
 _REGISTRY: dict[str, RegisteredRule] = {}
 _loaded = False

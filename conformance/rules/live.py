@@ -15,8 +15,6 @@ from __future__ import annotations
 from conformance.rules.catalogue import declare
 from conformance.rules.model import Severity
 
-_SUITE = "issue 5 §2 (live suites)"
-
 CASE_RULE = "FLOW-LIVE-CASE"
 CALL_MISSING_RULE = "FLOW-LIVE-CALL-MISSING"
 NOT_CALLED_RULE = "FLOW-LIVE-NOT-CALLED"
@@ -71,20 +69,23 @@ _ASSERTION_RULES: dict[tuple[str, str], tuple[str, Severity, str]] = {
     ("content", "answer"): ("A valid request gets a business answer with data", Severity.ERROR, "963 §4"),
     ("content", "test_message"): ("The TestMessage flag is as expected", Severity.ERROR,
                                   "SMEV 3 protocol: TestMessage"),
-    ("content", "xpath"): ("A suite's XPath assertion on the participant's call holds", Severity.ERROR, _SUITE),
+    ("content", "xpath"): ("A suite's XPath assertion on the participant's call holds", Severity.ERROR,
+                           "697 §11 (participants answer for the fields of what they send)"),
 }
 
 for (_family, _check), (_title, _severity, _source) in _ASSERTION_RULES.items():
     declare(assertion_rule_id(_family, _check), _title, _severity, _source,
             f"Reported by a live suite for the assertion `{_family}: {_check}`.")
 
-declare(CASE_RULE, "A live case runs to its end", Severity.ERROR, _SUITE,
+declare(CASE_RULE, "A live case runs to its end", Severity.ERROR,
+        "697 §7.1 (an exchange is a request, a response and the acknowledgements of both)",
         "Fails when a step cannot go on (a step refers to a message that never came, the trigger failed, the "
         "harness could not deliver); passes, with the case's title, when a case has no assertion of its own.")
 declare(CALL_MISSING_RULE, "The participant makes the call a step expects, within the step's time",
         Severity.ERROR, "SMEV 3 protocol: Operations; 697 §11",
         "E.g. no Ack of a delivered message within the suite's ack time.")
-declare(NOT_CALLED_RULE, "The participant does not make a call a step forbids", Severity.ERROR, _SUITE,
+declare(NOT_CALLED_RULE, "The participant does not make a call a step forbids", Severity.ERROR,
+        "697 §7.1 (the exchange flow); 697 §11 (use only what the technical requirements describe)",
         "`expect … times: 0` without assertions; only calls the bus accepted count.")
 declare(REFUSED_RULE, "The bus accepts every call of the participant that the suite did not arrange to refuse",
         Severity.ERROR, "SMEV 3 protocol: Faults",
@@ -93,7 +94,7 @@ declare(REFUSED_RULE, "The bus accepts every call of the participant that the su
 declare(NEGATIVE_RULE, "The provider refuses a delivery from the negative catalogue: Ack accepted=false for a broken "
         "sender signature or certificate, RequestRejected for bad content, never an answer as if it were valid",
         Severity.ERROR,
-        "697 §11 (verify the signatures of SMEV); 963 §4; issue 5 §3")
+        "697 §11 (verify the signatures of SMEV and of others); 697 §6л (block messages of non-matching structure); 963 §4")
 
 
 def declared_live_ids() -> tuple[str, ...]:
