@@ -49,6 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", default="error", choices=("error", "warn"),
                         help="exit 1 on failed errors only (default) or on warnings too")
     parser.add_argument("--capture", metavar="DIR", help="write every HTTP exchange of the run, raw, into DIR")
+    parser.add_argument("--report-dir", metavar="DIR",
+                        help="also write report.json, report.junit.xml, report.html and the raw exchanges (capture/) of "
+                             "this one run into DIR, for CI to publish")
     parser.add_argument("--negative", metavar="N|all",
                         help="negative catalogue deliveries after a provider suite (default: 15 for the shipped "
                              "provider suite, 0 for a suite file; all: every one)")
@@ -122,12 +125,19 @@ def run(args: argparse.Namespace) -> int:
     settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, registry_path=args.registry,
                            negative=negative_count(args.negative, args.suite))
     live = run_suite(suite, participant, settings=settings, keys_dir=args.keys)
-    if args.capture:
-        from conformance.bus.capture import write_capture
+    from conformance.bus.capture import write_capture
 
+    meta = {"suite": suite.name, "participant": participant.mnemonic, "seed": args.seed}
+    if args.capture:
         write_capture(live.exchanges, args.capture)
-    render(live.results, args.format, args.output, meta={"suite": suite.name, "participant": participant.mnemonic,
-                                                          "seed": args.seed})
+    if args.report_dir:
+        from pathlib import Path
+
+        folder = Path(args.report_dir)
+        for fmt, name in (("json", "report.json"), ("junit", "report.junit.xml"), ("html", "report.html")):
+            render(live.results, fmt, folder / name, meta=meta, fail_on=args.fail_on)
+        write_capture(live.exchanges, folder / "capture")
+    render(live.results, args.format, args.output, meta=meta, fail_on=args.fail_on)
     return exit_code(live.results, fail_on=args.fail_on)
 
 

@@ -208,13 +208,24 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
         """))
     report = tmp_path / "report.xml"
     code = main(["run", "--suite", str(suite), "--participant", str(tmp_path / "participant.yaml"),
-                 "--no-signatures", "--format", "junit", "--output", str(report), "--capture", str(tmp_path / "cap")])
+                 "--no-signatures", "--format", "junit", "--output", str(report), "--capture", str(tmp_path / "cap"),
+                 "--report-dir", str(tmp_path / "all")])
     assert code == 0, capsys.readouterr()
+    import json
+
     from lxml import etree
 
     junit = etree.parse(str(report))
     names = {case.get("name") for case in junit.iter("testcase")}
     assert any("FLOW-LIVE-REPLY-TO-COPIED" in n for n in names) and not list(junit.iter("failure"))
+    # --report-dir: the same run in every format, and its raw exchanges, side by side.
+    folder = tmp_path / "all"
+    assert etree.parse(str(folder / "report.junit.xml")).getroot().get("tests") == junit.getroot().get("tests")
+    document = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert document["verdict"] == "pass"
+    assert sum(len(f["findings"]) for f in document["files"]) == int(junit.getroot().get("tests"))
+    assert "FLOW-LIVE-REPLY-TO-COPIED" in (folder / "report.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (folder / "capture").iterdir()) == sorted(p.name for p in (tmp_path / "cap").iterdir())
     captured = sorted(p.name for p in (tmp_path / "cap").iterdir())
     assert any(n.endswith("-Ack-200.request.http") for n in captured)
     send = next(p for p in (tmp_path / "cap").iterdir() if p.name.endswith("-SendResponse-200.request.http"))
