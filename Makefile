@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## The main job on embedded defaults: the default simulation scenario, then sample messages of every operation and
-## version, signed, checked against the rule catalogue and verified. Reports go under reports/.
+## The main job on embedded defaults: the default simulation scenario; sample messages of every operation and
+## version, signed, checked against the rule catalogue and verified; then the provider suite against the reference
+## participant (the harness starts it). Reports go under reports/.
 run: $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(BIN)/smev-sim run scenarios/national-working-day.yaml --out $(REPORTS)/sim/national-working-day
@@ -25,6 +26,9 @@ run: $(STAMP)
 	$(BIN)/smev-conformance check $(REPORTS)/samples --format html --output $(REPORTS)/check.html
 	$(BIN)/smev-conformance verify $(REPORTS)/samples --trust conformance/crypto/testdata/ca.cert.pem --format html --output $(REPORTS)/verify.html
 	$(BIN)/smev-conformance check $(REPORTS)/samples
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/smev-conformance run --suite provider \
+		--participant conformance/reference/participants/reference.provider.yaml \
+		--registry conformance/reference/participants/registry.yaml --report-dir $(REPORTS)/live/provider
 
 ## The whole test suite.
 test: $(STAMP)
