@@ -4,6 +4,7 @@ convention variants the diagnostics use to name an integrator's mistake."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from conformance.crypto import (
 )
 from conformance.crypto.gost3410 import SignatureInputError, deterministic_nonce, sign_digest
 
-REAL_ENVELOPE = "/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml"
+REAL_ENVELOPE = str(Path(__file__).resolve().parents[1] / "xmldsig" / "vectors" / "real" / "SendRequestRequest-1.2.xml")
 DS = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
 PARAMETER_SETS = [oids.CRYPTOPRO_XCHA, oids.CRYPTOPRO_B, oids.TC26_256_A, oids.TC26_512_A, oids.TC26_512_C]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +28,7 @@ from conformance.crypto.keyformats import KeyFormatError
 from conformance.crypto.testdata import bus_credentials, read_testdata, test_crl
 from conformance.crypto.testpki import build_shipped_pki, shipped_files
 
-REAL_ENVELOPE = "/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml"
+REAL_ENVELOPE = str(Path(__file__).resolve().parents[1] / "xmldsig" / "vectors" / "real" / "SendRequestRequest-1.2.xml")
 
 
 @pytest.fixture(scope="module")

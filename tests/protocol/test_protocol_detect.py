@@ -28,7 +28,7 @@ from conformance.protocol.operations import (
 from conformance.protocol.samples import iter_samples
 from conformance.xmlsafe import parse_bytes, parse_file
 
-REAL = Path("/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml")
+REAL = Path(__file__).resolve().parents[1] / "xmldsig" / "vectors" / "real" / "SendRequestRequest-1.2.xml"
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SAMPLES = list(iter_samples(seed=2, at=AT))
 

@@ -27,7 +27,7 @@ from conformance.schemas import (
 from conformance.xmlsafe import parse_bytes, parse_file
 
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-REAL = Path("/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml")
+REAL = Path(__file__).resolve().parents[1] / "xmldsig" / "vectors" / "real" / "SendRequestRequest-1.2.xml"
 SAMPLES = list(iter_samples(seed=4, at=AT))
 
 

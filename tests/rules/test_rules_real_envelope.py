@@ -10,7 +10,7 @@ import pytest
 
 from conformance.cli import main
 
-REAL = Path("/work/shared/vectors/real-envelopes/SendRequestRequest-1.2.xml")
+REAL = Path(__file__).resolve().parents[1] / "xmldsig" / "vectors" / "real" / "SendRequestRequest-1.2.xml"
 AT = "2020-05-20T12:00:00Z"  # its MessageID was made 2020-05-20T04:41Z
 
 pytestmark = pytest.mark.skipif(not REAL.is_file(), reason="the shared vectors are not on this machine")
