@@ -99,3 +99,27 @@ def call(what: str, action: Callable[[], Reply]) -> Reply | None:
 def backoff_delay(settings: Settings, attempt: int) -> float:
     """Seconds to wait before retry number `attempt` (1, 2, ...): exponential from `backoff`, capped."""
     return min(settings.backoff * 2 ** (attempt - 1), settings.max_backoff)
+
+
+class Participant:
+    """What the reference provider and consumer share: settings, the variant's behaviour, the registry, the durable
+    state, the bus client, and the two events a harness uses to stop or crash it."""
+
+    def __init__(self, settings: Settings, identity: str, mnemonic: str):
+        import threading
+
+        from conformance.reference.journal import State
+        from conformance.registry import load_registry
+
+        self.settings = settings
+        self.behaviour = settings.variant.behaviour
+        self.registry = load_registry(settings.registry)
+        self.state = State(settings.state)
+        self.client: BusClient = make_client(settings, identity, mnemonic)
+        self.stopping = threading.Event()
+        """Set when the participant is asked to stop: waits (backoff, delays) end early and retries stop."""
+        self.crash_requested = threading.Event()
+        """Set by a harness that kills the participant at its Ack: it stops dead once the Ack call returns."""
+
+    def close(self) -> None:
+        self.state.close()

@@ -17,21 +17,19 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from conformance.bus.client import BusClient
 from conformance.protocol import model as m
 from conformance.protocol.codes import FaultName, StatusCategory
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.reference.common import (
     Crash,
+    Participant,
     Settings,
     backoff_delay,
     bus_signature_problem,
     call,
     log,
-    make_client,
 )
 from conformance.reference.identity import CONSUMER
-from conformance.reference.journal import State
 from conformance.reference.variants import AckMode
 from conformance.reference.wire import message_id
 
@@ -62,22 +60,9 @@ class Received:
     final: bool
 
 
-class Consumer:
+class Consumer(Participant):
     def __init__(self, settings: Settings):
-        from conformance.registry import load_registry
-
-        self.settings = settings
-        self.behaviour = settings.variant.behaviour
-        self.registry = load_registry(settings.registry)
-        self.state = State(settings.state)
-        self.client: BusClient = make_client(settings, "consumer", CONSUMER)
-        self.stopping = threading.Event()
-        """Set when the participant is asked to stop: backoff waits end early and retries stop."""
-        self.crash_requested = threading.Event()
-        """Set by a harness that kills the participant at its Ack: it stops dead once the Ack call returns."""
-
-    def close(self) -> None:
-        self.state.close()
+        super().__init__(settings, "consumer", CONSUMER)
 
     # -- sending ---------------------------------------------------------------------------------------------------
 

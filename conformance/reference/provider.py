@@ -22,22 +22,21 @@ import time
 
 from lxml import etree
 
-from conformance.bus.client import BusClient, Reply
+from conformance.bus.client import Reply
 from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.reference import citizens
 from conformance.reference.common import (
     Crash,
+    Participant,
     Settings,
     backoff_delay,
     bus_signature_problem,
     call,
     log,
-    make_client,
 )
 from conformance.reference.identity import PROVIDER
-from conformance.reference.journal import State
 from conformance.reference.variants import AckMode
 from conformance.reference.wire import message_id
 
@@ -58,27 +57,14 @@ def decode_answer(data: bytes) -> m.ResponseAnswer:
     return m.Rejection((m.RequestRejected(RejectionReasonCode(item["code"]), item["description"]),))
 
 
-class Provider:
+class Provider(Participant):
     """One reference provider over one state database. `run()` polls until stopped."""
 
     def __init__(self, settings: Settings):
-        from conformance.registry import load_registry
-
-        self.settings = settings
-        self.behaviour = settings.variant.behaviour
-        self.registry = load_registry(settings.registry)
-        self.state = State(settings.state)
+        super().__init__(settings, "provider", PROVIDER)
         with self.state.lock:
             citizens.seed_citizens(self.state.db, self.registry, settings.citizens)
-        self.client: BusClient = make_client(settings, "provider", PROVIDER)
         self.handled = 0
-        self.stopping = threading.Event()
-        """Set when the participant is asked to stop: waits (backoff, delays) end early and retries stop."""
-        self.crash_requested = threading.Event()
-        """Set by a harness that kills the participant at its Ack: it stops dead once the Ack call returns."""
-
-    def close(self) -> None:
-        self.state.close()
 
     # -- the answer ------------------------------------------------------------------------------------------------
 
