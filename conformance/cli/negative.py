@@ -54,9 +54,10 @@ def select_cases(cases: list, codes: list[str] | None) -> list:
 
 
 def _list(cases: list) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
+
+    from conformance.console import make_console
 
     table = Table(show_header=True, header_style="bold")
     for column in ("id", "operation", "mutation", "expected", "rule", "note"):
@@ -70,7 +71,7 @@ def _list(cases: list) -> None:
         note = f"xfail: {case.xfail}" if case.xfail else (f"forced: {case.force_reason}" if case.force else "")
         table.add_row(Text(case.id), Text(f"{case.rpc.value} {case.version.value}"), Text(mutation or "-"),
                       Text(case.expect.describe()), Text(case.expect.rule), Text(note))
-    console = Console(width=200, highlight=False)
+    console = make_console()
     console.print(table)
     console.print(f"{len(cases)} case(s)")
 

@@ -22,10 +22,10 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from conformance.console import make_console
     from conformance.rules import catalogue
     from conformance.rules.model import FAMILIES
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         data = {"families": FAMILIES, "rules": [catalogue.describe(rule) for rule in entries]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return 0
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    console = make_console()
     table = Table(show_header=True, header_style="bold")
     for column in ("id", "severity", "title", "source"):
         table.add_column(column, overflow="fold", no_wrap=column in ("id", "severity"))

@@ -34,11 +34,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return 0
 
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    from conformance.console import make_console
+
+    console = make_console()
     table = Table(show_header=True, header_style="bold", show_lines=True)
     for column in ("name", "title", "request", "response", "providers", "consumers", "realtime"):
         table.add_column(column, overflow="fold", no_wrap=column in ("name", "realtime"))

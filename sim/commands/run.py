@@ -162,9 +162,9 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from conformance.console import make_console
     from sim.errors import SimError
     from sim.report import build_report, render_html, write_report
     from sim.runner import execute
@@ -186,8 +186,8 @@ def run(args: argparse.Namespace) -> int:
     audit_dir = out / "audit" if args.audit else None
     points = len(scenario.run.sweep.values) if scenario.run.sweep is not None else 1
 
-    console = Console()
-    err = Console(stderr=True)
+    console = make_console()
+    err = make_console(stderr=True)
     with open_executor(args.workers, args.scheduler) as map_fn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeElapsedColumn(), console=err, transient=True, disable=args.quiet) as bar:
         result = execute(scenario, seed=args.seed, replications=args.replications, precision=args.precision,

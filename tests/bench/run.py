@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(results: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from conformance.console import make_console
 
     table = Table(title="Benchmarks (ratios are against a baseline measured in the same run)")
     for col in ("benchmark", "figure", "value", "unit", "baseline", "ratio"):
@@ -106,7 +107,7 @@ def print_table(results: dict[str, Any]) -> None:
         for fig_name, fig in result["figures"].items():
             table.add_row(name, fig_name, _fmt(fig.get("value")), str(fig.get("unit", "")),
                           _fmt(fig.get("baseline")), _fmt(fig.get("ratio")))
-    Console().print(table)
+    make_console().print(table)
 
 
 def _fmt(value: Any) -> str:
