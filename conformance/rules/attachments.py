@@ -12,7 +12,7 @@ from lxml import etree
 
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
+from conformance.rules.helpers import child_named, smev_local, text_of
 from conformance.rules.model import Severity
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
@@ -37,11 +37,11 @@ def decode_base64(text: str) -> bytes | None:
 
 
 def _headers(ctx: CheckContext) -> list[etree._Element]:
-    return elements_named(ctx.body, "AttachmentHeader")
+    return ctx.elements_named("AttachmentHeader")
 
 
 def _contents(ctx: CheckContext) -> list[etree._Element]:
-    return elements_named(ctx.body, "AttachmentContent")
+    return ctx.elements_named("AttachmentContent")
 
 
 @rule("MSG-ATTACH-COORDINATED", "Every AttachmentHeader's contentId has one AttachmentContent and vice versa",
@@ -71,7 +71,7 @@ def coordinated(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-ATTACH-MIME", "Every attachment's MimeType is a well-formed media type of an IANA top-level type",
       Severity.ERROR, f"{_ATTACH} (MimeType); RFC 6838 §4.2, RFC 2045 §5.1")
 def mime_type(ctx: CheckContext) -> Iterator[Violation]:
-    found = [m for m in elements_named(ctx.body, "MimeType")
+    found = [m for m in ctx.elements_named("MimeType")
              if smev_local(m.getparent()) in ("AttachmentHeader", "RefAttachmentHeader")]
     if not found:
         raise NotApplicable("the message has no attachment headers")
@@ -178,7 +178,7 @@ def inline_size(ctx: CheckContext) -> Iterator[Violation]:
       Severity.WARNING, f"{_ATTACH} (SignaturePKCS7); 697 §11и (sign what is sent with a qualified signature)",
       "The schemas make it optional; many message types require it. A warning, as the requirement is per type.")
 def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
-    headers = elements_named(ctx.body, "AttachmentHeader", "RefAttachmentHeader")
+    headers = ctx.elements_named("AttachmentHeader", "RefAttachmentHeader")
     if not headers:
         raise NotApplicable("the message has no attachment headers")
     for header in headers:
@@ -190,7 +190,7 @@ def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-ATTACH-REF-HASH", "Every RefAttachmentHeader/Hash is base64 of a 32-byte (Streebog-256) digest",
       Severity.ERROR, f"{_ATTACH} (RefAttachmentHeader: Hash = base64 GOST hash of the file)")
 def ref_hash(ctx: CheckContext) -> Iterator[Violation]:
-    headers = elements_named(ctx.body, "RefAttachmentHeader")
+    headers = ctx.elements_named("RefAttachmentHeader")
     if not headers:
         raise NotApplicable("the message references no file-store attachment")
     for header in headers:
@@ -208,7 +208,7 @@ def ref_hash(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-ATTACH-REF-UUID", "Every RefAttachmentHeader/uuid is a lower-case UUID", Severity.ERROR,
       f"{_ATTACH} (RefAttachmentHeader{{uuid, ...}}: the file's id in the bus's file store)")
 def ref_uuid(ctx: CheckContext) -> Iterator[Violation]:
-    headers = elements_named(ctx.body, "RefAttachmentHeader")
+    headers = ctx.elements_named("RefAttachmentHeader")
     if not headers:
         raise NotApplicable("the message references no file-store attachment")
     for header in headers:

@@ -10,7 +10,7 @@ from lxml import etree
 from conformance.registry.model import Side
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
+from conformance.rules.helpers import child_named, smev_local, text_of
 from conformance.rules.model import Severity
 from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
 
@@ -68,7 +68,7 @@ def envelope_schema(ctx: CheckContext) -> Iterator[Violation]:
 def _business_elements(ctx: CheckContext) -> list[tuple[etree._Element, etree._Element]]:
     """(MessagePrimaryContent's single business element, its SenderProvided…Data) pairs."""
     pairs = []
-    for content in elements_named(ctx.body, "MessagePrimaryContent"):
+    for content in ctx.elements_named("MessagePrimaryContent"):
         children = [c for c in content if isinstance(c.tag, str)]
         if len(children) == 1:
             pairs.append((children[0], content.getparent()))
@@ -164,7 +164,7 @@ def payload_schema(ctx: CheckContext) -> Iterator[Violation]:
       "fault UnknownMessageType",
       "NamespaceURI and RootElementLocalName go together: both name a registered root, or both are absent.")
 def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
-    selectors = elements_named(ctx.body, "MessageTypeSelector")
+    selectors = ctx.elements_named("MessageTypeSelector")
     if not selectors:
         raise NotApplicable("the message polls no queue")
     registry = _registry(ctx)
@@ -186,7 +186,7 @@ def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
 def access_matrix(ctx: CheckContext) -> Iterator[Violation]:
     registry = _registry(ctx)
     judged = False
-    for request in elements_named(ctx.body, "Request"):
+    for request in ctx.elements_named("Request"):
         metadata = child_named(request, "MessageMetadata")
         sender = child_named(metadata, "Sender") if metadata is not None else None
         mnemonic = text_of(child_named(sender, "Mnemonic")).strip() if sender is not None else ""

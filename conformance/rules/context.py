@@ -13,6 +13,7 @@ from lxml import etree
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
 from conformance.protocol.operations import RULE_OPERATION, Detection, Operation, ProtocolError, detect
 from conformance.rules.corpus import Corpus
+from conformance.rules.helpers import ElementIndex
 
 
 class NotApplicable(Exception):  # noqa: N818 - it is a verdict, not an error
@@ -48,6 +49,7 @@ class CheckContext:
     detection: Detection | None = field(init=False, default=None)
     detection_error: ProtocolError | None = field(init=False, default=None)
     namespaces: dict[str, str] = field(init=False)
+    _indexes: dict[etree._Element, ElementIndex] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         try:
@@ -80,6 +82,20 @@ class CheckContext:
         if self.detection is None:
             raise NotApplicable("the document is not an SMEV 3 message (see MSG-SOAP-…)")
         return self.detection.body
+
+    def index(self, root: etree._Element | None = None) -> ElementIndex:
+        """The SMEV elements under `root` (default: the body) by local name; built on first use, then kept."""
+        target = self.body if root is None else root
+        found = self._indexes.get(target)
+        if found is None:
+            found = self._indexes[target] = ElementIndex(target)
+        return found
+
+    def elements_named(self, *names: str) -> list[etree._Element]:
+        """Every SMEV element of the body (itself included) whose local name is one of `names`, in document order;
+        what `helpers.elements_named(ctx.body, ...)` gives, from an index built once per message. Skips the calling
+        rule, as `body` does, when the document is no SMEV 3 message."""
+        return self.index().named(*names)
 
     def xpath(self, expression: str, element: etree._Element | None = None) -> list[Any]:
         """Evaluate `expression` with the prefixes `soap`, `ds`, `xop`, and `t`/`b`/`f` for the SMEV types, basic and

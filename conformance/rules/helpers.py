@@ -3,23 +3,62 @@ so a rule also reads a message whose namespaces mix versions; MSG-NS-VERSION rep
 
 from __future__ import annotations
 
+import heapq
+from functools import lru_cache
+
 from lxml import etree
 
 from conformance.protocol.namespaces import classify, split_qname
+
+
+@lru_cache(maxsize=4096)
+def _smev_local_of_tag(tag: str) -> str | None:
+    """The local name of a Clark-notation tag in an SMEV namespace, else None. Cached: a message repeats few tags,
+    and the rules ask about the same ones over and over (bounded, so hostile input with many names cannot grow it)."""
+    uri, local = split_qname(tag)
+    return local if classify(uri) is not None else None
 
 
 def smev_local(element: etree._Element | None) -> str | None:
     """The local name of an element of an SMEV namespace; None for any other element (or None)."""
     if element is None or not isinstance(element.tag, str):
         return None
-    uri, local = split_qname(element.tag)
-    return local if classify(uri) is not None else None
+    return _smev_local_of_tag(element.tag)
+
+
+class ElementIndex:
+    """The SMEV elements of one subtree (its root included) by local name, in document order.
+
+    Built with one walk, so that rules asking for elements by name do not each walk the tree; `named` gives what
+    `elements_named` gives on the same root. The tree must not change after the index is built (checks only read).
+    """
+
+    def __init__(self, root: etree._Element) -> None:
+        by_name: dict[str, list[tuple[int, etree._Element]]] = {}
+        for position, element in enumerate(root.iter()):
+            tag = element.tag
+            if isinstance(tag, str):
+                local = _smev_local_of_tag(tag)
+                if local is not None:
+                    by_name.setdefault(local, []).append((position, element))
+        self._by_name = by_name
+
+    def named(self, *names: str) -> list[etree._Element]:
+        """Every indexed element whose local name is one of `names`, in document order (a fresh list)."""
+        lists = [self._by_name[name] for name in dict.fromkeys(names) if name in self._by_name]
+        if not lists:
+            return []
+        if len(lists) == 1:
+            return [element for _, element in lists[0]]
+        return [element for _, element in heapq.merge(*lists, key=lambda pair: pair[0])]
 
 
 def elements_named(root: etree._Element, *names: str) -> list[etree._Element]:
-    """Every SMEV element under (and including) `root` whose local name is one of `names`, in document order."""
+    """Every SMEV element under (and including) `root` whose local name is one of `names`, in document order.
+
+    Walks the tree; a rule asks `CheckContext.elements_named` instead, which answers from the context's index."""
     wanted = set(names)
-    return [e for e in root.iter() if isinstance(e.tag, str) and smev_local(e) in wanted]
+    return [e for e in root.iter() if isinstance(e.tag, str) and _smev_local_of_tag(e.tag) in wanted]
 
 
 def child_named(element: etree._Element, name: str) -> etree._Element | None:

@@ -10,7 +10,7 @@ from conformance.protocol.ids import check_message_id, uuid1_time
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import SENDING
-from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
+from conformance.rules.helpers import child_named, smev_local, text_of
 from conformance.rules.model import Severity
 
 _IDS = "SMEV 3 protocol: Identifiers and time"
@@ -18,7 +18,7 @@ _IDS = "SMEV 3 protocol: Identifiers and time"
 
 def _own_ids(ctx: CheckContext) -> list[etree._Element]:
     """The MessageID of every SenderProvided…Data, and the bus's MessageMetadata/MessageId."""
-    return [e for e in elements_named(ctx.body, "MessageID", "MessageId")
+    return [e for e in ctx.elements_named("MessageID", "MessageId")
             if smev_local(e.getparent()) in ("SenderProvidedRequestData", "SenderProvidedResponseData",
                                              "MessageMetadata")]
 
@@ -51,7 +51,7 @@ def _format(element: etree._Element, what: str) -> Violation | None:
       "the MessageID", Severity.ERROR,
       f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)")
 def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "ReferenceMessageID")
+    found = ctx.elements_named("ReferenceMessageID")
     if not found:
         raise NotApplicable("the message continues no chain (no ReferenceMessageID)")
     for element in found:
@@ -74,7 +74,7 @@ def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
 @rule("FLOW-ORIGINAL-ID", "OriginalMessageId names the request: a lower-case UUID v1, not the response's own id, "
       "not newer than it", Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)")
 def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "OriginalMessageId")
+    found = ctx.elements_named("OriginalMessageId")
     if not found:
         raise NotApplicable("the message answers no request (no OriginalMessageId)")
     for element in found:
@@ -101,7 +101,7 @@ def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
 @rule("FLOW-ACK-TARGET", "AckTargetMessage names a received message by its lower-case UUID v1", Severity.ERROR,
       "SMEV 3 protocol: Main structures (AckTargetMessage: the UUID of the received message); 697 §7.1")
 def ack_target(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "AckTargetMessage")
+    found = ctx.elements_named("AckTargetMessage")
     if not found:
         raise NotApplicable("the message is no acknowledgement")
     for element in found:
@@ -115,8 +115,8 @@ def ack_target(ctx: CheckContext) -> Iterator[Violation]:
       "ReplyTo mandatory in 1.1)",
       "Within one file: presence and non-emptiness (the verbatim copy needs the request; see the live suites).")
 def reply_to(ctx: CheckContext) -> Iterator[Violation]:
-    responses = elements_named(ctx.body, "SenderProvidedResponseData")
-    requests = [r for r in elements_named(ctx.body, "Request") if smev_local(r.getparent()) == "RequestMessage"]
+    responses = ctx.elements_named("SenderProvidedResponseData")
+    requests = [r for r in ctx.elements_named("Request") if smev_local(r.getparent()) == "RequestMessage"]
     if not responses and not requests:
         raise NotApplicable("the message neither carries a request as delivered nor a response")
     for data in responses:
@@ -141,7 +141,7 @@ def id_unique(ctx: CheckContext) -> Iterator[Violation]:
         raise NotApplicable("the message is not one a participant sends (SendRequest, SendResponse)")
     if ctx.corpus is None:
         raise NotApplicable("the message was checked alone: there is no other message to compare with")
-    for data in elements_named(ctx.body, "SenderProvidedRequestData", "SenderProvidedResponseData"):
+    for data in ctx.elements_named("SenderProvidedRequestData", "SenderProvidedResponseData"):
         element = child_named(data, "MessageID")
         others = [p for p in ctx.corpus.sent.get(text_of(element).strip(), []) if p != ctx.path]
         if element is not None and others:
@@ -157,7 +157,7 @@ _KINDS = {"Request": ("REQUEST", "BROADCAST", "CANCEL"), "Response": ("RESPONSE"
       "SMEV 3 protocol: Main structures (MessageMetadata: MessageType REQUEST | BROADCAST | RESPONSE); 697 §7.1")
 def message_type(ctx: CheckContext) -> Iterator[Violation]:
     judged = False
-    for holder in elements_named(ctx.body, "Request", "Response"):
+    for holder in ctx.elements_named("Request", "Response"):
         metadata = child_named(holder, "MessageMetadata")
         kind = child_named(metadata, "MessageType") if metadata is not None else None
         if kind is None:

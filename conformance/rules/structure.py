@@ -12,7 +12,7 @@ from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, classify, sp
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import elements_named, smev_local, text_of
+from conformance.rules.helpers import smev_local, text_of
 from conformance.rules.model import Severity
 
 _PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
@@ -184,7 +184,7 @@ def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def _length_rule(ctx: CheckContext, name: str, limit: int) -> Iterator[Violation]:
-    found = [e for e in elements_named(ctx.body, name) if smev_local(e.getparent()) in
+    found = [e for e in ctx.elements_named(name) if smev_local(e.getparent()) in
              ("SenderProvidedRequestData", "MessageTypeSelector", "GetIncomingQueueStatisticsRequest")]
     if not found:
         raise NotApplicable(f"the message has no {name}")
@@ -214,7 +214,7 @@ def node_id(ctx: CheckContext) -> Iterator[Violation]:
       "A test message must be recognisable as one by the provider (which must not change its data); a TestMessage "
       "anywhere else is not described and would be ignored.")
 def test_message(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "TestMessage")
+    found = ctx.elements_named("TestMessage")
     if not found:
         raise NotApplicable("the message is not marked as a test message")
     for element in found:
@@ -236,7 +236,7 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
       Severity.ERROR, f"{_PROTOCOL_STRUCTURES} (basic:MessagePrimaryContent: exactly one business element of another "
       "namespace); 697 §6л")
 def content_single(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "MessagePrimaryContent")
+    found = ctx.elements_named("MessagePrimaryContent")
     if not found:
         raise NotApplicable("the message has no MessagePrimaryContent")
     for content in found:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, elements_named, smev_local, text_of
+from conformance.rules.helpers import child_named, smev_local, text_of
 from conformance.rules.model import Severity
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -16,7 +16,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _sender_ids(ctx: CheckContext):
-    return [e for e in elements_named(ctx.body, "MessageID")
+    return [e for e in ctx.elements_named("MessageID")
             if smev_local(e.getparent()) in ("SenderProvidedRequestData", "SenderProvidedResponseData")]
 
 
@@ -70,7 +70,7 @@ def parse_datetime(text: str) -> datetime:
       "SMEV 3 protocol: Identifiers and time (EOL past: fault EndOfLifeReached)",
       "An xs:dateTime without a zone is read as UTC.")
 def end_of_life(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "EOL")
+    found = ctx.elements_named("EOL")
     if not found:
         raise NotApplicable("the message sets no EOL")
     for element in found:
@@ -100,7 +100,7 @@ def _element_time(element) -> datetime | None:
       "transfer, traceable history); 451 §11 (date and time of every interaction)",
       f"MessageID time ≤ SendingTimestamp (+{int(CLOCK_SKEW.total_seconds() // 60)} min clock skew) ≤ DeliveryTimestamp.")
 def metadata_order(ctx: CheckContext) -> Iterator[Violation]:
-    found = elements_named(ctx.body, "MessageMetadata")
+    found = ctx.elements_named("MessageMetadata")
     if not found:
         raise NotApplicable("the message carries no MessageMetadata")
     for metadata in found:
@@ -131,7 +131,7 @@ REALTIME_WITHIN = timedelta(seconds=2)
       "as ids date when a message was made, not when it was queued.")
 def answer_deadline(ctx: CheckContext) -> Iterator[Violation]:
     judged = False
-    for response in elements_named(ctx.body, "Response"):
+    for response in ctx.elements_named("Response"):
         original = child_named(response, "OriginalMessageId")
         data = child_named(response, "SenderProvidedResponseData")
         own = child_named(data, "MessageID") if data is not None else None
