@@ -39,10 +39,11 @@ class BusQueue:
     """The queue of one recipient (a participant's system or the next bus) for one message type on one bus.
 
     Taken messages stay stored, invisible, until acked; a message not acked within the ack timeout becomes visible
-    again (checked lazily when the queue is next polled: no timer per message).
+    again (checked lazily when the queue is next polled: no timer per message). A queue that may hold anything is
+    in its bus's `occupied` set (added when a message is put or given back), so the janitor visits only those.
     """
 
-    __slots__ = ("bus", "owner", "type", "visible", "in_flight")
+    __slots__ = ("bus", "owner", "type", "visible", "in_flight", "seq", "_env")
 
     def __init__(self, bus: Bus, owner: Endpoint, type_name: str) -> None:
         self.bus = bus
@@ -50,6 +51,8 @@ class BusQueue:
         self.type = type_name
         self.visible: deque[Msg] = deque()
         self.in_flight: deque[tuple[float, Msg, int]] = deque()
+        self.seq = len(bus.queues)  # creation order: the janitor sweeps occupied queues in this order
+        self._env = bus.world.kernel.env
 
     def __len__(self) -> int:
         return len(self.visible)
@@ -57,11 +60,12 @@ class BusQueue:
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
         self.visible.append(msg)
+        self.bus.occupied.add(self)
         self.owner.notify()
 
     def has_visible(self) -> bool:
         in_flight = self.in_flight
-        if in_flight and in_flight[0][0] <= self.bus.world.kernel.env._now:
+        if in_flight and in_flight[0][0] <= self._env._now:
             self._reclaim()
         return bool(self.visible)
 
@@ -90,6 +94,7 @@ class BusQueue:
         if self.bus.holds(msg) and msg.state == IN_FLIGHT:
             msg.state = QUEUED
             self.visible.appendleft(msg)
+            self.bus.occupied.add(self)
 
     def _reclaim(self) -> None:
         in_flight = self.in_flight
@@ -124,6 +129,10 @@ class BusQueue:
         for _, msg, _ in self.in_flight:
             if msg.state == IN_FLIGHT and self.bus.holds(msg) and not alive(msg):
                 msg.orphaned = True
+
+
+def _creation(q: BusQueue) -> int:
+    return q.seq
 
 
 class _ReplyOnce:
@@ -232,6 +241,7 @@ class Bus:
         self.sites = {loc: Site(self, loc, n, concurrency, ca) for loc, n in sites.items() if n > 0}
         self.order = list(self.sites)
         self.queues: dict[tuple[str, str], BusQueue] = {}
+        self.occupied: set[BusQueue] = set()  # queues that may hold a message, visible or in flight
         self.depth: dict[str, int] = {}
         self.held = 0  # messages stored here, all types
         self._nearest: dict[str, list[Site]] = {}
@@ -463,9 +473,11 @@ class Bus:
         if self.held <= 0:
             return
         now = self.world.now
-        for q in self.queues.values():
+        occupied = self.occupied
+        for q in sorted(occupied, key=_creation) if len(occupied) > 1 else list(occupied):
             visible = q.visible
             if not visible and not q.in_flight:
+                occupied.discard(q)  # empty queues are skipped: nothing to expire or reclaim there
                 continue
             while visible and (visible[0].state != QUEUED or not self.holds(visible[0]) or visible[0].expires <= now):
                 msg = visible.popleft()

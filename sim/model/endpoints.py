@@ -43,12 +43,24 @@ class Endpoint:
         raise NotImplementedError
 
     def _next_with_mail(self, skip: set[Bus] | frozenset = frozenset()) -> BusQueue | None:
-        """The next inbox (round robin) with a deliverable message, on a bus not in `skip`."""
-        n = len(self.inboxes)
+        """The next inbox (round robin) with a deliverable message, on a bus not in `skip`.
+
+        `BusQueue.has_visible` inlined (this is the model's hottest loop): due ack timeouts are reclaimed first."""
+        inboxes = self.inboxes
+        n = len(inboxes)
+        rr = self._rr
+        now = self.world.kernel.env._now
         for i in range(n):
-            q = self.inboxes[(self._rr + i) % n]
-            if q.bus not in skip and q.has_visible():
-                self._rr = (self._rr + i + 1) % n
+            j = rr + i
+            q = inboxes[j if j < n else j - n]
+            if skip and q.bus in skip:
+                continue
+            in_flight = q.in_flight
+            if in_flight and in_flight[0][0] <= now:
+                q._reclaim()
+            if q.visible:
+                j += 1
+                self._rr = j % n
                 return q
         return None
 
@@ -122,7 +134,10 @@ class Participant(Endpoint):
 
     @property
     def up(self) -> bool:
-        return self.down_reasons == 0 and self.world.dc_up(self.location)
+        if self.down_reasons:
+            return False
+        state = self.world.data_centres.get(self.location)  # World.dc_up, inlined: asked on every poll
+        return state is None or state.up
 
     def inbox_owner(self, msg: Msg) -> Endpoint:
         if msg.datamart and msg.kind == REQUEST:
@@ -252,8 +267,12 @@ class Participant(Endpoint):
         """A worker freed up: a busy client polls again at once rather than waiting for the next tick."""
         if self.scheduled or not self.up:
             return
+        now = self.world.kernel.env._now
         for q in self.inboxes:
-            if q.has_visible():
+            in_flight = q.in_flight  # BusQueue.has_visible, inlined
+            if in_flight and in_flight[0][0] <= now:
+                q._reclaim()
+            if q.visible:
                 self.scheduled = True
                 self.world.kernel.later(0.0, self.poll)
                 return

@@ -2,6 +2,8 @@
 
 A waiting message costs no process and no generator: it is an entry in a deque, and a server finishing a job is
 one scheduled event whose callback starts the next job. `Kernel.later(delay, fn, *args)` is the one primitive.
+A scheduled call is a bare `(time, priority, id, fn, args)` entry on SimPy's event queue, not an `Event` object:
+the kernel alone processes that queue (`Kernel.run`), so it never needs an event's callbacks list or value.
 """
 
 from __future__ import annotations
@@ -13,33 +15,16 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event
-
-
-class _Call(Event):
-    """An already-triggered event carrying one call: cheaper than `env.timeout` plus a process."""
-
-    def __init__(self, env: simpy.Environment, fn: Callable[..., Any], args: tuple) -> None:
-        self.env = env
-        self._ok = True
-        self._value = None
-        self.fn = fn
-        self.args = args
-        self.callbacks = _RUN
-
-
-def _run(event: _Call) -> None:
-    event.fn(*event.args)
-
-
-_RUN = (_run,)  # shared, never mutated: SimPy only reads an event's callbacks once it is processed
+from simpy.events import NORMAL
 
 
 class Kernel:
     """The SimPy environment plus the model's random generator and time horizon.
 
-    Every model event is a `_Call` scheduled on SimPy's own event queue; `run` processes the queue like
+    Every model event is a `(time, NORMAL, id, fn, args)` entry on SimPy's own event queue, ordered like SimPy
+    orders events (time, priority, then scheduling order); `run` processes the queue like
     `Environment.run(until=horizon)` does, minus the per-event bookkeeping that processes need and calls don't.
+    Nothing else may step the environment: its queue holds calls, not SimPy events.
     """
 
     def __init__(self, rng: np.random.Generator, horizon: float) -> None:
@@ -47,6 +32,8 @@ class Kernel:
         self.rng = rng
         self.horizon = horizon
         self.events = 0
+        self._queue = self.env._queue
+        self._eid = self.env._eid
 
     @property
     def now(self) -> float:
@@ -54,19 +41,16 @@ class Kernel:
 
     def later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Call `fn(*args)` `delay` seconds from now (delay 0: after the events already due now)."""
-        env = self.env
-        heappush(env._queue, (env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(env._eid),
-                              _Call(env, fn, args)))
+        heappush(self._queue, (self.env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
 
     def run(self) -> None:
         env = self.env
-        queue = env._queue
+        queue = self._queue
         horizon = self.horizon
         n = 0
         while queue and queue[0][0] <= horizon:
-            env._now, _, _, event = heappop(queue)
-            for callback in event.callbacks:
-                callback(event)
+            env._now, _, _, fn, args = heappop(queue)
+            fn(*args)
             n += 1
         env._now = horizon
         self.events += n
