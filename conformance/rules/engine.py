@@ -111,6 +111,7 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings
     """Check every file of `paths` (see `expand_paths`). With several files, they are first read together into a
     `Corpus`, so that rules relating messages to each other (a repeated MessageID, a response's type) see the run."""
     files = expand_paths(paths)
+    settings = replace(settings, rules=settings.chosen())  # the catalogue is sorted once per run, not once per file
     if len(files) < 2 or settings.corpus is not None:
         return [check_file(path, settings) for path in files]
     parsed: dict[Path, etree._ElementTree | xmlsafe.XmlInputError] = {}
