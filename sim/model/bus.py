@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 OK, DUPLICATE, RETRY, REJECTED, EXPIRED = "ok", "duplicate", "retry", "rejected", "expired"
 
 QUEUED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_QUEUED, "response": StatusCategory.RESPONSE_IS_QUEUED}
+_QUEUED_COUNTER = {kind: f"status.{status}" for kind, status in QUEUED_STATUS.items()}  # the counter of each kind
+_QUEUED_COUNTER_DEFAULT = f"status.{StatusCategory.REQUEST_IS_QUEUED}"
 REJECTED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
                    "response": StatusCategory.RESPONSE_IS_REJECTED_BY_SMEV}
 
@@ -71,10 +73,12 @@ class BusQueue:
 
     def take(self) -> Msg | None:
         """The oldest deliverable message, now in flight; expired ones met on the way are closed."""
-        self._reclaim()
         bus = self.bus
         world = bus.world
         now = world.now
+        in_flight = self.in_flight
+        if in_flight and in_flight[0][0] <= now:
+            self._reclaim()
         while self.visible:
             msg = self.visible.popleft()
             if msg.state != QUEUED or not bus.holds(msg):
@@ -196,7 +200,13 @@ class Site:
             world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
                                reply, RETRY, FaultName.SMEV_FAILURE)
             return
-        node = min(live, key=lambda n: n.depth) if len(live) > 1 else live[0]
+        node = live[0]
+        if len(live) > 1:  # the shortest queue, the first of equals (min(live, key=depth), without a call per node)
+            best = len(node.queue) + node.busy
+            for other in live:
+                depth = len(other.queue) + other.busy
+                if depth < best:
+                    node, best = other, depth
         service = self.bus.ingress() * msg.fragments * self.bus.stretch
         if node.busy >= node.servers:
             # it has to wait for a node: the sender stops waiting after its timeout and retries; the abandoned copy
@@ -243,6 +253,7 @@ class Bus:
         self.queues: dict[tuple[str, str], BusQueue] = {}
         self.occupied: set[BusQueue] = set()  # queues that may hold a message, visible or in flight
         self.depth: dict[str, int] = {}
+        self._depth_components: dict[str, str] = {}  # message type -> the collector's name of its queue depth
         self.held = 0  # messages stored here, all types
         self._nearest: dict[str, list[Site]] = {}
         self._relays: dict[str, Endpoint] = {}
@@ -323,7 +334,11 @@ class Bus:
             if verdict is not None:
                 self._answer(site, from_loc, reply, REJECTED, verdict, msg)
                 return
-        site.crl.check(lambda ok: self._verified(ok, site, msg, from_loc, reply, first))
+        crl = site.crl
+        if self.world.kernel.env._now < crl.valid_until:  # CrlCache.check's first case, without a closure
+            self._verified(True, site, msg, from_loc, reply, first)
+            return
+        crl.check(lambda ok: self._verified(ok, site, msg, from_loc, reply, first))
 
     def _verified(self, crl_ok: bool, site: Site, msg: Msg, from_loc: str, reply: Reply, first: bool) -> None:
         if not crl_ok:
@@ -372,12 +387,14 @@ class Bus:
         if msg.hop >= 0:  # handed on by the previous bus of the route, which lets go of its copy now
             previous = msg.route[msg.hop]
             previous._depth(msg.type, -1)
-            world.audit.record(now, msg, "handed-on", previous.name)
+            if world.audit.enabled:
+                world.audit.record(now, msg, "handed-on", previous.name)
         msg.hop = msg.route.index(self)
         msg.replicas = self._replicas(site.location)
-        world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
+        if world.audit.enabled:
+            world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
         if first:  # the status message the sender can fetch (697 §6о); counted, not simulated as traffic
-            world.count(f"status.{QUEUED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_QUEUED)}")
+            world.count(_QUEUED_COUNTER.get(msg.kind, _QUEUED_COUNTER_DEFAULT))
         self._depth(msg.type, +1)
         q.put(msg)
 
@@ -419,7 +436,9 @@ class Bus:
         if msg.state != DONE:
             msg.state = DONE
             self._depth(msg.type, -1)
-            self.world.audit.record(self.world.now, msg, "acked", self.name)
+            audit = self.world.audit
+            if audit.enabled:
+                audit.record(self.world.now, msg, "acked", self.name)
 
     def close(self, msg: Msg, outcome: str, reason: str = "") -> None:
         """The bus gives up a stored message: it expired (TTL/EOL) or was lost with its data centre."""
@@ -442,7 +461,10 @@ class Bus:
         d = self.depth.get(type_name, 0) + delta
         self.depth[type_name] = d
         self.held += delta
-        self.world.collector.queue_depth(f"queue.{self.name}.{type_name}", d, self.world.now)
+        component = self._depth_components.get(type_name)
+        if component is None:
+            component = self._depth_components[type_name] = f"queue.{self.name}.{type_name}"
+        self.world.collector.queue_depth(component, d, self.world.kernel.env._now)
 
     def data_centre_lost(self, location: str) -> None:
         """`location`'s storage is gone: messages with no replica left are lost; survivors are re-replicated."""
@@ -483,7 +505,9 @@ class Bus:
                 msg = visible.popleft()
                 if msg.state == QUEUED and self.holds(msg):
                     self.close(msg, "expired", "end of life")
-            q._reclaim()
+            in_flight = q.in_flight
+            if in_flight and in_flight[0][0] <= now:
+                q._reclaim()
 
     def relay_from(self, upstream: Bus) -> Endpoint:
         """The endpoint that forwards messages from `upstream` into this bus."""

@@ -213,15 +213,17 @@ class Participant(Endpoint):
         if world.network.reachable(self.location, site_location):
             # the Ack takes milliseconds against an ack timeout of a minute or more: the bus records it at once
             q.bus.acked(msg)
+        now = world.kernel.env._now
         if msg.delivered:
-            world.collector.duplicate_suppressed(msg.id, world.now)
-            world.audit.record(world.now, msg, "duplicate-suppressed", self.name)
+            world.collector.duplicate_suppressed(msg.id, now)
+            world.audit.record(now, msg, "duplicate-suppressed", self.name)
             self._release()
             return
         msg.delivered = True
-        world.collector.message_delivered(msg.id, world.now)
+        world.collector.message_delivered(msg.id, now)
         world.count(DELIVERED_STATUS)
-        world.audit.record(world.now, msg, "delivered", self.name)
+        if world.audit.enabled:
+            world.audit.record(now, msg, "delivered", self.name)
         if msg.kind == RESPONSE:
             self._release()
             self.answered(msg.request)

@@ -336,9 +336,10 @@ def _shrink(servers: int, keep: float) -> tuple[int, float]:
 def _report_busy(collector: Collector, component: str, busy: float, window: float) -> None:
     """Hand a component's total busy server-seconds to the collector in slices no longer than the window."""
     start = collector.warmup
+    record = collector.busy
     while busy > 1e-12:
-        piece = min(busy, window)
-        collector.busy(component, start, start + piece)
+        piece = busy if busy < window else window  # min(busy, window)
+        record(component, start, start + piece)
         busy -= piece
 
 
