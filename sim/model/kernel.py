@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,7 @@ class Kernel:
         self._queue = self.env._queue
         self._eid = self.env._eid
 
-    @property
-    def now(self) -> float:
-        return self.env._now
+    now = property(attrgetter("env._now"), doc="The simulated time (a C-level getter: read on every event).")
 
     def later(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
         """Call `fn(*args)` `delay` seconds from now (delay 0: after the events already due now)."""
@@ -65,7 +64,7 @@ class Sampler:
         self._dist = dist
         self._rng = rng
         self._batch = batch
-        self._buf: np.ndarray = np.empty(0)
+        self._buf: list[float] = []  # a batch as Python floats (exactly the numpy values): cheap to index
         self._i = 0
 
     @property
@@ -73,12 +72,12 @@ class Sampler:
         return float(self._dist.mean)
 
     def __call__(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = np.asarray(self._dist.sample_n(self._rng, self._batch), dtype=float)
-            self._i = 0
-        value = self._buf[self._i]
-        self._i += 1
-        return float(value)
+        i = self._i
+        if i >= len(self._buf):
+            self._buf = np.asarray(self._dist.sample_n(self._rng, self._batch), dtype=float).tolist()
+            i = 0
+        self._i = i + 1
+        return self._buf[i]
 
 
 class Station:
@@ -131,7 +130,7 @@ class Station:
         self.busy += 1
         self._ticket += 1
         ticket = self._ticket
-        self.in_service[ticket] = (job, self.kernel.now)
+        self.in_service[ticket] = (job, self.kernel.env._now)
         self.kernel.later(service_time, self._finish, ticket, self._epoch, done)
 
     def _finish(self, ticket: int, epoch: int, done: Callable[[Any], None]) -> None:
@@ -151,7 +150,7 @@ class Station:
 
     def _account(self, started: float) -> None:
         lo = started if started > self.warmup else self.warmup
-        now = self.kernel.now
+        now = self.kernel.env._now
         if now > lo:
             self.busy_time += now - lo
 

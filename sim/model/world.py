@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -37,9 +38,7 @@ class World:
     def rng(self) -> np.random.Generator:
         return self.kernel.rng
 
-    @property
-    def now(self) -> float:
-        return self.kernel.env._now
+    now = property(attrgetter("kernel.env._now"), doc="The simulated time (a C-level getter: read everywhere).")
 
     def new_id(self) -> int:
         self._next_id += 1
