@@ -180,9 +180,11 @@ class Participant(Endpoint):
         """GetRequest/GetResponse until the workers are busy or the queues are empty. A bus that cannot be reached
         (its site is down and not yet noticed, or no route) is skipped; the poll is retried after the timeout."""
         self.scheduled = False
+        if not self.up:  # only faults change that, and none fires during a poll: asked once, not per message
+            return
         world = self.world
         cut_off: set[Bus] = set()
-        while self.free > 0 and self.up:
+        while self.free > 0:
             q = self._next_with_mail(cut_off)
             if q is None:
                 break
@@ -201,7 +203,7 @@ class Participant(Endpoint):
             self.free -= 1
             delay = there + q.bus.delivery() * msg.fragments + back
             world.kernel.later(delay, self.received, msg, q, site.location)
-        if cut_off and self.up and not self.scheduled:
+        if cut_off and not self.scheduled:
             self.scheduled = True
             world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
 
