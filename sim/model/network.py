@@ -97,15 +97,15 @@ class Network:
         if frozenset((a, b)) in self.cut:
             return None
         # Dijkstra over up links; a partition also stops relaying through the other side.
+        # Ties break by a fixed node order, the same in every process (string hashes are salted): the first of the
+        # locations, then a, then b. Only nodes reached so far are candidates (the rest are at infinity).
+        rank = {node: i for i, node in enumerate(dict.fromkeys([*self.locations, a, b]))}
         dist = {a: 0.0}
         prev: dict[str, Link] = {}
-        # a list, not a set: ties must break the same way in every process (string hashes are salted)
-        todo = list(dict.fromkeys([*self.locations, a, b]))
-        while todo:
-            here = min(todo, key=lambda n: dist.get(n, math.inf))
-            if dist.get(here, math.inf) == math.inf:
-                return None
-            todo.remove(here)
+        frontier = {a: (0.0, rank[a])}  # reached, not yet settled: (distance, rank)
+        while frontier:
+            here = min(frontier, key=frontier.__getitem__)
+            del frontier[here]
             if here == b:
                 break
             if here != a and here not in self.transit:
@@ -120,6 +120,8 @@ class Network:
                 if d < dist.get(there, math.inf):
                     dist[there] = d
                     prev[there] = link
+                    if there in rank:  # latencies are >= 0: a settled node is never improved, so never re-queued
+                        frontier[there] = (d, rank[there])
         if b not in prev:
             return None
         hops: list[Link] = []
