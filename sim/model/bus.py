@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from conformance.protocol.codes import FaultName, StatusCategory
 from sim.model.ca import CertificationAuthority, CrlCache
 from sim.model.kernel import Sampler, Station
-from sim.model.message import DONE, IN_FLIGHT, QUEUED, REQUEST, Msg
+from sim.model.message import DONE, IN_FLIGHT, QUEUED, REQUEST, RESPONSE, Msg
 from sim.model.world import World
 
 if TYPE_CHECKING:
@@ -61,9 +61,26 @@ class BusQueue:
 
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
+        pool = self.owner.pool
+        if pool is not None and msg.kind != RESPONSE:  # the owner's workers are shared with background requests
+            msg.processing = self.owner.service_time(msg)
+            ready = pool.reserve(msg, self._env._now, msg.processing)
+            if ready is None:
+                return  # the owner is down: its pool reveals the request when it is back
+            if ready > self._env._now:
+                self.bus.world.kernel.later(ready - self._env._now, self.reveal, msg)
+                return
         self.visible.append(msg)
         self.bus.occupied.add(self)
         self.owner.notify()
+
+    def reveal(self, msg: Msg) -> None:
+        """A request whose reserved worker is free now becomes visible to its owner's polls."""
+        if msg.state != QUEUED or not self.bus.holds(msg):
+            return
+        self.visible.append(msg)
+        self.bus.occupied.add(self)
+        self.owner.notify_now()
 
     def has_visible(self) -> bool:
         in_flight = self.in_flight
@@ -200,6 +217,9 @@ class Site:
             world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
                                reply, RETRY, FaultName.SMEV_FAILURE)
             return
+        if self.bus.feeds:
+            self._arrive_pooled(msg, from_loc, reply, sent_at, live)
+            return
         node = live[0]
         if len(live) > 1:  # the shortest queue, the first of equals (min(live, key=depth), without a call per node)
             best = len(node.queue) + node.busy
@@ -207,7 +227,7 @@ class Site:
                 depth = len(other.queue) + other.busy
                 if depth < best:
                     node, best = other, depth
-        service = self.bus.ingress() * msg.fragments * self.bus.stretch
+        service = self.bus.ingress() * msg.fragments
         if node.busy >= node.servers:
             # it has to wait for a node: the sender stops waiting after its timeout and retries; the abandoned copy
             # is skipped when its turn comes. A timer only in this case, never for a job served at once.
@@ -215,6 +235,28 @@ class Site:
             world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
                                reply, RETRY, "timeout")
         node.submit((msg, from_loc, reply), service, self._ingressed)
+
+    def _arrive_pooled(self, msg: Msg, from_loc: str, reply: Reply, sent_at: float, live: list) -> None:
+        """`arrive` on nodes shared with background jobs (`sim.model.background`): the node that can start the job
+        soonest takes it; a sender that would give up before its job starts is never served (it retries)."""
+        world = self.bus.world
+        now = world.now
+        for feed in self.bus.feeds:
+            feed.advance(now)
+        node = live[0]
+        start = node.start_time()
+        for other in live[1:]:
+            t = other.start_time()
+            if t < start:
+                node, start = other, t
+        if start > now:
+            patience = max(world.policies.retry.timeout - (now - sent_at), 0.0)
+            if start - now >= patience:
+                world.kernel.later(patience, reply, RETRY, "timeout")
+                return
+            reply = _ReplyOnce(reply)
+            world.kernel.later(patience, reply, RETRY, "timeout")
+        node.submit((msg, from_loc, reply), self.bus.ingress() * msg.fragments, self._ingressed)
 
     def _ingressed(self, job: tuple) -> None:
         msg, from_loc, reply = job
@@ -247,7 +289,7 @@ class Bus:
         self.ack_timeout = world.policies.ack_timeout
         self.access = access
         self.admission = admission  # sim.model.limits.Admission: quotas, blocking, billing
-        self.stretch = 1.0  # > 1 when aggregated background traffic shares the nodes (traffic_scale < 1)
+        self.feeds: list = []  # background streams sharing the nodes (sim.model.background.StationFeed)
         self.sites = {loc: Site(self, loc, n, concurrency, ca) for loc, n in sites.items() if n > 0}
         self.order = list(self.sites)
         self.queues: dict[tuple[str, str], BusQueue] = {}

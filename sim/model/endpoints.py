@@ -22,6 +22,8 @@ DELIVERED_STATUS = f"status.{StatusCategory.MESSAGE_IS_DELIVERED}"
 class Endpoint:
     """An information system with a location and inbox queues on one or more buses."""
 
+    pool: Any = None  # a WorkerPool when background requests share its workers (sim.model.background)
+
     def __init__(self, world: World, name: str, location: str) -> None:
         self.world = world
         self.name = name
@@ -124,7 +126,6 @@ class Participant(Endpoint):
         self.processing = processing
         self.type_processing: dict[str, Sampler] = {}
         self.slow = 1.0
-        self.stretch = 1.0  # > 1 when aggregated background traffic shares its workers (traffic_scale < 1)
         self.down_reasons = 0
         self.misbehaviour: list[tuple[str, float, str | None]] = []  # (behaviour, share, message type)
         self.scheduled = False
@@ -149,10 +150,14 @@ class Participant(Endpoint):
     # --- up and down ------------------------------------------------------------------------------------------------
 
     def go_down(self) -> None:
+        if self.pool is not None and not self.down_reasons:
+            self.pool.suspend()
         self.down_reasons += 1
 
     def come_up(self) -> None:
         self.down_reasons = max(self.down_reasons - 1, 0)
+        if self.pool is not None and not self.down_reasons:
+            self.pool.resume()
         if self.up:
             self.flush()
 
@@ -234,8 +239,10 @@ class Participant(Endpoint):
             world.kernel.later(self.service_time(msg), self.processed, msg, started)
 
     def service_time(self, msg: Msg) -> float:
+        if msg.processing >= 0.0:  # drawn when it was queued (its worker is shared with background requests)
+            return msg.processing
         sampler = self.type_processing.get(msg.type, self.processing)
-        return sampler() * self.slow * self.stretch
+        return sampler() * self.slow
 
     def processed(self, msg: Msg, started: float) -> None:
         world = self.world

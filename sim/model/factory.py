@@ -48,26 +48,42 @@ class MessageFactory:
 
     # --- routing (451 §9) -----------------------------------------------------------------------------------------
 
-    def _regional_bus(self, endpoint: Any) -> Bus | None:
+    def regional_choice(self, endpoint: Any) -> tuple[Bus | None, float]:
+        """The regional bus an endpoint may use and the share of its messages that use it (0: none)."""
         spec = getattr(endpoint, "spec", None)
         region = getattr(endpoint, "region", None)
         if spec is None or region is None or spec.kind not in REGIONAL_KINDS or spec.via_regional_share <= 0:
-            return None
+            return None, 0.0
         bus = self.regional.get(region)
+        return (bus, min(spec.via_regional_share, 1.0)) if bus is not None else (None, 0.0)
+
+    def _regional_bus(self, endpoint: Any) -> Bus | None:
+        bus, share = self.regional_choice(endpoint)
         if bus is None:
             return None
-        share = spec.via_regional_share
         return bus if share >= 1.0 or self.world.rng.random() < share else None
 
     def route(self, sender: Any, recipient: Any, first: Any = ...) -> tuple[Bus, ...]:
         """The buses from `sender` to `recipient`; `first` fixes the sender's choice of bus (None: the federal one)."""
         if first is ...:
             first = self._regional_bus(sender)
-        if first is not None and getattr(recipient, "region", None) == sender.region and \
-                getattr(getattr(recipient, "spec", None), "kind", None) in REGIONAL_KINDS:
+        if first is not None and _stays_in_region(sender, recipient):
             return (first,)
-        last = self._regional_bus(recipient)
-        return tuple(b for b in (first, self.smev, last) if b is not None)
+        return tuple(b for b in (first, self.smev, self._regional_bus(recipient)) if b is not None)
+
+    def route_options(self, sender: Any, recipient: Any, first: Any = ...) -> list[tuple[float, tuple[Bus, ...]]]:
+        """Every route `route` may give, with its probability (for the background's expected load)."""
+        def options(endpoint: Any) -> list[tuple[Bus | None, float]]:
+            bus, share = self.regional_choice(endpoint)
+            return [(bus, share), (None, 1.0 - share)] if 0.0 < share < 1.0 else [(bus, 1.0)]
+
+        routes = []
+        for a, p1 in [(first, 1.0)] if first is not ... else options(sender):
+            if a is not None and _stays_in_region(sender, recipient):
+                routes.append((p1, (a,)))
+                continue
+            routes.extend((p1 * p2, tuple(x for x in (a, self.smev, b) if x is not None)) for b, p2 in options(recipient))
+        return routes
 
     # --- messages -----------------------------------------------------------------------------------------------------
 
@@ -134,3 +150,9 @@ class MessageFactory:
         for copy in lead.copies:
             copy.bad_signature, copy.bad_schema = lead.bad_signature, lead.bad_schema
         return lead
+
+
+def _stays_in_region(sender: Any, recipient: Any) -> bool:
+    """A message from a regional body to a regional body of the same region never leaves the regional bus."""
+    return getattr(recipient, "region", None) == sender.region and \
+        getattr(getattr(recipient, "spec", None), "kind", None) in REGIONAL_KINDS

@@ -71,6 +71,11 @@ class Sampler:
     def mean(self) -> float:
         return float(self._dist.mean)
 
+    @property
+    def dist(self) -> Any:
+        """The distribution it draws from (`sample_n(rng, n)`, `mean`)."""
+        return self._dist
+
     def __call__(self) -> float:
         i = self._i
         if i >= len(self._buf):

@@ -14,6 +14,7 @@ import numpy as np
 from sim.faults import FaultInjector, schedule_outages
 from sim.metrics.collector import Collector, ReplicationSummary
 from sim.model.audit import Audit
+from sim.model.background_load import BackgroundLoad
 from sim.model.bus import Bus
 from sim.model.ca import CertificationAuthority
 from sim.model.endpoints import Participant, send
@@ -28,17 +29,16 @@ from sim.scenario.model import PORTAL, Scenario
 from sim.scenario.model import Participant as ParticipantSpec
 from sim.workload.arrivals import ArrivalStream, flow_rate
 
-MAX_BACKGROUND_UTILISATION = 0.99
-
 
 class Model:
     """The built infrastructure of one replication."""
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator, audit: Audit) -> None:
+    def __init__(self, scenario: Scenario, rng: np.random.Generator, audit: Audit,
+                 background_rng: np.random.Generator | None = None) -> None:
         self.scenario = scenario
         topo = scenario.topology
         run = scenario.run
-        self.scale = run.traffic_scale
+        self.scale = run.traffic_scale * run.tagged_share  # of each flow's rate, simulated message by message
         kernel = Kernel(rng, run.duration)
         collector = Collector(run.duration, run.warmup)
         locations = list(topo.data_centres) + list(topo.regions)
@@ -110,19 +110,19 @@ class Model:
             senders = {s.sender: self.members(s.sender) for s in scenario.workload.portal.services}
             self.portal = Portal(world, topo.portal, scenario.workload.portal, self.esia, self.factory, self.types,
                                  self.portal_endpoint, senders)
-        self.background: dict[str, float] = {}
-        self.full_capacity: dict[str, int] = {}  # component -> servers before the background took its share
-        self.background_work: dict[str, float] = {}  # component -> background busy server-seconds per second
-        for name, members in self.groups.items():
-            if name != PORTAL and any(m.spec.provides for m in members):
-                self.full_capacity[f"participant.{name}"] = sum(m.concurrency for m in members)
-        if self.scale < 1.0:
-            self._background()
+        self.background: dict[str, float] = {}  # offered background utilisation by component or group
+        self.background_feeds: list = []  # the stations' background streams (sim.model.background.StationFeed)
+        if run.tagged_share < 1.0:
+            load = BackgroundLoad(self)
+            load.add_flows(run.traffic_scale * (1.0 - run.tagged_share))
+            self.background = load.install(background_rng if background_rng is not None else rng)
+            self.background_feeds = load.feeds
         for bus in self.buses():
             for site in bus.sites.values():
-                collector.component(site.component, max(self.full_capacity.get(site.component, site.capacity), 1))
-        for component, capacity in self.full_capacity.items():
-            collector.component(component, capacity)
+                collector.component(site.component, max(site.capacity, 1))
+        for name, members in self.groups.items():
+            if name != PORTAL and any(m.spec.provides for m in members):
+                collector.component(f"participant.{name}", sum(m.concurrency for m in members))
 
     # --- lookups ------------------------------------------------------------------------------------------------------
 
@@ -221,72 +221,6 @@ class Model:
             return
         send(world, self.factory.request(sender, info, datamart=datamart), sender)
 
-    def _background(self) -> None:
-        """traffic_scale < 1: only that share of the traffic is simulated message by message; the rest still loads
-        the bus nodes and the providers, as a fluid background. A station with c servers that the background keeps
-        busy a share rho of the time keeps c (1 - rho) servers for the simulated messages (at least one; below one
-        whole server, that one server is slowed down instead). Background load at or above capacity is capped at
-        99 %; the summary lists every background utilisation (`extra.background_utilisation`, by component or
-        group) so that a report can show which sizes cannot carry the full volume."""
-        scenario = self.scenario
-        rest = 1.0 - self.scale
-        horizon = self.world.kernel.horizon
-        profiles = scenario.workload.profiles
-        work: dict[str, float] = {}  # provider name -> offered background work, server-seconds per second
-        bus_messages = 0.0
-
-        def mean_rate(rate: float, profile: str | None, name: str, start: float = 0.0, end: float | None = None) -> float:
-            shape = flow_rate(rate, horizon, profiles.get(profile) if profile else None, self._bursts_for(name),
-                              start, end)
-            return shape.mean_over(horizon)
-
-        def add_requests(rate: float, info: TypeInfo) -> None:
-            nonlocal bus_messages
-            if info.spec.broadcast:
-                bus_messages += rate * max(len(info.subscribers), 1)
-                return
-            bus_messages += 2.0 * rate  # the request and its answer
-            if not info.providers:
-                return
-            per = rate / len(info.providers)
-            for p in info.providers:
-                work[p.name] = work.get(p.name, 0.0) + per * p.type_processing.get(info.name, p.processing).mean
-
-        for flow in scenario.workload.flows:
-            add_requests(mean_rate(flow.rate, flow.profile, flow.name, flow.start, flow.end) * rest,
-                         self.types[flow.message_type])
-        pw = scenario.workload.portal
-        if pw is not None:
-            apps = mean_rate(pw.rate, pw.profile, PORTAL) * rest
-            total_share = sum(service.share for service in pw.services) or 1.0
-            for service in pw.services:
-                for step in service.steps:
-                    for type_name in step:
-                        add_requests(apps * service.share / total_share, self.types[type_name])
-        background: dict[str, float] = {}  # component or group -> background utilisation (the highest member's)
-        capacity = sum(site.capacity for site in self.smev.sites.values())
-        if capacity:
-            rho = bus_messages * self.smev.ingress.mean / capacity
-            background["smev"] = rho
-            keep = 1.0 - min(rho, MAX_BACKGROUND_UTILISATION)
-            for site in self.smev.sites.values():
-                self.full_capacity[site.component] = site.capacity
-                self.background_work[site.component] = site.capacity * min(rho, MAX_BACKGROUND_UTILISATION)
-                for node in site.nodes:
-                    node.servers, stretch = _shrink(node.servers, keep)
-                    self.smev.stretch = max(self.smev.stretch, stretch)
-        for name, offered in sorted(work.items()):
-            p = self.by_name[name]
-            rho = offered / p.concurrency
-            group = p.spec.group
-            background[group] = max(background.get(group, 0.0), rho)
-            component = f"participant.{group}"
-            self.background_work[component] = self.background_work.get(component, 0.0) \
-                + p.concurrency * min(rho, MAX_BACKGROUND_UTILISATION)
-            p.concurrency, p.stretch = _shrink(p.concurrency, 1.0 - min(rho, MAX_BACKGROUND_UTILISATION))
-            p.free = p.concurrency
-        self.background = {name: round(float(rho), 4) for name, rho in sorted(background.items())}
-
     def start_housekeeping(self) -> None:
         """The janitor: closes queued messages past their end of life, a few times per shortest TTL."""
         world = self.world
@@ -310,6 +244,8 @@ class Model:
         world = self.world
         collector = world.collector
         window = world.kernel.horizon - collector.warmup
+        for feed in self.background_feeds:  # the background up to the end: busy times include all of it
+            feed.advance(world.kernel.horizon)
         stations = [(site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
         stations.append(("esia", [self.esia.station]))
         if self.portal is not None:
@@ -317,20 +253,12 @@ class Model:
         busy = {component: sum(n.busy_seconds() for n in nodes) for component, nodes in stations}
         for name, members in self.groups.items():
             if name != PORTAL and any(m.spec.provides for m in members):
-                busy[f"participant.{name}"] = sum(m.busy_time for m in members)
+                busy[f"participant.{name}"] = sum(m.busy_time + (m.pool.background_busy() if m.pool else 0.0)
+                                                  for m in members)
         for component, seconds in busy.items():  # utilisation of the whole component, background included
-            _report_busy(collector, component, seconds + self.background_work.get(component, 0.0) * window, window)
+            _report_busy(collector, component, seconds, window)
         self.admission.close_books()
         return collector.summary()
-
-
-def _shrink(servers: int, keep: float) -> tuple[int, float]:
-    """Servers left to the simulated traffic when a share `keep` of their time is free, and the slow-down factor
-    of service times (1 unless less than one whole server is left)."""
-    left = servers * keep
-    if left >= 1.0:
-        return max(int(round(left)), 1), 1.0
-    return 1, 1.0 / left
 
 
 def _report_busy(collector: Collector, component: str, busy: float, window: float) -> None:
@@ -349,7 +277,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
     rng = np.random.default_rng(seq)
     audit = Audit(audit_path, int(seq.generate_state(1)[0]))
-    model = Model(scenario, rng, audit)
+    model = Model(scenario, rng, audit, np.random.default_rng(np.random.SeedSequence(seq.generate_state(4))))
     model.start_workload()
     model.start_housekeeping()
     injector = FaultInjector(model)

@@ -582,6 +582,7 @@ class RunSpec:
     max_replications: int
     sweep: Sweep | None
     start_of_day: float = 0.0  # the time of day (seconds after midnight) at simulation time 0
+    tagged_share: float = 1.0  # share of each flow simulated message by message; the rest is station background
 
 
 # --- the scenario ------------------------------------------------------------------------------------------------

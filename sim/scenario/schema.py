@@ -250,6 +250,8 @@ RUN: Schema = {
     "replications": Field(f.integer(1), 5, "independent replications"),
     "seed": Field(f.integer(0), 1, "fixes every random choice"),
     "traffic_scale": Field(f.number(0.0, strictly=True), 1, "multiplies every arrival rate"),
+    "tagged_share": Field(f.positive(f.share), 1, "share of every flow simulated message by message; the rest is "
+                          "background: bare jobs at the stations it loads (see sim.model.background)"),
     "precision": Field(f.positive(f.share), None, "target relative half-width of SLO intervals (e.g. 5%)"),
     "max_replications": Field(f.integer(1), 50, "cap of replications when aiming at a precision"),
     "sweep": Field(f.nested, None, "{parameter: dotted.path, values: [...]}"),

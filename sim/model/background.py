@@ -1,0 +1,336 @@
+"""Background traffic: the untagged share of every flow (`run.tagged_share` < 1), carried as bare jobs at the
+stations it loads (bus nodes, the portal, ESIA, providers' workers), never as messages.
+
+Why its effect on queues and servers is exact, not just right on average: every station the background loads is a
+first-come-first-served multi-server station, and such a station is fully described by the time each server next
+becomes free. Jobs taken in arrival order, each by the server that frees first, obey the Kiefer-Wolfowitz recursion
+`start = max(arrival, earliest free)`, that server then being free at `start + service`. Background jobs and the
+tagged (simulated) messages go through the same recursion in one arrival order, so a tagged message waits behind
+exactly the background work that a run with every message simulated would put ahead of it. The background's
+arrivals are the untagged share of the same Poisson flows (a thinned Poisson process is Poisson) with the same
+service-time distributions. What it saves: a background job costs a heap operation (well under a microsecond);
+a simulated message costs tens of microseconds of events, routing, polls, acks and statistics.
+
+The recursion runs lazily: a station processes the background jobs that arrived up to now whenever a tagged job
+arrives, so the order between both kinds is the arrival order. The recursion needs each job's service time when it
+arrives: bus ingress, the portal and ESIA (`PooledStation`) know it then; a provider (`WorkerPool`), which pulls its
+requests from the bus, has its processing time drawn when the request is queued for it, and the bus shows the
+request to the provider's polls once its worker is free (`BusQueue.put`).
+
+Simplifications, by design: background jobs have one fragment; they do not retry, expire or time out (senders'
+patience applies to tagged messages only); a provider's worker is held for the processing time plus the mean
+delivery and network time (the tagged request's own delivery takes its sampled time, a few milliseconds); a node picks up background again when it is restored, and background arriving while
+no node of its entry site (after failover) is up is dropped and counted (`background.dropped`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from heapq import heapreplace
+from typing import Any
+
+import numpy as np
+
+from sim.model.kernel import Kernel, Station
+from sim.workload.arrivals import PiecewiseRate
+
+JOBS_PER_WINDOW = 4096
+"""Background arrivals are drawn window by window, about this many per window (vectorised, then consumed lazily)."""
+
+
+def combine_rates(parts: Sequence[tuple[PiecewiseRate, float]]) -> PiecewiseRate:
+    """The rate of a superposition: sum of `weight * rate(t)` over the parts (piecewise constant on the union of
+    their edges)."""
+    edges = sorted({float(e) for rate, _ in parts for e in rate.edges})
+    if not edges:
+        return PiecewiseRate.constant(0.0)
+    at = np.asarray(edges)
+    total = np.zeros(len(edges))
+    for rate, weight in parts:
+        i = np.searchsorted(rate.edges, at, side="right") - 1
+        total += weight * rate.rates[i]
+    return PiecewiseRate(edges, total.tolist())
+
+
+class JobStream:
+    """The background jobs bound for one station (or one group of stations): a non-homogeneous Poisson arrival
+    process per part, each with its own service-time distribution, merged in arrival order.
+
+    `times` and `services` are plain lists of the current window; the window ends with a sentinel whose service is
+    None (its time is the window's end): a consumer meeting it calls `refill()`.
+    """
+
+    __slots__ = ("parts", "rng", "horizon", "window", "start", "times", "services", "i", "jobs")
+
+    def __init__(self, parts: Sequence[tuple[PiecewiseRate, Any]], rng: np.random.Generator, horizon: float) -> None:
+        self.parts = [(rate, dist) for rate, dist in parts if rate.cumulative(np.array([horizon]))[0] > 0.0]
+        self.rng = rng
+        self.horizon = horizon
+        total = sum(rate.mean_over(horizon) for rate, _ in self.parts)
+        self.window = horizon if total <= 0.0 else min(max(JOBS_PER_WINDOW / total, 1e-3), horizon)
+        self.start = 0.0
+        self.jobs = 0
+        self.times: list[float] = []
+        self.services: list[float | None] = []
+        self.i = 0
+        self.refill()
+
+    @property
+    def mean_rate(self) -> float:
+        return sum(rate.mean_over(self.horizon) for rate, _ in self.parts)
+
+    def refill(self) -> None:
+        """Draw the next window's arrivals (skipping empty windows); after the horizon, a sentinel at infinity."""
+        rng = self.rng
+        while self.start < self.horizon:
+            t0, t1 = self.start, min(self.start + self.window, self.horizon)
+            self.start = t1
+            times, services = [], []
+            for rate, dist in self.parts:
+                lo, hi = rate.cumulative(np.array([t0, t1]))
+                n = int(rng.poisson(hi - lo)) if hi > lo else 0
+                if n:
+                    times.append(rate.inverse(np.sort(rng.uniform(lo, hi, n))))
+                    services.append(np.asarray(dist.sample_n(rng, n), dtype=float))
+            if not times:
+                continue
+            t = np.concatenate(times)
+            s = np.concatenate(services)
+            if len(times) > 1:
+                order = np.argsort(t, kind="stable")
+                t, s = t[order], s[order]
+            self.times = [*t.tolist(), t1]
+            self.services = [*s.tolist(), None]
+            self.i = 0
+            self.jobs += len(t)
+            return
+        self.times, self.services, self.i = [float("inf")], [None], 0
+
+
+class StationFeed:
+    """One background stream feeding a set of `PooledStation`s: each job goes to the live station that can start it
+    soonest (the stations offered may change with faults: `stations()` is asked at each advance)."""
+
+    __slots__ = ("stream", "stations", "dropped", "warmup")
+
+    def __init__(self, stream: JobStream, stations: Callable[[], Sequence[PooledStation]], warmup: float) -> None:
+        self.stream = stream
+        self.stations = stations
+        self.dropped = 0
+        self.warmup = warmup
+
+    def advance(self, t: float) -> None:
+        """Run the recursion over the background jobs that arrived up to `t`."""
+        stream = self.stream
+        times, services, i = stream.times, stream.services, stream.i
+        if times[i] > t:
+            return
+        live = [s for s in self.stations() if s.up]
+        heaps = [s.free_at for s in live]
+        warmup = self.warmup
+        busy = 0.0
+        while True:
+            a = times[i]
+            if a > t:
+                break
+            s = services[i]
+            if s is None:
+                stream.i = i
+                stream.refill()
+                times, services, i = stream.times, stream.services, stream.i
+                continue
+            i += 1
+            if not heaps:
+                self.dropped += 1
+                continue
+            heap = heaps[0]
+            f = heap[0]
+            for other in heaps[1:]:
+                if other[0] < f:
+                    heap, f = other, other[0]
+            start = a if a > f else f
+            heapreplace(heap, start + s)
+            if start >= warmup:
+                busy += s
+        stream.i = i
+        if live:
+            live[0].busy_time += busy  # utilisation is reported per site: the sum over its stations is what counts
+
+
+class PooledStation(Station):
+    """A `Station` whose servers are shared with background jobs (see the module docstring): `free_at` holds each
+    server's next free time, and a tagged job's start is known when it is submitted.
+
+    A job that must wait is in `in_service` from submission (it holds its place in the order); `fail()` drops it
+    like a queued job. Busy time counts the service of jobs starting after the warm-up, background's included.
+    """
+
+    def __init__(self, kernel: Kernel, name: str, servers: int, feeds: Sequence[StationFeed],
+                 on_drop: Callable[[list], None] | None = None, cancelled: Callable[[Any], bool] | None = None) -> None:
+        super().__init__(kernel, name, servers, on_drop, cancelled)
+        self.free_at = [0.0] * servers
+        self.feeds = feeds
+
+    @classmethod
+    def replacing(cls, station: Station, feeds: Sequence[StationFeed]) -> PooledStation:
+        pooled = cls(station.kernel, station.name, station.servers, feeds, station.on_drop, station.cancelled)
+        pooled.warmup = station.warmup
+        return pooled
+
+    def catch_up(self) -> None:
+        now = self.kernel.env._now
+        for feed in self.feeds:
+            feed.advance(now)
+
+    def start_time(self) -> float:
+        """When a job submitted now would start (call `catch_up()` first)."""
+        now = self.kernel.env._now
+        f = self.free_at[0]
+        return f if f > now else now
+
+    def submit(self, job: Any, service_time: float, done: Callable[[Any], None]) -> None:
+        if not self.up:
+            if self.on_drop is not None:
+                self.on_drop([job])
+            return
+        self.catch_up()
+        now = self.kernel.env._now
+        free_at = self.free_at
+        f = free_at[0]
+        start = f if f > now else now
+        heapreplace(free_at, start + service_time)
+        if start >= self.warmup:
+            self.busy_time += service_time
+        self.busy += 1
+        if self.busy > self.max_depth:
+            self.max_depth = self.busy
+        self._ticket += 1
+        self.in_service[self._ticket] = (job, start)
+        self.kernel.later(start + service_time - now, self._finish, self._ticket, self._epoch, done)
+
+    def _finish(self, ticket: int, epoch: int, done: Callable[[Any], None]) -> None:
+        if epoch != self._epoch:
+            return
+        job, _ = self.in_service.pop(ticket)
+        self.busy -= 1
+        done(job)
+
+    def fail(self) -> None:
+        if not self.up:
+            return
+        self.catch_up()
+        self.up = False
+        self._epoch += 1
+        dropped = [job for job, _ in self.in_service.values()]
+        self.in_service.clear()
+        self.busy = 0
+        if dropped and self.on_drop is not None:
+            self.on_drop(dropped)
+
+    def restore(self) -> None:
+        self.catch_up()
+        self.up = True
+        now = self.kernel.env._now
+        self.free_at = [now] * self.servers
+
+    def busy_seconds(self) -> float:
+        """Busy server-seconds after the warm-up, up to now: what started, less what is still to run past now."""
+        now = self.kernel.env._now
+        return self.busy_time - sum(f - now for f in self.free_at if f > now)
+
+
+class WorkerPool:
+    """A provider's workers shared with its background requests, first come first served.
+
+    A tagged request reserves a worker when it is queued (`reserve`), with its processing time drawn then: it gets
+    the worker that frees first, from the time that worker frees, for its processing time plus the mean delivery and
+    network time (as a background request does). While the provider is down (`suspend`) nothing is served and
+    reservations wait; on `resume` the workers start again from that moment, oldest arrivals first.
+    """
+
+    def __init__(self, kernel: Kernel, workers: int, stream: JobStream, warmup: float, extra_hold: float,
+                 slowness: Callable[[], float], reveal: Callable[[Any, float], None]) -> None:
+        self.kernel = kernel
+        self.free_at = [0.0] * workers  # every worker's next free time
+        self.stream = stream
+        self.warmup = warmup
+        self.extra_hold = extra_hold
+        self.slowness = slowness
+        self.reveal = reveal  # reveal(msg, at): a request that waited out an outage may be taken from `at` on
+        self.waiting: deque = deque()  # (queued at, msg, processing time): reservations made while down
+        self.suspended = False
+        self.busy_time = 0.0  # background processing after the warm-up
+
+    def advance(self, t: float) -> None:
+        """Serve the background requests that arrived up to `t`."""
+        if self.suspended:
+            return
+        stream = self.stream
+        times, services, i = stream.times, stream.services, stream.i
+        if times[i] > t:
+            return
+        heap = self.free_at
+        slow = self.slowness()
+        extra = self.extra_hold
+        warmup = self.warmup
+        busy = 0.0
+        while True:
+            a = times[i]
+            if a > t:
+                break
+            s = services[i]
+            if s is None:
+                stream.i = i
+                stream.refill()
+                times, services, i = stream.times, stream.services, stream.i
+                continue
+            i += 1
+            f = heap[0]
+            start = a if a > f else f
+            s *= slow
+            heapreplace(heap, start + s + extra)
+            if start >= warmup:
+                busy += s
+        stream.i = i
+        self.busy_time += busy
+
+    def reserve(self, msg: Any, now: float, processing: float) -> float | None:
+        """A worker for `msg`, queued now and processed for `processing` seconds: the time it is free (None while
+        the provider is down: `reveal` is called on `resume`)."""
+        if self.suspended:
+            self.waiting.append((now, msg, processing))
+            return None
+        self.advance(now)
+        return self._take(now, processing)
+
+    def _take(self, now: float, processing: float) -> float:
+        heap = self.free_at
+        f = heap[0]
+        start = f if f > now else now
+        heapreplace(heap, start + processing + self.extra_hold)
+        return start
+
+    def suspend(self) -> None:
+        self.advance(self.kernel.env._now)
+        self.suspended = True
+
+    def resume(self) -> None:
+        now = self.kernel.env._now
+        self.suspended = False
+        self.free_at = [f if f > now else now for f in self.free_at]  # monotone: still a heap
+        for queued, msg, processing in self.waiting:
+            self.advance(queued)  # background that arrived before it goes first
+            self.reveal(msg, self._take(now, processing))
+        self.waiting.clear()
+        self.advance(now)
+
+    def background_busy(self) -> float:
+        """Busy worker-seconds of the background after the warm-up, up to now (the run's end)."""
+        now = self.kernel.env._now
+        self.advance(now)
+        extra = self.extra_hold
+        return self.busy_time - sum(f - extra - now for f in self.free_at if f - extra > now)
+
+
+__all__ = ["JobStream", "PooledStation", "StationFeed", "WorkerPool", "combine_rates"]

@@ -1,0 +1,209 @@
+"""Where the background goes (`run.tagged_share` < 1): the untagged share of every flow, followed through the
+routes, entry sites and providers its messages would take, becomes one arrival stream per station group
+(`sim.model.background`), and those stations become shared with it.
+
+Every flow's volume is split the way the per-message model splits it, in expectation: evenly over the consumer
+group's members, over the providers `MessageFactory.provider_for` may choose, and over the routes of 451 §9 with
+their regional-bus shares. A request and its answer each pass ingress at every bus of their route (a broadcast once
+at its first bus, then once per copy); each request (or broadcast copy) is processed by its provider (subscriber),
+except data-mart requests, answered by the provider's SMEV agent without a queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.model.background import JobStream, PooledStation, StationFeed, WorkerPool, combine_rates
+from sim.scenario.model import PORTAL
+from sim.workload.arrivals import PiecewiseRate, flow_rate
+
+if TYPE_CHECKING:
+    from sim.model.bus import Bus
+    from sim.model.endpoints import Participant
+    from sim.model.factory import TypeInfo
+    from sim.model.replication import Model
+
+Parts = dict[int, list]  # id(shape) -> [shape, total weight]: flows sharing a rate shape are summed
+
+
+def _add(parts: Parts, shape: PiecewiseRate, weight: float) -> None:
+    entry = parts.get(id(shape))
+    if entry is None:
+        parts[id(shape)] = [shape, weight]
+    else:
+        entry[1] += weight
+
+
+def _combined(parts: Parts) -> PiecewiseRate:
+    return combine_rates([(shape, weight) for shape, weight in parts.values()])
+
+
+class BackgroundLoad:
+    """The background volume by station group, then the streams and shared stations it becomes."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.factory = model.factory
+        self.bus_parts: dict[tuple[Bus, str], Parts] = {}  # (bus, home site) -> ingress arrivals
+        self.provider_parts: dict[Participant, dict[str, Parts]] = {}  # provider -> type -> processing arrivals
+        self.portal_parts: Parts = {}
+        self.esia_parts: Parts = {}
+        self.feeds: list[StationFeed] = []  # every station feed installed
+
+    # --- following the volume ------------------------------------------------------------------------------------
+
+    def add_flows(self, weight: float) -> None:
+        """Every flow and portal service at `weight` times its volume (traffic_scale x the untagged share)."""
+        model = self.model
+        scenario = model.scenario
+        horizon = model.world.kernel.horizon
+        profiles = scenario.workload.profiles
+        for flow in scenario.workload.flows:
+            if flow.interarrival is not None:  # a renewal flow's background is Poisson at its mean rate
+                shape = flow_rate(1.0 / flow.interarrival.mean, horizon, None, model._bursts_for(flow.name),
+                                  flow.start, flow.end)
+            else:
+                shape = flow_rate(flow.rate, horizon, profiles.get(flow.profile) if flow.profile else None,
+                                  model._bursts_for(flow.name), flow.start, flow.end)
+            self.requests(model.members(flow.consumer), model.types[flow.message_type], shape, weight,
+                          datamart=flow.channel == "datamart")
+        pw = scenario.workload.portal
+        if pw is None or model.portal is None:
+            return
+        shape = flow_rate(pw.rate, horizon, profiles.get(pw.profile) if pw.profile else None,
+                          model._bursts_for(PORTAL))
+        _add(self.portal_parts, shape, weight)
+        _add(self.esia_parts, shape, weight * pw.login_share)
+        total = sum(service.share for service in pw.services) or 1.0
+        for service in pw.services:
+            for step in service.steps:
+                for type_name in step:
+                    self.requests(model.members(service.sender), model.types[type_name], shape,
+                                  weight * service.share / total)
+
+    def requests(self, senders: list, info: TypeInfo, shape: PiecewiseRate, weight: float,
+                 datamart: bool = False) -> None:
+        if not senders or weight <= 0.0:
+            return
+        each = weight / len(senders)
+        for sender in senders:
+            if info.spec.broadcast:
+                self._broadcast(sender, info, shape, each)
+                continue
+            local = [p for p in info.by_region.get(getattr(sender, "region", None), ()) if p is not sender]
+            pool = local or [p for p in info.providers if p is not sender] or info.providers
+            for provider in pool:
+                w = each / len(pool)
+                for p, route in self.factory.route_options(sender, provider):
+                    self._ingress(route, sender.location, shape, w * p)
+                    self._ingress(route[::-1], provider.location, shape, w * p)
+                if not datamart:
+                    _add(self.provider_parts.setdefault(provider, {}).setdefault(info.name, {}), shape, w)
+
+    def _broadcast(self, publisher: Any, info: TypeInfo, shape: PiecewiseRate, weight: float) -> None:
+        bus, share = self.factory.regional_choice(publisher)
+        for first, p in [(bus, share), (None, 1.0 - share)]:
+            if p <= 0.0:
+                continue
+            checked = False
+            for sub in info.subscribers:
+                for q, route in self.factory.route_options(publisher, sub, first):
+                    self._ingress(route, publisher.location, shape, weight * p * q, skip=1 if checked else 0)
+                checked = True
+                _add(self.provider_parts.setdefault(sub, {}).setdefault(info.name, {}), shape, weight * p)
+
+    def _ingress(self, route: Iterable[Bus], origin: str, shape: PiecewiseRate, weight: float,
+                 skip: int = 0) -> None:
+        """One message over `route`, sent from `origin`: the site each bus takes it at (a relay hands it from the
+        previous bus's site nearest to the next bus)."""
+        location = origin
+        previous = None
+        for k, bus in enumerate(route):
+            if previous is not None:
+                site = previous.entry_site(bus.order[0]) or previous.entry_site(location)
+                location = site.location if site is not None else location
+            previous = bus
+            site = bus.entry_site(location)
+            if k < skip or site is None:
+                continue
+            _add(self.bus_parts.setdefault((bus, site.location), {}), shape, weight)
+
+    # --- installing it ---------------------------------------------------------------------------------------------
+
+    def install(self, rng: np.random.Generator) -> dict[str, float]:
+        """Streams and shared stations for everything added; returns the offered background utilisation by
+        component or group (the highest member's), which the summary reports."""
+        model = self.model
+        world = model.world
+        horizon = world.kernel.horizon
+        warmup = world.collector.warmup
+        offered: dict[str, float] = {}
+
+        def note(name: str, rho: float) -> None:
+            offered[name] = max(offered.get(name, 0.0), rho)
+
+        for (bus, home), parts in self.bus_parts.items():
+            stream = JobStream([(_combined(parts), bus.ingress.dist)], rng, horizon)
+
+            def nodes(bus: Bus = bus, home: str = home) -> list:
+                site = bus.entry_site(home)
+                return site.nodes if site is not None and world.dc_up(site.location) else []
+
+            bus.feeds.append(StationFeed(stream, nodes, warmup))
+            self.feeds.append(bus.feeds[-1])
+        for bus in model.buses():
+            if not bus.feeds:
+                continue
+            capacity = sum(site.capacity for site in bus.sites.values()) or 1
+            work = sum(feed.stream.mean_rate for feed in bus.feeds) * bus.ingress.mean
+            note("smev" if bus is model.smev else "rsmev", work / capacity)
+            for site in bus.sites.values():
+                site.nodes = [PooledStation.replacing(node, bus.feeds) for node in site.nodes]
+        portal = model.portal
+        if portal is not None and self.portal_parts:
+            for name, owner, parts, dist in (("portal", portal, self.portal_parts, portal.spec.service_time),
+                                             ("esia", model.esia, self.esia_parts, model.esia.login_time.dist)):
+                stream = JobStream([(_combined(parts), dist)], rng, horizon)
+                feed = StationFeed(stream, lambda owner=owner: [owner.station], warmup)
+                owner.station = PooledStation.replacing(owner.station, [feed])
+                self.feeds.append(feed)
+                note(name, stream.mean_rate * dist.mean / owner.station.servers)
+        for provider, by_type in self.provider_parts.items():
+            parts = [(_combined(p), provider.type_processing.get(t, provider.processing).dist)
+                     for t, p in by_type.items()]
+            stream = JobStream(parts, rng, horizon)
+            if not stream.parts:
+                continue
+            provider.pool = WorkerPool(world.kernel, provider.concurrency, stream, warmup, self._hold(provider),
+                                       lambda p=provider: p.slow, _reveal)
+            work = sum(rate.mean_over(horizon) * dist.mean for rate, dist in stream.parts)
+            note(provider.spec.group, work / provider.concurrency)
+        return {name: round(float(rho), 4) for name, rho in sorted(offered.items())}
+
+    def _hold(self, provider: Participant) -> float:
+        """What a background request holds a worker for besides processing: the bus's mean delivery time and the
+        mean network time to the bus site and back."""
+        model = self.model
+        bus, share = self.factory.regional_choice(provider)
+        if bus is None or share < 0.5:
+            bus = model.smev
+        site = bus.entry_site(provider.location)
+        latency = 0.0
+        if site is not None and site.location != provider.location:
+            latency = sum(link.mean_latency for link in model.world.network.path(provider.location, site.location)
+                          or ())
+        return bus.delivery.mean + 2.0 * latency
+
+
+def _reveal(msg: Any, at: float) -> None:
+    """A request that waited out its provider's outage got its worker: the bus shows it to the polls from `at` on."""
+    bus = msg.route[msg.hop]
+    q = bus.queue(msg.recipient, msg.type)
+    kernel = bus.world.kernel
+    kernel.later(at - kernel.env._now, q.reveal, msg)
+
+
+__all__ = ["BackgroundLoad"]
