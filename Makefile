@@ -20,7 +20,7 @@ venv: $(STAMP)
 ## participant (the harness starts it). Reports go under reports/.
 run: $(STAMP)
 	@mkdir -p $(REPORTS)
-	$(BIN)/smev-sim run scenarios/national-working-day.yaml --out $(REPORTS)/sim/national-working-day
+	$(BIN)/smev-sim run scenarios/national-working-day.yaml --workers 2 --out $(REPORTS)/sim/national-working-day
 	$(BIN)/smev-conformance sample --all --output $(REPORTS)/samples
 	$(BIN)/smev-conformance check $(REPORTS)/samples --format junit --output $(REPORTS)/check.junit.xml
 	$(BIN)/smev-conformance check $(REPORTS)/samples --format html --output $(REPORTS)/check.html

@@ -72,6 +72,18 @@ def _scale(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    from sim.scenario.units import UnitError, parse_share
+
+    try:
+        value = parse_share(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a share above 0%, got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     parser.add_argument("--replications", "-n", type=_count, metavar="N",
@@ -87,6 +99,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", "-d", type=_duration, metavar="D",
                         help="simulated duration including warm-up, e.g. 2h (overrides run.duration)")
     parser.add_argument("--traffic-scale", type=_scale, metavar="X", help="multiply every arrival rate by X")
+    parser.add_argument("--tagged-share", type=_share, metavar="S",
+                        help="simulate this share of every flow message by message (e.g. 2%%); the rest is background "
+                             "at the stations it loads")
     parser.add_argument("--audit", action="store_true",
                         help="write the audit trail of every hop to DIR/audit/ (one file per replication)")
     parser.add_argument("--workers", "-j", type=_count, metavar="W",
@@ -180,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
         overrides["run.duration"] = args.duration
     if args.traffic_scale is not None:
         overrides["run.traffic_scale"] = args.traffic_scale
+    if args.tagged_share is not None:
+        overrides["run.tagged_share"] = args.tagged_share
     if overrides:
         scenario = scenario.with_overrides(overrides)
     out: Path = args.out if args.out is not None else DEFAULT_OUT / scenario.name

@@ -4,8 +4,9 @@ data centres and network. Entry point: `simulate(scenario, seed, *, audit_path=N
 Modules: `kernel` (callback events on SimPy's queue, batched sampling, multi-server stations), `network` (links,
 paths, partitions), `bus` (sites, ingress pipeline, replicated per-type queues), `endpoints` (participants, SMEV
 agents, relays between buses, the sender's retries), `factory` (messages and 451 §9 routing), `portal` (EPGU and
-ESIA), `ca` (CRL cache), `limits` (quotas, blocking, bills), `audit` (451 §11г trail), `replication` (building and
-running one replication); faults in `sim.faults`, arrival processes in `sim.workload`.
+ESIA), `ca` (CRL cache), `limits` (quotas, blocking, bills), `audit` (451 §11г trail), `background` and
+`background_load` (the untagged share of the traffic), `replication` (building and running one replication); faults
+in `sim.faults`, arrival processes in `sim.workload`.
 
 Modelling decisions worth knowing when reading the numbers:
 - A message is *sent* (the collector's `message_sent`) when it enters the first bus's queue: the request time of
@@ -22,9 +23,10 @@ Modelling decisions worth knowing when reading the numbers:
   time (size / bandwidth) without contention. Regions are network leaves: no transit between data centres.
 - Status messages (697 §6о) are counted by category in `summary.extra["model"]` (`status.<category>`), not
   simulated as traffic. ESIA sessions are represented by `login_share`, not by session lifetimes.
-- `traffic_scale` < 1 simulates that share of the traffic message by message; the rest is a fluid background on
-  the bus nodes and providers (servers left to the sampled traffic: c (1 - rho)). Reported utilisations include
-  the background; `summary.extra["background_utilisation"]` lists rho by component or group (>= 0.99: overloaded).
+- `traffic_scale` multiplies every rate; `tagged_share` < 1 simulates that share of each flow message by message and
+  carries the rest as background jobs at the stations it loads, in one FCFS order with the tagged messages
+  (`background`, `background_load`). Reported utilisations include the background;
+  `summary.extra["background_utilisation"]` lists its offered load by component or group.
 """
 
 from __future__ import annotations

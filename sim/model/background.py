@@ -112,13 +112,15 @@ class StationFeed:
     """One background stream feeding a set of `PooledStation`s: each job goes to the live station that can start it
     soonest (the stations offered may change with faults: `stations()` is asked at each advance)."""
 
-    __slots__ = ("stream", "stations", "dropped", "warmup")
+    __slots__ = ("stream", "stations", "dropped", "warmup", "horizon")
 
-    def __init__(self, stream: JobStream, stations: Callable[[], Sequence[PooledStation]], warmup: float) -> None:
+    def __init__(self, stream: JobStream, stations: Callable[[], Sequence[PooledStation]], warmup: float,
+                 horizon: float) -> None:
         self.stream = stream
         self.stations = stations
         self.dropped = 0
         self.warmup = warmup
+        self.horizon = horizon
 
     def advance(self, t: float) -> None:
         """Run the recursion over the background jobs that arrived up to `t`."""
@@ -128,7 +130,7 @@ class StationFeed:
             return
         live = [s for s in self.stations() if s.up]
         heaps = [s.free_at for s in live]
-        warmup = self.warmup
+        warmup, horizon = self.warmup, self.horizon
         busy = 0.0
         while True:
             a = times[i]
@@ -150,9 +152,10 @@ class StationFeed:
                 if other[0] < f:
                     heap, f = other, other[0]
             start = a if a > f else f
-            heapreplace(heap, start + s)
-            if start >= warmup:
-                busy += s
+            end = start + s
+            heapreplace(heap, end)
+            if end > warmup and start < horizon:  # the part of its service inside the measured window
+                busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
         stream.i = i
         if live:
             live[0].busy_time += busy  # utilisation is reported per site: the sum over its stations is what counts
@@ -163,7 +166,7 @@ class PooledStation(Station):
     server's next free time, and a tagged job's start is known when it is submitted.
 
     A job that must wait is in `in_service` from submission (it holds its place in the order); `fail()` drops it
-    like a queued job. Busy time counts the service of jobs starting after the warm-up, background's included.
+    like a queued job. Busy time counts service inside [warm-up, horizon), background's included.
     """
 
     def __init__(self, kernel: Kernel, name: str, servers: int, feeds: Sequence[StationFeed],
@@ -199,9 +202,9 @@ class PooledStation(Station):
         free_at = self.free_at
         f = free_at[0]
         start = f if f > now else now
-        heapreplace(free_at, start + service_time)
-        if start >= self.warmup:
-            self.busy_time += service_time
+        end = start + service_time
+        heapreplace(free_at, end)
+        self.busy_time += _measured(start, end, self.warmup, self.kernel.horizon)
         self.busy += 1
         if self.busy > self.max_depth:
             self.max_depth = self.busy
@@ -235,9 +238,8 @@ class PooledStation(Station):
         self.free_at = [now] * self.servers
 
     def busy_seconds(self) -> float:
-        """Busy server-seconds after the warm-up, up to now: what started, less what is still to run past now."""
-        now = self.kernel.env._now
-        return self.busy_time - sum(f - now for f in self.free_at if f > now)
+        """Busy server-seconds between the warm-up and the horizon, background included (read at the run's end)."""
+        return self.busy_time
 
 
 class WorkerPool:
@@ -273,7 +275,7 @@ class WorkerPool:
         heap = self.free_at
         slow = self.slowness()
         extra = self.extra_hold
-        warmup = self.warmup
+        warmup, horizon = self.warmup, self.kernel.horizon
         busy = 0.0
         while True:
             a = times[i]
@@ -288,10 +290,10 @@ class WorkerPool:
             i += 1
             f = heap[0]
             start = a if a > f else f
-            s *= slow
-            heapreplace(heap, start + s + extra)
-            if start >= warmup:
-                busy += s
+            end = start + s * slow
+            heapreplace(heap, end + extra)
+            if end > warmup and start < horizon:  # the part of its processing inside the measured window
+                busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
         stream.i = i
         self.busy_time += busy
 
@@ -326,11 +328,16 @@ class WorkerPool:
         self.advance(now)
 
     def background_busy(self) -> float:
-        """Busy worker-seconds of the background after the warm-up, up to now (the run's end)."""
-        now = self.kernel.env._now
-        self.advance(now)
-        extra = self.extra_hold
-        return self.busy_time - sum(f - extra - now for f in self.free_at if f - extra > now)
+        """Busy worker-seconds of the background between the warm-up and the horizon (read at the run's end)."""
+        self.advance(self.kernel.env._now)
+        return self.busy_time
+
+
+def _measured(start: float, end: float, warmup: float, horizon: float) -> float:
+    """The part of a busy period [start, end) inside the measured window [warmup, horizon)."""
+    lo = start if start > warmup else warmup
+    hi = end if end < horizon else horizon
+    return hi - lo if hi > lo else 0.0
 
 
 __all__ = ["JobStream", "PooledStation", "StationFeed", "WorkerPool", "combine_rates"]

@@ -52,6 +52,7 @@ class BackgroundLoad:
         self.portal_parts: Parts = {}
         self.esia_parts: Parts = {}
         self.feeds: list[StationFeed] = []  # every station feed installed
+        self.pools: list[WorkerPool] = []  # every provider's pool installed
 
     # --- following the volume ------------------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ class BackgroundLoad:
                 site = bus.entry_site(home)
                 return site.nodes if site is not None and world.dc_up(site.location) else []
 
-            bus.feeds.append(StationFeed(stream, nodes, warmup))
+            bus.feeds.append(StationFeed(stream, nodes, warmup, horizon))
             self.feeds.append(bus.feeds[-1])
         for bus in model.buses():
             if not bus.feeds:
@@ -167,7 +168,7 @@ class BackgroundLoad:
             for name, owner, parts, dist in (("portal", portal, self.portal_parts, portal.spec.service_time),
                                              ("esia", model.esia, self.esia_parts, model.esia.login_time.dist)):
                 stream = JobStream([(_combined(parts), dist)], rng, horizon)
-                feed = StationFeed(stream, lambda owner=owner: [owner.station], warmup)
+                feed = StationFeed(stream, lambda owner=owner: [owner.station], warmup, horizon)
                 owner.station = PooledStation.replacing(owner.station, [feed])
                 self.feeds.append(feed)
                 note(name, stream.mean_rate * dist.mean / owner.station.servers)
@@ -179,9 +180,16 @@ class BackgroundLoad:
                 continue
             provider.pool = WorkerPool(world.kernel, provider.concurrency, stream, warmup, self._hold(provider),
                                        lambda p=provider: p.slow, _reveal)
+            self.pools.append(provider.pool)
             work = sum(rate.mean_over(horizon) * dist.mean for rate, dist in stream.parts)
             note(provider.spec.group, work / provider.concurrency)
         return {name: round(float(rho), 4) for name, rho in sorted(offered.items())}
+
+    def counts(self) -> dict[str, int]:
+        """Background jobs drawn, and those dropped for want of a live node (for the summary's model counters)."""
+        streams = [feed.stream for feed in self.feeds] + [pool.stream for pool in self.pools]
+        return {"background.jobs": sum(stream.jobs for stream in streams),
+                "background.dropped": sum(feed.dropped for feed in self.feeds)}
 
     def _hold(self, provider: Participant) -> float:
         """What a background request holds a worker for besides processing: the bus's mean delivery time and the

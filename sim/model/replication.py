@@ -112,11 +112,13 @@ class Model:
                                  self.portal_endpoint, senders)
         self.background: dict[str, float] = {}  # offered background utilisation by component or group
         self.background_feeds: list = []  # the stations' background streams (sim.model.background.StationFeed)
+        self.background_load: BackgroundLoad | None = None
         if run.tagged_share < 1.0:
             load = BackgroundLoad(self)
             load.add_flows(run.traffic_scale * (1.0 - run.tagged_share))
             self.background = load.install(background_rng if background_rng is not None else rng)
             self.background_feeds = load.feeds
+            self.background_load = load
         for bus in self.buses():
             for site in bus.sites.values():
                 collector.component(site.component, max(site.capacity, 1))
@@ -287,7 +289,10 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     summary = model.finish()
     audit.write()
     summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}
-    summary.extra["model"] = dict(sorted({**model.world.counters, "events": model.world.kernel.events}.items()))
+    counters = {**model.world.counters, "events": model.world.kernel.events}
+    if model.background_load is not None:
+        counters.update(model.background_load.counts())
+    summary.extra["model"] = dict(sorted(counters.items()))
     if model.background:
         summary.extra["background_utilisation"] = model.background
     return summary

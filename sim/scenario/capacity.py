@@ -3,8 +3,8 @@
 Not an error (an overload can be the point of a scenario, e.g. a scale-out sweep), but `smev-sim validate` notes it,
 because an accidental overload makes every latency SLO fail for a reason that has nothing to do with the question.
 Offered work = Σ request rate × mean processing time (server-seconds per second, Little's law); capacity = workers.
-Rates are taken at each flow's profile peak, without bursts, before `traffic_scale` (which the model makes up with
-a fluid background, so full-scale load is what matters).
+Rates are taken at each flow's profile peak, without bursts, times `traffic_scale` (the background of
+`tagged_share` < 1 loads the same servers, so the whole volume is what matters).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def peak_loads(scenario: Scenario) -> list[Load]:
     bus_messages = 0.0
 
     def peak(rate: float, profile: str | None) -> float:
-        return rate * (scenario.workload.profiles[profile].max_factor if profile else 1.0)
+        factor = scenario.workload.profiles[profile].max_factor if profile else 1.0
+        return rate * factor * scenario.run.traffic_scale
 
     def add(type_name: str, rate: float) -> None:
         nonlocal bus_messages

@@ -6,8 +6,10 @@ callers are named by header; the double still runs the rule catalogue on what it
 exchanges: SendRequest, GetRequest, Ack, SendResponse, GetResponse, Ack. Every call's wall latency is recorded as the
 client sees it. The baseline server answers each SOAPAction with a fixed body: the bus's own answer to that call,
 captured in a warm-up exchange, so the client's work (build, send, parse) is the same on both sides and the
-difference is what the double adds. The two servers are loaded alternately, `ROUNDS` times each, and the latencies
-pooled. Bounded by a number of exchanges per thread and a time cap per round; 127.0.0.1 only.
+difference is what the double adds. Each server runs in its own process, as `smev-conformance serve` does, so that
+the load generator's threads and the server's do not take turns on one interpreter lock (which would count the
+client's own parsing as the server's latency). The two servers are loaded alternately, `ROUNDS` times each, and the
+latencies pooled. Bounded by a number of exchanges per thread and a time cap per round; 127.0.0.1 only.
 
 - `bus_requests_per_s`: calls per second through the double, baseline the bare server's, ratio.
 - `bus_added_latency_p50_ms`, `bus_added_latency_p99_ms`: the double's latency percentile minus the bare server's
@@ -16,9 +18,14 @@ pooled. Bounded by a number of exchanges per thread and a time cap per round; 12
 
 from __future__ import annotations
 
+import base64
+import json
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -108,6 +115,51 @@ def _bare_server(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
     return ThreadingHTTPServer(("127.0.0.1", 0), Fixed)
 
 
+def _serve(kind: str, bodies_file: str | None) -> None:
+    """Child process: run the double (`bus`) or the bare server (`bare`, bodies from a JSON file), print its URL,
+    serve until standard input closes."""
+    if kind == "bus":
+        from conformance.bus.server import start
+        from conformance.bus.service import Bus, BusConfig
+
+        with start(Bus(_types(), config=BusConfig(signatures=False))) as running:
+            print(running.url, flush=True)
+            sys.stdin.read()
+        return
+    bodies = {rpc: base64.b64decode(body) for rpc, body in json.loads(Path(bodies_file).read_text()).items()}
+    bare = _bare_server(bodies)
+    serving = threading.Thread(target=bare.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    serving.start()
+    print(f"http://127.0.0.1:{bare.server_address[1]}/smev", flush=True)
+    sys.stdin.read()
+    bare.shutdown()
+    bare.server_close()
+
+
+@contextmanager
+def _server(kind: str, bodies: dict[str, bytes] | None = None):
+    """A server in a child process; yields its URL."""
+    with tempfile.TemporaryDirectory() as tmp:
+        args = [sys.executable, str(Path(__file__).resolve()), "--serve", kind]
+        if bodies is not None:
+            path = Path(tmp) / "bodies.json"
+            path.write_text(json.dumps({rpc: base64.b64encode(body).decode() for rpc, body in bodies.items()}))
+            args.append(str(path))
+        child = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                 cwd=HERE.parent.parent)
+        try:
+            url = child.stdout.readline().strip()
+            if not url.startswith("http://127.0.0.1:"):
+                raise RuntimeError(f"bench_bus: the {kind} server did not start (said {url!r})")
+            yield url
+        finally:
+            child.stdin.close()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
 def _load(url: str, exchanges: int, cap_s: float) -> tuple[list[tuple[str, float]], float, dict[str, bytes]]:
     """THREADS threads doing `exchanges` exchanges each (or until `cap_s`); all latencies and the wall time."""
     workers = [_Exchange(url) for _ in range(THREADS)]
@@ -146,32 +198,21 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    from conformance.bus.server import start
-    from conformance.bus.service import Bus, BusConfig
-
     exchanges, cap_s = (25, 15.0) if quick else (125, 60.0)
     bus_lat: list[tuple[str, float]] = []
     base_lat: list[tuple[str, float]] = []
     bus_wall = base_wall = 0.0
-    with start(Bus(_types(), config=BusConfig(signatures=False))) as running:
-        _, _, bodies = _load(running.url, 2, 30.0)  # warm-up; captures the double's answers
-        bare = _bare_server(bodies)
-        serving = threading.Thread(target=bare.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        serving.start()
-        try:
-            url = f"http://127.0.0.1:{bare.server_address[1]}/smev"
+    with _server("bus") as bus_url:
+        _, _, bodies = _load(bus_url, 2, 30.0)  # warm-up; captures the double's answers
+        with _server("bare", bodies) as url:
             _load(url, 2, 30.0)
             for _ in range(ROUNDS):  # alternate, so that drifting load on the machine hits both sides alike
-                latencies, wall, _ = _load(running.url, exchanges, cap_s)
+                latencies, wall, _ = _load(bus_url, exchanges, cap_s)
                 bus_lat += latencies
                 bus_wall += wall
                 latencies, wall, _ = _load(url, exchanges, cap_s)
                 base_lat += latencies
                 base_wall += wall
-        finally:
-            bare.shutdown()
-            bare.server_close()
-            serving.join(timeout=5)
 
     bus_rate, base_rate = len(bus_lat) / bus_wall, len(base_lat) / base_wall
     figures: dict[str, Any] = {
@@ -196,7 +237,8 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import json
-
     sys.path.insert(0, str(HERE.parent.parent))
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
+    if len(sys.argv) >= 3 and sys.argv[1] == "--serve":
+        _serve(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -189,6 +189,9 @@ def test_model_background_traffic_loads_the_bus() -> None:
     books_balance(summary)
     # 9/s background requests plus their answers, 100 ms each, on 2 nodes x 2 slots
     assert summary.extra["background_utilisation"]["smev"] == pytest.approx(18 * 0.1 / 4, rel=1e-6)
+    # bare jobs: 18/s at bus ingress and 9/s at the provider for 10 minutes, none dropped
+    assert summary.extra["model"]["background.jobs"] == pytest.approx(27 * 600, rel=0.05)
+    assert summary.extra["model"]["background.dropped"] == 0
     # a tenth of the messages simulated, the whole volume measured on the bus: 20/s x 100 ms
     assert summary.messages["sent"] == pytest.approx(2 * 10 * 0.1 * 600, rel=0.15)
     busy = sum(summary.components[c]["utilisation"] * summary.components[c]["capacity"]
