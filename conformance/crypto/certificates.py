@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from conformance.crypto import der, oids
@@ -88,7 +89,13 @@ def _key_ids(extensions: dict[str, tuple[bool, bytes]]) -> tuple[bytes | None, b
 
 
 def parse_certificate(data: bytes) -> Certificate:
-    """A certificate from its DER encoding; raises `CertificateError`."""
+    """A certificate from its DER encoding; raises `CertificateError`. The same bytes give the same (immutable)
+    object: a bus or a batch check meets the same few certificates in every message."""
+    return _parse_certificate(bytes(data))
+
+
+@lru_cache(maxsize=1024)
+def _parse_certificate(data: bytes) -> Certificate:
     try:
         signed = split_signed(data, "certificate")
         fields = signed.tbs.children()

@@ -7,6 +7,7 @@ is read little-endian — the same conventions as SMEV's XML signatures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from conformance.crypto import der, oids
@@ -48,7 +49,13 @@ def verify_signed(tbs_der: bytes, algorithm: str, signature: bytes, issuer_key: 
     bits = SIGNATURE_BITS.get(algorithm)
     if issuer_key is None or bits is None or bits != issuer_key.bits:
         return False
-    backend = backend or get_backend()
+    return _verified(bytes(tbs_der), bits, bytes(signature), issuer_key, backend or get_backend())
+
+
+@lru_cache(maxsize=1024)
+def _verified(tbs_der: bytes, bits: int, signature: bytes, issuer_key: PublicKey, backend: Backend) -> bool:
+    """`verify_signed`'s verdict, remembered: certificates and CRLs recur in every message of a run, and the verdict
+    is a pure function of these public bytes."""
     return backend.verify(issuer_key, backend.digest(tbs_der, bits), signature)
 
 

@@ -6,7 +6,7 @@ from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext
 from conformance.rules.model import Severity
 from conformance.xmldsig import verifier as v
-from conformance.xmldsig.checks import violations
+from conformance.xmldsig.checks import attachment_violations, violations
 
 _SIGNATURES = "SMEV 3 protocol: Signatures"
 
@@ -91,4 +91,4 @@ def signature_layout(ctx: CheckContext):
 def attachment_signature(ctx: CheckContext):
     """Detached CMS with contentType, signingTime and messageDigest = Streebog-256 of the file; file-store
     attachments are skipped (the file is not in the message)."""
-    yield from violations(ctx, "SIG-ATTACH-CMS")
+    yield from attachment_violations(ctx)

@@ -245,7 +245,6 @@ class Model:
     def finish(self) -> ReplicationSummary:
         world = self.world
         collector = world.collector
-        window = world.kernel.horizon - collector.warmup
         for feed in self.background_feeds:  # the background up to the end: busy times include all of it
             feed.advance(world.kernel.horizon)
         stations = [(site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
@@ -258,19 +257,9 @@ class Model:
                 busy[f"participant.{name}"] = sum(m.busy_time + (m.pool.background_busy() if m.pool else 0.0)
                                                   for m in members)
         for component, seconds in busy.items():  # utilisation of the whole component, background included
-            _report_busy(collector, component, seconds, window)
+            collector.busy_total(component, seconds)
         self.admission.close_books()
         return collector.summary()
-
-
-def _report_busy(collector: Collector, component: str, busy: float, window: float) -> None:
-    """Hand a component's total busy server-seconds to the collector in slices no longer than the window."""
-    start = collector.warmup
-    record = collector.busy
-    while busy > 1e-12:
-        piece = busy if busy < window else window  # min(busy, window)
-        record(component, start, start + piece)
-        busy -= piece
 
 
 def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,

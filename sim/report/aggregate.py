@@ -141,6 +141,18 @@ def blocked(summaries: Sequence[ReplicationSummary]) -> list[dict[str, Any]]:
             for n, ts in sorted(times.items())]
 
 
+def background(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    """The background of a tagged run (`run.tagged_share` < 1): its offered utilisation by component or group (the
+    same in every replication), and its jobs per replication; empty when every message was simulated."""
+    offered = next((s.extra["background_utilisation"] for s in summaries if s.extra.get("background_utilisation")),
+                   None)
+    if not offered:
+        return {}
+    jobs = [s.extra.get("model", {}).get("background.jobs", 0) for s in summaries]
+    return {"offered_utilisation": dict(offered), "jobs_per_replication": sum(jobs) / len(jobs),
+            "dropped": sum(s.extra.get("model", {}).get("background.dropped", 0) for s in summaries)}
+
+
 def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
     """Everything measured for one scenario variant."""
     portal = {"applications": _sum_counters([s.portal["applications"] for s in summaries]),
@@ -155,6 +167,7 @@ def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
         "littles_law": littles_law(summaries),
         "participants": participants(summaries),
         "components": components(summaries),
+        "background": background(summaries),
         "blocked": blocked(summaries),
         "portal": portal,
         "faults": faults(summaries),

@@ -103,6 +103,19 @@ def _components_table(components: dict[str, dict[str, Any]]) -> str:
             + "</table></details>")
 
 
+def _background_table(background: dict[str, Any]) -> str:
+    """The background's offered load (a tagged run): what the untagged share of the traffic asks of each station."""
+    if not background:
+        return ""
+    rows = "".join(f"<tr><td>{_e(n)}</td><td class='num'>{_e(fmt(rho, 'share'))}</td></tr>"
+                   for n, rho in background["offered_utilisation"].items())
+    note = (f"{fmt(background['jobs_per_replication'])} background jobs per replication"
+            + (f", {fmt(background['dropped'])} dropped for want of a live node" if background["dropped"] else ""))
+    return ("<details><summary>Background: offered utilisation of the untagged traffic</summary>"
+            f"<p class='note'>{_e(note)}.</p><table><tr><th>component or group</th><th>offered utilisation</th></tr>"
+            + rows + "</table></details>")
+
+
 MAX_BILLS_SHOWN = 40
 
 
@@ -134,6 +147,7 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
              _img(plots.timeline(point["series"], point["faults"], warmup, duration), "throughput and queues"),
              _img(plots.compliance(point["participants"]), "deadline compliance per provider"),
              _components_table(point["components"]),
+             _background_table(point.get("background", {})),
              _bills_table(point["participants"], _currency(report))]
     if point["blocked"]:
         rows = "".join(f"<tr><td>{_e(b['name'])}</td><td class='num'>{b['replications']}</td>"

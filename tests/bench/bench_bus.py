@@ -11,9 +11,16 @@ the load generator's threads and the server's do not take turns on one interpret
 client's own parsing as the server's latency). The two servers are loaded alternately, `ROUNDS` times each, and the
 latencies pooled. Bounded by a number of exchanges per thread and a time cap per round; 127.0.0.1 only.
 
-- `bus_requests_per_s`: calls per second through the double, baseline the bare server's, ratio.
-- `bus_added_latency_p50_ms`, `bus_added_latency_p99_ms`: the double's latency percentile minus the bare server's
-  (target: <= 5 ms at p99, so that a 2-second real-time verdict measured through the double is honest).
+- `bus_requests_per_s`: calls per second through the double under `THREADS` concurrent clients, baseline the bare
+  server's, ratio.
+- `bus_added_latency_p50_ms`, `bus_added_latency_p99_ms`: the double's latency percentile minus the bare server's for
+  one client calling in sequence, as a participant under test does (target: <= 5 ms at p99, so that a 2-second
+  real-time verdict measured through the double is honest).
+- `bus_signed_added_latency_p50_ms`, `..._p99_ms`: the same with signatures on: callers sign with GOST keys of the
+  negative catalogue's test PKI, the double verifies every call and signs every delivery (the bare server answers
+  the double's signed bodies, so the clients' signing and parsing cost is the same on both sides).
+- `bus_loaded_added_latency_p50_ms`, `..._p99_ms`: unsigned, under the `THREADS` clients, where each call also waits
+  for the others' (the double serves one call's rule checks at a time: one interpreter).
 """
 
 from __future__ import annotations
@@ -39,7 +46,33 @@ NS = "urn://x-artefacts-bench/inn/1.0"
 def _types() -> Any:
     from conformance.bus.types import BusType, TypeTable
 
-    return TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",), ("MFC",))])
+    return TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",), ("MFC", "EPGU"))])
+
+
+def _double(signed: bool) -> Any:
+    """The double: callers named by header, or (`signed`) known by their certificates of the negative catalogue's
+    test PKI, every call's signature verified and every delivery signed."""
+    from conformance.bus.service import Bus, BusConfig
+
+    if not signed:
+        return Bus(_types(), config=BusConfig(signatures=False))
+    from conformance.negative.identities import bus_credentials
+
+    return Bus(_types(), credentials=bus_credentials())
+
+
+def _clients(url: str, signed: bool) -> tuple[Any, Any]:
+    """(consumer, provider) clients; signed ones sign every call as EPGU and FNS."""
+    from conformance.bus.client import BusClient
+
+    if not signed:
+        return BusClient(url, sender="MFC", version="1.3"), BusClient(url, sender="FNS", version="1.3")
+    from conformance.negative.identities import identities
+    from conformance.xmldsig.signer import signing_hook
+
+    people = identities()
+    return tuple(BusClient(url, version="1.3", sign=signing_hook(people[who].key, people[who].certificate))
+                 for who in ("consumer", "provider"))  # type: ignore[return-value]
 
 
 def _fragment(xml: str) -> Any:
@@ -57,11 +90,8 @@ ANSWER = f'<i:InnResponse xmlns:i="{NS}"><i:INN>500100732259</i:INN></i:InnRespo
 class _Exchange:
     """One thread's whole exchange, recording (rpc, seconds) of every call; returns the answers by rpc."""
 
-    def __init__(self, url: str) -> None:
-        from conformance.bus.client import BusClient
-
-        self.consumer = BusClient(url, sender="MFC", version="1.3")
-        self.provider = BusClient(url, sender="FNS", version="1.3")
+    def __init__(self, url: str, signed: bool) -> None:
+        self.consumer, self.provider = _clients(url, signed)
         self.request = _fragment(REQUEST)
         self.answer = _fragment(ANSWER)
         self.latencies: list[tuple[str, float]] = []
@@ -118,11 +148,10 @@ def _bare_server(bodies: dict[str, bytes]) -> ThreadingHTTPServer:
 def _serve(kind: str, bodies_file: str | None) -> None:
     """Child process: run the double (`bus`) or the bare server (`bare`, bodies from a JSON file), print its URL,
     serve until standard input closes."""
-    if kind == "bus":
+    if kind in ("bus", "bus-signed"):
         from conformance.bus.server import start
-        from conformance.bus.service import Bus, BusConfig
 
-        with start(Bus(_types(), config=BusConfig(signatures=False))) as running:
+        with start(_double(kind == "bus-signed")) as running:
             print(running.url, flush=True)
             sys.stdin.read()
         return
@@ -160,9 +189,10 @@ def _server(kind: str, bodies: dict[str, bytes] | None = None):
                 child.kill()
 
 
-def _load(url: str, exchanges: int, cap_s: float) -> tuple[list[tuple[str, float]], float, dict[str, bytes]]:
-    """THREADS threads doing `exchanges` exchanges each (or until `cap_s`); all latencies and the wall time."""
-    workers = [_Exchange(url) for _ in range(THREADS)]
+def _load(url: str, exchanges: int, cap_s: float, threads: int = THREADS,
+          signed: bool = False) -> tuple[list[tuple[str, float]], float, dict[str, bytes]]:
+    """`threads` threads doing `exchanges` exchanges each (or until `cap_s`); all latencies and the wall time."""
+    workers = [_Exchange(url, signed) for _ in range(threads)]
     deadline = time.perf_counter() + cap_s
     errors: list[BaseException] = []
 
@@ -199,37 +229,48 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(quick: bool = False) -> dict[str, Any]:
     exchanges, cap_s = (25, 15.0) if quick else (125, 60.0)
-    bus_lat: list[tuple[str, float]] = []
-    base_lat: list[tuple[str, float]] = []
-    bus_wall = base_wall = 0.0
+    loaded: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
+    single: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
+    walls = {"bus": 0.0, "bare": 0.0}
     with _server("bus") as bus_url:
         _, _, bodies = _load(bus_url, 2, 30.0)  # warm-up; captures the double's answers
-        with _server("bare", bodies) as url:
-            _load(url, 2, 30.0)
+        with _server("bare", bodies) as bare_url:
+            _load(bare_url, 2, 30.0)
+            urls = {"bus": bus_url, "bare": bare_url}
             for _ in range(ROUNDS):  # alternate, so that drifting load on the machine hits both sides alike
-                latencies, wall, _ = _load(bus_url, exchanges, cap_s)
-                bus_lat += latencies
-                bus_wall += wall
-                latencies, wall, _ = _load(url, exchanges, cap_s)
-                base_lat += latencies
-                base_wall += wall
+                for side, url in urls.items():
+                    latencies, wall, _ = _load(url, exchanges, cap_s)
+                    loaded[side] += latencies
+                    walls[side] += wall
+                    single[side] += _load(url, exchanges, cap_s, threads=1)[0]
 
-    bus_rate, base_rate = len(bus_lat) / bus_wall, len(base_lat) / base_wall
+    signed: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
+    with _server("bus-signed") as bus_url:
+        _, _, bodies = _load(bus_url, 2, 30.0, signed=True)
+        with _server("bare", bodies) as bare_url:
+            _load(bare_url, 2, 30.0, signed=True)
+            for _ in range(ROUNDS):
+                for side, url in (("bus", bus_url), ("bare", bare_url)):
+                    signed[side] += _load(url, exchanges, cap_s, threads=1, signed=True)[0]
+
+    bus_rate, base_rate = len(loaded["bus"]) / walls["bus"], len(loaded["bare"]) / walls["bare"]
     figures: dict[str, Any] = {
         "bus_requests_per_s": {"value": round(bus_rate, 1), "unit": "calls/s", "baseline": round(base_rate, 1),
                                "ratio": round(bus_rate / base_rate, 4)},
-        "bus_calls_measured": {"value": len(bus_lat), "unit": "calls", "baseline": len(base_lat)},
+        "bus_calls_measured": {"value": len(loaded["bus"]) + len(single["bus"]), "unit": "calls",
+                               "baseline": len(loaded["bare"]) + len(single["bare"])},
     }
-    bus_all = [s for _, s in bus_lat]
-    base_all = [s for _, s in base_lat]
-    for q in (50, 99):
-        bus_q, base_q = _percentile(bus_all, q) * 1000, _percentile(base_all, q) * 1000
-        figures[f"bus_added_latency_p{q}_ms"] = {"value": round(bus_q - base_q, 3), "unit": "ms",
-                                                 "baseline": round(base_q, 3), "ratio": round(bus_q / base_q, 4),
-                                                 "bus_latency_ms": round(bus_q, 3)}
-    for rpc in sorted({r for r, _ in bus_lat}):
-        mine = [s for r, s in bus_lat if r == rpc]
-        theirs = [s for r, s in base_lat if r == rpc] or base_all
+    for prefix, pools in (("bus_added", single), ("bus_signed_added", signed), ("bus_loaded_added", loaded)):
+        bus_all = [s for _, s in pools["bus"]]
+        base_all = [s for _, s in pools["bare"]]
+        for q in (50, 99):
+            bus_q, base_q = _percentile(bus_all, q) * 1000, _percentile(base_all, q) * 1000
+            figures[f"{prefix}_latency_p{q}_ms"] = {"value": round(bus_q - base_q, 3), "unit": "ms",
+                                                    "baseline": round(base_q, 3), "ratio": round(bus_q / base_q, 4),
+                                                    "bus_latency_ms": round(bus_q, 3)}
+    for rpc in sorted({r for r, _ in single["bus"]}):
+        mine = [s for r, s in single["bus"] if r == rpc]
+        theirs = [s for r, s in single["bare"] if r == rpc] or [s for _, s in single["bare"]]
         figures[f"bus_{rpc}_p99_ms"] = {"value": round(_percentile(mine, 99) * 1000, 3), "unit": "ms",
                                         "baseline": round(_percentile(theirs, 99) * 1000, 3),
                                         "ratio": round(_percentile(mine, 99) / _percentile(theirs, 99), 4)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -108,6 +109,19 @@ def test_tampered_certificate_fails_verification():
     tampered = bytearray(cert.der)
     tampered[position + 1] ^= 0x01
     assert not verify_certificate(load_certificate(bytes(tampered)), ca)
+
+
+def test_remembered_verdicts_follow_the_bytes():
+    """Parsed certificates and signature verdicts are remembered by their bytes: the same bytes give the same
+    object and verdict, changed ones are judged afresh (in both orders)."""
+    _, cert, ca = test_credentials()
+    assert load_certificate(cert.der) is load_certificate(cert.der)
+    flipped = bytearray(cert.signature)
+    flipped[5] ^= 0x01
+    forged = dataclasses.replace(cert, signature=bytes(flipped))
+    for _ in range(2):
+        assert verify_certificate(cert, ca)
+        assert not verify_certificate(forged, ca)
 
 
 @pytest.mark.parametrize("parameter_set", [oids.CRYPTOPRO_XCHA, oids.TC26_256_A, oids.TC26_512_B])

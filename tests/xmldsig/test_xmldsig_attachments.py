@@ -66,3 +66,26 @@ def test_unsigned_attachments_are_skipped_and_a_missing_content_fails() -> None:
 def test_signature_pkcs7_sits_last_in_its_header() -> None:
     header = _message().xpath("//*[local-name()='AttachmentHeader']")[0]
     assert [etree.QName(c).localname for c in header] == ["contentId", "MimeType", "SignaturePKCS7"]
+
+
+def _attachment_findings(tree, rules):
+    from conformance.rules.engine import CheckSettings, check_tree
+
+    result = check_tree("request", tree, CheckSettings(rules=rules, at=AT))
+    return [f for f in result.findings if f.rule_id == SIG_ATTACH_CMS]
+
+
+def test_the_attachment_rule_alone_judges_as_the_whole_catalogue_does() -> None:
+    """The bus double runs SIG-ATTACH-CMS without the XML signature rules (it verified those itself): alone, the rule
+    verifies only the attachments, and must reach the catalogue's verdicts."""
+    from conformance.rules import catalogue
+
+    tree = _message()
+    content = tree.xpath("//*[local-name()='AttachmentContent'][*[local-name()='Id']='doc-1']"
+                         "/*[local-name()='Content']")[0]
+    content.text = base64.b64encode(PDF + b"x").decode()
+    alone = _attachment_findings(tree, [r for r in catalogue.registered() if r.rule.id == SIG_ATTACH_CMS])
+    whole = _attachment_findings(tree, None)
+    assert [(f.status, f.message) for f in alone] == [(f.status, f.message) for f in whole]
+    assert any(f.status is Status.FAIL and "messageDigest" in f.message for f in alone)
+    assert {f.status for f in _attachment_findings(_message(signed_attachments=False), None)} == {Status.SKIP}

@@ -128,6 +128,17 @@ def test_utilisation_is_busy_time_over_capacity_and_window():
     assert "utilisation.q" not in s.metrics
 
 
+def test_a_busy_total_counts_like_its_busy_periods():
+    c = Collector(20.0, 10.0)
+    c.component("bus", 2)
+    c.component("idle", 4)
+    c.busy_total("bus", 13.0)  # server-seconds inside the window, already clipped by the model
+    c.busy_total("idle", 0.0)
+    s = c.summary()
+    assert s.metrics["utilisation.bus"] == pytest.approx(13 / (2 * 10))
+    assert "utilisation.idle" not in s.metrics  # never busy: not a served component
+
+
 def test_portal_and_login_shares_and_blocking():
     c = Collector(10.0)
     for outcome in ("accepted", "accepted", "waited", "refused"):

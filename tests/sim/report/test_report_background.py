@@ -1,0 +1,33 @@
+"""A tagged run's report: `--tagged-share` reaches the run, and the background's offered load is in report.json and
+report.html (with the real model: the background is the model's)."""
+
+import json
+
+import pytest
+from report_fakes import tiny_yaml
+
+from sim.cli import main
+
+
+def test_tagged_run_reports_its_background(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny_yaml())
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out), "-q", "--duration", "6min", "--replications", "2",
+                 "--tagged-share", "25%"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["configuration"]["run"]["tagged_share"] == 0.25
+    background = report["points"][0]["background"]
+    # 75 % of 2 requests/s, 250 ms each, on the agency's one worker
+    assert background["offered_utilisation"]["agency"] == pytest.approx(0.375, abs=1e-3)
+    assert background["jobs_per_replication"] > 0.75 * 2 * 360  # the agency's jobs, and ingress's on top
+    assert background["dropped"] == 0
+    assert "Background: offered utilisation" in (out / "report.html").read_text()
+
+
+def test_untagged_run_has_no_background(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny_yaml())
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out), "-q", "--duration", "4min", "--replications", "2"]) == 0
+    assert json.loads((out / "report.json").read_text())["points"][0]["background"] == {}
