@@ -104,7 +104,8 @@ def small_worlds(draw: st.DrawFn) -> tuple[str, int, int]:
                      "retry": {"max_attempts": 4, "initial": "1s", "timeout": "10s"}},
         "faults": faults or None,
         "run": {"duration": f"{DURATION_S}s", "warmup": "60s", "replications": 1,
-                "traffic_scale": draw(st.sampled_from([1, 1, 0.5]))},
+                "traffic_scale": draw(st.sampled_from([1, 1, 0.5])),
+                "tagged_share": draw(st.sampled_from([1, 1, 0.3]))},  # 0.3: the rest as background at the stations
     }
     doc["topology"]["portal"] = {"on_esia_down": doc.pop("topology_portal_mode"), "esia_wait_limit": "2min"}
     if not regions:
