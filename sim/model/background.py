@@ -25,6 +25,7 @@ no node of its entry site (after failover) is up is dropped and counted (`backgr
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Sequence
 from heapq import heapreplace
@@ -34,6 +35,8 @@ import numpy as np
 
 from sim.model.kernel import Kernel, Station
 from sim.workload.arrivals import PiecewiseRate
+
+_NONE_LEFT = float("inf")  # the arrival time after the last one
 
 JOBS_PER_WINDOW = 4096
 """Background arrivals are drawn window by window, about this many per window (vectorised, then consumed lazily)."""
@@ -57,8 +60,7 @@ class JobStream:
     """The background jobs bound for one station (or one group of stations): a non-homogeneous Poisson arrival
     process per part, each with its own service-time distribution, merged in arrival order.
 
-    `times` and `services` are plain lists of the current window; the window ends with a sentinel whose service is
-    None (its time is the window's end): a consumer meeting it calls `refill()`.
+    Drawn window by window (vectorised); `due(t)` hands out the jobs that arrived up to `t`, each once.
     """
 
     __slots__ = ("parts", "rng", "horizon", "window", "start", "times", "services", "i", "jobs")
@@ -71,17 +73,38 @@ class JobStream:
         self.window = horizon if total <= 0.0 else min(max(JOBS_PER_WINDOW / total, 1e-3), horizon)
         self.start = 0.0
         self.jobs = 0
-        self.times: list[float] = []
-        self.services: list[float | None] = []
+        self.times: list[float] = []  # the current window's arrivals; times[i] is the next one (inf: none left)
+        self.services: list[float] = []
         self.i = 0
-        self.refill()
+        self._refill()
 
     @property
     def mean_rate(self) -> float:
         return sum(rate.mean_over(self.horizon) for rate, _ in self.parts)
 
-    def refill(self) -> None:
-        """Draw the next window's arrivals (skipping empty windows); after the horizon, a sentinel at infinity."""
+    def due(self, t: float) -> tuple[list[float], list[float]] | None:
+        """The arrival and service times of the jobs that arrived up to `t` and were not handed out yet, in arrival
+        order (None: none)."""
+        times, i = self.times, self.i
+        if times[i] > t or times[i] == _NONE_LEFT:
+            return None
+        arrivals: list[float] = []
+        services: list[float] = []
+        while True:
+            j = bisect_right(times, t, i)
+            arrivals += times[i:j]
+            services += self.services[i:j]
+            if j < len(times):
+                self.i = j
+                break
+            self._refill()
+            times, i = self.times, 0
+            if times[0] > t or times[0] == _NONE_LEFT:
+                break
+        return arrivals, services
+
+    def _refill(self) -> None:
+        """Draw the next window's arrivals (skipping empty windows); after the horizon, none: [inf]."""
         rng = self.rng
         while self.start < self.horizon:
             t0, t1 = self.start, min(self.start + self.window, self.horizon)
@@ -100,12 +123,10 @@ class JobStream:
             if len(times) > 1:
                 order = np.argsort(t, kind="stable")
                 t, s = t[order], s[order]
-            self.times = [*t.tolist(), t1]
-            self.services = [*s.tolist(), None]
-            self.i = 0
+            self.times, self.services, self.i = t.tolist(), s.tolist(), 0
             self.jobs += len(t)
             return
-        self.times, self.services, self.i = [float("inf")], [None], 0
+        self.times, self.services, self.i = [_NONE_LEFT], [0.0], 0
 
 
 class StationFeed:
@@ -124,31 +145,20 @@ class StationFeed:
 
     def advance(self, t: float) -> None:
         """Run the recursion over the background jobs that arrived up to `t`."""
-        stream = self.stream
-        times, services, i = stream.times, stream.services, stream.i
-        if times[i] > t:
+        due = self.stream.due(t)
+        if due is None:
             return
         live = [s for s in self.stations() if s.up]
+        if not live:
+            self.dropped += len(due[0])
+            return
         heaps = [s.free_at for s in live]
+        first, rest = heaps[0], heaps[1:]
         warmup, horizon = self.warmup, self.horizon
         busy = 0.0
-        while True:
-            a = times[i]
-            if a > t:
-                break
-            s = services[i]
-            if s is None:
-                stream.i = i
-                stream.refill()
-                times, services, i = stream.times, stream.services, stream.i
-                continue
-            i += 1
-            if not heaps:
-                self.dropped += 1
-                continue
-            heap = heaps[0]
-            f = heap[0]
-            for other in heaps[1:]:
+        for a, s in zip(*due, strict=True):
+            heap, f = first, first[0]
+            for other in rest:
                 if other[0] < f:
                     heap, f = other, other[0]
             start = a if a > f else f
@@ -156,9 +166,7 @@ class StationFeed:
             heapreplace(heap, end)
             if end > warmup and start < horizon:  # the part of its service inside the measured window
                 busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
-        stream.i = i
-        if live:
-            live[0].busy_time += busy  # utilisation is reported per site: the sum over its stations is what counts
+        live[0].busy_time += busy  # utilisation is reported per site: the sum over its stations is what counts
 
 
 class PooledStation(Station):
@@ -268,33 +276,21 @@ class WorkerPool:
         """Serve the background requests that arrived up to `t`."""
         if self.suspended:
             return
-        stream = self.stream
-        times, services, i = stream.times, stream.services, stream.i
-        if times[i] > t:
+        due = self.stream.due(t)
+        if due is None:
             return
         heap = self.free_at
         slow = self.slowness()
         extra = self.extra_hold
         warmup, horizon = self.warmup, self.kernel.horizon
         busy = 0.0
-        while True:
-            a = times[i]
-            if a > t:
-                break
-            s = services[i]
-            if s is None:
-                stream.i = i
-                stream.refill()
-                times, services, i = stream.times, stream.services, stream.i
-                continue
-            i += 1
+        for a, s in zip(*due, strict=True):
             f = heap[0]
             start = a if a > f else f
             end = start + s * slow
             heapreplace(heap, end + extra)
             if end > warmup and start < horizon:  # the part of its processing inside the measured window
                 busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
-        stream.i = i
         self.busy_time += busy
 
     def reserve(self, msg: Any, now: float, processing: float) -> float | None:

@@ -42,15 +42,17 @@ def fcfs_starts(jobs: list[tuple[float, float]], servers: int) -> list[float]:
 
 
 class ListStream:
-    """A fixed list of background jobs with the `JobStream` interface (one window, then the end)."""
+    """A fixed list of background jobs with the `JobStream` interface."""
 
     def __init__(self, jobs: list[tuple[float, float]]) -> None:
-        self.times = [a for a, _ in jobs] + [float("inf")]
-        self.services: list[float | None] = [s for _, s in jobs] + [None]
-        self.i = 0
+        self.jobs = list(jobs)
 
-    def refill(self) -> None:
-        self.times, self.services, self.i = [float("inf")], [None], 0
+    def due(self, t: float):
+        taken = [job for job in self.jobs if job[0] <= t]
+        if not taken:
+            return None
+        self.jobs = self.jobs[len(taken):]
+        return [a for a, _ in taken], [s for _, s in taken]
 
 
 times = st.floats(0.0, 100.0, allow_nan=False).map(lambda x: round(x, 6))
@@ -151,17 +153,17 @@ def test_job_stream_is_the_poisson_superposition_it_claims():
     stream = JobStream([(fast, Constant(1.0)), (slow, Constant(2.0))],
                        np.random.default_rng(4), horizon)
     seen_times, seen_services = [], []
-    while stream.times[stream.i] != float("inf"):
-        if stream.services[stream.i] is None:
-            stream.refill()
-            continue
-        seen_times.append(stream.times[stream.i])
-        seen_services.append(stream.services[stream.i])
-        stream.i += 1
+    for t in np.linspace(0.0, horizon, 7):  # handed out in pieces, across windows, each job once
+        due = stream.due(float(t))
+        if due is not None:
+            assert all(a <= t for a in due[0])
+            seen_times += due[0]
+            seen_services += due[1]
+    assert stream.due(horizon) is None and stream.due(float("inf")) is None
     t = np.array(seen_times)
     s = np.array(seen_services)
     assert np.all(np.diff(t) >= 0) and t[0] >= 0.0 and t[-1] <= horizon
-    assert stream.jobs == len(t) > 4  # several windows were drawn
+    assert stream.jobs == len(t) and stream.window < horizon / 4  # several windows were drawn
     assert abs((s == 1.0).sum() - 12_000) < 4 * np.sqrt(12_000)
     assert abs((s == 2.0).sum() - 6_000) < 4 * np.sqrt(6_000)
     first = (t < 1000.0) & (s == 1.0)
