@@ -67,6 +67,15 @@ def _merged(background, tagged):
     return jobs
 
 
+def assert_tagged_start_as_in_fcfs(background, tagged, servers: int, started: dict[int, float]) -> None:
+    """Each tagged job `k` started at `started[k]`, as in one FCFS queue of background and tagged jobs."""
+    jobs = _merged(background, tagged)
+    expected = fcfs_starts([(a, s) for a, s, _, _ in jobs], servers)
+    for (_, _, kind, k), start in zip(jobs, expected, strict=True):
+        if kind == 1:
+            assert started[k] == pytest.approx(start, abs=1e-9)
+
+
 @settings(max_examples=150, deadline=None)
 @given(background=jobs_st, tagged=jobs_st, servers=st.integers(1, 4))
 def test_pooled_station_starts_tagged_jobs_as_a_fcfs_queue_with_the_background(background, tagged, servers):
@@ -79,11 +88,7 @@ def test_pooled_station_starts_tagged_jobs_as_a_fcfs_queue_with_the_background(b
     for k, (a, s) in enumerate(tagged):
         kernel.later(a, station[0].submit, k, s, lambda k, s=s: started.__setitem__(k, kernel.now - s))
     kernel.run()
-    jobs = _merged(background, tagged)
-    expected = fcfs_starts([(a, s) for a, s, _, _ in jobs], servers)
-    for (_, _, kind, k), start in zip(jobs, expected, strict=True):
-        if kind == 1:
-            assert started[k] == pytest.approx(start, abs=1e-9)
+    assert_tagged_start_as_in_fcfs(background, tagged, servers, started)
     feed.advance(kernel.horizon)  # as the model does at the end of a run
     assert station[0].busy_seconds() == pytest.approx(sum(s for _, s in background) + sum(s for _, s in tagged))
 
@@ -98,11 +103,7 @@ def test_worker_pool_reserves_workers_in_fcfs_order_with_the_background(backgrou
     for k, (a, s) in enumerate(tagged):
         kernel.later(a, lambda k=k, s=s: ready.__setitem__(k, pool.reserve(k, kernel.now, s)))
     kernel.run()
-    jobs = _merged(background, tagged)
-    expected = fcfs_starts([(a, s) for a, s, _, _ in jobs], workers)
-    for (_, _, kind, k), start in zip(jobs, expected, strict=True):
-        if kind == 1:
-            assert ready[k] == pytest.approx(start, abs=1e-9)
+    assert_tagged_start_as_in_fcfs(background, tagged, workers, ready)
 
 
 def test_worker_pool_serves_nothing_while_its_provider_is_down():
