@@ -174,6 +174,8 @@ def test_peak_loads_follow_littles_law_and_overloads_are_noted(tmp_path, capsys)
     assert overloads(scenario) == []
     heavy = scenario.with_overrides({"workload.flows.banks.rate": "100/s"})
     assert [(o.component, round(o.utilisation, 3)) for o in overloads(heavy)] == [("fns", 2.5)]
+    scaled = heavy.with_overrides({"run.traffic_scale": 0.1, "run.tagged_share": "1%"})  # the background loads too
+    assert {load.component: round(load.busy, 6) for load in peak_loads(scaled)} == {"fns": 2.0, "bus": 0.08}
     path = tmp_path / "heavy.yaml"
     path.write_text(BASE.replace("rate: 5/s", "rate: 100/s"))
     assert main(["validate", str(path)]) == 0
