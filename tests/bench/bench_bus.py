@@ -19,8 +19,11 @@ latencies pooled. Bounded by a number of exchanges per thread and a time cap per
 - `bus_signed_added_latency_p50_ms`, `..._p99_ms`: the same with signatures on: callers sign with GOST keys of the
   negative catalogue's test PKI, the double verifies every call and signs every delivery (the bare server answers
   the double's signed bodies, so the clients' signing and parsing cost is the same on both sides).
-- `bus_loaded_added_latency_p50_ms`, `..._p99_ms`: unsigned, under the `THREADS` clients, where each call also waits
-  for the others' (the double serves one call's rule checks at a time: one interpreter).
+- `bus_paced_added_latency_p50_ms`, `..._p99_ms`: unsigned, under an open-loop load generator: exchanges due at a
+  fixed rate, half the double's closed-loop throughput (`PACED_SHARE`), latency counted from when each was due.
+- `bus_loaded_added_latency_p50_ms`, `..._p99_ms`: unsigned, under the `THREADS` closed-loop clients at saturation,
+  where each call also waits for the others' (the double serves one call's rule checks at a time: one
+  interpreter). A stress figure: at saturation, latency is queueing, whatever the server.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 THREADS = 4
 ROUNDS = 2
+CALLS_PER_EXCHANGE = 6
+PACED_SHARE = 0.5  # the paced load: this share of the double's closed-loop throughput
 NS = "urn://x-artefacts-bench/inn/1.0"
 
 
@@ -221,6 +226,40 @@ def _load(url: str, exchanges: int, cap_s: float, threads: int = THREADS,
     return [x for w in workers for x in w.latencies], wall, bodies
 
 
+def _paced(url: str, exchanges_per_s: float, seconds: float) -> list[tuple[str, float]]:
+    """An open-loop load: exchanges due at a fixed rate, shared by THREADS threads, for `seconds`. A call's latency
+    counts from when it was due, not from when a late thread got to it (no coordinated omission)."""
+    period = 1.0 / exchanges_per_s
+    workers = [_Exchange(url, False) for _ in range(THREADS)]
+    start = time.perf_counter() + 0.05
+    count = int(seconds * exchanges_per_s)
+    errors: list[BaseException] = []
+
+    def drive(k: int, worker: _Exchange) -> None:
+        try:
+            for n in range(k, count, THREADS):
+                due = start + n * period
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                late = time.perf_counter() - due
+                before = len(worker.latencies)
+                worker.once()
+                rpc, first = worker.latencies[before]
+                worker.latencies[before] = (rpc, first + late)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drive, args=(k, w)) for k, w in enumerate(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return [x for w in workers for x in w.latencies]
+
+
 def _percentile(values: list[float], q: float) -> float:
     import numpy as np
 
@@ -229,6 +268,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 def run(quick: bool = False) -> dict[str, Any]:
     exchanges, cap_s = (25, 15.0) if quick else (125, 60.0)
+    paced_s = 3.0 if quick else 15.0
+    paced: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
     loaded: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
     single: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
     walls = {"bus": 0.0, "bare": 0.0}
@@ -243,6 +284,10 @@ def run(quick: bool = False) -> dict[str, Any]:
                     loaded[side] += latencies
                     walls[side] += wall
                     single[side] += _load(url, exchanges, cap_s, threads=1)[0]
+            rate = PACED_SHARE * len(loaded["bus"]) / walls["bus"] / CALLS_PER_EXCHANGE  # exchanges/s
+            for _ in range(ROUNDS):
+                for side, url in urls.items():
+                    paced[side] += _paced(url, rate, paced_s)
 
     signed: dict[str, list[tuple[str, float]]] = {"bus": [], "bare": []}
     with _server("bus-signed") as bus_url:
@@ -260,7 +305,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         "bus_calls_measured": {"value": len(loaded["bus"]) + len(single["bus"]), "unit": "calls",
                                "baseline": len(loaded["bare"]) + len(single["bare"])},
     }
-    for prefix, pools in (("bus_added", single), ("bus_signed_added", signed), ("bus_loaded_added", loaded)):
+    for prefix, pools in (("bus_added", single), ("bus_signed_added", signed), ("bus_paced_added", paced),
+                          ("bus_loaded_added", loaded)):
         bus_all = [s for _, s in pools["bus"]]
         base_all = [s for _, s in pools["bare"]]
         for q in (50, 99):
