@@ -64,18 +64,18 @@ class BackgroundLoad:
         profiles = scenario.workload.profiles
         for flow in scenario.workload.flows:
             if flow.interarrival is not None:  # a renewal flow's background is Poisson at its mean rate
-                shape = flow_rate(1.0 / flow.interarrival.mean, horizon, None, model._bursts_for(flow.name),
+                shape = flow_rate(1.0 / flow.interarrival.mean, horizon, None, model.bursts_for(flow.name),
                                   flow.start, flow.end)
             else:
                 shape = flow_rate(flow.rate, horizon, profiles.get(flow.profile) if flow.profile else None,
-                                  model._bursts_for(flow.name), flow.start, flow.end)
+                                  model.bursts_for(flow.name), flow.start, flow.end)
             self.requests(model.members(flow.consumer), model.types[flow.message_type], shape, weight,
                           datamart=flow.channel == "datamart")
         pw = scenario.workload.portal
         if pw is None or model.portal is None:
             return
         shape = flow_rate(pw.rate, horizon, profiles.get(pw.profile) if pw.profile else None,
-                          model._bursts_for(PORTAL))
+                          model.bursts_for(PORTAL))
         _add(self.portal_parts, shape, weight)
         _add(self.esia_parts, shape, weight * pw.login_share)
         total = sum(service.share for service in pw.services) or 1.0

@@ -111,13 +111,11 @@ class Model:
             self.portal = Portal(world, topo.portal, scenario.workload.portal, self.esia, self.factory, self.types,
                                  self.portal_endpoint, senders)
         self.background: dict[str, float] = {}  # offered background utilisation by component or group
-        self.background_feeds: list = []  # the stations' background streams (sim.model.background.StationFeed)
         self.background_load: BackgroundLoad | None = None
         if run.tagged_share < 1.0:
             load = BackgroundLoad(self)
             load.add_flows(run.traffic_scale * (1.0 - run.tagged_share))
             self.background = load.install(background_rng if background_rng is not None else rng)
-            self.background_feeds = load.feeds
             self.background_load = load
         for bus in self.buses():
             for site in bus.sites.values():
@@ -180,7 +178,8 @@ class Model:
 
     # --- workload -----------------------------------------------------------------------------------------------------
 
-    def _bursts_for(self, name: str) -> list:
+    def bursts_for(self, name: str) -> list:
+        """The bursts that apply to a flow (or to the portal)."""
         return [b for b in self.scenario.workload.bursts if not b.flows or name in b.flows]
 
     def start_workload(self) -> None:
@@ -199,14 +198,14 @@ class Model:
                 stream = ArrivalStream(world.kernel, arrive, gaps=flow.interarrival.scaled(1.0 / self.scale))
             else:
                 profile = workload.profiles.get(flow.profile) if flow.profile else None
-                rate = flow_rate(flow.rate * self.scale, horizon, profile, self._bursts_for(flow.name),
+                rate = flow_rate(flow.rate * self.scale, horizon, profile, self.bursts_for(flow.name),
                                  flow.start, flow.end)
                 stream = ArrivalStream(world.kernel, arrive, rate=rate)
             stream.start()
         if self.portal is not None:
             pw = workload.portal
             profile = workload.profiles.get(pw.profile) if pw.profile else None
-            rate = flow_rate(pw.rate * self.scale, horizon, profile, self._bursts_for(PORTAL))
+            rate = flow_rate(pw.rate * self.scale, horizon, profile, self.bursts_for(PORTAL))
             ArrivalStream(world.kernel, self.portal.arrival, rate=rate).start()
 
     def flow_arrival(self, members: list, info: TypeInfo, datamart: bool) -> None:
@@ -245,8 +244,9 @@ class Model:
     def finish(self) -> ReplicationSummary:
         world = self.world
         collector = world.collector
-        for feed in self.background_feeds:  # the background up to the end: busy times include all of it
-            feed.advance(world.kernel.horizon)
+        if self.background_load is not None:  # the background up to the end: busy times include all of it
+            for feed in self.background_load.feeds:
+                feed.advance(world.kernel.horizon)
         stations = [(site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
         stations.append(("esia", [self.esia.station]))
         if self.portal is not None:
