@@ -19,8 +19,12 @@ request to the provider's polls once its worker is free (`BusQueue.put`).
 
 Simplifications, by design: background jobs have one fragment; they do not retry, expire or time out (senders'
 patience applies to tagged messages only); a provider's worker is held for the processing time plus the mean
-delivery and network time (the tagged request's own delivery takes its sampled time, a few milliseconds); a node picks up background again when it is restored, and background arriving while
-no node of its entry site (after failover) is up is dropped and counted (`background.dropped`).
+delivery and network time (the tagged request's own delivery takes its sampled time, a few milliseconds); work
+already queued for a provider's worker when the provider goes down is not held back, and a provider that is down
+only because its data centre is keeps serving background; a background job goes to the live node of its entry site
+(after failover) that frees first, which makes a site's nodes one queue for it; a node picks background up again
+when it is restored, and background arriving while no node of its entry site is up is dropped and counted
+(`background.dropped`).
 """
 
 from __future__ import annotations
