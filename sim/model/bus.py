@@ -45,7 +45,7 @@ class BusQueue:
     in its bus's `occupied` set (added when a message is put or given back), so the janitor visits only those.
     """
 
-    __slots__ = ("bus", "owner", "type", "visible", "in_flight", "seq", "_env")
+    __slots__ = ("bus", "owner", "type", "visible", "in_flight", "deferred", "seq", "_env")
 
     def __init__(self, bus: Bus, owner: Endpoint, type_name: str) -> None:
         self.bus = bus
@@ -53,6 +53,7 @@ class BusQueue:
         self.type = type_name
         self.visible: deque[Msg] = deque()
         self.in_flight: deque[tuple[float, Msg, int]] = deque()
+        self.deferred: dict[Msg, None] = {}  # stored, waiting for a worker shared with background (`reveal`), in order
         self.seq = len(bus.queues)  # creation order: the janitor sweeps occupied queues in this order
         self._env = bus.world.kernel.env
 
@@ -65,9 +66,11 @@ class BusQueue:
         if pool is not None and msg.kind != RESPONSE:  # the owner's workers are shared with background requests
             msg.processing = self.owner.service_time(msg)
             ready = pool.reserve(msg, self._env._now, msg.processing)
-            if ready is None:
-                return  # the owner is down: its pool reveals the request when it is back
+            if ready is None:  # the owner is down: its pool reveals the request when it is back
+                self.deferred[msg] = None
+                return
             if ready > self._env._now:
+                self.deferred[msg] = None
                 self.bus.world.kernel.later(ready - self._env._now, self.reveal, msg)
                 return
         self.visible.append(msg)
@@ -76,6 +79,7 @@ class BusQueue:
 
     def reveal(self, msg: Msg) -> None:
         """A request whose reserved worker is free now becomes visible to its owner's polls."""
+        self.deferred.pop(msg, None)
         if msg.state != QUEUED or not self.bus.holds(msg):
             return
         self.visible.append(msg)
@@ -147,6 +151,10 @@ class BusQueue:
             else:
                 self.bus.close(msg, "lost", "data centre lost")
         self.visible = keep
+        for msg in [m for m in self.deferred if not alive(m)]:
+            del self.deferred[msg]
+            if msg.state == QUEUED and self.bus.holds(msg):
+                self.bus.close(msg, "lost", "data centre lost")
         for _, msg, _ in self.in_flight:
             if msg.state == IN_FLIGHT and self.bus.holds(msg) and not alive(msg):
                 msg.orphaned = True
@@ -518,7 +526,7 @@ class Bus:
 
         for q in list(self.queues.values()):
             q.purge_lost(alive)
-            survivors = [*q.visible, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]
+            survivors = [*q.visible, *q.deferred, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]
             for msg in survivors:
                 if self.holds(msg) and location in msg.replicas and not msg.orphaned:
                     msg.replicas = self._replicas(next(dc for dc in msg.replicas if world.dc_up(dc)))
@@ -528,7 +536,7 @@ class Bus:
         rf = self.replication_factor
         self.forget_routes()
         for q in self.queues.values():
-            for msg in [*q.visible, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]:
+            for msg in [*q.visible, *q.deferred, *(msg for _, msg, _ in q.in_flight if msg.state == IN_FLIGHT)]:
                 if self.holds(msg) and len(msg.replicas) < rf and location not in msg.replicas:
                     msg.replicas = (*msg.replicas, location)
 
