@@ -39,13 +39,18 @@ def _seed(text: str) -> int:
     return value
 
 
-def _precision(text: str) -> float:
+def _parsed_share(text: str) -> float:
+    """A share written as in a scenario (`2%` or 0.02), or the unit error as argparse's."""
     from sim.scenario.units import UnitError, parse_share
 
     try:
-        value = parse_share(text)
+        return parse_share(text)
     except UnitError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _precision(text: str) -> float:
+    value = _parsed_share(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a relative half-width between 0 and 100 %, got {text!r}")
     return value
@@ -73,12 +78,7 @@ def _scale(text: str) -> float:
 
 
 def _share(text: str) -> float:
-    from sim.scenario.units import UnitError, parse_share
-
-    try:
-        value = parse_share(text)
-    except UnitError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    value = _parsed_share(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a share above 0%, got {text!r}")
     return value

@@ -83,8 +83,9 @@ class JobStream:
         self._refill()
 
     @property
-    def mean_rate(self) -> float:
-        return sum(rate.mean_over(self.horizon) for rate, _ in self.parts)
+    def offered_work(self) -> float:
+        """Mean server-seconds of service per second over the run (Little's law: the busy servers it needs)."""
+        return sum(rate.mean_over(self.horizon) * dist.mean for rate, dist in self.parts)
 
     def due(self, t: float) -> tuple[list[float], list[float]] | None:
         """The arrival and service times of the jobs that arrived up to `t` and were not handed out yet, in arrival
@@ -264,15 +265,14 @@ class WorkerPool:
     """
 
     def __init__(self, kernel: Kernel, workers: int, stream: JobStream, warmup: float, extra_hold: float,
-                 slowness: Callable[[], float], reveal: Callable[[Any, float], None]) -> None:
+                 slowness: Callable[[], float]) -> None:
         self.kernel = kernel
         self.free_at = [0.0] * workers  # every worker's next free time
         self.stream = stream
         self.warmup = warmup
         self.extra_hold = extra_hold
         self.slowness = slowness
-        self.reveal = reveal  # reveal(msg, at): a request that waited out an outage may be taken from `at` on
-        self.waiting: deque = deque()  # (queued at, msg, processing time): reservations made while down
+        self.waiting: deque = deque()  # (queued at, msg, processing time, reveal): reservations made while down
         self.suspended = False
         self.busy_time = 0.0  # background processing after the warm-up
 
@@ -297,11 +297,12 @@ class WorkerPool:
                 busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
         self.busy_time += busy
 
-    def reserve(self, msg: Any, now: float, processing: float) -> float | None:
+    def reserve(self, msg: Any, now: float, processing: float,
+                reveal: Callable[[Any, float], None]) -> float | None:
         """A worker for `msg`, queued now and processed for `processing` seconds: the time it is free (None while
-        the provider is down: `reveal` is called on `resume`)."""
+        the provider is down: `reveal(msg, at)` is called on `resume`)."""
         if self.suspended:
-            self.waiting.append((now, msg, processing))
+            self.waiting.append((now, msg, processing, reveal))
             return None
         self.advance(now)
         return self._take(now, processing)
@@ -321,9 +322,9 @@ class WorkerPool:
         now = self.kernel.env._now
         self.suspended = False
         self.free_at = [f if f > now else now for f in self.free_at]  # monotone: still a heap
-        for queued, msg, processing in self.waiting:
+        for queued, msg, processing, reveal in self.waiting:
             self.advance(queued)  # background that arrived before it goes first
-            self.reveal(msg, self._take(now, processing))
+            reveal(msg, self._take(now, processing))
         self.waiting.clear()
         self.advance(now)
 

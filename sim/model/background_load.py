@@ -159,7 +159,7 @@ class BackgroundLoad:
             if not bus.feeds:
                 continue
             capacity = sum(site.capacity for site in bus.sites.values()) or 1
-            work = sum(feed.stream.mean_rate for feed in bus.feeds) * bus.ingress.mean
+            work = sum(feed.stream.offered_work for feed in bus.feeds)
             note("smev" if bus is model.smev else "rsmev", work / capacity)
             for site in bus.sites.values():
                 site.nodes = [PooledStation.replacing(node, bus.feeds) for node in site.nodes]
@@ -171,7 +171,7 @@ class BackgroundLoad:
                 feed = StationFeed(stream, lambda owner=owner: [owner.station], warmup, horizon)
                 owner.station = PooledStation.replacing(owner.station, [feed])
                 self.feeds.append(feed)
-                note(name, stream.mean_rate * dist.mean / owner.station.servers)
+                note(name, stream.offered_work / owner.station.servers)
         for provider, by_type in self.provider_parts.items():
             parts = [(_combined(p), provider.type_processing.get(t, provider.processing).dist)
                      for t, p in by_type.items()]
@@ -179,10 +179,9 @@ class BackgroundLoad:
             if not stream.parts:
                 continue
             provider.pool = WorkerPool(world.kernel, provider.concurrency, stream, warmup, self._hold(provider),
-                                       lambda p=provider: p.slow, _reveal)
+                                       lambda p=provider: p.slow)
             self.pools.append(provider.pool)
-            work = sum(rate.mean_over(horizon) * dist.mean for rate, dist in stream.parts)
-            note(provider.spec.group, work / provider.concurrency)
+            note(provider.spec.group, stream.offered_work / provider.concurrency)
         return {name: round(float(rho), 4) for name, rho in sorted(offered.items())}
 
     def counts(self) -> dict[str, int]:
@@ -204,14 +203,6 @@ class BackgroundLoad:
             latency = sum(link.mean_latency for link in model.world.network.path(provider.location, site.location)
                           or ())
         return bus.delivery.mean + 2.0 * latency
-
-
-def _reveal(msg: Any, at: float) -> None:
-    """A request that waited out its provider's outage got its worker: the bus shows it to the polls from `at` on."""
-    bus = msg.route[msg.hop]
-    q = bus.queue(msg.recipient, msg.type)
-    kernel = bus.world.kernel
-    kernel.later(at - kernel.env._now, q.reveal, msg)
 
 
 __all__ = ["BackgroundLoad"]

@@ -65,17 +65,18 @@ class BusQueue:
         pool = self.owner.pool
         if pool is not None and msg.kind != RESPONSE:  # the owner's workers are shared with background requests
             msg.processing = self.owner.service_time(msg)
-            ready = pool.reserve(msg, self._env._now, msg.processing)
-            if ready is None:  # the owner is down: its pool reveals the request when it is back
+            ready = pool.reserve(msg, self._env._now, msg.processing, self.reveal_at)
+            if ready is None or ready > self._env._now:  # None: the owner is down; its pool calls reveal_at later
                 self.deferred[msg] = None
-                return
-            if ready > self._env._now:
-                self.deferred[msg] = None
-                self.bus.world.kernel.later(ready - self._env._now, self.reveal, msg)
+                if ready is not None:
+                    self.reveal_at(msg, ready)
                 return
         self.visible.append(msg)
         self.bus.occupied.add(self)
         self.owner.notify()
+
+    def reveal_at(self, msg: Msg, at: float) -> None:
+        self.bus.world.kernel.later(at - self._env._now, self.reveal, msg)
 
     def reveal(self, msg: Msg) -> None:
         """A request whose reserved worker is free now becomes visible to its owner's polls."""

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -194,31 +195,40 @@ def _server(kind: str, bodies: dict[str, bytes] | None = None):
                 child.kill()
 
 
-def _load(url: str, exchanges: int, cap_s: float, threads: int = THREADS,
-          signed: bool = False) -> tuple[list[tuple[str, float]], float, dict[str, bytes]]:
-    """`threads` threads doing `exchanges` exchanges each (or until `cap_s`); all latencies and the wall time."""
-    workers = [_Exchange(url, signed) for _ in range(threads)]
-    deadline = time.perf_counter() + cap_s
+def _in_threads(work: list[Callable[[], None]]) -> float:
+    """Run each function in its own thread; the wall time of all. The first error of any re-raises here."""
     errors: list[BaseException] = []
 
-    def drive(worker: _Exchange) -> None:
+    def guarded(function: Callable[[], None]) -> None:
         try:
-            for _ in range(exchanges):
-                if time.perf_counter() > deadline:
-                    break
-                worker.once()
+            function()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=drive, args=(w,)) for w in workers]
+    threads = [threading.Thread(target=guarded, args=(f,)) for f in work]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall = time.perf_counter() - started
     if errors:
         raise errors[0]
+    return time.perf_counter() - started
+
+
+def _load(url: str, exchanges: int, cap_s: float, threads: int = THREADS,
+          signed: bool = False) -> tuple[list[tuple[str, float]], float, dict[str, bytes]]:
+    """`threads` threads doing `exchanges` exchanges each (or until `cap_s`); all latencies and the wall time."""
+    workers = [_Exchange(url, signed) for _ in range(threads)]
+    deadline = time.perf_counter() + cap_s
+
+    def drive(worker: _Exchange) -> None:
+        for _ in range(exchanges):
+            if time.perf_counter() > deadline:
+                break
+            worker.once()
+
+    wall = _in_threads([lambda w=w: drive(w) for w in workers])
     bodies: dict[str, bytes] = {}
     for w in workers:
         for rpc, body in w.bodies.items():
@@ -233,30 +243,20 @@ def _paced(url: str, exchanges_per_s: float, seconds: float) -> list[tuple[str, 
     workers = [_Exchange(url, False) for _ in range(THREADS)]
     start = time.perf_counter() + 0.05
     count = int(seconds * exchanges_per_s)
-    errors: list[BaseException] = []
 
     def drive(k: int, worker: _Exchange) -> None:
-        try:
-            for n in range(k, count, THREADS):
-                due = start + n * period
-                wait = due - time.perf_counter()
-                if wait > 0:
-                    time.sleep(wait)
-                late = time.perf_counter() - due
-                before = len(worker.latencies)
-                worker.once()
-                rpc, first = worker.latencies[before]
-                worker.latencies[before] = (rpc, first + late)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-            errors.append(exc)
+        for n in range(k, count, THREADS):
+            due = start + n * period
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            late = time.perf_counter() - due
+            before = len(worker.latencies)
+            worker.once()
+            rpc, first = worker.latencies[before]
+            worker.latencies[before] = (rpc, first + late)
 
-    threads = [threading.Thread(target=drive, args=(k, w)) for k, w in enumerate(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    _in_threads([lambda k=k, w=w: drive(k, w) for k, w in enumerate(workers)])
     return [x for w in workers for x in w.latencies]
 
 

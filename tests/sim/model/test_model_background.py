@@ -67,6 +67,10 @@ def _merged(background, tagged):
     return jobs
 
 
+def _never(msg, at) -> None:
+    raise AssertionError("a pool that is never suspended reveals nothing later")
+
+
 def assert_tagged_start_as_in_fcfs(background, tagged, servers: int, started: dict[int, float]) -> None:
     """Each tagged job `k` started at `started[k]`, as in one FCFS queue of background and tagged jobs."""
     jobs = _merged(background, tagged)
@@ -98,10 +102,10 @@ def test_pooled_station_starts_tagged_jobs_as_a_fcfs_queue_with_the_background(b
 def test_worker_pool_reserves_workers_in_fcfs_order_with_the_background(background, tagged, workers):
     background = sorted(background)
     kernel = Kernel(np.random.default_rng(0), 10_000.0)
-    pool = WorkerPool(kernel, workers, ListStream(background), 0.0, 0.0, lambda: 1.0, lambda msg, at: None)
+    pool = WorkerPool(kernel, workers, ListStream(background), 0.0, 0.0, lambda: 1.0)
     ready: dict[int, float] = {}
     for k, (a, s) in enumerate(tagged):
-        kernel.later(a, lambda k=k, s=s: ready.__setitem__(k, pool.reserve(k, kernel.now, s)))
+        kernel.later(a, lambda k=k, s=s: ready.__setitem__(k, pool.reserve(k, kernel.now, s, _never)))
     kernel.run()
     assert_tagged_start_as_in_fcfs(background, tagged, workers, ready)
 
@@ -110,12 +114,15 @@ def test_worker_pool_serves_nothing_while_its_provider_is_down():
     kernel = Kernel(np.random.default_rng(0), 100.0)
     revealed = []
     background = [(1.0, 5.0), (2.0, 5.0), (12.0, 1.0)]
-    pool = WorkerPool(kernel, 1, ListStream(background), 0.0, 0.0, lambda: 1.0,
-                      lambda msg, at: revealed.append((msg, at)))
+    pool = WorkerPool(kernel, 1, ListStream(background), 0.0, 0.0, lambda: 1.0)
+
+    def reveal(msg, at):
+        revealed.append((msg, at))
+
     kernel.later(3.0, pool.suspend)
-    kernel.later(4.0, lambda: revealed.append(("tagged", pool.reserve("tagged", kernel.now, 2.0))))
+    kernel.later(4.0, lambda: revealed.append(("tagged", pool.reserve("tagged", kernel.now, 2.0, reveal))))
     kernel.later(20.0, pool.resume)
-    kernel.later(21.0, lambda: revealed.append(("late", pool.reserve("late", kernel.now, 1.0))))
+    kernel.later(21.0, lambda: revealed.append(("late", pool.reserve("late", kernel.now, 1.0, reveal))))
     kernel.run()
     # the 2nd job was queued for the worker (6-11) before the outage (3-20): work already queued is not held back.
     # What arrives during the outage waits for its end, in arrival order: the request queued at 4 from 20 to 22, the
@@ -126,8 +133,8 @@ def test_worker_pool_serves_nothing_while_its_provider_is_down():
 def test_worker_pool_scales_background_processing_by_the_provider_slowness():
     kernel = Kernel(np.random.default_rng(0), 100.0)
     slow = [3.0]
-    pool = WorkerPool(kernel, 1, ListStream([(0.0, 2.0)]), 0.0, 0.5, lambda: slow[0], lambda msg, at: None)
-    assert pool.reserve("m", 1.0, 1.0) == 6.5  # 0 + 2 x 3 + 0.5 of delivery
+    pool = WorkerPool(kernel, 1, ListStream([(0.0, 2.0)]), 0.0, 0.5, lambda: slow[0])
+    assert pool.reserve("m", 1.0, 1.0, _never) == 6.5  # 0 + 2 x 3 + 0.5 of delivery
     kernel.run()
     assert pool.background_busy() == pytest.approx(6.0)
 
