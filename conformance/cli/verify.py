@@ -11,13 +11,17 @@ inclusive c14n, the other escaping mode, whitespace left in, an enveloped transf
 digest; on a signature-value mismatch, the convention that matches (r‖s, a big-endian digest or key, an indented
 SignedInfo).
 
-Certificates are judged at --at, by default at the message's own time (its version 1 MessageID), else now.
-Without --trust the chain is skipped (nothing to judge it against); without --crl, revocation is skipped.
+Certificates are judged now by default: one that is not valid now fails, and the finding also names the message's
+own time (which the sender chooses, so it never decides alone). `--at TIMESTAMP` judges at that instant;
+`--at message` judges each signature at the time its signed element carries (a version 1 MessageID or MessageId,
+SendingTimestamp, DeliveryTimestamp, Timestamp, the acked id of an Ack), naming the field, and warns when the
+certificate is not valid now. Without --trust the chain is skipped (nothing to judge it against); without --crl, revocation is skipped.
 Same report formats, rule ids and exit codes as `check`: 0 all hold, 1 some failed, 2 unusable input or arguments.
 
 Examples:
   smev-conformance verify signed.xml --trust ca.cert.pem --crl ca.crl.pem
   smev-conformance verify messages/ --format json --output reports/verify.json
+  smev-conformance verify captured-2020.xml --at message
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trust", action="append", metavar="CA.pem",
                         help="trust anchor certificate(s), PEM (several blocks allowed) or DER; repeatable")
     parser.add_argument("--crl", action="append", metavar="CRL", help="certificate revocation list; repeatable")
-    parser.add_argument("--at", metavar="TIMESTAMP",
-                        help="judge certificates at this ISO 8601 instant (default: the message's own time)")
+    parser.add_argument("--at", metavar="TIMESTAMP|message",
+                        help="judge certificates at this ISO 8601 instant, or at each message's own time when "
+                             "'message' (default: now)")
     parser.add_argument("--crypto", choices=("pure", "native"), help="crypto backend (default: native if present)")
     parser.add_argument("--escaping", choices=("woodstox", "plain"), default="woodstox",
                         help="escaping mode of the SMEV transform (default: woodstox, what the bus runs)")
@@ -136,13 +141,15 @@ def run(args: argparse.Namespace) -> int:
     from conformance.crypto import get_backend
     from conformance.report import exit_code, render
     from conformance.rules.engine import expand_paths
-    from conformance.xmldsig.verifier import VerifyOptions
+    from conformance.xmldsig.verifier import AT_MESSAGE, VerifyOptions
 
-    at = parse_instant(args.at) if args.at else None
+    at = AT_MESSAGE if args.at and args.at.strip() == AT_MESSAGE else parse_instant(args.at) if args.at else None
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=get_backend(args.crypto), escaping=args.escaping)
     results = [verify_file(str(path), replace(base)) for path in expand_paths(args.paths)]
-    meta = {"at": at.isoformat() if at else "each message's own time (its MessageID)", "fail_on": args.fail_on,
+    judged = ("each signature at the time its signed element carries (the sender's claim)" if at == AT_MESSAGE
+              else at.isoformat() if at else "now")
+    meta = {"at": judged, "fail_on": args.fail_on,
             "crypto": base.backend.name, "escaping": args.escaping}
     render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
     if args.format == "text" and not args.output:

@@ -59,10 +59,10 @@ def attachment_violations(ctx: CheckContext) -> Iterator[Violation]:
 
     from conformance.crypto import get_backend
     from conformance.xmldsig.attachments import attachment_outcomes
-    from conformance.xmldsig.verifier import Outcome, message_time
+    from conformance.xmldsig.verifier import Outcome
 
     root = ctx.root
-    at = ctx.at or message_time(root) or datetime.now(UTC)
+    at = ctx.at or datetime.now(UTC)  # never the message's own time: the sender chooses it
     mine = attachment_outcomes(root, at=at, backend=get_backend((ctx.options or {}).get("crypto")))
     yield from _as_violations(ctx, mine or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments",
                                                     root)])

@@ -2,9 +2,16 @@
 
 For each `ds:Signature`: where it sits (the wrapper the operation defines), the shape of SignedInfo, the
 canonicalization method, the algorithms, that the reference resolves to exactly one element and that this is the
-element the operation signs (signature wrapping is caught here), the transforms and their order, the digest, the
-signature value, and the certificate (present, valid at the time, chained to a trust anchor, not revoked).
+element the operation signs (signature wrapping is caught here: duplicate Ids, an Id in another namespace, an
+unsigned twin of the signed block, comments or PIs inside its SMEV fields), the transforms and their order, the
+digest, the signature value, and the certificate (exactly one in KeyInfo, valid at the time, chained to a trust
+anchor, not revoked). The certificate that verified a signature value rides on that SIG-VALUE outcome
+(`Outcome.certificate`): whoever needs the signer's identity (the bus double) takes it from there and nowhere else.
 A digest or signature value that does not match is diagnosed (`conformance.xmldsig.diagnose`).
+
+Time: certificates are judged at `VerifyOptions.at`. None means now, and a certificate not valid now fails, the
+finding naming the message's own time too; "message" means each signature at the time its signed element carries
+(`conformance.xmldsig.signedfields.signed_time`, the field named in the finding), else now, saying so.
 
 `verify_tree` gives `Outcome`s that point at elements (the rule checks of `conformance.rules.sig`/`cert` use them);
 `verify_message` gives catalogue `Finding`s with locations (the `verify` command renders them).
@@ -19,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from lxml import etree
 
@@ -28,8 +35,10 @@ from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
 from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, verify_with
 from conformance.xmldsig.escaping import Escaping
-from conformance.xmldsig.ids import elements_with_id, reference_id
+from conformance.xmldsig.ids import elements_with_foreign_id, elements_with_id, other_id_attribute, reference_id
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
+from conformance.xmldsig.signedfields import Located, MessageTime, hidden_nodes, locate_signed, message_time, \
+    signed_time
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, Crl, PublicKey
@@ -71,37 +80,36 @@ class Outcome:
     message: str
     element: etree._Element | None = None
     details: tuple[tuple[str, str], ...] = ()
+    certificate: Certificate | None = field(default=None, compare=False, repr=False)
+    """On a passed SIG-VALUE: the certificate whose key verified the signature (the signer's identity)."""
+
+
+AT_MESSAGE = "message"
+"""`VerifyOptions.at` value: judge each signature's certificate at the time its signed element carries."""
 
 
 @dataclass
 class VerifyOptions:
-    """Trust anchors and CRLs (parsed), the instant certificates are judged at (None: the message's own time, from
-    its version 1 MessageID, else now), the crypto backend, and the SMEV transform's escaping mode."""
+    """Trust anchors and CRLs (parsed), the instant certificates are judged at (None: now; "message": each
+    signature at the time its signed element carries, else now), the crypto backend, and the SMEV transform's
+    escaping mode. `at_source` names where a given instant came from (shown in the findings)."""
 
     trust: Sequence[Certificate] = ()
     crls: Sequence[Crl] = ()
-    at: datetime | None = None
+    at: datetime | Literal["message"] | None = None
     backend: Backend | None = None
     escaping: Escaping = "woodstox"
     diagnose: bool = True
-    at_source: str = field(default="", init=False)
-
-
-def message_time(root: etree._Element) -> datetime | None:
-    """The creation time of the message: that of its first version 1 UUID MessageID (None when it has none)."""
-    from conformance.protocol.ids import uuid1_time
-
-    for element in root.iter("{*}MessageID"):
-        if element.text:
-            try:
-                return uuid1_time(element.text.strip())
-            except ValueError:
-                continue
-    return None
+    at_source: str = field(default="")
 
 
 def _local(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _foreign_id_name(element: etree._Element, value: str) -> str:
+    name = other_id_attribute(element, value) or "?"
+    return f"@{{{etree.QName(name).namespace}}}{etree.QName(name).localname}" if name.startswith("{") else f"@{name}"
 
 
 def _text(element: etree._Element | None) -> str:
@@ -127,11 +135,14 @@ class _Signature:
         self.certificate: Certificate | None = None
         self.big_endian_key: PublicKey | None = None
         self.bits: int | None = None
+        self.located: Located = (locate_signed(body, spec.signed_path) if spec is not None and body is not None
+                                 else Located(None))
+        self._judged: tuple[datetime, str, MessageTime | None] | None = None
 
     def add(self, rule_id: str, status: Status, message: str, element: etree._Element | None = None,
-            **details: str) -> None:
+            certificate: Certificate | None = None, **details: str) -> None:
         self.out.append(Outcome(rule_id, status, message, element if element is not None else self.element,
-                                tuple(details.items())))
+                                tuple(details.items()), certificate))
 
     def skip(self, rules: Sequence[str], reason: str) -> None:
         for rule_id in rules:
@@ -183,6 +194,15 @@ class _Signature:
                 problems.append("the Reference lacks ds:DigestMethod or ds:DigestValue")
         if self.element.find(f"{_DS}SignatureValue") is None:
             problems.append("no ds:SignatureValue")
+        extra = [child for child in self.element if isinstance(child.tag, str)
+                 and child.tag not in (f"{_DS}SignedInfo", f"{_DS}SignatureValue", f"{_DS}KeyInfo")]
+        if extra:
+            problems.append(f"ds:Signature holds {', '.join(etree.QName(e).localname for e in extra)}: an SMEV "
+                            "signature holds SignedInfo, SignatureValue and KeyInfo only (a ds:Object is where "
+                            "signature-wrapping attacks hide a copy of the signed block)")
+        for name in ("SignedInfo", "SignatureValue", "KeyInfo"):
+            if len(self.element.findall(f"{_DS}{name}")) > 1:
+                problems.append(f"ds:Signature holds more than one ds:{name}")
         if problems:
             self.add(SIG_STRUCTURE, Status.FAIL, "; ".join(problems), reason="PoorSOAPEnvelopeFormat")
             return False
@@ -237,10 +257,14 @@ class _Signature:
             self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: URI {uri!r} names no element",
                      self.reference, reason="IncorrectSignatureTarget")
             return None
-        found = elements_with_id(self.element.getroottree().getroot(), wanted)
+        root = self.element.getroottree().getroot()
+        found = elements_with_id(root, wanted)
+        foreign = elements_with_foreign_id(root, wanted)
         if not found:
+            also = (f"; {_local(foreign[0])} (line {foreign[0].sourceline}) carries it as "
+                    f"{_foreign_id_name(foreign[0], wanted)}, which SMEV does not resolve" if foreign else "")
             self.add(SIG_REF_RESOLVES, Status.FAIL, f"Reference URI {uri!r} resolves to nothing: no element has "
-                     f"Id={wanted!r}", self.reference)
+                     f"Id={wanted!r}{also}", self.reference)
             self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: {uri!r} resolves to nothing",
                      self.reference, reason="IncorrectSignatureTarget")
             return None
@@ -248,6 +272,11 @@ class _Signature:
             where = ", ".join(f"{_local(e)} (line {e.sourceline})" for e in found)
             self.add(SIG_REF_RESOLVES, Status.FAIL, f"Reference URI {uri!r} resolves to {len(found)} elements: "
                      f"{where}; duplicate Ids are the mark of a signature-wrapping attack", found[1])
+        elif foreign:
+            where = ", ".join(f"{_local(e)} (line {e.sourceline}, {_foreign_id_name(e, wanted)})" for e in foreign)
+            self.add(SIG_REF_RESOLVES, Status.FAIL, f"Reference URI {uri!r} resolves to {_local(found[0])}, but "
+                     f"{where} carries the same value in another Id attribute: a verifier that resolves that one "
+                     "signs a different element (signature wrapping)", foreign[0])
         else:
             self.add(SIG_REF_RESOLVES, Status.PASS, f"{uri} resolves to {_local(found[0])}", self.reference)
         target = expected if expected is not None and any(e is expected for e in found) else found[0]
@@ -258,9 +287,24 @@ class _Signature:
             self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: the message has no "
                      f"{'/'.join(self.spec.signed_path)} for this {self.spec.wrapper} to sign", self.reference,
                      reason="IncorrectSignatureTarget")
+        elif self.located.ambiguity:
+            self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: {self.located.ambiguity}",
+                     self.reference, reason="IncorrectSignatureTarget")
         elif len(found) == 1 and found[0] is expected:
-            self.add(SIG_REF_TARGET, Status.PASS, f"signs {'/'.join(self.spec.signed_path)}, as "
-                     f"{self.spec.wrapper} must", self.reference)
+            hidden = hidden_nodes(expected)
+            if hidden:
+                from conformance.rules.xpaths import xpath_of
+
+                field_el, node = hidden[0]
+                kind = "comment" if node.tag is etree.Comment else "processing instruction"
+                self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: a {kind} inside the signed field "
+                         f"{xpath_of(field_el)} (line {node.sourceline}): the value signed (c14n drops comments, "
+                         f"the SMEV transform PIs) is not the value a reader of the element sees"
+                         + (f"; {len(hidden)} such nodes in all" if len(hidden) > 1 else ""), field_el,
+                         reason="IncorrectSignatureTarget")
+            else:
+                self.add(SIG_REF_TARGET, Status.PASS, f"signs {'/'.join(self.spec.signed_path)}, as "
+                         f"{self.spec.wrapper} must", self.reference)
         else:
             elsewhere = [e for e in found if e is not expected]
             from conformance.rules.xpaths import xpath_of
@@ -273,11 +317,7 @@ class _Signature:
         return target
 
     def _expected_target(self) -> etree._Element | None:
-        if self.spec is None or self.body is None:
-            return None
-        from conformance.protocol.operations import locate
-
-        return locate(self.body, self.spec.signed_path)
+        return self.located.element
 
     def transform_uris(self) -> tuple[str, ...]:
         container = self.reference.find(f"{_DS}Transforms")
@@ -379,6 +419,13 @@ class _Signature:
             self.add(CERT_PRESENT, Status.FAIL, "CertificateIsNotFound: no KeyInfo/X509Data/X509Certificate",
                      reason="CertificateIsNotFound")
             return None
+        problem = _key_info_problem(self.element)
+        if problem is not None:
+            self.add(CERT_PRESENT, Status.FAIL, f"CertificateIsNotFound: {problem}; SMEV 3 allows exactly one "
+                     "X509Certificate in one X509Data: which certificate is the signer's is ambiguous (a second "
+                     "participant's certificate beside the signer's own is an impersonation attempt)",
+                     self.element.find(f"{_DS}KeyInfo"), reason="CertificateIsNotFound")
+            return None
         try:
             certificate = _certificate(_text(nodes[0]))
         except ConformanceError as exc:
@@ -426,7 +473,8 @@ class _Signature:
                      f"signature is {size} bytes (s‖r)", value_el, reason="SignatureIsInvalid")
             return
         if verify_with(self.backend, certificate.public_key, self.backend.digest(canonical, self.bits), signature):
-            self.add(SIG_VALUE, Status.PASS, "SignatureValue verifies with the certificate's key", value_el)
+            self.add(SIG_VALUE, Status.PASS, "SignatureValue verifies with the certificate's key", value_el,
+                     certificate=certificate)
             return
         details = {"signed_info": canonical.decode("utf-8", "replace")}
         message = "SignatureValue does not verify with the certificate's key under SMEV's conventions"
@@ -455,16 +503,50 @@ class _Signature:
                      "point, and the signature does not hold with it read big-endian either", value_el,
                      reason="SignatureIsInvalid")
 
+    def judged_at(self) -> tuple[datetime, str, MessageTime | None]:
+        """(instant, where it comes from, the message's own time) the certificate is judged by; see the module
+        docstring. The message's own time is that of this signature's signed element, else the message's."""
+        if self._judged is None:
+            at = self.options.at
+            if isinstance(at, datetime):
+                self._judged = (at, self.options.at_source or "as given", None)
+                return self._judged
+            own = self.own_time()
+            if at == AT_MESSAGE and own is not None:
+                self._judged = (own.at, own.describe(), own)
+            elif at == AT_MESSAGE:
+                self._judged = (datetime.now(UTC), "now: the message carries no time of its own in what is signed",
+                                None)
+            else:
+                self._judged = (datetime.now(UTC), "now", own)
+        return self._judged
+
+    def own_time(self) -> MessageTime | None:
+        """The time this signature's signed element carries, else the message's (both from signed SMEV fields)."""
+        own = None
+        if self.located.element is not None and not self.located.ambiguity:
+            own = signed_time(self.located.element)
+        return own or message_time(self.element.getroottree().getroot())
+
     def validity(self, certificate: Certificate) -> None:
-        at, source = self.options.at or datetime.now(UTC), self.options.at_source or "now"
+        at, source, own = self.judged_at()
+        span = f"valid {certificate.not_before.isoformat()} .. {certificate.not_after.isoformat()}"
         if certificate.valid_at(at):
-            self.add(CERT_VALIDITY, Status.PASS, f"valid at {at.isoformat()} ({source}): "
-                     f"{certificate.not_before.isoformat()} .. {certificate.not_after.isoformat()}")
-        else:
-            state = "not yet valid" if at < certificate.not_before else "expired"
-            self.add(CERT_VALIDITY, Status.FAIL, f"CertificateIsExpired: the certificate is {state} at "
-                     f"{at.isoformat()} ({source}); valid {certificate.not_before.isoformat()} .. "
-                     f"{certificate.not_after.isoformat()}", reason="CertificateIsExpired")
+            now = datetime.now(UTC)
+            if own is not None and at == own.at and not certificate.valid_at(now):
+                self.add(CERT_VALIDITY, Status.WARN, f"valid at {at.isoformat()} ({source}), but not now "
+                         f"({now.isoformat()}): {span}; the message's time is the sender's claim (a backdated "
+                         "MessageID makes any expired key look valid)")
+                return
+            self.add(CERT_VALIDITY, Status.PASS, f"valid at {at.isoformat()} ({source}): {span}")
+            return
+        state = "not yet valid" if at < certificate.not_before else "expired"
+        message = f"CertificateIsExpired: the certificate is {state} at {at.isoformat()} ({source}); {span}"
+        if own is not None and source == "now":
+            then = "valid" if certificate.valid_at(own.at) else "not valid either"
+            message += (f"; the message's own time is {own.at.isoformat()} (from {own.field}), when it was {then}: "
+                        "that time is the sender's claim, so it is used only when asked for (--at message)")
+        self.add(CERT_VALIDITY, Status.FAIL, message, reason="CertificateIsExpired")
 
     def chain(self, certificate: Certificate) -> None:
         from conformance.crypto import verify_certificate
@@ -496,7 +578,7 @@ class _Signature:
         if not crls:
             self.add(CERT_REVOCATION, Status.SKIP, f"not checked: no CRL of the issuer {certificate.issuer} given")
             return
-        at = self.options.at or datetime.now(UTC)
+        at = self.judged_at()[0]
         issuers = [a for a in self.options.trust if a.subject_der == certificate.issuer_der]
         for crl in crls:
             if issuers and not any(verify_crl(crl, issuer, self.backend) for issuer in issuers):
@@ -518,6 +600,24 @@ def _certificate(text: str) -> Certificate:
     from conformance.crypto import load_certificate
 
     return load_certificate(text)
+
+
+def _key_info_problem(signature: etree._Element) -> str | None:
+    """What makes the signature's KeyInfo other than exactly KeyInfo/X509Data/X509Certificate (None: nothing)."""
+    key_infos = signature.findall(f"{_DS}KeyInfo")
+    if len(key_infos) != 1:
+        return f"the signature holds {len(key_infos)} ds:KeyInfo elements"
+    children = [c for c in key_infos[0] if isinstance(c.tag, str)]
+    if [c.tag for c in children] != [f"{_DS}X509Data"]:
+        return "KeyInfo holds " + ", ".join(etree.QName(c).localname for c in children) + ", not one X509Data"
+    inner = [c for c in children[0] if isinstance(c.tag, str)]
+    if [c.tag for c in inner] != [f"{_DS}X509Certificate"]:
+        return "X509Data holds " + ", ".join(etree.QName(c).localname for c in inner) + \
+            ", not one X509Certificate"
+    count = sum(1 for e in signature.iter(f"{_DS}X509Certificate"))
+    if count != 1:
+        return f"the signature carries {count} X509Certificate elements"
+    return None
 
 
 def _big_endian_key(certificate: Certificate) -> PublicKey | None:
@@ -576,13 +676,8 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     """Every outcome of every signature rule over the document."""
     options = options or VerifyOptions()
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
-    if options.at is None:
-        own = message_time(root)
-        options.at = own or datetime.now(UTC)
-        options.at_source = "the message's own time, from its MessageID" if own else "now: the message has no " \
-            "version 1 MessageID"
-    elif not options.at_source:
-        options.at_source = "as given"
+    if options.at is not None and not isinstance(options.at, datetime) and options.at != AT_MESSAGE:
+        raise ValueError(f"VerifyOptions.at is an instant, None (now) or {AT_MESSAGE!r}, not {options.at!r}")
     body, _ = _body_of(root)
     wrappers = _specs_by_wrapper(body) if body is not None else []
     out: list[Outcome] = []
@@ -602,7 +697,12 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     from conformance.crypto import get_backend
     from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 
-    attached = attachment_outcomes(root, at=options.at, backend=options.backend or get_backend())
+    if isinstance(options.at, datetime):
+        attachments_at = options.at
+    else:
+        own = message_time(root) if options.at == AT_MESSAGE else None
+        attachments_at = own.at if own is not None else datetime.now(UTC)
+    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend or get_backend())
     out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 
@@ -650,12 +750,12 @@ def to_findings(path: str, outcomes: Sequence[Outcome]) -> list[Finding]:
 
 
 def verify_message(tree: etree._ElementTree | etree._Element, *, trust: Sequence[Certificate] | None = None,
-                   crl: Sequence[Crl] | None = None, at: datetime | None = None,
+                   crl: Sequence[Crl] | None = None, at: datetime | Literal["message"] | None = None,
                    backend: Backend | str | None = None, escaping: Escaping = "woodstox",
                    path: str = "<input>") -> list[Finding]:
     """Verify every signature of the message; one finding per rule per signature (see the module docstring).
 
-    `backend` is a backend or its name ("pure", "native"; None: native when present).
+    `backend` is a backend or its name ("pure", "native"; None: native when present); `at` as in `VerifyOptions`.
     """
     if backend is None or isinstance(backend, str):
         from conformance.crypto import get_backend

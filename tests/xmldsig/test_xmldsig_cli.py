@@ -82,9 +82,23 @@ def test_verify_a_tampered_message_exits_1_and_prints_the_diagnosis(tmp_path: Pa
 
 
 def test_verify_the_real_envelope(capsys) -> None:
-    assert main(["verify", REAL, "-v"]) == 0
+    assert main(["verify", REAL, "-v", "--at", "message"]) == 0
     out = capsys.readouterr().out
     assert "CERT-CHAIN" in out and "skip" in out
+    assert "SenderProvidedRequestData/MessageID" in " ".join(out.split())  # the field the time was read from
+
+
+def test_verify_judges_now_by_default_and_names_both_times(capsys) -> None:
+    """The real envelope's certificate expired in 2020: without --at it fails, and the finding says why it passes
+    at the message's own time (which the sender chose)."""
+    assert main(["verify", REAL, "--format", "json"]) == 1
+    import json
+
+    findings = [f for r in json.loads(capsys.readouterr().out)["files"] for f in r["findings"]]
+    validity = next(f for f in findings if f["rule"] == "CERT-VALIDITY")
+    assert validity["status"] == "fail"
+    assert "(now)" in validity["message"] and "2020-05-20T04:41:52" in validity["message"]
+    assert "--at message" in validity["message"]
 
 
 def test_sign_refuses_a_certificate_of_another_key(tmp_path: Path, pki, capsys) -> None:
