@@ -37,8 +37,14 @@ from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, ve
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import elements_with_foreign_id, elements_with_id, other_id_attribute, reference_id
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
-from conformance.xmldsig.signedfields import Located, MessageTime, hidden_nodes, locate_signed, message_time, \
-    signed_time
+from conformance.xmldsig.signedfields import (
+    Located,
+    MessageTime,
+    hidden_nodes,
+    locate_signed,
+    message_time,
+    signed_time,
+)
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, Crl, PublicKey
