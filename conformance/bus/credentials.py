@@ -8,7 +8,8 @@
     DIR/participants/<MNEMONIC>.cert.pem     each participant's certificate: how the bus knows who calls
 
 Without a directory the shipped test PKI is used (`conformance.crypto.testdata.bus_credentials`). A caller is
-identified by the certificate of its signature; with signatures switched off, by the `X-SMEV-Sender` header.
+the participant registered with the certificate that verified its signature (`conformance.bus.signatures`); with
+signatures switched off, the one its `X-SMEV-Sender` header names.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ class BusCredentials:
     """Mnemonic -> certificate."""
 
     def mnemonic_of(self, certificate_der: bytes) -> str | None:
-        for mnemonic, cert in self.participants.items():
-            if cert.der == certificate_der:  # type: ignore[attr-defined]
-                return mnemonic
-        return None
+        """The one participant registered with exactly this certificate (None: nobody, or more than one)."""
+        found = [mnemonic for mnemonic, cert in self.participants.items()
+                 if cert.der == certificate_der]  # type: ignore[attr-defined]
+        return found[0] if len(found) == 1 else None
 
     def with_participant(self, mnemonic: str, certificate: object) -> BusCredentials:
         return BusCredentials(self.key, self.certificate, self.ca, self.crl,
@@ -91,9 +92,15 @@ def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
             crl = load_crl(_read(base / "ca.crl.pem"))
         except Exception as exc:
             raise InputError(f"not a CRL: {exc}", path=str(base / "ca.crl.pem")) from None
-    participants = {}
+    participants: dict[str, object] = {}
     folder = base / "participants"
     if folder.is_dir():
         for path in sorted(folder.glob("*.cert.pem")):
-            participants[path.name.removesuffix(".cert.pem")] = load_certificate_file(path)
+            certificate = load_certificate_file(path)
+            twin = next((name for name, known in participants.items()
+                         if known.der == certificate.der), None)  # type: ignore[attr-defined]
+            if twin is not None:
+                raise InputError(f"the same certificate is registered for {twin} too: a certificate identifies "
+                                 "one participant", path=str(path))
+            participants[path.name.removesuffix(".cert.pem")] = certificate
     return BusCredentials(key, cert, ca, crl, participants)

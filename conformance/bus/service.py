@@ -7,8 +7,9 @@ fault the protocol names; whatever goes wrong inside becomes SMEVFailure, never 
 in the store's journal.
 
 Order of checks for a SendRequest (the first that fails answers):
-transport -> XML -> operation -> caller (SenderIsNotRegistered) -> faults forced by a test -> caller's signature
-(SignatureVerificationFault) -> catalogue rules (InvalidMessageIdFormat, StaleMessageId, EndOfLifeReached,
+transport -> XML -> operation -> caller's signature (SignatureVerificationFault) and the caller it identifies
+(SenderIsNotRegistered; `conformance.bus.signatures` decides both, once, for every operation) -> faults forced by a
+test -> catalogue rules (InvalidMessageIdFormat, StaleMessageId, EndOfLifeReached,
 AttachmentContentMiscoordination, otherwise InvalidContent) -> structure (InvalidContent) -> MessageID format,
 staleness -> type registered (BusinessDataTypeIsNotSupported) -> access matrix (AccessDenied) -> provider exists
 (RecipientIsNotFound) -> EOL (EndOfLifeReached) -> duplicate MessageID (MessageIsAlreadySent) -> queued.
@@ -35,7 +36,6 @@ from conformance.bus.mtom import TransportError, read_body, resolve_xop
 from conformance.bus.replyto import make_reply_to, read_reply_to
 from conformance.bus.store import AckResult, BusStore, Kind, QueuedMessage
 from conformance.bus.types import BusType, TypeTable
-from conformance.errors import ConformanceError
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build_element
@@ -45,10 +45,8 @@ from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, Prot
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
-
 if TYPE_CHECKING:
-    from conformance.bus.signatures import Verifier
+    from conformance.bus.signatures import Identifier
 
 SENDER_HEADER = "X-SMEV-Sender"
 """With signatures off, the caller names itself in this header (the double's convention)."""
@@ -121,7 +119,7 @@ class Bus:
 
     def __init__(self, types: TypeTable, *, store: BusStore | None = None, config: BusConfig | None = None,
                  credentials: BusCredentials | None = None, clock: Callable[[], float] = time.time,
-                 verifier: Verifier | None = None):
+                 verifier: Identifier | None = None):
         self.types = types
         self.store = store or BusStore()
         self.config = config or BusConfig()
@@ -134,9 +132,9 @@ class Bus:
             if credentials is None:
                 raise ValueError("a bus that checks signatures needs credentials (or BusConfig(signatures=False))")
             if self._verifier is None:
-                from conformance.bus.signatures import caller_signature_verifier
+                from conformance.bus.signatures import caller_identifier
 
-                self._verifier = caller_signature_verifier(credentials)
+                self._verifier = caller_identifier(credentials)
 
     # -- HTTP entry ------------------------------------------------------------------------------------------------
 
@@ -204,7 +202,7 @@ class Bus:
         if action and action != rpc.soap_action:
             raise BusFault(FaultName.INVALID_CONTENT, f"SOAPAction {action!r} does not match the body "
                            f"{operation.value} (expected {rpc.soap_action!r})")
-        call.caller = self._identify(tree, operation, lower)
+        call.caller = self._identify(tree, operation, lower, now)
         forced = self.store.consume_forced_fault(rpc.value, call.caller)
         if forced is not None:
             reason = SignatureVerificationReason(forced.reason) if forced.reason else None
@@ -212,8 +210,6 @@ class Bus:
                              reason=reason)
             fault.forced = True
             raise fault
-        if self.config.signatures:
-            self._verify_caller(tree, operation, now)
         _check_inline_size(tree, rpc, version)
         if self.config.run_rules:
             self._run_rules(tree, rpc, version, now)
@@ -236,17 +232,21 @@ class Bus:
 
     # -- caller, signature, rules ------------------------------------------------------------------------------------
 
-    def _identify(self, tree: etree._ElementTree, operation: Operation, headers: Mapping[str, str]) -> str:
+    def _identify(self, tree: etree._ElementTree, operation: Operation, headers: Mapping[str, str],
+                  now: float) -> str:
+        """The caller: with signatures on, the registered holder of the key that verified the call's signature
+        (judged at receipt); a `X-SMEV-Sender` header naming anyone else is refused. With signatures off, the
+        header."""
         known = self.types.participants()
+        claimed = (headers.get(SENDER_HEADER.lower()) or "").strip()
         if self.config.signatures:
-            assert self.credentials is not None
-            cert_der = _caller_certificate(tree, operation)
-            mnemonic = self.credentials.mnemonic_of(cert_der)
-            if mnemonic is None:
-                raise BusFault(FaultName.SENDER_IS_NOT_REGISTERED, "the caller's certificate is not registered "
-                               "with the bus (put it in the --keys directory as participants/<MNEMONIC>.cert.pem)")
+            assert self._verifier is not None
+            mnemonic = self._verifier(tree, operation, _utc(now))
+            if claimed and claimed != mnemonic:
+                raise BusFault(FaultName.SENDER_IS_NOT_REGISTERED, f"the {SENDER_HEADER} header names {claimed!r}, "
+                               f"but the signature is that of {mnemonic!r}: the caller is who signs")
             return mnemonic
-        mnemonic = (headers.get(SENDER_HEADER.lower()) or "").strip()
+        mnemonic = claimed
         if not mnemonic:
             raise BusFault(FaultName.SENDER_IS_NOT_REGISTERED, f"with signatures off the caller names itself in "
                            f"the {SENDER_HEADER} HTTP header; it is missing")
@@ -254,13 +254,6 @@ class Bus:
             raise BusFault(FaultName.SENDER_IS_NOT_REGISTERED, f"participant {mnemonic!r} is not in the registry's "
                            "access matrix")
         return mnemonic
-
-    def _verify_caller(self, tree: etree._ElementTree, operation: Operation, now: float) -> None:
-        assert self._verifier is not None
-        problem = self._verifier(tree, operation, _utc(now))
-        if problem is not None:
-            reason, text = problem
-            raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, text, reason=reason)
 
     def _run_rules(self, tree: etree._ElementTree, rpc: Rpc, version: Version, now: float) -> None:
         from conformance.protocol.operations import faults_for
@@ -658,36 +651,6 @@ class Bus:
 
 def _serialize(envelope: etree._Element) -> bytes:
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
-
-
-def _caller_certificate(tree: etree._ElementTree, operation: Operation) -> bytes:
-    """The DER of the certificate the caller signed with, or the fault the bus answers without a usable one:
-    no signature at all is NoSignatureFound; a signature without a certificate (no KeyInfo, no X509Certificate) or
-    with one that is not base64 of a certificate is CertificateIsNotFound (the rule CERT-PRESENT)."""
-    import base64
-    import binascii
-
-    from conformance.crypto import load_certificate
-
-    spec = SIGNING[operation]
-    wrapper = locate(detect(tree).body, spec.wrapper_path)
-    signature = None if wrapper is None else wrapper.find(f".//{{{DS}}}Signature")
-    if signature is None:
-        raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, f"[SIG-PRESENT] {operation.value} carries no caller "
-                       f"signature ({spec.wrapper}/ds:Signature)", reason=SignatureVerificationReason.NO_SIGNATURE_FOUND)
-    where = f"{spec.wrapper}/ds:Signature/ds:KeyInfo/ds:X509Data/ds:X509Certificate"
-    cert = signature.find(f"{{{DS}}}KeyInfo//{{{DS}}}X509Certificate")
-    if cert is None or not (cert.text or "").strip():
-        raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, f"[CERT-PRESENT] the caller's signature carries no "
-                       f"certificate ({where} is missing or empty)",
-                       reason=SignatureVerificationReason.CERTIFICATE_IS_NOT_FOUND)
-    try:
-        der = base64.b64decode("".join((cert.text or "").split()), validate=True)
-        load_certificate(der)
-    except (binascii.Error, ValueError, ConformanceError) as exc:
-        raise BusFault(FaultName.SIGNATURE_VERIFICATION_FAULT, f"[CERT-PRESENT] {where} is not a certificate: "
-                       f"{exc}", reason=SignatureVerificationReason.CERTIFICATE_IS_NOT_FOUND) from None
-    return der
 
 
 def _check_inline_size(tree: etree._ElementTree, rpc: Rpc, version: Version) -> None:

@@ -132,6 +132,9 @@ class _Reader:
     def text(self, element: etree._Element) -> str:
         if len([c for c in element if isinstance(c.tag, str)]):
             self.fail(element, f"{_name(element)} must hold text, not elements")
+        if len(element):  # a comment or PI: c14n drops it from what is signed, `.text` stops at it
+            self.fail(element[0], f"{_name(element)} holds a comment or processing instruction: the value signed "
+                                  "is not the value read (signature wrapping); send its text alone")
         return element.text or ""
 
     def opt_text(self, element: etree._Element | None) -> str | None:
