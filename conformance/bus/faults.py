@@ -23,6 +23,8 @@ class BusFault(Exception):
         self.http_status = http_status
         self.forced = False
         """Armed by a test (`Bus.force_fault`) rather than caused by the call."""
+        self.claimed_caller: str | None = None
+        """On a call refused before its caller was proven: whom its certificate names (for the journal only)."""
 
     def model(self) -> m.SoapFault:
         return m.SoapFault(name=self.name, faultstring=self.description, code=f"SMEV-DOUBLE-{self.name.value}",

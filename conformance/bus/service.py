@@ -150,6 +150,7 @@ class Bus:
                              validation_errors=(m.ValidationError(str(exc), error_position=exc.reason),))
             answer = self._fault_answer(call, fault)
         except BusFault as fault:
+            call.caller = call.caller or fault.claimed_caller  # journalled only: the call did nothing
             answer = self._fault_answer(call, fault)
         except Exception:  # the double must answer, whatever happens inside
             traceback.print_exc(file=sys.stderr)

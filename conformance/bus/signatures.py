@@ -13,7 +13,9 @@ clock (receipt time, never a time the message carries), then:
 4. that certificate must be valid at receipt, chain to the bus's CA and not be revoked, else
    `SignatureVerificationFault` (CertificateIsExpired / CertificateIsNotFound).
 
-The identity returned is the one every operation then acts as (queues read, acks, answers, sends).
+The identity returned is the one every operation then acts as (queues read, acks, answers, sends). A call refused
+with SignatureVerificationFault is journalled under the participant its one presented certificate names
+(`BusFault.claimed_caller`), so that a suite finds its own failed calls; nothing else uses that name.
 
 | failed rule                                                        | reason                   |
 |--------------------------------------------------------------------|--------------------------|
@@ -91,6 +93,14 @@ def caller_identifier(credentials: BusCredentials) -> Identifier:
     crls = (credentials.crl,) if credentials.crl is not None else ()
 
     def identify(tree: etree._ElementTree, operation: Operation, at: datetime) -> str:
+        try:
+            return _identify(tree, operation, at)
+        except BusFault as fault:
+            if fault.name is FaultName.SIGNATURE_VERIFICATION_FAULT:
+                fault.claimed_caller = _claimed(tree, operation, credentials)
+            raise
+
+    def _identify(tree: etree._ElementTree, operation: Operation, at: datetime) -> str:
         spec = SIGNING[operation]
         wrapper = locate_signed(detect(tree).body, spec.wrapper_path)
         signatures = [] if wrapper.element is None else wrapper.element.findall(f"{_DS}Signature")
@@ -130,3 +140,25 @@ def caller_identifier(credentials: BusCredentials) -> Identifier:
         return mnemonic
 
     return identify
+
+
+def _claimed(tree: etree._ElementTree, operation: Operation, credentials: BusCredentials) -> str | None:
+    """Whom a refused call claims to be: the participant registered with the one certificate its caller signature
+    presents. Never an identity the bus acts on; the journal records it so that a participant's failed calls are
+    found under its name (a suite names the failure)."""
+    import base64
+    import binascii
+
+    from conformance.crypto import load_certificate
+    from conformance.errors import ConformanceError
+    from conformance.xmldsig.signedfields import locate_signed
+
+    wrapper = locate_signed(detect(tree).body, SIGNING[operation].wrapper_path).element
+    nodes = [] if wrapper is None else list(wrapper.iter(f"{_DS}X509Certificate"))
+    if len(nodes) != 1:
+        return None
+    try:
+        certificate = load_certificate(base64.b64decode("".join((nodes[0].text or "").split()), validate=True))
+    except (binascii.Error, ValueError, ConformanceError):
+        return None
+    return credentials.mnemonic_of(certificate.der)
