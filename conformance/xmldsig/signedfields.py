@@ -119,7 +119,7 @@ class MessageTime:
     field: str
 
     def describe(self) -> str:
-        return f"{self.at.isoformat()}, the message's own time from {self.field}"
+        return f"the message's own time from {self.field}"
 
 
 def _path(field: etree._Element, top: etree._Element) -> str:

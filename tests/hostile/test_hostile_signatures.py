@@ -237,6 +237,7 @@ OPERATIONS: dict[str, Callable[[BusClient], object]] = {
     "SendResponse": lambda c: c.send_response("eyJ4IjoxfQ==", m.BusinessAnswer(XmlFragment(etree.fromstring(
         f'<i:InnResponse xmlns:i="{NS}"><i:INN>1</i:INN></i:InnResponse>')))),
     "GetStatus": lambda c: c.get_status(),
+    "GetIncomingQueueStatistics": lambda c: c.queue_statistics(),  # 1.1 only: the client below speaks 1.1 for it
 }
 
 
@@ -245,7 +246,8 @@ OPERATIONS: dict[str, Callable[[BusClient], object]] = {
 def test_impersonation_refused_by_the_double_on_every_operation(double, operation, forgery):
     """MFC signs with its own key and presents FNS's certificate: no operation acts as FNS."""
     mutation, reason = FORGERIES[forgery]
-    reply = OPERATIONS[operation](client(double, "MFC", mutation("FNS")))
+    version = "1.1" if operation == "GetIncomingQueueStatistics" else "1.3"
+    reply = OPERATIONS[operation](client(double, "MFC", mutation("FNS"), version=version))
     refused(reply, FaultName.SIGNATURE_VERIFICATION_FAULT, reason)
 
 
