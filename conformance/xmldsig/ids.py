@@ -12,23 +12,46 @@ def elements_with_id(root: etree._Element, value: str) -> list[etree._Element]:
     return [element for element in root.iter() if isinstance(element.tag, str) and element.get(ID_ATTRIBUTE) == value]
 
 
+def _id_like(name: str) -> bool:
+    """An attribute a lax verifier would take for an id (`{ns}Id`, `wsu:Id`, `ID`, `id`, `xml:id`), but not SMEV's
+    unqualified `Id`."""
+    return name != ID_ATTRIBUTE and name.rpartition("}")[2].lower() == "id"
+
+
 def other_id_attribute(element: etree._Element, value: str) -> str | None:
-    """The name of an attribute of `element` that is not the unqualified `Id` but would pass for an id with `value`
-    in a lax verifier (`{ns}Id`, `wsu:Id`, `ID`, `id`, `xml:id`), or None."""
-    for name, attribute_value in element.attrib.items():
-        if attribute_value != value or name == ID_ATTRIBUTE:
-            continue
-        local = name.rpartition("}")[2] if name.startswith("{") else name
-        if local.lower() == "id":
-            return name
-    return None
+    """The name of an id-like attribute of `element` (`_id_like`) whose value is `value`, or None."""
+    return next((name for name, found in element.attrib.items() if found == value and _id_like(name)), None)
 
 
-def elements_with_foreign_id(root: etree._Element, value: str) -> list[etree._Element]:
-    """Every element carrying `value` in an id-like attribute other than the unqualified `Id` (document order):
-    SMEV resolves only `Id`, so such an element is an ambiguity another verifier may resolve differently."""
-    return [element for element in root.iter()
-            if isinstance(element.tag, str) and other_id_attribute(element, value) is not None]
+class IdIndex:
+    """Every element of a document by its `Id`, and by any other id-like attribute (`other_id_attribute`): built in
+    one pass, so that resolving the references of many signatures stays linear in the document. With `wanted`,
+    only those values are kept (the references of the signatures at hand)."""
+
+    def __init__(self, root: etree._Element, wanted: set[str] | None = None) -> None:
+        self._ids: dict[str, list[etree._Element]] = {}
+        self._foreign: dict[str, list[etree._Element]] = {}
+        for element in root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for name, value in element.attrib.items():
+                if wanted is not None and value not in wanted:
+                    continue
+                if name == ID_ATTRIBUTE:
+                    self._ids.setdefault(value, []).append(element)
+                elif _id_like(name):
+                    found = self._foreign.setdefault(value, [])
+                    if not found or found[-1] is not element:
+                        found.append(element)
+
+    def with_id(self, value: str) -> list[etree._Element]:
+        """`elements_with_id`, from the index."""
+        return list(self._ids.get(value, ()))
+
+    def with_foreign_id(self, value: str) -> list[etree._Element]:
+        """Every element carrying `value` in an id-like attribute other than the unqualified `Id` (document order):
+        SMEV resolves only `Id`, so such an element is an ambiguity another verifier may resolve differently."""
+        return list(self._foreign.get(value, ()))
 
 
 def duplicate_ids(root: etree._Element) -> dict[str, list[etree._Element]]:

@@ -35,7 +35,7 @@ from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
 from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, verify_with
 from conformance.xmldsig.escaping import Escaping
-from conformance.xmldsig.ids import elements_with_foreign_id, elements_with_id, other_id_attribute, reference_id
+from conformance.xmldsig.ids import IdIndex, other_id_attribute, reference_id
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
 from conformance.xmldsig.signedfields import (
     Located,
@@ -72,6 +72,10 @@ PER_SIGNATURE_RULES = (SIG_POSITION, SIG_STRUCTURE, SIG_C14N, SIG_ALG, SIG_ALG_C
                        SIG_REF_TARGET, SIG_TRANSFORMS, SIG_DIGEST, SIG_VALUE, SIG_LAYOUT, CERT_PRESENT,
                        CERT_VALIDITY, CERT_CHAIN, CERT_REVOCATION)
 ALL_RULES = (SIG_PRESENT, *PER_SIGNATURE_RULES)
+
+MAX_SIGNATURES = 8
+"""Signatures verified per message (outside business content); each further one is a failure, not verified: the
+work of verifying stays linear in the document (a signature costs at most a pass over it)."""
 
 _DS = f"{{{c.DS_NS}}}"
 _WHITESPACE = "".join(chr(i) for i in range(0x21))
@@ -126,7 +130,7 @@ class _Signature:
     """One ds:Signature under verification; every check appends its outcomes to `out`."""
 
     def __init__(self, element: etree._Element, body: etree._Element | None, spec: SigningSpec | None,
-                 options: VerifyOptions, out: list[Outcome]) -> None:
+                 options: VerifyOptions, out: list[Outcome], index: IdIndex | None = None) -> None:
         from conformance.crypto import get_backend
 
         self.element = element
@@ -135,6 +139,7 @@ class _Signature:
         self.options = options
         self.backend = options.backend or get_backend()
         self.out = out
+        self._index = index
         self.signed_info = element.find(f"{_DS}SignedInfo")
         references = self.signed_info.findall(f"{_DS}Reference") if self.signed_info is not None else []
         self.reference = references[0] if len(references) == 1 else None
@@ -263,9 +268,9 @@ class _Signature:
             self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: URI {uri!r} names no element",
                      self.reference, reason="IncorrectSignatureTarget")
             return None
-        root = self.element.getroottree().getroot()
-        found = elements_with_id(root, wanted)
-        foreign = elements_with_foreign_id(root, wanted)
+        index = self._index or IdIndex(self.element.getroottree().getroot())
+        found = index.with_id(wanted)
+        foreign = index.with_foreign_id(wanted)
         if not found:
             also = (f"; {_local(foreign[0])} (line {foreign[0].sourceline}) carries it as "
                     f"{_foreign_id_name(foreign[0], wanted)}, which SMEV does not resolve" if foreign else "")
@@ -689,14 +694,24 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     out: list[Outcome] = []
     signatures = [s for s in root.iter(f"{_DS}Signature")]
     out.extend(_presence(body, wrappers, signatures))
+    wanted = {reference_id(r.get("URI")) for s in signatures for r in s.iterfind(f"{_DS}SignedInfo/{_DS}Reference")}
+    index = IdIndex(root, {w for w in wanted if w is not None}) if signatures else None
+    judged = 0
     for signature in signatures:
         if _inside_business_content(signature):
             out.append(Outcome(SIG_POSITION, Status.SKIP, "a ds:Signature inside the business content under "
                                "MessagePrimaryContent belongs to the payload, not to SMEV: not judged", signature))
             continue
+        judged += 1
+        if judged > MAX_SIGNATURES:
+            out.append(Outcome(SIG_POSITION, Status.FAIL, f"not verified: the message carries more than "
+                               f"{MAX_SIGNATURES} ds:Signature elements outside business content (an SMEV message "
+                               "carries at most three); each would cost a pass over the document",
+                               signature, (("reason", "PoorSOAPEnvelopeFormat"),)))
+            continue
         parent = signature.getparent()
         spec = next((s for w, s in wrappers if w is parent), None)
-        _Signature(signature, body, spec, options, out).run()
+        _Signature(signature, body, spec, options, out, index).run()
     if not signatures:
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
