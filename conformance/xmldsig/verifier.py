@@ -130,7 +130,8 @@ class _Signature:
     """One ds:Signature under verification; every check appends its outcomes to `out`."""
 
     def __init__(self, element: etree._Element, body: etree._Element | None, spec: SigningSpec | None,
-                 options: VerifyOptions, out: list[Outcome], index: IdIndex | None = None) -> None:
+                 options: VerifyOptions, out: list[Outcome], index: IdIndex | None = None,
+                 unreadable: str | None = None) -> None:
         from conformance.crypto import get_backend
 
         self.element = element
@@ -140,6 +141,7 @@ class _Signature:
         self.backend = options.backend or get_backend()
         self.out = out
         self._index = index
+        self.unreadable = unreadable
         self.signed_info = element.find(f"{_DS}SignedInfo")
         references = self.signed_info.findall(f"{_DS}Reference") if self.signed_info is not None else []
         self.reference = references[0] if len(references) == 1 else None
@@ -179,7 +181,11 @@ class _Signature:
     def position(self) -> None:
         parent = self.element.getparent()
         wrapper = _local(parent) if parent is not None else "(none)"
-        if self.body is None:
+        if self.body is None and self.unreadable:
+            self.add(SIG_POSITION, Status.FAIL, f"the SMEV envelope's operation cannot be read ({self.unreadable}): "
+                     "where this signature must sit and what it must sign cannot be judged (a second block beside "
+                     "the body element is signature wrapping)", reason="PoorSOAPEnvelopeFormat")
+        elif self.body is None:
             self.add(SIG_POSITION, Status.SKIP, "not an SMEV envelope of a known operation: the signature's place "
                      "cannot be judged")
         elif self.spec is None:
@@ -672,6 +678,17 @@ def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, Signin
     return found
 
 
+def _smev_inside_soap_body(root: etree._Element) -> bool:
+    """A SOAP envelope whose Body holds an element of an SMEV namespace (then an unreadable body is a malformed SMEV
+    message, not some other document)."""
+    from conformance.protocol.namespaces import SOAP_ENV, classify
+
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        return False
+    return any(isinstance(child.tag, str) and classify(etree.QName(child).namespace) is not None
+               for body in root.iterfind(f"{{{SOAP_ENV}}}Body") for child in body)
+
+
 def _body_of(root: etree._Element) -> tuple[etree._Element | None, str | None]:
     from conformance.errors import InputError
     from conformance.protocol.operations import detect
@@ -689,7 +706,8 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
     if options.at is not None and not isinstance(options.at, datetime) and options.at != AT_MESSAGE:
         raise ValueError(f"VerifyOptions.at is an instant, None (now) or {AT_MESSAGE!r}, not {options.at!r}")
-    body, _ = _body_of(root)
+    body, problem = _body_of(root)
+    unreadable = problem if body is None and _smev_inside_soap_body(root) else None
     wrappers = _specs_by_wrapper(body) if body is not None else []
     out: list[Outcome] = []
     signatures = [s for s in root.iter(f"{_DS}Signature")]
@@ -711,7 +729,7 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
             continue
         parent = signature.getparent()
         spec = next((s for w, s in wrappers if w is parent), None)
-        _Signature(signature, body, spec, options, out, index).run()
+        _Signature(signature, body, spec, options, out, index, unreadable).run()
     if not signatures:
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))

@@ -558,6 +558,25 @@ def test_signature_wrapping_is_refused_by_the_double(double, attack):
     assert client(double, "FNS").get_request().message.message is None  # nothing was queued
 
 
+def signed_block_beside_the_operation_in_the_body(envelope):
+    original = _signed_block(envelope)
+    forged = _forged(original)
+    original.getparent().replace(original, forged)
+    envelope.find(f"{{{SOAP}}}Body").insert(0, original)
+
+
+def test_signed_block_beside_the_operation_in_the_body_fails_verify_check_and_the_double(double):
+    """The signed block directly under soap:Body, before the operation whose forged block takes its place: the
+    signature itself verifies, but the message's operation cannot be read, so the signature's meaning cannot be."""
+    data = signed_request("MVD", signed_block_beside_the_operation_in_the_body)
+    assert "SIG-POSITION" in failed_rules(data)
+    assert "SIG-POSITION" in check_failures(data)
+    drain(double, "FNS")
+    refused(client(double, "MVD", signed_block_beside_the_operation_in_the_body).send_request(inn_request()),
+            FaultName.INVALID_CONTENT)
+    assert client(double, "FNS").get_request().message.message is None
+
+
 @pytest.mark.parametrize("attack", ["comment-in-message-id", "pi-in-message-id"])
 def test_hidden_nodes_keep_the_digest_but_the_reader_refuses_them(attack):
     """What made the attack work: the digest still holds (c14n drops the comment, the transform the PI), while a
@@ -586,3 +605,76 @@ def test_a_message_id_outside_the_signed_block_does_not_set_the_time():
         f'<t:MessageID xmlns:t="{T13}">{later}</t:MessageID>')))
     validity = next(o for o in outcomes(data, at="message") if o.rule_id == "CERT-VALIDITY")
     assert validity.status is Status.PASS, validity.message
+
+
+# == Properties: every placement of the signed block, every hidden node ===========================================
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_BASE: list[bytes] = []
+
+
+def _base() -> bytes:
+    if not _BASE:
+        _BASE.append(signed_request("MVD"))
+    return _BASE[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_signed_block_moved_anywhere_with_a_forgery_in_its_place_never_verifies(data):
+    """Generalised XSW: the signed block goes under any element of the envelope, at any position, and a forged block
+    (Id dropped, kept, or moved to another namespace) takes its place. No placement passes every rule."""
+    envelope = parse_bytes(_base()).getroot()
+    original = _signed_block(envelope)
+    mode = data.draw(st.sampled_from(["drop", "keep", "foreign"]), label="forged Id")
+    forged = _forged(original, keep_id=mode == "keep")
+    if mode == "foreign":
+        forged.set("{urn:evil}Id", original.get("Id"))
+    original.getparent().replace(original, forged)
+    parents = [e for e in envelope.iter() if isinstance(e.tag, str)]
+    parent = data.draw(st.sampled_from(parents), label="new parent")
+    parent.insert(data.draw(st.integers(0, len(parent)), label="position"), original)
+    assert failed_rules(etree.tostring(envelope))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_comment_or_pi_anywhere_in_a_signed_field_is_found_while_the_digest_holds(data):
+    from conformance.xmldsig.signedfields import smev_fields
+
+    envelope = parse_bytes(_base()).getroot()
+    fields = [f for f in smev_fields(_signed_block(envelope)) if f.text]
+    field = data.draw(st.sampled_from(fields), label="field")
+    cut = data.draw(st.integers(0, len(field.text)), label="cut")
+    node = etree.Comment("c") if data.draw(st.booleans(), label="comment") else etree.ProcessingInstruction("p", "q")
+    node.tail, field.text = field.text[cut:] or None, field.text[:cut] or None
+    field.append(node)
+    changed = etree.tostring(envelope)
+    found = outcomes(changed)
+    assert [o.status for o in found if o.rule_id == "SIG-DIGEST"] == [Status.PASS]  # c14n/transform hide it
+    target = next(o for o in found if o.rule_id == "SIG-REF-TARGET")
+    assert target.status is Status.FAIL and ("comment" in target.message or "processing" in target.message)
+    with pytest.raises(ProtocolError):
+        parse(changed)
+
+
+def test_thousands_of_signatures_cost_a_bounded_number_of_verifications():
+    """A signature costs a pass over the document: past MAX_SIGNATURES they fail unverified (linear work)."""
+    import time
+
+    from conformance.xmldsig.verifier import MAX_SIGNATURES
+
+    envelope = parse_bytes(_base()).getroot()
+    signature = _signature(envelope)
+    header = _header(envelope)
+    for _ in range(3000):
+        header.append(copy.deepcopy(signature))
+    data = etree.tostring(envelope)
+    started = time.perf_counter()
+    found = outcomes(data)
+    elapsed = time.perf_counter() - started
+    assert sum(1 for o in found if o.rule_id == "SIG-DIGEST") == MAX_SIGNATURES
+    assert sum(1 for o in found if o.rule_id == "SIG-POSITION" and "not verified" in o.message) == 3001 - MAX_SIGNATURES
+    assert elapsed < 10, elapsed
