@@ -134,16 +134,32 @@ def _diagnostics(results) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def _judged_at(text: str | None):
+    """`--at`: None (now), "message", or an ISO 8601 instant; anything else is a usage error (exit 2)."""
+    from conformance.cli.check import parse_instant
+    from conformance.errors import UsageError
+    from conformance.xmldsig.verifier import AT_MESSAGE
+
+    if text is None:
+        return None
+    if text.strip() == AT_MESSAGE:
+        return AT_MESSAGE
+    try:
+        return parse_instant(text)
+    except UsageError:
+        raise UsageError(f"--at {text!r} is neither an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z) nor "
+                         f"{AT_MESSAGE!r} (each message's own time)") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from conformance.cli.check import parse_instant
     from conformance.crypto import get_backend
     from conformance.report import exit_code, render
     from conformance.rules.engine import expand_paths
     from conformance.xmldsig.verifier import AT_MESSAGE, VerifyOptions
 
-    at = AT_MESSAGE if args.at and args.at.strip() == AT_MESSAGE else parse_instant(args.at) if args.at else None
+    at = _judged_at(args.at)
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=get_backend(args.crypto), escaping=args.escaping)
     results = [verify_file(str(path), replace(base)) for path in expand_paths(args.paths)]

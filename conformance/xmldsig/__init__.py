@@ -12,8 +12,11 @@ Public API (import from the submodules named):
                  signing_hook(key, cert, *, personal=False, backend=None) -> conformance.protocol.builder.Sign
     attachments: sign_attachments(root, key, cert, *, backend=None) -> int;  attachment_outcomes(...)
     verifier:    verify_message(tree, *, trust=(), crl=(), at=None, backend=None, escaping=..., path=...)
-                     -> list[Finding]
-                 verify_tree(tree, VerifyOptions(...)) -> list[Outcome]   (outcomes point at elements)
+                     -> list[Finding]      (at: None = now, an instant, or "message" = each signature's own time)
+                 verify_tree(tree, VerifyOptions(...)) -> list[Outcome]   (outcomes point at elements; a passed
+                     SIG-VALUE carries the certificate that verified it: the only source of a signer's identity)
+    signedfields: locate_signed(body, path) -> Located(element, ambiguity);  hidden_nodes(element);
+                 signed_time(element) / message_time(root) -> MessageTime(at, field) | None
     diagnose:    diagnose_digest(...), diagnose_signature(...) -> Diagnosis(cause, tried)
 """
 
