@@ -2,8 +2,8 @@
 `SIG-…` and `CERT-…` rule check of `conformance.rules.sig` and `conformance.rules.cert`.
 
 A check context's `options` may carry `trust` (certificates), `crl` (CRLs), `crypto` (backend name) and
-`escaping`; certificates are judged at the context's instant (`check --at`, default now: when the bus would
-receive the message), unlike `verify`, which defaults to the message's own time.
+`escaping`; certificates (attachments' included) are judged at the context's instant (`check --at`, default now:
+when the bus would receive the message), never at a time the message carries: the sender chooses that one.
 """
 
 from __future__ import annotations
