@@ -678,3 +678,18 @@ def test_thousands_of_signatures_cost_a_bounded_number_of_verifications():
     assert sum(1 for o in found if o.rule_id == "SIG-DIGEST") == MAX_SIGNATURES
     assert sum(1 for o in found if o.rule_id == "SIG-POSITION" and "not verified" in o.message) == 3001 - MAX_SIGNATURES
     assert elapsed < 10, elapsed
+
+
+def test_refused_calls_are_journalled_under_the_one_certificate_they_present_and_act_as_nobody(double):
+    """A suite finds a participant's failed calls under its name; the journal is the only use of that name."""
+    store = double.bus.store
+    before = max((e.id for e in store.exchanges()), default=0)
+
+    def spoil_digest(envelope):
+        envelope.find(f".//{{{DS}}}DigestValue").text = "AAAA" + envelope.find(f".//{{{DS}}}DigestValue").text[4:]
+
+    refused(client(double, "MVD", spoil_digest).get_request(), FaultName.SIGNATURE_VERIFICATION_FAULT)
+    refused(client(double, "MFC", victim_certificate_first("FNS")).get_request(),
+            FaultName.SIGNATURE_VERIFICATION_FAULT)
+    journal = store.exchanges(after=before)
+    assert [e.caller for e in journal] == ["MVD", None]
