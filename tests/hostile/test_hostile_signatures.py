@@ -693,3 +693,26 @@ def test_refused_calls_are_journalled_under_the_one_certificate_they_present_and
             FaultName.SIGNATURE_VERIFICATION_FAULT)
     journal = store.exchanges(after=before)
     assert [e.caller for e in journal] == ["MVD", None]
+
+
+def test_expired_key_with_a_backdated_message_id_fails_the_verify_command_even_with_trust_and_crl(tmp_path, capsys):
+    """The issue's case end to end: `verify --trust --crl` without --at exits 1 and says both times; with
+    `--at message` it is a warning that names the field, not a silent pass."""
+    import json
+
+    from conformance.cli import main
+    from conformance.crypto.testpki import write_pki
+
+    write_pki(PKI, tmp_path / "pki")
+    message = tmp_path / "backdated.xml"
+    message.write_bytes(signed_request("EXP", message_id=backdated_id()))
+    anchors = ["--trust", str(tmp_path / "pki" / "ca.cert.pem"), "--crl", str(tmp_path / "pki" / "ca.crl.pem")]
+    assert main(["verify", str(message), *anchors, "--format", "json"]) == 1
+    findings = {f["rule"]: f for f in json.loads(capsys.readouterr().out)["files"][0]["findings"]}
+    assert findings["CERT-VALIDITY"]["status"] == "fail"
+    assert "(now)" in findings["CERT-VALIDITY"]["message"] and "own time" in findings["CERT-VALIDITY"]["message"]
+    assert findings["CERT-CHAIN"]["status"] == "pass" and findings["CERT-REVOCATION"]["status"] == "pass"
+    assert main(["verify", str(message), *anchors, "--format", "json", "--at", "message"]) == 0
+    findings = {f["rule"]: f for f in json.loads(capsys.readouterr().out)["files"][0]["findings"]}
+    assert findings["CERT-VALIDITY"]["status"] == "warn"
+    assert "SenderProvidedRequestData/MessageID" in findings["CERT-VALIDITY"]["message"]
