@@ -2,13 +2,15 @@
 
 The reference transform writes through the Woodstox StAX writer, whose text escaping is not the textbook one:
 `>` is escaped only where Woodstox's own scanner happens to look back (the first character of a text, of a
-512-character chunk of a long text, after `]`, and after another escaped character). No public signed vector
+512-character chunk of a long text, after `]`, and after another escaped character), and the C1 controls
+U+007F..U+009F are written as character references (`&#x85;`) in text but raw in attribute values. No public signed vector
 pins this down, so the mode is switchable: `woodstox` (the default, what the bus runs) or `plain` (escape
 `& < > CR` in text and `& < " TAB LF CR` in attributes everywhere, what naive ports do).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 Escaping = Literal["woodstox", "plain"]
@@ -18,10 +20,10 @@ _SHORT_TEXT = 12
 """Woodstox writes texts shorter than this through a char-by-char path that escapes `>` only at the start or after `]`."""
 _CHUNK = 512
 
-_TEXT_ENTITIES = {"&": "&amp;", "<": "&lt;", "\r": "&#xd;"}
+_TEXT_ENTITIES = {"&": "&amp;", "<": "&lt;", "\r": "&#xd;"} | {chr(c): f"&#x{c:x};" for c in range(0x7F, 0xA0)}
 _ATTR_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;", "\n": "&#xa;", "\r": "&#xd;"})
 _PLAIN_TEXT_TABLE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xd;"})
-_TEXT_SPECIALS = frozenset("&<>\r")
+_TEXT_SPECIALS = re.compile("[&<>\r\x7f-\x9f]")
 
 
 def escape_attribute(value: str, mode: Escaping = "woodstox") -> str:
@@ -35,7 +37,7 @@ def escape_text(text: str, mode: Escaping = "woodstox") -> str:
         return text.translate(_PLAIN_TEXT_TABLE)
     if mode != "woodstox":
         raise ValueError(f"unknown escaping mode {mode!r}; expected one of {', '.join(ESCAPING_MODES)}")
-    if _TEXT_SPECIALS.isdisjoint(text):
+    if _TEXT_SPECIALS.search(text) is None:
         return text
     return _escape_text_woodstox(text)
 
