@@ -1,6 +1,8 @@
 """The SMEV transform against the four official scenarios and the project's own vectors for what they do not show.
 
-Every expected output below was written by hand from the ten steps of docs/smev-protocol.md, not produced by the code.
+Every expected output below was written by hand from the steps of docs/smev-protocol.md, not produced by the code,
+and is re-judged by SMEV's own loop over Woodstox in `test_xmldsig_transform_oracle.py` where a JDK is installed.
+The vectors are what a signature digests: the transform of the element's exclusive c14n.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from lxml import etree
 
 from conformance.xmldsig.c14n import exc_c14n
 from conformance.xmldsig.escaping import escape_attribute, escape_text
-from conformance.xmldsig.transform import smev_transform
+from conformance.xmldsig.transform import RULE_UNSUPPORTED, SmevTransformError, smev_transform
 from conformance.xmlsafe import parse_bytes, parse_file
 
 OFFICIAL = Path(__file__).parent / "vectors" / "official"
@@ -85,13 +87,12 @@ OWN_VECTORS = {
     ),
     "text-merges-across-comment": ('<a xmlns="urn:a"> <!-- c -->x<?pi d?></a>', '<ns1:a xmlns:ns1="urn:a"> x</ns1:a>'),
     "cdata-is-text": ('<a xmlns="urn:a"><![CDATA[x<y]]></a>', '<ns1:a xmlns:ns1="urn:a">x&lt;y</ns1:a>'),
-    "unqualified-child-elements": (
-        '<Request xmlns="urn:q"><field xmlns="">v</field><other>w</other></Request>',
-        '<ns1:Request xmlns:ns1="urn:q"><field>v</field><ns1:other>w</ns1:other></ns1:Request>',
+    "text-splits-at-processing-instruction": (
+        '<a xmlns="urn:a"> <?pi x?>y<b/>z <?pi?>\n</a>', '<ns1:a xmlns:ns1="urn:a">y<ns1:b></ns1:b>z </ns1:a>',
     ),
-    "no-namespace-at-all": ('<a><b c="d"/></a>', '<a><b c="d"></b></a>'),
-    "xml-lang-keeps-reserved-prefix": (
-        '<a xmlns="urn:a" z="1" xml:lang="ru"/>', '<ns1:a xmlns:ns1="urn:a" xml:lang="ru" z="1"></ns1:a>',
+    "text-escaping-c1-controls": (
+        '<a xmlns="urn:a" b="\x85\x7f>">\x85>\x7f \x9f&gt;abcdefghijkl\x85></a>',
+        '<ns1:a xmlns:ns1="urn:a" b="\x85\x7f>">&#x85;&gt;&#x7f; &#x9f;&gt;abcdefghijkl&#x85;&gt;</ns1:a>',
     ),
     "counter-is-never-reused": (
         '<a xmlns="urn:a"><b xmlns="urn:b"/><c xmlns="urn:c"/><b xmlns="urn:b"/></a>',
@@ -99,6 +100,51 @@ OWN_VECTORS = {
         '<ns4:b xmlns:ns4="urn:b"></ns4:b></ns1:a>',
     ),
 }
+
+
+REFUSED = {
+    # SMEV's transform binds a generated prefix to every element's namespace URI: to the empty URI for an element
+    # in no namespace, to the xml: namespace for an xml:* attribute; Woodstox's writer throws on both.
+    "unqualified-child-elements": '<Request xmlns="urn:q"><field xmlns="">v</field><other>w</other></Request>',
+    "no-namespace-at-all": '<a><b c="d"/></a>',
+    "xml-lang-attribute": '<a xmlns="urn:a" z="1" xml:lang="ru"/>',
+    "xml-space-deep-inside": '<a xmlns="urn:a"><b><c xml:space="preserve"> x </c></b></a>',
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_vector(name: str) -> None:
+    """The finding names the offending element's line and the rule, on both paths."""
+    data = REFUSED[name].encode("utf-8")
+    root = parse_bytes(data).getroot()
+    with pytest.raises(SmevTransformError, match=r"SMEV cannot verify a signature over this element") as caught:
+        smev_transform(root)
+    assert caught.value.rule == RULE_UNSUPPORTED and caught.value.line == 1
+    with pytest.raises(SmevTransformError):
+        smev_transform(exc_c14n(root))
+    with pytest.raises(SmevTransformError):
+        smev_transform(data)
+
+
+def test_refused_vectors_are_also_files() -> None:
+    for name, source in REFUSED.items():
+        assert (OWN / "refused" / f"{name}.in.xml").read_text("utf-8") == source
+        assert not (OWN / "refused" / f"{name}.expected.xml").exists()
+
+
+def test_raw_octets_keep_comments_and_cdata_as_events() -> None:
+    """Alone on octets (no c14n before it), the transform sees comments split texts and writes CDATA back."""
+    data = b'<a xmlns="urn:a"> <!-- c -->x<![CDATA[ ]]><![CDATA[y>]]>\n<!-- d -->\n</a>'
+    assert smev_transform(data) == b'<ns1:a xmlns:ns1="urn:a">x<![CDATA[y>]]></ns1:a>'
+    assert smev_transform(parse_bytes(data).getroot()) == b'<ns1:a xmlns:ns1="urn:a"> x y>\n\n</ns1:a>'
+
+
+def test_raw_octets_are_read_as_utf8_whatever_the_declaration() -> None:
+    data = '<?xml version="1.0" encoding="windows-1251"?><a xmlns="urn:a">Жук</a>'.encode("cp1251")
+    with pytest.raises(SmevTransformError, match="not UTF-8"):
+        smev_transform(data)
+    ascii_only = b'<?xml version="1.0" encoding="windows-1251"?><a xmlns="urn:a">ok</a>'
+    assert smev_transform(ascii_only) == b'<ns1:a xmlns:ns1="urn:a">ok</ns1:a>'
 
 
 @pytest.mark.parametrize("name", sorted(OWN_VECTORS))

@@ -4,7 +4,11 @@
  * implementation (Woodstox) the bus runs.
  *
  * Batch protocol (one JVM for many documents): every input line is the base64 of one document's bytes; every
- * output line is "OK <base64 of the transform output>" or "ERR <the exception, on one line>".
+ * output line is "OK <base64 of the transform output>" or "ERR <the exception, on one line>", flushed at once so
+ * that a test can keep one JVM running and ask it document by document.
+ *
+ * Compile and run: javac -cp woodstox-core.jar:stax2-api.jar SmevTransformOracle.java, then
+ * java -cp .:woodstox-core.jar:stax2-api.jar SmevTransformOracle < documents.b64
  */
 
 import java.io.BufferedReader;
@@ -13,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.Comparator;
@@ -57,6 +60,7 @@ public final class SmevTransformOracle {
                 String message = e.getClass().getSimpleName() + ": " + e.getMessage();
                 out.println("ERR " + message.replaceAll("\\s+", " "));
             }
+            out.flush();
         }
         out.flush();
     }
