@@ -30,6 +30,7 @@ from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, ve
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import elements_with_id, reference_id
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
+from conformance.xmldsig.transform import SmevTransformError
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, Crl, PublicKey
@@ -329,6 +330,11 @@ class _Signature:
             data = apply_transforms(target, uris, escaping=self.options.escaping, signature=self.element)
         except UnsupportedTransform as exc:
             self.add(SIG_DIGEST, Status.SKIP, f"not checked: {exc}", value_el)
+            return
+        except SmevTransformError as exc:  # SMEV's transform throws here: no digest SMEV could compare
+            where = f" (line {exc.line})" if exc.line else ""
+            self.add(SIG_DIGEST, Status.FAIL, f"{exc.detail}{where} [{exc.rule}]", value_el,
+                     reason="SignatureIsInvalid", finding=exc.rule)
             return
         computed = function(data)
         if computed == declared:
