@@ -43,21 +43,32 @@ def escape_text(text: str, mode: Escaping = "woodstox") -> str:
 
 
 def _escape_text_woodstox(text: str) -> str:
+    # Woodstox counts in UTF-16 code units (Java chars): a character above U+FFFF takes two, which moves the length
+    # threshold and the 512-unit chunk boundaries.
     out: list[str] = []
-    long_text = len(text) >= _SHORT_TEXT
+    long_text = _utf16_length(text) >= _SHORT_TEXT
     segment_start = 0  # where Woodstox's scanner last (re)started: the text start, a chunk start, after an entity
     previous = ""
-    for i, ch in enumerate(text):
-        if long_text and i % _CHUNK == 0:
-            segment_start = i
+    unit = 0  # the UTF-16 index of `ch`
+    for ch in text:
+        width = 2 if ch > "\uffff" else 1
+        if long_text:
+            boundary = (unit + width - 1) // _CHUNK * _CHUNK
+            if boundary >= unit:
+                segment_start = boundary
         entity = _TEXT_ENTITIES.get(ch)
-        if entity is None and ch == ">" and (i == segment_start or previous == "]"):
+        if entity is None and ch == ">" and (unit == segment_start or previous == "]"):
             entity = "&gt;"
         if entity is None:
             out.append(ch)
         else:
             out.append(entity)
             if long_text:
-                segment_start = i + 1
+                segment_start = unit + 1
         previous = ch
+        unit += width
     return "".join(out)
+
+
+def _utf16_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2

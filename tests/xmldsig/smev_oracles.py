@@ -91,22 +91,25 @@ def _woodstox_text(text: str) -> str:
     references = {"&": "&amp;", "<": "&lt;", "\r": "&#xd;"}
     for code in range(0x7F, 0xA0):
         references[chr(code)] = f"&#x{code:x};"
+    units = text.encode("utf-16-le", "surrogatepass")  # Java strings: UTF-16 code units
+    chars = [units[i:i + 2].decode("utf-16-le", "surrogatepass") for i in range(0, len(units), 2)]
+    long = len(chars) >= 12
     result = []
     look_back = True  # does the writer look at `>` here?
-    for position, char in enumerate(text):
-        if len(text) >= 12 and position % 512 == 0:
+    for position, char in enumerate(chars):
+        if long and position % 512 == 0:
             look_back = True
         if char in references:
             result.append(references[char])
-            look_back = len(text) >= 12
+            look_back = long
             continue
-        if char == ">" and (look_back or (position > 0 and text[position - 1] == "]")):
+        if char == ">" and (look_back or (position > 0 and chars[position - 1] == "]")):
             result.append("&gt;")
-            look_back = len(text) >= 12
+            look_back = long
             continue
         result.append(char)
         look_back = False
-    return "".join(result)
+    return "".join(result).encode("utf-16-le", "surrogatepass").decode("utf-16-le")
 
 
 def _woodstox_attribute(value: str) -> str:

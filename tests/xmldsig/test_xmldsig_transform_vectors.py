@@ -188,6 +188,16 @@ def test_woodstox_escapes_gt_at_each_512_character_chunk() -> None:
     assert escape_text("&>") == "&amp;>"  # short text: it does not
 
 
+def test_woodstox_counts_utf16_code_units() -> None:
+    """Java strings: a character above U+FFFF is two units, for the chunks and for the short-text threshold
+    (found by the Woodstox oracle)."""
+    assert escape_text("𝄞" + "a" * 510 + ">b") == "𝄞" + "a" * 510 + "&gt;b"
+    assert escape_text("𝄞" + "a" * 509 + ">b") == "𝄞" + "a" * 509 + ">b"
+    assert escape_text("𝄞" * 6 + "&>") == "𝄞" * 6 + "&amp;&gt;"  # 14 units: a long text
+    assert escape_text("a" * 6 + "&>") == "a" * 6 + "&amp;>"
+    assert escape_text("\x85>" + "a" * 10) == "&#x85;&gt;" + "a" * 10  # C1 controls are references in text
+
+
 def test_attribute_escaping_is_the_same_in_both_modes() -> None:
     value = "a&b<c>d\"e'f\tg\nh\ri"
     assert escape_attribute(value, "woodstox") == escape_attribute(value, "plain") == (
