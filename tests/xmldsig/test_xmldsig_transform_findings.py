@@ -100,3 +100,16 @@ def test_transform_command_octets_mode(tmp_path: Path, capsysbinary) -> None:
     assert main(["transform", str(source)]) == 0
     assert capsysbinary.readouterr().out == b'<ns1:a xmlns:ns1="urn:a"> xy</ns1:a>'
     assert main(["transform", str(source), "--octets", "--id", "x"]) == 2
+
+
+def test_smev_transform_first_sees_the_inclusive_c14n_of_the_node_set() -> None:
+    """Without exclusive c14n before it, the transform reads the node set's inclusive c14n, which imports the
+    ancestors' xml:* attributes: SMEV's transform then throws, while the standard chain does not see them."""
+    from conformance.xmldsig import constants as c
+    from conformance.xmldsig.pipeline import apply_transforms
+
+    root = parse_bytes(b'<r xmlns="urn:r" xml:lang="ru"><a Id="x"> <?pi?>y</a></r>').getroot()
+    target = root[0]
+    assert apply_transforms(target, c.SMEV_TRANSFORMS) == b'<ns1:a xmlns:ns1="urn:r" Id="x">y</ns1:a>'
+    with pytest.raises(SmevTransformError):
+        apply_transforms(target, (c.SMEV_TRANSFORM,))
