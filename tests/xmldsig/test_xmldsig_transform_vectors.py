@@ -218,3 +218,15 @@ def test_supplementary_characters_sort_attributes_by_utf16_code_units() -> None:
     # U+FF21 (FULLWIDTH A) sorts after U+1D11E in UTF-16 code units (0xD834...) but before it in code points.
     root = parse_bytes('<a xmlns="urn:a" \uff21="1" 𝄞="2"/>'.encode()).getroot()
     assert smev_transform(root).decode() == '<ns1:a xmlns:ns1="urn:a" 𝄞="2" \uff21="1"></ns1:a>'
+
+
+def test_c14n_escapes_an_ampersand_in_a_namespace_uri() -> None:
+    """libxml2 writes namespace URIs raw; C14N escapes them as attribute values (found by the Woodstox oracle)."""
+    from conformance.xmldsig.c14n import inclusive_c14n
+
+    root = parse_bytes(b'<a xmlns="urn:x?a&amp;b" xmlns:p="urn:y&amp;"><?pi xmlns="a&b"?><p:b>&amp;</p:b></a>').getroot()
+    assert exc_c14n(root) == b'<a xmlns="urn:x?a&amp;b"><?pi xmlns="a&b"?><p:b xmlns:p="urn:y&amp;">&amp;</p:b></a>'
+    assert inclusive_c14n(root) == (b'<a xmlns="urn:x?a&amp;b" xmlns:p="urn:y&amp;"><?pi xmlns="a&b"?>'
+                                    b'<p:b>&amp;</p:b></a>')
+    assert smev_transform(exc_c14n(root)) == smev_transform(root) == (
+        b'<ns1:a xmlns:ns1="urn:x?a&amp;b"><ns2:b xmlns:ns2="urn:y&amp;">&amp;</ns2:b></ns1:a>')
