@@ -2,9 +2,10 @@
 
 The reference transform writes through the Woodstox StAX writer, whose text escaping is not the textbook one:
 `>` is escaped only where Woodstox's own scanner happens to look back (the first character of a text, of a
-512-character chunk of a long text, after `]`, and after another escaped character), and the C1 controls
-U+007F..U+009F are written as character references (`&#x85;`) in text but raw in attribute values. No public signed vector
-pins this down, so the mode is switchable: `woodstox` (the default, what the bus runs) or `plain` (escape
+512-character chunk of a long text, after `]`, and after another escaped character; lengths and chunks count
+UTF-16 code units, as Java does), and the C1 controls U+007F..U+009F are written as character references
+(`&#x85;`) in text but raw in attribute values. Every rule here is held against the real Woodstox by the
+differential tests (tests/xmldsig/oracle). No public signed vector pins it down, so the mode is switchable: `woodstox` (the default, what the bus runs) or `plain` (escape
 `& < > CR` in text and `& < " TAB LF CR` in attributes everywhere, what naive ports do).
 """
 
