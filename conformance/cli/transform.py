@@ -1,14 +1,18 @@
 """Print the SMEV transform (urn://smev-gov-ru/xmldsig/transform) of an element: the exact bytes a SMEV signature's
-reference digests. The element is the one whose Id attribute is given, or the document's root.
+reference digests (exclusive c14n, then the transform). The element is the one whose Id attribute is given, or the
+document's root. `--octets` instead applies the transform alone to the file's bytes as they stand, as SMEV's
+transform class does when called directly: comments then split texts and CDATA sections are written back.
 
 The output is the raw UTF-8 bytes with no trailing newline (a newline is added only when writing to a terminal), so
-that it can be piped into a hash tool. Exit codes: 0 printed, 2 unusable file, no such Id, or an Id used twice.
+that it can be piped into a hash tool. Exit codes: 0 printed, 2 unusable file, no such Id, an Id used twice, or an
+input SMEV's transform throws on (an element in no namespace, an `xml:*` attribute: SMEV-TRANSFORM-UNSUPPORTED).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 HELP = "print the SMEV transform of an element (by Id, default: the root)"
 
@@ -19,15 +23,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--escaping", choices=("woodstox", "plain"), default="woodstox",
                         help="character escaping of the transform's writer (default: woodstox, what the bus runs)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the bytes to FILE instead of standard output")
+    parser.add_argument("--octets", action="store_true",
+                        help="apply the transform alone to the file's bytes, without exclusive c14n before it "
+                             "(comments and CDATA then reach it); not with --id")
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.errors import InputError
-    from conformance.output import write_output
+    from conformance.errors import InputError, UsageError
     from conformance.xmldsig.ids import elements_with_id
     from conformance.xmldsig.transform import smev_transform
     from conformance.xmlsafe import parse_file
 
+    if args.octets:
+        if args.id is not None:
+            raise UsageError("--octets transforms the whole file; it cannot be combined with --id")
+        parse_file(args.file)  # the file's size, readability and well-formedness, with the usual errors
+        data = smev_transform(Path(args.file).read_bytes(), escaping=args.escaping, path=args.file)
+        return _write(data, args)
     tree = parse_file(args.file)
     element = tree.getroot()
     if args.id is not None:
@@ -40,7 +52,12 @@ def run(args: argparse.Namespace) -> int:
                              "a signed element must be unique", path=args.file, line=found[1].sourceline,
                              rule="SIG-REF-UNIQUE")
         element = found[0]
-    data = smev_transform(element, escaping=args.escaping)
+    return _write(smev_transform(element, escaping=args.escaping, path=args.file), args)
+
+
+def _write(data: bytes, args: argparse.Namespace) -> int:
+    from conformance.output import write_output
+
     if args.output:
         write_output(data, args.output, what="the transform")
         return 0

@@ -3,7 +3,9 @@
 Public API (import from the submodules named):
 
     c14n:        exc_c14n(element) -> bytes;  inclusive_c14n(element) -> bytes
-    transform:   smev_transform(element_or_bytes, *, escaping="woodstox"|"plain") -> bytes
+    transform:   smev_transform(element_or_bytes, *, escaping="woodstox"|"plain", path=None) -> bytes
+                 (an element: what its reference digests; bytes: the transform alone on those octets;
+                 SmevTransformError, rule SMEV-TRANSFORM-UNSUPPORTED, where SMEV's own transform throws)
     pipeline:    apply_transforms(element, transform_uris, *, escaping=..., signature=None) -> bytes
     signer:      build_signature(target, key, cert, *, backend=None) -> ds:Signature
                  sign_element(target, wrapper, key, cert, *, element_id=None, backend=None) -> ds:Signature
@@ -25,11 +27,12 @@ from __future__ import annotations
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
 from conformance.xmldsig.escaping import ESCAPING_MODES, Escaping
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
-from conformance.xmldsig.transform import smev_transform
+from conformance.xmldsig.transform import SmevTransformError, smev_transform
 
 __all__ = [
     "ESCAPING_MODES",
     "Escaping",
+    "SmevTransformError",
     "UnsupportedTransform",
     "apply_transforms",
     "exc_c14n",

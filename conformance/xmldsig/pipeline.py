@@ -55,7 +55,9 @@ def apply_transforms(element: etree._Element, transforms: Sequence[str], *, esca
             source = nodes if nodes is not None else _reread(octets)
             octets, nodes = inclusive_c14n(source), None
         elif uri == c.SMEV_TRANSFORM:
-            octets = smev_transform(nodes if nodes is not None else octets, escaping=escaping)
+            # A node set reaches a transform that takes octets as its inclusive c14n (XMLDSig 4.3.3.2): comments
+            # dropped, and the ancestors' xml:* attributes pulled in, on which SMEV's transform throws.
+            octets = smev_transform(inclusive_c14n(nodes) if nodes is not None else octets, escaping=escaping)
             nodes = None
         else:
             raise UnsupportedTransform(uri)

@@ -33,11 +33,13 @@ def _ds(parent: etree._Element, name: str, **attributes: str) -> etree._Element:
 
 
 def build_signature(target: etree._Element, key: PrivateKey, certificate: Certificate, *,
-                    backend: Backend | None = None) -> etree._Element:
+                    backend: Backend | None = None, source: str | None = None) -> etree._Element:
     """A `ds:Signature` over `target` (which must carry its `Id`), not yet placed anywhere.
 
     The digest is taken over `target` where it stands; the signature value over the exclusive c14n of SignedInfo,
-    which depends on no context outside the `ds:Signature` element.
+    which depends on no context outside the `ds:Signature` element. A target SMEV's transform throws on (an element
+    in no namespace, an `xml:*` attribute) raises `SmevTransformError` (`source` names the file): SMEV could never
+    verify a digest written over it.
     """
     from conformance.crypto import get_backend
 
@@ -55,7 +57,7 @@ def build_signature(target: etree._Element, key: PrivateKey, certificate: Certif
     for uri in c.SMEV_TRANSFORMS:
         _ds(transforms, "Transform", Algorithm=uri)
     _ds(reference, "DigestMethod", Algorithm=digest_uri)
-    digest = backend.digest(smev_transform(target), key.bits)
+    digest = backend.digest(smev_transform(target, path=source), key.bits)
     _ds(reference, "DigestValue").text = base64.b64encode(digest).decode("ascii")
     value = backend.sign(key, backend.digest(exc_c14n(signed_info), key.bits))
     _ds(signature, "SignatureValue").text = base64.b64encode(value).decode("ascii")
@@ -125,7 +127,7 @@ def sign_message(tree: etree._ElementTree | etree._Element, operation: Operation
         target.set(c.ID_ATTRIBUTE, element_id)
     elif not target.get(c.ID_ATTRIBUTE):
         target.set(c.ID_ATTRIBUTE, spec.default_id or f"SIGNED_{spec.signed.upper()}")
-    signature = build_signature(target, key, certificate, backend=backend)
+    signature = build_signature(target, key, certificate, backend=backend, source=where)
     place_signature(detection.body, spec, signature)
     return signature
 

@@ -45,6 +45,7 @@ from conformance.xmldsig.signedfields import (
     message_time,
     signed_time,
 )
+from conformance.xmldsig.transform import SmevTransformError
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, Crl, PublicKey
@@ -386,6 +387,11 @@ class _Signature:
             data = apply_transforms(target, uris, escaping=self.options.escaping, signature=self.element)
         except UnsupportedTransform as exc:
             self.add(SIG_DIGEST, Status.SKIP, f"not checked: {exc}", value_el)
+            return
+        except SmevTransformError as exc:  # SMEV's transform throws here: no digest SMEV could compare
+            where = f" (line {exc.line})" if exc.line else ""
+            self.add(SIG_DIGEST, Status.FAIL, f"{exc.detail}{where} [{exc.rule}]", value_el,
+                     reason="SignatureIsInvalid", finding=exc.rule)
             return
         computed = function(data)
         if computed == declared:

@@ -68,3 +68,15 @@ def test_openssl_digest_of_the_transform_equals_the_reference_digest(tmp_path: P
     out = _openssl("dgst", "-engine", "gost", "-md_gost12_256", "-binary", data)
     declared = tree.xpath("//*[local-name()='DigestValue']")[0].text
     assert base64.b64encode(out).decode() == declared
+
+
+def test_gibdd_example_has_its_published_gost94_digest() -> None:
+    """The real GIBDD element: the project's transform output, digested by OpenSSL's GOST R 34.11-94, is the digest
+    its GOST 2001 signature carries."""
+    vectors = Path(__file__).parents[1] / "vectors" / "smev-transform"
+    root = parse_bytes((vectors / "gibdd-breach-request.in.xml").read_bytes()).getroot()
+    transformed = smev_transform(root)
+    assert transformed == (vectors / "gibdd-breach-request.expected.xml").read_bytes()
+    digest = _openssl("dgst", "-engine", "gost", "-md_gost94", "-binary", input=transformed)
+    published = base64.b64decode((vectors / "gibdd-breach-request.expected.digest-gost94.txt").read_text().strip())
+    assert digest[-32:] == published  # the engine may print its banner on standard output first
