@@ -147,6 +147,12 @@ def _intruder(root: etree._Element) -> None:
     one(root, "Mnemonic").text = "INTRUDER"
 
 
+def _request_after_answer(root: etree._Element) -> None:
+    data = one(root, "SenderProvidedResponseData")
+    one(root, "OriginalMessageId").text = new_message_id(AT + timedelta(hours=2))
+    one(data, "MessageID").text = new_message_id(AT - timedelta(minutes=1))
+
+
 def _late_answer(root: etree._Element) -> None:
     data = one(root, "SenderProvidedResponseData")
     one(data, "MessageID").text = new_message_id(AT + timedelta(hours=49))
@@ -234,6 +240,7 @@ MUTATIONS: dict[str, Mutation] = {
     "TIME-METADATA-ORDER": Mutation(lambda: edit("get_request_response", set_text(
         "SendingTimestamp", (AT - timedelta(days=3)).isoformat()))),
     "TIME-ANSWER-DEADLINE": Mutation(lambda: edit("get_response_response", _late_answer)),
+    "TIME-ID-ORDER": Mutation(lambda: edit("get_response_response", _request_after_answer)),
     "FLOW-MESSAGE-TYPE": Mutation(lambda: edit("get_response_response", set_text("MessageType", "REQUEST"))),
     "TIME-EOL": Mutation(lambda: edit("send_request", set_text("EOL", (AT - timedelta(hours=1)).isoformat()))),
     "TIME-ID-STALE": Mutation(lambda: edit("send_request", _stale)),
