@@ -119,7 +119,7 @@ def verify_file(path: str, options, content_type: str | None = None) -> object:
         operation = version = None
         foreign = foreign_finding(path, tree, exc)
         if foreign is not None:
-            return FileResult(path, None, None, (foreign,))
+            return FileResult(path, "Fault" if foreign.status is Status.SKIP else None, None, (foreign,))
     outcomes = verify_tree(tree, options)
     return FileResult(path, operation, version, tuple(to_findings(path, outcomes)))
 

@@ -66,7 +66,7 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
     findings: list[Finding] = []
     for entry in settings.chosen():
         findings.extend(_run_rule(entry, ctx))
-    operation = ctx.operation.value if ctx.operation else None
+    operation = ctx.operation.value if ctx.operation else ("Fault" if ctx.foreign and ctx.foreign.legitimate else None)
     version = ctx.version.value if ctx.version else None
     return FileResult(path, operation, version, tuple(findings))
 
