@@ -83,12 +83,15 @@ def _protocol_elements(body: etree._Element) -> Iterator[etree._Element]:
 
 
 # The blocks and elements of the protocol: parent -> children it may hold (local names in the SMEV namespaces).
+# Checked against the official 1.1 and 1.3 XSDs by tests/rules/test_rules_official_blocks.py: every parent/child
+# pair and attribute they declare is described here (1.2 lies between them).
 _SIGNATURE_WRAPPERS = frozenset({"CallerInformationSystemSignature", "SMEVSignature",
-                                 "SenderInformationSystemSignature", "PersonalSignature"})
-_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "FSAttachment", "StatusDetails"})
+                                 "SenderInformationSystemSignature", "PersonalSignature", "RecordSignature",
+                                 "RoutingSignature"})
+_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "StatusDetails", "RecordContent"})
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for name, children in {
-    "SendRequestRequest": "SenderProvidedRequestData AttachmentContentList CallerInformationSystemSignature",
+    "SendRequestRequest": "SenderProvidedRequestData Routing AttachmentContentList CallerInformationSystemSignature",
     "SendRequestResponse": "MessageMetadata SMEVSignature",
     "SendResponseRequest": "SenderProvidedResponseData AttachmentContentList CallerInformationSystemSignature",
     "SendResponseResponse": "MessageMetadata SMEVSignature",
@@ -102,7 +105,8 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "GetStatusResponse": "SmevAsyncProcessingMessage",
     "GetIncomingQueueStatisticsRequest": "NodeID Timestamp CallerInformationSystemSignature",
     "GetIncomingQueueStatisticsResponse": "QueueStatistics",
-    "RequestMessage": "Request AttachmentContentList SMEVSignature",
+    "RequestMessage": "Request Cancel AttachmentContentList SMEVSignature",
+    "Cancel": "MessageID MessageReference MessageMetadata SenderInformationSystemSignature",
     "ResponseMessage": "Response AttachmentContentList SMEVSignature",
     "SmevAsyncProcessingMessage": "AsyncProcessingStatusData SMEVSignature",
     "AsyncProcessingStatusData": "AsyncProcessingStatus",
@@ -114,25 +118,45 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "RequestRejected": "RejectionReasonCode RejectionReasonDescription",
     "RequestStatus": "StatusCode StatusParameter StatusDescription",
     "StatusParameter": "Key Value",
-    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault",
-    "SmevFault": "Code Description ValidationError",  # with xsi:type="faults:InvalidContent", ValidationError+
+    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault RoutingStatus",
+    # basic:SmevFault, and what its xsi:type extensions in the faults namespace add (InvalidContent: ValidationError+)
+    "SmevFault": "Code Description ValidationError PermittedTotalAttachmentSize RealTotalAttachmentSize "
+                 "RemainedTotalQuoteSize RootElementLocalName RootElementNamespaceURI DestinationName "
+                 "MessageBrokerAddress SignatureVerificationFault",
     "Request": "SenderProvidedRequestData MessageMetadata FSAttachmentsList ReplyTo SenderInformationSystemSignature",
     "Response": "OriginalMessageId OriginalTransactionCode ReferenceMessageID SenderProvidedResponseData "
                 "MessageMetadata FSAttachmentsList SenderInformationSystemSignature",
-    "MessageMetadata": "MessageId MessageType Sender SendingTimestamp Recipient DeliveryTimestamp Status "
-                       "DestinationName SupplementaryData",
+    "MessageMetadata": "MessageId MessageType Sender SendingTimestamp MessageBroker DestinationName Recipient "
+                       "SupplementaryData DeliveryTimestamp Status",
     "Sender": "Mnemonic HumanReadableName",
     "Recipient": "Mnemonic HumanReadableName",
     "SupplementaryData": "DetectedContentTypeName InteractionType",
     "MessageTypeSelector": "NamespaceURI RootElementLocalName Timestamp NodeID",
     "AttachmentHeaderList": "AttachmentHeader",
-    "AttachmentHeader": "contentId MimeType SignaturePKCS7",
+    "AttachmentHeader": "contentId MimeType SignaturePKCS7 Archive NamespaceUri",
     "RefAttachmentHeaderList": "RefAttachmentHeader",
-    "RefAttachmentHeader": "uuid Hash MimeType SignaturePKCS7",
+    "RefAttachmentHeader": "uuid Hash MimeType SignaturePKCS7 FileName Archive NamespaceUri",
+    "Archive": "File",
+    "File": "Name NamespaceUri",
     "AttachmentContentList": "AttachmentContent",
     "AttachmentContent": "Id Content",
     "FSAttachmentsList": "FSAttachment",
+    "FSAttachment": "uuid UserName Password FileName",
     "QueueStatistics": "",
+    # 1.3 routing (namespace .../routing/1.3) and directive (registries of records)
+    "Routing": "RoutingInformation RoutingSignature",
+    "RoutingInformation": "MessageID DynamicRouting IdentifierRouting RegistryRouting",
+    "DynamicRouting": "DynamicValue",
+    "IdentifierRouting": "IdentifierValue",
+    "RegistryRouting": "RegistryRecordRouting",
+    "RegistryRecordRouting": "RecordId UseGeneralRouting DynamicRouting IdentifierRouting",
+    "RoutingStatus": "DynamicRoutingStatus IdentifierRoutingStatus RegistryRoutingStatus",
+    "DynamicRoutingStatus": "DynamicValue RoutingStatusCode",
+    "IdentifierRoutingStatus": "IdentifierValue RoutingStatusCode",
+    "RegistryRoutingStatus": "RecordId RoutingStatusCode DynamicRoutingStatus IdentifierRoutingStatus",
+    "Registry": "RegistryRecord",
+    "RegistryRecord": "RecordId Record RecordSignature",
+    "Record": "RecordContent PersonalSignature AttachmentHeaderList RefAttachmentHeaderList",
 }.items()}
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "AckTargetMessage": frozenset({"Id", "accepted"}),
