@@ -214,16 +214,21 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-XMLID-UNIQUE", "Id attributes are unique in the document", Severity.ERROR,
       "SMEV 3 protocol: Signatures (a Reference URI=\"#Id\" must name one element); XML 1.0 ID validity",
       "Two elements with the same Id make a signature's target ambiguous, the classic signature-wrapping attack. "
-      "`Id` and `ID` attributes count everywhere; a lower-case `id` (common in business data) only when a "
-      "ds:Reference points at its value.")
+      "In the SMEV part, `Id` and `ID` attributes count; a lower-case `id`, and any Id inside a business payload "
+      "(whose own schema decides what its `ID` attributes mean: repeated ones are common there), only when a "
+      "ds:Reference points at its value, which is what wrapping needs.")
 def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
     referenced = {uri[1:] for uri in ctx.xpath("//ds:Reference/@URI") if uri.startswith("#")}
+    payload = {id(e) for block in ctx.root.iter() if smev_local(block) in _ANY_CONTENT
+               for e in block.iterdescendants()}
     seen: dict[str, list[etree._Element]] = defaultdict(list)
     for element in ctx.root.iter():
         if isinstance(element.tag, str):
+            inside_payload = id(element) in payload
             for name, value in element.attrib.items():
                 local = split_qname(name)[1]
-                if local in ("Id", "ID") or (local == "id" and value in referenced):
+                if (local in ("Id", "ID") and not inside_payload) or (local in ("Id", "ID", "id")
+                                                                      and value in referenced):
                     seen[value].append(element)
     if not seen:
         raise NotApplicable("no element carries an Id")

@@ -256,3 +256,15 @@ def test_moving_base64_to_mime_parts_keeps_the_verdict(chosen, boundary, cid_loc
     header, body = encode_multipart(etree.tostring(tree), parts, boundary=boundary)
     resolved = read_message_bytes(body, content_type=header).tree
     assert _verdicts(resolved) == before == {"SIG-DIGEST": "pass", "SIG-VALUE": "pass"}
+
+
+def test_repeated_ids_inside_a_business_payload_are_its_own_business_unless_a_signature_names_them():
+    tree = etree.ElementTree(etree.fromstring(raw("gosha-raw-SendRequestRequest-1.2.xml")))
+    business = tree.xpath("//*[local-name()='MessagePrimaryContent']/*")[0]
+    for _ in range(2):
+        etree.SubElement(business, "{urn:example:payload}Person", ID="1")
+    result = check_tree("message.xml", tree, CheckSettings(at=judging_time(tree), registry=None))
+    assert [f.status for f in result.findings if f.rule_id == "MSG-XMLID-UNIQUE"] == [Status.PASS]
+    etree.SubElement(business, "{urn:example:payload}Copy", Id="SIGNED_BY_CONSUMER")  # what wrapping needs
+    result = check_tree("message.xml", tree, CheckSettings(at=judging_time(tree), registry=None))
+    assert Status.FAIL in [f.status for f in result.findings if f.rule_id == "MSG-XMLID-UNIQUE"]
