@@ -131,3 +131,33 @@ def test_a_2012_key_under_a_2001_signature_method_is_named(pure):
     outcomes = [o for o in verify_tree(tree, VerifyOptions(at=AT, backend=pure)) if o.rule_id == v.CERT_PRESENT]
     assert [o.status.value for o in outcomes] == ["fail"]
     assert "GOST R 34.10-2012 key but SignatureMethod is GOST R 34.10-2001" in outcomes[0].message
+
+
+def _cms_2001(content: bytes, *, digest_oid: str = oids.DIGEST_GOST94) -> bytes:
+    """A detached CMS SignedData over `content`, GOST R 34.10-2001 / 34.11-94, built field by field (RFC 5652)."""
+    key, legacy = _legacy_certificate()
+
+    def attribute(oid: str, value: bytes) -> bytes:
+        return der.sequence(der.oid(oid), der.set_of(value))
+
+    signed_attributes = der.set_of(attribute(oids.ATTR_CONTENT_TYPE, der.oid(oids.CONTENT_DATA)),
+                                   attribute(oids.ATTR_MESSAGE_DIGEST, der.octet_string(gost341194(content))))
+    signature = sign_digest(key, gost341194(signed_attributes))
+    signer_info = der.sequence(der.integer(1), der.sequence(legacy.issuer_der, der.integer(legacy.serial)),
+                               der.sequence(der.oid(digest_oid)), b"\xa0" + signed_attributes[1:],
+                               der.sequence(der.oid(oids.KEY_GOST2001)), der.octet_string(signature))
+    body = der.sequence(der.integer(1), der.set_of(der.sequence(der.oid(digest_oid))),
+                        der.sequence(der.oid(oids.CONTENT_DATA)), der.context(0, legacy.der), der.set_of(signer_info))
+    return der.sequence(der.oid(oids.CONTENT_SIGNED_DATA), der.context(0, body))
+
+
+@pytest.mark.parametrize("backend_name", ["pure", "native"])
+def test_a_gost2001_attachment_signature_verifies(request, backend_name):
+    from conformance.crypto.cms import DIGEST_MISMATCH, UNSUPPORTED_ALGORITHM, verify_detached
+
+    backend = request.getfixturevalue(backend_name)
+    content = b"PK\x03\x04 an old archive attachment"
+    assert verify_detached(_cms_2001(content), content, backend=backend).ok
+    assert DIGEST_MISMATCH in verify_detached(_cms_2001(content), content + b"!", backend=backend).codes()
+    mixed = _cms_2001(content, digest_oid=oids.DIGEST_STREEBOG256)  # a 2001 key with Streebog: no such pair
+    assert UNSUPPORTED_ALGORITHM in verify_detached(mixed, content, backend=backend).codes()
