@@ -58,7 +58,8 @@ class _Tolerance:
 
 
 def _missing_only(child: str) -> Callable[[etree._Element, str], bool]:
-    return lambda element, message: ("Missing child element(s)" in message
+    """The validator misses exactly `child` there (not "one of ( …, child )": then something else is missing too)."""
+    return lambda element, message: ("Missing child element(s). Expected is ( {" in message
                                      and message.rstrip().endswith(f"}}{child} )."))
 
 

@@ -74,8 +74,8 @@ def test_bus_accepted_departures_warn_and_say_why():
     assert all("HumanReadableName" in f.message and "bus accepts it" in f.message for f in warned)
 
 
-def test_a_missing_mnemonic_is_still_a_failure():
-    """The tolerance is for the human-readable name the bus leaves out, not for any missing party field."""
+def test_a_malformed_party_is_still_a_failure():
+    """The tolerance is for the human-readable name the bus leaves out, not for any other defect of a party."""
     data = re.sub(rb"<ns2:Mnemonic>[^<]*</ns2:Mnemonic>", b"", raw("gosha-raw-SendRequestResponse-1.2.xml"), count=1)
     data = data.replace(b"<ns2:Sender></ns2:Sender>", b"<ns2:Sender><ns2:Mnemonic>a</ns2:Mnemonic>"
                         b"<ns2:Mnemonic>b</ns2:Mnemonic></ns2:Sender>")
@@ -268,3 +268,11 @@ def test_repeated_ids_inside_a_business_payload_are_its_own_business_unless_a_si
     etree.SubElement(business, "{urn:example:payload}Copy", Id="SIGNED_BY_CONSUMER")  # what wrapping needs
     result = check_tree("message.xml", tree, CheckSettings(at=judging_time(tree), registry=None))
     assert Status.FAIL in [f.status for f in result.findings if f.rule_id == "MSG-XMLID-UNIQUE"]
+
+
+def test_an_empty_party_is_not_a_tolerated_departure():
+    """Only the HumanReadableName the bus leaves out is tolerated: a Sender with nothing in it still fails."""
+    data = re.sub(rb"<ns2:Sender>.*?</ns2:Sender>", b"<ns2:Sender/>", _as_1_3("gosha-raw-SendRequestResponse-1.2.xml"),
+                  flags=re.S)
+    result = _check(data, schema_dir=OFFICIAL_1_3)
+    assert any("Sender" in message for rule, message in _failures(result) if rule == "MSG-SCHEMA-ENVELOPE")
