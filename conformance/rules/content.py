@@ -3,6 +3,7 @@ element against the message-type registry."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -73,7 +74,7 @@ _TOLERATED: dict[str, _Tolerance] = {t.name: t for t in (
     _Tolerance("AttachmentContent/Id that is not an xs:ID (starts with a digit)",
                "the bus queued a real 1.1 request whose AttachmentContent/Id is '1d0a…zip' (Rosreestr)",
                lambda e, m: smev_local(e) == "Id" and smev_local(e.getparent()) == "AttachmentContent"
-               and "'xs:ID'" in m),
+               and "'xs:ID'" in m and re.fullmatch(r"[0-9.\-][\w.\-]*", text_of(e).strip()) is not None),
 )}
 
 

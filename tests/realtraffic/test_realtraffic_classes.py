@@ -276,3 +276,13 @@ def test_an_empty_party_is_not_a_tolerated_departure():
                   flags=re.S)
     result = _check(data, schema_dir=OFFICIAL_1_3)
     assert any("Sender" in message for rule, message in _failures(result) if rule == "MSG-SCHEMA-ENVELOPE")
+
+
+@pytest.mark.parametrize(("value", "tolerated"), [("1d0a95.full_request.zip", True), ("", False), ("a b", False)])
+def test_only_a_digit_led_attachment_id_is_tolerated(value, tolerated):
+    data = re.sub(rb"(<(?:\w+:)?AttachmentContent>\s*<(?:\w+:)?Id>)[^<]*", lambda m: m.group(1) + value.encode(),
+                  _as_1_3("gosha-rosreestr-SendRequestRequest-1.1.xml"))
+    result = _check(data, schema_dir=OFFICIAL_1_3)
+    on_id = [f for f in result.findings if f.status is not Status.PASS and "Id" in f.message
+             and f.rule_id in ("MSG-SCHEMA-ENVELOPE", "MSG-SCHEMA-TOLERATED")]
+    assert on_id and {f.rule_id for f in on_id} == {"MSG-SCHEMA-TOLERATED" if tolerated else "MSG-SCHEMA-ENVELOPE"}
