@@ -445,7 +445,7 @@ class _Signature:
         message = "SignatureValue does not verify with the certificate's key under SMEV's conventions"
         if self.options.diagnose:
             diagnosis = diagnose_signature(self.signed_info, signature, certificate.public_key, self.backend,
-                                           self.bits)
+                                           self.bits, hash_function=self._signed_info_digest)
             details["diagnosis"] = diagnosis.explain()
             message += (f"; diagnosis: {diagnosis.cause}" if diagnosis.cause else
                         ": SignedInfo was changed after signing, or another key made the signature")

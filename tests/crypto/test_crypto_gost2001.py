@@ -161,3 +161,14 @@ def test_a_gost2001_attachment_signature_verifies(request, backend_name):
     assert DIGEST_MISMATCH in verify_detached(_cms_2001(content), content + b"!", backend=backend).codes()
     mixed = _cms_2001(content, digest_oid=oids.DIGEST_STREEBOG256)  # a 2001 key with Streebog: no such pair
     assert UNSUPPORTED_ALGORITHM in verify_detached(mixed, content, backend=backend).codes()
+
+
+def test_an_indented_gost2001_signed_info_is_diagnosed_with_the_2001_hash(pure):
+    tree = _signed_2001()
+    signed_info = tree.xpath("//ds:SignedInfo", namespaces=DS)[0]
+    for child in signed_info:
+        child.tail = "\n  "
+    signed_info.text = "\n  "
+    outcomes = [o for o in verify_tree(tree, VerifyOptions(at=AT, backend=pure)) if o.rule_id == v.SIG_VALUE]
+    assert [o.status.value for o in outcomes] == ["fail"]
+    assert "indented after signing" in outcomes[0].message
