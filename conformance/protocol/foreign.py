@@ -24,6 +24,7 @@ from conformance.protocol.namespaces import SOAP_ENV, classify, split_qname
 
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 _SMEV2_NS = re.compile(r"^https?://smev\.gosuslugi\.ru/rev\d+/?$")
+_SMEV3_PREFIX = "urn://x-artefacts-smev-gov-ru/services/message-exchange/"
 
 
 class ForeignKind(StrEnum):
@@ -50,9 +51,10 @@ class Foreign:
 def identify_foreign(tree: etree._ElementTree | etree._Element) -> Foreign | None:
     """The kind of a document that `detect` refused, or None when it is none of the known foreign kinds."""
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
-    smev2 = next((e for e in root.iter() if isinstance(e.tag, str) and _is_smev2(e)), None)
+    smev2 = next((e for e in root.iter() if isinstance(e.tag, str) and _SMEV2_NS.match(split_qname(e.tag)[0] or "")),
+                 None)
     if smev2 is not None:
-        uri = split_qname(smev2.tag)[0] or next(v for v in smev2.nsmap.values() if _SMEV2_NS.match(v or ""))
+        uri = split_qname(smev2.tag)[0]
         return Foreign(ForeignKind.SMEV2, f"this is an SMEV 2 message (namespace {uri}), not an SMEV 3 one: SMEV 2 "
                        "envelopes (WS-Security signature in the SOAP header, smev:Message/MessageData) are judged by "
                        "no SMEV 3 rule", smev2)
@@ -75,17 +77,14 @@ def identify_foreign(tree: etree._ElementTree | etree._Element) -> Foreign | Non
                        f"faultstring {text[:120]!r}): the bus's answer to a call it could not process; it carries no "
                        "SMEV version and no signature, so no SMEV 3 rule judges it", body)
     uri, local = split_qname(body.tag)
-    if any(classify(split_qname(e.tag)[0]) is not None for e in body.iter() if isinstance(e.tag, str)):
-        return None  # SMEV elements inside: a malformed SMEV 3 message, for the SMEV rules to explain
+    if any(_smev3_like(split_qname(e.tag)[0]) for e in body.iter() if isinstance(e.tag, str)):
+        return None  # SMEV 3 elements inside (or a version not known here): for the SMEV rules to explain
     return Foreign(ForeignKind.OTHER_SOAP, f"this is a SOAP message of another service (body element "
                    f"{'{' + uri + '}' if uri else ''}{local}), not an SMEV 3 one: no SMEV 3 rule judges it", body)
 
 
-def _is_smev2(element: etree._Element) -> bool:
-    uri = split_qname(element.tag)[0]
-    if uri and _SMEV2_NS.match(uri):
-        return True
-    return any(name.startswith("{") and _SMEV2_NS.match(split_qname(name)[0] or "") for name in element.attrib)
+def _smev3_like(uri: str | None) -> bool:
+    return classify(uri) is not None or (uri or "").startswith(_SMEV3_PREFIX)
 
 
 def _child_text(element: etree._Element, local: str) -> str:

@@ -286,3 +286,11 @@ def test_only_a_digit_led_attachment_id_is_tolerated(value, tolerated):
     on_id = [f for f in result.findings if f.status is not Status.PASS and "Id" in f.message
              and f.rule_id in ("MSG-SCHEMA-ENVELOPE", "MSG-SCHEMA-TOLERATED")]
     assert on_id and {f.rule_id for f in on_id} == {"MSG-SCHEMA-TOLERATED" if tolerated else "MSG-SCHEMA-ENVELOPE"}
+
+
+def test_an_smev3_body_of_an_unknown_version_is_not_called_another_service():
+    data = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><t:SendRequestRequest '
+            b'xmlns:t="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.4"/></soap:Body></soap:Envelope>')
+    result = check_bytes("message.xml", data, CheckSettings(registry=None))
+    operation = [f for f in result.findings if f.rule_id == "MSG-SOAP-OPERATION"]
+    assert operation[0].status is Status.FAIL and "not in an SMEV 3 types namespace" in operation[0].message
