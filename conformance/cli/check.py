@@ -1,6 +1,7 @@
 """Check SMEV 3 message files against the rule catalogue.
 
-Each PATH is a file, a directory (every *.xml below it) or - (standard input). For each file: parse it with the
+Each PATH is a file, a directory (every *.xml, *.mime and *.http below it) or - (standard input). An MTOM capture
+(multipart/related) is judged with its xop:Include parts put back, as the bus judges it (see --content-type). For each file: parse it with the
 hardened parser, detect the operation and the schema version, validate the envelope schema, then the payload
 against its registered message type, then every selected rule of the catalogue (`smev-conformance rules` lists
 them). The files of one run are also compared with each other (a MessageID sent twice, a response of another type
@@ -31,6 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", metavar="TIMESTAMP",
                         help="judge time-dependent rules at this ISO 8601 instant (default: now; no zone means UTC)")
     parser.add_argument("--schemas", metavar="DIR", help="validate envelopes against the XSDs in DIR instead")
+    parser.add_argument("--content-type", metavar="TYPE",
+                        help="the HTTP Content-Type of the input(s) when they are MTOM bodies (multipart/related; "
+                             "…): xop:Include is resolved before judging. A file with a header block or an HTTP "
+                             "capture at its top, or a raw multipart starting with its boundary, needs no option")
     parser.add_argument("--registry", metavar="FILE", help="message-type registry (YAML) instead of the shipped one")
     parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
@@ -68,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     at = parse_instant(args.at)
     rules = catalogue.select(args.select, args.ignore)
     settings = CheckSettings(rules=rules, at=at, registry=load_registry(args.registry),
-                             schema_dir=schema_directory(args.schemas))
+                             schema_dir=schema_directory(args.schemas), content_type=args.content_type)
     files = [path for path in args.paths if path != "-"]
     results = check_paths(files, settings) if files else []
     if "-" in args.paths:

@@ -34,6 +34,10 @@ HELP = "verify the XML signatures of messages, with diagnostics"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="FILE", help="message file or directory of *.xml files")
+    parser.add_argument("--content-type", metavar="TYPE",
+                        help="the HTTP Content-Type of the input(s) when they are MTOM bodies (multipart/related; "
+                             "…): xop:Include is resolved before judging. A file with a header block or an HTTP "
+                             "capture at its top, or a raw multipart starting with its boundary, needs no option")
     parser.add_argument("--trust", action="append", metavar="CA.pem",
                         help="trust anchor certificate(s), PEM (several blocks allowed) or DER; repeatable")
     parser.add_argument("--crl", action="append", metavar="CRL", help="certificate revocation list; repeatable")
@@ -97,16 +101,18 @@ def load_crls(paths: list[str] | None) -> list:
     return crls
 
 
-def verify_file(path: str, options) -> object:
-    """The `FileResult` of one file; a document the hardened parser refuses is a failed finding of its rule."""
+def verify_file(path: str, options, content_type: str | None = None) -> object:
+    """The `FileResult` of one file; a document the hardened parser refuses is a failed finding of its rule. An MTOM
+    capture is verified with its xop:Include parts put back first (see `conformance.rules.messagefile`)."""
     from conformance import xmlsafe
     from conformance.errors import InputError
     from conformance.protocol.operations import detect
+    from conformance.rules.messagefile import read_message_file
     from conformance.rules.model import FileResult, Finding, Location, Status
     from conformance.xmldsig.verifier import to_findings, verify_tree
 
     try:
-        tree = xmlsafe.parse_file(path)
+        tree = read_message_file(path, content_type=content_type).tree
     except xmlsafe.XmlInputError as exc:
         if exc.rule is None:
             raise
@@ -114,10 +120,29 @@ def verify_file(path: str, options) -> object:
     try:
         detection = detect(tree, source=path)
         operation, version = detection.operation.value, detection.version.value
-    except InputError:
+    except InputError as exc:
         operation = version = None
+        foreign = foreign_finding(path, tree, exc)
+        if foreign is not None:
+            return FileResult(path, "Fault" if foreign.status is Status.SKIP else None, None, (foreign,))
     outcomes = verify_tree(tree, options)
     return FileResult(path, operation, version, tuple(to_findings(path, outcomes)))
+
+
+def foreign_finding(path: str, tree, error) -> object | None:
+    """The one finding about a document that is no SMEV 3 message (SMEV 2, SOAP 1.2, another service's SOAP, a plain
+    fault), instead of signature failures that would send the user after the wrong problem; None for other input."""
+    from conformance.protocol.foreign import identify_foreign
+    from conformance.rules.model import Finding, Location, Status
+    from conformance.rules.xpaths import xpath_of
+
+    foreign = identify_foreign(tree)
+    if foreign is None:
+        return None
+    status = Status.SKIP if foreign.legitimate else Status.FAIL
+    message = foreign.description + (": nothing to verify" if foreign.legitimate else "")
+    return Finding(getattr(error, "rule", None) or "MSG-SOAP-OPERATION", status, message,
+                   Location(path, foreign.element.sourceline, xpath_of(foreign.element)))
 
 
 def _diagnostics(results) -> str:
@@ -162,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     at = _judged_at(args.at)
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=get_backend(args.crypto), escaping=args.escaping)
-    results = [verify_file(str(path), replace(base)) for path in expand_paths(args.paths)]
+    results = [verify_file(str(path), replace(base), args.content_type) for path in expand_paths(args.paths)]
     judged = ("each signature at the time its signed element carries (the sender's claim)" if at == AT_MESSAGE
               else at.isoformat() if at else "now")
     meta = {"at": judged, "fail_on": args.fail_on,

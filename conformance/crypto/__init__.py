@@ -16,6 +16,8 @@ Public API (stable; other packages import only from here):
     streebog256(data) -> bytes;  streebog512(data) -> bytes
     get_backend(name=None) -> Backend;  available_backends() -> list[str];  reproducible(backend) -> Backend
     Backend.name, .digest(data, bits=256), .sign(key, data_digest), .verify(public_key, data_digest, signature)
+    Backend.digest_gost94(data): GOST R 34.11-94 (CryptoPro), only to verify withdrawn GOST R 34.10-2001 signatures,
+        whose keys load as PublicKey(legacy=True) on the CryptoPro curves (conformance.crypto.gost341194: pure)
     verify_with_conventions(public_key, digest, signature, *, order="sr", digest_endianness="le",
                             key_endianness="le") -> bool
     PublicKey, PrivateKey, generate_private_key(parameter_set=..., seed=None)

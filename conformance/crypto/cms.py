@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from conformance.crypto.backends import Backend
     from conformance.crypto.keys import PrivateKey
 
-_DIGEST_BITS = {oids.DIGEST_STREEBOG256: 256, oids.DIGEST_STREEBOG512: 512}
+_DIGEST_BITS = {oids.DIGEST_STREEBOG256: 256, oids.DIGEST_STREEBOG512: 512, oids.DIGEST_GOST94: 256}
 _SIGNATURE_ALGORITHMS = {oids.KEY_GOST2012_256, oids.KEY_GOST2012_512,
-                         oids.SIGNATURE_GOST2012_256, oids.SIGNATURE_GOST2012_512}
+                         oids.SIGNATURE_GOST2012_256, oids.SIGNATURE_GOST2012_512,
+                         oids.KEY_GOST2001, oids.SIGNATURE_GOST2001}  # 2001: verified (old archives), never made
+_LEGACY_SIGNATURES = {oids.KEY_GOST2001, oids.SIGNATURE_GOST2001}
 
 # Reason codes of CmsProblem.
 MALFORMED = "malformed"
@@ -200,15 +202,23 @@ def verify_detached(
                                    f"the signer's certificate (serial {signer_info.serial:x}) is neither in the CMS "
                                    "nor given"))
     bits = _DIGEST_BITS.get(signer_info.digest_algorithm)
-    if bits is None or signer_info.signature_algorithm not in _SIGNATURE_ALGORITHMS:
+    legacy = signer_info.digest_algorithm == oids.DIGEST_GOST94
+    if (bits is None or signer_info.signature_algorithm not in _SIGNATURE_ALGORITHMS
+            or legacy != (signer_info.signature_algorithm in _LEGACY_SIGNATURES)):
         problems.append(CmsProblem(UNSUPPORTED_ALGORITHM,
                                    f"digest {oids.name_of(signer_info.digest_algorithm)} / signature "
-                                   f"{oids.name_of(signer_info.signature_algorithm)}: only GOST 2012 is accepted"))
+                                   f"{oids.name_of(signer_info.signature_algorithm)}: only GOST 2012 (or the "
+                                   "withdrawn GOST 2001 with GOST R 34.11-94, as a pair) is accepted"))
         return CmsVerification(tuple(problems), signer, tuple(certificates))
+
+    def digest(data: bytes) -> bytes:
+        return backend.digest_gost94(data) if legacy else backend.digest(data, bits)
+
+    hash_name = "GOST R 34.11-94" if legacy else f"Streebog-{bits}"
     if content is None:
         problems.append(CmsProblem(MALFORMED, "the signature is detached and no content was given"))
         return CmsVerification(tuple(problems), signer, tuple(certificates))
-    actual = backend.digest(content, bits)
+    actual = digest(content)
     expected = signing_time = None
     if signer_info.signed_attributes is not None:
         try:
@@ -227,15 +237,16 @@ def verify_detached(
         if expected is not None and expected != actual:
             hint = " (it equals the digest byte-reversed)" if expected == actual[::-1] else ""
             problems.append(CmsProblem(DIGEST_MISMATCH,
-                                       f"messageDigest {expected.hex()} differs from Streebog-{bits} of the content "
+                                       f"messageDigest {expected.hex()} differs from {hash_name} of the content "
                                        f"{actual.hex()}{hint}"))
         signed_bytes = b"\x31" + signer_info.signed_attributes.raw[1:]
-        signed_digest = backend.digest(signed_bytes, bits)
+        signed_digest = digest(signed_bytes)
     else:
         signed_digest = actual
     if signer is not None:
         key = signer.public_key
-        if key is None or key.bits != bits or not backend.verify(key, signed_digest, signer_info.signature):
+        if (key is None or key.bits != bits or key.legacy != legacy
+                or not backend.verify(key, signed_digest, signer_info.signature)):
             problems.append(CmsProblem(SIGNATURE_INVALID,
                                        "the signature value does not verify with the signer certificate's key"
                                        + (f" ({signer.key_error})" if key is None else "")))

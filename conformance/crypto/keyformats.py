@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import replace
 
 from conformance.crypto import curves, der, oids
 from conformance.crypto.keys import PrivateKey, PublicKey
@@ -16,6 +17,9 @@ class KeyFormatError(ConformanceError):
     """A key cannot be read: the message says what is wrong with it."""
 
 _KEY_ALGORITHMS = {oids.KEY_GOST2012_256: 256, oids.KEY_GOST2012_512: 512}
+# GOST R 34.10-2001 keys live on the CryptoPro curves only (RFC 4357), all of which 2012's 256-bit keys share.
+_GOST2001_PARAMETER_SETS = frozenset({oids.CRYPTOPRO_A, oids.CRYPTOPRO_B, oids.CRYPTOPRO_C, oids.CRYPTOPRO_XCHA,
+                                      oids.CRYPTOPRO_XCHB})
 
 
 def _algorithm_parameters(key_algorithm: der.Element, what: str) -> tuple[str, int, str | None]:
@@ -24,14 +28,16 @@ def _algorithm_parameters(key_algorithm: der.Element, what: str) -> tuple[str, i
     if not parts:
         raise KeyFormatError(f"{what}: the AlgorithmIdentifier is empty")
     algorithm = parts[0].oid()
-    if algorithm not in _KEY_ALGORITHMS:
-        raise KeyFormatError(f"{what}: key algorithm {oids.name_of(algorithm)} ({algorithm}) is not GOST R 34.10-2012"
-                             + ("; GOST R 34.10-2001 keys are obsolete since 2019" if algorithm == oids.KEY_GOST2001 else ""))
+    if algorithm not in _KEY_ALGORITHMS and algorithm != oids.KEY_GOST2001:
+        raise KeyFormatError(f"{what}: key algorithm {oids.name_of(algorithm)} ({algorithm}) is not GOST R 34.10-2012")
     params = parts[1].children() if len(parts) > 1 and parts[1].tag == der.SEQUENCE else []
     if not params:
         raise KeyFormatError(f"{what}: the GOST key parameters (parameter set OID) are missing")
     parameter_set = params[0].oid()
-    bits = _KEY_ALGORITHMS[algorithm]
+    if algorithm == oids.KEY_GOST2001 and parameter_set not in _GOST2001_PARAMETER_SETS:
+        raise KeyFormatError(f"{what}: parameter set {oids.name_of(parameter_set)} is not a GOST R 34.10-2001 "
+                             "(CryptoPro) curve")
+    bits = _KEY_ALGORITHMS.get(algorithm, 256)
     try:
         if curves.bits_of(parameter_set) != bits:
             raise KeyFormatError(f"{what}: parameter set {oids.name_of(parameter_set)} does not fit a {bits}-bit key")
@@ -63,6 +69,8 @@ def decode_spki(element: der.Element, what: str = "public key") -> PublicKey:
     if len(point) != bits // 4:
         raise KeyFormatError(f"{what}: the key X‖Y is {len(point)} bytes, a {bits}-bit key needs {bits // 4}")
     key = PublicKey.from_bytes(point, parameter_set, "little", digest)
+    if algorithm.children()[0].oid() == oids.KEY_GOST2001:
+        key = replace(key, legacy=True)
     if not key.is_on_curve():
         raise KeyFormatError(f"{what}: the point X‖Y (read little-endian) is not on the curve "
                              f"{oids.name_of(parameter_set)}")
@@ -115,6 +123,9 @@ def load_private_key(data: bytes, password: bytes | str | None = None) -> Privat
             return load_private_key(decrypt_pkcs8(body, password))
         if len(parts) < 3 or parts[0].integer() not in (0, 1):
             raise KeyFormatError("not a PKCS#8 PrivateKeyInfo (version, algorithm, key expected)")
+        if parts[1].children() and parts[1].children()[0].oid() == oids.KEY_GOST2001:
+            raise KeyFormatError("private key: GOST R 34.10-2001 is withdrawn (since 2019); signing with it is not "
+                                 "offered, only verifying old signatures")
         parameter_set, bits, _ = _algorithm_parameters(parts[1], "private key")
         d = _private_scalar(parts[2].octets(), bits)
     except (der.DerError, IndexError, ValueError) as exc:

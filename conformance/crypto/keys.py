@@ -23,10 +23,15 @@ class PublicKey:
     bits: int = 256  # 256 or 512
     # The digest parameter of the certificate's key, when present: metadata, not part of the key's identity.
     digest_oid: str | None = field(default=None, compare=False)
+    # A GOST R 34.10-2001 key (withdrawn): the same curves and verification equation as a 256-bit 2012 key, only
+    # the hash differs (GOST R 34.11-94). Kept only to verify old signatures; nothing here signs with one.
+    legacy: bool = field(default=False, compare=False)
 
     @property
     def algorithm(self) -> str:
-        """The key algorithm OID (1.2.643.7.1.1.1.1 or .2)."""
+        """The key algorithm OID (1.2.643.7.1.1.1.1 or .2; 1.2.643.2.2.19 for a GOST R 34.10-2001 key)."""
+        if self.legacy:
+            return oids.KEY_GOST2001
         return oids.KEY_GOST2012_256 if self.bits == 256 else oids.KEY_GOST2012_512
 
     @property

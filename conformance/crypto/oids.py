@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Public key algorithms (GOST R 34.10-2012, and 2001 recognised only to name it).
+# Public key algorithms (GOST R 34.10-2012; 2001 only to verify old signatures, never to sign).
 KEY_GOST2012_256 = "1.2.643.7.1.1.1.1"
 KEY_GOST2012_512 = "1.2.643.7.1.1.1.2"
 KEY_GOST2001 = "1.2.643.2.2.19"

@@ -16,7 +16,8 @@ from conformance.crypto.keys import PrivateKey, PublicKey
 if TYPE_CHECKING:
     from conformance.crypto.backends import Backend
 
-SIGNATURE_BITS = {oids.SIGNATURE_GOST2012_256: 256, oids.SIGNATURE_GOST2012_512: 512}
+SIGNATURE_BITS = {oids.SIGNATURE_GOST2012_256: 256, oids.SIGNATURE_GOST2012_512: 512, oids.SIGNATURE_GOST2001: 256}
+"""Key size of each signature algorithm; GOST R 34.10-2001 (with GOST R 34.11-94) is verified, never made."""
 
 
 @dataclass(frozen=True)
@@ -43,20 +44,26 @@ def signature_algorithm_identifier(bits: int) -> bytes:
 
 def verify_signed(tbs_der: bytes, algorithm: str, signature: bytes, issuer_key: PublicKey | None,
                   backend: Backend | None = None) -> bool:
-    """True when `signature` by `issuer_key` over `tbs_der` holds under `algorithm` (GOST 2012 only)."""
+    """True when `signature` by `issuer_key` over `tbs_der` holds under `algorithm` (GOST 2012; GOST 2001 with
+    GOST R 34.11-94, to judge old certificates)."""
     from conformance.crypto.backends import get_backend
 
     bits = SIGNATURE_BITS.get(algorithm)
     if issuer_key is None or bits is None or bits != issuer_key.bits:
         return False
-    return _verified(bytes(tbs_der), bits, bytes(signature), issuer_key, backend or get_backend())
+    legacy = algorithm == oids.SIGNATURE_GOST2001
+    if issuer_key.legacy != legacy:  # a 2001 key signs only with the 2001 algorithm, a 2012 key never with it
+        return False
+    return _verified(bytes(tbs_der), bits, bytes(signature), issuer_key, backend or get_backend(), legacy)
 
 
 @lru_cache(maxsize=1024)
-def _verified(tbs_der: bytes, bits: int, signature: bytes, issuer_key: PublicKey, backend: Backend) -> bool:
+def _verified(tbs_der: bytes, bits: int, signature: bytes, issuer_key: PublicKey, backend: Backend,
+              legacy: bool = False) -> bool:
     """`verify_signed`'s verdict, remembered: certificates and CRLs recur in every message of a run, and the verdict
     is a pure function of these public bytes."""
-    return backend.verify(issuer_key, backend.digest(tbs_der, bits), signature)
+    digest = backend.digest_gost94(tbs_der) if legacy else backend.digest(tbs_der, bits)
+    return backend.verify(issuer_key, digest, signature)
 
 
 def sign_tbs(tbs_der: bytes, key: PrivateKey, *, deterministic: bool = False) -> bytes:

@@ -13,5 +13,7 @@ Public API (others import these; keep them stable):
 Family modules (every other module of this package, found automatically): `parsing` (MSG-XML), `structure`
 (MSG-SOAP, MSG-NS, MSG-BLOCKS, MSG-XMLID, MSG-FIELD, MSG-TEST, MSG-CONTENT-SINGLE), `content` (MSG-SCHEMA,
 MSG-CONTENT, MSG-SELECTOR, MSG-ACCESS), `identifiers` (MSG-ID, FLOW), `attachments` (MSG-ATTACH), `timing` (TIME),
-`sig` and `cert` (SIG, CERT: the signature engineer's).
+`sig` and `cert` (SIG, CERT: the signature engineer's), `mtom` (MSG-MTOM). `messagefile` reads a file as the
+checks see it (plain XML, or an MTOM capture with its includes resolved); `conformance.protocol.foreign` names a
+document that is no SMEV 3 message, and the engine then skips every rule but MSG-XML, MSG-MTOM and MSG-SOAP.
 """

@@ -12,7 +12,7 @@ from lxml import etree
 
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, smev_local, text_of
+from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
 from conformance.rules.model import Severity
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
@@ -183,7 +183,7 @@ def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
         raise NotApplicable("the message has no attachment headers")
     for header in headers:
         signature = child_named(header, "SignaturePKCS7")
-        if signature is None or not text_of(signature).strip():
+        if signature is None or not (text_of(signature).strip() or holds_xop_include(signature)):
             yield Violation(f"{etree.QName(header).localname} has no SignaturePKCS7", header)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.protocol.foreign import Foreign, identify_foreign
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
 from conformance.protocol.operations import RULE_OPERATION, Detection, Operation, ProtocolError, detect
 from conformance.rules.corpus import Corpus
@@ -48,14 +49,19 @@ class CheckContext:
     corpus: Corpus | None = None
     detection: Detection | None = field(init=False, default=None)
     detection_error: ProtocolError | None = field(init=False, default=None)
+    foreign: Foreign | None = field(init=False, default=None)
+    """What the document is when it is no SMEV 3 message (SMEV 2, SOAP 1.2, a plain fault, …); None otherwise."""
     namespaces: dict[str, str] = field(init=False)
     _indexes: dict[etree._Element, ElementIndex] = field(init=False, default_factory=dict, repr=False)
+    memo: dict[str, Any] = field(init=False, default_factory=dict, repr=False)
+    """What one check computed for another of the same message (e.g. the envelope's schema errors), keyed by name."""
 
     def __post_init__(self) -> None:
         try:
             self.detection = detect(self.tree, source=self.path)
         except ProtocolError as exc:
             self.detection_error = exc
+            self.foreign = identify_foreign(self.tree)
         except Exception as exc:  # a defect of detection must surface as a finding, never as a traceback
             self.detection_error = ProtocolError(
                 f"the document could not be read as an SMEV message ({type(exc).__name__}: {exc})",

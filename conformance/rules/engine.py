@@ -21,6 +21,7 @@ from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import Corpus
+from conformance.rules.messagefile import read_message_bytes, read_message_file
 from conformance.rules.model import FileResult, Finding, Location, Severity, Status
 from conformance.rules.xpaths import xpath_of
 
@@ -44,6 +45,13 @@ class CheckSettings:
     corpus: Corpus | None = None
     max_bytes: int = xmlsafe.MAX_BYTES
     max_depth: int = xmlsafe.MAX_DEPTH
+    content_type: str | None = None
+    """The HTTP Content-Type of the input when it is an MTOM body (None: plain XML, or told by the file itself)."""
+
+    def read(self, path: str | os.PathLike[str]) -> etree._ElementTree:
+        """The file parsed as a message, MTOM includes resolved (see `messagefile`); `XmlInputError` if unusable."""
+        return read_message_file(path, content_type=self.content_type, max_bytes=self.max_bytes,
+                                 max_depth=self.max_depth).tree
 
     def chosen(self) -> Sequence[RegisteredRule]:
         """The selected rules a file can be judged by; rules only a live run reports are left out."""
@@ -58,7 +66,7 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
     findings: list[Finding] = []
     for entry in settings.chosen():
         findings.extend(_run_rule(entry, ctx))
-    operation = ctx.operation.value if ctx.operation else None
+    operation = ctx.operation.value if ctx.operation else ("Fault" if ctx.foreign and ctx.foreign.legitimate else None)
     version = ctx.version.value if ctx.version else None
     return FileResult(path, operation, version, tuple(findings))
 
@@ -66,7 +74,8 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
 def check_bytes(path: str, data: bytes, settings: CheckSettings) -> FileResult:
     """Parse `data` with the hardened parser and check it; an unusable document is a failed `MSG-XML-…` finding."""
     try:
-        tree = xmlsafe.parse_bytes(data, source=path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
+        tree = read_message_bytes(data, source=path, content_type=settings.content_type,
+                                  max_bytes=settings.max_bytes, max_depth=settings.max_depth).tree
     except xmlsafe.XmlInputError as exc:
         return _unusable(path, exc, settings)
     return check_tree(path, tree, settings)
@@ -80,21 +89,26 @@ def check_file(path: str | os.PathLike[str], settings: CheckSettings) -> FileRes
     """
     name = str(path)
     try:
-        tree = xmlsafe.parse_file(path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
+        tree = settings.read(path)
     except xmlsafe.XmlInputError as exc:
         return _unusable(name, exc, settings)
     return check_tree(name, tree, settings)
 
 
+MESSAGE_SUFFIXES = (".xml", ".mime", ".http")
+"""What a directory is searched for: XML messages, MTOM captures and the double's HTTP captures."""
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Files as given, and every `*.xml` under a directory (recursively, sorted); a missing path is an `InputError`."""
+    """Files as given, and every `*.xml`, `*.mime` and `*.http` under a directory (recursively, sorted); a missing
+    path is an `InputError`."""
     files: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.xml") if p.is_file())
+            found = sorted(p for p in path.rglob("*") if p.suffix in MESSAGE_SUFFIXES and p.is_file())
             if not found:
-                raise InputError("directory holds no *.xml file", path=str(path))
+                raise InputError("directory holds no *.xml, *.mime or *.http file", path=str(path))
             files.extend(found)
         elif path.exists():
             files.append(path)
@@ -119,7 +133,7 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings
     budget = REUSE_BUDGET
     for path in files:
         try:
-            tree = xmlsafe.parse_file(path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
+            tree = settings.read(path)
         except xmlsafe.XmlInputError as exc:
             parsed[path] = exc
             continue
@@ -157,8 +171,16 @@ def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) ->
     return FileResult(path, None, None, tuple(findings))
 
 
+_JUDGES_ANY_DOCUMENT = ("MSG-XML-", "MSG-MTOM-", "MSG-SOAP-")
+"""Rules that judge any document; every other one is an SMEV 3 rule and skips a document that is no SMEV 3 message."""
+
+
 def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
     rule = entry.rule
+    if ctx.foreign is not None and not rule.id.startswith(_JUDGES_ANY_DOCUMENT):
+        named_by = ctx.detection_error.rule if ctx.detection_error is not None else "MSG-SOAP-OPERATION"
+        return [Finding(rule.id, Status.SKIP, f"not an SMEV 3 message: {ctx.foreign.kind.value} (see {named_by})",
+                        Location(ctx.path))]
     if entry.check is None:  # held when parsed: the document got this far
         return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
     violations: list[Violation] = []

@@ -71,3 +71,15 @@ def text_of(element: etree._Element | None) -> str:
     if element is None:
         return ""
     return "".join(element.itertext())
+
+
+def holds_xop_include(element: etree._Element | None) -> bool:
+    """Whether `element` is an MTOM `xop:Include` or holds one as a child: base64 content moved to a MIME part."""
+    if element is None or not isinstance(element.tag, str):
+        return False
+    if element.tag == _XOP_INCLUDE:
+        return True
+    return any(child.tag == _XOP_INCLUDE for child in element)
+
+
+_XOP_INCLUDE = "{http://www.w3.org/2004/08/xop/include}Include"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.protocol.ids import check_message_id, uuid1_time
+from conformance.protocol.ids import check_message_id
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import SENDING
@@ -35,21 +35,14 @@ def message_id_uuid1(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"{smev_local(element)}: {verdict.reason}", element)
 
 
-def _id_time(element: etree._Element | None):
-    """The embedded time of a valid id element, or None (format problems are other rules' business)."""
-    if element is None or not check_message_id(text_of(element)):
-        return None
-    return uuid1_time(text_of(element))
-
-
 def _format(element: etree._Element, what: str) -> Violation | None:
     verdict = check_message_id(text_of(element))
     return None if verdict else Violation(f"{what}: {verdict.reason}", element)
 
 
-@rule("FLOW-REFERENCE-ID", "ReferenceMessageID names an earlier message: a lower-case UUID v1 not newer than "
-      "the MessageID", Severity.ERROR,
-      f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)")
+@rule("FLOW-REFERENCE-ID", "ReferenceMessageID names another message by a lower-case UUID v1", Severity.ERROR,
+      f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)",
+      "Its time order against the message's own id is TIME-ID-ORDER's (a warning).")
 def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
     found = ctx.elements_named("ReferenceMessageID")
     if not found:
@@ -58,21 +51,11 @@ def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
         problem = _format(element, "ReferenceMessageID")
         if problem:
             yield problem
-            continue
-        parent = element.getparent()
-        own = child_named(parent, "MessageID")
-        if own is None and smev_local(parent) == "Response":
-            data = child_named(parent, "SenderProvidedResponseData")
-            own = child_named(data, "MessageID") if data is not None else None
-        own_time, ref_time = _id_time(own), _id_time(element)
-        if own_time is not None and ref_time is not None and ref_time > own_time:
-            yield Violation(f"ReferenceMessageID {text_of(element)} was made at {ref_time.isoformat()}, after the "
-                            f"message itself ({own_time.isoformat()}): the first message of a chain must come first",
-                            element)
 
 
-@rule("FLOW-ORIGINAL-ID", "OriginalMessageId names the request: a lower-case UUID v1, not the response's own id, "
-      "not newer than it", Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)")
+@rule("FLOW-ORIGINAL-ID", "OriginalMessageId names the request: a lower-case UUID v1, not the response's own id",
+      Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)",
+      "A request dated after its answer is TIME-ID-ORDER's (a warning: the two ids come from two systems' clocks).")
 def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
     found = ctx.elements_named("OriginalMessageId")
     if not found:
@@ -91,11 +74,6 @@ def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
             continue
         if text_of(own).strip() == text_of(element).strip():
             yield Violation("OriginalMessageId is the response's own MessageID, not the request's", element)
-            continue
-        own_time, original_time = _id_time(own), _id_time(element)
-        if own_time is not None and original_time is not None and original_time > own_time:
-            yield Violation(f"the request {text_of(element)} ({original_time.isoformat()}) is newer than its "
-                            f"response {text_of(own)} ({own_time.isoformat()})", element)
 
 
 @rule("FLOW-ACK-TARGET", "AckTargetMessage names a received message by its lower-case UUID v1", Severity.ERROR,

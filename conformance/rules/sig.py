@@ -43,8 +43,12 @@ def signature_algorithms(ctx: CheckContext):
     yield from violations(ctx, v.SIG_ALG)
 
 
-@rule(v.SIG_ALG_CURRENT, "Algorithms are GOST R 34.10/34.11-2012, not the 2001 ones obsolete since 2019",
-      Severity.WARNING, f"{_SIGNATURES}: Algorithms")
+@rule(v.SIG_ALG_CURRENT, "Algorithms are GOST R 34.10/34.11-2012, not the 2001 ones withdrawn in 2019",
+      Severity.WARNING, f"{_SIGNATURES}: Algorithms",
+      "A warning, not a failure: GOST R 34.10-2001 / 34.11-94 signatures are still met in captured traffic and in "
+      "archives of older systems, and they are verified in full (digest by GOST R 34.11-94, value on the CryptoPro "
+      "curves, pure or with OpenSSL's md_gost94), so an old message is judged on its merits; a new message signed "
+      "this way must be re-signed with GOST R 34.10-2012, which SIG-ALG-CURRENT says.")
 def signature_algorithms_current(ctx: CheckContext):
     yield from violations(ctx, v.SIG_ALG_CURRENT)
 

@@ -23,16 +23,26 @@ _PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
 def soap_envelope(ctx: CheckContext) -> Iterator[Violation]:
     error = ctx.detection_error
     if error is not None and error.rule == RULE_ENVELOPE:
-        yield Violation(error.detail, _element_at(ctx, error.line))
+        if ctx.foreign is not None:  # e.g. SOAP 1.2: say what it is, once
+            yield Violation(ctx.foreign.description, ctx.foreign.element)
+        else:
+            yield Violation(error.detail, _element_at(ctx, error.line))
 
 
 @rule(RULE_OPERATION, "The body element is an SMEV 3 operation of version 1.1, 1.2 or 1.3", Severity.ERROR,
-      "SMEV 3 protocol: Operations; Transport and versions")
+      "SMEV 3 protocol: Operations; Transport and versions",
+      "A document that is no SMEV 3 message is named once, here (an SMEV 2 message, a SOAP message of another "
+      "service), and every other rule skips it. A plain SOAP fault without SMEV detail is the bus's own answer to a "
+      "call it could not process: this rule and all others skip it, naming it, instead of calling it unsigned.")
 def soap_operation(ctx: CheckContext) -> Iterator[Violation]:
     error = ctx.detection_error
     if error is not None and error.rule == RULE_ENVELOPE:
         raise NotApplicable("the document is not a SOAP envelope with one body element (MSG-SOAP-ENVELOPE)")
-    if error is not None:
+    if ctx.foreign is not None and ctx.foreign.legitimate:
+        raise NotApplicable(ctx.foreign.description)
+    if ctx.foreign is not None:
+        yield Violation(ctx.foreign.description, ctx.foreign.element)
+    elif error is not None:
         yield Violation(error.detail, _element_at(ctx, error.line))
 
 
@@ -45,26 +55,43 @@ def _element_at(ctx: CheckContext, line: int | None) -> etree._Element:
 
 
 @rule("MSG-NS-VERSION", "Every SMEV namespace in the message is of the same schema version", Severity.ERROR,
-      f"697 §11о; {_PROTOCOL_STRUCTURES} (namespaces carry the version)")
+      f"697 §11о; {_PROTOCOL_STRUCTURES} (namespaces carry the version)",
+      "Judges the SMEV part of the message only: business payloads (MessagePrimaryContent, BusinessProcessMetadata, "
+      "StatusDetails, …) and signatures are other parties' XML, where any namespace, an SMEV one of another version "
+      "included (a payload quoting an envelope), is legitimate.")
 def one_version(ctx: CheckContext) -> Iterator[Violation]:
     version = ctx.version
     if version is None:
         raise NotApplicable("the message's version is unknown (see MSG-SOAP-OPERATION)")
-    for element in ctx.body.iter():
-        if not isinstance(element.tag, str):
-            continue
+    for element in _protocol_elements(ctx.body):
         known = classify(split_qname(element.tag)[0])
         if known is not None and known[0] is not version:
             yield Violation(f"{split_qname(element.tag)[1]} is in the {known[0].value} namespace "
                             f"{split_qname(element.tag)[0]}, but the message is version {version.value}", element)
 
 
+def _protocol_elements(body: etree._Element) -> Iterator[etree._Element]:
+    """The elements of the SMEV part of a message, in document order: the business payloads (the children of the
+    any-content blocks) and the contents of signatures left out."""
+    stack = [body]
+    while stack:
+        element = stack.pop()
+        yield element
+        if smev_local(element) in _ANY_CONTENT or split_qname(element.tag)[0] == XMLDSIG:
+            continue
+        stack.extend(reversed([child for child in element if isinstance(child.tag, str)]))
+
+
 # The blocks and elements of the protocol: parent -> children it may hold (local names in the SMEV namespaces).
+# Checked against the official 1.1 and 1.3 XSDs by tests/rules/test_rules_official_blocks.py: every parent/child
+# pair and attribute they declare is described here (1.2 lies between them).
 _SIGNATURE_WRAPPERS = frozenset({"CallerInformationSystemSignature", "SMEVSignature",
-                                 "SenderInformationSystemSignature", "PersonalSignature"})
-_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "FSAttachment", "StatusDetails"})
+                                 "SenderInformationSystemSignature", "PersonalSignature", "RecordSignature",
+                                 "RoutingSignature"})
+_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "StatusDetails", "RecordContent"})
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for name, children in {
-    "SendRequestRequest": "SenderProvidedRequestData AttachmentContentList CallerInformationSystemSignature",
+    "SendRequestRequest": "SenderProvidedRequestData Routing AttachmentContentList CallerInformationSystemSignature",
     "SendRequestResponse": "MessageMetadata SMEVSignature",
     "SendResponseRequest": "SenderProvidedResponseData AttachmentContentList CallerInformationSystemSignature",
     "SendResponseResponse": "MessageMetadata SMEVSignature",
@@ -78,7 +105,8 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "GetStatusResponse": "SmevAsyncProcessingMessage",
     "GetIncomingQueueStatisticsRequest": "NodeID Timestamp CallerInformationSystemSignature",
     "GetIncomingQueueStatisticsResponse": "QueueStatistics",
-    "RequestMessage": "Request AttachmentContentList",
+    "RequestMessage": "Request Cancel AttachmentContentList SMEVSignature",
+    "Cancel": "MessageID MessageReference MessageMetadata SenderInformationSystemSignature",
     "ResponseMessage": "Response AttachmentContentList SMEVSignature",
     "SmevAsyncProcessingMessage": "AsyncProcessingStatusData SMEVSignature",
     "AsyncProcessingStatusData": "AsyncProcessingStatus",
@@ -90,29 +118,51 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "RequestRejected": "RejectionReasonCode RejectionReasonDescription",
     "RequestStatus": "StatusCode StatusParameter StatusDescription",
     "StatusParameter": "Key Value",
-    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault",
-    "SmevFault": "Code Description",
+    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault RoutingStatus",
+    # basic:SmevFault, and what its xsi:type extensions in the faults namespace add (InvalidContent: ValidationError+)
+    "SmevFault": "Code Description ValidationError PermittedTotalAttachmentSize RealTotalAttachmentSize "
+                 "RemainedTotalQuoteSize RootElementLocalName RootElementNamespaceURI DestinationName "
+                 "MessageBrokerAddress SignatureVerificationFault",
     "Request": "SenderProvidedRequestData MessageMetadata FSAttachmentsList ReplyTo SenderInformationSystemSignature",
     "Response": "OriginalMessageId OriginalTransactionCode ReferenceMessageID SenderProvidedResponseData "
                 "MessageMetadata FSAttachmentsList SenderInformationSystemSignature",
-    "MessageMetadata": "MessageId MessageType Sender SendingTimestamp Recipient DeliveryTimestamp Status "
-                       "DestinationName SupplementaryData",
+    "MessageMetadata": "MessageId MessageType Sender SendingTimestamp MessageBroker DestinationName Recipient "
+                       "SupplementaryData DeliveryTimestamp Status",
     "Sender": "Mnemonic HumanReadableName",
     "Recipient": "Mnemonic HumanReadableName",
     "SupplementaryData": "DetectedContentTypeName InteractionType",
     "MessageTypeSelector": "NamespaceURI RootElementLocalName Timestamp NodeID",
     "AttachmentHeaderList": "AttachmentHeader",
-    "AttachmentHeader": "contentId MimeType SignaturePKCS7",
+    "AttachmentHeader": "contentId MimeType SignaturePKCS7 Archive NamespaceUri",
     "RefAttachmentHeaderList": "RefAttachmentHeader",
-    "RefAttachmentHeader": "uuid Hash MimeType SignaturePKCS7",
+    "RefAttachmentHeader": "uuid Hash MimeType SignaturePKCS7 FileName Archive NamespaceUri",
+    "Archive": "File",
+    "File": "Name NamespaceUri",
     "AttachmentContentList": "AttachmentContent",
     "AttachmentContent": "Id Content",
     "FSAttachmentsList": "FSAttachment",
+    "FSAttachment": "uuid UserName Password FileName",
     "QueueStatistics": "",
+    # 1.3 routing (namespace .../routing/1.3) and directive (registries of records)
+    "Routing": "RoutingInformation RoutingSignature",
+    "RoutingInformation": "MessageID DynamicRouting IdentifierRouting RegistryRouting",
+    "DynamicRouting": "DynamicValue",
+    "IdentifierRouting": "IdentifierValue",
+    "RegistryRouting": "RegistryRecordRouting",
+    "RegistryRecordRouting": "RecordId UseGeneralRouting DynamicRouting IdentifierRouting",
+    "RoutingStatus": "DynamicRoutingStatus IdentifierRoutingStatus RegistryRoutingStatus",
+    "DynamicRoutingStatus": "DynamicValue RoutingStatusCode",
+    "IdentifierRoutingStatus": "IdentifierValue RoutingStatusCode",
+    "RegistryRoutingStatus": "RecordId RoutingStatusCode DynamicRoutingStatus IdentifierRoutingStatus",
+    "Registry": "RegistryRecord",
+    "RegistryRecord": "RecordId Record RecordSignature",
+    "Record": "RecordContent PersonalSignature AttachmentHeaderList RefAttachmentHeaderList",
 }.items()}
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "AckTargetMessage": frozenset({"Id", "accepted"}),
     "QueueStatistics": frozenset({"queueName", "pendingMessageNumber"}),
+    "SmevFault": frozenset({"Id", f"{{{_XSI}}}type"}),  # an asynchronous fault names its kind by xsi:type
+    "ValidationError": frozenset({"errorPosition"}),
 }
 
 
@@ -146,8 +196,8 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
                 if uri != XMLDSIG or child_local != "Signature":
                     yield Violation(f"{local} may hold only ds:Signature, not {child_local}", child)
                 continue
-            if local == "Content" and uri == XOP and child_local == "Include":
-                continue
+            if uri == XOP and child_local == "Include" and local not in _CHILDREN:
+                continue  # MTOM: any base64Binary value (Content, SignaturePKCS7, …) may be sent as a MIME part
             if classify(uri) is None:
                 yield Violation(f"{child_local} (namespace {uri or 'none'}) is not an element of the protocol "
                                 f"and may not appear in {local}", child)
@@ -164,16 +214,21 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-XMLID-UNIQUE", "Id attributes are unique in the document", Severity.ERROR,
       "SMEV 3 protocol: Signatures (a Reference URI=\"#Id\" must name one element); XML 1.0 ID validity",
       "Two elements with the same Id make a signature's target ambiguous, the classic signature-wrapping attack. "
-      "`Id` and `ID` attributes count everywhere; a lower-case `id` (common in business data) only when a "
-      "ds:Reference points at its value.")
+      "In the SMEV part, `Id` and `ID` attributes count; a lower-case `id`, and any Id inside a business payload "
+      "(whose own schema decides what its `ID` attributes mean: repeated ones are common there), only when a "
+      "ds:Reference points at its value, which is what wrapping needs.")
 def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
     referenced = {uri[1:] for uri in ctx.xpath("//ds:Reference/@URI") if uri.startswith("#")}
+    payload = {id(e) for block in ctx.root.iter() if smev_local(block) in _ANY_CONTENT
+               for e in block.iterdescendants()}
     seen: dict[str, list[etree._Element]] = defaultdict(list)
     for element in ctx.root.iter():
         if isinstance(element.tag, str):
+            inside_payload = id(element) in payload
             for name, value in element.attrib.items():
                 local = split_qname(name)[1]
-                if local in ("Id", "ID") or (local == "id" and value in referenced):
+                if (local in ("Id", "ID") and not inside_payload) or (local in ("Id", "ID", "id")
+                                                                      and value in referenced):
                     seen[value].append(element)
     if not seen:
         raise NotApplicable("no element carries an Id")
@@ -183,14 +238,14 @@ def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
                             element)
 
 
-def _length_rule(ctx: CheckContext, name: str, limit: int) -> Iterator[Violation]:
+def _length_rule(ctx: CheckContext, name: str, limit: int, empty_allowed: bool = False) -> Iterator[Violation]:
     found = [e for e in ctx.elements_named(name) if smev_local(e.getparent()) in
              ("SenderProvidedRequestData", "MessageTypeSelector", "GetIncomingQueueStatisticsRequest")]
     if not found:
         raise NotApplicable(f"the message has no {name}")
     for element in found:
         value = text_of(element)
-        if not value.strip():
+        if not value.strip() and not empty_allowed:
             yield Violation(f"{name} is empty", element)
         elif len(value) > limit:
             yield Violation(f"{name} is {len(value)} characters long; at most {limit} are allowed", element)
@@ -202,10 +257,12 @@ def transaction_code(ctx: CheckContext) -> Iterator[Violation]:
     yield from _length_rule(ctx, "TransactionCode", 1500)
 
 
-@rule("MSG-FIELD-NODE-ID", "NodeID is not empty and at most 50 characters", Severity.ERROR,
-      f"{_PROTOCOL_STRUCTURES} (NodeID ≤ 50)")
+@rule("MSG-FIELD-NODE-ID", "NodeID is at most 50 characters", Severity.ERROR,
+      f"{_PROTOCOL_STRUCTURES} (NodeID ≤ 50); official XSD basic:string-50 (no minimum length)",
+      "An empty NodeID is allowed: the official XSDs give NodeID no minimum length and the bus queues messages with "
+      "an empty <NodeID/> (real 1.1 traffic, Rosreestr). Only the 50-character limit is a fault.")
 def node_id(ctx: CheckContext) -> Iterator[Violation]:
-    yield from _length_rule(ctx, "NodeID", 50)
+    yield from _length_rule(ctx, "NodeID", 50, empty_allowed=True)
 
 
 @rule("MSG-TEST-MESSAGE", "TestMessage is empty, appears once, last in SenderProvidedRequestData only",

@@ -151,3 +151,46 @@ def answer_deadline(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"the response was made {took} after its request; the limit is {why}", own)
     if not judged:
         raise NotApplicable("no delivered response names its request by OriginalMessageId")
+
+
+def _id_time(element) -> datetime | None:
+    """The embedded time of a valid id element, or None (format problems are other rules' business)."""
+    if element is None or not check_message_id(text_of(element)):
+        return None
+    return uuid1_time(text_of(element))
+
+
+def _own_id_beside(element):
+    """The MessageID of the message an OriginalMessageId or ReferenceMessageID element belongs to."""
+    parent = element.getparent()
+    own = child_named(parent, "MessageID")
+    if own is None and smev_local(parent) == "Response":
+        data = child_named(parent, "SenderProvidedResponseData")
+        own = child_named(data, "MessageID") if data is not None else None
+    return own
+
+
+@rule("TIME-ID-ORDER", "A request (OriginalMessageId) and a chain's first message (ReferenceMessageID) are not dated "
+      "after the message that names them", Severity.WARNING,
+      "SMEV 3 protocol: Identifiers and time (version 1 UUIDs carry the clock of the system that made them)",
+      "A warning, not a failure: the ids are made by different systems (the consumer's request, the provider's "
+      "answer), each on its own clock, and the bus compares none of them (its id faults are InvalidMessageIdFormat "
+      "and StaleMessageId only): a request dated after its answer says a clock is wrong, not that the bus refused "
+      "the exchange.")
+def id_order(ctx: CheckContext) -> Iterator[Violation]:
+    judged = False
+    for element in ctx.elements_named("OriginalMessageId", "ReferenceMessageID"):
+        if smev_local(element.getparent()) not in ("Response", "SenderProvidedRequestData"):
+            continue
+        own = _own_id_beside(element)
+        own_time, named_time = _id_time(own), _id_time(element)
+        if own_time is None or named_time is None or text_of(own).strip() == text_of(element).strip():
+            continue
+        judged = True
+        if named_time > own_time:
+            what = "the request" if smev_local(element) == "OriginalMessageId" else "the chain's first message"
+            yield Violation(f"{what} {text_of(element).strip()} is dated {named_time.isoformat()}, after the message "
+                            f"{text_of(own).strip()} that names it ({own_time.isoformat()}): one of the two systems' "
+                            "clocks is off", element)
+    if not judged:
+        raise NotApplicable("the message names no earlier message by a valid id beside its own")

@@ -154,10 +154,15 @@ def _indented(element: etree._Element, space: str, level: int) -> etree._Element
 
 
 def diagnose_signature(signed_info: etree._Element, signature: bytes, public_key: PublicKey, backend: Backend,
-                       bits: int) -> Diagnosis:
-    """Which convention or SignedInfo form makes the signature value verify with the certificate's key."""
+                       bits: int, hash_function: Callable[[bytes], bytes] | None = None) -> Diagnosis:
+    """Which convention or SignedInfo form makes the signature value verify with the certificate's key.
+
+    `hash_function` is the signature's hash (default Streebog of `bits`; GOST R 34.11-94 for a 2001 signature)."""
     tried: list[str] = []
-    digest = backend.digest(exc_c14n(signed_info), bits)
+    if hash_function is None:
+        def hash_function(data: bytes) -> bytes:
+            return backend.digest(data, bits)
+    digest = hash_function(exc_c14n(signed_info))
     for conventions in CONVENTIONS[1:]:
         name = convention_name(*conventions)
         tried.append(name)
@@ -178,6 +183,6 @@ def diagnose_signature(signed_info: etree._Element, signature: bytes, public_key
                      lambda: inclusive_c14n(signed_info)))
     for name, produce in variants:
         tried.append(name)
-        if verify_with(backend, public_key, backend.digest(produce(), bits), signature):
+        if verify_with(backend, public_key, hash_function(produce()), signature):
             return Diagnosis(name, tuple(tried))
     return Diagnosis(None, tuple(tried))

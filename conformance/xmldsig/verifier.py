@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,6 +151,7 @@ class _Signature:
         self.located: Located = (locate_signed(body, spec.signed_path) if spec is not None and body is not None
                                  else Located(None))
         self._judged: tuple[datetime, str, MessageTime | None] | None = None
+        self.legacy = False  # GOST R 34.10-2001 with GOST R 34.11-94: verified, with a warning that it is withdrawn
 
     def add(self, rule_id: str, status: Status, message: str, element: etree._Element | None = None,
             certificate: Certificate | None = None, **details: str) -> None:
@@ -253,10 +253,13 @@ class _Signature:
             self.add(SIG_ALG, Status.FAIL, "; ".join(problems), method_el)
         else:
             self.bits = c.SIGNATURE_ALGORITHMS[method][1]
+            if method == c.SIG_GOST2001:
+                self.bits, self.legacy = 256, True
             self.add(SIG_ALG, Status.PASS, f"{method} with {digest}", method_el)
         obsolete = [uri for uri in (method, digest) if uri in c.OBSOLETE_ALGORITHMS]
         if obsolete:
-            self.add(SIG_ALG_CURRENT, Status.WARN, "obsolete since 2019 (GOST R 34.10-2001 / 34.11-94): "
+            self.add(SIG_ALG_CURRENT, Status.WARN, "withdrawn algorithm (GOST R 34.10-2001 / 34.11-94, not to be used for signing since 2019; "
+                     "verified here only to judge old traffic): "
                      + ", ".join(obsolete) + "; sign with GOST R 34.10-2012 / 34.11-2012", method_el)
         elif problems:
             self.add(SIG_ALG_CURRENT, Status.SKIP, "not checked: the algorithms are not GOST ones (see SIG-ALG)")
@@ -362,11 +365,13 @@ class _Signature:
         bits = c.DIGEST_ALGORITHMS.get(uri)
         if bits is not None:
             return lambda data: self.backend.digest(data, bits)
-        try:
-            hashlib.new("md_gost94")
-        except ValueError:
-            return None
-        return lambda data: hashlib.new("md_gost94", data).digest()
+        if uri == c.DIGEST_GOST94:
+            return self.backend.digest_gost94
+        return None
+
+    def _signed_info_digest(self, canonical: bytes) -> bytes:
+        """The hash the signature value is over: GOST R 34.11-94 for a 2001 signature, else Streebog."""
+        return self.backend.digest_gost94(canonical) if self.legacy else self.backend.digest(canonical, self.bits)
 
     def digest(self, target: etree._Element | None, digest_uri: str | None) -> None:
         value_el = self.reference.find(f"{_DS}DigestValue")
@@ -467,6 +472,12 @@ class _Signature:
             self.add(CERT_PRESENT, Status.FAIL, f"the certificate holds a {certificate.public_key.bits}-bit key but "
                      f"SignatureMethod is the {self.bits}-bit algorithm", nodes[0])
             return None
+        if self.bits is not None and certificate.public_key.legacy != self.legacy:
+            key, method = (("GOST R 34.10-2001", "GOST R 34.10-2012") if certificate.public_key.legacy
+                           else ("GOST R 34.10-2012", "GOST R 34.10-2001"))
+            self.add(CERT_PRESENT, Status.FAIL, f"the certificate holds a {key} key but SignatureMethod is "
+                     f"{method}", nodes[0])
+            return None
         self.add(CERT_PRESENT, Status.PASS, f"certificate of {certificate.subject} (serial {certificate.serial:x})",
                  nodes[0])
         self.certificate = certificate
@@ -495,15 +506,16 @@ class _Signature:
             self.add(SIG_VALUE, Status.FAIL, f"SignatureValue holds {len(signature)} bytes; a GOST {self.bits}-bit "
                      f"signature is {size} bytes (s‖r)", value_el, reason="SignatureIsInvalid")
             return
-        if verify_with(self.backend, certificate.public_key, self.backend.digest(canonical, self.bits), signature):
-            self.add(SIG_VALUE, Status.PASS, "SignatureValue verifies with the certificate's key", value_el,
-                     certificate=certificate)
+        if verify_with(self.backend, certificate.public_key, self._signed_info_digest(canonical), signature):
+            self.add(SIG_VALUE, Status.PASS, "SignatureValue verifies with the certificate's key"
+                     + (" (GOST R 34.10-2001 / 34.11-94, withdrawn: see SIG-ALG-CURRENT)" if self.legacy else ""),
+                     value_el, certificate=certificate)
             return
         details = {"signed_info": canonical.decode("utf-8", "replace")}
         message = "SignatureValue does not verify with the certificate's key under SMEV's conventions"
         if self.options.diagnose:
             diagnosis = diagnose_signature(self.signed_info, signature, certificate.public_key, self.backend,
-                                           self.bits)
+                                           self.bits, hash_function=self._signed_info_digest)
             details["diagnosis"] = diagnosis.explain()
             message += (f"; diagnosis: {diagnosis.cause}" if diagnosis.cause else
                         ": SignedInfo was changed after signing, or another key made the signature")
@@ -515,7 +527,7 @@ class _Signature:
             signature = base64.b64decode(_text(value_el), validate=True)
         except (binascii.Error, ValueError):
             signature = b""
-        digest = self.backend.digest(exc_c14n(self.signed_info), self.bits)
+        digest = self._signed_info_digest(exc_c14n(self.signed_info))
         if signature and verify_with(self.backend, self.big_endian_key, digest, signature):
             self.add(SIG_VALUE, Status.FAIL, "SignatureValue does not verify with the certificate's key as written "
                      "(it is no curve point); it verifies with the public key's X and Y big-endian: the signer's "

@@ -147,7 +147,7 @@ def _pkcs8(algorithm: str, parameter_set: str) -> bytes:
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    (_pkcs8(oids.KEY_GOST2001, oids.CRYPTOPRO_A), "obsolete since 2019"),
+    (_pkcs8(oids.KEY_GOST2001, oids.CRYPTOPRO_A), "withdrawn"),
     (_pkcs8(oids.KEY_GOST2012_256, "1.2.643.2.2.99.0"), "unknown GOST R 34.10-2012 parameter set"),
     (_pkcs8(oids.KEY_GOST2012_512, oids.CRYPTOPRO_A), "does not fit a 512-bit key"),
     (_pkcs8(oids.KEY_GOST2012_256, oids.CRYPTOPRO_A)[:-5], "malformed PKCS#8"),
@@ -221,8 +221,8 @@ def test_der_rejects_non_der():
     assert der.read_all(b"\x05\x00\x05\x00")[1].offset == 2
 
 
-def test_obsolete_2001_certificate_loads_without_a_key():
-    """A GOST 2001 certificate is readable (so that verification can report it) but has no usable key."""
+def test_withdrawn_2001_certificate_loads_with_a_legacy_key():
+    """A GOST 2001 certificate is readable with its key marked legacy: old signatures can be verified with it."""
     from conformance.crypto.certificates import parse_certificate
     from conformance.crypto.signed import sign_tbs
 
@@ -233,8 +233,7 @@ def test_obsolete_2001_certificate_loads_without_a_key():
         der.bit_string(der.octet_string(key.public_key.to_bytes())))
     tbs = der.sequence(*(old_spki if index == 6 else field.raw for index, field in enumerate(fields)))
     old = parse_certificate(sign_tbs(tbs, key))
-    assert old.public_key is None
-    assert old.key_algorithm == oids.KEY_GOST2001
-    assert "obsolete since 2019" in old.key_error
+    assert old.public_key is not None and old.public_key.legacy and old.key_error is None
+    assert old.key_algorithm == oids.KEY_GOST2001 == old.public_key.algorithm
     assert old.subject == cert.subject
-    assert not verify_certificate(cert, old), "no key, no verification"
+    assert not verify_certificate(cert, old), "a GOST 2001 key does not verify a GOST 2012 signature"

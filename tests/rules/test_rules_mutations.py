@@ -147,6 +147,12 @@ def _intruder(root: etree._Element) -> None:
     one(root, "Mnemonic").text = "INTRUDER"
 
 
+def _request_after_answer(root: etree._Element) -> None:
+    data = one(root, "SenderProvidedResponseData")
+    one(root, "OriginalMessageId").text = new_message_id(AT + timedelta(hours=2))
+    one(data, "MessageID").text = new_message_id(AT - timedelta(minutes=1))
+
+
 def _late_answer(root: etree._Element) -> None:
     data = one(root, "SenderProvidedResponseData")
     one(data, "MessageID").text = new_message_id(AT + timedelta(hours=49))
@@ -158,6 +164,30 @@ class Mutation:
 
     build: Callable[[], bytes]
     settings: Callable[[], dict] = dict
+
+
+XOP = "http://www.w3.org/2004/08/xop/include"
+
+
+def _unresolved_include(root: etree._Element) -> None:
+    content = one(root, "Content")
+    content.text = None
+    etree.SubElement(content, f"{{{XOP}}}Include", href="cid:part-1@example")
+
+
+def _mtom_capture_without_its_part() -> bytes:
+    """A header block, then a multipart whose root part names a MIME part that the capture does not carry."""
+    from conformance.bus.mtom import encode_multipart
+
+    content_type, body = encode_multipart(edit("send_request", _unresolved_include), {})
+    return f"Content-Type: {content_type}\r\n\r\n".encode() + body
+
+
+def _no_human_readable_name(root: etree._Element) -> None:
+    sender = one(root, "Sender")
+    for child in list(sender):
+        if etree.QName(child).localname == "HumanReadableName":
+            sender.remove(child)
 
 
 def _sent_elsewhere() -> dict:
@@ -185,6 +215,9 @@ MUTATIONS: dict[str, Mutation] = {
     "MSG-XMLID-UNIQUE": Mutation(lambda: edit("send_request", _duplicate_id)),
     "MSG-FIELD-TRANSACTION-CODE": Mutation(lambda: edit("send_request", set_text("TransactionCode", "x" * 1501))),
     "MSG-FIELD-NODE-ID": Mutation(lambda: edit("send_request", set_text("NodeID", "n" * 51))),
+    "MSG-MTOM-UNRESOLVED": Mutation(lambda: edit("send_request", _unresolved_include)),
+    "MSG-MTOM-PACKAGE": Mutation(_mtom_capture_without_its_part),
+    "MSG-SCHEMA-TOLERATED": Mutation(lambda: edit("get_request_response", _no_human_readable_name)),
     "MSG-TEST-MESSAGE": Mutation(lambda: edit("send_request", _misplaced_test_message)),
     "MSG-CONTENT-SINGLE": Mutation(lambda: edit("send_request", _second_business_element)),
     "MSG-ID-UUID1": Mutation(lambda: edit("send_request", set_text("MessageID", REQUEST_ID.upper()))),
@@ -207,6 +240,7 @@ MUTATIONS: dict[str, Mutation] = {
     "TIME-METADATA-ORDER": Mutation(lambda: edit("get_request_response", set_text(
         "SendingTimestamp", (AT - timedelta(days=3)).isoformat()))),
     "TIME-ANSWER-DEADLINE": Mutation(lambda: edit("get_response_response", _late_answer)),
+    "TIME-ID-ORDER": Mutation(lambda: edit("get_response_response", _request_after_answer)),
     "FLOW-MESSAGE-TYPE": Mutation(lambda: edit("get_response_response", set_text("MessageType", "REQUEST"))),
     "TIME-EOL": Mutation(lambda: edit("send_request", set_text("EOL", (AT - timedelta(hours=1)).isoformat()))),
     "TIME-ID-STALE": Mutation(lambda: edit("send_request", _stale)),

@@ -35,6 +35,13 @@ class Backend(ABC):
     def verify(self, public_key: PublicKey, data_digest: bytes, signature: bytes) -> bool:
         """True when `signature` (s‖r) is valid over `data_digest` (read little-endian) for `public_key`."""
 
+    def digest_gost94(self, data: bytes) -> bytes:
+        """GOST R 34.11-94 (CryptoPro parameters) of `data`, the hash of withdrawn GOST R 34.10-2001 signatures;
+        the pure implementation unless a backend offers its own."""
+        from conformance.crypto.gost341194 import gost341194
+
+        return gost341194(data)
+
     def __repr__(self) -> str:
         return f"<{self.name} GOST backend>"
 
@@ -52,6 +59,9 @@ class ReproducibleBackend(Backend):
 
     def digest(self, data: bytes, bits: int = 256) -> bytes:
         return self.inner.digest(data, bits)
+
+    def digest_gost94(self, data: bytes) -> bytes:
+        return self.inner.digest_gost94(data)
 
     def sign(self, key: PrivateKey, data_digest: bytes) -> bytes:
         from conformance.crypto.gost3410 import deterministic_nonce, sign_digest

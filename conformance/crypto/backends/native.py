@@ -83,6 +83,9 @@ class _OpenSSL:
         if not all(self.digests.values()):
             lib.ERR_clear_error()
             raise BackendUnavailable(f"native GOST backend: Streebog is not offered by 'gostprov'; {_INSTALL_HINT}")
+        # GOST R 34.11-94 (withdrawn; only to verify old GOST R 34.10-2001 signatures): None when not offered.
+        self.gost94 = lib.EVP_MD_fetch(self.libctx, b"md_gost94", None) or None
+        lib.ERR_clear_error()
 
 
 _openssl: _OpenSSL | None = None
@@ -135,6 +138,15 @@ class NativeBackend(Backend):
         md = self._ssl.digests.get(bits)
         if md is None:
             raise ValueError(f"Streebog has 256 and 512 bit variants, not {bits}")
+        return self._evp_digest(md, data)
+
+    def digest_gost94(self, data: bytes) -> bytes:
+        """The provider's `md_gost94`; the pure implementation where this OpenSSL build lacks it."""
+        if self._ssl.gost94 is None:
+            return super().digest_gost94(data)
+        return self._evp_digest(self._ssl.gost94, data)
+
+    def _evp_digest(self, md: int, data: bytes) -> bytes:
         out = ctypes.create_string_buffer(64)
         size = ctypes.c_uint()
         if self._ssl.lib.EVP_Digest(bytes(data), len(data), out, ctypes.byref(size), md, None) != 1:
