@@ -100,18 +100,34 @@ class SignedTimestamp:
 
 # --- statuses ---------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ValidationError:
+    """`InvalidContent/ValidationError`: one error with its `errorPosition` (an `xs:int` the schema requires; real
+    SMEV writes -1 when it has no position)."""
+
+    message: str
+    error_position: int = -1
+
 
 @dataclass(frozen=True)
 class SmevFaultInfo:
-    """`SmevFault{Code?, Description?}` as it appears inside `AsyncProcessingStatus`."""
+    """`AsyncProcessingStatus/SmevFault`: `basic:SmevFault{Code?, Description?}`, or, with `type`, the extension of
+    it that `xsi:type` names (e.g. `faults:InvalidContent` with its `ValidationError` children), as real SMEV writes
+    an asynchronous rejection. Only faults with a complex type of their own can be a `type` (not the `basic:Void`
+    ones): `conformance.protocol.schemafacts.FaultShape.named_type`."""
 
     code: str | None = None
     description: str | None = None
+    type: FaultName | None = None
+    reason: SignatureVerificationReason | None = None
+    validation_errors: tuple[ValidationError, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+
 
 
 @dataclass(frozen=True)
 class AsyncProcessingStatus:
-    """`basic:AsyncProcessingStatus`: how the bus reports the fate of a message asynchronously."""
+    """`AsyncProcessingStatus` (types namespace): how the bus reports the fate of a message asynchronously."""
 
     original_message_id: str
     status_category: StatusCategory
@@ -260,10 +276,11 @@ class Response:
 
 @dataclass(frozen=True)
 class RequestMessage:
-    """`RequestMessage` of `GetRequestResponse`."""
+    """`RequestMessage` of `GetRequestResponse`; the bus's signature is inside it, after the attachments."""
 
     request: Request
     attachments: tuple[AttachmentContent, ...] | None = None
+    smev_signature: XmlFragment | None = None
 
 
 @dataclass(frozen=True)
@@ -343,7 +360,6 @@ class GetRequestResponse:
 
     OPERATION: ClassVar[Operation] = Operation.GET_REQUEST_RESPONSE
     message: RequestMessage | None = None
-    smev_signature: XmlFragment | None = None
 
 
 @dataclass(frozen=True)
@@ -408,20 +424,18 @@ class GetIncomingQueueStatisticsResponse:
     statistics: tuple[QueueStatistics, ...] = ()
 
 
-@dataclass(frozen=True)
-class ValidationError:
-    """`InvalidContent/ValidationError`: one schema error with its position."""
-
-    message: str
-    error_position: str | None = None
 
 
 @dataclass(frozen=True)
 class SoapFault:
     """A SOAP 1.1 fault whose `detail` carries the SMEV fault `name` (faults namespace).
 
-    `faultcode` is a (namespace, local name) pair: real SMEV answers `soap:Server`. `reason` belongs to
-    SignatureVerificationFault only, `validation_errors` to InvalidContent only.
+    What the fault element may hold is its type in the version's faults XSD (`schemafacts.fault_shape`): nothing
+    for a `basic:Void` fault (AccessDenied, SMEVFailure, ...: `code` and `description` must be None, the text
+    travels in `faultstring`); else `basic:Code?`, `basic:Description?` and the extension's own elements:
+    `reason` (the `SignatureVerificationFault` child), `validation_errors` (InvalidContent), and `details`, the
+    other elements by local name in schema order (e.g. BusinessDataTypeIsNotSupported's `RootElementLocalName`).
+    `faultcode` is a (namespace, local name) pair: real SMEV answers `soap:Server`.
     """
 
     OPERATION: ClassVar[Operation] = Operation.FAULT
@@ -433,6 +447,7 @@ class SoapFault:
     validation_errors: tuple[ValidationError, ...] = ()
     faultcode: tuple[str, str] = ("http://schemas.xmlsoap.org/soap/envelope/", "Server")
     faultactor: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
 
 
 Message = (SendRequestRequest | SendRequestResponse | SendResponseRequest | SendResponseResponse | GetRequestRequest

@@ -205,7 +205,7 @@ SIGNATURES: dict[Operation, tuple[SigningSpec, ...]] = {
     Operation.SEND_RESPONSE_RESPONSE: (
         SigningSpec(("MessageMetadata",), ("SMEVSignature",), Signer.SMEV, "SIGNED_BY_SMEV", False),),
     Operation.GET_REQUEST_RESPONSE: (
-        SigningSpec(_REQ, ("SMEVSignature",), Signer.SMEV, "SIGNED_BY_SMEV", False),
+        SigningSpec(_REQ, ("RequestMessage", "SMEVSignature"), Signer.SMEV, "SIGNED_BY_SMEV", False),
         SigningSpec((*_REQ, "SenderProvidedRequestData"), (*_REQ, "SenderInformationSystemSignature"),
                     Signer.SENDER, "SIGNED_BY_CONSUMER", False),
         SigningSpec((*_REQ, "SenderProvidedRequestData", "MessagePrimaryContent", "*"),
