@@ -372,13 +372,13 @@ class _Reader:
         reason = None
         errors: list[m.ValidationError] = []
         details: list[tuple[str, str]] = []
-        for field in shape.fields if shape is not None else ():
-            found = c.many(self.f(field.name)) if field.repeated else [c.opt(self.f(field.name))]
+        for item_field in shape.fields if shape is not None else ():
+            found = c.many(self.f(item_field.name)) if item_field.repeated else [c.opt(self.f(item_field.name))]
             found = [e for e in found if e is not None]
-            if field.required and not found:
-                c.req(self.f(field.name))
+            if item_field.required and not found:
+                c.req(self.f(item_field.name))
             for item in found:
-                if field.name == "ValidationError":
+                if item_field.name == "ValidationError":
                     self.no_attrs(item, "errorPosition")
                     position = item.get("errorPosition")
                     if position is None:
@@ -387,10 +387,10 @@ class _Reader:
                         errors.append(m.ValidationError(self.text(item), parse_int(position)))
                     except ValueError as exc:
                         self.fail(item, f"ValidationError/@errorPosition: {exc}")
-                elif field.name == "SignatureVerificationFault":
+                elif item_field.name == "SignatureVerificationFault":
                     reason = self.enum(item, SignatureVerificationReason)
                 else:
-                    details.append((field.name, self.text(item)))
+                    details.append((item_field.name, self.text(item)))
         c.done()
         return m.SmevFaultInfo(code, description, None, reason, tuple(errors), tuple(details))
 

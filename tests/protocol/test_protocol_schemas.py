@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 
 from conformance.protocol import build, build_element, place_signature
-from conformance.protocol.builder import BuildError
 from conformance.protocol import model as m
+from conformance.protocol.builder import BuildError
 from conformance.protocol.codes import MessageType
 from conformance.protocol.namespaces import XMLDSIG, Version, ns
 from conformance.protocol.operations import SIGNING, Operation, detect
