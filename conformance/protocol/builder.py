@@ -378,9 +378,11 @@ class _Writer:
     def party(self, parent: etree._Element, tag: str, party: m.Party | None) -> None:
         if party is None:
             return
+        if party.human_readable_name is None and self.v.version is not Version.V1_2:
+            raise BuildError(f"{tag} needs HumanReadableName in version {self.v.version.value}")
         root = self.sub(parent, self.t(tag))
         self.opt(root, self.t("Mnemonic"), party.mnemonic)
-        self.sub(root, self.t("HumanReadableName"), party.human_readable_name)
+        self.opt(root, self.t("HumanReadableName"), party.human_readable_name)
 
     def metadata(self, parent: etree._Element, meta: m.MessageMetadata) -> None:
         version = self.v.version

@@ -215,9 +215,10 @@ class SenderProvidedResponseData:
 
 @dataclass(frozen=True)
 class Party:
-    """`Sender` / `Recipient` of `MessageMetadata`."""
+    """`Sender` / `Recipient` of `MessageMetadata`. `human_readable_name` is required by the 1.1 and 1.3 XSDs;
+    real 1.2 answers carry `Mnemonic` alone (`None` here), which only 1.2 accepts."""
 
-    human_readable_name: str
+    human_readable_name: str | None
     mnemonic: str | None = None
 
 

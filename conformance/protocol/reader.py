@@ -593,7 +593,9 @@ class _Reader:
             return None
         c = _Children(self, element)
         mnemonic = self.opt_text(c.opt(self.t("Mnemonic")))
-        name = self.text(c.req(self.t("HumanReadableName")))
+        holder = c.opt(self.t("HumanReadableName")) if self.v.version is Version.V1_2 else \
+            c.req(self.t("HumanReadableName"))  # real 1.2 answers carry the Mnemonic alone
+        name = self.opt_text(holder)
         c.done()
         return m.Party(name, mnemonic)
 
