@@ -15,7 +15,13 @@ from conformance.protocol import model as m
 from conformance.protocol.codes import FaultName, StatusCategory
 from conformance.protocol.namespaces import SOAP_ENV, XSI, Namespaces, Version, ns
 from conformance.protocol.operations import Operation, SigningSpec, locate
-from conformance.protocol.schemafacts import FaultShape, SchemaFactError, fault_shape, status_categories
+from conformance.protocol.schemafacts import (
+    FaultShape,
+    SchemaFactError,
+    fault_shape,
+    interaction_types,
+    status_categories,
+)
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.protocol.xmltext import format_base64, format_bool, format_datetime
 
@@ -407,7 +413,11 @@ class _Writer:
         if legacy and meta.supplementary_data is not None:
             data = self.sub(root, self.t("SupplementaryData"))
             self.opt(data, self.t("DetectedContentTypeName"), meta.supplementary_data.detected_content_type_name)
-            self.sub(data, self.t("InteractionType"), meta.supplementary_data.interaction_type)
+            interaction = meta.supplementary_data.interaction_type
+            if interaction not in interaction_types(version):
+                raise BuildError(f"InteractionType {interaction!r} is not one of "
+                                 f"{', '.join(sorted(interaction_types(version)))}")
+            self.sub(data, self.t("InteractionType"), interaction)
         if meta.delivery_timestamp is not None:
             self.sub(root, self.t("DeliveryTimestamp"), format_datetime(meta.delivery_timestamp))
         if meta.status is not None:

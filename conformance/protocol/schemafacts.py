@@ -78,6 +78,11 @@ def status_categories(version: Version | str) -> frozenset[StatusCategory]:
     return _status_categories(Version(version))
 
 
+def interaction_types(version: Version | str) -> frozenset[str]:
+    """1.1's `basic:InteractionTypeType` values (`SupplementaryData/InteractionType`); empty in later versions."""
+    return _enumeration(Version(version), "basic", "InteractionTypeType")
+
+
 # --- internals --------------------------------------------------------------------------------------------------
 
 @cache
@@ -126,13 +131,20 @@ def _fault_shapes(version: Version) -> dict[FaultName, FaultShape]:
 
 
 @cache
-def _status_categories(version: Version) -> frozenset[StatusCategory]:
-    root = _schema_root(version, "basic")
+def _enumeration(version: Version, role: str, type_name: str) -> frozenset[str]:
+    root = _schema_root(version, role)
     for simple in root.findall(f"{{{_XS}}}simpleType"):
-        if simple.get("name") == "InteractionStatusType":
-            values = [e.get("value") for e in simple.iterfind(f"{{{_XS}}}restriction/{{{_XS}}}enumeration")]
-            return frozenset(StatusCategory(v) for v in values)
-    raise SchemaFactError(f"the basic XSD of {version.value} declares no InteractionStatusType")
+        if simple.get("name") == type_name:
+            return frozenset(e.get("value") for e in simple.iterfind(f"{{{_XS}}}restriction/{{{_XS}}}enumeration"))
+    return frozenset()
+
+
+@cache
+def _status_categories(version: Version) -> frozenset[StatusCategory]:
+    values = _enumeration(version, "basic", "InteractionStatusType")
+    if not values:
+        raise SchemaFactError(f"the basic XSD of {version.value} declares no InteractionStatusType")
+    return frozenset(StatusCategory(v) for v in values)
 
 
 _NEAREST_1_1: dict[StatusCategory, StatusCategory] = {

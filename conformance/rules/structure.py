@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, classify, split_qname
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Version, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
+from conformance.protocol.schemafacts import fault_shapes
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import smev_local, text_of
@@ -60,16 +61,20 @@ def one_version(ctx: CheckContext) -> Iterator[Violation]:
 
 
 # The blocks and elements of the protocol: parent -> children it may hold (local names in the SMEV namespaces).
+_TYPED_FAULT_FIELDS = frozenset(field.name for version in Version for shape in fault_shapes(version).values()
+                                 if shape.named_type for field in shape.fields)
+"""What an `xsi:type`d SmevFault may hold beyond Code and Description: the faults XSDs' extension elements."""
 _SIGNATURE_WRAPPERS = frozenset({"CallerInformationSystemSignature", "SMEVSignature",
                                  "SenderInformationSystemSignature", "PersonalSignature"})
-_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "FSAttachment", "StatusDetails"})
+_ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "FSAttachment", "StatusDetails",
+                          "Routing", "RoutingStatus"})  # 1.3's routing blocks: their content is the schema's
 _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for name, children in {
-    "SendRequestRequest": "SenderProvidedRequestData AttachmentContentList CallerInformationSystemSignature",
+    "SendRequestRequest": "SenderProvidedRequestData AttachmentContentList CallerInformationSystemSignature Routing",
     "SendRequestResponse": "MessageMetadata SMEVSignature",
     "SendResponseRequest": "SenderProvidedResponseData AttachmentContentList CallerInformationSystemSignature",
     "SendResponseResponse": "MessageMetadata SMEVSignature",
     "GetRequestRequest": "MessageTypeSelector CallerInformationSystemSignature",
-    "GetRequestResponse": "RequestMessage SMEVSignature",
+    "GetRequestResponse": "RequestMessage",
     "GetResponseRequest": "MessageTypeSelector CallerInformationSystemSignature",
     "GetResponseResponse": "ResponseMessage",
     "AckRequest": "AckTargetMessage CallerInformationSystemSignature",
@@ -78,7 +83,7 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "GetStatusResponse": "SmevAsyncProcessingMessage",
     "GetIncomingQueueStatisticsRequest": "NodeID Timestamp CallerInformationSystemSignature",
     "GetIncomingQueueStatisticsResponse": "QueueStatistics",
-    "RequestMessage": "Request AttachmentContentList",
+    "RequestMessage": "Request AttachmentContentList SMEVSignature",
     "ResponseMessage": "Response AttachmentContentList SMEVSignature",
     "SmevAsyncProcessingMessage": "AsyncProcessingStatusData SMEVSignature",
     "AsyncProcessingStatusData": "AsyncProcessingStatus",
@@ -90,21 +95,23 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "RequestRejected": "RejectionReasonCode RejectionReasonDescription",
     "RequestStatus": "StatusCode StatusParameter StatusDescription",
     "StatusParameter": "Key Value",
-    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault",
-    "SmevFault": "Code Description",
+    "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails RoutingStatus SmevFault",
+    "SmevFault": "Code Description " + " ".join(sorted(_TYPED_FAULT_FIELDS)),
     "Request": "SenderProvidedRequestData MessageMetadata FSAttachmentsList ReplyTo SenderInformationSystemSignature",
     "Response": "OriginalMessageId OriginalTransactionCode ReferenceMessageID SenderProvidedResponseData "
                 "MessageMetadata FSAttachmentsList SenderInformationSystemSignature",
     "MessageMetadata": "MessageId MessageType Sender SendingTimestamp Recipient DeliveryTimestamp Status "
-                       "DestinationName SupplementaryData",
+                       "MessageBroker DestinationName SupplementaryData",
     "Sender": "Mnemonic HumanReadableName",
     "Recipient": "Mnemonic HumanReadableName",
     "SupplementaryData": "DetectedContentTypeName InteractionType",
     "MessageTypeSelector": "NamespaceURI RootElementLocalName Timestamp NodeID",
     "AttachmentHeaderList": "AttachmentHeader",
-    "AttachmentHeader": "contentId MimeType SignaturePKCS7",
+    "AttachmentHeader": "contentId NamespaceUri MimeType SignaturePKCS7 Archive",
     "RefAttachmentHeaderList": "RefAttachmentHeader",
-    "RefAttachmentHeader": "uuid Hash MimeType SignaturePKCS7",
+    "RefAttachmentHeader": "uuid FileName NamespaceUri Hash MimeType SignaturePKCS7 Archive",
+    "Archive": "File",
+    "File": "Name NamespaceUri",
     "AttachmentContentList": "AttachmentContent",
     "AttachmentContent": "Id Content",
     "FSAttachmentsList": "FSAttachment",
@@ -113,6 +120,8 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "AckTargetMessage": frozenset({"Id", "accepted"}),
     "QueueStatistics": frozenset({"queueName", "pendingMessageNumber"}),
+    "SmevFault": frozenset({f"{{{XSI}}}type"}),  # an async rejection names its fault type (faults:InvalidContent)
+    "ValidationError": frozenset({"errorPosition"}),
 }
 
 

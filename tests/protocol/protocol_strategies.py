@@ -22,7 +22,7 @@ from conformance.protocol.codes import (
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import XMLDSIG, Version
 from conformance.protocol.operations import Operation
-from conformance.protocol.schemafacts import fault_shapes, status_categories
+from conformance.protocol.schemafacts import fault_shapes, interaction_types, status_categories
 from conformance.protocol.xmlfragment import XmlFragment
 
 _ALPHABET = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r") | st.sampled_from("\t\n")
@@ -160,7 +160,8 @@ def metadata(version: Version):
             m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
             sender=st.builds(m.Party, nonempty, nonempty), destination_name=nonempty,
             recipient=opt(st.builds(m.Party, nonempty, nonempty)),
-            supplementary_data=st.builds(m.SupplementaryData, nonempty, opt(nonempty)),
+            supplementary_data=st.builds(m.SupplementaryData, st.sampled_from(sorted(interaction_types(version))),
+                                         opt(nonempty)),
             delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids)
     return st.builds(
         m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
