@@ -7,6 +7,7 @@ status in the types namespace, the 1.3 status list), so 1.2 is 1.3 with:
 - no routing or directive namespace (1.3 added them): their imports and the two optional references go;
 - no PersonalAccessDenied fault (1.3 added it);
 - `HumanReadableName` optional in `Sender` and `Recipient`: every real 1.2 answer carries `Mnemonic` alone.
+The service WSDL follows: the 1.3 WSDL without the PersonalAccessDenied message and faults.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ def derive_1_2(name: str, text_1_3: str) -> str:
     text = re.sub(r'\s*<xs:element ref="rout:[A-Za-z]+" minOccurs="0">.*?</xs:element>', "", text, flags=re.S)
     text = re.sub(r'\s*<xs:element name="PersonalAccessDenied" type="basic:SmevFault">.*?</xs:element>', "", text,
                   flags=re.S)
+    text = re.sub(r'\s*<wsdl:message name="PersonalAccessDeniedException">.*?</wsdl:message>', "", text, flags=re.S)
+    text = re.sub(r'\s*<wsdl:fault name="PersonalAccessDeniedFault" message=[^>]*>.*?</wsdl:fault>', "", text,
+                  flags=re.S)
+    text = re.sub(r'\s*<wsdl:fault name="PersonalAccessDeniedFault"><soap:fault[^>]*/></wsdl:fault>', "", text)
     if "types" in name:
         text = text.replace(_HUMAN, _HUMAN.replace(">", ' minOccurs="0">'))
     text = text.replace("1.3", "1.2").replace("v1_3", "v1_2")
