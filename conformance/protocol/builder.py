@@ -164,6 +164,8 @@ class _Writer:
 
     def _AckRequest(self, root: etree._Element, msg: m.AckRequest) -> None:
         target = msg.target
+        if target.id is None:
+            raise BuildError("AckTargetMessage needs its Id (the XSDs require it: the caller signs it)")
         self.sub(root, self.b("AckTargetMessage"), target.message_id, Id=target.id,
                  accepted=format_bool(target.accepted))
         self.signature(root, self.t("CallerInformationSystemSignature"), msg.signature)

@@ -29,8 +29,9 @@ _ALPHABET = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_character
 text = st.text(_ALPHABET, max_size=30)
 nonempty = st.text(_ALPHABET, min_size=1, max_size=30)
 ncname = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_.\-]{0,12}\Z")
-ids = st.none() | st.sampled_from(["SIGNED_BY_CONSUMER", "SIGNED_BY_PROVIDER", "SIGNED_BY_CALLER", "SIGNED_BY_SMEV",
+required_ids = st.sampled_from(["SIGNED_BY_CONSUMER", "SIGNED_BY_PROVIDER", "SIGNED_BY_CALLER", "SIGNED_BY_SMEV",
                                    "id-1", "PERSONAL_SIGNATURE"])
+ids = st.none() | required_ids
 
 offsets = st.sampled_from([UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-5, minutes=-30))])
 when = st.builds(lambda dt, tz: dt.replace(tzinfo=tz), st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1)),
@@ -77,7 +78,7 @@ def tuples(strategy, min_size=1, max_size=3):
 attachment_headers = st.builds(m.AttachmentHeader, nonempty, st.sampled_from(["text/plain", "application/pdf"]),
                                opt(blobs))
 ref_headers = st.builds(m.RefAttachmentHeader, st.uuids().map(str), blobs, st.just("application/xml"), opt(blobs))
-attachment_contents = st.builds(m.AttachmentContent, nonempty, blobs)
+attachment_contents = st.builds(m.AttachmentContent, ncname.map(lambda name: f"att_{name}"), blobs)  # an xs:ID
 fs_attachments = st.builds(m.FSAttachment, st.uuids().map(str), nonempty, nonempty, nonempty)
 
 
@@ -204,7 +205,7 @@ def messages(operation: Operation, version: Version):
         Operation.GET_RESPONSE: st.builds(m.GetResponseRequest, selectors, opt_signature),
         Operation.GET_RESPONSE_RESPONSE: st.builds(
             m.GetResponseResponse, opt(st.builds(m.ResponseMessage, responses(version), contents, opt_signature))),
-        Operation.ACK: st.builds(m.AckRequest, st.builds(m.AckTargetMessage, message_ids, st.booleans(), ids),
+        Operation.ACK: st.builds(m.AckRequest, st.builds(m.AckTargetMessage, message_ids, st.booleans(), required_ids),
                                  opt_signature),
         Operation.ACK_RESPONSE: st.just(m.AckResponse()),
         Operation.GET_STATUS: st.builds(m.GetStatusRequest, signed_timestamps, opt_signature),

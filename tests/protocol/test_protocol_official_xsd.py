@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import protocol_strategies
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from lxml import etree
 from schema_1_2 import derive_1_2
 
@@ -187,3 +189,21 @@ def test_get_request_response_carries_the_bus_signature_inside_request_message()
     holder = body[0]
     assert [etree.QName(c).localname for c in body] == ["RequestMessage"]
     assert [etree.QName(c).localname for c in holder] == ["Request", "SMEVSignature"]
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(protocol_strategies.any_message())
+def test_any_model_message_is_written_as_the_official_xsd_wants(case):
+    """Property: whatever model the builder accepts (values within the XSDs' simple types) it writes in the
+    structure of the official XSDs: element order, namespaces, required children, fault content."""
+    operation, version, message = case
+    data = build(message, version)
+    document = etree.fromstring(data)
+    xml_ids = [e.get("Id") for e in document.iter() if isinstance(e.tag, str) and e.get("Id")] + \
+        [e.text for e in document.iter("{*}Id")]
+    assume(len(xml_ids) == len(set(xml_ids)))  # equal Ids are the rule MSG-XMLID-UNIQUE's subject, kept on purpose
+    errors = official_errors(data, version)
+    if operation.value == "GetStatusRequest" and message.signature is None:
+        errors = [e for e in errors if "CallerInformationSystemSignature" not in e.message]
+    assert errors == []
