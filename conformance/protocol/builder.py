@@ -94,6 +94,8 @@ class _Writer:
     def __init__(self, namespaces: Namespaces):
         self.v = namespaces
         self.t, self.b, self.f = namespaces.t, namespaces.b, namespaces.f  # Clark names per namespace
+        self.later = namespaces.version is not Version.V1_1
+        """Attachment headers' NamespaceUri, FileName and Archive (1.3's, and the 1.2 set's that follows 1.3)."""
 
     # -- primitives --
 
@@ -130,6 +132,8 @@ class _Writer:
         self.request_data(root, msg.data)
         self.attachments(root, msg.attachments)
         self.signature(root, self.t("CallerInformationSystemSignature"), msg.signature)
+        if msg.routing is not None and self.v.routing is not None:
+            root.append(msg.routing.element())
 
     def _SendRequestResponse(self, root: etree._Element, msg: m.SendRequestResponse) -> None:
         self.metadata(root, msg.metadata)
@@ -290,18 +294,37 @@ class _Writer:
             for header in headers:
                 item = self.sub(holder, self.b("AttachmentHeader"))
                 self.sub(item, self.b("contentId"), header.content_id)
+                if self.later:
+                    self.opt(item, self.b("NamespaceUri"), header.namespace_uri)
                 self.sub(item, self.b("MimeType"), header.mime_type)
                 if header.signature_pkcs7 is not None:
                     self.sub(item, self.b("SignaturePKCS7"), format_base64(header.signature_pkcs7))
+                self.archive(item, header.archive)
         if ref_headers is not None:
             holder = self.sub(root, self.b("RefAttachmentHeaderList"))
             for ref in ref_headers:
                 item = self.sub(holder, self.b("RefAttachmentHeader"))
                 self.sub(item, self.b("uuid"), ref.uuid)
+                if self.later:
+                    self.opt(item, self.b("FileName"), ref.file_name)
+                    self.opt(item, self.b("NamespaceUri"), ref.namespace_uri)
                 self.sub(item, self.b("Hash"), format_base64(ref.hash))
                 self.sub(item, self.b("MimeType"), ref.mime_type)
                 if ref.signature_pkcs7 is not None:
                     self.sub(item, self.b("SignaturePKCS7"), format_base64(ref.signature_pkcs7))
+                self.archive(item, ref.archive)
+
+    def archive(self, parent: etree._Element, files: tuple[m.ArchiveFile, ...] | None) -> None:
+        """`Archive` of an attachment header (not in 1.1, where it is ignored like every later field)."""
+        if files is None or not self.later:
+            return
+        if not 1 <= len(files) <= 1000:
+            raise BuildError(f"an Archive lists 1 to 1000 files, not {len(files)}")
+        holder = self.sub(parent, self.b("Archive"))
+        for item in files:
+            entry = self.sub(holder, self.b("File"))
+            self.sub(entry, self.b("Name"), item.name)
+            self.sub(entry, self.b("NamespaceUri"), item.namespace_uri)
 
     def response_data(self, parent: etree._Element, data: m.SenderProvidedResponseData) -> None:
         root = self.sub(parent, self.t("SenderProvidedResponseData"), Id=data.id)
@@ -336,6 +359,8 @@ class _Writer:
         self.sub(root, self.t("OriginalMessageId"), status.original_message_id)
         self.sub(root, self.t("StatusCategory"), self.status(status.status_category).value)
         self.opt(root, self.t("StatusDetails"), status.status_details)
+        if status.routing_status is not None and self.v.routing is not None:
+            root.append(status.routing_status.element())
         info = status.smev_fault
         if info is not None:
             shape = None
@@ -410,6 +435,7 @@ class _Writer:
         self.party(root, "Sender", meta.sender)
         self.sub(root, self.t("SendingTimestamp"), format_datetime(meta.sending_timestamp))
         if legacy:
+            self.opt(root, self.t("MessageBroker"), meta.message_broker)
             self.opt(root, self.t("DestinationName"), meta.destination_name)
         self.party(root, "Recipient", meta.recipient)
         if legacy and meta.supplementary_data is not None:

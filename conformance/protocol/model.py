@@ -31,12 +31,23 @@ from conformance.protocol.xmlfragment import XmlFragment
 
 
 @dataclass(frozen=True)
+class ArchiveFile:
+    """1.3: `Archive/File` of an attachment header, one file inside an archive attachment."""
+
+    name: str
+    namespace_uri: str
+
+
+@dataclass(frozen=True)
 class AttachmentHeader:
-    """`basic:AttachmentHeader`: an attachment carried in `AttachmentContentList` (`content_id` = its `Id`)."""
+    """`basic:AttachmentHeader`: an attachment carried in `AttachmentContentList` (`content_id` = its `Id`).
+    `namespace_uri` and `archive` exist from 1.3 on."""
 
     content_id: str
     mime_type: str
     signature_pkcs7: bytes | None = None
+    namespace_uri: str | None = None
+    archive: tuple[ArchiveFile, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,10 @@ class RefAttachmentHeader:
     hash: bytes
     mime_type: str
     signature_pkcs7: bytes | None = None
+    file_name: str | None = None
+    namespace_uri: str | None = None
+    archive: tuple[ArchiveFile, ...] | None = None
+    """`file_name`, `namespace_uri` and `archive` exist from 1.3 on."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,8 @@ class AsyncProcessingStatus:
     status_category: StatusCategory
     status_details: str | None = None
     smev_fault: SmevFaultInfo | None = None
+    routing_status: XmlFragment | None = None
+    """1.3: `rout:RoutingStatus`, kept as it came."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +250,7 @@ class SupplementaryData:
 @dataclass(frozen=True)
 class MessageMetadata:
     """`MessageMetadata`: what the bus knows of a message. `sender` is mandatory in 1.1;
-    `destination_name` and `supplementary_data` exist only in 1.1."""
+    `destination_name`, `supplementary_data` and `message_broker` exist only in 1.1."""
 
     message_type: MessageType
     sending_timestamp: datetime
@@ -247,6 +264,8 @@ class MessageMetadata:
     id: str | None = None
     """Set it (real traffic: SIGNED_BY_SMEV) where the bus signs the metadata itself, as in SendRequestResponse; inside
     a delivered Request or Response the bus signs the whole block, which carries that Id instead."""
+    message_broker: str | None = None
+    """1.1 only: `MessageBroker`, between SendingTimestamp and DestinationName."""
 
 
 @dataclass(frozen=True)
@@ -324,6 +343,8 @@ class SendRequestRequest:
     data: SenderProvidedRequestData
     attachments: tuple[AttachmentContent, ...] | None = None
     signature: XmlFragment | None = None
+    routing: XmlFragment | None = None
+    """1.3: `rout:Routing` (routing information and its own signature), kept as it came."""
 
 
 @dataclass(frozen=True)

@@ -194,8 +194,16 @@ class _Reader:
         data = self.request_data(c.req(self.t("SenderProvidedRequestData")))
         attachments = self.attachments(c.opt(self.b("AttachmentContentList")))
         signature = self.signature(c.opt(self.t("CallerInformationSystemSignature")))
+        routing = self.routing(c, "Routing")
         c.done()
-        return m.SendRequestRequest(data, attachments, signature)
+        return m.SendRequestRequest(data, attachments, signature, routing)
+
+    def routing(self, c: _Children, local: str) -> XmlFragment | None:
+        """1.3's routing block, kept as it came (its content is the routing XSD's to judge)."""
+        if self.v.routing is None:
+            return None
+        element = c.opt(f"{{{self.v.routing}}}{local}")
+        return None if element is None else XmlFragment(element)
 
     def _SendRequestResponse(self, c: _Children) -> m.SendRequestResponse:
         metadata = self.metadata(c.req(self.t("MessageMetadata")))
@@ -452,22 +460,46 @@ class _Reader:
                 self.fail(ref_list, "RefAttachmentHeaderList needs at least one RefAttachmentHeader")
         return content, personal, headers, refs
 
+    def later_text(self, c: _Children, local: str) -> str | None:
+        """A text field 1.3 added to attachment headers (absent from 1.1)."""
+        return self.opt_text(c.opt(self.b(local))) if self.v.version is not Version.V1_1 else None
+
+    def archive(self, c: _Children) -> tuple[m.ArchiveFile, ...] | None:
+        element = c.opt(self.b("Archive")) if self.v.version is not Version.V1_1 else None
+        if element is None:
+            return None
+        ac = _Children(self, element)
+        files = []
+        for item in ac.many(self.b("File")):
+            fc = _Children(self, item)
+            files.append(m.ArchiveFile(self.text(fc.req(self.b("Name"))), self.text(fc.req(self.b("NamespaceUri")))))
+            fc.done()
+        ac.done()
+        if not files:
+            self.fail(element, "Archive needs at least one File")
+        return tuple(files)
+
     def attachment_header(self, element: etree._Element) -> m.AttachmentHeader:
         c = _Children(self, element)
         content_id = self.text(c.req(self.b("contentId")))
+        namespace_uri = self.later_text(c, "NamespaceUri")
         mime = self.text(c.req(self.b("MimeType")))
         pkcs7 = self.opt_convert(c.opt(self.b("SignaturePKCS7")), parse_base64)
+        archive = self.archive(c)
         c.done()
-        return m.AttachmentHeader(content_id, mime, pkcs7)
+        return m.AttachmentHeader(content_id, mime, pkcs7, namespace_uri, archive)
 
     def ref_header(self, element: etree._Element) -> m.RefAttachmentHeader:
         c = _Children(self, element)
         uuid = self.text(c.req(self.b("uuid")))
+        file_name = self.later_text(c, "FileName")
+        namespace_uri = self.later_text(c, "NamespaceUri")
         digest = self.convert(c.req(self.b("Hash")), parse_base64)
         mime = self.text(c.req(self.b("MimeType")))
         pkcs7 = self.opt_convert(c.opt(self.b("SignaturePKCS7")), parse_base64)
+        archive = self.archive(c)
         c.done()
-        return m.RefAttachmentHeader(uuid, digest, mime, pkcs7)
+        return m.RefAttachmentHeader(uuid, digest, mime, pkcs7, file_name, namespace_uri, archive)
 
     def response_data(self, element: etree._Element) -> m.SenderProvidedResponseData:
         self.no_attrs(element, "Id")
@@ -514,6 +546,7 @@ class _Reader:
         original = self.text(c.req(self.t("OriginalMessageId")))
         category = self.status(c.req(self.t("StatusCategory")))
         details = self.opt_text(c.opt(self.t("StatusDetails")))
+        routing_status = self.routing(c, "RoutingStatus")
         fault_element = c.opt(self.t("SmevFault"))
         fault = None
         if fault_element is not None:
@@ -524,7 +557,7 @@ class _Reader:
                 self.fail(fault_element, f"xsi:type {type_name.value} is not a complex type of the faults schema")
             fault = replace(self.fault_content(fault_element, shape), type=type_name)
         c.done()
-        return m.AsyncProcessingStatus(original, category, details, fault)
+        return m.AsyncProcessingStatus(original, category, details, fault, routing_status)
 
     def xsi_type(self, element: etree._Element) -> FaultName | None:
         value = element.get(XSI_TYPE)
@@ -610,6 +643,7 @@ class _Reader:
             self.fail(type_element, f"MessageType {message_type.value} does not exist in version {self.v.version}")
         sender = self.party(c.opt(self.t("Sender")))
         sending = self.when(c.req(self.t("SendingTimestamp")))
+        broker = self.opt_text(c.opt(self.t("MessageBroker"))) if legacy else None
         destination = self.opt_text(c.opt(self.t("DestinationName"))) if legacy else None
         recipient = self.party(c.opt(self.t("Recipient")))
         supplementary = None
@@ -627,7 +661,7 @@ class _Reader:
         status = None if status_element is None else self.status(status_element)
         c.done()
         return m.MessageMetadata(message_type, sending, message_id, sender, destination, recipient, supplementary,
-                                 delivery, status, self.attr_id(element))
+                                 delivery, status, self.attr_id(element), broker)
 
     def request(self, element: etree._Element) -> m.Request:
         self.no_attrs(element, "Id")

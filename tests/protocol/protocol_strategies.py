@@ -75,18 +75,69 @@ def tuples(strategy, min_size=1, max_size=3):
     return st.lists(strategy, min_size=min_size, max_size=max_size).map(tuple)
 
 
-attachment_headers = st.builds(m.AttachmentHeader, nonempty, st.sampled_from(["text/plain", "application/pdf"]),
-                               opt(blobs))
-ref_headers = st.builds(m.RefAttachmentHeader, st.uuids().map(str), blobs, st.just("application/xml"), opt(blobs))
+archives = tuples(st.builds(m.ArchiveFile, nonempty, nonempty))
+
+
+def later(version: Version, strategy):
+    """A field 1.3 added to attachment headers (the 1.2 set follows 1.3): absent in 1.1."""
+    return st.none() if version is Version.V1_1 else opt(strategy)
+
+
+def attachment_headers(version: Version):
+    return st.builds(m.AttachmentHeader, nonempty, st.sampled_from(["text/plain", "application/pdf"]), opt(blobs),
+                     later(version, nonempty), later(version, archives))
+
+
+def ref_headers(version: Version):
+    return st.builds(m.RefAttachmentHeader, st.uuids().map(str), blobs, st.just("application/xml"), opt(blobs),
+                     later(version, nonempty), later(version, nonempty), later(version, archives))
+
+
 attachment_contents = st.builds(m.AttachmentContent, ncname.map(lambda name: f"att_{name}"), blobs)  # an xs:ID
 fs_attachments = st.builds(m.FSAttachment, st.uuids().map(str), nonempty, nonempty, nonempty)
 
 
-request_data = st.builds(
-    m.SenderProvidedRequestData, message_id=message_ids, content=payloads(), reference_message_id=opt(message_ids),
-    transaction_code=opt(nonempty), node_id=opt(nonempty), eol=opt(when), personal_signature=opt_signature,
-    attachment_headers=opt(tuples(attachment_headers)), ref_attachment_headers=opt(tuples(ref_headers)),
-    business_process_metadata=opt(tuples(payloads(), min_size=1, max_size=2)), test_message=st.booleans(), id=ids)
+def request_data(version: Version):
+    return st.builds(
+        m.SenderProvidedRequestData, message_id=message_ids, content=payloads(),
+        reference_message_id=opt(message_ids), transaction_code=opt(nonempty), node_id=opt(nonempty), eol=opt(when),
+        personal_signature=opt_signature, attachment_headers=opt(tuples(attachment_headers(version))),
+        ref_attachment_headers=opt(tuples(ref_headers(version))),
+        business_process_metadata=opt(tuples(payloads(), min_size=1, max_size=2)), test_message=st.booleans(), id=ids)
+
+
+ROUTING = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/routing/1.3"
+
+
+@st.composite
+def routings(draw) -> XmlFragment:
+    """A 1.3 `rout:Routing`: routing information (its MessageID, dynamic values) and its own signature."""
+    root = etree.Element(f"{{{ROUTING}}}Routing", nsmap={"rout": ROUTING})
+    info = etree.SubElement(root, f"{{{ROUTING}}}RoutingInformation")
+    etree.SubElement(info, f"{{{ROUTING}}}MessageID").text = draw(message_ids)
+    values = draw(st.lists(nonempty, max_size=2))
+    if values:
+        dynamic = etree.SubElement(info, f"{{{ROUTING}}}DynamicRouting")
+        for value in values:
+            etree.SubElement(dynamic, f"{{{ROUTING}}}DynamicValue").text = value
+    etree.SubElement(root, f"{{{ROUTING}}}RoutingSignature").append(draw(signatures()).element())
+    return XmlFragment(root)
+
+
+@st.composite
+def routing_statuses(draw) -> XmlFragment:
+    root = etree.Element(f"{{{ROUTING}}}RoutingStatus", nsmap={"rout": ROUTING})
+    for value in draw(st.lists(nonempty, max_size=2)):
+        item = etree.SubElement(root, f"{{{ROUTING}}}DynamicRoutingStatus")
+        etree.SubElement(item, f"{{{ROUTING}}}DynamicValue").text = value
+        etree.SubElement(item, f"{{{ROUTING}}}RoutingStatusCode").text = draw(
+            st.sampled_from(["success", "recipientNotFound", "signatureInvalid"]))
+    return XmlFragment(root)
+
+
+def only_1_3(version: Version, strategy):
+    return opt(strategy) if version is Version.V1_3 else st.none()
+
 
 validation_errors = st.builds(m.ValidationError, text, st.integers(-2**31, 2**31 - 1))
 _FIELD_VALUES = {"RootElementLocalName": ncname, "RootElementNamespaceURI": nonempty,
@@ -127,13 +178,13 @@ def smev_fault_infos(draw, version: Version):
 
 def async_statuses(version: Version):
     return st.builds(m.AsyncProcessingStatus, message_ids, statuses(version), opt(text),
-                     opt(smev_fault_infos(version)))
+                     opt(smev_fault_infos(version)), only_1_3(version, routing_statuses()))
 
 
 def answers(version: Version):
     return st.one_of(
-        st.builds(m.BusinessAnswer, payloads(), opt_signature, opt(tuples(attachment_headers)),
-                  opt(tuples(ref_headers))),
+        st.builds(m.BusinessAnswer, payloads(), opt_signature, opt(tuples(attachment_headers(version))),
+                  opt(tuples(ref_headers(version)))),
         st.builds(m.Rejection, tuples(st.builds(m.RequestRejected, st.sampled_from(RejectionReasonCode), text))),
         st.builds(m.RequestStatus, st.integers(-2**31, 2**31 - 1), text,
                   tuples(st.builds(m.StatusParameter, text, text), min_size=0)),
@@ -163,7 +214,7 @@ def metadata(version: Version):
             recipient=opt(st.builds(m.Party, nonempty, nonempty)),
             supplementary_data=st.builds(m.SupplementaryData, st.sampled_from(sorted(interaction_types(version))),
                                          opt(nonempty)),
-            delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids)
+            delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids, message_broker=opt(nonempty))
     return st.builds(
         m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
         sender=opt(parties), destination_name=st.none(), recipient=opt(parties), supplementary_data=st.none(),
@@ -171,7 +222,7 @@ def metadata(version: Version):
 
 
 def requests(version: Version):
-    return st.builds(m.Request, request_data, metadata(version), opt(tuples(fs_attachments)),
+    return st.builds(m.Request, request_data(version), metadata(version), opt(tuples(fs_attachments)),
                      text if version is Version.V1_1 else opt(text), opt_signature, ids)
 
 
@@ -195,7 +246,8 @@ def messages(operation: Operation, version: Version):
     """Any model message of `operation`, valid for `version`."""
     contents = opt(tuples(attachment_contents))
     return {
-        Operation.SEND_REQUEST: st.builds(m.SendRequestRequest, request_data, contents, opt_signature),
+        Operation.SEND_REQUEST: st.builds(m.SendRequestRequest, request_data(version), contents, opt_signature,
+                                          only_1_3(version, routings())),
         Operation.SEND_REQUEST_RESPONSE: st.builds(m.SendRequestResponse, metadata(version), opt_signature),
         Operation.SEND_RESPONSE: st.builds(m.SendResponseRequest, response_data(version), contents, opt_signature),
         Operation.SEND_RESPONSE_RESPONSE: st.builds(m.SendResponseResponse, metadata(version), opt_signature),
