@@ -22,6 +22,7 @@ from conformance.protocol import model as m
 from conformance.protocol.builder import BuildError, build
 from conformance.protocol.codes import FaultName, MessageType, SignatureVerificationReason, StatusCategory
 from conformance.protocol.namespaces import Version
+from conformance.protocol.operations import Rpc, faults_for
 from conformance.protocol.reader import parse
 from conformance.protocol.samples import iter_samples
 from conformance.protocol.schemafacts import declared_fault_names, fault_shape, nearest_status, status_categories
@@ -207,3 +208,18 @@ def test_any_model_message_is_written_as_the_official_xsd_wants(case):
     if operation.value == "GetStatusRequest" and message.signature is None:
         errors = [e for e in errors if "CallerInformationSystemSignature" not in e.message]
     assert errors == []
+
+
+WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
+WSDL_OPERATIONS = [(Version(v), rpc) for v in ("1.1", "1.3") for rpc in Rpc if rpc.exists_in(Version(v))]
+
+
+@pytest.mark.parametrize(("version", "rpc"), WSDL_OPERATIONS, ids=[f"{v.value}-{r.value}" for v, r in WSDL_OPERATIONS])
+def test_faults_of_each_operation_are_the_official_wsdls(version, rpc):
+    """The faults the double may answer an RPC with are exactly those the official WSDL declares for it."""
+    document = etree.parse(str(OFFICIAL / version.value / f"smev-message-exchange-service-{version.value}.wsdl"))
+    messages = {msg.get("name"): msg.find(f"{{{WSDL_NS}}}part").get("element").split(":")[1]
+                for msg in document.iter(f"{{{WSDL_NS}}}message")}
+    [operation] = [op for op in document.find(f"{{{WSDL_NS}}}portType") if op.get("name") == rpc.value]
+    declared = {messages[f.get("message").split(":")[1]] for f in operation.findall(f"{{{WSDL_NS}}}fault")}
+    assert declared == {f.value for f in faults_for(rpc, version)}
