@@ -204,6 +204,13 @@ selectors = st.one_of(
 signed_timestamps = st.builds(m.SignedTimestamp, when, ids)
 
 
+def parties_of(version: Version):
+    """Real 1.2 answers name a party by its Mnemonic alone; 1.1 and 1.3 require HumanReadableName."""
+    if version is Version.V1_2:
+        return st.builds(m.Party, opt(nonempty), opt(nonempty))
+    return parties
+
+
 def metadata(version: Version):
     legacy = version is Version.V1_1
     types = st.sampled_from([t for t in MessageType if t.allowed_in(version)])
@@ -217,7 +224,8 @@ def metadata(version: Version):
             delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids, message_broker=opt(nonempty))
     return st.builds(
         m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
-        sender=opt(parties), destination_name=st.none(), recipient=opt(parties), supplementary_data=st.none(),
+        sender=opt(parties_of(version)), destination_name=st.none(), recipient=opt(parties_of(version)),
+        supplementary_data=st.none(),
         delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids)
 
 
