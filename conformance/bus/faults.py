@@ -53,8 +53,9 @@ class BusFault(Exception):
         reason = self.reason
         if "SignatureVerificationFault" in fields and reason is None:
             reason = SignatureVerificationReason.SIGNATURE_IS_INVALID
-        errors = self.validation_errors or (m.ValidationError(self.description),) \
-            if "ValidationError" in fields else ()
+        errors: tuple[m.ValidationError, ...] = ()
+        if "ValidationError" in fields:  # at least one: the description when the cause named no position
+            errors = self.validation_errors or (m.ValidationError(self.description),)
         details = tuple((f.name, self.details.get(f.name) or DOUBLE_FAULT_DETAILS[f.name]) for f in shape.fields
                         if f.name not in ("SignatureVerificationFault", "ValidationError")
                         and (f.required or f.name in self.details))
