@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from conformance.protocol import model as m
 from conformance.protocol.codes import FaultName, SignatureVerificationReason
-from conformance.protocol.namespaces import SOAP_ENV
+from conformance.protocol.namespaces import SOAP_ENV, Version
+from conformance.protocol.schemafacts import fault_shape
 from conformance.rules.model import Finding
+
+DOUBLE_FAULT_DETAILS: dict[str, str] = {
+    "RootElementLocalName": "unknown",
+    "RootElementNamespaceURI": "unknown",
+    "PermittedTotalAttachmentSize": "5242880",
+    "RealTotalAttachmentSize": "0",
+    "RemainedTotalQuoteSize": "0",
+    "MessageBrokerAddress": "smev-double",
+    "DestinationName": "unknown",
+}
+"""What the double writes for an element a fault's XSD type requires when the cause did not supply it (a fault
+armed by a test, say): the XSD decides which are required, these only fill them."""
 
 
 class BusFault(Exception):
     """The bus refuses the call with the SMEV fault `name` (HTTP 500, `soap:Server`, as real SMEV does)."""
 
     def __init__(self, name: FaultName, description: str, *, reason: SignatureVerificationReason | None = None,
-                 validation_errors: tuple[m.ValidationError, ...] = (), client: bool = False, http_status: int = 500):
+                 validation_errors: tuple[m.ValidationError, ...] = (), client: bool = False, http_status: int = 500,
+                 details: Mapping[str, str] | None = None):
         super().__init__(f"{name.value}: {description}")
         self.name = FaultName(name)
         self.description = description
         self.reason = reason
         # Only InvalidContent carries ValidationError elements (faults schema).
         self.validation_errors = validation_errors if self.name is FaultName.INVALID_CONTENT else ()
+        self.details = dict(details or {})
+        """Values of the elements the fault's XSD type adds, by local name (e.g. RealTotalAttachmentSize)."""
         self.client = client
         self.http_status = http_status
         self.forced = False
@@ -26,11 +44,26 @@ class BusFault(Exception):
         self.claimed_caller: str | None = None
         """On a call refused before its caller was proven: whom its certificate names (for the journal only)."""
 
-    def model(self) -> m.SoapFault:
+    def model(self, version: Version) -> m.SoapFault:
+        """The fault as `version`'s faults XSD types it: a basic:Void fault carries nothing (its text is the
+        faultstring); an SmevFault carries Code, Description and every element its type requires."""
+        faultcode = (SOAP_ENV, "Client" if self.client else "Server")
+        shape = fault_shape(self.name, version)
+        if shape.void:
+            return m.SoapFault(name=self.name, faultstring=self.description, faultcode=faultcode)
+        fields = {f.name for f in shape.fields}
+        reason = self.reason
+        if "SignatureVerificationFault" in fields and reason is None:
+            reason = SignatureVerificationReason.SIGNATURE_IS_INVALID
+        errors: tuple[m.ValidationError, ...] = ()
+        if "ValidationError" in fields:  # at least one: the description when the cause named no position
+            errors = self.validation_errors or (m.ValidationError(self.description),)
+        details = tuple((f.name, self.details.get(f.name) or DOUBLE_FAULT_DETAILS[f.name]) for f in shape.fields
+                        if f.name not in ("SignatureVerificationFault", "ValidationError")
+                        and (f.required or f.name in self.details))
         return m.SoapFault(name=self.name, faultstring=self.description, code=f"SMEV-DOUBLE-{self.name.value}",
-                           description=self.description, reason=self.reason,
-                           validation_errors=self.validation_errors,
-                           faultcode=(SOAP_ENV, "Client" if self.client else "Server"))
+                           description=self.description, reason=reason, validation_errors=errors,
+                           faultcode=faultcode, details=details)
 
 
 RULE_FAULTS: dict[str, FaultName] = {
@@ -71,7 +104,8 @@ def fault_for_findings(failures: list[Finding], allowed: frozenset[FaultName] | 
 
 
 def _validation_error(finding: Finding) -> m.ValidationError:
-    where = finding.location.xpath or ""
-    if finding.location.line is not None:
-        where = f"line {finding.location.line}" + (f", {where}" if where else "")
-    return m.ValidationError(f"[{finding.rule_id}] {finding.message}", error_position=where or None)
+    """`errorPosition` is an xs:int: the line (-1 when unknown, as real SMEV writes); the XPath goes in the text."""
+    where = f" (at {finding.location.xpath})" if finding.location.xpath else ""
+    line = finding.location.line
+    return m.ValidationError(f"[{finding.rule_id}] {finding.message}{where}", error_position=-1 if line is None
+                             else line)

@@ -2,7 +2,8 @@
 
 POST any path: a SOAP call (`/smev/1.3`, `/smev/1.2`, `/smev/1.1` name the version a fault is written in when the
 body is unreadable; otherwise the body's namespace decides). GET `/_double/health` answers `ok`;
-GET `/_double/journal?after=N` lists captured calls as JSON; POST `/_double/faults` with JSON
+GET `/_double/journal?after=N` lists captured calls as JSON; GET `<endpoint>?wsdl` gives the
+service WSDL of the endpoint's version, addressed to the double, and the XSDs it imports by relative URL; POST `/_double/faults` with JSON
 `{"rpc": "SendRequest", "fault": "SMEVFailure", "times": 1, "caller": null, "reason": null}` forces faults.
 """
 
@@ -123,8 +124,17 @@ class _Handler(BaseHTTPRequestHandler):
                       "message_id": e.message_id, "http_status": e.http_status, "fault": e.fault}
                      for e in self.server.bus.store.exchanges(after=after)]
             self._send(200, "application/json", json.dumps(items).encode())
+        elif (described := self._describe(parts.path, parts.query)) is not None:
+            self._send(200, *described)
         else:
             self._send(404, "text/plain; charset=utf-8", b"the bus double answers SOAP POSTs; see /_double/health\n")
+
+    def _describe(self, path: str, query: str) -> tuple[str, bytes] | None:
+        """`<endpoint>?wsdl` and the XSDs it imports (`conformance.bus.wsdl`), addressed as the client called us."""
+        from conformance.bus.wsdl import describe
+
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        return describe(path, query, f"http://{host}{path}")
 
     def _control_fault(self, body: bytes) -> None:
         try:

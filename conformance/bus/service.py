@@ -31,7 +31,7 @@ from lxml import etree
 
 from conformance import xmlsafe
 from conformance.bus.credentials import BusCredentials
-from conformance.bus.faults import RULES_THE_BUS_DECIDES_ITSELF, BusFault, fault_for_findings
+from conformance.bus.faults import DOUBLE_FAULT_DETAILS, RULES_THE_BUS_DECIDES_ITSELF, BusFault, fault_for_findings
 from conformance.bus.mtom import TransportError, read_body, resolve_xop
 from conformance.bus.replyto import make_reply_to, read_reply_to
 from conformance.bus.store import AckResult, BusStore, Kind, QueuedMessage
@@ -43,6 +43,7 @@ from conformance.protocol.codes import FaultName, MessageType, SignatureVerifica
 from conformance.protocol.namespaces import LATEST, Version
 from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, detect, locate
 from conformance.protocol.reader import parse
+from conformance.protocol.schemafacts import fault_shape, nearest_status
 from conformance.protocol.xmlfragment import XmlFragment
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class Bus:
             answer = HttpAnswer(200, "text/xml; charset=utf-8", envelope)
         except TransportError as exc:
             fault = BusFault(FaultName.INVALID_CONTENT, str(exc), client=True, http_status=exc.status,
-                             validation_errors=(m.ValidationError(str(exc), error_position=exc.reason),))
+                             validation_errors=(m.ValidationError(f"[{exc.reason}] {exc}"),))
             answer = self._fault_answer(call, fault)
         except BusFault as fault:
             call.caller = call.caller or fault.claimed_caller  # journalled only: the call did nothing
@@ -169,7 +170,7 @@ class Bus:
         version = call.version or LATEST
         if not fault.name.exists_in(version):
             fault = BusFault(FaultName.ACCESS_DENIED, fault.description)
-        envelope = build_element(fault.model(), version)
+        envelope = build_element(fault.model(version), version)
         return HttpAnswer(fault.http_status, "text/xml; charset=utf-8", _serialize(envelope), fault=fault.name.value,
                           forced=fault.forced)
 
@@ -180,14 +181,14 @@ class Bus:
             tree = xmlsafe.parse_bytes(soap.envelope, source="request")
         except xmlsafe.XmlInputError as exc:
             raise BusFault(FaultName.INVALID_CONTENT, f"the envelope is not usable XML: {exc.detail}",
-                           validation_errors=(m.ValidationError(f"[{exc.rule}] {exc.detail}",
-                                                                f"line {exc.line}" if exc.line else None),)) from None
+                           validation_errors=(m.ValidationError(f"[{exc.rule}] {exc.detail}", _position(exc.line)),)
+                           ) from None
         resolve_xop(tree.getroot(), soap.parts)
         try:
             detection = detect(tree, source="request")
         except ProtocolError as exc:
             raise BusFault(FaultName.INVALID_CONTENT, exc.detail, validation_errors=(
-                m.ValidationError(exc.detail, f"line {exc.line}" if exc.line else None),)) from None
+                m.ValidationError(exc.detail, _position(exc.line)),)) from None
         operation, version = detection.operation, detection.version
         call.version = version
         if operation.is_response:
@@ -218,7 +219,7 @@ class Bus:
             parsed = parse(tree, source="request")
         except ProtocolError as exc:
             raise BusFault(FaultName.INVALID_CONTENT, exc.detail, validation_errors=(
-                m.ValidationError(exc.detail, f"line {exc.line}" if exc.line else None),)) from None
+                m.ValidationError(exc.detail, _position(exc.line)),)) from None
         handler = {
             Rpc.SEND_REQUEST: self._send_request,
             Rpc.SEND_RESPONSE: self._send_response,
@@ -292,7 +293,9 @@ class Bus:
         btype = self.types.by_request(data.content.namespace, data.content.local_name)
         if btype is None:
             raise BusFault(FaultName.BUSINESS_DATA_TYPE_IS_NOT_SUPPORTED,
-                           f"no registered type has the request element {data.content.tag}")
+                           f"no registered type has the request element {data.content.tag}",
+                           details={"RootElementLocalName": data.content.local_name,
+                                    "RootElementNamespaceURI": data.content.namespace or ""})
         assert call.caller is not None
         if not btype.may_consume(call.caller):
             raise BusFault(FaultName.ACCESS_DENIED, f"the access matrix does not let {call.caller} request "
@@ -346,7 +349,8 @@ class Bus:
                            original_message_id=request.message_id, reply_to=data.to)
         self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
         metadata = m.MessageMetadata(message_type=MessageType.RESPONSE, sending_timestamp=_utc(now),
-                                     message_id=data.message_id, status=StatusCategory.RESPONSE_IS_QUEUED,
+                                     message_id=data.message_id,
+                                     status=nearest_status(StatusCategory.RESPONSE_IS_QUEUED, version),
                                      **self._metadata_extras(version, sender=call.caller or "",
                                                              recipient=request.sender, btype=btype))
         return self._signed(build_element(m.SendResponseResponse(metadata=metadata), version))
@@ -380,7 +384,7 @@ class Bus:
         btype = self.types.by_request(queued.namespace, queued.root)
         metadata = m.MessageMetadata(
             message_type=MessageType.REQUEST, sending_timestamp=_utc(queued.enqueued_at), message_id=queued.message_id,
-            delivery_timestamp=_utc(now), status=StatusCategory.MESSAGE_IS_DELIVERED, id=None,
+            delivery_timestamp=_utc(now), status=nearest_status(StatusCategory.MESSAGE_IS_DELIVERED, version), id=None,
             **self._metadata_extras(version, sender=queued.sender, recipient=queued.recipient, btype=btype))
         request = m.Request(data=sent.data, metadata=metadata, reply_to=queued.reply_to,
                             sender_signature=sent.signature)
@@ -409,12 +413,13 @@ class Bus:
         extras = self._metadata_extras(version, sender=queued.sender, recipient=queued.recipient, btype=btype)
         metadata = m.MessageMetadata(message_type=MessageType.RESPONSE, sending_timestamp=_utc(queued.enqueued_at),
                                      message_id=queued.message_id, delivery_timestamp=_utc(now),
-                                     status=StatusCategory.MESSAGE_IS_DELIVERED, id=None, **extras)
+                                     status=nearest_status(StatusCategory.MESSAGE_IS_DELIVERED, version), id=None,
+                                     **extras)
         original = None
         if queued.kind is Kind.STATUS:
             status = json.loads(queued.payload)
             data = m.SenderProvidedResponseData(message_id=queued.message_id, to=queued.reply_to or "",
-                                                answer=_async_status(status), id="SIGNED_ASYNC_BY_SMEV")
+                                                answer=_async_status(status, version), id="SIGNED_ASYNC_BY_SMEV")
             sender_signature, attachments = None, None
         else:
             original = parse(xmlsafe.parse_bytes(queued.payload, source="queued response"), source="queued response")
@@ -491,7 +496,7 @@ class Bus:
         if queued is None:
             return build_element(m.GetStatusResponse(), version)
         call.message_id = queued.message_id
-        status = _async_status(json.loads(queued.payload))
+        status = _async_status(json.loads(queued.payload), version)
         envelope = build_element(m.GetStatusResponse(message=m.SmevAsyncProcessingMessage(
             m.AsyncProcessingStatusData(status))), version)
         return self._signed(envelope, broken=FLAG_BAD_SIGNATURE in queued.flags)
@@ -676,7 +681,9 @@ def _check_inline_size(tree: etree._ElementTree, rpc: Rpc, version: Version) -> 
     if total > INLINE_LIMIT:
         raise BusFault(FaultName.ATTACHMENT_SIZE_LIMIT_EXCEEDED, f"[MSG-ATTACH-SIZE] inline attachments total {total} "
                        f"bytes, over the bus's {INLINE_LIMIT}: send the largest ({biggest[1]!r}, {biggest[0]} bytes) "
-                       "through the file store (RefAttachmentHeader)")
+                       "through the file store (RefAttachmentHeader)",
+                       details={"PermittedTotalAttachmentSize": str(INLINE_LIMIT),
+                                "RealTotalAttachmentSize": str(total)})
 
 
 def _keep_original(envelope: etree._Element, original: etree._Element | None, path: tuple[str, ...],
@@ -702,12 +709,29 @@ def _reference_of(request: QueuedMessage) -> str | None:
     return data.reference_message_id or data.message_id
 
 
-def _async_status(payload: dict) -> m.AsyncProcessingStatus:
+def _position(line: int | None) -> int:
+    """`ValidationError/@errorPosition` is an xs:int: the line, or -1 when unknown (as real SMEV writes)."""
+    return -1 if line is None else line
+
+
+def _async_status(payload: dict, version: Version) -> m.AsyncProcessingStatus:
+    """A queued status as `version` writes it: its nearest status category, and a fault that names itself the way
+    real SMEV does, as the `xsi:type` of the SmevFault when the faults XSD has a type of that name."""
     fault = None
     if payload.get("fault"):
-        fault = m.SmevFaultInfo(code=payload["fault"], description=payload.get("fault_description") or payload["fault"])
+        name = FaultName(payload["fault"])
+        description = payload.get("fault_description") or name.value
+        typed = name.exists_in(version) and fault_shape(name, version).named_type
+        fault = m.SmevFaultInfo(
+            code=name.value, description=description, type=name if typed else None,
+            reason=SignatureVerificationReason.SIGNATURE_IS_INVALID
+            if typed and name is FaultName.SIGNATURE_VERIFICATION_FAULT else None,
+            validation_errors=(m.ValidationError(description),) if typed and name is FaultName.INVALID_CONTENT
+            else (),
+            details=tuple((f.name, DOUBLE_FAULT_DETAILS[f.name]) for f in fault_shape(name, version).fields
+                          if f.required and f.name in DOUBLE_FAULT_DETAILS) if typed else ())
     return m.AsyncProcessingStatus(original_message_id=payload["original"],
-                                   status_category=StatusCategory(payload["category"]),
+                                   status_category=nearest_status(StatusCategory(payload["category"]), version),
                                    status_details=payload.get("details"), smev_fault=fault)
 
 

@@ -12,6 +12,8 @@ Stable entry points (others import these):
 - `conformance.protocol.builder`: `build(message, version, sign=None) -> bytes`, `build_element`, `build_body`,
   `place_signature`.
 - `conformance.protocol.reader`: `parse(bytes | tree) -> ParsedMessage(operation, version, message, envelope)`.
+- `conformance.protocol.schemafacts`: what the shipped XSDs declare: `fault_shape(name, version)` (a basic:Void
+  fault carries nothing), `status_categories(version)`, `nearest_status`, `interaction_types`.
 - `conformance.protocol.samples`: `sample_message(operation, version, variant=, spec=, seed=, at=)`,
   `sample_envelope(..., sign=)`, `iter_samples(...)`: valid, seeded samples of every operation x version.
 """

@@ -12,8 +12,16 @@ from collections.abc import Callable
 from lxml import etree
 
 from conformance.protocol import model as m
-from conformance.protocol.namespaces import SOAP_ENV, Namespaces, Version, ns
+from conformance.protocol.codes import FaultName, StatusCategory
+from conformance.protocol.namespaces import SOAP_ENV, XSI, Namespaces, Version, ns
 from conformance.protocol.operations import Operation, SigningSpec, locate
+from conformance.protocol.schemafacts import (
+    FaultShape,
+    SchemaFactError,
+    fault_shape,
+    interaction_types,
+    status_categories,
+)
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.protocol.xmltext import format_base64, format_bool, format_datetime
 
@@ -86,6 +94,8 @@ class _Writer:
     def __init__(self, namespaces: Namespaces):
         self.v = namespaces
         self.t, self.b, self.f = namespaces.t, namespaces.b, namespaces.f  # Clark names per namespace
+        self.later = namespaces.version is not Version.V1_1
+        """Attachment headers' NamespaceUri, FileName and Archive (1.3's, and the 1.2 set's that follows 1.3)."""
 
     # -- primitives --
 
@@ -122,6 +132,8 @@ class _Writer:
         self.request_data(root, msg.data)
         self.attachments(root, msg.attachments)
         self.signature(root, self.t("CallerInformationSystemSignature"), msg.signature)
+        if msg.routing is not None and self.v.routing is not None:
+            root.append(msg.routing.element())
 
     def _SendRequestResponse(self, root: etree._Element, msg: m.SendRequestResponse) -> None:
         self.metadata(root, msg.metadata)
@@ -145,7 +157,7 @@ class _Writer:
             holder = self.sub(root, self.t("RequestMessage"))
             self.request(holder, msg.message.request)
             self.attachments(holder, msg.message.attachments)
-        self.signature(root, self.t("SMEVSignature"), msg.smev_signature)
+            self.signature(holder, self.t("SMEVSignature"), msg.message.smev_signature)
 
     def _GetResponseResponse(self, root: etree._Element, msg: m.GetResponseResponse) -> None:
         if msg.message is not None:
@@ -156,6 +168,8 @@ class _Writer:
 
     def _AckRequest(self, root: etree._Element, msg: m.AckRequest) -> None:
         target = msg.target
+        if target.id is None:
+            raise BuildError("AckTargetMessage needs its Id (the XSDs require it: the caller signs it)")
         self.sub(root, self.b("AckTargetMessage"), target.message_id, Id=target.id,
                  accepted=format_bool(target.accepted))
         self.signature(root, self.t("CallerInformationSystemSignature"), msg.signature)
@@ -190,7 +204,7 @@ class _Writer:
     def fault(self, fault: m.SoapFault) -> etree._Element:
         if not fault.name.exists_in(self.v.version):
             raise BuildError(f"fault {fault.name.value} does not exist in version {self.v.version.value}")
-        root = etree.Element(f"{{{SOAP_ENV}}}Fault", nsmap={"soap": SOAP_ENV, "faults": self.v.faults})
+        root = etree.Element(f"{{{SOAP_ENV}}}Fault", nsmap={"soap": SOAP_ENV})
         code_ns, code_local = fault.faultcode
         if code_ns == SOAP_ENV:
             self.sub(root, "faultcode", f"soap:{code_local}")
@@ -200,13 +214,56 @@ class _Writer:
         self.sub(root, "faultstring", fault.faultstring)
         self.opt(root, "faultactor", fault.faultactor)
         detail = self.sub(root, "detail")
-        item = self.sub(detail, self.f(fault.name.value),
-                        reason=fault.reason.value if fault.reason is not None else None)
-        self.opt(item, self.f("Code"), fault.code)
-        self.opt(item, self.f("Description"), fault.description)
-        for error in fault.validation_errors:
-            self.sub(item, self.f("ValidationError"), error.message, errorPosition=error.error_position)
+        item = etree.SubElement(detail, self.f(fault.name.value), nsmap={"faults": self.v.faults,
+                                                                           "basic": self.v.basic})
+        self.fault_content(item, self.shape(fault.name), fault)
         return root
+
+    def shape(self, name: FaultName) -> FaultShape:
+        try:
+            return fault_shape(name, self.v.version)
+        except SchemaFactError as exc:
+            raise BuildError(str(exc)) from None
+
+    def fault_content(self, item: etree._Element, shape: FaultShape | None,
+                      content: m.SoapFault | m.SmevFaultInfo) -> None:
+        """The content of a fault element as its XSD type wants it: nothing for `basic:Void`; else `basic:Code?`,
+        `basic:Description?`, then the extension's own elements (`shape` None: a plain `basic:SmevFault`)."""
+        what = shape.name.value if shape is not None else "SmevFault"
+        if shape is not None and shape.void:
+            carried = [label for label, value in (("Code", content.code), ("Description", content.description),
+                                                  ("reason", content.reason),
+                                                  ("ValidationError", content.validation_errors),
+                                                  ("details", content.details)) if value]
+            if carried:
+                raise BuildError(f"{what} is basic:Void in {self.v.version.value}: it carries no content "
+                                 f"(found {', '.join(carried)}; the text belongs in faultstring)")
+            return
+        self.opt(item, self.b("Code"), content.code)
+        self.opt(item, self.b("Description"), content.description)
+        fields = shape.fields if shape is not None else ()
+        names = {f.name for f in fields}
+        details = dict(content.details)
+        unknown = sorted(set(details) - names) + [label for label, value, field in (
+            ("reason", content.reason, "SignatureVerificationFault"),
+            ("ValidationError", content.validation_errors, "ValidationError")) if value and field not in names]
+        if unknown:
+            raise BuildError(f"{what} of {self.v.version.value} has no {', '.join(unknown)}")
+        for field in fields:
+            if field.name == "ValidationError":
+                for error in content.validation_errors:
+                    self.sub(item, self.f("ValidationError"), error.message, errorPosition=str(error.error_position))
+                values = [error.message for error in content.validation_errors]
+            elif field.name == "SignatureVerificationFault":
+                values = [content.reason.value] if content.reason is not None else []
+                for value in values:
+                    self.sub(item, self.f(field.name), value)
+            else:
+                values = [details[field.name]] if field.name in details else []
+                for value in values:
+                    self.sub(item, self.f(field.name), value)
+            if field.required and not values:
+                raise BuildError(f"{what} needs {field.name} ({self.v.version.value} faults schema)")
 
     # -- structures --
 
@@ -237,18 +294,37 @@ class _Writer:
             for header in headers:
                 item = self.sub(holder, self.b("AttachmentHeader"))
                 self.sub(item, self.b("contentId"), header.content_id)
+                if self.later:
+                    self.opt(item, self.b("NamespaceUri"), header.namespace_uri)
                 self.sub(item, self.b("MimeType"), header.mime_type)
                 if header.signature_pkcs7 is not None:
                     self.sub(item, self.b("SignaturePKCS7"), format_base64(header.signature_pkcs7))
+                self.archive(item, header.archive)
         if ref_headers is not None:
             holder = self.sub(root, self.b("RefAttachmentHeaderList"))
             for ref in ref_headers:
                 item = self.sub(holder, self.b("RefAttachmentHeader"))
                 self.sub(item, self.b("uuid"), ref.uuid)
+                if self.later:
+                    self.opt(item, self.b("FileName"), ref.file_name)
+                    self.opt(item, self.b("NamespaceUri"), ref.namespace_uri)
                 self.sub(item, self.b("Hash"), format_base64(ref.hash))
                 self.sub(item, self.b("MimeType"), ref.mime_type)
                 if ref.signature_pkcs7 is not None:
                     self.sub(item, self.b("SignaturePKCS7"), format_base64(ref.signature_pkcs7))
+                self.archive(item, ref.archive)
+
+    def archive(self, parent: etree._Element, files: tuple[m.ArchiveFile, ...] | None) -> None:
+        """`Archive` of an attachment header (not in 1.1, where it is ignored like every later field)."""
+        if files is None or not self.later:
+            return
+        if not 1 <= len(files) <= 1000:
+            raise BuildError(f"an Archive lists 1 to 1000 files, not {len(files)}")
+        holder = self.sub(parent, self.b("Archive"))
+        for item in files:
+            entry = self.sub(holder, self.b("File"))
+            self.sub(entry, self.b("Name"), item.name)
+            self.sub(entry, self.b("NamespaceUri"), item.namespace_uri)
 
     def response_data(self, parent: etree._Element, data: m.SenderProvidedResponseData) -> None:
         root = self.sub(parent, self.t("SenderProvidedResponseData"), Id=data.id)
@@ -279,14 +355,31 @@ class _Writer:
             raise BuildError(f"unknown SenderProvidedResponseData answer {type(answer).__name__}")
 
     def async_status(self, parent: etree._Element, status: m.AsyncProcessingStatus) -> None:
-        root = self.sub(parent, self.b("AsyncProcessingStatus"))
-        self.sub(root, self.b("OriginalMessageId"), status.original_message_id)
-        self.sub(root, self.b("StatusCategory"), status.status_category.value)
-        self.opt(root, self.b("StatusDetails"), status.status_details)
-        if status.smev_fault is not None:
-            fault = etree.SubElement(root, self.b("SmevFault"), nsmap={"faults": self.v.faults})
-            self.opt(fault, self.f("Code"), status.smev_fault.code)
-            self.opt(fault, self.f("Description"), status.smev_fault.description)
+        root = self.sub(parent, self.t("AsyncProcessingStatus"))
+        self.sub(root, self.t("OriginalMessageId"), status.original_message_id)
+        self.sub(root, self.t("StatusCategory"), self.status(status.status_category).value)
+        self.opt(root, self.t("StatusDetails"), status.status_details)
+        if status.routing_status is not None and self.v.routing is not None:
+            root.append(status.routing_status.element())
+        info = status.smev_fault
+        if info is not None:
+            shape = None
+            if info.type is not None:
+                shape = self.shape(info.type)
+                if not shape.named_type:
+                    raise BuildError(f"{info.type.value} has no complex type of its own in {self.v.version.value} "
+                                     "(it is basic:Void): it cannot be the xsi:type of an SmevFault")
+            nsmap = {"faults": self.v.faults, "xsi": XSI} if shape is not None else None
+            fault = etree.SubElement(root, self.t("SmevFault"), nsmap=nsmap)
+            if shape is not None:
+                fault.set(f"{{{XSI}}}type", f"faults:{shape.name.value}")
+            self.fault_content(fault, shape, info)
+
+    def status(self, category: StatusCategory) -> StatusCategory:
+        if category not in status_categories(self.v.version):
+            raise BuildError(f"status {category.value} does not exist in version {self.v.version.value} "
+                             f"(valid: {', '.join(sorted(c.value for c in status_categories(self.v.version)))})")
+        return category
 
     def attachments(self, parent: etree._Element, contents: tuple[m.AttachmentContent, ...] | None) -> None:
         if contents is None:
@@ -318,31 +411,45 @@ class _Writer:
     def party(self, parent: etree._Element, tag: str, party: m.Party | None) -> None:
         if party is None:
             return
+        if party.human_readable_name is None and self.v.version is not Version.V1_2:
+            raise BuildError(f"{tag} needs HumanReadableName in version {self.v.version.value}")
         root = self.sub(parent, self.t(tag))
         self.opt(root, self.t("Mnemonic"), party.mnemonic)
-        self.sub(root, self.t("HumanReadableName"), party.human_readable_name)
+        self.opt(root, self.t("HumanReadableName"), party.human_readable_name)
 
     def metadata(self, parent: etree._Element, meta: m.MessageMetadata) -> None:
         version = self.v.version
         if not meta.message_type.allowed_in(version):
             raise BuildError(f"MessageType {meta.message_type.value} does not exist in version {version.value}")
+        legacy = version is Version.V1_1
+        if legacy:  # 1.1's MessageMetadata requires what later versions made optional
+            missing = [what for what, value in (
+                ("Sender", meta.sender), ("Sender/Mnemonic", meta.sender and meta.sender.mnemonic),
+                ("DestinationName", meta.destination_name), ("SupplementaryData", meta.supplementary_data),
+                ("Recipient/Mnemonic", meta.recipient is None or meta.recipient.mnemonic)) if value is None]
+            if missing:
+                raise BuildError(f"1.1's MessageMetadata needs {', '.join(missing)}")
         root = self.sub(parent, self.t("MessageMetadata"), Id=meta.id)
         self.opt(root, self.t("MessageId"), meta.message_id)
         self.sub(root, self.t("MessageType"), meta.message_type.value)
         self.party(root, "Sender", meta.sender)
         self.sub(root, self.t("SendingTimestamp"), format_datetime(meta.sending_timestamp))
-        legacy = version is Version.V1_1
         if legacy:
+            self.opt(root, self.t("MessageBroker"), meta.message_broker)
             self.opt(root, self.t("DestinationName"), meta.destination_name)
         self.party(root, "Recipient", meta.recipient)
         if legacy and meta.supplementary_data is not None:
             data = self.sub(root, self.t("SupplementaryData"))
             self.opt(data, self.t("DetectedContentTypeName"), meta.supplementary_data.detected_content_type_name)
-            self.sub(data, self.t("InteractionType"), meta.supplementary_data.interaction_type)
+            interaction = meta.supplementary_data.interaction_type
+            if interaction not in interaction_types(version):
+                raise BuildError(f"InteractionType {interaction!r} is not one of "
+                                 f"{', '.join(sorted(interaction_types(version)))}")
+            self.sub(data, self.t("InteractionType"), interaction)
         if meta.delivery_timestamp is not None:
             self.sub(root, self.t("DeliveryTimestamp"), format_datetime(meta.delivery_timestamp))
         if meta.status is not None:
-            self.sub(root, self.t("Status"), meta.status.value)
+            self.sub(root, self.t("Status"), self.status(meta.status).value)
 
     def request(self, parent: etree._Element, request: m.Request) -> None:
         root = self.sub(parent, self.t("Request"), Id=request.id)

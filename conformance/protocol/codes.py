@@ -24,7 +24,10 @@ class MessageType(StrEnum):
 
 
 class StatusCategory(StrEnum):
-    """`AsyncProcessingStatus/StatusCategory` (the 1.3 list; also `MessageMetadata/Status`)."""
+    """`AsyncProcessingStatus/StatusCategory` and `MessageMetadata/Status` of every version (the union).
+
+    Which values a version allows is read from its XSD: `conformance.protocol.schemafacts.status_categories`
+    (1.1 has `responseIsDelivered` and lacks `requestIsProcessed`, `responseIsQueued`, ...)."""
 
     DOES_NOT_EXIST = "doesNotExist"
     REQUEST_IS_QUEUED = "requestIsQueued"
@@ -39,6 +42,7 @@ class StatusCategory(StrEnum):
     CANCELLED = "cancelled"
     MESSAGE_IS_ARCHIVED = "messageIsArchived"
     MESSAGE_IS_DELIVERED = "messageIsDelivered"
+    RESPONSE_IS_DELIVERED = "responseIsDelivered"
 
     @property
     def is_rejection(self) -> bool:
@@ -67,7 +71,11 @@ class SignatureVerificationReason(StrEnum):
 
 
 class FaultName(StrEnum):
-    """Every SMEV fault of the catalogue: the local name of the element in the SOAP fault's `detail`."""
+    """Every SMEV fault of the faults XSDs: the local name of the element in the SOAP fault's `detail`.
+
+    What each carries in a version (nothing for a `basic:Void` fault) is read from the XSD:
+    `conformance.protocol.schemafacts.fault_shape`. The XSDs also declare `RequestIsNotFound`, the answer to 1.1's
+    `Cancel`, which the project does not model."""
 
     BUSINESS_DATA_TYPE_IS_NOT_SUPPORTED = "BusinessDataTypeIsNotSupported"
     TRANSACTION_CODE_INVALID = "TransactionCodeInvalid"

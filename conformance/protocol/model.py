@@ -31,12 +31,23 @@ from conformance.protocol.xmlfragment import XmlFragment
 
 
 @dataclass(frozen=True)
+class ArchiveFile:
+    """1.3: `Archive/File` of an attachment header, one file inside an archive attachment."""
+
+    name: str
+    namespace_uri: str
+
+
+@dataclass(frozen=True)
 class AttachmentHeader:
-    """`basic:AttachmentHeader`: an attachment carried in `AttachmentContentList` (`content_id` = its `Id`)."""
+    """`basic:AttachmentHeader`: an attachment carried in `AttachmentContentList` (`content_id` = its `Id`).
+    `namespace_uri` and `archive` exist from 1.3 on."""
 
     content_id: str
     mime_type: str
     signature_pkcs7: bytes | None = None
+    namespace_uri: str | None = None
+    archive: tuple[ArchiveFile, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,10 @@ class RefAttachmentHeader:
     hash: bytes
     mime_type: str
     signature_pkcs7: bytes | None = None
+    file_name: str | None = None
+    namespace_uri: str | None = None
+    archive: tuple[ArchiveFile, ...] | None = None
+    """`file_name`, `namespace_uri` and `archive` exist from 1.3 on."""
 
 
 @dataclass(frozen=True)
@@ -100,23 +115,41 @@ class SignedTimestamp:
 
 # --- statuses ---------------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ValidationError:
+    """`InvalidContent/ValidationError`: one error with its `errorPosition` (an `xs:int` the schema requires; real
+    SMEV writes -1 when it has no position)."""
+
+    message: str
+    error_position: int = -1
+
 
 @dataclass(frozen=True)
 class SmevFaultInfo:
-    """`SmevFault{Code?, Description?}` as it appears inside `AsyncProcessingStatus`."""
+    """`AsyncProcessingStatus/SmevFault`: `basic:SmevFault{Code?, Description?}`, or, with `type`, the extension of
+    it that `xsi:type` names (e.g. `faults:InvalidContent` with its `ValidationError` children), as real SMEV writes
+    an asynchronous rejection. Only faults with a complex type of their own can be a `type` (not the `basic:Void`
+    ones): `conformance.protocol.schemafacts.FaultShape.named_type`."""
 
     code: str | None = None
     description: str | None = None
+    type: FaultName | None = None
+    reason: SignatureVerificationReason | None = None
+    validation_errors: tuple[ValidationError, ...] = ()
+    details: tuple[tuple[str, str], ...] = ()
+
 
 
 @dataclass(frozen=True)
 class AsyncProcessingStatus:
-    """`basic:AsyncProcessingStatus`: how the bus reports the fate of a message asynchronously."""
+    """`AsyncProcessingStatus` (types namespace): how the bus reports the fate of a message asynchronously."""
 
     original_message_id: str
     status_category: StatusCategory
     status_details: str | None = None
     smev_fault: SmevFaultInfo | None = None
+    routing_status: XmlFragment | None = None
+    """1.3: `rout:RoutingStatus`, kept as it came."""
 
 
 @dataclass(frozen=True)
@@ -199,9 +232,10 @@ class SenderProvidedResponseData:
 
 @dataclass(frozen=True)
 class Party:
-    """`Sender` / `Recipient` of `MessageMetadata`."""
+    """`Sender` / `Recipient` of `MessageMetadata`. `human_readable_name` is required by the 1.1 and 1.3 XSDs;
+    real 1.2 answers carry `Mnemonic` alone (`None` here), which only 1.2 accepts."""
 
-    human_readable_name: str
+    human_readable_name: str | None
     mnemonic: str | None = None
 
 
@@ -216,7 +250,7 @@ class SupplementaryData:
 @dataclass(frozen=True)
 class MessageMetadata:
     """`MessageMetadata`: what the bus knows of a message. `sender` is mandatory in 1.1;
-    `destination_name` and `supplementary_data` exist only in 1.1."""
+    `destination_name`, `supplementary_data` and `message_broker` exist only in 1.1."""
 
     message_type: MessageType
     sending_timestamp: datetime
@@ -230,6 +264,8 @@ class MessageMetadata:
     id: str | None = None
     """Set it (real traffic: SIGNED_BY_SMEV) where the bus signs the metadata itself, as in SendRequestResponse; inside
     a delivered Request or Response the bus signs the whole block, which carries that Id instead."""
+    message_broker: str | None = None
+    """1.1 only: `MessageBroker`, between SendingTimestamp and DestinationName."""
 
 
 @dataclass(frozen=True)
@@ -260,10 +296,11 @@ class Response:
 
 @dataclass(frozen=True)
 class RequestMessage:
-    """`RequestMessage` of `GetRequestResponse`."""
+    """`RequestMessage` of `GetRequestResponse`; the bus's signature is inside it, after the attachments."""
 
     request: Request
     attachments: tuple[AttachmentContent, ...] | None = None
+    smev_signature: XmlFragment | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +343,8 @@ class SendRequestRequest:
     data: SenderProvidedRequestData
     attachments: tuple[AttachmentContent, ...] | None = None
     signature: XmlFragment | None = None
+    routing: XmlFragment | None = None
+    """1.3: `rout:Routing` (routing information and its own signature), kept as it came."""
 
 
 @dataclass(frozen=True)
@@ -343,7 +382,6 @@ class GetRequestResponse:
 
     OPERATION: ClassVar[Operation] = Operation.GET_REQUEST_RESPONSE
     message: RequestMessage | None = None
-    smev_signature: XmlFragment | None = None
 
 
 @dataclass(frozen=True)
@@ -408,20 +446,18 @@ class GetIncomingQueueStatisticsResponse:
     statistics: tuple[QueueStatistics, ...] = ()
 
 
-@dataclass(frozen=True)
-class ValidationError:
-    """`InvalidContent/ValidationError`: one schema error with its position."""
-
-    message: str
-    error_position: str | None = None
 
 
 @dataclass(frozen=True)
 class SoapFault:
     """A SOAP 1.1 fault whose `detail` carries the SMEV fault `name` (faults namespace).
 
-    `faultcode` is a (namespace, local name) pair: real SMEV answers `soap:Server`. `reason` belongs to
-    SignatureVerificationFault only, `validation_errors` to InvalidContent only.
+    What the fault element may hold is its type in the version's faults XSD (`schemafacts.fault_shape`): nothing
+    for a `basic:Void` fault (AccessDenied, SMEVFailure, ...: `code` and `description` must be None, the text
+    travels in `faultstring`); else `basic:Code?`, `basic:Description?` and the extension's own elements:
+    `reason` (the `SignatureVerificationFault` child), `validation_errors` (InvalidContent), and `details`, the
+    other elements by local name in schema order (e.g. BusinessDataTypeIsNotSupported's `RootElementLocalName`).
+    `faultcode` is a (namespace, local name) pair: real SMEV answers `soap:Server`.
     """
 
     OPERATION: ClassVar[Operation] = Operation.FAULT
@@ -433,6 +469,7 @@ class SoapFault:
     validation_errors: tuple[ValidationError, ...] = ()
     faultcode: tuple[str, str] = ("http://schemas.xmlsoap.org/soap/envelope/", "Server")
     faultactor: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
 
 
 Message = (SendRequestRequest | SendRequestResponse | SendResponseRequest | SendResponseResponse | GetRequestRequest

@@ -16,6 +16,7 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 XMLDSIG = "http://www.w3.org/2000/09/xmldsig#"
 XOP = "http://www.w3.org/2004/08/xop/include"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 _BASE = "urn://x-artefacts-smev-gov-ru/services/message-exchange"
 

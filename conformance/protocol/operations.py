@@ -205,7 +205,7 @@ SIGNATURES: dict[Operation, tuple[SigningSpec, ...]] = {
     Operation.SEND_RESPONSE_RESPONSE: (
         SigningSpec(("MessageMetadata",), ("SMEVSignature",), Signer.SMEV, "SIGNED_BY_SMEV", False),),
     Operation.GET_REQUEST_RESPONSE: (
-        SigningSpec(_REQ, ("SMEVSignature",), Signer.SMEV, "SIGNED_BY_SMEV", False),
+        SigningSpec(_REQ, ("RequestMessage", "SMEVSignature"), Signer.SMEV, "SIGNED_BY_SMEV", False),
         SigningSpec((*_REQ, "SenderProvidedRequestData"), (*_REQ, "SenderInformationSystemSignature"),
                     Signer.SENDER, "SIGNED_BY_CONSUMER", False),
         SigningSpec((*_REQ, "SenderProvidedRequestData", "MessagePrimaryContent", "*"),
@@ -284,8 +284,8 @@ FAULTS: dict[Rpc, frozenset[FaultName]] = {
         FaultName.SMEV_FAILURE, FaultName.TARGET_MESSAGE_IS_NOT_FOUND}),
     Rpc.GET_INCOMING_QUEUE_STATISTICS: _POLL_FAULTS - {FaultName.UNKNOWN_MESSAGE_TYPE},
 }
-"""Which faults the bus may answer each RPC with (protocol facts, "Faults"). The facts page gives no list for
-GetIncomingQueueStatistics; the poll list without UnknownMessageType is assumed."""
+"""Which faults the bus may answer each RPC with (protocol facts, "Faults"): exactly the faults the official 1.1 and
+1.3 WSDLs declare per operation, GetIncomingQueueStatistics included (tested against them)."""
 
 
 def faults_for(rpc: Rpc, version: Version) -> frozenset[FaultName]:

@@ -10,7 +10,7 @@ the rule `MSG-SCHEMA-ENVELOPE`. Checks that must report *every* problem of a doc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NoReturn, TypeVar
 
@@ -24,8 +24,9 @@ from conformance.protocol.codes import (
     SignatureVerificationReason,
     StatusCategory,
 )
-from conformance.protocol.namespaces import SOAP_ENV, Namespaces, Version, ns, split_qname
+from conformance.protocol.namespaces import SOAP_ENV, XSI, Namespaces, Version, ns, split_qname
 from conformance.protocol.operations import Operation, ProtocolError, detect
+from conformance.protocol.schemafacts import FaultShape, SchemaFactError, fault_shape, status_categories
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.protocol.xmltext import parse_base64, parse_bool, parse_datetime, parse_int
 
@@ -34,6 +35,7 @@ RULE_STRUCTURE = "MSG-SCHEMA-ENVELOPE"
 """Rule id reported when a body does not have the structure the protocol describes."""
 
 T = TypeVar("T")
+XSI_TYPE = f"{{{XSI}}}type"
 
 
 @dataclass(frozen=True)
@@ -195,8 +197,16 @@ class _Reader:
         data = self.request_data(c.req(self.t("SenderProvidedRequestData")))
         attachments = self.attachments(c.opt(self.b("AttachmentContentList")))
         signature = self.signature(c.opt(self.t("CallerInformationSystemSignature")))
+        routing = self.routing(c, "Routing")
         c.done()
-        return m.SendRequestRequest(data, attachments, signature)
+        return m.SendRequestRequest(data, attachments, signature, routing)
+
+    def routing(self, c: _Children, local: str) -> XmlFragment | None:
+        """1.3's routing block, kept as it came (its content is the routing XSD's to judge)."""
+        if self.v.routing is None:
+            return None
+        element = c.opt(f"{{{self.v.routing}}}{local}")
+        return None if element is None else XmlFragment(element)
 
     def _SendRequestResponse(self, c: _Children) -> m.SendRequestResponse:
         metadata = self.metadata(c.req(self.t("MessageMetadata")))
@@ -237,11 +247,11 @@ class _Reader:
             inner = _Children(self, holder)
             request = self.request(inner.req(self.t("Request")))
             attachments = self.attachments(inner.opt(self.b("AttachmentContentList")))
+            signature = self.signature(inner.opt(self.t("SMEVSignature")))
             inner.done()
-            message = m.RequestMessage(request, attachments)
-        signature = self.signature(c.opt(self.t("SMEVSignature")))
+            message = m.RequestMessage(request, attachments, signature)
         c.done()
-        return m.GetRequestResponse(message, signature)
+        return m.GetRequestResponse(message)
 
     def _GetResponseResponse(self, c: _Children) -> m.GetResponseResponse:
         holder = c.opt(self.t("ResponseMessage"))
@@ -295,7 +305,7 @@ class _Reader:
             data_element = inner.req(self.t("AsyncProcessingStatusData"))
             self.no_attrs(data_element, "Id")
             data_children = _Children(self, data_element)
-            status = self.async_status(data_children.req(self.b("AsyncProcessingStatus")))
+            status = self.async_status(data_children.req(self.t("AsyncProcessingStatus")))
             data_children.done()
             signature = self.signature(inner.opt(self.t("SMEVSignature")))
             inner.done()
@@ -348,25 +358,52 @@ class _Reader:
             self.fail(item, f"{local} is not an SMEV fault; known: {', '.join(f.value for f in FaultName)}")
         if not name.exists_in(self.v.version):
             self.fail(item, f"fault {local} does not exist in version {self.v.version.value}")
-        allowed = ("reason",) if name is FaultName.SIGNATURE_VERIFICATION_FAULT else ()
-        self.no_attrs(item, *allowed)
+        self.no_attrs(item)
+        content = self.fault_content(item, self.shape(item, name))
+        return m.SoapFault(name, faultstring, content.code, content.description, content.reason,
+                           content.validation_errors, faultcode, faultactor, content.details)
+
+    def shape(self, element: etree._Element, name: FaultName) -> FaultShape:
+        try:
+            return fault_shape(name, self.v.version)
+        except SchemaFactError as exc:
+            self.fail(element, str(exc))
+
+    def fault_content(self, element: etree._Element, shape: FaultShape | None) -> m.SmevFaultInfo:
+        """The content of a fault element by its XSD type (`shape` None: a plain `basic:SmevFault`); the fault's
+        `type` is left to the caller."""
+        what = shape.name.value if shape is not None else "SmevFault"
+        c = _Children(self, element)
+        if shape is not None and shape.void:
+            if c.items or (element.text or "").strip():
+                self.fail(element, f"{what} is basic:Void in {self.v.version.value}: it carries no content")
+            return m.SmevFaultInfo()
+        code = self.opt_text(c.opt(self.b("Code")))
+        description = self.opt_text(c.opt(self.b("Description")))
         reason = None
-        if item.get("reason") is not None:
-            try:
-                reason = SignatureVerificationReason(item.get("reason"))
-            except ValueError:
-                self.fail(item, f"SignatureVerificationFault/@reason {item.get('reason')!r} is not one of "
-                                f"{', '.join(r.value for r in SignatureVerificationReason)}")
-        inner = _Children(self, item)
-        code = self.opt_text(inner.opt(self.f("Code")))
-        description = self.opt_text(inner.opt(self.f("Description")))
         errors: list[m.ValidationError] = []
-        if name is FaultName.INVALID_CONTENT:
-            for error in inner.many(self.f("ValidationError")):
-                self.no_attrs(error, "errorPosition")
-                errors.append(m.ValidationError(self.text(error), error.get("errorPosition")))
-        inner.done()
-        return m.SoapFault(name, faultstring, code, description, reason, tuple(errors), faultcode, faultactor)
+        details: list[tuple[str, str]] = []
+        for item_field in shape.fields if shape is not None else ():
+            found = c.many(self.f(item_field.name)) if item_field.repeated else [c.opt(self.f(item_field.name))]
+            found = [e for e in found if e is not None]
+            if item_field.required and not found:
+                c.req(self.f(item_field.name))
+            for item in found:
+                if item_field.name == "ValidationError":
+                    self.no_attrs(item, "errorPosition")
+                    position = item.get("errorPosition")
+                    if position is None:
+                        self.fail(item, "ValidationError needs the attribute errorPosition")
+                    try:
+                        errors.append(m.ValidationError(self.text(item), parse_int(position)))
+                    except ValueError as exc:
+                        self.fail(item, f"ValidationError/@errorPosition: {exc}")
+                elif item_field.name == "SignatureVerificationFault":
+                    reason = self.enum(item, SignatureVerificationReason)
+                else:
+                    details.append((item_field.name, self.text(item)))
+        c.done()
+        return m.SmevFaultInfo(code, description, None, reason, tuple(errors), tuple(details))
 
     def faultcode(self, element: etree._Element) -> tuple[str, str]:
         value = self.text(element).strip()
@@ -426,22 +463,46 @@ class _Reader:
                 self.fail(ref_list, "RefAttachmentHeaderList needs at least one RefAttachmentHeader")
         return content, personal, headers, refs
 
+    def later_text(self, c: _Children, local: str) -> str | None:
+        """A text field 1.3 added to attachment headers (absent from 1.1)."""
+        return self.opt_text(c.opt(self.b(local))) if self.v.version is not Version.V1_1 else None
+
+    def archive(self, c: _Children) -> tuple[m.ArchiveFile, ...] | None:
+        element = c.opt(self.b("Archive")) if self.v.version is not Version.V1_1 else None
+        if element is None:
+            return None
+        ac = _Children(self, element)
+        files = []
+        for item in ac.many(self.b("File")):
+            fc = _Children(self, item)
+            files.append(m.ArchiveFile(self.text(fc.req(self.b("Name"))), self.text(fc.req(self.b("NamespaceUri")))))
+            fc.done()
+        ac.done()
+        if not files:
+            self.fail(element, "Archive needs at least one File")
+        return tuple(files)
+
     def attachment_header(self, element: etree._Element) -> m.AttachmentHeader:
         c = _Children(self, element)
         content_id = self.text(c.req(self.b("contentId")))
+        namespace_uri = self.later_text(c, "NamespaceUri")
         mime = self.text(c.req(self.b("MimeType")))
         pkcs7 = self.opt_convert(c.opt(self.b("SignaturePKCS7")), parse_base64)
+        archive = self.archive(c)
         c.done()
-        return m.AttachmentHeader(content_id, mime, pkcs7)
+        return m.AttachmentHeader(content_id, mime, pkcs7, namespace_uri, archive)
 
     def ref_header(self, element: etree._Element) -> m.RefAttachmentHeader:
         c = _Children(self, element)
         uuid = self.text(c.req(self.b("uuid")))
+        file_name = self.later_text(c, "FileName")
+        namespace_uri = self.later_text(c, "NamespaceUri")
         digest = self.convert(c.req(self.b("Hash")), parse_base64)
         mime = self.text(c.req(self.b("MimeType")))
         pkcs7 = self.opt_convert(c.opt(self.b("SignaturePKCS7")), parse_base64)
+        archive = self.archive(c)
         c.done()
-        return m.RefAttachmentHeader(uuid, digest, mime, pkcs7)
+        return m.RefAttachmentHeader(uuid, digest, mime, pkcs7, file_name, namespace_uri, archive)
 
     def response_data(self, element: etree._Element) -> m.SenderProvidedResponseData:
         self.no_attrs(element, "Id")
@@ -475,8 +536,8 @@ class _Reader:
             description = self.text(ic.req(self.t("StatusDescription")))
             ic.done()
             answer = m.RequestStatus(code, description, tuple(parameters))
-        elif c.peek(self.b("AsyncProcessingStatus")):
-            answer = self.async_status(c.req(self.b("AsyncProcessingStatus")))
+        elif c.peek(self.t("AsyncProcessingStatus")):
+            answer = self.async_status(c.req(self.t("AsyncProcessingStatus")))
         else:
             self.fail(element, "SenderProvidedResponseData needs, after To, MessagePrimaryContent, RequestRejected, "
                                "RequestStatus or AsyncProcessingStatus")
@@ -485,17 +546,41 @@ class _Reader:
 
     def async_status(self, element: etree._Element) -> m.AsyncProcessingStatus:
         c = _Children(self, element)
-        original = self.text(c.req(self.b("OriginalMessageId")))
-        category = self.enum(c.req(self.b("StatusCategory")), StatusCategory)
-        details = self.opt_text(c.opt(self.b("StatusDetails")))
-        fault_element = c.opt(self.b("SmevFault"))
+        original = self.text(c.req(self.t("OriginalMessageId")))
+        category = self.status(c.req(self.t("StatusCategory")))
+        details = self.opt_text(c.opt(self.t("StatusDetails")))
+        routing_status = self.routing(c, "RoutingStatus")
+        fault_element = c.opt(self.t("SmevFault"))
         fault = None
         if fault_element is not None:
-            fc = _Children(self, fault_element)
-            fault = m.SmevFaultInfo(self.opt_text(fc.opt(self.f("Code"))), self.opt_text(fc.opt(self.f("Description"))))
-            fc.done()
+            self.no_attrs(fault_element, XSI_TYPE)
+            type_name = self.xsi_type(fault_element)
+            shape = None if type_name is None else self.shape(fault_element, type_name)
+            if shape is not None and not shape.named_type:
+                self.fail(fault_element, f"xsi:type {type_name.value} is not a complex type of the faults schema")
+            fault = replace(self.fault_content(fault_element, shape), type=type_name)
         c.done()
-        return m.AsyncProcessingStatus(original, category, details, fault)
+        return m.AsyncProcessingStatus(original, category, details, fault, routing_status)
+
+    def xsi_type(self, element: etree._Element) -> FaultName | None:
+        value = element.get(XSI_TYPE)
+        if value is None:
+            return None
+        prefix, _, local = value.strip().rpartition(":")
+        if element.nsmap.get(prefix or None) != self.v.faults:
+            self.fail(element, f"xsi:type {value!r} is not a type of the faults namespace {self.v.faults}")
+        try:
+            return FaultName(local)
+        except ValueError:
+            self.fail(element, f"xsi:type {value!r} is not an SMEV fault type")
+
+    def status(self, element: etree._Element) -> StatusCategory:
+        category = self.enum(element, StatusCategory)
+        if category not in status_categories(self.v.version):
+            allowed = ", ".join(sorted(c.value for c in status_categories(self.v.version)))
+            self.fail(element, f"{_name(element)}: {category.value!r} does not exist in version "
+                               f"{self.v.version.value} (valid: {allowed})")
+        return category
 
     def attachments(self, element: etree._Element | None) -> tuple[m.AttachmentContent, ...] | None:
         if element is None:
@@ -544,7 +629,9 @@ class _Reader:
             return None
         c = _Children(self, element)
         mnemonic = self.opt_text(c.opt(self.t("Mnemonic")))
-        name = self.text(c.req(self.t("HumanReadableName")))
+        holder = c.opt(self.t("HumanReadableName")) if self.v.version is Version.V1_2 else \
+            c.req(self.t("HumanReadableName"))  # real 1.2 answers carry the Mnemonic alone
+        name = self.opt_text(holder)
         c.done()
         return m.Party(name, mnemonic)
 
@@ -559,6 +646,7 @@ class _Reader:
             self.fail(type_element, f"MessageType {message_type.value} does not exist in version {self.v.version}")
         sender = self.party(c.opt(self.t("Sender")))
         sending = self.when(c.req(self.t("SendingTimestamp")))
+        broker = self.opt_text(c.opt(self.t("MessageBroker"))) if legacy else None
         destination = self.opt_text(c.opt(self.t("DestinationName"))) if legacy else None
         recipient = self.party(c.opt(self.t("Recipient")))
         supplementary = None
@@ -573,10 +661,10 @@ class _Reader:
         delivery_element = c.opt(self.t("DeliveryTimestamp"))
         delivery = None if delivery_element is None else self.when(delivery_element)
         status_element = c.opt(self.t("Status"))
-        status = None if status_element is None else self.enum(status_element, StatusCategory)
+        status = None if status_element is None else self.status(status_element)
         c.done()
         return m.MessageMetadata(message_type, sending, message_id, sender, destination, recipient, supplementary,
-                                 delivery, status, self.attr_id(element))
+                                 delivery, status, self.attr_id(element), broker)
 
     def request(self, element: etree._Element) -> m.Request:
         self.no_attrs(element, "Id")

@@ -31,6 +31,7 @@ from conformance.protocol.codes import (
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import Version
 from conformance.protocol.operations import Operation, operations_for
+from conformance.protocol.schemafacts import fault_shape, nearest_status
 from conformance.protocol.xmlfragment import XmlFragment
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class _Exchange:
             transaction_code=f"TX-{self.request_id[:8]}" if test else None,
             eol=self.at + timedelta(days=1) if test else None, test_message=test)
 
-    def answer(self, variant: str) -> m.ResponseAnswer:
+    def answer(self, variant: str, version: Version) -> m.ResponseAnswer:
         if variant in (DEFAULT_VARIANT, "data"):
             return m.BusinessAnswer(self.response_payload)
         if variant == "rejected":
@@ -134,19 +135,23 @@ class _Exchange:
                                    (m.StatusParameter("expectedAnswerDate", (self.at + timedelta(days=1)).date()
                                                       .isoformat()),))
         if variant == "async-status":
-            return self.async_status(StatusCategory.REQUEST_IS_REJECTED_BY_SMEV)
+            return self.async_status(StatusCategory.REQUEST_IS_REJECTED_BY_SMEV, version)
         raise SampleError(f"no SenderProvidedResponseData variant {variant!r}")
 
-    def async_status(self, category: StatusCategory) -> m.AsyncProcessingStatus:
+    def async_status(self, category: StatusCategory, version: Version) -> m.AsyncProcessingStatus:
+        """A status as the bus reports it; a rejection carries an `xsi:type`d SmevFault, as real SMEV writes one."""
         fault = None
         details = None
         if category.is_rejection:
-            fault = m.SmevFaultInfo("SMEV-100001", "Отправитель не имеет доступа к виду сведений")
+            fault = m.SmevFaultInfo(
+                "SMEV-403", "Бизнес-данные сообщения не соответствуют схеме, зарегистрированной в СМЭВ",
+                type=FaultName.INVALID_CONTENT, validation_errors=(m.ValidationError(
+                    f"cvc-complex-type.2.4.b: The content of element '{self.spec.request.root}' is not complete.", -1),))
             details = "Сообщение отклонено СМЭВ"
-        return m.AsyncProcessingStatus(self.request_id, category, details, fault)
+        return m.AsyncProcessingStatus(self.request_id, nearest_status(category, version), details, fault)
 
-    def response_data(self, variant: str) -> m.SenderProvidedResponseData:
-        return m.SenderProvidedResponseData(self.response_id, self.reply_to, self.answer(variant))
+    def response_data(self, variant: str, version: Version) -> m.SenderProvidedResponseData:
+        return m.SenderProvidedResponseData(self.response_id, self.reply_to, self.answer(variant, version))
 
     def party(self, mnemonic: str) -> m.Party:
         return m.Party(f"Информационная система {mnemonic}", mnemonic)
@@ -161,7 +166,8 @@ class _Exchange:
             message_type=message_type, sending_timestamp=sent, message_id=message_id, sender=self.party(sender),
             destination_name=self.spec.name if legacy else None, recipient=self.party(recipient),
             supplementary_data=m.SupplementaryData("NotDetected", self.spec.request.root) if legacy else None,
-            delivery_timestamp=delivered, status=status, id="SIGNED_BY_SMEV" if signed else None)
+            delivery_timestamp=delivered, status=None if status is None else nearest_status(status, version),
+            id="SIGNED_BY_SMEV" if signed else None)
 
     def selector(self, variant: str, side: str) -> m.MessageTypeSelector:
         if variant == "any-type":
@@ -181,23 +187,47 @@ class _Exchange:
                              delivered=self.at, status=StatusCategory.RESPONSE_IS_QUEUED, signed=False)
         if variant == "async-status":
             data = m.SenderProvidedResponseData(self.bus_response_id, self.reply_to,
-                                                self.async_status(StatusCategory.REQUEST_IS_REJECTED_BY_SMEV))
+                                                self.async_status(StatusCategory.REQUEST_IS_REJECTED_BY_SMEV, version))
         else:
-            data = self.response_data(variant)
+            data = self.response_data(variant, version)
         return m.Response(data, meta, original_message_id=self.request_id, reference_message_id=self.request_id)
 
 
+_SAMPLE_FAULT_DETAILS: dict[str, str] = {
+    "RootElementLocalName": "UnknownRequest",
+    "RootElementNamespaceURI": "urn://x-artefacts-example/unknown/1.0.0",
+    "PermittedTotalAttachmentSize": "5242880",
+    "RealTotalAttachmentSize": "7340032",
+    "RemainedTotalQuoteSize": "1048576",
+    "MessageBrokerAddress": "smev-broker-1:7676",
+    "DestinationName": "provider-requests",
+}
+"""A value for every element an extension of basic:SmevFault adds (the XSDs' own; a new one fails loudly)."""
+
+
 def _fault(name: FaultName, version: Version) -> m.SoapFault:
+    """A sample fault with everything its XSD type allows: nothing for a basic:Void fault."""
     if not name.exists_in(version):
         raise SampleError(f"fault {name.value} does not exist in version {version.value}")
-    reason = SignatureVerificationReason.SIGNATURE_IS_INVALID if name is FaultName.SIGNATURE_VERIFICATION_FAULT \
-        else None
-    errors = ()
-    if name is FaultName.INVALID_CONTENT:
-        errors = (m.ValidationError("cvc-pattern-valid: Value 'ABC' is not facet-valid with respect to pattern",
-                                    "line 1, column 420"),)
+    shape = fault_shape(name, version)
+    if shape.void:
+        return m.SoapFault(name, f"{name.value}: sample fault")
+    reason = None
+    errors: tuple[m.ValidationError, ...] = ()
+    details = []
+    for field in shape.fields:
+        if field.name == "SignatureVerificationFault":
+            reason = SignatureVerificationReason.SIGNATURE_IS_INVALID
+        elif field.name == "ValidationError":
+            errors = (m.ValidationError("cvc-pattern-valid: Value 'ABC' is not facet-valid with respect to pattern",
+                                        420),)
+        elif field.name in _SAMPLE_FAULT_DETAILS:
+            details.append((field.name, _SAMPLE_FAULT_DETAILS[field.name]))
+        else:
+            raise SampleError(f"no sample value for {name.value}/{field.name} (a new element of the faults XSD)")
     return m.SoapFault(name, f"{name.value}: sample fault", code=f"SMEV-{name.value}",
-                       description=f"Sample {name.value} fault", reason=reason, validation_errors=errors)
+                       description=f"Sample {name.value} fault", reason=reason, validation_errors=errors,
+                       details=tuple(details))
 
 
 def sample_message(operation: Operation | str, version: Version | str = Version.V1_3, *,
@@ -234,7 +264,7 @@ def sample_message(operation: Operation | str, version: Version | str = Version.
                 recipient=x.provider, sent=x.request_sent, delivered=None,
                 status=StatusCategory.REQUEST_IS_QUEUED))
         case Operation.SEND_RESPONSE:
-            return m.SendResponseRequest(x.response_data(variant))
+            return m.SendResponseRequest(x.response_data(variant, version))
         case Operation.SEND_RESPONSE_RESPONSE:
             return m.SendResponseResponse(x.metadata(
                 version, message_id=x.bus_response_id, message_type=MessageType.RESPONSE, sender=x.provider,
@@ -261,7 +291,7 @@ def sample_message(operation: Operation | str, version: Version | str = Version.
         case Operation.GET_STATUS_RESPONSE:
             if variant == "empty":
                 return m.GetStatusResponse()
-            status = x.async_status(StatusCategory.REQUEST_IS_PROCESSED)
+            status = x.async_status(StatusCategory.REQUEST_IS_PROCESSED, version)
             return m.GetStatusResponse(m.SmevAsyncProcessingMessage(m.AsyncProcessingStatusData(status)))
         case Operation.GET_INCOMING_QUEUE_STATISTICS:
             return m.GetIncomingQueueStatisticsRequest(m.SignedTimestamp(sent))

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, classify, split_qname
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Version, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
+from conformance.protocol.schemafacts import fault_shapes
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import smev_local, text_of
@@ -85,18 +86,21 @@ def _protocol_elements(body: etree._Element) -> Iterator[etree._Element]:
 # The blocks and elements of the protocol: parent -> children it may hold (local names in the SMEV namespaces).
 # Checked against the official 1.1 and 1.3 XSDs by tests/rules/test_rules_official_blocks.py: every parent/child
 # pair and attribute they declare is described here (1.2 lies between them).
+_TYPED_FAULT_FIELDS = frozenset(field.name for version in Version for shape in fault_shapes(version).values()
+                                 if shape.named_type for field in shape.fields)
+"""What an `xsi:type`d SmevFault may hold beyond Code and Description: the faults XSDs' extension elements."""
 _SIGNATURE_WRAPPERS = frozenset({"CallerInformationSystemSignature", "SMEVSignature",
                                  "SenderInformationSystemSignature", "PersonalSignature", "RecordSignature",
                                  "RoutingSignature"})
 _ANY_CONTENT = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "StatusDetails", "RecordContent"})
-_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
 _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for name, children in {
     "SendRequestRequest": "SenderProvidedRequestData Routing AttachmentContentList CallerInformationSystemSignature",
     "SendRequestResponse": "MessageMetadata SMEVSignature",
     "SendResponseRequest": "SenderProvidedResponseData AttachmentContentList CallerInformationSystemSignature",
     "SendResponseResponse": "MessageMetadata SMEVSignature",
     "GetRequestRequest": "MessageTypeSelector CallerInformationSystemSignature",
-    "GetRequestResponse": "RequestMessage SMEVSignature",
+    "GetRequestResponse": "RequestMessage",
     "GetResponseRequest": "MessageTypeSelector CallerInformationSystemSignature",
     "GetResponseResponse": "ResponseMessage",
     "AckRequest": "AckTargetMessage CallerInformationSystemSignature",
@@ -120,9 +124,7 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
     "StatusParameter": "Key Value",
     "AsyncProcessingStatus": "OriginalMessageId StatusCategory StatusDetails SmevFault RoutingStatus",
     # basic:SmevFault, and what its xsi:type extensions in the faults namespace add (InvalidContent: ValidationError+)
-    "SmevFault": "Code Description ValidationError PermittedTotalAttachmentSize RealTotalAttachmentSize "
-                 "RemainedTotalQuoteSize RootElementLocalName RootElementNamespaceURI DestinationName "
-                 "MessageBrokerAddress SignatureVerificationFault",
+    "SmevFault": "Code Description " + " ".join(sorted(_TYPED_FAULT_FIELDS)),
     "Request": "SenderProvidedRequestData MessageMetadata FSAttachmentsList ReplyTo SenderInformationSystemSignature",
     "Response": "OriginalMessageId OriginalTransactionCode ReferenceMessageID SenderProvidedResponseData "
                 "MessageMetadata FSAttachmentsList SenderInformationSystemSignature",
@@ -161,7 +163,7 @@ _CHILDREN: dict[str, frozenset[str]] = {name: frozenset(children.split()) for na
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "AckTargetMessage": frozenset({"Id", "accepted"}),
     "QueueStatistics": frozenset({"queueName", "pendingMessageNumber"}),
-    "SmevFault": frozenset({"Id", f"{{{_XSI}}}type"}),  # an asynchronous fault names its kind by xsi:type
+    "SmevFault": frozenset({"Id", f"{{{XSI}}}type"}),  # an asynchronous fault names its kind by xsi:type
     "ValidationError": frozenset({"errorPosition"}),
 }
 

@@ -15,23 +15,23 @@ from lxml import etree
 
 from conformance.protocol import model as m
 from conformance.protocol.codes import (
-    FaultName,
     MessageType,
     RejectionReasonCode,
     SignatureVerificationReason,
-    StatusCategory,
 )
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import XMLDSIG, Version
 from conformance.protocol.operations import Operation
+from conformance.protocol.schemafacts import fault_shapes, interaction_types, status_categories
 from conformance.protocol.xmlfragment import XmlFragment
 
 _ALPHABET = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r") | st.sampled_from("\t\n")
 text = st.text(_ALPHABET, max_size=30)
 nonempty = st.text(_ALPHABET, min_size=1, max_size=30)
 ncname = st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_.\-]{0,12}\Z")
-ids = st.none() | st.sampled_from(["SIGNED_BY_CONSUMER", "SIGNED_BY_PROVIDER", "SIGNED_BY_CALLER", "SIGNED_BY_SMEV",
+required_ids = st.sampled_from(["SIGNED_BY_CONSUMER", "SIGNED_BY_PROVIDER", "SIGNED_BY_CALLER", "SIGNED_BY_SMEV",
                                    "id-1", "PERSONAL_SIGNATURE"])
+ids = st.none() | required_ids
 
 offsets = st.sampled_from([UTC, timezone(timedelta(hours=3)), timezone(timedelta(hours=-5, minutes=-30))])
 when = st.builds(lambda dt, tz: dt.replace(tzinfo=tz), st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1)),
@@ -75,30 +75,127 @@ def tuples(strategy, min_size=1, max_size=3):
     return st.lists(strategy, min_size=min_size, max_size=max_size).map(tuple)
 
 
-attachment_headers = st.builds(m.AttachmentHeader, nonempty, st.sampled_from(["text/plain", "application/pdf"]),
-                               opt(blobs))
-ref_headers = st.builds(m.RefAttachmentHeader, st.uuids().map(str), blobs, st.just("application/xml"), opt(blobs))
-attachment_contents = st.builds(m.AttachmentContent, nonempty, blobs)
+archives = tuples(st.builds(m.ArchiveFile, nonempty, nonempty))
+
+
+def later(version: Version, strategy):
+    """A field 1.3 added to attachment headers (the 1.2 set follows 1.3): absent in 1.1."""
+    return st.none() if version is Version.V1_1 else opt(strategy)
+
+
+def attachment_headers(version: Version):
+    return st.builds(m.AttachmentHeader, nonempty, st.sampled_from(["text/plain", "application/pdf"]), opt(blobs),
+                     later(version, nonempty), later(version, archives))
+
+
+def ref_headers(version: Version):
+    return st.builds(m.RefAttachmentHeader, st.uuids().map(str), blobs, st.just("application/xml"), opt(blobs),
+                     later(version, nonempty), later(version, nonempty), later(version, archives))
+
+
+attachment_contents = st.builds(m.AttachmentContent, ncname.map(lambda name: f"att_{name}"), blobs)  # an xs:ID
 fs_attachments = st.builds(m.FSAttachment, st.uuids().map(str), nonempty, nonempty, nonempty)
 
 
-request_data = st.builds(
-    m.SenderProvidedRequestData, message_id=message_ids, content=payloads(), reference_message_id=opt(message_ids),
-    transaction_code=opt(nonempty), node_id=opt(nonempty), eol=opt(when), personal_signature=opt_signature,
-    attachment_headers=opt(tuples(attachment_headers)), ref_attachment_headers=opt(tuples(ref_headers)),
-    business_process_metadata=opt(tuples(payloads(), min_size=1, max_size=2)), test_message=st.booleans(), id=ids)
+def request_data(version: Version):
+    return st.builds(
+        m.SenderProvidedRequestData, message_id=message_ids, content=payloads(),
+        reference_message_id=opt(message_ids), transaction_code=opt(nonempty), node_id=opt(nonempty), eol=opt(when),
+        personal_signature=opt_signature, attachment_headers=opt(tuples(attachment_headers(version))),
+        ref_attachment_headers=opt(tuples(ref_headers(version))),
+        business_process_metadata=opt(tuples(payloads(), min_size=1, max_size=2)), test_message=st.booleans(), id=ids)
 
-smev_fault_info = st.builds(m.SmevFaultInfo, opt(text), opt(text))
-async_statuses = st.builds(m.AsyncProcessingStatus, message_ids, st.sampled_from(StatusCategory), opt(text),
-                           opt(smev_fault_info))
-answers = st.one_of(
-    st.builds(m.BusinessAnswer, payloads(), opt_signature, opt(tuples(attachment_headers)), opt(tuples(ref_headers))),
-    st.builds(m.Rejection, tuples(st.builds(m.RequestRejected, st.sampled_from(RejectionReasonCode), text))),
-    st.builds(m.RequestStatus, st.integers(-2**31, 2**31 - 1), text,
-              tuples(st.builds(m.StatusParameter, text, text), min_size=0)),
-    async_statuses,
-)
-response_data = st.builds(m.SenderProvidedResponseData, message_ids, text, answers, ids)
+
+ROUTING = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/routing/1.3"
+
+
+@st.composite
+def routings(draw) -> XmlFragment:
+    """A 1.3 `rout:Routing`: routing information (its MessageID, dynamic values) and its own signature."""
+    root = etree.Element(f"{{{ROUTING}}}Routing", nsmap={"rout": ROUTING})
+    info = etree.SubElement(root, f"{{{ROUTING}}}RoutingInformation")
+    etree.SubElement(info, f"{{{ROUTING}}}MessageID").text = draw(message_ids)
+    values = draw(st.lists(nonempty, max_size=2))
+    if values:
+        dynamic = etree.SubElement(info, f"{{{ROUTING}}}DynamicRouting")
+        for value in values:
+            etree.SubElement(dynamic, f"{{{ROUTING}}}DynamicValue").text = value
+    etree.SubElement(root, f"{{{ROUTING}}}RoutingSignature").append(draw(signatures()).element())
+    return XmlFragment(root)
+
+
+@st.composite
+def routing_statuses(draw) -> XmlFragment:
+    root = etree.Element(f"{{{ROUTING}}}RoutingStatus", nsmap={"rout": ROUTING})
+    for value in draw(st.lists(nonempty, max_size=2)):
+        item = etree.SubElement(root, f"{{{ROUTING}}}DynamicRoutingStatus")
+        etree.SubElement(item, f"{{{ROUTING}}}DynamicValue").text = value
+        etree.SubElement(item, f"{{{ROUTING}}}RoutingStatusCode").text = draw(
+            st.sampled_from(["success", "recipientNotFound", "signatureInvalid"]))
+    return XmlFragment(root)
+
+
+def only_1_3(version: Version, strategy):
+    return opt(strategy) if version is Version.V1_3 else st.none()
+
+
+validation_errors = st.builds(m.ValidationError, text, st.integers(-2**31, 2**31 - 1))
+_FIELD_VALUES = {"RootElementLocalName": ncname, "RootElementNamespaceURI": nonempty,
+                 "PermittedTotalAttachmentSize": st.integers(0, 2**40).map(str),
+                 "RealTotalAttachmentSize": st.integers(0, 2**40).map(str),
+                 "RemainedTotalQuoteSize": st.integers(0, 2**40).map(str),
+                 "MessageBrokerAddress": nonempty, "DestinationName": nonempty}
+
+
+def statuses(version: Version):
+    return st.sampled_from(sorted(status_categories(version)))
+
+
+@st.composite
+def fault_content(draw, shape, **extra):
+    """What a fault of `shape` (None: a plain basic:SmevFault) may carry in its XSD type, as model fields."""
+    if shape is not None and shape.void:
+        return dict(extra)
+    fields = {"code": draw(opt(text)), "description": draw(opt(text)), **extra}
+    details = []
+    for field in shape.fields if shape is not None else ():
+        if field.name == "ValidationError":
+            fields["validation_errors"] = draw(tuples(validation_errors))
+        elif field.name == "SignatureVerificationFault":
+            fields["reason"] = draw(st.sampled_from(SignatureVerificationReason))
+        else:
+            details.append((field.name, draw(_FIELD_VALUES[field.name])))
+    fields["details"] = tuple(details)
+    return fields
+
+
+@st.composite
+def smev_fault_infos(draw, version: Version):
+    typed = [s for s in fault_shapes(version).values() if s.named_type]
+    shape = draw(st.none() | st.sampled_from(typed))
+    return m.SmevFaultInfo(type=None if shape is None else shape.name, **draw(fault_content(shape)))
+
+
+def async_statuses(version: Version):
+    return st.builds(m.AsyncProcessingStatus, message_ids, statuses(version), opt(text),
+                     opt(smev_fault_infos(version)), only_1_3(version, routing_statuses()))
+
+
+def answers(version: Version):
+    return st.one_of(
+        st.builds(m.BusinessAnswer, payloads(), opt_signature, opt(tuples(attachment_headers(version))),
+                  opt(tuples(ref_headers(version)))),
+        st.builds(m.Rejection, tuples(st.builds(m.RequestRejected, st.sampled_from(RejectionReasonCode), text))),
+        st.builds(m.RequestStatus, st.integers(-2**31, 2**31 - 1), text,
+                  tuples(st.builds(m.StatusParameter, text, text), min_size=0)),
+        async_statuses(version),
+    )
+
+
+def response_data(version: Version):
+    return st.builds(m.SenderProvidedResponseData, message_ids, text, answers(version), ids)
+
+
 parties = st.builds(m.Party, nonempty, opt(nonempty))
 selectors = st.one_of(
     st.builds(m.MessageTypeSelector, when, st.none(), st.none(), opt(nonempty), ids),
@@ -107,37 +204,49 @@ selectors = st.one_of(
 signed_timestamps = st.builds(m.SignedTimestamp, when, ids)
 
 
+def parties_of(version: Version):
+    """Real 1.2 answers name a party by its Mnemonic alone; 1.1 and 1.3 require HumanReadableName."""
+    if version is Version.V1_2:
+        return st.builds(m.Party, opt(nonempty), opt(nonempty))
+    return parties
+
+
 def metadata(version: Version):
     legacy = version is Version.V1_1
     types = st.sampled_from([t for t in MessageType if t.allowed_in(version)])
+    if legacy:  # 1.1 requires the sender, its mnemonic, DestinationName and SupplementaryData
+        return st.builds(
+            m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
+            sender=st.builds(m.Party, nonempty, nonempty), destination_name=nonempty,
+            recipient=opt(st.builds(m.Party, nonempty, nonempty)),
+            supplementary_data=st.builds(m.SupplementaryData, st.sampled_from(sorted(interaction_types(version))),
+                                         opt(nonempty)),
+            delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids, message_broker=opt(nonempty))
     return st.builds(
         m.MessageMetadata, message_type=types, sending_timestamp=when, message_id=opt(message_ids),
-        sender=parties if legacy else opt(parties), destination_name=opt(nonempty) if legacy else st.none(),
-        recipient=opt(parties),
-        supplementary_data=opt(st.builds(m.SupplementaryData, nonempty, opt(nonempty))) if legacy else st.none(),
-        delivery_timestamp=opt(when), status=opt(st.sampled_from(StatusCategory)), id=ids)
+        sender=opt(parties_of(version)), destination_name=st.none(), recipient=opt(parties_of(version)),
+        supplementary_data=st.none(),
+        delivery_timestamp=opt(when), status=opt(statuses(version)), id=ids)
 
 
 def requests(version: Version):
-    return st.builds(m.Request, request_data, metadata(version), opt(tuples(fs_attachments)),
+    return st.builds(m.Request, request_data(version), metadata(version), opt(tuples(fs_attachments)),
                      text if version is Version.V1_1 else opt(text), opt_signature, ids)
 
 
 def responses(version: Version):
-    return st.builds(m.Response, response_data, metadata(version), opt(message_ids), opt(nonempty),
+    return st.builds(m.Response, response_data(version), metadata(version), opt(message_ids), opt(nonempty),
                      opt(message_ids), opt(tuples(fs_attachments)), opt_signature, ids)
 
 
 def faults(version: Version):
-    def make(name, faultstring, code, description, reason, errors, actor):
-        return m.SoapFault(name, faultstring, code, description,
-                           reason if name is FaultName.SIGNATURE_VERIFICATION_FAULT else None,
-                           errors if name is FaultName.INVALID_CONTENT else (), faultactor=actor)
+    @st.composite
+    def make(draw):
+        shape = draw(st.sampled_from(sorted(fault_shapes(version).values(), key=lambda s: s.name.value)))
+        return m.SoapFault(shape.name, draw(text), **draw(fault_content(shape)), faultactor=draw(
+            opt(st.sampled_from(["urn://smev-gov-ru/node/1", "http://smev.example/actor"]))))
 
-    return st.builds(make, st.sampled_from([f for f in FaultName if f.exists_in(version)]), text, opt(text),
-                     opt(text), opt(st.sampled_from(SignatureVerificationReason)),
-                     tuples(st.builds(m.ValidationError, text, opt(text))),
-                     opt(st.sampled_from(["urn://smev-gov-ru/node/1", "http://smev.example/actor"])))
+    return make()
 
 
 @cache
@@ -145,22 +254,23 @@ def messages(operation: Operation, version: Version):
     """Any model message of `operation`, valid for `version`."""
     contents = opt(tuples(attachment_contents))
     return {
-        Operation.SEND_REQUEST: st.builds(m.SendRequestRequest, request_data, contents, opt_signature),
+        Operation.SEND_REQUEST: st.builds(m.SendRequestRequest, request_data(version), contents, opt_signature,
+                                          only_1_3(version, routings())),
         Operation.SEND_REQUEST_RESPONSE: st.builds(m.SendRequestResponse, metadata(version), opt_signature),
-        Operation.SEND_RESPONSE: st.builds(m.SendResponseRequest, response_data, contents, opt_signature),
+        Operation.SEND_RESPONSE: st.builds(m.SendResponseRequest, response_data(version), contents, opt_signature),
         Operation.SEND_RESPONSE_RESPONSE: st.builds(m.SendResponseResponse, metadata(version), opt_signature),
         Operation.GET_REQUEST: st.builds(m.GetRequestRequest, selectors, opt_signature),
         Operation.GET_REQUEST_RESPONSE: st.builds(
-            m.GetRequestResponse, opt(st.builds(m.RequestMessage, requests(version), contents)), opt_signature),
+            m.GetRequestResponse, opt(st.builds(m.RequestMessage, requests(version), contents, opt_signature))),
         Operation.GET_RESPONSE: st.builds(m.GetResponseRequest, selectors, opt_signature),
         Operation.GET_RESPONSE_RESPONSE: st.builds(
             m.GetResponseResponse, opt(st.builds(m.ResponseMessage, responses(version), contents, opt_signature))),
-        Operation.ACK: st.builds(m.AckRequest, st.builds(m.AckTargetMessage, message_ids, st.booleans(), ids),
+        Operation.ACK: st.builds(m.AckRequest, st.builds(m.AckTargetMessage, message_ids, st.booleans(), required_ids),
                                  opt_signature),
         Operation.ACK_RESPONSE: st.just(m.AckResponse()),
         Operation.GET_STATUS: st.builds(m.GetStatusRequest, signed_timestamps, opt_signature),
         Operation.GET_STATUS_RESPONSE: st.builds(m.GetStatusResponse, opt(st.builds(
-            m.SmevAsyncProcessingMessage, st.builds(m.AsyncProcessingStatusData, async_statuses, ids),
+            m.SmevAsyncProcessingMessage, st.builds(m.AsyncProcessingStatusData, async_statuses(version), ids),
             opt_signature))),
         Operation.GET_INCOMING_QUEUE_STATISTICS: st.builds(m.GetIncomingQueueStatisticsRequest, signed_timestamps,
                                                            opt(nonempty), opt_signature),

@@ -109,12 +109,12 @@ def test_fault_detail_must_carry_a_known_smev_fault():
 
 def test_faultcode_is_soap_server_with_any_prefix():
     data = build(m.SoapFault(FaultName.INVALID_CONTENT, "bad", validation_errors=(
-        m.ValidationError("pattern", "line 3"),)), Version.V1_1)
+        m.ValidationError("pattern", 3),)), Version.V1_1)
     assert b"<faultcode>soap:Server</faultcode>" in data
     renamed = data.replace(b"soap:", b"S:").replace(b"xmlns:soap=", b"xmlns:S=")
     parsed = parse(renamed)
     assert parsed.message.faultcode == ("http://schemas.xmlsoap.org/soap/envelope/", "Server")
-    assert parsed.message.validation_errors[0].error_position == "line 3"
+    assert parsed.message.validation_errors[0].error_position == 3
 
 
 def test_version_specific_content_cannot_be_built_elsewhere():
@@ -122,7 +122,8 @@ def test_version_specific_content_cannot_be_built_elsewhere():
         build(m.GetIncomingQueueStatisticsRequest(m.SignedTimestamp(AT)), Version.V1_3)
     with pytest.raises(BuildError, match="PersonalAccessDenied does not exist in version 1.2"):
         build(m.SoapFault(FaultName.PERSONAL_ACCESS_DENIED, "x"), Version.V1_2)
-    meta = m.MessageMetadata(MessageType.CANCEL, AT, sender=m.Party("A"))
+    meta = m.MessageMetadata(MessageType.CANCEL, AT, sender=m.Party("A", "AAA"), destination_name="d",
+                             supplementary_data=m.SupplementaryData("NotDetected"))
     with pytest.raises(BuildError, match="CANCEL"):
         build(m.SendRequestResponse(meta), Version.V1_2)
     assert b">CANCEL<" in build(m.SendRequestResponse(meta), Version.V1_1)
@@ -167,7 +168,7 @@ def test_placed_signatures_land_where_the_reader_expects_them(operation):
         assert parsed.message.response.sender_signature == expected
         assert parsed.message.response.data.answer.personal_signature == expected
     if operation is Operation.GET_REQUEST_RESPONSE:
-        assert parsed.smev_signature == expected and parsed.message.request.sender_signature == expected
+        assert parsed.message.smev_signature == expected and parsed.message.request.sender_signature == expected
 
 
 def test_sign_hook_sees_the_envelope_operation_and_version():

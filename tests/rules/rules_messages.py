@@ -76,7 +76,7 @@ def request_data(**overrides) -> m.SenderProvidedRequestData:
 def metadata(kind: MessageType = MessageType.REQUEST) -> m.MessageMetadata:
     return m.MessageMetadata(message_type=kind, sending_timestamp=AT - timedelta(minutes=30), message_id=REQUEST_ID,
                              sender=m.Party("Consumer system", TYPE.consumers[0]), recipient=m.Party("Provider", "PROV01"),
-                             supplementary_data=m.SupplementaryData("PortalToGovernment"),
+                             supplementary_data=m.SupplementaryData("PGU2OIV"),
                              destination_name="unknown", id=None)
 
 

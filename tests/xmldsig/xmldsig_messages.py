@@ -68,7 +68,7 @@ def _response_data() -> m.SenderProvidedResponseData:
 def _metadata(kind: MessageType = MessageType.REQUEST, id: str | None = "SIGNED_BY_SMEV") -> m.MessageMetadata:
     return m.MessageMetadata(message_type=kind, sending_timestamp=AT - timedelta(minutes=4), message_id=REQUEST_ID,
                              sender=m.Party("Consumer system", "CONS01"), recipient=m.Party("Provider", "PROV01"),
-                             supplementary_data=m.SupplementaryData("PortalToGovernment"),
+                             supplementary_data=m.SupplementaryData("PGU2OIV"),
                              destination_name="unknown", id=id)
 
 
