@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.background import JobStream, PooledStation, StationFeed, WorkerPool, combine_rates
+from sim.model.background import JobStream, PooledStation, Rules, StationFeed, WorkerPool, combine_rates
+from sim.scenario.distributions import Constant
 from sim.scenario.model import PORTAL
 from sim.workload.arrivals import PiecewiseRate, flow_rate
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from sim.model.endpoints import Participant
     from sim.model.factory import TypeInfo
     from sim.model.replication import Model
+
+_NO_SERVICE = Constant(0.0)  # a sender's messages as its quota sees them: arrival times only
 
 Parts = dict[int, list]  # id(shape) -> [shape, total weight]: flows sharing a rate shape are summed
 
@@ -51,6 +54,7 @@ class BackgroundLoad:
         self.provider_parts: dict[Participant, dict[str, Parts]] = {}  # provider -> type -> processing arrivals
         self.portal_parts: Parts = {}
         self.esia_parts: Parts = {}
+        self.sender_parts: dict[Any, Parts] = {}  # participant -> the messages it sends (for its quota)
         self.feeds: list[StationFeed] = []  # every station feed installed
         self.pools: list[WorkerPool] = []  # every provider's pool installed
 
@@ -63,12 +67,9 @@ class BackgroundLoad:
         horizon = model.world.kernel.horizon
         profiles = scenario.workload.profiles
         for flow in scenario.workload.flows:
-            if flow.interarrival is not None:  # a renewal flow's background is Poisson at its mean rate
-                shape = flow_rate(1.0 / flow.interarrival.mean, horizon, None, model.bursts_for(flow.name),
-                                  flow.start, flow.end)
-            else:
-                shape = flow_rate(flow.rate, horizon, profiles.get(flow.profile) if flow.profile else None,
-                                  model.bursts_for(flow.name), flow.start, flow.end)
+            # a renewal flow's background is Poisson at its rate (same mean, profile, bursts and window)
+            shape = flow_rate(flow.rate, horizon, profiles.get(flow.profile) if flow.profile else None,
+                              model.bursts_for(flow.name), flow.start, flow.end)
             self.requests(model.members(flow.consumer), model.types[flow.message_type], shape, weight,
                           datamart=flow.channel == "datamart")
         pw = scenario.workload.portal
@@ -91,6 +92,7 @@ class BackgroundLoad:
             return
         each = weight / len(senders)
         for sender in senders:
+            _add(self.sender_parts.setdefault(sender, {}), shape, each)
             if info.spec.broadcast:
                 self._broadcast(sender, info, shape, each)
                 continue
@@ -101,6 +103,7 @@ class BackgroundLoad:
                 for p, route in self.factory.route_options(sender, provider):
                     self._ingress(route, sender.location, shape, w * p)
                     self._ingress(route[::-1], provider.location, shape, w * p)
+                _add(self.sender_parts.setdefault(provider, {}), shape, w)  # its answer
                 if not datamart:
                     _add(self.provider_parts.setdefault(provider, {}).setdefault(info.name, {}), shape, w)
 
@@ -146,6 +149,7 @@ class BackgroundLoad:
         def note(name: str, rho: float) -> None:
             offered[name] = max(offered.get(name, 0.0), rho)
 
+        policies = model.scenario.policies
         for (bus, home), parts in self.bus_parts.items():
             stream = JobStream([(_combined(parts), bus.ingress.dist)], rng, horizon)
 
@@ -153,7 +157,7 @@ class BackgroundLoad:
                 site = bus.entry_site(home)
                 return site.nodes if site is not None and world.dc_up(site.location) else []
 
-            bus.feeds.append(StationFeed(stream, nodes, warmup, horizon))
+            bus.feeds.append(StationFeed(stream, nodes, warmup, horizon, Rules(policies.ttl, None, policies.retry)))
             self.feeds.append(bus.feeds[-1])
         for bus in model.buses():
             if not bus.feeds:
@@ -178,25 +182,42 @@ class BackgroundLoad:
             stream = JobStream(parts, rng, horizon)
             if not stream.parts:
                 continue
+            capacity = self._inbox_bus(provider).queue_capacity
+            rules = {t: Rules(model.types[t].ttl, capacity, policies.retry) for t in by_type}
             provider.pool = WorkerPool(world.kernel, provider.concurrency, stream, warmup, self._hold(provider),
-                                       lambda p=provider: p.slow)
+                                       lambda p=provider: p.slow, list(by_type), rules)
             self.pools.append(provider.pool)
             note(provider.spec.group, stream.offered_work / provider.concurrency)
+        for sender, parts in self.sender_parts.items():  # quotas count the background's messages too
+            spec = getattr(sender, "spec", None)
+            quota = policies.quota_for(spec) if spec is not None else None
+            if quota is not None and (quota.rate is not None or quota.block_after is not None):
+                model.admission.background[sender.name] = JobStream([(_combined(parts), _NO_SERVICE)], rng, horizon)
+                model.admission.senders[sender.name] = sender
         return {name: round(float(rho), 4) for name, rho in sorted(offered.items())}
 
     def counts(self) -> dict[str, int]:
-        """Background jobs drawn, and those dropped for want of a live node (for the summary's model counters)."""
+        """Background jobs drawn, dropped for want of a live node, abandoned at ingress (each attempt), expired
+        waiting for a provider, refused by a full queue (each attempt) and given up by their senders (for the
+        summary's model counters)."""
         streams = [feed.stream for feed in self.feeds] + [pool.stream for pool in self.pools]
         return {"background.jobs": sum(stream.jobs for stream in streams),
-                "background.dropped": sum(feed.dropped for feed in self.feeds)}
+                "background.dropped": sum(feed.dropped for feed in self.feeds),
+                "background.abandoned": sum(feed.abandoned for feed in self.feeds),
+                "background.expired": sum(pool.expired for pool in self.pools),
+                "background.refused_full": sum(pool.refused for pool in self.pools),
+                "background.gave_up": sum(pool.gave_up for pool in self.pools)}
+
+    def _inbox_bus(self, provider: Participant) -> Bus:
+        """The bus most of a provider's requests are queued on (its regional bus if it uses it for most)."""
+        bus, share = self.factory.regional_choice(provider)
+        return self.model.smev if bus is None or share < 0.5 else bus
 
     def _hold(self, provider: Participant) -> float:
         """What a background request holds a worker for besides processing: the bus's mean delivery time and the
         mean network time to the bus site and back."""
         model = self.model
-        bus, share = self.factory.regional_choice(provider)
-        if bus is None or share < 0.5:
-            bus = model.smev
+        bus = self._inbox_bus(provider)
         site = bus.entry_site(provider.location)
         latency = 0.0
         if site is not None and site.location != provider.location:

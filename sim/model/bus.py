@@ -60,6 +60,14 @@ class BusQueue:
     def __len__(self) -> int:
         return len(self.visible)
 
+    def waiting(self) -> int:
+        """Messages waiting here, as a bounded queue counts them: the visible ones, plus the requests (tagged and
+        background) waiting for a worker the owner shares with background (`WorkerPool.waiting_count`)."""
+        pool = self.owner.pool
+        if pool is None:
+            return len(self.visible)
+        return len(self.visible) + pool.waiting_count(self.type, self._env._now)
+
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
         pool = self.owner.pool
@@ -410,7 +418,7 @@ class Bus:
                 self._answer(site, from_loc, reply, REJECTED, verdict, msg)
                 return
         q = self._target(msg)
-        if self.queue_capacity is not None and len(q) >= self.queue_capacity:
+        if self.queue_capacity is not None and q.waiting() >= self.queue_capacity:
             self._answer(site, from_loc, reply, RETRY, FaultName.DESTINATION_OVERFLOW, msg)
             return
         self._accept(site, msg, q, first)
