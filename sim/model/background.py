@@ -193,9 +193,9 @@ class Retries:
         return True
 
 
-def merged(due: tuple | None, retries: Retries, t: float) -> Iterator[tuple[float, float, int, int, float]]:
-    """`(arrival, service, kind, attempt, first send)` of the stream's due jobs and of the retries due by `t`, in
-    arrival order (a retry scheduled while iterating is met in its turn)."""
+def merged(due: tuple | None, retries: Retries, t: float, i: int = 0) -> Iterator[tuple[float, float, int, int, float]]:
+    """`(arrival, service, kind, attempt, first send)` of the stream's due jobs from the `i`-th on and of the retries
+    due by `t`, in arrival order (a retry scheduled while iterating is met in its turn)."""
     heap = retries.heap
     if due is None:
         arrivals: Sequence[float] = ()
@@ -204,7 +204,7 @@ def merged(due: tuple | None, retries: Retries, t: float) -> Iterator[tuple[floa
     else:
         arrivals, services = due[0], due[1]
         kinds = due[2] if len(due) > 2 else [0] * len(arrivals)
-    i, n = 0, len(arrivals)
+    n = len(arrivals)
     while True:
         if heap and heap[0][0] <= t and (i >= n or heap[0][0] < arrivals[i]):
             at, _, born, service, kind, attempt = heappop(heap)
@@ -253,7 +253,28 @@ class StationFeed:
         rules = self.rules
         patience = rules.retry.timeout if rules.retry is not None else _NONE_LEFT
         busy = 0.0
-        for a, s, k, attempt, born in merged(due, self.retries, t):
+        i = 0
+        if due is not None and not retry_heap:  # the common case, as lean as the bare recursion
+            for a, s in zip(due[0], due[1], strict=True):
+                heap, f = first, first[0]
+                for other in rest:
+                    if other[0] < f:
+                        heap, f = other, other[0]
+                if a < f:
+                    if f - a >= patience:
+                        break  # a sender gives up: the rest goes the general way
+                    a_ = f
+                else:
+                    a_ = a
+                end = a_ + s
+                heapreplace(heap, end)
+                if end > warmup and a_ < horizon:  # the part of its service inside the measured window
+                    busy += (end if end < horizon else horizon) - (a_ if a_ > warmup else warmup)
+                i += 1
+            else:
+                live[0].busy_time += busy
+                return
+        for a, s, k, attempt, born in merged(due, self.retries, t, i):
             heap, f = first, first[0]
             for other in rest:
                 if other[0] < f:
@@ -381,6 +402,7 @@ class WorkerPool:
         self.kinds = list(kinds) or [""]  # message type of each stream part
         self.rules = dict(rules or {})
         self._kind_rules = [self.rules.get(name, _NO_RULES) for name in self.kinds]
+        self._shortest_ttl = min(rule.ttl for rule in self._kind_rules)
         self.queued: dict[str, list[float]] = {name: [] for name, r in self.rules.items() if r.capacity is not None}
         self.retries = Retries(stream.rng if isinstance(stream, JobStream) else np.random.default_rng(0))
         self.expired = 0  # background requests that reached their end of life waiting
@@ -399,9 +421,28 @@ class WorkerPool:
         slow = self.slowness()
         extra = self.extra_hold
         warmup, horizon = self.warmup, self.kernel.horizon
-        rules, kinds, queued = self._kind_rules, self.kinds, self.queued
         busy = 0.0
-        for a, s, k, attempt, born in merged(due, self.retries, t):
+        i = 0
+        if due is not None and not heap_r and not self.queued:  # the common case, as lean as the bare recursion
+            shortest = self._shortest_ttl
+            for a, s in zip(due[0], due[1], strict=True):
+                f = heap[0]
+                if a < f:
+                    if f - a >= shortest:
+                        break  # one may expire: the rest goes the general way
+                    start = f
+                else:
+                    start = a
+                end = start + s * slow
+                heapreplace(heap, end + extra)
+                if end > warmup and start < horizon:  # the part of its processing inside the measured window
+                    busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
+                i += 1
+            else:
+                self.busy_time += busy
+                return
+        rules, kinds, queued = self._kind_rules, self.kinds, self.queued
+        for a, s, k, attempt, born in merged(due, self.retries, t, i):
             rule = rules[k]
             waiting = None
             if rule.capacity is not None:
