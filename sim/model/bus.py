@@ -372,11 +372,9 @@ class Bus:
         world = self.world
         timeout = world.policies.retry.timeout
         site = self.entry_site(from_loc)
-        there = world.network.transfer(from_loc, site.location, msg.size) if site is not None else None
-        if there is None:
+        if site is None or not world.network.send(from_loc, site.location, msg.size, site.arrive, msg, from_loc,
+                                                  reply, world.now):
             world.kernel.later(timeout, reply, RETRY, "unreachable")
-            return
-        world.kernel.later(there, site.arrive, msg, from_loc, reply, world.now)
 
     def pipeline(self, site: Site, msg: Msg, from_loc: str, reply: Reply) -> None:
         k = msg.route.index(self)

@@ -202,7 +202,14 @@ class Participant(Endpoint):
             msg = q.take()
             if msg is None:
                 continue
-            back = world.network.transfer(site.location, self.location, msg.size)
+            network = world.network
+            if not network.is_small(site.location, self.location, msg.size):  # the answer shares the links
+                if network.path(site.location, self.location) is None:
+                    continue  # taken but the answer never arrives: redelivered after the ack timeout
+                self.free -= 1
+                world.kernel.later(there + q.bus.delivery() * msg.fragments, self._fetch, msg, q, site.location)
+                continue
+            back = network.transfer(site.location, self.location, msg.size)
             if back is None:  # taken but the answer never arrives: redelivered after the ack timeout
                 continue
             self.free -= 1
@@ -211,6 +218,11 @@ class Participant(Endpoint):
         if cut_off and not self.scheduled:
             self.scheduled = True
             world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
+
+    def _fetch(self, msg: Msg, q: BusQueue, site_location: str) -> None:
+        """A large message leaves the bus site for this system over links it shares with other transfers."""
+        if not self.world.network.send(site_location, self.location, msg.size, self.received, msg, q, site_location):
+            self._release()  # cut off meanwhile: the bus redelivers it after the ack timeout
 
     def received(self, msg: Msg, q: BusQueue, site_location: str) -> None:
         world = self.world

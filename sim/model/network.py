@@ -1,26 +1,38 @@
 """Locations (data centres and regions) and the links between them.
 
 A transfer from one location to another follows the path of least mean latency over links that are up; its time
-is the sum of each hop's latency draw, plus size / the narrowest bandwidth, plus one retransmission timeout per
-lost attempt (attempts fail independently with the path's loss probability). `transfer` returns None when no path
-exists (link down, partition): the caller learns it only after the failure-detection time, as a real client would.
+is the sum of each hop's latency draw, plus one retransmission timeout per lost attempt (attempts fail independently
+with the path's loss probability), plus its bits at the bandwidth it gets. Links are shared by the transfers on them
+(`sim.model.flows`: max-min fair, processor sharing on one link): `send` enters a transfer into the sharing and
+calls back when it has arrived. A transfer whose time alone on its path is negligible (`is_small`: under 1 % of the
+path's latency, or a microsecond) is not entered, to spare an event per poll and reply: it takes the share a new
+transfer would get at its start (`transfer`, which returns the time). `send` and `transfer` fail (False, None) when no
+path exists (link down, partition): the caller learns it only after the failure-detection time, as a real client
+would. A transfer keeps the path it started on.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from sim.model.kernel import Sampler
+from sim.model.flows import Sharing
+from sim.model.kernel import Kernel, Sampler
 
 LOCAL_LATENCY_S = 0.0002
 """Latency between two systems in the same location (one LAN hop)."""
 MIN_RTO_S = 0.2
 """TCP's minimum retransmission timeout."""
+SMALL_SHARE = 0.01
+"""A transfer whose time alone on its path is under this share of the path's mean latency does not enter the
+sharing (see the module docstring)."""
+SMALL_FLOOR_S = 1e-6
+"""... nor one under a microsecond alone."""
 
 
 @dataclass
@@ -36,6 +48,7 @@ class Link:
     extra_loss: float = 0.0
     extra_latency: Sampler | None = None  # a degradation's added latency
     loss_override: float | None = None
+    flows: int = 0  # transfers in the sharing on this link now (sim.model.flows)
 
     @property
     def mean_latency(self) -> float:
@@ -60,6 +73,12 @@ class Network:
     links: dict[frozenset, Link] = field(default_factory=dict)
     cut: set[frozenset] = field(default_factory=set)  # location pairs a partition separates
     _paths: dict[tuple[str, str], list[Link] | None] = field(default_factory=dict)
+    kernel: Kernel | None = None  # needed by `send` (the sharing's events)
+    sharing: Sharing | None = None
+
+    def __post_init__(self) -> None:
+        if self.kernel is not None and self.sharing is None:
+            self.sharing = Sharing(self.kernel)
 
     def add_link(self, a: str, b: str, latency: Any, bandwidth_bps: float, loss: float) -> None:
         self.links[frozenset((a, b))] = Link(a, b, Sampler(latency, self.rng), bandwidth_bps, loss)
@@ -69,8 +88,10 @@ class Network:
         return self.links.get(frozenset((a, b)))
 
     def changed(self) -> None:
-        """Call after any link state change or partition: paths are recomputed lazily."""
+        """Call after any link state change or partition: paths are recomputed lazily, the shares at once."""
         self._paths.clear()
+        if self.sharing is not None:
+            self.sharing.changed()
 
     def partition(self, side: set[str], other: set[str] | None = None) -> list[frozenset]:
         """Cut every pair (x in side, y in other or the rest). Returns the pairs cut, for `heal`."""
@@ -133,25 +154,67 @@ class Network:
         hops.reverse()
         return hops
 
+    def _delay(self, hops: list[Link]) -> tuple[float, float, float]:
+        """(latency and retransmission timeouts of one transfer, the path's mean latency, its narrowest bandwidth)."""
+        latency = 0.0
+        mean = 0.0
+        loss_ok = 1.0
+        bandwidth = math.inf
+        for link in hops:
+            latency += link.latency() * link.latency_factor
+            mean += link.mean_latency
+            if link.extra_latency is not None:
+                extra = link.extra_latency()
+                latency += extra
+                mean += extra
+            loss_ok *= 1.0 - link.effective_loss()
+            bandwidth = min(bandwidth, link.effective_bandwidth())
+        t = latency
+        if loss_ok < 1.0:
+            retransmissions = int(self.rng.geometric(loss_ok)) - 1
+            if retransmissions:
+                t += retransmissions * max(MIN_RTO_S, 2.0 * latency)
+        return t, mean, bandwidth
+
     def transfer(self, a: str, b: str, size: int) -> float | None:
-        """Seconds to move `size` bytes from `a` to `b`, or None if `b` cannot be reached."""
+        """Seconds to move `size` bytes from `a` to `b` at the share a new transfer gets now, without entering the
+        sharing (for small transfers; see `send`), or None if `b` cannot be reached."""
         if a == b:
             return LOCAL_LATENCY_S
         hops = self.path(a, b)
         if hops is None:
             return None
-        latency = 0.0
-        loss_ok = 1.0
-        bandwidth = math.inf
-        for link in hops:
-            latency += link.latency() * link.latency_factor
-            if link.extra_latency is not None:
-                latency += link.extra_latency()
-            loss_ok *= 1.0 - link.effective_loss()
-            bandwidth = min(bandwidth, link.effective_bandwidth())
-        t = latency + (size * 8.0 / bandwidth if bandwidth < math.inf else 0.0)
-        if loss_ok < 1.0:
-            retransmissions = int(self.rng.geometric(loss_ok)) - 1
-            if retransmissions:
-                t += retransmissions * max(MIN_RTO_S, 2.0 * latency)
-        return t
+        t, _, _ = self._delay(hops)
+        if size <= 0:
+            return t
+        share = min(link.effective_bandwidth() / (link.flows + 1) for link in hops)
+        return t + size * 8.0 / share
+
+    def send(self, a: str, b: str, size: int, fn: Callable[..., Any], *args: Any) -> bool:
+        """Move `size` bytes from `a` to `b`, sharing the links with the other transfers, and call `fn(*args)` when
+        they have arrived; False (nothing scheduled) if `b` cannot be reached."""
+        kernel = self.kernel
+        if a == b:
+            kernel.later(LOCAL_LATENCY_S, fn, *args)
+            return True
+        hops = self.path(a, b)
+        if hops is None:
+            return False
+        if self.is_small(a, b, size):
+            kernel.later(self.transfer(a, b, size), fn, *args)
+            return True
+        delay, _, _ = self._delay(hops)
+        self.sharing.start(hops, size * 8.0, delay, fn, args)
+        return True
+
+    def is_small(self, a: str, b: str, size: int) -> bool:
+        """True if a transfer of `size` bytes from `a` to `b` does not enter the sharing (`transfer` times it):
+        local, no path, no sharing, or under 1 % of the path's mean latency (or a microsecond) alone on it."""
+        if a == b or self.sharing is None or size <= 0:
+            return True
+        hops = self.path(a, b)
+        if hops is None:
+            return True
+        narrowest = min(link.effective_bandwidth() for link in hops)
+        mean = sum(link.mean_latency for link in hops)
+        return size * 8.0 / narrowest <= max(SMALL_SHARE * mean, SMALL_FLOOR_S)

@@ -42,7 +42,7 @@ class Model:
         kernel = Kernel(rng, run.duration)
         collector = Collector(run.duration, run.warmup)
         locations = list(topo.data_centres) + list(topo.regions)
-        network = Network(locations, rng, frozenset(topo.data_centres))
+        network = Network(locations, rng, frozenset(topo.data_centres), kernel=kernel)
         for link in topo.links:
             network.add_link(link.a, link.b, link.latency, link.bandwidth, link.loss)
         world = World(kernel, collector, network, scenario.policies, audit,
