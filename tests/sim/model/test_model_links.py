@@ -78,8 +78,9 @@ def _ps_sojourns(sizes, lam: float, horizon: float, seed: int) -> float:
         if t0 > 0.05 * horizon:
             sojourns.append(kernel.now - t0)
 
-    for t0, size in zip(starts, sizes.sample_n(rng, len(starts)), strict=True):
-        kernel.later(float(t0), lambda t0=float(t0), size=max(int(size), 1): net.send("a", "b", size, arrived, t0))
+    for t0, size in zip(starts.tolist(), np.maximum(sizes.sample_n(rng, len(starts)), 1).astype(int).tolist(),
+                        strict=True):
+        kernel.later(t0, net.send, "a", "b", size, arrived, t0)
     kernel.run()
     return float(np.mean(sojourns))
 
