@@ -280,6 +280,63 @@ class Site:
         self.bus.pipeline(self, msg, from_loc, reply)
 
 
+class _Replication:
+    """Storing an accepted message on the other data centres of its replica set before the sender is told (a
+    synchronous write): the message, broadcast copies included, crosses the inter-data-centre links to each (sharing
+    their bandwidth, `Network.send`) and each replica's confirmation comes back; then `Bus.commit`. A replica that
+    cannot be reached is left out (the message is stored on fewer data centres)."""
+
+    __slots__ = ("bus", "site", "msg", "q", "first", "from_loc", "reply", "replicas", "left", "stored")
+
+    def __init__(self, bus: Bus, site: Site, msg: Msg, q: BusQueue, first: bool, from_loc: str, reply: Reply,
+                 replicas: tuple[str, ...]) -> None:
+        self.bus, self.site, self.msg, self.q, self.first = bus, site, msg, q, first
+        self.from_loc, self.reply, self.replicas = from_loc, reply, replicas
+        self.left = 0
+        self.stored: set[str] = {site.location}
+
+    def start(self) -> None:
+        world = self.bus.world
+        net = world.network
+        here = self.site.location
+        msg = self.msg
+        size = msg.size * (1 + len(msg.copies)) if self.first else msg.size
+        others = [dc for dc in self.replicas if dc != here]
+        self.left = len(others)
+        world.count("replication.copies", len(others))
+        for dc in others:
+            if net.is_small(here, dc, size):
+                there = net.transfer(here, dc, size)
+                back = net.transfer(dc, here, 64) if there is not None else None
+                if back is None:
+                    self.failed()
+                else:
+                    world.kernel.later(there + back, self.stored_at, dc)
+            elif not net.send(here, dc, size, self.arrived, dc):
+                self.failed()
+
+    def arrived(self, dc: str) -> None:
+        back = self.bus.world.network.transfer(dc, self.site.location, 64)
+        if back is None:
+            self.failed()
+        else:
+            self.bus.world.kernel.later(back, self.stored_at, dc)
+
+    def stored_at(self, dc: str) -> None:
+        self.stored.add(dc)
+        self._one_done()
+
+    def failed(self) -> None:
+        self.bus.world.count("replication.unreachable")
+        self._one_done()
+
+    def _one_done(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            replicas = tuple(dc for dc in self.replicas if dc in self.stored)
+            self.bus.commit(self.site, self.msg, self.q, self.first, self.from_loc, self.reply, replicas)
+
+
 class Bus:
     """One bus: the federal one (sites in data centres, replicated) or a region's (one site, in the region)."""
 
@@ -419,10 +476,22 @@ class Bus:
         if self.queue_capacity is not None and q.waiting() >= self.queue_capacity:
             self._answer(site, from_loc, reply, RETRY, FaultName.DESTINATION_OVERFLOW, msg)
             return
-        self._accept(site, msg, q, first)
+        replicas = self._replicas(site.location)
+        if len(replicas) > 1:
+            _Replication(self, site, msg, q, first, from_loc, reply, replicas).start()
+            return
+        self.commit(site, msg, q, first, from_loc, reply, replicas)
+
+    def commit(self, site: Site, msg: Msg, q: BusQueue, first: bool, from_loc: str, reply: Reply,
+               replicas: tuple[str, ...]) -> None:
+        """The message is stored on `replicas`: it is accepted, queued and the sender told."""
+        if msg.hop >= msg.route.index(self):  # another attempt of the sender's was accepted while this one replicated
+            self._answer(site, from_loc, reply, DUPLICATE, FaultName.MESSAGE_IS_ALREADY_SENT, msg)
+            return
+        self._accept(site, msg, q, first, replicas)
         if first:
             for copy in msg.copies:  # the rest of a broadcast: one copy in each subscriber's queue (697 §6г)
-                self._accept(site, copy, self._target(copy), first)
+                self._accept(site, copy, self._target(copy), first, replicas)
         self._answer(site, from_loc, reply, OK, "", msg)
 
     def _target(self, msg: Msg) -> BusQueue:
@@ -432,7 +501,7 @@ class Bus:
         owner = nxt.relay_from(self) if nxt is not None else msg.recipient.inbox_owner(msg)
         return self.queue(owner, msg.type)
 
-    def _accept(self, site: Site, msg: Msg, q: BusQueue, first: bool) -> None:
+    def _accept(self, site: Site, msg: Msg, q: BusQueue, first: bool, replicas: tuple[str, ...]) -> None:
         world = self.world
         now = world.now
         if first:
@@ -447,7 +516,7 @@ class Bus:
             if world.audit.enabled:
                 world.audit.record(now, msg, "handed-on", previous.name)
         msg.hop = msg.route.index(self)
-        msg.replicas = self._replicas(site.location)
+        msg.replicas = replicas
         if world.audit.enabled:
             world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
         if first:  # the status message the sender can fetch (697 §6о); counted, not simulated as traffic
