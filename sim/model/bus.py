@@ -33,6 +33,19 @@ REJECTED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
 
 _UNKNOWN = object()
 
+STATUS_SIZE = 2048
+"""Bytes of a status message (697 §6о) on the wire: a signed envelope with a status category and a few fields."""
+
+
+def send_status(world: World, from_loc: str, sender: Any, counter: str) -> None:
+    """A status message (697 §6о) for the sender of a message: counted by category (`counter`) and carried from the
+    bus site at `from_loc` to the sender's system over the network (`status.received` once there; a status that
+    cannot reach it is `status.undeliverable`)."""
+    world.count(counter)
+    to = getattr(sender, "location", None)
+    if to is None or not world.network.send(from_loc, to, STATUS_SIZE, world.count, "status.received"):
+        world.count("status.undeliverable")
+
 Reply = Callable[[str, str], None]
 """`reply(outcome, reason)`; a reply function with `needs_ok = False` is not called on success (saves an event)."""
 
@@ -519,8 +532,8 @@ class Bus:
         msg.replicas = replicas
         if world.audit.enabled:
             world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
-        if first:  # the status message the sender can fetch (697 §6о); counted, not simulated as traffic
-            world.count(_QUEUED_COUNTER.get(msg.kind, _QUEUED_COUNTER_DEFAULT))
+        if first:  # the status message the sender fetches (697 §6о)
+            send_status(world, site.location, msg.sender, _QUEUED_COUNTER.get(msg.kind, _QUEUED_COUNTER_DEFAULT))
         self._depth(msg.type, +1)
         q.put(msg)
 
@@ -539,7 +552,8 @@ class Bus:
         world = self.world
         if outcome == REJECTED and not msg.counted:
             world.audit.record(world.now, msg, "rejected", f"{self.name}@{site.location}", str(reason))
-            world.count(f"status.{REJECTED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_REJECTED_BY_SMEV)}")
+            send_status(world, site.location, msg.sender,
+                        f"status.{REJECTED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_REJECTED_BY_SMEV)}")
         if outcome in (OK, DUPLICATE) and not getattr(reply, "needs_ok", True):
             return  # a participant's sender has nothing left to do on success: no event for the reply
         back = world.network.transfer(site.location, from_loc, 1024)

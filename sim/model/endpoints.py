@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from conformance.protocol.codes import StatusCategory
-from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue
+from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue, send_status
 from sim.model.kernel import Sampler
 from sim.model.message import REQUEST, RESPONSE, Msg
 from sim.model.world import World
@@ -240,11 +240,14 @@ class Participant(Endpoint):
             return
         msg.delivered = True
         world.collector.message_delivered(msg.id, now)
-        world.count(DELIVERED_STATUS)
+        send_status(world, site_location, msg.sender, DELIVERED_STATUS)
         if world.audit.enabled:
             world.audit.record(now, msg, "delivered", self.name)
         if msg.kind == RESPONSE:
             self._release()
+            if msg.cannot_provide:
+                world.count("answers.cannot_provide")
+                world.count(f"answers.cannot_provide.{msg.type}")
             self.answered(msg.request)
         else:
             started = world.now
@@ -269,6 +272,9 @@ class Participant(Endpoint):
         world = self.world
         factory = world.factory
         response = factory.response(request, self)
+        share = factory.types[request.type].spec.cannot_provide
+        if share > 0.0 and world.rng.random() < share:
+            response.cannot_provide = True  # 963 §4: the provider answers that it cannot provide the data
         if self.up:
             send(world, response, self)
         else:
