@@ -421,6 +421,9 @@ def plot_metrics(answer: Answer, path: Path) -> None:
             ax.errorbar(xs, ys, yerr=[lo, hi], fmt="-", color="grey", alpha=0.6, label=label)
             ax.scatter(xs, ys, c=colours, zorder=3)
         ax.axhline(slo.threshold, color="tab:red", linestyle="--", linewidth=1)
+        means = [s.mean for p in points for s in p.slos if s.name == name and s.mean is not None and s.mean > 0]
+        if means and slo.threshold > 0 and max(means + [slo.threshold]) > 20 * min(means + [slo.threshold]):
+            ax.set_yscale("log")  # an overloaded point would flatten the others
         ax.set_title(f"{name}: {slo.metric} {slo.op} {slo.threshold:g}", fontsize=9)
         ax.set_xlabel(x_name, fontsize=8)
         if len(groups) > 1:
