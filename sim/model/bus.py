@@ -39,12 +39,17 @@ STATUS_SIZE = 2048
 
 def send_status(world: World, from_loc: str, sender: Any, counter: str) -> None:
     """A status message (697 §6о) for the sender of a message: counted by category (`counter`) and carried from the
-    bus site at `from_loc` to the sender's system over the network (`status.received` once there; a status that
-    cannot reach it is `status.undeliverable`)."""
-    world.count(counter)
+    bus site at `from_loc` to the sender's system over the network, taking its time at the links' current share
+    (`status.received` when it arrives within the run; one that cannot reach the sender is `status.undeliverable`).
+    Nothing waits for it, so its arrival is counted when it is sent, with no event of its own."""
+    counters = world.counters
+    counters[counter] = counters.get(counter, 0) + 1
     to = getattr(sender, "location", None)
-    if to is None or not world.network.send(from_loc, to, STATUS_SIZE, world.count, "status.received"):
+    t = world.network.transfer(from_loc, to, STATUS_SIZE) if to is not None else None
+    if t is None:
         world.count("status.undeliverable")
+    elif world.kernel.env._now + t <= world.kernel.horizon:
+        counters["status.received"] = counters.get("status.received", 0) + 1
 
 Reply = Callable[[str, str], None]
 """`reply(outcome, reason)`; a reply function with `needs_ok = False` is not called on success (saves an event)."""
@@ -491,6 +496,19 @@ class Bus:
             return
         replicas = self._replicas(site.location)
         if len(replicas) > 1:
+            here = site.location
+            if len(replicas) == 2 and replicas[0] == here:  # the usual case, one small copy: no object, one event
+                world = self.world
+                net = world.network
+                dc = replicas[1]
+                size = msg.size * (1 + len(msg.copies)) if first else msg.size
+                if net.is_small(here, dc, size):
+                    there = net.transfer(here, dc, size)
+                    back = net.transfer(dc, here, 64) if there is not None else None
+                    if back is not None:
+                        world.count("replication.copies")
+                        world.kernel.later(there + back, self.commit, site, msg, q, first, from_loc, reply, replicas)
+                        return
             _Replication(self, site, msg, q, first, from_loc, reply, replicas).start()
             return
         self.commit(site, msg, q, first, from_loc, reply, replicas)

@@ -31,6 +31,7 @@ MIN_RTO_S = 0.2
 SMALL_SHARE = 0.01
 """A transfer whose time alone on its path is under this share of the path's mean latency does not enter the
 sharing (see the module docstring)."""
+_UNSET = object()
 SMALL_FLOOR_S = 1e-6
 """... nor one under a microsecond alone."""
 
@@ -73,6 +74,7 @@ class Network:
     links: dict[frozenset, Link] = field(default_factory=dict)
     cut: set[frozenset] = field(default_factory=set)  # location pairs a partition separates
     _paths: dict[tuple[str, str], list[Link] | None] = field(default_factory=dict)
+    _routes: dict[tuple[str, str], Any] = field(default_factory=dict)
     kernel: Kernel | None = None  # needed by `send` (the sharing's events)
     sharing: Sharing | None = None
 
@@ -83,6 +85,7 @@ class Network:
     def add_link(self, a: str, b: str, latency: Any, bandwidth_bps: float, loss: float) -> None:
         self.links[frozenset((a, b))] = Link(a, b, Sampler(latency, self.rng), bandwidth_bps, loss)
         self._paths.clear()
+        self._routes.clear()
 
     def link(self, a: str, b: str) -> Link | None:
         return self.links.get(frozenset((a, b)))
@@ -90,6 +93,7 @@ class Network:
     def changed(self) -> None:
         """Call after any link state change or partition: paths are recomputed lazily, the shares at once."""
         self._paths.clear()
+        self._routes.clear()
         if self.sharing is not None:
             self.sharing.changed()
 
@@ -154,41 +158,52 @@ class Network:
         hops.reverse()
         return hops
 
-    def _delay(self, hops: list[Link]) -> tuple[float, float, float]:
-        """(latency and retransmission timeouts of one transfer, the path's mean latency, its narrowest bandwidth)."""
+    def _route(self, a: str, b: str) -> tuple[list[Link], float, float] | None:
+        """(the path, its narrowest bandwidth, the size in bits under which a transfer is small), cached like paths."""
+        key = (a, b)
+        route = self._routes.get(key, _UNSET)
+        if route is _UNSET:
+            hops = self.path(a, b)
+            if hops is None:
+                route = None
+            else:
+                narrowest = min(link.effective_bandwidth() for link in hops)
+                mean = sum(link.mean_latency for link in hops)
+                route = (hops, narrowest, max(SMALL_SHARE * mean, SMALL_FLOOR_S) * narrowest)
+            self._routes[key] = route
+        return route
+
+    def _delay(self, hops: list[Link]) -> float:
+        """Latency and retransmission timeouts of one transfer over `hops`."""
         latency = 0.0
-        mean = 0.0
         loss_ok = 1.0
-        bandwidth = math.inf
         for link in hops:
             latency += link.latency() * link.latency_factor
-            mean += link.mean_latency
             if link.extra_latency is not None:
-                extra = link.extra_latency()
-                latency += extra
-                mean += extra
+                latency += link.extra_latency()
             loss_ok *= 1.0 - link.effective_loss()
-            bandwidth = min(bandwidth, link.effective_bandwidth())
-        t = latency
         if loss_ok < 1.0:
             retransmissions = int(self.rng.geometric(loss_ok)) - 1
             if retransmissions:
-                t += retransmissions * max(MIN_RTO_S, 2.0 * latency)
-        return t, mean, bandwidth
+                latency += retransmissions * max(MIN_RTO_S, 2.0 * latency)
+        return latency
 
     def transfer(self, a: str, b: str, size: int) -> float | None:
         """Seconds to move `size` bytes from `a` to `b` at the share a new transfer gets now, without entering the
         sharing (for small transfers; see `send`), or None if `b` cannot be reached."""
         if a == b:
             return LOCAL_LATENCY_S
-        hops = self.path(a, b)
-        if hops is None:
+        route = self._route(a, b)
+        if route is None:
             return None
-        t, _, _ = self._delay(hops)
+        hops, narrowest, _ = route
+        t = self._delay(hops)
         if size <= 0:
             return t
-        share = min(link.effective_bandwidth() / (link.flows + 1) for link in hops)
-        return t + size * 8.0 / share
+        sharing = self.sharing
+        if sharing is not None and sharing.flows:
+            narrowest = min(link.effective_bandwidth() / (link.flows + 1) for link in hops)
+        return t + size * 8.0 / narrowest
 
     def send(self, a: str, b: str, size: int, fn: Callable[..., Any], *args: Any) -> bool:
         """Move `size` bytes from `a` to `b`, sharing the links with the other transfers, and call `fn(*args)` when
@@ -197,24 +212,19 @@ class Network:
         if a == b:
             kernel.later(LOCAL_LATENCY_S, fn, *args)
             return True
-        hops = self.path(a, b)
-        if hops is None:
+        route = self._route(a, b)
+        if route is None:
             return False
-        if self.is_small(a, b, size):
+        if self.sharing is None or size * 8.0 <= route[2]:
             kernel.later(self.transfer(a, b, size), fn, *args)
             return True
-        delay, _, _ = self._delay(hops)
-        self.sharing.start(hops, size * 8.0, delay, fn, args)
+        self.sharing.start(route[0], size * 8.0, self._delay(route[0]), fn, args)
         return True
 
     def is_small(self, a: str, b: str, size: int) -> bool:
         """True if a transfer of `size` bytes from `a` to `b` does not enter the sharing (`transfer` times it):
         local, no path, no sharing, or under 1 % of the path's mean latency (or a microsecond) alone on it."""
-        if a == b or self.sharing is None or size <= 0:
+        if a == b or self.sharing is None:
             return True
-        hops = self.path(a, b)
-        if hops is None:
-            return True
-        narrowest = min(link.effective_bandwidth() for link in hops)
-        mean = sum(link.mean_latency for link in hops)
-        return size * 8.0 / narrowest <= max(SMALL_SHARE * mean, SMALL_FLOOR_S)
+        route = self._route(a, b)
+        return route is None or size * 8.0 <= route[2]
