@@ -11,7 +11,7 @@ except data-mart requests, answered by the provider's SMEV agent without a queue
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -55,6 +55,7 @@ class BackgroundLoad:
         self.portal_parts: Parts = {}
         self.esia_parts: Parts = {}
         self.sender_parts: dict[Any, Parts] = {}  # participant -> the messages it sends (for its quota)
+        self.link_bits: dict[int, list] = {}  # id(link) -> [network link, the background's mean bits per second on it]
         self.feeds: list[StationFeed] = []  # every station feed installed
         self.pools: list[WorkerPool] = []  # every provider's pool installed
 
@@ -98,11 +99,15 @@ class BackgroundLoad:
                 continue
             local = [p for p in info.by_region.get(getattr(sender, "region", None), ()) if p is not sender]
             pool = local or [p for p in info.providers if p is not sender] or info.providers
+            request_bits, answer_bits = self._mean_bits(info)
             for provider in pool:
                 w = each / len(pool)
                 for p, route in self.factory.route_options(sender, provider):
                     self._ingress(route, sender.location, shape, w * p)
                     self._ingress(route[::-1], provider.location, shape, w * p)
+                    rate = shape.mean_over(self.model.world.kernel.horizon) * w * p
+                    self._carry(route, sender.location, provider.location, rate * request_bits)
+                    self._carry(route[::-1], provider.location, sender.location, rate * answer_bits)
                 _add(self.sender_parts.setdefault(provider, {}), shape, w)  # its answer
                 if not datamart:
                     _add(self.provider_parts.setdefault(provider, {}).setdefault(info.name, {}), shape, w)
@@ -118,6 +123,41 @@ class BackgroundLoad:
                     self._ingress(route, publisher.location, shape, weight * p * q, skip=1 if checked else 0)
                 checked = True
                 _add(self.provider_parts.setdefault(sub, {}).setdefault(info.name, {}), shape, weight * p)
+
+    @staticmethod
+    def _mean_bits(info: TypeInfo) -> tuple[float, float]:
+        """Mean bits of a request and of an answer of a type (attachments included at their share)."""
+        spec = info.spec
+        attachment = spec.attachment_share * spec.attachment_size.mean if spec.attachment_size is not None else 0.0
+        return 8.0 * (spec.payload_size.mean + attachment), 8.0 * (spec.answer_size.mean + attachment)
+
+    def _carry(self, route: Sequence[Bus], origin: str, destination: str, bits_per_s: float) -> None:
+        """The links a message crosses from `origin` to `destination` over `route` (to each bus's entry site, relayed
+        between buses, fetched by the recipient; copied to the other replicas where a bus keeps more than one), at
+        `bits_per_s` on average."""
+        if bits_per_s <= 0.0:
+            return
+        network = self.model.world.network
+        hops: list[tuple[str, str]] = []
+        location = origin
+        previous = None
+        for bus in route:
+            if previous is not None:
+                site = previous.entry_site(bus.order[0]) or previous.entry_site(location)
+                location = site.location if site is not None else location
+            previous = bus
+            site = bus.entry_site(location)
+            if site is None:
+                return
+            hops.append((location, site.location))
+            if bus.replication_factor > 1:
+                hops.extend((site.location, dc) for dc in bus._replicas(site.location) if dc != site.location)
+            location = site.location
+        hops.append((location, destination))
+        for a, b in hops:
+            for link in (network.path(a, b) or ()) if a != b else ():
+                entry = self.link_bits.setdefault(id(link), [link, 0.0])
+                entry[1] += bits_per_s
 
     def _ingress(self, route: Iterable[Bus], origin: str, shape: PiecewiseRate, weight: float,
                  skip: int = 0) -> None:
@@ -188,6 +228,10 @@ class BackgroundLoad:
                                        lambda p=provider: p.slow, list(by_type), rules)
             self.pools.append(provider.pool)
             note(provider.spec.group, stream.offered_work / provider.concurrency)
+        for link, bits in self.link_bits.values():  # links: the background takes its mean rate off the bandwidth
+            link.background_bps = bits
+            note(f"link.{link.a}-{link.b}", bits / link.bandwidth_bps)
+        world.network.changed()
         for sender, parts in self.sender_parts.items():  # quotas count the background's messages too
             spec = getattr(sender, "spec", None)
             quota = policies.quota_for(spec) if spec is not None else None

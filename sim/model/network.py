@@ -50,6 +50,7 @@ class Link:
     extra_latency: Sampler | None = None  # a degradation's added latency
     loss_override: float | None = None
     flows: int = 0  # transfers in the sharing on this link now (sim.model.flows)
+    background_bps: float = 0.0  # the background's mean rate on it (run.tagged_share < 1), taken off its bandwidth
 
     @property
     def mean_latency(self) -> float:
@@ -60,7 +61,13 @@ class Link:
         return min(base + self.extra_loss, 0.99)
 
     def effective_bandwidth(self) -> float:
-        return self.bandwidth_bps * self.bandwidth_factor
+        """What the transfers simulated one by one share: the bandwidth (times a degradation's factor) less the
+        background's mean rate. For processor sharing that keeps a transfer's mean time exact: x / (C (1 - rho))
+        whether the load rho is simulated or taken off C. An overloading background leaves 1 % of the bandwidth."""
+        full = self.bandwidth_bps * self.bandwidth_factor
+        if self.background_bps:
+            return max(full - self.background_bps, 0.01 * full)
+        return full
 
 
 @dataclass

@@ -100,3 +100,40 @@ def test_processor_sharing_mean_sojourn_is_insensitive_to_sizes(name, sizes):
     theory = 1.0 / (1.0 - 0.7)
     assert interval.low <= theory <= interval.high, (name, interval)
     assert interval.relative_half_width < 0.12, (name, interval)
+
+
+LINK_SCENARIO = """
+name: link-background
+topology:
+  data_centres: {dc-a: {bus_nodes: 1}, dc-b: {bus_nodes: 0}}
+  links:
+    - {between: [dc-a, dc-b], latency: const(1ms), bandwidth: 8Mbit/s}
+  bus: {node_concurrency: 100, ingress_time: const(0s), delivery_time: const(0s)}
+  participants:
+    consumer: {kind: federal-agency, data_centre: dc-b, role: consumer, polling_interval: 1us, concurrency: 100}
+    provider: {kind: federal-agency, data_centre: dc-a, role: provider, polling_interval: 1us,
+               concurrency: 100, processing_time: const(1s)}
+message_types:
+  lookup: {provider: provider, consumers: [consumer], payload_size: exp(1MB), answer_size: exp(1MB)}
+workload:
+  flows:
+    calls: {consumer: consumer, type: lookup, rate: 0.3/s}
+policies: {ack_timeout: 1d, ttl: 30d, replication_factor: 1, fragmentation_threshold: 1GB}
+run: {duration: 6h, warmup: 10min, replications: 4, seed: 3, tagged_share: SHARE}
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("share", ["100%", "25%"])
+def test_link_load_is_the_same_with_background(share):
+    """Requests and answers of 1 MB on average (exponential) cross one 8 Mbit/s link: rho = 2 x 0.3 x 1 s = 0.6.
+    The answer's fetch is an M/M/1-PS sojourn, 1 / (1 - 0.6) = 2.5 s, after 1 s of processing: 3.5 s whether every
+    message is simulated or 25 % of them (the background's mean rate taken off the link: at 25 % without it the
+    tagged answers would see rho = 0.15 and take 2.2 s)."""
+    from sim.model import simulate
+    from sim.scenario import loads
+
+    scenario = loads(LINK_SCENARIO.replace("SHARE", share), source="<link>")
+    interval = confidence_interval([simulate(scenario, i).metrics["async.latency.mean"] for i in range(4)])
+    theory = 1.0 + 1.0 / (1.0 - 0.6) + 0.004  # processing, the fetch, four 1 ms hops
+    assert interval.low - 0.05 <= theory <= interval.high + 0.05, interval
