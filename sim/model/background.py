@@ -76,7 +76,7 @@ class JobStream:
     Drawn window by window (vectorised); `due(t)` hands out the jobs that arrived up to `t`, each once.
     """
 
-    __slots__ = ("parts", "rng", "horizon", "window", "start", "times", "services", "kinds", "i", "jobs")
+    __slots__ = ("parts", "rng", "horizon", "window", "start", "times", "services", "kinds", "i", "jobs", "single")
 
     def __init__(self, parts: Sequence[tuple[PiecewiseRate, Any]], rng: np.random.Generator, horizon: float) -> None:
         # (rate, service distribution, the part's index in `parts`: a job's kind)
@@ -91,6 +91,7 @@ class JobStream:
         self.times: list[float] = []  # the current window's arrivals; times[i] is the next one (inf: none left)
         self.services: list[float] = []
         self.kinds: list[int] = []
+        self.single = self.parts[0][2] if len(self.parts) == 1 else None  # the kind of every job, if one part
         self.i = 0
         self._refill()
 
@@ -99,9 +100,9 @@ class JobStream:
         """Mean server-seconds of service per second over the run (Little's law: the busy servers it needs)."""
         return sum(rate.mean_over(self.horizon) * dist.mean for rate, dist, _ in self.parts)
 
-    def due(self, t: float) -> tuple[list[float], list[float], list[int]] | None:
-        """The arrival times, service times and kinds (index of the part) of the jobs that arrived up to `t` and
-        were not handed out yet, in arrival order (None: none)."""
+    def due(self, t: float) -> tuple[list[float], list[float], list[int] | int] | None:
+        """The arrival times, service times and kinds (index of the part; one int for all when the stream has one
+        part) of the jobs that arrived up to `t` and were not handed out yet, in arrival order (None: none)."""
         times, i = self.times, self.i
         if times[i] > t or times[i] == _NONE_LEFT:
             return None
@@ -112,7 +113,8 @@ class JobStream:
             j = bisect_right(times, t, i)
             arrivals += times[i:j]
             services += self.services[i:j]
-            kinds += self.kinds[i:j]
+            if self.single is None:
+                kinds += self.kinds[i:j]
             if j < len(times):
                 self.i = j
                 break
@@ -120,7 +122,7 @@ class JobStream:
             times, i = self.times, 0
             if times[0] > t or times[0] == _NONE_LEFT:
                 break
-        return arrivals, services, kinds
+        return arrivals, services, kinds if self.single is None else self.single
 
     def _refill(self) -> None:
         """Draw the next window's arrivals (skipping empty windows); after the horizon, none: [inf]."""
@@ -135,16 +137,19 @@ class JobStream:
                 if n:
                     times.append(rate.inverse(np.sort(rng.uniform(lo, hi, n))))
                     services.append(np.asarray(dist.sample_n(rng, n), dtype=float))
-                    kinds.append(np.full(n, k))
+                    if self.single is None:
+                        kinds.append(np.full(n, k))
             if not times:
                 continue
             t = np.concatenate(times)
             s = np.concatenate(services)
-            kind = np.concatenate(kinds)
             if len(times) > 1:
                 order = np.argsort(t, kind="stable")
-                t, s, kind = t[order], s[order], kind[order]
-            self.times, self.services, self.kinds, self.i = t.tolist(), s.tolist(), kind.tolist(), 0
+                t, s = t[order], s[order]
+                self.kinds = np.concatenate(kinds)[order].tolist()
+            elif self.single is None:
+                self.kinds = kinds[0].tolist()
+            self.times, self.services, self.i = t.tolist(), s.tolist(), 0
             self.jobs += len(t)
             return
         self.times, self.services, self.kinds, self.i = [_NONE_LEFT], [0.0], [0], 0
@@ -203,7 +208,9 @@ def merged(due: tuple | None, retries: Retries, t: float, i: int = 0) -> Iterato
         kinds: Sequence[int] = ()
     else:
         arrivals, services = due[0], due[1]
-        kinds = due[2] if len(due) > 2 else [0] * len(arrivals)
+        kinds = due[2] if len(due) > 2 else 0
+        if isinstance(kinds, int):
+            kinds = [kinds] * len(arrivals)
     n = len(arrivals)
     while True:
         if heap and heap[0][0] <= t and (i >= n or heap[0][0] < arrivals[i]):

@@ -60,19 +60,25 @@ class Admission:
         if due is None:
             return
         q = acc.quota
+        rate, burst = q.rate, float(q.burst)
+        tokens, last = acc.tokens, acc.last
         for t in due[0]:
             if t < acc.blocked_until:
                 self.background_refused += 1
                 continue
-            if q.rate is None:
+            if rate is None:
                 continue
-            acc.tokens = min(float(q.burst), acc.tokens + (t - acc.last) * q.rate)
-            acc.last = t
-            if acc.tokens >= 1.0:
-                acc.tokens -= 1.0
+            tokens += (t - last) * rate
+            if tokens > burst:
+                tokens = burst
+            last = t
+            if tokens >= 1.0:
+                tokens -= 1.0
             else:
                 self.background_refused += 1
+                acc.tokens, acc.last = tokens, last
                 self._violation(acc, None, FaultName.QUOTE_LIMIT_EXCEEDED, name, t)
+        acc.tokens, acc.last = tokens, last
 
     def refusal(self, msg: Msg) -> str | None:
         """Checked before anything else: a blocked participant's messages are refused outright."""
