@@ -13,6 +13,7 @@ from sim.errors import SimError
 COMMANDS: dict[str, str] = {
     "run": "sim.commands.run",
     "validate": "sim.commands.validate",
+    "capacity": "sim.commands.capacity",
 }
 
 

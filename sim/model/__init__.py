@@ -19,13 +19,19 @@ Modelling decisions worth knowing when reading the numbers:
 - Queued messages live on `replication_factor` data centres; losing a data centre loses those with no copy left
   (counted as lost) and re-replicates the others; a returning data centre gets its missing copies back.
 - A sender waiting for an overloaded ingress node gives up after its timeout and retries; the abandoned job is
-  skipped. Bus `delivery_time` (serving a poll or Ack) is latency, not node occupancy. Link bandwidth is a transfer
-  time (size / bandwidth) without contention. Regions are network leaves: no transit between data centres.
-- Status messages (697 §6о) are counted by category in `summary.extra["model"]` (`status.<category>`), not
-  simulated as traffic. ESIA sessions are represented by `login_share`, not by session lifetimes.
+  skipped. Bus `delivery_time` (serving a poll or Ack) is latency, not node occupancy. A link's bandwidth is shared
+  by the transfers on it, max-min fair (`flows`; small transfers take the current share without entering the
+  sharing, see `network`). Regions are network leaves: no transit between data centres.
+- With `replication_factor` > 1 an accepted message is copied to the other data centres of its replica set over the
+  links (sharing their bandwidth) and each copy confirmed before the bus tells the sender it is accepted.
+- Status messages (697 §6о) are carried from the bus site to the sender's system (`status.<category>` counts them
+  by category, `status.received` those that arrived). A share `cannot_provide` of a type's requests is answered
+  with a refusal (963 §4; `answers.cannot_provide[.<type>]`). ESIA sessions are represented by `login_share`, not by
+  session lifetimes.
 - `traffic_scale` multiplies every rate; `tagged_share` < 1 simulates that share of each flow message by message and
   carries the rest as background jobs at the stations it loads, in one FCFS order with the tagged messages
-  (`background`, `background_load`). Reported utilisations include the background;
+  (`background`, `background_load`); background obeys retries, end of life, bounded queues and quotas. Background
+  crosses no link: link sharing sees the tagged transfers only. Reported utilisations include the background;
   `summary.extra["background_utilisation"]` lists its offered load by component or group.
 """
 

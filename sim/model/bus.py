@@ -33,6 +33,24 @@ REJECTED_STATUS = {REQUEST: StatusCategory.REQUEST_IS_REJECTED_BY_SMEV,
 
 _UNKNOWN = object()
 
+STATUS_SIZE = 2048
+"""Bytes of a status message (697 §6о) on the wire: a signed envelope with a status category and a few fields."""
+
+
+def send_status(world: World, from_loc: str, sender: Any, counter: str) -> None:
+    """A status message (697 §6о) for the sender of a message: counted by category (`counter`) and carried from the
+    bus site at `from_loc` to the sender's system over the network, taking its time at the links' current share
+    (`status.received` when it arrives within the run; one that cannot reach the sender is `status.undeliverable`).
+    Nothing waits for it, so its arrival is counted when it is sent, with no event of its own."""
+    counters = world.counters
+    counters[counter] = counters.get(counter, 0) + 1
+    to = getattr(sender, "location", None)
+    t = world.network.transfer(from_loc, to, STATUS_SIZE) if to is not None else None
+    if t is None:
+        world.count("status.undeliverable")
+    elif world.kernel.env._now + t <= world.kernel.horizon:
+        counters["status.received"] = counters.get("status.received", 0) + 1
+
 Reply = Callable[[str, str], None]
 """`reply(outcome, reason)`; a reply function with `needs_ok = False` is not called on success (saves an event)."""
 
@@ -59,6 +77,14 @@ class BusQueue:
 
     def __len__(self) -> int:
         return len(self.visible)
+
+    def waiting(self) -> int:
+        """Messages waiting here, as a bounded queue counts them: the visible ones, plus the requests (tagged and
+        background) waiting for a worker the owner shares with background (`WorkerPool.waiting_count`)."""
+        pool = self.owner.pool
+        if pool is None:
+            return len(self.visible)
+        return len(self.visible) + pool.waiting_count(self.type, self._env._now)
 
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
@@ -272,6 +298,63 @@ class Site:
         self.bus.pipeline(self, msg, from_loc, reply)
 
 
+class _Replication:
+    """Storing an accepted message on the other data centres of its replica set before the sender is told (a
+    synchronous write): the message, broadcast copies included, crosses the inter-data-centre links to each (sharing
+    their bandwidth, `Network.send`) and each replica's confirmation comes back; then `Bus.commit`. A replica that
+    cannot be reached is left out (the message is stored on fewer data centres)."""
+
+    __slots__ = ("bus", "site", "msg", "q", "first", "from_loc", "reply", "replicas", "left", "stored")
+
+    def __init__(self, bus: Bus, site: Site, msg: Msg, q: BusQueue, first: bool, from_loc: str, reply: Reply,
+                 replicas: tuple[str, ...]) -> None:
+        self.bus, self.site, self.msg, self.q, self.first = bus, site, msg, q, first
+        self.from_loc, self.reply, self.replicas = from_loc, reply, replicas
+        self.left = 0
+        self.stored: set[str] = {site.location}
+
+    def start(self) -> None:
+        world = self.bus.world
+        net = world.network
+        here = self.site.location
+        msg = self.msg
+        size = msg.size * (1 + len(msg.copies)) if self.first else msg.size
+        others = [dc for dc in self.replicas if dc != here]
+        self.left = len(others)
+        world.count("replication.copies", len(others))
+        for dc in others:
+            if net.is_small(here, dc, size):
+                there = net.transfer(here, dc, size)
+                back = net.transfer(dc, here, 64) if there is not None else None
+                if back is None:
+                    self.failed()
+                else:
+                    world.kernel.later(there + back, self.stored_at, dc)
+            elif not net.send(here, dc, size, self.arrived, dc):
+                self.failed()
+
+    def arrived(self, dc: str) -> None:
+        back = self.bus.world.network.transfer(dc, self.site.location, 64)
+        if back is None:
+            self.failed()
+        else:
+            self.bus.world.kernel.later(back, self.stored_at, dc)
+
+    def stored_at(self, dc: str) -> None:
+        self.stored.add(dc)
+        self._one_done()
+
+    def failed(self) -> None:
+        self.bus.world.count("replication.unreachable")
+        self._one_done()
+
+    def _one_done(self) -> None:
+        self.left -= 1
+        if self.left == 0:
+            replicas = tuple(dc for dc in self.replicas if dc in self.stored)
+            self.bus.commit(self.site, self.msg, self.q, self.first, self.from_loc, self.reply, replicas)
+
+
 class Bus:
     """One bus: the federal one (sites in data centres, replicated) or a region's (one site, in the region)."""
 
@@ -364,11 +447,9 @@ class Bus:
         world = self.world
         timeout = world.policies.retry.timeout
         site = self.entry_site(from_loc)
-        there = world.network.transfer(from_loc, site.location, msg.size) if site is not None else None
-        if there is None:
+        if site is None or not world.network.send(from_loc, site.location, msg.size, site.arrive, msg, from_loc,
+                                                  reply, world.now):
             world.kernel.later(timeout, reply, RETRY, "unreachable")
-            return
-        world.kernel.later(there, site.arrive, msg, from_loc, reply, world.now)
 
     def pipeline(self, site: Site, msg: Msg, from_loc: str, reply: Reply) -> None:
         k = msg.route.index(self)
@@ -410,13 +491,38 @@ class Bus:
                 self._answer(site, from_loc, reply, REJECTED, verdict, msg)
                 return
         q = self._target(msg)
-        if self.queue_capacity is not None and len(q) >= self.queue_capacity:
+        if self.queue_capacity is not None and q.waiting() >= self.queue_capacity:
             self._answer(site, from_loc, reply, RETRY, FaultName.DESTINATION_OVERFLOW, msg)
             return
-        self._accept(site, msg, q, first)
+        replicas = self._replicas(site.location)
+        if len(replicas) > 1:
+            here = site.location
+            if len(replicas) == 2 and replicas[0] == here:  # the usual case, one small copy: no object, one event
+                world = self.world
+                net = world.network
+                dc = replicas[1]
+                size = msg.size * (1 + len(msg.copies)) if first else msg.size
+                if net.is_small(here, dc, size):
+                    there = net.transfer(here, dc, size)
+                    back = net.transfer(dc, here, 64) if there is not None else None
+                    if back is not None:
+                        world.count("replication.copies")
+                        world.kernel.later(there + back, self.commit, site, msg, q, first, from_loc, reply, replicas)
+                        return
+            _Replication(self, site, msg, q, first, from_loc, reply, replicas).start()
+            return
+        self.commit(site, msg, q, first, from_loc, reply, replicas)
+
+    def commit(self, site: Site, msg: Msg, q: BusQueue, first: bool, from_loc: str, reply: Reply,
+               replicas: tuple[str, ...]) -> None:
+        """The message is stored on `replicas`: it is accepted, queued and the sender told."""
+        if msg.hop >= msg.route.index(self):  # another attempt of the sender's was accepted while this one replicated
+            self._answer(site, from_loc, reply, DUPLICATE, FaultName.MESSAGE_IS_ALREADY_SENT, msg)
+            return
+        self._accept(site, msg, q, first, replicas)
         if first:
             for copy in msg.copies:  # the rest of a broadcast: one copy in each subscriber's queue (697 §6г)
-                self._accept(site, copy, self._target(copy), first)
+                self._accept(site, copy, self._target(copy), first, replicas)
         self._answer(site, from_loc, reply, OK, "", msg)
 
     def _target(self, msg: Msg) -> BusQueue:
@@ -426,7 +532,7 @@ class Bus:
         owner = nxt.relay_from(self) if nxt is not None else msg.recipient.inbox_owner(msg)
         return self.queue(owner, msg.type)
 
-    def _accept(self, site: Site, msg: Msg, q: BusQueue, first: bool) -> None:
+    def _accept(self, site: Site, msg: Msg, q: BusQueue, first: bool, replicas: tuple[str, ...]) -> None:
         world = self.world
         now = world.now
         if first:
@@ -441,11 +547,11 @@ class Bus:
             if world.audit.enabled:
                 world.audit.record(now, msg, "handed-on", previous.name)
         msg.hop = msg.route.index(self)
-        msg.replicas = self._replicas(site.location)
+        msg.replicas = replicas
         if world.audit.enabled:
             world.audit.record(now, msg, "queued", f"{self.name}@{site.location}", ",".join(msg.replicas))
-        if first:  # the status message the sender can fetch (697 §6о); counted, not simulated as traffic
-            world.count(_QUEUED_COUNTER.get(msg.kind, _QUEUED_COUNTER_DEFAULT))
+        if first:  # the status message the sender fetches (697 §6о)
+            send_status(world, site.location, msg.sender, _QUEUED_COUNTER.get(msg.kind, _QUEUED_COUNTER_DEFAULT))
         self._depth(msg.type, +1)
         q.put(msg)
 
@@ -464,7 +570,8 @@ class Bus:
         world = self.world
         if outcome == REJECTED and not msg.counted:
             world.audit.record(world.now, msg, "rejected", f"{self.name}@{site.location}", str(reason))
-            world.count(f"status.{REJECTED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_REJECTED_BY_SMEV)}")
+            send_status(world, site.location, msg.sender,
+                        f"status.{REJECTED_STATUS.get(msg.kind, StatusCategory.REQUEST_IS_REJECTED_BY_SMEV)}")
         if outcome in (OK, DUPLICATE) and not getattr(reply, "needs_ok", True):
             return  # a participant's sender has nothing left to do on success: no event for the reply
         back = world.network.transfer(site.location, from_loc, 1024)

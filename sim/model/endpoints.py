@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from conformance.protocol.codes import StatusCategory
-from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue
+from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue, send_status
 from sim.model.kernel import Sampler
 from sim.model.message import REQUEST, RESPONSE, Msg
 from sim.model.world import World
@@ -202,7 +202,14 @@ class Participant(Endpoint):
             msg = q.take()
             if msg is None:
                 continue
-            back = world.network.transfer(site.location, self.location, msg.size)
+            network = world.network
+            if not network.is_small(site.location, self.location, msg.size):  # the answer shares the links
+                if network.path(site.location, self.location) is None:
+                    continue  # taken but the answer never arrives: redelivered after the ack timeout
+                self.free -= 1
+                world.kernel.later(there + q.bus.delivery() * msg.fragments, self._fetch, msg, q, site.location)
+                continue
+            back = network.transfer(site.location, self.location, msg.size)
             if back is None:  # taken but the answer never arrives: redelivered after the ack timeout
                 continue
             self.free -= 1
@@ -211,6 +218,11 @@ class Participant(Endpoint):
         if cut_off and not self.scheduled:
             self.scheduled = True
             world.kernel.later(max(world.policies.retry.timeout, self.poll_interval), self.poll)
+
+    def _fetch(self, msg: Msg, q: BusQueue, site_location: str) -> None:
+        """A large message leaves the bus site for this system over links it shares with other transfers."""
+        if not self.world.network.send(site_location, self.location, msg.size, self.received, msg, q, site_location):
+            self._release()  # cut off meanwhile: the bus redelivers it after the ack timeout
 
     def received(self, msg: Msg, q: BusQueue, site_location: str) -> None:
         world = self.world
@@ -228,11 +240,14 @@ class Participant(Endpoint):
             return
         msg.delivered = True
         world.collector.message_delivered(msg.id, now)
-        world.count(DELIVERED_STATUS)
+        send_status(world, site_location, msg.sender, DELIVERED_STATUS)
         if world.audit.enabled:
             world.audit.record(now, msg, "delivered", self.name)
         if msg.kind == RESPONSE:
             self._release()
+            if msg.cannot_provide:
+                world.count("answers.cannot_provide")
+                world.count(f"answers.cannot_provide.{msg.type}")
             self.answered(msg.request)
         else:
             started = world.now
@@ -257,6 +272,9 @@ class Participant(Endpoint):
         world = self.world
         factory = world.factory
         response = factory.response(request, self)
+        share = factory.types[request.type].spec.cannot_provide
+        if share > 0.0 and world.rng.random() < share:
+            response.cannot_provide = True  # 963 §4: the provider answers that it cannot provide the data
         if self.up:
             send(world, response, self)
         else:

@@ -15,7 +15,7 @@ class Msg:
     __slots__ = (
         "id", "kind", "type", "cls", "sender", "recipient", "size", "fragments", "created", "queued", "expires",
         "request", "route", "hop", "replicas", "state", "delivered", "orphaned", "bad_signature", "bad_schema",
-        "attempts", "context", "counted", "datamart", "unauthorised", "copies", "processing",
+        "attempts", "context", "counted", "datamart", "unauthorised", "copies", "processing", "cannot_provide",
     )
 
     def __init__(
@@ -60,3 +60,4 @@ class Msg:
         self.copies: list[Msg] = []  # a broadcast's other copies: they enter the bus with this one, the lead
         self.counted = False  # message_sent was reported (it entered the first bus's queue or was refused there)
         self.processing = -1.0  # its processing time, drawn when queued for a provider with background (>= 0)
+        self.cannot_provide = False  # an answer that refuses: the provider cannot provide the data (963 §4)

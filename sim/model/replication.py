@@ -42,7 +42,7 @@ class Model:
         kernel = Kernel(rng, run.duration)
         collector = Collector(run.duration, run.warmup)
         locations = list(topo.data_centres) + list(topo.regions)
-        network = Network(locations, rng, frozenset(topo.data_centres))
+        network = Network(locations, rng, frozenset(topo.data_centres), kernel=kernel)
         for link in topo.links:
             network.add_link(link.a, link.b, link.latency, link.bandwidth, link.loss)
         world = World(kernel, collector, network, scenario.policies, audit,
@@ -194,14 +194,10 @@ class Model:
             def arrive(members: list = members, info: TypeInfo = info, datamart: bool = datamart) -> None:
                 self.flow_arrival(members, info, datamart)
 
-            if flow.interarrival is not None:
-                stream = ArrivalStream(world.kernel, arrive, gaps=flow.interarrival.scaled(1.0 / self.scale))
-            else:
-                profile = workload.profiles.get(flow.profile) if flow.profile else None
-                rate = flow_rate(flow.rate * self.scale, horizon, profile, self.bursts_for(flow.name),
-                                 flow.start, flow.end)
-                stream = ArrivalStream(world.kernel, arrive, rate=rate)
-            stream.start()
+            profile = workload.profiles.get(flow.profile) if flow.profile else None
+            rate = flow_rate(flow.rate * self.scale, horizon, profile, self.bursts_for(flow.name), flow.start, flow.end)
+            gaps = flow.interarrival.scaled(1.0 / flow.interarrival.mean) if flow.interarrival is not None else None
+            ArrivalStream(world.kernel, arrive, rate=rate, gaps=gaps).start()
         if self.portal is not None:
             pw = workload.portal
             profile = workload.profiles.get(pw.profile) if pw.profile else None

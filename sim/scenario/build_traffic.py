@@ -56,9 +56,13 @@ class TrafficBuilder:
                                "attachments are wanted but attachment_size is not given")
             if sec.given("attachment_size") and not sec.given("attachment_share"):
                 share = 1.0  # giving a size alone means every request carries one
+            if broadcast is True and sec.given("cannot_provide") and sec["cannot_provide"] not in (INVALID, 0.0):
+                self.ctx.error(sec.nodes["cannot_provide"], sec.at("cannot_provide"),
+                               "a broadcast has no answer, so no 'cannot provide' answer either")
             types[name] = MessageType(
                 name, provider, consumers, realtime, sec["payload_size"], sec["answer_size"], sec["attachment_size"],
-                share, sec["processing_time"], sec["ttl"], broadcast, subscribers if subscribers is not INVALID else ())
+                share, sec["processing_time"], sec["ttl"], broadcast, subscribers if subscribers is not INVALID else (),
+                sec["cannot_provide"])
         self.names.message_types.update(types)
         return types
 

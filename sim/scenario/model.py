@@ -260,7 +260,8 @@ class MessageType:
     when there is one, else to a member chosen uniformly. `consumers` are participant/group names allowed to request
     it (the access matrix), or `("*",)` for anyone. A `broadcast` type has no answer: the provider publishes it and
     the bus delivers a copy to each of `subscribers`. `processing_time`, when set, overrides the provider's.
-    `ttl` overrides the policy's (the message's end of life).
+    `ttl` overrides the policy's (the message's end of life). A share `cannot_provide` of the requests is answered
+    with a refusal, "cannot provide" (963 §4): an answer all the same, after the same processing.
     """
 
     name: str
@@ -275,6 +276,7 @@ class MessageType:
     ttl: float | None
     broadcast: bool
     subscribers: tuple[str, ...]
+    cannot_provide: float = 0.0
 
     def allows_any_consumer(self) -> bool:
         return "*" in self.consumers

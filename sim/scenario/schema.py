@@ -127,6 +127,7 @@ MESSAGE_TYPE: Schema = {
     "attachment_share": Field(f.share, "0%", "share of requests with an attachment"),
     "processing_time": Field(f.distribution("duration"), None, "overrides the provider's processing time"),
     "ttl": Field(f.positive(f.duration), None, "overrides the policy TTL"),
+    "cannot_provide": Field(f.share, "0%", "share of requests answered 'cannot provide' (963 §4): a refusal, an answer"),
     "broadcast": Field(f.boolean, False, "published to subscribers, no answer"),
     "subscribers": Field(f.names, None, "participants/groups that receive a broadcast"),
 }

@@ -3,6 +3,12 @@
 A non-homogeneous Poisson process with a piecewise-constant rate λ(t) is generated exactly by time change:
 if E1, E2, ... are unit-rate exponential gaps, arrivals are Λ⁻¹(E1), Λ⁻¹(E1+E2), ... where Λ(t) = ∫₀ᵗ λ.
 `flow_rate` builds λ for one source: base rate × daily profile × bursts, zero outside the source's window.
+
+Every way of describing arrivals composes through that one time change: a flow given by `interarrival` is a renewal
+process whose unit-mean gaps (the interarrival distribution divided by its mean) are laid out in operational time
+Λ(t) = ∫₀ᵗ λ, with λ = (1 / mean gap) × profile × bursts × window, exactly as a Poisson flow's unit exponential gaps
+are. So a window, a profile or a burst acts on a renewal flow as on a Poisson one (no arrival outside the window,
+the rate multiplied where the profile or a burst says), and a constant λ gives back the plain renewal process.
 """
 
 from __future__ import annotations
@@ -56,7 +62,9 @@ class PiecewiseRate:
 class ArrivalStream:
     """One arrival process for one source: calls `on_arrival()` at each arrival until the horizon.
 
-    Either Poisson with a piecewise rate (`rate`), or a renewal process with i.i.d. gaps (`gaps`, a Distribution).
+    Arrival k is at Λ⁻¹(G₁ + … + G_k): `rate` gives Λ (a `PiecewiseRate`; absent: Λ(t) = t) and `gaps` the
+    i.i.d. gaps G (a Distribution; absent: unit exponentials, which makes a Poisson process of rate λ(t)). With both,
+    the gaps should have mean 1, `rate` carrying the flow's mean rate (see the module docstring).
     """
 
     def __init__(
@@ -68,8 +76,8 @@ class ArrivalStream:
         gaps: Any = None,
         batch: int = 256,
     ) -> None:
-        if (rate is None) == (gaps is None):
-            raise ValueError("give exactly one of rate and gaps")
+        if rate is None and gaps is None:
+            raise ValueError("give a rate, gaps or both")
         self.kernel = kernel
         self.on_arrival = on_arrival
         self.rate = rate
@@ -78,7 +86,6 @@ class ArrivalStream:
         self._times = np.empty(0)
         self._i = 0
         self._last_lam = 0.0
-        self._last_t = 0.0
         self.count = 0
 
     def start(self) -> None:
@@ -86,14 +93,13 @@ class ArrivalStream:
 
     def _refill(self) -> None:
         rng = self.kernel.rng
-        if self.rate is not None:
-            lam = self._last_lam + np.cumsum(rng.exponential(1.0, self.batch))
-            self._last_lam = float(lam[-1])
-            self._times = self.rate.inverse(lam)
+        if self.gaps is None:
+            steps = rng.exponential(1.0, self.batch)
         else:
-            t = self._last_t + np.cumsum(np.asarray(self.gaps.sample_n(rng, self.batch), dtype=float))
-            self._last_t = float(t[-1])
-            self._times = t
+            steps = np.asarray(self.gaps.sample_n(rng, self.batch), dtype=float)
+        lam = self._last_lam + np.cumsum(steps)
+        self._last_lam = float(lam[-1])
+        self._times = lam if self.rate is None else self.rate.inverse(lam)
         self._i = 0
 
     def _schedule_next(self) -> None:
