@@ -17,16 +17,21 @@ from conformance.schemas.validation import SchemaError, SchemaSetError, validate
 _REGISTRY_SOURCE = "697 §6ж (control of registered message types), 697 §7 (registry of message types)"
 
 
-def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element) -> etree._Element | None:
+def _prefixes(scope: etree._Element) -> dict[str, str]:
+    """The prefix -> namespace bindings the elements of `scope` are written with (the first wins), read once per
+    scope and in constant time per element (an element's `nsmap` copies every inherited binding: quadratic)."""
+    prefixes: dict[str, str] = {}
+    for element in scope.iter():
+        if isinstance(element.tag, str) and element.prefix and element.prefix not in prefixes:
+            prefixes[element.prefix] = etree.QName(element).namespace or ""
+    return prefixes
+
+
+def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element,
+                 prefixes: dict[str, str]) -> etree._Element | None:
     """The element a validator message points at: by its path when that resolves to one element, else the first
     element of `scope` on the reported line."""
     if error.path:
-        prefixes: dict[str, str] = {}
-        for element in scope.iter():
-            if isinstance(element.tag, str):
-                for prefix, uri in element.nsmap.items():
-                    if prefix:
-                        prefixes.setdefault(prefix, uri)
         try:
             found = scope.getroottree().xpath(error.path, namespaces=prefixes)
         except etree.XPathError:
@@ -41,8 +46,9 @@ def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element) -
 
 
 def _violations(ctx: CheckContext, errors: list[SchemaError], scope: etree._Element, what: str) -> Iterator[Violation]:
+    prefixes = _prefixes(scope) if any(error.path for error in errors) else {}
     for error in errors:
-        element = _element_for(ctx, error, scope)
+        element = _element_for(ctx, error, scope, prefixes)
         yield Violation(f"{what}: {error.message}", element if element is not None else scope,
                         (("validator line", str(error.line)),) if error.line and element is None else ())
 

@@ -22,7 +22,11 @@ from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import Corpus
 from conformance.rules.model import FileResult, Finding, Location, Severity, Status
-from conformance.rules.xpaths import xpath_of
+from conformance.rules.xpaths import PathNamer
+
+MAX_PLACES = 100
+"""Findings a rule reports per file; further places are counted in one last finding (a report of a hundred
+thousand identical findings helps nobody, and holding them costs memory in proportion to the attack)."""
 
 
 def _shipped_registry() -> Any:
@@ -56,8 +60,9 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
     ctx = CheckContext(path=path, tree=tree, at=settings.at, registry=settings.registry,
                        schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus)
     findings: list[Finding] = []
+    namer = PathNamer()
     for entry in settings.chosen():
-        findings.extend(_run_rule(entry, ctx))
+        findings.extend(_run_rule(entry, ctx, namer))
     operation = ctx.operation.value if ctx.operation else None
     version = ctx.version.value if ctx.version else None
     return FileResult(path, operation, version, tuple(findings))
@@ -157,13 +162,18 @@ def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) ->
     return FileResult(path, None, None, tuple(findings))
 
 
-def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
+def _run_rule(entry: RegisteredRule, ctx: CheckContext, namer: PathNamer) -> list[Finding]:
     rule = entry.rule
     if entry.check is None:  # held when parsed: the document got this far
         return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
     violations: list[Violation] = []
+    more = 0
     try:
-        violations.extend(entry.check(ctx) or ())
+        for violation in entry.check(ctx) or ():
+            if len(violations) < MAX_PLACES:
+                violations.append(violation)
+            else:
+                more += 1
     except NotApplicable as reason:
         if not violations:
             return [Finding(rule.id, Status.SKIP, str(reason), Location(ctx.path))]
@@ -173,10 +183,15 @@ def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
     if not violations:
         return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
     status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
-    return [Finding(rule.id, status, v.message, _locate(ctx.path, v.element), v.details) for v in violations]
+    findings = [Finding(rule.id, status, v.message, _locate(ctx.path, v.element, namer), v.details)
+                for v in violations]
+    if more:
+        findings.append(Finding(rule.id, status, f"and {more} more places break this rule (only the first "
+                                f"{MAX_PLACES} are listed)", Location(ctx.path)))
+    return findings
 
 
-def _locate(path: str, element: etree._Element | None) -> Location:
+def _locate(path: str, element: etree._Element | None, namer: PathNamer) -> Location:
     if element is None:
         return Location(path)
-    return Location(path, element.sourceline, xpath_of(element))
+    return Location(path, element.sourceline, namer(element))
