@@ -20,7 +20,6 @@ import json
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -153,8 +152,9 @@ class Bus:
             answer = self._fault_answer(call, fault)
         except BusFault as fault:
             answer = self._fault_answer(call, fault)
-        except Exception:  # the double must answer, whatever happens inside
-            traceback.print_exc(file=sys.stderr)
+        except Exception as exc:  # the double must answer, whatever happens inside: one line, never a traceback
+            print(f"smev-bus-double: internal error on {call.rpc.value if call.rpc else 'a call'}: "
+                  f"{type(exc).__name__}: {exc}"[:1000], file=sys.stderr, flush=True)
             answer = self._fault_answer(call, BusFault(FaultName.SMEV_FAILURE, "internal error of the bus double"))
         answer = replace(answer, rpc=call.rpc.value if call.rpc else None,
                          version=call.version.value if call.version else None, caller=call.caller,
