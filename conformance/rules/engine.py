@@ -7,7 +7,7 @@ not apply, and otherwise one `fail` (severity error) or `warn` (severity warning
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,42 +108,25 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
-REUSE_BUDGET = 16 * 1024 * 1024
-"""Up to this many bytes of files in a run, the trees parsed for the corpus are kept and checked without a re-parse."""
-
-
 def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
-    """Check every file of `paths` (see `expand_paths`). With several files, they are first read together into a
-    `Corpus`, so that rules relating messages to each other (a repeated MessageID, a response's type) see the run."""
+    """Check every file of `paths` (see `expand_paths`); `iter_check_paths` as a list."""
+    return list(iter_check_paths(paths, settings))
+
+
+def iter_check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> Iterator[FileResult]:
+    """Check every file of `paths` (see `expand_paths`), yielding each file's result as soon as it is known.
+
+    With several files, a first pass reads them into a `Corpus` (which keeps a few strings per file, never a tree),
+    so that rules relating messages to each other (a repeated MessageID, a response's type) see the run; the second
+    pass parses each file again and checks it. Memory is one tree at a time plus what the caller keeps of the
+    results: linear in the number of files only by the corpus's strings."""
     files = expand_paths(paths)
     settings = replace(settings, rules=settings.chosen())  # the catalogue is sorted once per run, not once per file
-    if len(files) < 2 or settings.corpus is not None:
-        return [check_file(path, settings) for path in files]
-    parsed: dict[Path, etree._ElementTree | xmlsafe.XmlInputError] = {}
-    corpus = Corpus()
-    budget = REUSE_BUDGET
+    if len(files) >= 2 and settings.corpus is None:
+        settings = replace(settings, corpus=Corpus.build(files, max_bytes=settings.max_bytes,
+                                                         max_depth=settings.max_depth))
     for path in files:
-        try:
-            tree = xmlsafe.parse_file(path, max_bytes=settings.max_bytes, max_depth=settings.max_depth)
-        except xmlsafe.XmlInputError as exc:
-            parsed[path] = exc
-            continue
-        corpus.add(str(path), tree)
-        size = path.stat().st_size
-        if size <= budget:
-            budget -= size
-            parsed[path] = tree
-    settings = replace(settings, corpus=corpus)
-    results = []
-    for path in files:
-        known = parsed.pop(path, None)
-        if isinstance(known, xmlsafe.XmlInputError):
-            results.append(_unusable(str(path), known, settings))
-        elif known is not None:
-            results.append(check_tree(str(path), known, settings))
-        else:
-            results.append(check_file(path, settings))
-    return results
+        yield check_file(path, settings)
 
 
 def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) -> FileResult:
