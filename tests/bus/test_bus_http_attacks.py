@@ -351,3 +351,19 @@ def test_every_request_gets_an_http_answer_in_bounded_time(bus, raw):
     if status >= 400 and body.startswith(b"<?xml"):
         assert b"Fault" in body
     assert time.monotonic() - started < 15
+
+
+def test_one_mtom_part_included_a_thousand_times_is_refused(bus, capfd):
+    """XOP amplification: 1,000 Includes of one 100 KB part would be 130 MB of base64 text; refused, not expanded."""
+    from conformance.bus.mtom import encode_multipart
+
+    includes = b"".join(b'<x><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:big"/></x>'
+                        for _ in range(1000))
+    envelope_ = (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><a>' + includes +
+                 b"</a></soap:Body></soap:Envelope>")
+    ctype, body = encode_multipart(envelope_, {"big": b"\x00" * 100_000})
+    raw = (b"POST /smev HTTP/1.1\r\nHost: x\r\nSOAPAction: \"urn:SendRequest\"\r\nX-SMEV-Sender: MVD\r\n"
+           b"Content-Type: " + ctype.encode() + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    status, answer = exchange(port_of(bus), raw)
+    assert status == 413 and b"more than once" in answer, answer[:400]
+    no_traceback(capfd)
