@@ -9,8 +9,9 @@ The HTTP layer is strict, because participants' stacks and attackers alike talk 
 decimal Content-Length or by `Transfer-Encoding: chunked` alone (both, several differing lengths, a signed or non-hex
 chunk size, an over-long size line, a chunk longer than announced: 400; over MAX_BODY data or MAX_FRAMING framing:
 413); the request head must arrive within HEAD_DEADLINE and the body at BODY_MIN_RATE on average (else the
-connection is dropped, or answered 408); control parameters are validated (400 naming the field). Nothing that
-goes wrong reaches the socket or the terminal as a traceback.
+connection is dropped, or answered 408); control parameters are validated (400 naming the field). Load is bounded:
+MAX_CONNECTIONS at once (503 beyond), BODY_BUDGET bytes of bodies at once (503 beyond), MAX_PROCESSING calls parsed
+and checked at once (the others wait). Nothing that goes wrong reaches the socket or the terminal as a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +36,15 @@ MAX_BODY = 64 * 1024 * 1024
 
 MAX_FRAMING = 1024 * 1024
 """Bytes of chunked framing (size lines, extensions, trailers) one body may carry besides its data."""
+
+MAX_CONNECTIONS = 128
+"""Connections served at once; another is answered 503 and closed (each holds a thread and, maybe, a body)."""
+
+BODY_BUDGET = 4 * MAX_BODY
+"""Bytes of request bodies held at once over all connections; a body that does not fit is answered 503."""
+
+MAX_PROCESSING = 4
+"""SOAP calls parsed and checked at once (each may build a tree of a few hundred MB); the others wait their turn."""
 
 MAX_CHUNK_LINE = 1024
 """Longest chunk-size line (with its extensions) or trailer line the bus reads."""
@@ -139,7 +149,11 @@ class _Handler(BaseHTTPRequestHandler):
         size = int(next(iter(values)))
         if size > MAX_BODY:
             raise _Refused(413, f"body over {MAX_BODY} bytes")
+        self._reserve(size)
         return self._read_exactly(size)
+
+    def _reserve(self, size: int) -> None:
+        self._room.enter_context(self.server.body_room(size))
 
     def _start_body_clock(self, size: int) -> None:
         if self._deadline is None:
@@ -203,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
             total += size
             if total > MAX_BODY:
                 raise _Refused(413, f"body over {MAX_BODY} bytes")
+            self._reserve(size)
             parts.append(self._read_exactly(size))
             if self._line("chunk end") not in (b"\r\n", b"\n"):
                 raise _Refused(400, "chunked body: a chunk is longer than its size line says")
@@ -236,17 +251,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._guarded(self._get)
 
     def _post(self) -> None:
-        body = self._read_body()
-        path = urlsplit(self.path).path
-        if path == "/_double/faults":
-            self._control_fault(body)
-            return
-        if path.startswith("/_double/"):
-            raise _Refused(404, f"no control endpoint {path}")
-        size = len(body)
-        answer = self.server.bus.handle(path, dict(self.headers.items()), body)
-        del body
-        self._send(answer.status, answer.content_type, answer.body, answer.headers())
+        with contextlib.ExitStack() as self._room:  # the body's share of the budget, until the answer is sent
+            body = self._read_body()
+            path = urlsplit(self.path).path
+            if path == "/_double/faults":
+                self._control_fault(body)
+                return
+            if path.startswith("/_double/"):
+                raise _Refused(404, f"no control endpoint {path}")
+            size = len(body)
+            with self.server.processing:
+                answer = self.server.bus.handle(path, dict(self.headers.items()), body)
+            del body
+            self._send(answer.status, answer.content_type, answer.body, answer.headers())
         if size > TRIM_AFTER:
             del answer
             release_memory()
@@ -370,6 +387,47 @@ class _BusHTTPServer(ThreadingHTTPServer):
         self.read_timeout = READ_TIMEOUT
         self.head_deadline = HEAD_DEADLINE
         self.body_min_rate = BODY_MIN_RATE
+        self.max_connections = MAX_CONNECTIONS
+        self.body_budget = BODY_BUDGET
+        self._connections = 0
+        self._bodies = 0
+        self._count_lock = threading.Lock()
+        self.processing = threading.BoundedSemaphore(MAX_PROCESSING)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, up to `max_connections`; past that the connection is answered 503 at once."""
+        with self._count_lock:
+            full = self._connections >= self.max_connections
+            if not full:
+                self._connections += 1
+        if full:
+            with contextlib.suppress(OSError):
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                b"Content-Length: 30\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+                                b"too many connections; retry\r\n")
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._count_lock:
+                self._connections -= 1
+
+    @contextlib.contextmanager
+    def body_room(self, size: int) -> Iterator[None]:
+        """Reserve `size` bytes of the body budget while a body is read and processed; 503 when it is spent."""
+        with self._count_lock:
+            if self._bodies + size > self.body_budget:
+                raise _Refused(503, "the bus is busy with other large calls; retry")
+            self._bodies += size
+        try:
+            yield
+        finally:
+            with self._count_lock:
+                self._bodies -= size
 
     def note_hang_up(self, handler: BaseHTTPRequestHandler, what: str) -> None:
         """A call the client abandoned: counted, logged with --verbose, never processed."""

@@ -367,3 +367,41 @@ def test_one_mtom_part_included_a_thousand_times_is_refused(bus, capfd):
     status, answer = exchange(port_of(bus), raw)
     assert status == 413 and b"more than once" in answer, answer[:400]
     no_traceback(capfd)
+
+
+def test_connections_beyond_the_limit_are_answered_503():
+    served = serve()
+    served.running.server.max_connections = 3
+    idle = [socket.create_connection(("127.0.0.1", port_of(served)), timeout=10) for _ in range(3)]
+    try:
+        time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port_of(served)), timeout=10) as extra:
+            status, body = read_answer(extra)
+        assert status == 503 and b"too many connections" in body
+    finally:
+        for sock in idle:
+            sock.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the slots come back when the idle connections go
+        status, _ = get(port_of(served), "/_double/health")
+        if status == 200:
+            break
+        time.sleep(0.1)
+    served.running.close()
+    assert status == 200
+
+
+def test_bodies_beyond_the_budget_are_answered_503(bus):
+    server = bus.running.server
+    server.body_budget = 10_000
+    try:
+        with socket.create_connection(("127.0.0.1", port_of(bus)), timeout=10) as holder:
+            holder.sendall(HEAD + b"Content-Length: 8000\r\n\r\n" + b"<" * 100)  # holds 8,000 bytes of budget
+            time.sleep(0.3)
+            status, body = exchange(port_of(bus), HEAD + b"Content-Length: 5000\r\n\r\n" + b"<" * 5000)
+            assert status == 503 and b"busy" in body
+        time.sleep(0.3)
+        status, _ = exchange(port_of(bus), HEAD + b"Content-Length: 5000\r\n\r\n" + b"<" * 5000)
+        assert status != 503  # released when the holder left
+    finally:
+        server.body_budget = http.BODY_BUDGET
