@@ -4,7 +4,10 @@ XML is hostile until parsed safely. This parser
 - never expands entities, never loads a DTD, never touches the network;
 - refuses a document type declaration outright (SOAP 1.1 forbids one in a message, and it is how entity bombs
   and external entities arrive);
-- bounds the input size (checked before reading a file), the element depth and the element count, while parsing;
+- bounds the input size (checked before reading a file) and, while parsing, the element depth, the element count,
+  the attributes (namespace declarations included) of one element and the total node count (elements, attributes,
+  namespace declarations, comments, processing instructions, CDATA sections): no rule run later on an accepted tree
+  can be made slow or large by sheer numbers, and a refused document is dropped before its tree is finished;
 - turns every failure into an `XmlInputError` that names the file, the line and the rule, never a traceback.
 
 The rule ids raised here are registered in the catalogue (family `MSG-XML-…`).
@@ -29,12 +32,26 @@ MAX_DEPTH = 128
 MAX_ELEMENTS = 200_000
 """Default bound on the number of elements (a document of tiny elements costs ~40x its size in memory)."""
 
+MAX_ATTRIBUTES = 256
+"""Default bound on the attributes of one element, namespace declarations included (an SMEV envelope's busiest
+element carries about ten)."""
+
+MAX_SIGNATURES = 64
+"""Default bound on ds:Signature elements: each costs a digest over its target and a public-key operation when
+checked (an SMEV message carries at most four or five, a business payload a few more)."""
+
+MAX_NODES = 500_000
+"""Default bound on all nodes together: elements, attributes, namespace declarations, comments, processing
+instructions and CDATA sections (text is bounded by the size). Comments cost as much memory as elements: a 31 MB
+document of empty comments would otherwise build a tree of over a gigabyte."""
+
 RULE_EMPTY = "MSG-XML-EMPTY"
 RULE_SIZE = "MSG-XML-SIZE"
 RULE_DTD = "MSG-XML-DTD"
 RULE_DEPTH = "MSG-XML-DEPTH"
 RULE_WELLFORMED = "MSG-XML-WELLFORMED"
 
+_SIGNATURE = "{http://www.w3.org/2000/09/xmldsig#}Signature"
 _DOCTYPE_MARKERS = tuple("<!DOCTYPE".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be"))
 _ENTITY_MARKERS = tuple("<!ENTITY".encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be"))
 
@@ -47,7 +64,7 @@ def _parser() -> etree.XMLPullParser:
     # A new parser per call: lxml parsers are not thread-safe, and the settings are cheap to apply.
     # A pull parser lets the element count and the depth be bounded while parsing, not after the tree is built.
     return etree.XMLPullParser(
-        events=("start", "end"),
+        events=("start", "end", "start-ns", "comment", "pi"),
         resolve_entities=False,
         load_dtd=False,
         dtd_validation=False,
@@ -71,8 +88,10 @@ def parse_bytes(
     max_bytes: int = MAX_BYTES,
     max_depth: int = MAX_DEPTH,
     max_elements: int = MAX_ELEMENTS,
+    max_attributes: int = MAX_ATTRIBUTES,
+    max_nodes: int = MAX_NODES,
 ) -> etree._ElementTree:
-    """Parse `data` as a hostile XML document; `source` names it in errors."""
+    """Parse `data` as a hostile XML document; `source` names it in errors. Linear in `len(data)`."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError("parse_bytes takes bytes; encode text first so its encoding is explicit")
     data = bytes(data)
@@ -81,8 +100,13 @@ def parse_bytes(
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise XmlInputError("document is empty", path=source, rule=RULE_EMPTY)
     _refuse_doctype(data, source)
+    # CDATA sections raise no parser event: counted up front (an overcount when the text merely mentions one).
+    nodes = data.count(b"<![CDATA[")
+    if nodes > max_nodes:
+        raise XmlInputError(f"document has more than {max_nodes} nodes (CDATA sections)", path=source,
+                            line=_line_of_nth(data, b"<![CDATA[", max_nodes + 1), rule=RULE_SIZE)
     parser = _parser()
-    depth = elements = 0
+    depth = elements = declarations = signatures = 0
     try:
         for offset in range(0, len(data), _CHUNK):
             parser.feed(data[offset: offset + _CHUNK])
@@ -90,14 +114,34 @@ def parse_bytes(
                 if event == "end":
                     depth -= 1
                     continue
-                depth += 1
-                elements += 1
-                if depth > max_depth:
-                    raise XmlInputError(f"element nesting is deeper than {max_depth} levels", path=source,
-                                        line=element.sourceline, rule=RULE_DEPTH)
-                if elements > max_elements:
-                    raise XmlInputError(f"document has more than {max_elements} elements", path=source,
-                                        line=element.sourceline, rule=RULE_SIZE)
+                nodes += 1
+                if event == "start-ns":
+                    declarations += 1
+                    continue
+                if event == "start":
+                    depth += 1
+                    elements += 1
+                    attributes = len(element.attrib) + declarations
+                    declarations = 0
+                    nodes += attributes
+                    if depth > max_depth:
+                        raise XmlInputError(f"element nesting is deeper than {max_depth} levels", path=source,
+                                            line=element.sourceline, rule=RULE_DEPTH)
+                    if elements > max_elements:
+                        raise XmlInputError(f"document has more than {max_elements} elements", path=source,
+                                            line=element.sourceline, rule=RULE_SIZE)
+                    if element.tag == _SIGNATURE:
+                        signatures += 1
+                        if signatures > MAX_SIGNATURES:
+                            raise XmlInputError(f"document has more than {MAX_SIGNATURES} ds:Signature elements",
+                                                path=source, line=element.sourceline, rule=RULE_SIZE)
+                    if attributes > max_attributes:
+                        raise XmlInputError(f"element {_name(element)} has {attributes} attributes and namespace "
+                                            f"declarations, over the limit of {max_attributes}", path=source,
+                                            line=element.sourceline, rule=RULE_SIZE)
+                if nodes > max_nodes:
+                    raise XmlInputError(f"document has more than {max_nodes} nodes (elements, attributes, comments, "
+                                        "processing instructions)", path=source, line=_line(element), rule=RULE_SIZE)
         root = parser.close()
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, source, data) from None
@@ -111,8 +155,25 @@ def parse_bytes(
     return tree
 
 
+def _name(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else "?"
+
+
+def _line(node: object) -> int | None:
+    line = getattr(node, "sourceline", None)
+    return line if isinstance(line, int) and line > 0 else None
+
+
+def _line_of_nth(data: bytes, marker: bytes, n: int) -> int:
+    pos = -1
+    for _ in range(n):
+        pos = data.find(marker, pos + 1)
+    return data.count(b"\n", 0, max(pos, 0)) + 1
+
+
 def parse_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH,
-               max_elements: int = MAX_ELEMENTS) -> etree._ElementTree:
+               max_elements: int = MAX_ELEMENTS, max_attributes: int = MAX_ATTRIBUTES,
+               max_nodes: int = MAX_NODES) -> etree._ElementTree:
     """Parse the file at `path`; its size is checked before anything is read."""
     p = Path(path)
     source = str(p)
@@ -128,7 +189,8 @@ def parse_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_
         raise XmlInputError("is a directory, not an XML file", path=source) from None
     except OSError as exc:
         raise XmlInputError(f"cannot read: {exc.strerror or exc}", path=source) from None
-    return parse_bytes(data, source=source, max_bytes=max_bytes, max_depth=max_depth, max_elements=max_elements)
+    return parse_bytes(data, source=source, max_bytes=max_bytes, max_depth=max_depth, max_elements=max_elements,
+                       max_attributes=max_attributes, max_nodes=max_nodes)
 
 
 def _refuse_doctype(data: bytes, source: str) -> None:

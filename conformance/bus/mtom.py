@@ -150,8 +150,17 @@ def _split_parts(body: bytes, boundary: bytes) -> list[tuple[Message, bytes]]:
 
 
 def resolve_xop(root: etree._Element, parts: dict[str, bytes]) -> int:
-    """Replace every `xop:Include` under `root` by the base64 text of the part it names; returns how many."""
+    """Replace every `xop:Include` under `root` by the base64 text of the part it names; returns how many.
+
+    The parts referenced, counted as often as they are referenced, may not hold more bytes than all the parts
+    together: otherwise a thousand Includes of one 60 MB part would expand a 64 MB call into 80 GB of text."""
     includes = list(root.iter(XOP_INCLUDE))
+    referenced = sum(len(parts.get(unquote((include.get("href") or "")[4:]), b"")) for include in includes)
+    carried = sum(len(part) for part in parts.values())
+    if referenced > carried:
+        raise TransportError(f"the xop:Include elements reference {referenced} bytes of parts, more than the "
+                             f"{carried} the message carries: a part is included more than once", status=413,
+                             reason="xop")
     for include in includes:
         href = include.get("href") or ""
         if not href.startswith("cid:"):

@@ -13,6 +13,13 @@ test -> catalogue rules (InvalidMessageIdFormat, StaleMessageId, EndOfLifeReache
 AttachmentContentMiscoordination, otherwise InvalidContent) -> structure (InvalidContent) -> MessageID format,
 staleness -> type registered (BusinessDataTypeIsNotSupported) -> access matrix (AccessDenied) -> provider exists
 (RecipientIsNotFound) -> EOL (EndOfLifeReached) -> duplicate MessageID (MessageIsAlreadySent) -> queued.
+
+SendRequest, SendResponse and Ack each change the store in one transaction (`BusStore.transaction`): the MessageID
+is spent together with the message queued and its status recorded, or not at all, so a failure half-way leaves
+the call retryable. The answer is built before the commit, so nothing after the commit can fail but the network.
+A retried Ack of a message the same caller acked already is answered with success again (idempotent; the first
+Ack's `accepted` stands; the protocol does not say what the real bus answers): only an id never delivered to the
+caller gets TargetMessageIsNotFound.
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ import json
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -153,17 +159,23 @@ class Bus:
         except BusFault as fault:
             call.caller = call.caller or fault.claimed_caller  # journalled only: the call did nothing
             answer = self._fault_answer(call, fault)
-        except Exception:  # the double must answer, whatever happens inside
-            traceback.print_exc(file=sys.stderr)
+        except Exception as exc:  # the double must answer, whatever happens inside: one line, never a traceback
+            print(f"smev-bus-double: internal error on {call.rpc.value if call.rpc else 'a call'}: "
+                  f"{type(exc).__name__}: {exc}"[:1000], file=sys.stderr, flush=True)
             answer = self._fault_answer(call, BusFault(FaultName.SMEV_FAILURE, "internal error of the bus double"))
         answer = replace(answer, rpc=call.rpc.value if call.rpc else None,
                          version=call.version.value if call.version else None, caller=call.caller,
                          message_id=call.message_id)
-        self.store.record_exchange(
-            at=now, caller=call.caller, rpc=answer.rpc, version=answer.version, message_id=call.message_id,
-            http_status=answer.status, fault=answer.fault,
-            request_headers="\n".join(f"{k}: {v}" for k, v in headers.items()), request_body=body,
-            response_headers="\n".join(f"{k}: {v}" for k, v in answer.headers().items()), response_body=answer.body)
+        try:
+            self.store.record_exchange(
+                at=now, caller=call.caller, rpc=answer.rpc, version=answer.version, message_id=call.message_id,
+                http_status=answer.status, fault=answer.fault,
+                request_headers="\n".join(f"{k}: {v}" for k, v in headers.items()), request_body=body,
+                response_headers="\n".join(f"{k}: {v}" for k, v in answer.headers().items()),
+                response_body=answer.body)
+        except Exception as exc:  # the call is done (its state committed): a journal failure must not hide it
+            print(f"smev-bus-double: the journal could not record a call: {type(exc).__name__}: {exc}"[:1000],
+                  file=sys.stderr, flush=True)
         return answer
 
     def _fault_answer(self, call: _Call, fault: BusFault) -> HttpAnswer:
@@ -305,19 +317,22 @@ class Bus:
         if data.eol is not None and data.eol.timestamp() <= now:
             raise BusFault(FaultName.END_OF_LIFE_REACHED, f"EOL {data.eol.isoformat()} has passed")
         self._check_attachments(data.attachment_headers, msg.attachments)
-        if not self.store.remember_id(data.message_id, call.caller, Rpc.SEND_REQUEST.value, now):
-            raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
         recipient = btype.providers[0]
-        self.store.enqueue(message_id=data.message_id, kind=Kind.REQUEST, version=version.value,
-                           namespace=btype.request[0], root=btype.request[1], sender=call.caller, recipient=recipient,
-                           payload=_serialize(tree.getroot()), at=now,
-                           reply_to=make_reply_to(data.message_id, call.caller))
-        self.store.record_status(data.message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
         metadata = m.MessageMetadata(message_type=MessageType.REQUEST, sending_timestamp=_utc(now),
                                      message_id=data.message_id, status=StatusCategory.REQUEST_IS_QUEUED,
                                      **self._metadata_extras(version, sender=call.caller, recipient=recipient,
                                                              btype=btype))
-        return self._signed(build_element(m.SendRequestResponse(metadata=metadata), version))
+        answer = self._signed(build_element(m.SendRequestResponse(metadata=metadata), version))
+        payload = _serialize(tree.getroot())
+        with self.store.transaction():  # the id is spent only with the message queued: all or nothing
+            if not self.store.remember_id(data.message_id, call.caller, Rpc.SEND_REQUEST.value, now):
+                raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
+            self.store.enqueue(message_id=data.message_id, kind=Kind.REQUEST, version=version.value,
+                               namespace=btype.request[0], root=btype.request[1], sender=call.caller,
+                               recipient=recipient, payload=payload, at=now,
+                               reply_to=make_reply_to(data.message_id, call.caller))
+            self.store.record_status(data.message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
+        return answer
 
     def _send_response(self, call: _Call, msg: m.SendResponseRequest, version: Version, tree: etree._ElementTree,
                        now: float) -> etree._Element:
@@ -341,19 +356,22 @@ class Bus:
                                f"a response to {btype.name!r} carries {{{btype.response[0]}}}{btype.response[1]}, "
                                f"not {{{element[0]}}}{element[1]}")
             self._check_attachments(data.answer.attachment_headers, msg.attachments)
-        if not self.store.remember_id(data.message_id, call.caller or "", Rpc.SEND_RESPONSE.value, now):
-            raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
-        self.store.enqueue(message_id=data.message_id, kind=Kind.RESPONSE, version=version.value,
-                           namespace=btype.response[0], root=btype.response[1], sender=call.caller or "",
-                           recipient=request.sender, payload=_serialize(tree.getroot()), at=now,
-                           original_message_id=request.message_id, reply_to=data.to)
-        self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
         metadata = m.MessageMetadata(message_type=MessageType.RESPONSE, sending_timestamp=_utc(now),
                                      message_id=data.message_id,
                                      status=nearest_status(StatusCategory.RESPONSE_IS_QUEUED, version),
                                      **self._metadata_extras(version, sender=call.caller or "",
                                                              recipient=request.sender, btype=btype))
-        return self._signed(build_element(m.SendResponseResponse(metadata=metadata), version))
+        answer = self._signed(build_element(m.SendResponseResponse(metadata=metadata), version))
+        payload = _serialize(tree.getroot())
+        with self.store.transaction():  # the id is spent only with the response queued: all or nothing
+            if not self.store.remember_id(data.message_id, call.caller or "", Rpc.SEND_RESPONSE.value, now):
+                raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
+            self.store.enqueue(message_id=data.message_id, kind=Kind.RESPONSE, version=version.value,
+                               namespace=btype.response[0], root=btype.response[1], sender=call.caller or "",
+                               recipient=request.sender, payload=payload, at=now,
+                               original_message_id=request.message_id, reply_to=data.to)
+            self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
+        return answer
 
     def _selector_type(self, selector: m.MessageTypeSelector) -> BusType | None:
         if selector.root_element_local_name is None:
@@ -443,17 +461,28 @@ class Bus:
              now: float) -> etree._Element:
         target = msg.target
         call.message_id = target.message_id
-        result, queued = self.store.ack(message_id=target.message_id, recipient=call.caller or "",
-                                        accepted=target.accepted, at=now)
-        if result is not AckResult.ACKED or queued is None:
-            detail = "was acked already" if result is AckResult.ALREADY_ACKED else \
-                f"was never delivered to {call.caller}"
-            raise BusFault(FaultName.TARGET_MESSAGE_IS_NOT_FOUND, f"message {target.message_id} {detail}")
-        hook = self._ack_hooks.pop(target.message_id, None)
-        if hook is not None:
-            hook()  # e.g. a test kills the participant now: the ack is recorded, its answer not yet sent
+        answer = build_element(m.AckResponse(), version)
+        with self.store.transaction():  # the ack, its status and the refusal's notice: all or nothing
+            result, queued = self.store.ack(message_id=target.message_id, recipient=call.caller or "",
+                                            accepted=target.accepted, at=now)
+            if result is AckResult.NOT_FOUND or queued is None:
+                raise BusFault(FaultName.TARGET_MESSAGE_IS_NOT_FOUND, f"message {target.message_id} was never "
+                               f"delivered to {call.caller}")
+            if result is AckResult.ACKED:
+                self._record_ack(call, queued, target.accepted, now)
+        # A retried Ack of a message this caller acked before (its first answer lost on the way) is answered with
+        # success again and changes nothing: the first Ack's `accepted` stands. An id never delivered to the
+        # caller (another participant's message included) stays TargetMessageIsNotFound.
+        if result is AckResult.ACKED:
+            hook = self._ack_hooks.pop(target.message_id, None)
+            if hook is not None:
+                hook()  # e.g. a test kills the participant now: the ack is recorded, its answer not yet sent
+        return answer
+
+    def _record_ack(self, call: _Call, queued: QueuedMessage, accepted: bool, now: float) -> None:
+        """The statuses an Ack makes: delivered, or (accepted=false) rejected with a notice to the sender."""
         subject = queued.original_message_id or queued.message_id
-        if target.accepted:
+        if accepted:
             self.store.record_status(subject, StatusCategory.MESSAGE_IS_DELIVERED.value, now,
                                      f"{queued.kind.value} {queued.message_id} acked by {call.caller}")
         elif queued.kind is not Kind.STATUS:  # a refused status is the end of that story: nobody to tell
@@ -466,7 +495,6 @@ class Bus:
             self._queue_status(original_message_id=queued.message_id, recipient=queued.sender, category=category,
                                details=details, version=queued.version, reply_to=queued.reply_to,
                                element=self._answer_element(queued), now=now)
-        return build_element(m.AckResponse(), version)
 
     def _answer_element(self, queued: QueuedMessage) -> tuple[str, str]:
         """The (namespace, root) a status about `queued` is filed under: the type's response element."""
@@ -603,13 +631,14 @@ class Bus:
         if self.config.signatures:
             spec = SIGNING[Operation.SEND_REQUEST]
             self._sign_path(envelope, spec.signed_path, spec.wrapper_path)
-        self.store.remember_id(message_id, sender, Rpc.SEND_REQUEST.value, now)
-        self.store.enqueue(message_id=message_id, kind=Kind.REQUEST, version=version.value,
-                           namespace=btype.request[0], root=btype.request[1], sender=sender,
-                           recipient=btype.providers[0], payload=_serialize(envelope), at=now,
-                           reply_to=make_reply_to(message_id, sender),
-                           flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
-        self.store.record_status(message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
+        with self.store.transaction():
+            self.store.remember_id(message_id, sender, Rpc.SEND_REQUEST.value, now)
+            self.store.enqueue(message_id=message_id, kind=Kind.REQUEST, version=version.value,
+                               namespace=btype.request[0], root=btype.request[1], sender=sender,
+                               recipient=btype.providers[0], payload=_serialize(envelope), at=now,
+                               reply_to=make_reply_to(message_id, sender),
+                               flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
+            self.store.record_status(message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
         queued = self.store.get(message_id)
         assert queued is not None
         return queued
@@ -632,12 +661,13 @@ class Bus:
             spec = SIGNING[Operation.SEND_RESPONSE]
             self._sign_path(envelope, spec.signed_path, spec.wrapper_path)
         provider = btype.providers[0] if btype.providers else BUS_MNEMONIC
-        self.store.remember_id(message_id, provider, Rpc.SEND_RESPONSE.value, now)
-        self.store.enqueue(message_id=message_id, kind=Kind.RESPONSE, version=version.value,
-                           namespace=btype.response[0], root=btype.response[1], sender=provider,
-                           recipient=request.sender, payload=_serialize(envelope), at=now,
-                           original_message_id=original_message_id, reply_to=request.reply_to,
-                           flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
+        with self.store.transaction():
+            self.store.remember_id(message_id, provider, Rpc.SEND_RESPONSE.value, now)
+            self.store.enqueue(message_id=message_id, kind=Kind.RESPONSE, version=version.value,
+                               namespace=btype.response[0], root=btype.response[1], sender=provider,
+                               recipient=request.sender, payload=_serialize(envelope), at=now,
+                               original_message_id=original_message_id, reply_to=request.reply_to,
+                               flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
         queued = self.store.get(message_id)
         assert queued is not None
         return queued

@@ -65,9 +65,11 @@ def read_stdin(limit: int) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.report import exit_code, render
+    import itertools
+
+    from conformance.report import render_iter
     from conformance.rules import catalogue
-    from conformance.rules.engine import CheckSettings, check_bytes, check_paths
+    from conformance.rules.engine import CheckSettings, check_bytes, expand_paths, iter_check_paths
     from conformance.rules.resources import load_registry, schema_directory
 
     at = parse_instant(args.at)
@@ -75,14 +77,15 @@ def run(args: argparse.Namespace) -> int:
     settings = CheckSettings(rules=rules, at=at, registry=load_registry(args.registry),
                              schema_dir=schema_directory(args.schemas), content_type=args.content_type)
     files = [path for path in args.paths if path != "-"]
-    results = check_paths(files, settings) if files else []
+    expand_paths(files)  # a missing path is an error before any report is started
+    # One file's result at a time: the json report streams them; the other formats collect the (tree-free) results.
+    results = iter_check_paths(files, settings) if files else iter(())
     if "-" in args.paths:
-        results.append(check_bytes("<stdin>", read_stdin(settings.max_bytes), settings))
+        results = itertools.chain(results, [check_bytes("<stdin>", read_stdin(settings.max_bytes), settings)])
     meta = {"at": at.isoformat(), "select": ",".join(args.select or []) or "all",
             "ignore": ",".join(args.ignore or []) or "none", "fail_on": args.fail_on}
     if args.schemas:
         meta["schemas"] = args.schemas
     if args.registry:
         meta["registry"] = args.registry
-    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
-    return exit_code(results, args.fail_on)
+    return render_iter(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)

@@ -5,7 +5,8 @@ GetResponse, GetStatus; GetIncomingQueueStatistics in 1.1), with per-type queues
 the protocol's faults, the registry's access matrix and the rule catalogue. It signs what it delivers and verifies
 callers' signatures (participants are known by their certificates in --keys DIR/participants/<MNEMONIC>.cert.pem
 or --participant MNEMONIC=CERT). With --no-signatures a caller names itself in the X-SMEV-Sender header.
-With --state FILE its queues survive a restart, and its journal of raw calls can be replayed
+With --state FILE its queues survive a restart (each call is synced to disk before it is answered;
+--fast-state syncs at checkpoints only), and its journal of raw calls can be replayed
 (`smev-conformance replay FILE`). Every POST needs the SOAPAction header (SOAP 1.1 §6.1.1). A test can arm a fault
 for the next call with POST /_double/faults; that answer carries the header X-SMEV-Double-Forced. GET
 /_double/journal lists the calls. It binds to the loopback interface only. Ctrl-C stops it.
@@ -27,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--participant", action="append", default=[], metavar="MNEMONIC=CERT",
                         help="register a participant's certificate (repeatable)")
     parser.add_argument("--state", metavar="FILE", help="SQLite file for the bus's state (default: in memory)")
+    parser.add_argument("--fast-state", action="store_true",
+                        help="with --state: sync the file at checkpoints only, not at every call (faster; survives "
+                             "the bus being killed, but an OS crash may lose the last calls answered)")
     parser.add_argument("--ack-timeout", default="60s", metavar="DURATION",
                         help="redeliver a message not acked within this time (default 60s)")
     parser.add_argument("--no-signatures", action="store_true",
@@ -70,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         if not sep or not mnemonic or not cert_path:
             raise UsageError(f"--participant {item!r}: write MNEMONIC=CERTIFICATE.pem")
         credentials = credentials.with_participant(mnemonic, load_certificate_file(cert_path))
-    store = BusStore(args.state or ":memory:")
+    if args.fast_state and not args.state:
+        raise UsageError("--fast-state applies to a --state FILE; the in-memory state is lost at exit anyway")
+    store = BusStore(args.state or ":memory:", durability="normal" if args.fast_state else "full")
     config = BusConfig(ack_timeout=ack_timeout, signatures=not args.no_signatures, run_rules=not args.no_rules)
     bus = Bus(types, store=store, config=config, credentials=credentials)
     try:

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from conformance.errors import UsageError
-from conformance.output import write_output
+from conformance.output import open_output, write_output
 from conformance.report import html, jsonreport, junit, text
-from conformance.report.summary import FAIL_ON, Summary, exit_code, printable, summarize, verdict
+from conformance.report.summary import FAIL_ON, Summary, exit_code, printable, summarize, verdict, verdict_of
 from conformance.rules.model import FileResult
 
 FORMATS = ("text", "json", "junit", "html")
 
-__all__ = ["FAIL_ON", "FORMATS", "FileResult", "Summary", "exit_code", "printable", "render", "render_string",
-           "summarize", "verdict"]
+__all__ = ["FAIL_ON", "FORMATS", "FileResult", "Summary", "exit_code", "printable", "render", "render_iter",
+           "render_string", "summarize", "verdict"]
 
 _RENDERERS = {"text": text.render, "json": jsonreport.render, "junit": junit.render, "html": html.render}
 
@@ -50,3 +50,16 @@ def render(results: Sequence[FileResult], fmt: str = "text", output: str | os.Pa
         return
     content = render_string(results, fmt, meta=meta, verbose=verbose, fail_on=fail_on)
     write_output(content.encode("utf-8"), output, what="the report")
+
+
+def render_iter(results: Iterable[FileResult], fmt: str = "text", output: str | os.PathLike[str] | None = None, *,
+                meta: Mapping[str, Any] | None = None, verbose: bool = False, fail_on: str = "error") -> int:
+    """`render` for results that arrive one at a time (e.g. `iter_check_paths`); returns the exit code. Formats
+    that can stream (json) hold one file's findings at a time; the others collect the results first."""
+    if fmt != "json":
+        collected = list(results)
+        render(collected, fmt, output, meta=meta, verbose=verbose, fail_on=fail_on)
+        return exit_code(collected, fail_on)
+    with open_output(output, what="the report") as out:
+        summary = jsonreport.stream(results, out, meta=dict(meta or {}), fail_on=fail_on)
+    return 1 if verdict_of(summary, fail_on) == "fail" else 0

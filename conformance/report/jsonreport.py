@@ -22,11 +22,14 @@ Findings keep the engine's order (catalogue order); keys are never removed withi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+import shutil
+import tempfile
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from conformance import __version__
-from conformance.report.summary import summarize, verdict
+from conformance.report.summary import Summary, Tally, summarize, verdict, verdict_of
 from conformance.rules.catalogue import get_rule
 from conformance.rules.model import FileResult, Finding
 
@@ -47,13 +50,15 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
+def file_dict(result: FileResult) -> dict[str, Any]:
+    counts = summarize([result]).as_dict()
+    del counts["files"], counts["files_failed"]
+    return {"path": result.path, "operation": result.operation, "version": result.version,
+            "summary": counts, "findings": [finding_dict(f) for f in result.findings]}
+
+
 def document(results: Sequence[FileResult], *, meta: Mapping[str, Any], fail_on: str = "error") -> dict[str, Any]:
-    files = []
-    for result in results:
-        counts = summarize([result]).as_dict()
-        del counts["files"], counts["files_failed"]
-        files.append({"path": result.path, "operation": result.operation, "version": result.version,
-                      "summary": counts, "findings": [finding_dict(f) for f in result.findings]})
+    files = [file_dict(result) for result in results]
     return {
         "format": "smev-conformance-report",
         "format_version": FORMAT_VERSION,
@@ -68,3 +73,32 @@ def document(results: Sequence[FileResult], *, meta: Mapping[str, Any], fail_on:
 
 def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], fail_on: str = "error", **_: Any) -> str:
     return json.dumps(document(results, meta=meta, fail_on=fail_on), ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+_MARK = "\x00files\x00"
+
+
+def stream(results: Iterable[FileResult], out: IO[str], *, meta: Mapping[str, Any], fail_on: str = "error") -> Summary:
+    """Write the report of `results` to `out` as `render` would, holding one file's findings at a time: the files'
+    entries are spooled to a temporary file while the counts are tallied, then the head (verdict, summary) and the
+    spool are written. Returns the run's summary."""
+    tally = Tally()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for result in results:
+            entry = json.dumps(file_dict(result), ensure_ascii=False, indent=2, default=str)
+            spool.write((",\n" if tally.files else "") + textwrap.indent(entry, "    "))
+            tally.add(result)
+        summary = tally.summary()
+        head = {"format": "smev-conformance-report", "format_version": FORMAT_VERSION, "tool": "smev-conformance",
+                "tool_version": __version__, "meta": dict(meta), "verdict": verdict_of(summary, fail_on),
+                "summary": summary.as_dict(), "files": [_MARK] if tally.files else []}
+        text = json.dumps(head, ensure_ascii=False, indent=2, default=str) + "\n"
+        if not tally.files:
+            out.write(text)
+            return summary
+        before, after = text.split(f"    {json.dumps(_MARK)}", 1)
+        out.write(before)
+        spool.seek(0)
+        shutil.copyfileobj(spool, out)
+        out.write(after)
+    return summary

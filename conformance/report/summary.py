@@ -73,11 +73,33 @@ def by_rule(results: Sequence[FileResult]) -> list[RuleTally]:
     return sorted(rows, key=lambda row: (-row.failed, -row.warned, row.rule_id))
 
 
+class Tally:
+    """`summarize` one result at a time, for reports that stream (nothing of a result is kept but its counts)."""
+
+    def __init__(self) -> None:
+        self.files = self.files_failed = 0
+        self.counts = dict.fromkeys(Status, 0)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.files_failed += result.failed
+        for finding in result.findings:
+            self.counts[finding.status] += 1
+
+    def summary(self) -> Summary:
+        c = self.counts
+        return Summary(self.files, self.files_failed, c[Status.PASS], c[Status.FAIL], c[Status.WARN], c[Status.SKIP])
+
+
 def verdict(results: Sequence[FileResult], fail_on: str = "error") -> str:
     """`fail` when some check failed (or warned, with `fail_on="warn"`), else `pass`."""
+    return verdict_of(summarize(results), fail_on)
+
+
+def verdict_of(summary: Summary, fail_on: str = "error") -> str:
+    """`verdict` from the counts alone."""
     if fail_on not in FAIL_ON:
         raise ValueError(f"fail_on must be one of {FAIL_ON}, not {fail_on!r}")
-    summary = summarize(results)
     failing = summary.failed + (summary.warned if fail_on == "warn" else 0)
     return "fail" if failing else "pass"
 

@@ -19,32 +19,43 @@ from conformance.schemas.validation import SchemaError, SchemaSetError, validate
 _REGISTRY_SOURCE = "697 §6ж (control of registered message types), 697 §7 (registry of message types)"
 
 
-def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element) -> etree._Element | None:
+def _prefixes(scope: etree._Element) -> dict[str, str]:
+    """The prefix -> namespace bindings the elements of `scope` are written with (the first wins), read once per
+    scope and in constant time per element (an element's `nsmap` copies every inherited binding: quadratic)."""
+    prefixes: dict[str, str] = {}
+    for element in scope.iter():
+        if isinstance(element.tag, str) and element.prefix and element.prefix not in prefixes:
+            prefixes[element.prefix] = etree.QName(element).namespace or ""
+    return prefixes
+
+
+def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element,
+                 prefixes: dict[str, str], lines: dict[int, etree._Element]) -> etree._Element | None:
     """The element a validator message points at: by its path when that resolves to one element, else the first
-    element of `scope` on the reported line."""
+    element of `scope` on the reported line (`lines`: the first element of each line)."""
     if error.path:
-        prefixes: dict[str, str] = {}
-        for element in scope.iter():
-            if isinstance(element.tag, str):
-                for prefix, uri in element.nsmap.items():
-                    if prefix:
-                        prefixes.setdefault(prefix, uri)
         try:
             found = scope.getroottree().xpath(error.path, namespaces=prefixes)
         except etree.XPathError:
             found = []
         if isinstance(found, list) and len(found) == 1 and isinstance(found[0], etree._Element):
             return found[0]
-    if error.line is not None:
-        for element in scope.iter():
-            if isinstance(element.tag, str) and element.sourceline == error.line:
-                return element
-    return None
+    return lines.get(error.line) if error.line is not None else None
 
 
 def _violations(ctx: CheckContext, errors: list[SchemaError], scope: etree._Element, what: str) -> Iterator[Violation]:
-    for error in errors:
-        element = _element_for(ctx, error, scope)
+    from conformance.rules.engine import MAX_PLACES
+
+    # Located once per scope, and only the errors a report lists: the rest are counted (engine.MAX_PLACES), and
+    # resolving each of a hundred thousand paths among as many siblings would be quadratic.
+    prefixes = _prefixes(scope) if any(error.path for error in errors) else {}
+    lines: dict[int, etree._Element] = {}
+    if any(error.line is not None for error in errors[:MAX_PLACES]):
+        for element in scope.iter():
+            if isinstance(element.tag, str) and element.sourceline is not None:
+                lines.setdefault(element.sourceline, element)
+    for index, error in enumerate(errors):
+        element = _element_for(ctx, error, scope, prefixes, lines) if index < MAX_PLACES else None
         yield Violation(f"{what}: {error.message}", element if element is not None else scope,
                         (("validator line", str(error.line)),) if error.line and element is None else ())
 

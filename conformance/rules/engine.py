@@ -7,7 +7,7 @@ not apply, and otherwise one `fail` (severity error) or `warn` (severity warning
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +23,11 @@ from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import Corpus
 from conformance.rules.messagefile import read_message_bytes, read_message_file
 from conformance.rules.model import FileResult, Finding, Location, Severity, Status
-from conformance.rules.xpaths import xpath_of
+from conformance.rules.xpaths import PathNamer
+
+MAX_PLACES = 100
+"""Findings a rule reports per file; further places are counted in one last finding (a report of a hundred
+thousand identical findings helps nobody, and holding them costs memory in proportion to the attack)."""
 
 
 def _shipped_registry() -> Any:
@@ -64,8 +68,9 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
     ctx = CheckContext(path=path, tree=tree, at=settings.at, registry=settings.registry,
                        schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus)
     findings: list[Finding] = []
+    namer = PathNamer()
     for entry in settings.chosen():
-        findings.extend(_run_rule(entry, ctx))
+        findings.extend(_run_rule(entry, ctx, namer))
     operation = ctx.operation.value if ctx.operation else ("Fault" if ctx.foreign and ctx.foreign.legitimate else None)
     version = ctx.version.value if ctx.version else None
     return FileResult(path, operation, version, tuple(findings))
@@ -117,42 +122,24 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
-REUSE_BUDGET = 16 * 1024 * 1024
-"""Up to this many bytes of files in a run, the trees parsed for the corpus are kept and checked without a re-parse."""
-
-
 def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
-    """Check every file of `paths` (see `expand_paths`). With several files, they are first read together into a
-    `Corpus`, so that rules relating messages to each other (a repeated MessageID, a response's type) see the run."""
+    """Check every file of `paths` (see `expand_paths`); `iter_check_paths` as a list."""
+    return list(iter_check_paths(paths, settings))
+
+
+def iter_check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> Iterator[FileResult]:
+    """Check every file of `paths` (see `expand_paths`), yielding each file's result as soon as it is known.
+
+    With several files, a first pass reads them into a `Corpus` (which keeps a few strings per file, never a tree),
+    so that rules relating messages to each other (a repeated MessageID, a response's type) see the run; the second
+    pass parses each file again and checks it. Memory is one tree at a time plus what the caller keeps of the
+    results: linear in the number of files only by the corpus's strings."""
     files = expand_paths(paths)
     settings = replace(settings, rules=settings.chosen())  # the catalogue is sorted once per run, not once per file
-    if len(files) < 2 or settings.corpus is not None:
-        return [check_file(path, settings) for path in files]
-    parsed: dict[Path, etree._ElementTree | xmlsafe.XmlInputError] = {}
-    corpus = Corpus()
-    budget = REUSE_BUDGET
+    if len(files) >= 2 and settings.corpus is None:
+        settings = replace(settings, corpus=Corpus.build(files, read=settings.read))
     for path in files:
-        try:
-            tree = settings.read(path)
-        except xmlsafe.XmlInputError as exc:
-            parsed[path] = exc
-            continue
-        corpus.add(str(path), tree)
-        size = path.stat().st_size
-        if size <= budget:
-            budget -= size
-            parsed[path] = tree
-    settings = replace(settings, corpus=corpus)
-    results = []
-    for path in files:
-        known = parsed.pop(path, None)
-        if isinstance(known, xmlsafe.XmlInputError):
-            results.append(_unusable(str(path), known, settings))
-        elif known is not None:
-            results.append(check_tree(str(path), known, settings))
-        else:
-            results.append(check_file(path, settings))
-    return results
+        yield check_file(path, settings)
 
 
 def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) -> FileResult:
@@ -175,7 +162,7 @@ _JUDGES_ANY_DOCUMENT = ("MSG-XML-", "MSG-MTOM-", "MSG-SOAP-")
 """Rules that judge any document; every other one is an SMEV 3 rule and skips a document that is no SMEV 3 message."""
 
 
-def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
+def _run_rule(entry: RegisteredRule, ctx: CheckContext, namer: PathNamer) -> list[Finding]:
     rule = entry.rule
     if ctx.foreign is not None and not rule.id.startswith(_JUDGES_ANY_DOCUMENT):
         named_by = ctx.detection_error.rule if ctx.detection_error is not None else "MSG-SOAP-OPERATION"
@@ -184,8 +171,13 @@ def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
     if entry.check is None:  # held when parsed: the document got this far
         return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
     violations: list[Violation] = []
+    more = 0
     try:
-        violations.extend(entry.check(ctx) or ())
+        for violation in entry.check(ctx) or ():
+            if len(violations) < MAX_PLACES:
+                violations.append(violation)
+            else:
+                more += 1
     except NotApplicable as reason:
         if not violations:
             return [Finding(rule.id, Status.SKIP, str(reason), Location(ctx.path))]
@@ -195,10 +187,15 @@ def _run_rule(entry: RegisteredRule, ctx: CheckContext) -> list[Finding]:
     if not violations:
         return [Finding(rule.id, Status.PASS, rule.title, Location(ctx.path))]
     status = Status.FAIL if rule.severity is Severity.ERROR else Status.WARN
-    return [Finding(rule.id, status, v.message, _locate(ctx.path, v.element), v.details) for v in violations]
+    findings = [Finding(rule.id, status, v.message, _locate(ctx.path, v.element, namer), v.details)
+                for v in violations]
+    if more:
+        findings.append(Finding(rule.id, status, f"and {more} more places break this rule (only the first "
+                                f"{MAX_PLACES} are listed)", Location(ctx.path)))
+    return findings
 
 
-def _locate(path: str, element: etree._Element | None) -> Location:
+def _locate(path: str, element: etree._Element | None, namer: PathNamer) -> Location:
     if element is None:
         return Location(path)
-    return Location(path, element.sourceline, xpath_of(element))
+    return Location(path, element.sourceline, namer(element))

@@ -14,9 +14,13 @@ _SOAP = "SOAP 1.1 §3 (no DTD in a message) and the harness's hostile-input poli
 declare(xmlsafe.RULE_EMPTY, "The document is not empty", Severity.ERROR, "SMEV 3 protocol: Transport (SOAP 1.1 body)",
         "A file of zero bytes, or only whitespace or byte-order marks, is no message.")
 declare(xmlsafe.RULE_SIZE, f"The document is within the size bounds: {xmlsafe.MAX_BYTES // (1024 * 1024)} MiB, "
-        f"{xmlsafe.MAX_ELEMENTS:,} elements, 10 MB per text or attribute value", Severity.ERROR,
+        f"{xmlsafe.MAX_ELEMENTS:,} elements, {xmlsafe.MAX_ATTRIBUTES} attributes per element, "
+        f"{xmlsafe.MAX_NODES:,} nodes, {xmlsafe.MAX_SIGNATURES} signatures, 10 MB per text or attribute value", Severity.ERROR,
         "SMEV 3 protocol: Attachments (files above 5 MiB go to the file store); harness hostile-input policy",
-        "The size is checked before the file is read and the element count while parsing, so memory stays bounded.")
+        "The size is checked before the file is read; the counts while parsing (attributes per element include "
+        "namespace declarations; nodes are elements, attributes, namespace declarations, comments, processing "
+        "instructions and CDATA sections), so a refused document is dropped before its tree is built and every rule "
+        "run on an accepted one stays linear in bounded numbers.")
 declare(xmlsafe.RULE_DTD, "The document has no DTD and declares no entities", Severity.ERROR, _SOAP,
         "Refused outright: DTDs carry entity bombs and external entities; SOAP 1.1 forbids them in a message.")
 declare(xmlsafe.RULE_DEPTH, f"Elements nest at most {xmlsafe.MAX_DEPTH} levels deep", Severity.ERROR,

@@ -276,6 +276,7 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
     found = ctx.elements_named("TestMessage")
     if not found:
         raise NotApplicable("the message is not marked as a test message")
+    last: dict[etree._Element, tuple[etree._Element, int]] = {}  # parent -> (last child, TestMessages): once each
     for element in found:
         parent = element.getparent()
         if smev_local(parent) != "SenderProvidedRequestData":
@@ -284,10 +285,13 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
             continue
         if len(element) or text_of(element).strip():
             yield Violation("TestMessage must be an empty element", element)
-        siblings = [c for c in _element_children(parent)]
-        if siblings[-1] is not element:
+        if parent not in last:
+            siblings = list(_element_children(parent))
+            last[parent] = (siblings[-1], sum(1 for c in siblings if smev_local(c) == "TestMessage"))
+        final, count = last[parent]
+        if final is not element:
             yield Violation("TestMessage must be the last element of SenderProvidedRequestData", element)
-        if sum(1 for c in siblings if smev_local(c) == "TestMessage") > 1 and element is not siblings[-1]:
+        if count > 1 and element is not final:
             yield Violation("TestMessage appears more than once", element)
 
 

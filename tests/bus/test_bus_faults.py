@@ -70,14 +70,20 @@ def test_unregistered_sender(served, sender):
     _fault(served.client(sender).send_request(inn_request()), FaultName.SENDER_IS_NOT_REGISTERED)
 
 
-def test_ack_of_a_message_never_delivered_or_acked_twice(served):
+def test_ack_of_a_message_never_delivered_is_not_found_a_retried_ack_succeeds_again(served):
     consumer, provider = served.client("MVD"), served.client("FNS")
     _fault(provider.ack(ids.new_message_id()), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)
     consumer.send_request(inn_request())
     mid = provider.get_request().message.message.request.data.message_id
     _fault(consumer.ack(mid), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)  # not delivered to the consumer
     assert provider.ack(mid).status == 200
-    _fault(provider.ack(mid), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)
+    history = served.bus.store.status_history(mid)
+    retried = provider.ack(mid, accepted=False)  # the first answer was lost: the retry is answered alike
+    assert retried.status == 200 and isinstance(retried.message, m.AckResponse), retried.body
+    assert served.bus.store.status_history(mid) == history  # and changes nothing: the first Ack stands
+    assert served.bus.store.get(mid).accepted is True
+    assert consumer.get_status().message.message is None  # no rejection notice from the retried accepted=false
+    _fault(consumer.ack(mid), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)  # still nobody else's to ack
 
 
 def _delivered(served):
