@@ -43,19 +43,34 @@ def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element,
     return lines.get(error.line) if error.line is not None else None
 
 
-def _violations(ctx: CheckContext, errors: list[SchemaError], scope: etree._Element, what: str) -> Iterator[Violation]:
+def _locator(ctx: CheckContext, errors: list[SchemaError],
+             scope: etree._Element) -> Callable[[int, SchemaError], etree._Element | None]:
+    """`locate(index, error)`: the element the `index`-th validator message points at. Built once per scope: the
+    first `engine.MAX_PLACES` errors are resolved by path, the rest by line only (resolving each of a hundred
+    thousand paths among as many siblings would be quadratic); both lookups are constant time after one walk."""
     from conformance.rules.engine import MAX_PLACES
 
-    # Located once per scope, and only the errors a report lists: the rest are counted (engine.MAX_PLACES), and
-    # resolving each of a hundred thousand paths among as many siblings would be quadratic.
-    prefixes = _prefixes(scope) if any(error.path for error in errors) else {}
+    prefixes = _prefixes(scope) if any(error.path for error in errors[:MAX_PLACES]) else {}
     lines: dict[int, etree._Element] = {}
-    if any(error.line is not None for error in errors[:MAX_PLACES]):
+    if any(error.line is not None for error in errors):
         for element in scope.iter():
             if isinstance(element.tag, str) and element.sourceline is not None:
                 lines.setdefault(element.sourceline, element)
+
+    def locate(index: int, error: SchemaError) -> etree._Element | None:
+        if index < MAX_PLACES:
+            return _element_for(ctx, error, scope, prefixes, lines)
+        return lines.get(error.line) if error.line is not None else None
+
+    return locate
+
+
+def _violations(ctx: CheckContext, errors: list[SchemaError], scope: etree._Element, what: str) -> Iterator[Violation]:
+    from conformance.rules.engine import MAX_PLACES
+
+    locate = _locator(ctx, errors, scope)
     for index, error in enumerate(errors):
-        element = _element_for(ctx, error, scope, prefixes, lines) if index < MAX_PLACES else None
+        element = locate(index, error) if index < MAX_PLACES else None
         yield Violation(f"{what}: {error.message}", element if element is not None else scope,
                         (("validator line", str(error.line)),) if error.line and element is None else ())
 
@@ -108,10 +123,11 @@ def _envelope_errors(ctx: CheckContext) -> tuple[list[tuple[SchemaError, etree._
     missing_signature = f"Expected is ( {{{ctx.namespaces['t']}}}CallerInformationSystemSignature )."
     failing: list[tuple[SchemaError, etree._Element | None]] = []
     tolerated: list[tuple[SchemaError, etree._Element | None, _Tolerance]] = []
-    for error in errors:
+    locate = _locator(ctx, errors, ctx.root)
+    for index, error in enumerate(errors):
         if error.message.endswith(missing_signature) and "Missing child" in error.message:
             continue
-        element = _element_for(ctx, error, ctx.root)
+        element = locate(index, error)
         if holds_xop_include(element):
             continue
         known = next((t for t in _TOLERATED.values() if element is not None and t.matches(element, error.message)),
