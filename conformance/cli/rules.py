@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from conformance.console import make_console
+    from conformance.findings import FAMILIES
     from conformance.rules import catalogue
-    from conformance.rules.model import FAMILIES
 
     entries = [entry.rule for entry in catalogue.select(args.select, args.ignore)]
     if args.format == "json":

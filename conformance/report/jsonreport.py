@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from conformance import __version__
+from conformance.findings import FileResult, Finding
 from conformance.report.summary import summarize, verdict
 from conformance.rules.catalogue import get_rule
-from conformance.rules.model import FileResult, Finding
 
 FORMAT_VERSION = 1
 

@@ -1,14 +1,14 @@
 """The rule catalogue: every check the harness makes, with its id, severity and source.
 
 Public API (others import these; keep them stable):
-- `conformance.rules.model`: `Rule`, `Finding`, `Status`, `Severity`, `Location`, `FileResult`, `FAMILIES`.
+- `conformance.findings`: `Rule`, `Finding`, `Status`, `Severity`, `Location`, `FileResult`, `FAMILIES`.
 - `conformance.rules.catalogue`: `@rule(id, title, severity, source, description="")` registers a check;
   `declare(...)` registers a rule another component reports; `select(select, ignore)` (ruff-style ids or family
   prefixes; unknown ones are a `UsageError`), `registered()`, `all_rules()`, `get_rule(id)`, `describe(rule)`.
 - `conformance.rules.context`: `CheckContext` (what a check sees), `Violation`, `NotApplicable`.
 - `conformance.rules.engine`: `CheckSettings`, `check_paths`, `check_file`, `check_bytes`, `check_tree`,
   `expand_paths`: one finding per rule per file (pass / skip with the reason), or one per violation (fail / warn).
-- `conformance.rules.xpaths.xpath_of(element)`: the readable XPath convention of every finding.
+- `conformance.protocol.xpaths.xpath_of(element)`: the readable XPath convention of every finding.
 
 Family modules (every other module of this package, found automatically): `parsing` (MSG-XML), `structure`
 (MSG-SOAP, MSG-NS, MSG-BLOCKS, MSG-XMLID, MSG-FIELD, MSG-TEST, MSG-CONTENT-SINGLE), `content` (MSG-SCHEMA,

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
-from conformance.rules.model import Severity
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.registry.model import Side
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
-from conformance.rules.model import Severity
 from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
 
 _REGISTRY_SOURCE = "697 §6ж (control of registered message types), 697 §7 (registry of message types)"

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.protocol.ids import check_message_id
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import SENDING
 from conformance.rules.helpers import child_named, smev_local, text_of
-from conformance.rules.model import Severity
 
 _IDS = "SMEV 3 protocol: Identifiers and time"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from conformance.findings import Severity
 from conformance.rules.catalogue import declare, rule
 from conformance.rules.context import CheckContext, Violation
 from conformance.rules.messagefile import RULE_MTOM_PACKAGE
-from conformance.rules.model import Severity
 
 _MTOM = "SOAP MTOM/XOP (W3C XOP 1.0, SOAP 1.1 binding); SMEV 3 protocol: Transport (MTOM for attachments)"
 _XOP_NS = "http://www.w3.org/2004/08/xop/include"

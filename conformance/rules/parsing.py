@@ -4,8 +4,8 @@ a document that reaches the other rules has passed all of them."""
 from functools import partial
 
 from conformance import xmlsafe
+from conformance.findings import Severity
 from conformance.rules.catalogue import declare as _declare
-from conformance.rules.model import Severity
 
 declare = partial(_declare, module=__name__, held_when_parsed=True)
 

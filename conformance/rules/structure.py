@@ -8,13 +8,13 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Version, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.protocol.schemafacts import fault_shapes
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import smev_local, text_of
-from conformance.rules.model import Severity
 
 _PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
 

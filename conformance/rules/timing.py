@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from conformance.findings import Severity
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
 from conformance.rules.catalogue import rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import child_named, smev_local, text_of
-from conformance.rules.model import Severity
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future of `--at` an id's time may lie before it is suspicious (clocks of systems differ)."""

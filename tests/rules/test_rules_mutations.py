@@ -25,11 +25,11 @@ from rules_messages import (
     own_rules,
 )
 
+from conformance.findings import Status
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.namespaces import SOAP_ENV, ns
 from conformance.registry import Side
 from conformance.rules.corpus import Corpus
-from conformance.rules.model import Status
 
 VERSIONS = ("1.1", "1.2", "1.3")
 
