@@ -42,7 +42,7 @@ CheckFunction = Callable[["CheckContext"], "Iterable[Violation] | None"]
 
 _ID_PATTERN = re.compile(r"^[A-Z]+(?:-[A-Z0-9]+)+$")
 _INFRASTRUCTURE = frozenset({"model", "catalogue", "context", "engine", "xpaths", "resources", "helpers", "corpus",
-                             "messagefile", "signatures", "examples"})
+                             "messagefile", "signatures", "recipes"})
 
 
 @dataclass(frozen=True)

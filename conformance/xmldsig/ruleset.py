@@ -11,7 +11,7 @@ the verifier's outcomes.
 from __future__ import annotations
 
 from conformance.findings import Example, Rule, Severity
-from conformance.xmldsig import examples as x
+from conformance.xmldsig import recipes as x
 from conformance.xmldsig.attachments import SIG_ATTACH_CMS
 from conformance.xmldsig.verifier import (
     CERT_CHAIN,
@@ -125,7 +125,8 @@ CERT_RULES: tuple[Rule, ...] = (
                       x.signed, x.judged(trust="smev")),),
          good=_GOOD),
     Rule(CERT_REVOCATION, "The certificate is not revoked", Severity.ERROR,
-         "697 §6н, §11 (qualified electronic signature)", "Skipped when no CRL of the certificate's issuer is given.",
+         "697 §6н, §11 (qualified electronic signature)",
+         "Skipped when no CRL of the certificate's issuer is given.",
          bad=(Example("the SendRequest signed with a certificate the test CA's CRL revokes",
                       lambda: x.signed("revoked"), x.judged()),),
          good=_GOOD),

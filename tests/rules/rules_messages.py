@@ -1,4 +1,4 @@
-"""The valid messages of every kind (the rule examples' own, `conformance.rules.examples`) and helpers to check them.
+"""The valid messages of every kind (the rule examples' own, `conformance.rules.recipes`) and helpers to check them.
 
 `AT` is the instant every test judges at; ids are made shortly before it with a seeded generator, so runs repeat.
 """
@@ -11,7 +11,7 @@ from conformance.findings import FileResult, Status
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.engine import CheckSettings, check_bytes
-from conformance.rules.examples import (  # noqa: F401  (re-exported for the tests)
+from conformance.rules.recipes import (  # noqa: F401  (re-exported for the tests)
     AT,
     FIRST_ID,
     MESSAGES,

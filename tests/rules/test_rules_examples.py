@@ -9,7 +9,7 @@ from conformance.findings import Example, FileResult, Status
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.engine import CheckSettings, check_bytes
-from conformance.rules.examples import registry
+from conformance.rules.recipes import registry
 
 SIGNATURE_FAMILIES = ("SIG", "CERT")
 

@@ -5,7 +5,7 @@ A rule's good example is usually one of `MESSAGES` as built (`message("send_requ
 message with one edit (`edited("send_request", set_text("MessageID", ...))`). `AT` is the instant every example is
 judged at (`judged()`); ids are made shortly before it with a seeded generator, so examples repeat byte for byte.
 The signatures here are placeholders: the SIG/CERT rules, which verify real ones, have their own recipes
-(`conformance.xmldsig.examples`).
+(`conformance.xmldsig.recipes`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.findings import Example
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
 from conformance.protocol.codes import MessageType, StatusCategory
 from conformance.protocol.ids import new_message_id
-from conformance.protocol.namespaces import XMLDSIG
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, ns
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.registry import MessageTypeSpec, Registry, Side, load_registry, make_payload
+from conformance.rules.corpus import Corpus
 
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -203,3 +205,142 @@ def business_root(root: etree._Element) -> etree._Element:
 def message_id_at(when: timedelta) -> str:
     """A fresh MessageID made `when` after `AT`."""
     return new_message_id(AT + when)
+
+
+# -- edits that break one rule (named in the rules' examples) ---------------------------------------------------------
+
+def deep_payload(root: etree._Element) -> None:
+    node = business_root(root)
+    for _ in range(200):
+        node = etree.SubElement(node, "{urn:deep}x")
+
+
+def soap12(root: etree._Element) -> None:
+    root.tag = "{http://www.w3.org/2003/05/soap-envelope}Envelope"
+
+
+def unknown_operation(root: etree._Element) -> None:
+    body = root.find(f"{{{SOAP_ENV}}}Body")[0]
+    body.tag = body.tag.replace("SendRequestRequest", "SendMessageRequest")
+
+
+def mixed_version(root: etree._Element) -> None:
+    one(root, "MessageID").tag = f"{{{ns('1.2').types}}}MessageID"
+
+
+def extra_block(root: etree._Element) -> None:
+    one(root, "SenderProvidedRequestData").insert(1, etree.Element(f"{{{ns('1.3').types}}}Priority"))
+
+
+def duplicate_id(root: etree._Element) -> None:
+    one(root, "MessagePrimaryContent").set("Id", "SIGNED_BY_CONSUMER")
+
+
+def misplaced_test_message(root: etree._Element) -> None:
+    element = one(root, "TestMessage")
+    parent = element.getparent()
+    parent.remove(element)
+    parent.insert(1, element)
+
+
+def second_business_element(root: etree._Element) -> None:
+    etree.SubElement(one(root, "MessagePrimaryContent"), "{urn://x-artefacts-example-ru/other/1.0.0}Other")
+
+
+def original_is_own(root: etree._Element) -> None:
+    one(root, "OriginalMessageId").text = RESPONSE_ID
+
+
+def stale(root: etree._Element) -> None:
+    one(root, "MessageID").text = message_id_at(-timedelta(days=3))
+
+
+def future(root: etree._Element) -> None:
+    one(root, "MessageID").text = message_id_at(timedelta(hours=1))
+
+
+def orphan_content(root: etree._Element) -> None:
+    one(root, "Id").text = "doc-2"
+
+
+def with_doctype() -> bytes:
+    return envelope("send_request").replace(b"?>", b'?>\n<!DOCTYPE x [<!ENTITY e "boom">]>', 1)
+
+
+def bad_boolean(root: etree._Element) -> None:
+    one(root, "AckTargetMessage").set("accepted", "maybe")
+
+
+def payload_missing_child(root: etree._Element) -> None:
+    payload = business_root(root)
+    payload.remove([c for c in payload if isinstance(c.tag, str)][0])
+
+
+def unregistered(root: etree._Element) -> None:
+    payload = business_root(root)
+    payload.tag = "{urn://x-artefacts-unknown/1.0.0}" + etree.QName(payload).localname
+
+
+def request_as_answer(root: etree._Element) -> None:
+    content = one(root, "MessagePrimaryContent")
+    content.replace(content[0], business(Side.REQUEST).element())
+
+
+def request_after_answer(root: etree._Element) -> None:
+    data = one(root, "SenderProvidedResponseData")
+    one(root, "OriginalMessageId").text = message_id_at(timedelta(hours=2))
+    one(data, "MessageID").text = message_id_at(-timedelta(minutes=1))
+
+
+def late_answer(root: etree._Element) -> None:
+    one(one(root, "SenderProvidedResponseData"), "MessageID").text = message_id_at(timedelta(hours=49))
+
+
+def unresolved_include(root: etree._Element) -> None:
+    content = one(root, "Content")
+    content.text = None
+    etree.SubElement(content, f"{{{XOP}}}Include", href="cid:part-1@example")
+
+
+def mtom_capture_without_its_part() -> bytes:
+    """A header block, then a multipart whose root part names a MIME part that the capture does not carry."""
+    boundary = "uuid:example-boundary"
+    head = (f'Content-Type: multipart/related; type="application/xop+xml"; boundary="{boundary}"; '
+            'start="<root@example>"; start-info="text/xml"\r\n\r\n'
+            f'--{boundary}\r\nContent-Type: application/xop+xml; charset=UTF-8; type="text/xml"\r\n'
+            "Content-ID: <root@example>\r\n\r\n")
+    return head.encode() + edited("send_request", unresolved_include)() + f"\r\n--{boundary}--\r\n".encode()
+
+
+def no_human_readable_name(root: etree._Element) -> None:
+    sender = one(root, "Sender")
+    for child in list(sender):
+        if etree.QName(child).localname == "HumanReadableName":
+            sender.remove(child)
+
+
+def corpus_of(*names: str) -> Callable[[], Corpus]:
+    """A corpus (the other files of a check) holding the valid messages `names`, each as `NAME.xml`."""
+
+    def make() -> Corpus:
+        corpus = Corpus()
+        for name in names:
+            corpus.add(f"{name}.xml", etree.ElementTree(etree.fromstring(envelope(name))))
+        return corpus
+
+    return make
+
+
+def broken(summary: str, name: str, change: Change, *also: str, **settings: Any) -> Example:
+    """A bad example: the valid message `name` with `change`; `also` the other rules it breaks."""
+    return Example(summary, edited(name, change), judged(**settings), tuple(also))
+
+
+def shown(summary: str, recipe: Callable[[], bytes], *also: str, **settings: Any) -> Example:
+    """An example from any recipe (raw bytes, a capture...)."""
+    return Example(summary, recipe, judged(**settings), tuple(also))
+
+
+def valid(name: str, **settings: Any) -> Example:
+    """A good example: the valid message `name` as built."""
+    return Example(f"the valid {name} message of the examples (1.3)", message(name), judged(**settings))
