@@ -1,7 +1,7 @@
 """Recipes of the SIG/CERT rules' examples: a SendRequest signed with the shipped test PKI, then broken one way.
 
-Each recipe builds the message afresh (a signature value is randomised), so an example is a real signed message,
-not a stored one. `AT` is the instant the examples are judged at (inside the test certificates' validity);
+Each recipe signs the message when first asked (once per process and signer), so an example is a real signed
+message, not a stored one. `AT` is the instant the examples are judged at (inside the test certificates' validity);
 `judged(...)` gives the check settings an example needs: that instant, the test CA as trust anchor and its CRL.
 """
 
@@ -67,18 +67,24 @@ def _message() -> m.SendRequestRequest:
     return m.SendRequestRequest(data, attachments=(m.AttachmentContent("doc-1", _PDF),))
 
 
-def signed(signer: str = "participant", before: Change | None = None, after: Change | None = None) -> bytes:
-    """The SendRequest, `before` applied, its attachment and its XML signed by `signer`, then `after` applied."""
+@cache
+def _signed_bytes(signer: str) -> bytes:
+    """The SendRequest with its attachment and XML signed by `signer`, once per process: every example of a signer
+    starts from the same bytes, so a bad example differs from the good one by its change alone."""
     tree = parse_bytes(build(_message(), "1.3"))
-    if before is not None:
-        before(tree.getroot())
     key, certificate = credentials(signer)
     backend = get_backend()
     sign_attachments(tree.getroot(), key, certificate, backend=backend)
     sign_message(tree, None, key, certificate, backend=backend)
-    root = parse_bytes(etree.tostring(tree)).getroot()
-    if after is not None:
-        after(root)
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def signed(signer: str = "participant", after: Change | None = None) -> bytes:
+    """The signed SendRequest of `signer`, then `after` applied (the signature does not know of it)."""
+    if after is None:
+        return _signed_bytes(signer)
+    root = parse_bytes(_signed_bytes(signer)).getroot()
+    after(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -91,7 +97,7 @@ def one(root: etree._Element, xpath: str) -> etree._Element:
 
 def breaking(change: Change, signer: str = "participant") -> Callable[[], bytes]:
     """A recipe: the signed message, then `change` (the signature does not know of it)."""
-    return lambda: signed(signer, after=change)
+    return lambda: signed(signer, change)
 
 
 # -- the changes ---------------------------------------------------------------------------------------------------
