@@ -2,10 +2,13 @@
 
 A family module of this package registers its rules at import time:
 
-    from conformance.rules.catalogue import rule
-    from conformance.rules.context import CheckContext, NotApplicable
     from conformance.findings import Severity
+    from conformance.rules import recipes as ex
+    from conformance.rules.catalogue import examples, rule
+    from conformance.rules.context import CheckContext, NotApplicable
 
+    @examples(bad=[ex.broken("MessageID in upper case", "send_request", ex.set_text("MessageID", "ABC..."))],
+              good=[ex.valid("send_request")])
     @rule("MSG-ID-UUID1", "MessageID is a lower-case UUID version 1", Severity.ERROR, "SMEV 3 protocol: Identifiers")
     def message_id_is_uuid1(ctx: CheckContext):
         elements = ctx.xpath("//t:MessageID")

@@ -2,9 +2,9 @@
 
 Their logic is the verifier's (`conformance.xmldsig.verifier`, and `attachments` for SIG-ATTACH-CMS), which
 defines each id next to the check that emits it; this module is the one place that describes them and the only
-one the catalogue reads them from. Direction: `xmldsig` imports
-only the findings module (`conformance.findings`), never `conformance.rules`; the catalogue
-(`conformance.rules.sig`, `conformance.rules.cert`) registers `SIG_RULES` and `CERT_RULES` with a check that reads
+one the catalogue reads them from. Direction: `xmldsig` takes its types from the findings module
+(`conformance.findings`) and never imports `conformance.rules`; the catalogue (`conformance.rules.sig`,
+`conformance.rules.cert`) imports `SIG_RULES` and `CERT_RULES` from here and registers each with a check that reads
 the verifier's outcomes.
 """
 
