@@ -189,9 +189,9 @@ def decoded_size(text: str) -> int:
 @examples(
     bad=[
         ex.broken(
-            "an inline attachment above 5 MiB",
+            "an inline attachment one byte above 5 MiB",
             "send_request",
-            ex.set_text("Content", base64.b64encode(ex.PDF + bytes(5 * 1024 * 1024)).decode()),
+            ex.oversized_attachment(INLINE_LIMIT + 1),
         )
     ],
     good=[ex.valid("send_request")],

@@ -259,6 +259,15 @@ def future(root: etree._Element) -> None:
     one(root, "MessageID").text = message_id_at(timedelta(hours=1))
 
 
+def oversized_attachment(size: int) -> Change:
+    """The first AttachmentContent becomes a PDF of `size` bytes (built when the example is, not at import)."""
+
+    def change(root: etree._Element) -> None:
+        one(root, "Content").text = base64.b64encode(PDF + bytes(size - len(PDF))).decode()
+
+    return change
+
+
 def orphan_content(root: etree._Element) -> None:
     one(root, "Id").text = "doc-2"
 
