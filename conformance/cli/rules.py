@@ -140,11 +140,15 @@ def _diff(good: bytes | None, bad: bytes) -> list[str]:
     def lines(data: bytes) -> list[str]:
         return data.decode("utf-8", errors="replace").replace("><", ">\n<").splitlines()
 
+    if b"<" not in bad:
+        return [f"the file, whole: {bad[:200]!r}"]
     if good is None:
         return lines(bad)[:MAX_DIFF_LINES]
     diff = [line.rstrip("\n") for line in difflib.unified_diff(lines(good), lines(bad), "good", "bad", n=1)]
     if not diff:
         return ["(the message is the good example's; the settings above make the difference)"]
+    if len(diff) > MAX_DIFF_LINES >= len(lines(bad)):
+        return ["the message, whole:", *lines(bad)]
     if len(diff) > MAX_DIFF_LINES:
         return [*diff[:MAX_DIFF_LINES], f"... {len(diff) - MAX_DIFF_LINES} more diff line(s)"]
     return diff

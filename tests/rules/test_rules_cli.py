@@ -190,3 +190,8 @@ def test_standard_input(capsys, monkeypatch):
     code, out, _ = run(capsys, "check", "-", "--format", "json")
     assert code == 1
     assert [f["rule"] for f in json.loads(out)["files"][0]["findings"] if f["status"] == "fail"] == ["MSG-XML-DTD"]
+
+
+def test_rules_page_shows_a_file_without_markup_whole(capsys):
+    out = run(capsys, "rules", "MSG-XML-EMPTY")[1]
+    assert "the file, whole: b'  \\n'" in out and "--- good" not in out
