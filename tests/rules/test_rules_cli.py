@@ -195,3 +195,12 @@ def test_standard_input(capsys, monkeypatch):
 def test_rules_page_shows_a_file_without_markup_whole(capsys):
     out = run(capsys, "rules", "MSG-XML-EMPTY")[1]
     assert "the file, whole: b'  \\n'" in out and "--- good" not in out
+
+
+def test_every_rule_has_a_page_with_its_unit():
+    from conformance.cli.rules import render_page
+
+    for entry in catalogue.registered():
+        page = render_page(entry)
+        assert page.startswith(f"{entry.rule.id}: {entry.rule.title}\n") and entry.rule.source in page
+        assert page.count("Bad example ") == len(entry.rule.bad) and page.count("Good example ") == len(entry.rule.good)
