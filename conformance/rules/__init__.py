@@ -6,8 +6,9 @@ Public API (others import these; keep them stable):
 - `conformance.rules.catalogue`: `@rule(id, title, severity, source, description="")` registers a check and
   `@examples(bad=[...], good=[...])` above it gives the rule its examples (every static rule has both; they are
   tests); `declare(..., bad=, good=)` registers a rule another component reports; `register(rule, check)` a rule
-  unit declared elsewhere (SIG/CERT, in `conformance.xmldsig.ruleset`); `select(select, ignore)` (ruff-style ids or family
-  prefixes; unknown ones are a `UsageError`), `registered()`, `all_rules()`, `get_rule(id)`, `describe(rule)`.
+  unit declared elsewhere (SIG/CERT, in `conformance.xmldsig.ruleset`); `select(select, ignore)` (ruff-style ids
+  or family prefixes; unknown ones are a `UsageError`), `registered()`, `all_rules()`, `get_rule(id)`,
+  `describe(rule)`.
 - `conformance.rules.context`: `CheckContext` (what a check sees), `Violation`, `NotApplicable`.
 - `conformance.rules.engine`: `CheckSettings`, `check_paths`, `check_file`, `check_bytes`, `check_tree`,
   `expand_paths`: one finding per rule per file (pass / skip with the reason), or one per violation (fail / warn).

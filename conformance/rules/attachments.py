@@ -71,18 +71,9 @@ def coordinated(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"AttachmentContent Id {cid!r} is used more than once", extra)
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "MimeType pdf (no type/subtype)",
-            "send_request",
-            ex.set_text("MimeType", "pdf"),
-            "MSG-ATTACH-MIME-CONTENT",
-            "MSG-SCHEMA-ENVELOPE",
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("MimeType pdf (no type/subtype)", "send_request", ex.set_text("MimeType", "pdf"),
+                         "MSG-ATTACH-MIME-CONTENT", "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-MIME", "Every attachment's MimeType is a well-formed media type of an IANA top-level type",
       Severity.ERROR, f"{_ATTACH} (MimeType); RFC 6838 §4.2, RFC 2045 §5.1")
 def mime_type(ctx: CheckContext) -> Iterator[Violation]:
@@ -148,17 +139,9 @@ def mime_matches_content(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"MimeType says {declared!r} but the content is {sniffed[0]}", mime)
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "an AttachmentContent that is not base64",
-            "send_request",
-            ex.set_text("Content", "not*base64"),
-            "MSG-SCHEMA-ENVELOPE",
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("an AttachmentContent that is not base64", "send_request",
+                         ex.set_text("Content", "not*base64"), "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-BASE64", "Every inline AttachmentContent/Content is non-empty base64 (or an MTOM xop:Include)",
       Severity.ERROR, f"{_ATTACH} (AttachmentContent{{Id, Content:base64}}); fault InvalidContent")
 def content_base64(ctx: CheckContext) -> Iterator[Violation]:
@@ -186,16 +169,9 @@ def decoded_size(text: str) -> int:
     return len(compact) * 3 // 4 - compact[-2:].count("=")
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "an inline attachment one byte above 5 MiB",
-            "send_request",
-            ex.oversized_attachment(INLINE_LIMIT + 1),
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("an inline attachment one byte above 5 MiB", "send_request",
+                         ex.oversized_attachment(INLINE_LIMIT + 1))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-SIZE", f"Inline attachments total at most {INLINE_LIMIT // (1024 * 1024)} MiB; larger files go to "
       "the file store", Severity.WARNING, f"{_ATTACH} (clients switch to the file store above 5 MiB); fault "
       "AttachmentSizeLimitExceeded")
@@ -227,16 +203,9 @@ def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"{etree.QName(header).localname} has no SignaturePKCS7", header)
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a RefAttachmentHeader Hash of 20 bytes",
-            "send_request",
-            ex.set_text("Hash", base64.b64encode(bytes(20)).decode()),
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("a RefAttachmentHeader Hash of 20 bytes", "send_request",
+                         ex.set_text("Hash", base64.b64encode(bytes(20)).decode()))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-REF-HASH", "Every RefAttachmentHeader/Hash is base64 of a 32-byte (Streebog-256) digest",
       Severity.ERROR, f"{_ATTACH} (RefAttachmentHeader: Hash = base64 GOST hash of the file)")
 def ref_hash(ctx: CheckContext) -> Iterator[Violation]:

@@ -130,16 +130,9 @@ def envelope_schema(ctx: CheckContext) -> Iterator[Violation]:
                         (("validator line", str(error.line)),) if error.line and element is None else ())
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a delivered request whose Sender lacks HumanReadableName",
-            "get_request_response",
-            ex.no_human_readable_name,
-        )
-    ],
-    good=[ex.valid("get_request_response")],
-)
+@examples(bad=[ex.broken("a delivered request whose Sender lacks HumanReadableName", "get_request_response",
+                         ex.no_human_readable_name)],
+          good=[ex.valid("get_request_response")])
 @rule("MSG-SCHEMA-TOLERATED", "The envelope has none of the schema departures the real bus accepts", Severity.WARNING,
       "Real SMEV 3 traffic (tests/vectors/real-traffic): messages the bus answered, queued or wrote itself",
       "A warning, not a failure: the XSDs reject these, yet the real bus accepts them (it writes the first itself), "
@@ -176,10 +169,9 @@ def _name(element: etree._Element) -> str:
     return f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
 
 
-@examples(
-    bad=[ex.broken("the business element in a namespace no registered type has", "send_request", ex.unregistered)],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("the business element in a namespace no registered type has", "send_request",
+                         ex.unregistered)],
+          good=[ex.valid("send_request")])
 @rule("MSG-CONTENT-REGISTERED", "The business element is the request or response element of a registered type",
       Severity.ERROR, f"{_REGISTRY_SOURCE}; fault BusinessDataTypeIsNotSupported")
 def content_registered(ctx: CheckContext) -> Iterator[Violation]:
@@ -189,10 +181,9 @@ def content_registered(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"{_name(element)} is not the root element of any registered message type", element)
 
 
-@examples(
-    bad=[ex.broken("a SendResponse that carries the type's request element", "send_response", ex.request_as_answer)],
-    good=[ex.valid("send_response")],
-)
+@examples(bad=[ex.broken("a SendResponse that carries the type's request element", "send_response",
+                         ex.request_as_answer)],
+          good=[ex.valid("send_response")])
 @rule("MSG-CONTENT-RESPONSE-TYPE", "A request carries its type's request element; a response, its type's response "
       "element", Severity.ERROR, f"{_REGISTRY_SOURCE}; fault IncorrectResponseContentType",
       "A response must answer with the response element registered for a type, not a request element; and when the "
@@ -257,14 +248,9 @@ def payload_schema(ctx: CheckContext) -> Iterator[Violation]:
         raise NotApplicable("the business element has no registered XSD (see MSG-CONTENT-REGISTERED)")
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a GetRequest selecting root element Nope", "get_request", ex.set_text("RootElementLocalName", "Nope")
-        )
-    ],
-    good=[ex.valid("get_request")],
-)
+@examples(bad=[ex.broken("a GetRequest selecting root element Nope", "get_request",
+                         ex.set_text("RootElementLocalName", "Nope"))],
+          good=[ex.valid("get_request")])
 @rule("MSG-SELECTOR-REGISTERED", "A MessageTypeSelector names a registered element, or nothing (any type)",
       Severity.ERROR, f"{_REGISTRY_SOURCE}; SMEV 3 protocol: Main structures (MessageTypeSelector); "
       "fault UnknownMessageType",
@@ -286,16 +272,9 @@ def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
                             "element", root)
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a delivered request from the unregistered sender INTRUDER",
-            "get_request_response",
-            ex.set_text("Mnemonic", "INTRUDER"),
-        )
-    ],
-    good=[ex.valid("get_request_response")],
-)
+@examples(bad=[ex.broken("a delivered request from the unregistered sender INTRUDER", "get_request_response",
+                         ex.set_text("Mnemonic", "INTRUDER"))],
+          good=[ex.valid("get_request_response")])
 @rule("MSG-ACCESS-MATRIX", "The sender of a delivered request is a consumer the access matrix allows for its type",
       Severity.ERROR, "697 §7 (access checks against the access matrix); 451 §4; fault AccessDenied",
       "Judged on requests as the bus delivers them (Request with MessageMetadata/Sender/Mnemonic).")

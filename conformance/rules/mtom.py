@@ -29,14 +29,9 @@ declare(RULE_MTOM_PACKAGE, "A multipart (MTOM) capture is well framed and every 
         good=[ex.valid("send_request")])
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a Content holding an xop:Include whose MIME part is not in the file", "send_request", ex.unresolved_include
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("a Content holding an xop:Include whose MIME part is not in the file", "send_request",
+                         ex.unresolved_include)],
+          good=[ex.valid("send_request")])
 @rule("MSG-MTOM-UNRESOLVED", "The message holds no unresolved xop:Include (its MIME parts are present)",
       Severity.WARNING, _MTOM,
       "A warning, not a failure: an include is how MTOM carries base64 content, so the message itself may be right; "

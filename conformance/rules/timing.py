@@ -35,17 +35,9 @@ def _sent_at(element) -> datetime | None:
     return _element_time(child_named(metadata, "SendingTimestamp")) if metadata is not None else None
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a SendRequest whose MessageID was made three days before the check",
-            "send_request",
-            ex.stale,
-            "TIME-ID-ORDER",
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("a SendRequest whose MessageID was made three days before the check", "send_request", ex.stale,
+                         "TIME-ID-ORDER")],
+          good=[ex.valid("send_request")])
 @rule("TIME-ID-STALE", f"The MessageID's embedded time is less than {STALE_AFTER.days} days before it is sent",
       Severity.ERROR, "SMEV 3 protocol: Identifiers and time (fault StaleMessageId: an id made two days or more "
       "before sending)", "Judged at --at for a message being sent, and at the bus's SendingTimestamp for a message "
@@ -80,16 +72,9 @@ def parse_datetime(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a SendRequest whose EOL passed an hour before the check",
-            "send_request",
-            ex.set_text("EOL", (ex.AT - timedelta(hours=1)).isoformat()),
-        )
-    ],
-    good=[ex.valid("send_request")],
-)
+@examples(bad=[ex.broken("a SendRequest whose EOL passed an hour before the check", "send_request",
+                         ex.set_text("EOL", (ex.AT - timedelta(hours=1)).isoformat()))],
+          good=[ex.valid("send_request")])
 @rule("TIME-EOL", "EOL (the message's end of life) has not passed at --at", Severity.ERROR,
       "SMEV 3 protocol: Identifiers and time (EOL past: fault EndOfLifeReached)",
       "An xs:dateTime without a zone is read as UTC.")
@@ -118,16 +103,10 @@ def _element_time(element) -> datetime | None:
         return None
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a delivered request whose SendingTimestamp is three days before its MessageID",
-            "get_request_response",
-            ex.set_text("SendingTimestamp", (ex.AT - timedelta(days=3)).isoformat()),
-        )
-    ],
-    good=[ex.valid("get_request_response")],
-)
+@examples(bad=[ex.broken("a delivered request whose SendingTimestamp is three days before its MessageID",
+                         "get_request_response",
+                         ex.set_text("SendingTimestamp", (ex.AT - timedelta(days=3)).isoformat()))],
+          good=[ex.valid("get_request_response")])
 @rule("TIME-METADATA-ORDER", "The bus's timestamps are in order: the message was made before it was sent, and sent "
       "before it was delivered", Severity.ERROR,
       "SMEV 3 protocol: Main structures (MessageMetadata SendingTimestamp, DeliveryTimestamp); 697 §7 (time of "
@@ -159,18 +138,9 @@ ANSWER_WITHIN = timedelta(hours=48)
 REALTIME_WITHIN = timedelta(seconds=2)
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a response made 49 hours after its request",
-            "get_response_response",
-            ex.late_answer,
-            "TIME-ID-FUTURE",
-            "TIME-METADATA-ORDER",
-        )
-    ],
-    good=[ex.valid("get_response_response")],
-)
+@examples(bad=[ex.broken("a response made 49 hours after its request", "get_response_response", ex.late_answer,
+                         "TIME-ID-FUTURE", "TIME-METADATA-ORDER")],
+          good=[ex.valid("get_response_response")])
 @rule("TIME-ANSWER-DEADLINE", "A response was made within 48 hours of its request (2 seconds for a real-time type)",
       Severity.WARNING, "963 §10 (answer within 48 hours; real time: at most 2 seconds)",
       "Judged on delivered responses by the times inside the request's and the response's MessageIDs; a warning, "
@@ -216,17 +186,9 @@ def _own_id_beside(element):
     return own
 
 
-@examples(
-    bad=[
-        ex.broken(
-            "a response whose MessageID is older than its OriginalMessageId",
-            "get_response_response",
-            ex.request_after_answer,
-            "TIME-METADATA-ORDER",
-        )
-    ],
-    good=[ex.valid("get_response_response")],
-)
+@examples(bad=[ex.broken("a response whose MessageID is older than its OriginalMessageId", "get_response_response",
+                         ex.request_after_answer, "TIME-METADATA-ORDER")],
+          good=[ex.valid("get_response_response")])
 @rule("TIME-ID-ORDER", "A request (OriginalMessageId) and a chain's first message (ReferenceMessageID) are not dated "
       "after the message that names them", Severity.WARNING,
       "SMEV 3 protocol: Identifiers and time (version 1 UUIDs carry the clock of the system that made them)",
