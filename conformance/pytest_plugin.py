@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.rules.model import FileResult
+    from conformance.findings import FileResult
     from conformance.suites.model import Suite
     from conformance.suites.participant import Participant
 
@@ -126,7 +126,7 @@ class SmevCase(pytest.Item):
         self.add_marker(ROOT)
 
     def runtest(self) -> None:
-        from conformance.rules.model import Status
+        from conformance.findings import Status
 
         plan = self.config.stash[_PLAN]
         if plan.results is None and plan.error is None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from conformance.findings import Finding
 from conformance.protocol import model as m
 from conformance.protocol.codes import FaultName, SignatureVerificationReason
 from conformance.protocol.namespaces import SOAP_ENV, Version
 from conformance.protocol.schemafacts import fault_shape
-from conformance.rules.model import Finding
 
 DOUBLE_FAULT_DETAILS: dict[str, str] = {
     "RootElementLocalName": "unknown",

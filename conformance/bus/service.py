@@ -270,9 +270,9 @@ class Bus:
         return mnemonic
 
     def _run_rules(self, tree: etree._ElementTree, rpc: Rpc, version: Version, now: float) -> None:
+        from conformance.findings import Status
         from conformance.protocol.operations import faults_for
         from conformance.rules.engine import CheckSettings, check_tree
-        from conformance.rules.model import Status
 
         settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry())
         result = check_tree("request", tree, settings)

@@ -38,10 +38,10 @@ from lxml import etree
 
 from conformance.bus.credentials import BusCredentials
 from conformance.bus.faults import BusFault
+from conformance.findings import Status
 from conformance.protocol.codes import FaultName
 from conformance.protocol.codes import SignatureVerificationReason as Reason
 from conformance.protocol.operations import SIGNING, Operation, detect
-from conformance.rules.model import Status
 
 REASONS: dict[str, Reason] = {
     "SIG-PRESENT": Reason.NO_SIGNATURE_FOUND,

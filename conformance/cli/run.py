@@ -147,10 +147,10 @@ def _run_variants(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from conformance.errors import UsageError
+    from conformance.findings import FileResult
     from conformance.reference.mutation import mutation_score
     from conformance.reference.participant_files import REGISTRY_FILE
     from conformance.report import render
-    from conformance.rules.model import FileResult
     from conformance.suites import lint
     from conformance.suites.engine import RunSettings
 

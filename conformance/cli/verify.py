@@ -106,9 +106,9 @@ def verify_file(path: str, options, content_type: str | None = None) -> object:
     capture is verified with its xop:Include parts put back first (see `conformance.rules.messagefile`)."""
     from conformance import xmlsafe
     from conformance.errors import InputError
+    from conformance.findings import FileResult, Finding, Location, Status
     from conformance.protocol.operations import detect
     from conformance.rules.messagefile import read_message_file
-    from conformance.rules.model import FileResult, Finding, Location, Status
     from conformance.xmldsig.verifier import to_findings, verify_tree
 
     try:
@@ -132,9 +132,9 @@ def verify_file(path: str, options, content_type: str | None = None) -> object:
 def foreign_finding(path: str, tree, error) -> object | None:
     """The one finding about a document that is no SMEV 3 message (SMEV 2, SOAP 1.2, another service's SOAP, a plain
     fault), instead of signature failures that would send the user after the wrong problem; None for other input."""
+    from conformance.findings import Finding, Location, Status
     from conformance.protocol.foreign import identify_foreign
-    from conformance.rules.model import Finding, Location, Status
-    from conformance.rules.xpaths import xpath_of
+    from conformance.protocol.xpaths import xpath_of
 
     foreign = identify_foreign(tree)
     if foreign is None:
@@ -147,7 +147,7 @@ def foreign_finding(path: str, tree, error) -> object | None:
 
 def _diagnostics(results) -> str:
     """The details of failed findings (transformed bytes, diagnoses), which the tabular text report leaves out."""
-    from conformance.rules.model import Status
+    from conformance.findings import Status
 
     lines = []
     for result in results:

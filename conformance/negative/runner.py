@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.bus.client import BusClient, Reply
+from conformance.findings import FileResult, Finding, Location, Status
 from conformance.negative import transport as wire
 from conformance.negative.identities import identity
 from conformance.negative.messages import facts_for, mutate
@@ -30,7 +31,6 @@ from conformance.negative.mutations import Facts, MutationError
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.operations import REQUEST_OF, Rpc
-from conformance.rules.model import FileResult, Finding, Location, Status
 
 MAX_POLLS = 30
 

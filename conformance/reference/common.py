@@ -74,8 +74,8 @@ def make_client(settings: Settings, default_identity: str, default_mnemonic: str
 def bus_signature_problem(reply: Reply, at: datetime | None = None) -> str | None:
     """Why the signatures on what the bus delivered do not hold (None when they do), judged against the CA the
     reference trusts: the bus's own signature and the sender's inside it."""
+    from conformance.findings import Status
     from conformance.reference.identity import ca_certificate
-    from conformance.rules.model import Status
     from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
     if reply.parsed is None or reply.parsed.envelope is None:

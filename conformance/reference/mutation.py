@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.rules.model import FileResult, Finding, Status
+from conformance.findings import FileResult, Finding, Status
 from conformance.suites.engine import Engine, RunSettings
 from conformance.suites.model import Suite
 

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from conformance.errors import UsageError
+from conformance.findings import FileResult
 from conformance.output import open_output, write_output
 from conformance.report import html, jsonreport, junit, text
 from conformance.report.summary import FAIL_ON, Summary, exit_code, printable, summarize, verdict, verdict_of
-from conformance.rules.model import FileResult
 
 FORMATS = ("text", "json", "junit", "html")
 

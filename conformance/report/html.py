@@ -8,9 +8,9 @@ from html import escape
 from typing import Any
 
 from conformance import __version__
+from conformance.findings import FileResult, Finding, Status
 from conformance.report.summary import by_rule, printable, summarize, verdict
 from conformance.rules.catalogue import get_rule
-from conformance.rules.model import FileResult, Finding, Status
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;color:#222}

@@ -29,9 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from conformance import __version__
+from conformance.findings import FileResult, Finding
 from conformance.report.summary import Summary, Tally, summarize, verdict, verdict_of
 from conformance.rules.catalogue import get_rule
-from conformance.rules.model import FileResult, Finding
 
 FORMAT_VERSION = 1
 

@@ -14,9 +14,9 @@ from typing import Any
 from lxml import etree
 
 from conformance import __version__
+from conformance.findings import FileResult, Finding, Status
 from conformance.report.summary import printable
 from conformance.rules.catalogue import get_rule
-from conformance.rules.model import FileResult, Finding, Status
 
 
 def _where(finding: Finding) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from conformance.rules.model import FileResult, Status
+from conformance.findings import FileResult, Status
 
 FAIL_ON = ("error", "warn")
 """`--fail-on error`: only failed findings fail the run; `--fail-on warn`: warnings fail it too."""

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from conformance.findings import FileResult, Status
 from conformance.report.summary import by_rule, printable, summarize, verdict
-from conformance.rules.model import FileResult, Status
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
 

@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from conformance.rules.catalogue import rule
+from conformance.findings import Severity
+from conformance.rules import recipes as ex
+from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
-from conformance.rules.model import Severity
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
 
@@ -44,6 +45,8 @@ def _contents(ctx: CheckContext) -> list[etree._Element]:
     return ctx.elements_named("AttachmentContent")
 
 
+@examples(bad=[ex.broken("an AttachmentContent whose Id names no AttachmentHeader", "send_request", ex.orphan_content)],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-COORDINATED", "Every AttachmentHeader's contentId has one AttachmentContent and vice versa",
       Severity.ERROR, f"{_ATTACH}; fault AttachmentContentMiscoordination; 697 §6л")
 def coordinated(ctx: CheckContext) -> Iterator[Violation]:
@@ -68,6 +71,9 @@ def coordinated(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"AttachmentContent Id {cid!r} is used more than once", extra)
 
 
+@examples(bad=[ex.broken("MimeType pdf (no type/subtype)", "send_request", ex.set_text("MimeType", "pdf"),
+                         "MSG-ATTACH-MIME-CONTENT", "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-MIME", "Every attachment's MimeType is a well-formed media type of an IANA top-level type",
       Severity.ERROR, f"{_ATTACH} (MimeType); RFC 6838 §4.2, RFC 2045 §5.1")
 def mime_type(ctx: CheckContext) -> Iterator[Violation]:
@@ -105,6 +111,8 @@ def sniff(data: bytes) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+@examples(bad=[ex.broken("a PDF declared image/png", "send_request", ex.set_text("MimeType", "image/png"))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-MIME-CONTENT", "An inline attachment's content agrees with its declared MimeType", Severity.WARNING,
       f"{_ATTACH}; 697 §6л (block messages whose attachments do not match)",
       "Recognises PDF, PNG, JPEG, GIF, TIFF and ZIP-based files by their leading bytes; other content is not judged.")
@@ -131,6 +139,9 @@ def mime_matches_content(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"MimeType says {declared!r} but the content is {sniffed[0]}", mime)
 
 
+@examples(bad=[ex.broken("an AttachmentContent that is not base64", "send_request",
+                         ex.set_text("Content", "not*base64"), "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-BASE64", "Every inline AttachmentContent/Content is non-empty base64 (or an MTOM xop:Include)",
       Severity.ERROR, f"{_ATTACH} (AttachmentContent{{Id, Content:base64}}); fault InvalidContent")
 def content_base64(ctx: CheckContext) -> Iterator[Violation]:
@@ -158,6 +169,9 @@ def decoded_size(text: str) -> int:
     return len(compact) * 3 // 4 - compact[-2:].count("=")
 
 
+@examples(bad=[ex.broken("an inline attachment one byte above 5 MiB", "send_request",
+                         ex.oversized_attachment(INLINE_LIMIT + 1))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-SIZE", f"Inline attachments total at most {INLINE_LIMIT // (1024 * 1024)} MiB; larger files go to "
       "the file store", Severity.WARNING, f"{_ATTACH} (clients switch to the file store above 5 MiB); fault "
       "AttachmentSizeLimitExceeded")
@@ -174,6 +188,8 @@ def inline_size(ctx: CheckContext) -> Iterator[Violation]:
                         "(RefAttachmentHeader)", biggest)
 
 
+@examples(bad=[ex.broken("an AttachmentHeader without SignaturePKCS7", "send_request", ex.remove("SignaturePKCS7"))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-SIGNATURE", "Every attachment header carries the attachment's signature (SignaturePKCS7)",
       Severity.WARNING, f"{_ATTACH} (SignaturePKCS7); 697 §11и (sign what is sent with a qualified signature)",
       "The schemas make it optional; many message types require it. A warning, as the requirement is per type.")
@@ -187,6 +203,9 @@ def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"{etree.QName(header).localname} has no SignaturePKCS7", header)
 
 
+@examples(bad=[ex.broken("a RefAttachmentHeader Hash of 20 bytes", "send_request",
+                         ex.set_text("Hash", base64.b64encode(bytes(20)).decode()))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-REF-HASH", "Every RefAttachmentHeader/Hash is base64 of a 32-byte (Streebog-256) digest",
       Severity.ERROR, f"{_ATTACH} (RefAttachmentHeader: Hash = base64 GOST hash of the file)")
 def ref_hash(ctx: CheckContext) -> Iterator[Violation]:
@@ -205,6 +224,8 @@ def ref_hash(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"Hash decodes to {len(data)} bytes, not the 32 of a Streebog-256 digest", digest)
 
 
+@examples(bad=[ex.broken("a RefAttachmentHeader uuid file-42", "send_request", ex.set_text("uuid", "file-42"))],
+          good=[ex.valid("send_request")])
 @rule("MSG-ATTACH-REF-UUID", "Every RefAttachmentHeader/uuid is a lower-case UUID", Severity.ERROR,
       f"{_ATTACH} (RefAttachmentHeader{{uuid, ...}}: the file's id in the bus's file store)")
 def ref_uuid(ctx: CheckContext) -> Iterator[Violation]:

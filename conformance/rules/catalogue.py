@@ -2,10 +2,13 @@
 
 A family module of this package registers its rules at import time:
 
-    from conformance.rules.catalogue import rule
+    from conformance.findings import Severity
+    from conformance.rules import recipes as ex
+    from conformance.rules.catalogue import examples, rule
     from conformance.rules.context import CheckContext, NotApplicable
-    from conformance.rules.model import Severity
 
+    @examples(bad=[ex.broken("MessageID in upper case", "send_request", ex.set_text("MessageID", "ABC..."))],
+              good=[ex.valid("send_request")])
     @rule("MSG-ID-UUID1", "MessageID is a lower-case UUID version 1", Severity.ERROR, "SMEV 3 protocol: Identifiers")
     def message_id_is_uuid1(ctx: CheckContext):
         elements = ctx.xpath("//t:MessageID")
@@ -29,11 +32,11 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
-from conformance.rules.model import FAMILIES, Rule, Severity
+from conformance.findings import FAMILIES, Example, Rule, Severity
 
 if TYPE_CHECKING:
     from conformance.rules.context import CheckContext, Violation
@@ -42,7 +45,7 @@ CheckFunction = Callable[["CheckContext"], "Iterable[Violation] | None"]
 
 _ID_PATTERN = re.compile(r"^[A-Z]+(?:-[A-Z0-9]+)+$")
 _INFRASTRUCTURE = frozenset({"model", "catalogue", "context", "engine", "xpaths", "resources", "helpers", "corpus",
-                             "messagefile"})
+                             "messagefile", "signatures", "recipes"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,25 @@ def _register(entry: Rule, check: CheckFunction | None, module: str, held_when_p
     _REGISTRY[entry.id] = RegisteredRule(entry, check, module, held_when_parsed)
 
 
+def register(entry: Rule, check: CheckFunction, module: str | None = None) -> None:
+    """Register a rule unit declared elsewhere (the SIG/CERT rules of `conformance.xmldsig.ruleset`) with its check."""
+    _register(entry, check, module or _caller_module())
+
+
+def examples(bad: Sequence[Example], good: Sequence[Example]) -> Callable[[CheckFunction], CheckFunction]:
+    """Give the rule registered by the `@rule` below this decorator its bad and good examples (see `Example`)."""
+
+    def decorate(check: CheckFunction) -> CheckFunction:
+        found = [entry for entry in _REGISTRY.values() if entry.check is check]
+        if len(found) != 1:
+            raise ValueError(f"@examples must sit above the @rule of {check.__qualname__}")
+        entry = found[0]
+        _REGISTRY[entry.rule.id] = replace(entry, rule=replace(entry.rule, bad=tuple(bad), good=tuple(good)))
+        return check
+
+    return decorate
+
+
 def rule(
     rule_id: str, title: str, severity: Severity, source: str, description: str = ""
 ) -> Callable[[CheckFunction], CheckFunction]:
@@ -92,13 +114,14 @@ def rule(
 
 
 def declare(rule_id: str, title: str, severity: Severity, source: str, description: str = "", *,
-            module: str | None = None, held_when_parsed: bool = False) -> Rule:
+            module: str | None = None, held_when_parsed: bool = False, bad: Sequence[Example] = (),
+            good: Sequence[Example] = ()) -> Rule:
     """Register a rule whose outcome another component reports (no check function); returns it.
 
     In a static check such a rule is skipped (another command reports it, e.g. a live suite), unless
     `held_when_parsed`: then it passes for every document the hardened parser accepted.
     """
-    entry = Rule(rule_id, title, Severity(severity), source, description)
+    entry = Rule(rule_id, title, Severity(severity), source, description, tuple(bad), tuple(good))
     _register(entry, None, module or _caller_module(), held_when_parsed)
     return entry
 

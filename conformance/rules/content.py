@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.registry.model import Side
-from conformance.rules.catalogue import rule
+from conformance.rules import recipes as ex
+from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
-from conformance.rules.model import Severity
 from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
 
 _REGISTRY_SOURCE = "697 §6ж (control of registered message types), 697 §7 (registry of message types)"
@@ -140,6 +141,8 @@ def _envelope_errors(ctx: CheckContext) -> tuple[list[tuple[SchemaError, etree._
     return failing, tolerated
 
 
+@examples(bad=[ex.broken("AckTargetMessage with accepted=\"maybe\"", "ack", ex.bad_boolean)],
+          good=[ex.valid("ack")])
 @rule("MSG-SCHEMA-ENVELOPE", "The envelope is valid against the XSDs of its version", Severity.ERROR,
       "697 §6л (block messages whose structure does not match); SMEV 3 protocol: Transport and versions; "
       "fault InvalidContent",
@@ -154,6 +157,9 @@ def envelope_schema(ctx: CheckContext) -> Iterator[Violation]:
                         (("validator line", str(error.line)),) if error.line and element is None else ())
 
 
+@examples(bad=[ex.broken("a delivered request whose Sender lacks HumanReadableName", "get_request_response",
+                         ex.no_human_readable_name)],
+          good=[ex.valid("get_request_response")])
 @rule("MSG-SCHEMA-TOLERATED", "The envelope has none of the schema departures the real bus accepts", Severity.WARNING,
       "Real SMEV 3 traffic (tests/vectors/real-traffic): messages the bus answered, queued or wrote itself",
       "A warning, not a failure: the XSDs reject these, yet the real bus accepts them (it writes the first itself), "
@@ -190,6 +196,9 @@ def _name(element: etree._Element) -> str:
     return f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
 
 
+@examples(bad=[ex.broken("the business element in a namespace no registered type has", "send_request",
+                         ex.unregistered)],
+          good=[ex.valid("send_request")])
 @rule("MSG-CONTENT-REGISTERED", "The business element is the request or response element of a registered type",
       Severity.ERROR, f"{_REGISTRY_SOURCE}; fault BusinessDataTypeIsNotSupported")
 def content_registered(ctx: CheckContext) -> Iterator[Violation]:
@@ -199,6 +208,9 @@ def content_registered(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"{_name(element)} is not the root element of any registered message type", element)
 
 
+@examples(bad=[ex.broken("a SendResponse that carries the type's request element", "send_response",
+                         ex.request_as_answer)],
+          good=[ex.valid("send_response")])
 @rule("MSG-CONTENT-RESPONSE-TYPE", "A request carries its type's request element; a response, its type's response "
       "element", Severity.ERROR, f"{_REGISTRY_SOURCE}; fault IncorrectResponseContentType",
       "A response must answer with the response element registered for a type, not a request element; and when the "
@@ -242,6 +254,8 @@ def _request_type(ctx: CheckContext, data: etree._Element):
     return match if match is not None and match.side is Side.REQUEST else None
 
 
+@examples(bad=[ex.broken("the business element without its first child", "send_request", ex.payload_missing_child)],
+          good=[ex.valid("send_request")])
 @rule("MSG-SCHEMA-PAYLOAD", "The business element is valid against its registered type's XSD", Severity.ERROR,
       f"697 §6л; {_REGISTRY_SOURCE}; fault InvalidContent")
 def payload_schema(ctx: CheckContext) -> Iterator[Violation]:
@@ -261,6 +275,9 @@ def payload_schema(ctx: CheckContext) -> Iterator[Violation]:
         raise NotApplicable("the business element has no registered XSD (see MSG-CONTENT-REGISTERED)")
 
 
+@examples(bad=[ex.broken("a GetRequest selecting root element Nope", "get_request",
+                         ex.set_text("RootElementLocalName", "Nope"))],
+          good=[ex.valid("get_request")])
 @rule("MSG-SELECTOR-REGISTERED", "A MessageTypeSelector names a registered element, or nothing (any type)",
       Severity.ERROR, f"{_REGISTRY_SOURCE}; SMEV 3 protocol: Main structures (MessageTypeSelector); "
       "fault UnknownMessageType",
@@ -282,6 +299,9 @@ def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
                             "element", root)
 
 
+@examples(bad=[ex.broken("a delivered request from the unregistered sender INTRUDER", "get_request_response",
+                         ex.set_text("Mnemonic", "INTRUDER"))],
+          good=[ex.valid("get_request_response")])
 @rule("MSG-ACCESS-MATRIX", "The sender of a delivered request is a consumer the access matrix allows for its type",
       Severity.ERROR, "697 §7 (access checks against the access matrix); 451 §4; fault AccessDenied",
       "Judged on requests as the bus delivers them (Request with MessageMetadata/Sender/Mnemonic).")

@@ -17,13 +17,13 @@ from lxml import etree
 
 from conformance import xmlsafe
 from conformance.errors import InputError
+from conformance.findings import FileResult, Finding, Location, Severity, Status
+from conformance.protocol.xpaths import PathNamer
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import Corpus
 from conformance.rules.messagefile import read_message_bytes, read_message_file
-from conformance.rules.model import FileResult, Finding, Location, Severity, Status
-from conformance.rules.xpaths import PathNamer
 
 MAX_PLACES = 100
 """Findings a rule reports per file; further places are counted in one last finding (a report of a hundred

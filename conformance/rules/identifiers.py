@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.protocol.ids import check_message_id
-from conformance.rules.catalogue import rule
+from conformance.rules import recipes as ex
+from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import SENDING
 from conformance.rules.helpers import child_named, smev_local, text_of
-from conformance.rules.model import Severity
 
 _IDS = "SMEV 3 protocol: Identifiers and time"
 
@@ -23,6 +24,9 @@ def _own_ids(ctx: CheckContext) -> list[etree._Element]:
                                              "MessageMetadata")]
 
 
+@examples(bad=[ex.broken("MessageID written in upper case", "send_request",
+                         ex.set_text("MessageID", ex.REQUEST_ID.upper()), "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-ID-UUID1", "MessageID is a lower-case RFC 4122 version 1 UUID", Severity.ERROR,
       f"{_IDS} (MessageID; faults InvalidMessageIdFormat)")
 def message_id_uuid1(ctx: CheckContext) -> Iterator[Violation]:
@@ -40,6 +44,9 @@ def _format(element: etree._Element, what: str) -> Violation | None:
     return None if verdict else Violation(f"{what}: {verdict.reason}", element)
 
 
+@examples(bad=[ex.broken("a ReferenceMessageID that is a version 4 UUID", "send_request",
+                         ex.set_text("ReferenceMessageID", "0b5e9a39-3f64-4a8e-9a53-2b1b8b0c9d11"))],
+          good=[ex.valid("send_request")])
 @rule("FLOW-REFERENCE-ID", "ReferenceMessageID names another message by a lower-case UUID v1", Severity.ERROR,
       f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)",
       "Its time order against the message's own id is TIME-ID-ORDER's (a warning).")
@@ -53,6 +60,9 @@ def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
             yield problem
 
 
+@examples(bad=[ex.broken("a delivered response whose OriginalMessageId is its own MessageID", "get_response_response",
+                         ex.original_is_own)],
+          good=[ex.valid("get_response_response")])
 @rule("FLOW-ORIGINAL-ID", "OriginalMessageId names the request: a lower-case UUID v1, not the response's own id",
       Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)",
       "A request dated after its answer is TIME-ID-ORDER's (a warning: the two ids come from two systems' clocks).")
@@ -76,6 +86,8 @@ def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("OriginalMessageId is the response's own MessageID, not the request's", element)
 
 
+@examples(bad=[ex.broken("AckTargetMessage 42", "ack", ex.set_text("AckTargetMessage", "42"), "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("ack")])
 @rule("FLOW-ACK-TARGET", "AckTargetMessage names a received message by its lower-case UUID v1", Severity.ERROR,
       "SMEV 3 protocol: Main structures (AckTargetMessage: the UUID of the received message); 697 §7.1")
 def ack_target(ctx: CheckContext) -> Iterator[Violation]:
@@ -88,6 +100,8 @@ def ack_target(ctx: CheckContext) -> Iterator[Violation]:
             yield problem
 
 
+@examples(bad=[ex.broken("a SendResponse whose To is blank", "send_response", ex.set_text("To", " "))],
+          good=[ex.valid("send_response")])
 @rule("FLOW-REPLY-TO", "A response carries the request's ReplyTo in To; a delivered 1.1 request carries ReplyTo",
       Severity.ERROR, f"{_IDS}; SMEV 3 protocol: Main structures (To: verbatim copy of the request's ReplyTo; "
       "ReplyTo mandatory in 1.1)",
@@ -110,6 +124,9 @@ def reply_to(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("ReplyTo is empty", reply)
 
 
+@examples(bad=[ex.shown("the SendRequest checked beside another file that sent the same MessageID",
+                        ex.message("send_request"), corpus=ex.corpus_of("send_request"))],
+          good=[ex.Example("the SendRequest checked alone", ex.message("send_request"), ex.judged(corpus=ex.Corpus))])
 @rule("FLOW-ID-UNIQUE", "A sent MessageID is not sent again by another message of the same run", Severity.WARNING,
       f"{_IDS} (a repeated MessageID: fault MessageIsAlreadySent); 697 §11к (resend after fixing)",
       "Across the files of one `check` run: two SendRequest/SendResponse messages should not share a MessageID; the "
@@ -130,6 +147,9 @@ def id_unique(ctx: CheckContext) -> Iterator[Violation]:
 _KINDS = {"Request": ("REQUEST", "BROADCAST", "CANCEL"), "Response": ("RESPONSE",)}
 
 
+@examples(bad=[ex.broken("a delivered response whose MessageType says REQUEST", "get_response_response",
+                         ex.set_text("MessageType", "REQUEST"))],
+          good=[ex.valid("get_response_response")])
 @rule("FLOW-MESSAGE-TYPE", "MessageMetadata/MessageType agrees with what the bus delivers (REQUEST or BROADCAST in a "
       "Request, RESPONSE in a Response)", Severity.ERROR,
       "SMEV 3 protocol: Main structures (MessageMetadata: MessageType REQUEST | BROADCAST | RESPONSE); 697 §7.1")

@@ -12,8 +12,8 @@ one of the `*_RULE` constants; all are declared here (their outcome comes from t
 
 from __future__ import annotations
 
+from conformance.findings import Severity
 from conformance.rules.catalogue import declare
-from conformance.rules.model import Severity
 
 CASE_RULE = "FLOW-LIVE-CASE"
 CALL_MISSING_RULE = "FLOW-LIVE-CALL-MISSING"

@@ -1,94 +1,9 @@
-"""What a check says: rules, findings and where they point.
+"""Compatibility alias of `conformance.findings` (where `Finding`, `Status`, `Severity`, `Rule`… now live).
 
-Every checker of the harness (static rules, signature verification, live suites) speaks in `Finding`s of
-`Rule`s from the one catalogue, so that every report format, `--select`/`--ignore` and the exit code work alike.
+Import from `conformance.findings`; this alias only keeps branches written before the move importable and goes
+once none imports it.
 """
 
-from __future__ import annotations
+from conformance.findings import FAMILIES, Example, FileResult, Finding, Location, Rule, Severity, Status
 
-from dataclasses import dataclass, field
-from enum import StrEnum
-
-
-class Status(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    WARN = "warn"
-    SKIP = "skip"
-
-
-class Severity(StrEnum):
-    """How a violated rule counts: an `error` fails the run, a `warning` only warns."""
-
-    ERROR = "error"
-    WARNING = "warning"
-
-
-FAMILIES: dict[str, str] = {
-    "MSG": "message structure and schema",
-    "SIG": "XML and attachment signatures",
-    "CERT": "certificates",
-    "FLOW": "exchange flow",
-    "TIME": "timing",
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule of the catalogue. `id` reads FAMILY-TOPIC[-N], e.g. `MSG-ID-UUID1`; `source` cites the clause it enforces."""
-
-    id: str
-    title: str
-    severity: Severity
-    source: str
-    description: str = ""
-
-    @property
-    def family(self) -> str:
-        return self.id.split("-", 1)[0]
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str | None = None
-    line: int | None = None
-    xpath: str | None = None
-
-    def __str__(self) -> str:
-        text = self.file or ""
-        if self.line is not None:
-            text = f"{text}:{self.line}"
-        if self.xpath:
-            text = f"{text} {self.xpath}".strip()
-        return text
-
-
-@dataclass(frozen=True)
-class Finding:
-    """The outcome of one rule at one place. `details` carries diagnostic text (e.g. the canonicalised bytes)."""
-
-    rule_id: str
-    status: Status
-    message: str
-    location: Location = field(default_factory=Location)
-    details: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """Every finding about one checked file (or other subject, e.g. a live exchange), as reports take them.
-
-    `operation` and `version` are what was detected (None when the subject could not be read that far).
-    """
-
-    path: str
-    operation: str | None
-    version: str | None
-    findings: tuple[Finding, ...] = ()
-
-    def count(self, status: Status) -> int:
-        return sum(1 for finding in self.findings if finding.status is status)
-
-    @property
-    def failed(self) -> bool:
-        return any(finding.status is Status.FAIL for finding in self.findings)
+__all__ = ["FAMILIES", "Example", "FileResult", "Finding", "Location", "Rule", "Severity", "Status"]

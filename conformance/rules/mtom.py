@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.rules.catalogue import declare, rule
+from conformance.findings import Severity
+from conformance.rules import recipes as ex
+from conformance.rules.catalogue import declare, examples, rule
 from conformance.rules.context import CheckContext, Violation
 from conformance.rules.messagefile import RULE_MTOM_PACKAGE
-from conformance.rules.model import Severity
 
 _MTOM = "SOAP MTOM/XOP (W3C XOP 1.0, SOAP 1.1 binding); SMEV 3 protocol: Transport (MTOM for attachments)"
 _XOP_NS = "http://www.w3.org/2004/08/xop/include"
@@ -22,9 +23,15 @@ declare(RULE_MTOM_PACKAGE, "A multipart (MTOM) capture is well framed and every 
         Severity.ERROR, _MTOM,
         "Judged while the file is read: the boundary and closing delimiter, the root part (application/xop+xml), "
         "each part's transfer encoding, and that every cid: reference names a part the message carries.",
-        module=__name__, held_when_parsed=True)
+        module=__name__, held_when_parsed=True,
+        bad=[ex.shown("a multipart capture whose xop:Include names a part the capture does not carry",
+                      ex.mtom_capture_without_its_part)],
+        good=[ex.valid("send_request")])
 
 
+@examples(bad=[ex.broken("a Content holding an xop:Include whose MIME part is not in the file", "send_request",
+                         ex.unresolved_include)],
+          good=[ex.valid("send_request")])
 @rule("MSG-MTOM-UNRESOLVED", "The message holds no unresolved xop:Include (its MIME parts are present)",
       Severity.WARNING, _MTOM,
       "A warning, not a failure: an include is how MTOM carries base64 content, so the message itself may be right; "

@@ -8,17 +8,20 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from conformance.findings import Severity
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Version, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.protocol.schemafacts import fault_shapes
-from conformance.rules.catalogue import rule
+from conformance.rules import recipes as ex
+from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import smev_local, text_of
-from conformance.rules.model import Severity
 
 _PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
 
 
+@examples(bad=[ex.broken("the SendRequest in a SOAP 1.2 envelope", "send_request", ex.soap12)],
+          good=[ex.valid("send_request")])
 @rule(RULE_ENVELOPE, "The document is a SOAP 1.1 envelope with exactly one body element", Severity.ERROR,
       "SMEV 3 protocol: Transport and versions (SOAP 1.1, document/literal)")
 def soap_envelope(ctx: CheckContext) -> Iterator[Violation]:
@@ -30,6 +33,9 @@ def soap_envelope(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(error.detail, _element_at(ctx, error.line))
 
 
+@examples(bad=[ex.broken("the SendRequest's body element renamed SendMessageRequest", "send_request",
+                         ex.unknown_operation)],
+          good=[ex.valid("send_request")])
 @rule(RULE_OPERATION, "The body element is an SMEV 3 operation of version 1.1, 1.2 or 1.3", Severity.ERROR,
       "SMEV 3 protocol: Operations; Transport and versions",
       "A document that is no SMEV 3 message is named once, here (an SMEV 2 message, a SOAP message of another "
@@ -55,6 +61,9 @@ def _element_at(ctx: CheckContext, line: int | None) -> etree._Element:
     return ctx.root
 
 
+@examples(bad=[ex.broken("a 1.3 SendRequest whose MessageID is in the 1.2 namespace", "send_request", ex.mixed_version,
+                         "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-NS-VERSION", "Every SMEV namespace in the message is of the same schema version", Severity.ERROR,
       f"697 §11о; {_PROTOCOL_STRUCTURES} (namespaces carry the version)",
       "Judges the SMEV part of the message only: business payloads (MessagePrimaryContent, BusinessProcessMetadata, "
@@ -172,6 +181,9 @@ def _element_children(element: etree._Element) -> Iterator[etree._Element]:
     return (child for child in element if isinstance(child.tag, str))
 
 
+@examples(bad=[ex.broken("a Priority element the protocol does not describe, in SenderProvidedRequestData",
+                         "send_request", ex.extra_block, "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-BLOCKS-DESCRIBED", "Only the blocks, elements and attributes the protocol describes are used",
       Severity.ERROR, "697 §11о (blocks and data elements other than those described are not allowed); 697 §6л",
       "Walks the SMEV part of the message (not the business payload, not ds:Signature contents) and reports every "
@@ -213,6 +225,9 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
             stack.append(child)
 
 
+@examples(bad=[ex.broken("MessagePrimaryContent carries the Id of the signed block", "send_request", ex.duplicate_id,
+                         "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-XMLID-UNIQUE", "Id attributes are unique in the document", Severity.ERROR,
       "SMEV 3 protocol: Signatures (a Reference URI=\"#Id\" must name one element); XML 1.0 ID validity",
       "Two elements with the same Id make a signature's target ambiguous, the classic signature-wrapping attack. "
@@ -253,12 +268,18 @@ def _length_rule(ctx: CheckContext, name: str, limit: int, empty_allowed: bool =
             yield Violation(f"{name} is {len(value)} characters long; at most {limit} are allowed", element)
 
 
+@examples(bad=[ex.broken("a TransactionCode of 1501 characters", "send_request",
+                         ex.set_text("TransactionCode", "x" * 1501), "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-FIELD-TRANSACTION-CODE", "TransactionCode is not empty and at most 1500 characters", Severity.ERROR,
       f"{_PROTOCOL_STRUCTURES} (TransactionCode ≤ 1500); fault TransactionCodeInvalid")
 def transaction_code(ctx: CheckContext) -> Iterator[Violation]:
     yield from _length_rule(ctx, "TransactionCode", 1500)
 
 
+@examples(bad=[ex.broken("a NodeID of 51 characters", "send_request", ex.set_text("NodeID", "n" * 51),
+                         "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-FIELD-NODE-ID", "NodeID is at most 50 characters", Severity.ERROR,
       f"{_PROTOCOL_STRUCTURES} (NodeID ≤ 50); official XSD basic:string-50 (no minimum length)",
       "An empty NodeID is allowed: the official XSDs give NodeID no minimum length and the bus queues messages with "
@@ -267,6 +288,9 @@ def node_id(ctx: CheckContext) -> Iterator[Violation]:
     yield from _length_rule(ctx, "NodeID", 50, empty_allowed=True)
 
 
+@examples(bad=[ex.broken("TestMessage moved before the content", "send_request", ex.misplaced_test_message,
+                         "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-TEST-MESSAGE", "TestMessage is empty, appears once, last in SenderProvidedRequestData only",
       Severity.ERROR, f"{_PROTOCOL_STRUCTURES} (SenderProvidedRequestData: ..., TestMessage? as an empty element); "
       "SMEV 3 protocol: Identifiers and time (TestMessage)",
@@ -295,6 +319,9 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("TestMessage appears more than once", element)
 
 
+@examples(bad=[ex.broken("a second business element in MessagePrimaryContent", "send_request",
+                         ex.second_business_element, "MSG-SCHEMA-ENVELOPE")],
+          good=[ex.valid("send_request")])
 @rule("MSG-CONTENT-SINGLE", "MessagePrimaryContent holds exactly one business element, of a non-SMEV namespace",
       Severity.ERROR, f"{_PROTOCOL_STRUCTURES} (basic:MessagePrimaryContent: exactly one business element of another "
       "namespace); 697 §6л")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from conformance.findings import Severity
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
-from conformance.rules.catalogue import rule
+from conformance.rules import recipes as ex
+from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.helpers import child_named, smev_local, text_of
-from conformance.rules.model import Severity
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future of `--at` an id's time may lie before it is suspicious (clocks of systems differ)."""
@@ -34,6 +35,9 @@ def _sent_at(element) -> datetime | None:
     return _element_time(child_named(metadata, "SendingTimestamp")) if metadata is not None else None
 
 
+@examples(bad=[ex.broken("a SendRequest whose MessageID was made three days before the check", "send_request", ex.stale,
+                         "TIME-ID-ORDER")],
+          good=[ex.valid("send_request")])
 @rule("TIME-ID-STALE", f"The MessageID's embedded time is less than {STALE_AFTER.days} days before it is sent",
       Severity.ERROR, "SMEV 3 protocol: Identifiers and time (fault StaleMessageId: an id made two days or more "
       "before sending)", "Judged at --at for a message being sent, and at the bus's SendingTimestamp for a message "
@@ -49,6 +53,8 @@ def stale_id(ctx: CheckContext) -> Iterator[Violation]:
                             element)
 
 
+@examples(bad=[ex.broken("a SendRequest whose MessageID was made an hour after the check", "send_request", ex.future)],
+          good=[ex.valid("send_request")])
 @rule("TIME-ID-FUTURE", f"The MessageID's embedded time is not more than {int(CLOCK_SKEW.total_seconds() // 60)} "
       "minutes after --at", Severity.WARNING,
       "SMEV 3 protocol: Identifiers and time (version 1 UUIDs carry their creation time); 451 §8д (freshness)",
@@ -66,6 +72,9 @@ def parse_datetime(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@examples(bad=[ex.broken("a SendRequest whose EOL passed an hour before the check", "send_request",
+                         ex.set_text("EOL", (ex.AT - timedelta(hours=1)).isoformat()))],
+          good=[ex.valid("send_request")])
 @rule("TIME-EOL", "EOL (the message's end of life) has not passed at --at", Severity.ERROR,
       "SMEV 3 protocol: Identifiers and time (EOL past: fault EndOfLifeReached)",
       "An xs:dateTime without a zone is read as UTC.")
@@ -94,6 +103,10 @@ def _element_time(element) -> datetime | None:
         return None
 
 
+@examples(bad=[ex.broken("a delivered request whose SendingTimestamp is three days before its MessageID",
+                         "get_request_response",
+                         ex.set_text("SendingTimestamp", (ex.AT - timedelta(days=3)).isoformat()))],
+          good=[ex.valid("get_request_response")])
 @rule("TIME-METADATA-ORDER", "The bus's timestamps are in order: the message was made before it was sent, and sent "
       "before it was delivered", Severity.ERROR,
       "SMEV 3 protocol: Main structures (MessageMetadata SendingTimestamp, DeliveryTimestamp); 697 §7 (time of "
@@ -125,6 +138,9 @@ ANSWER_WITHIN = timedelta(hours=48)
 REALTIME_WITHIN = timedelta(seconds=2)
 
 
+@examples(bad=[ex.broken("a response made 49 hours after its request", "get_response_response", ex.late_answer,
+                         "TIME-ID-FUTURE", "TIME-METADATA-ORDER")],
+          good=[ex.valid("get_response_response")])
 @rule("TIME-ANSWER-DEADLINE", "A response was made within 48 hours of its request (2 seconds for a real-time type)",
       Severity.WARNING, "963 §10 (answer within 48 hours; real time: at most 2 seconds)",
       "Judged on delivered responses by the times inside the request's and the response's MessageIDs; a warning, "
@@ -170,6 +186,9 @@ def _own_id_beside(element):
     return own
 
 
+@examples(bad=[ex.broken("a response whose MessageID is older than its OriginalMessageId", "get_response_response",
+                         ex.request_after_answer, "TIME-METADATA-ORDER")],
+          good=[ex.valid("get_response_response")])
 @rule("TIME-ID-ORDER", "A request (OriginalMessageId) and a chain's first message (ReferenceMessageID) are not dated "
       "after the message that names them", Severity.WARNING,
       "SMEV 3 protocol: Identifiers and time (version 1 UUIDs carry the clock of the system that made them)",

@@ -30,6 +30,7 @@ from conformance.bus.credentials import BusCredentials
 from conformance.bus.replyto import read_reply_to
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import Exchange
+from conformance.findings import FileResult, Finding, Location, Status
 from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode, StatusCategory
 from conformance.protocol.reader import parse
@@ -42,7 +43,6 @@ from conformance.rules.live import (
     WITHIN_RULE,
     assertion_rule_id,
 )
-from conformance.rules.model import FileResult, Finding, Location, Status
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
 from conformance.suites.participant import Participant
 

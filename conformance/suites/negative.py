@@ -125,7 +125,7 @@ def _check_spoilage_travels(case: Case, payload: bytes, credentials) -> None:  #
     share (e.g. a 'foreign' test certificate issued by that very anchor)."""
     from lxml import etree
 
-    from conformance.rules.model import Status
+    from conformance.findings import Status
     from conformance.xmldsig.verifier import verify_message
 
     envelope = etree.fromstring(payload)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.findings import Status
 from conformance.protocol.namespaces import XOP, classify
-from conformance.rules.model import Status
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, PrivateKey

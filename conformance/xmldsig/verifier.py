@@ -13,7 +13,9 @@ Time: certificates are judged at `VerifyOptions.at`. None means now, and a certi
 finding naming the message's own time too; "message" means each signature at the time its signed element carries
 (`conformance.xmldsig.signedfields.signed_time`, the field named in the finding), else now, saying so.
 
-`verify_tree` gives `Outcome`s that point at elements (the rule checks of `conformance.rules.sig`/`cert` use them);
+Each rule's title, source, rationale and examples are declared in `conformance.xmldsig.ruleset`; this package
+imports `conformance.findings` and never `conformance.rules` (the catalogue imports it). `verify_tree` gives
+`Outcome`s that point at elements (the rule checks of `conformance.rules.sig`/`cert` use them);
 `verify_message` gives catalogue `Finding`s with locations (the `verify` command renders them).
 """
 
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lxml import etree
 
-from conformance.rules.model import Finding, Location, Status
+from conformance.findings import Finding, Location, Status
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
 from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, verify_with
@@ -50,7 +52,8 @@ if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, Crl, PublicKey
     from conformance.protocol.operations import SigningSpec
 
-# Rule ids (registered with titles and sources in conformance.rules.sig and conformance.rules.cert).
+# Rule ids, emitted by the checks below; each rule's title, source, rationale and examples are in
+# conformance.xmldsig.ruleset (which the catalogue registers).
 SIG_PRESENT = "SIG-PRESENT"
 SIG_POSITION = "SIG-POSITION"
 SIG_STRUCTURE = "SIG-STRUCTURE"
@@ -314,7 +317,7 @@ class _Signature:
         elif len(found) == 1 and found[0] is expected:
             hidden = hidden_nodes(expected)
             if hidden:
-                from conformance.rules.xpaths import xpath_of
+                from conformance.protocol.xpaths import xpath_of
 
                 field_el, node = hidden[0]
                 kind = "comment" if node.tag is etree.Comment else "processing instruction"
@@ -328,7 +331,7 @@ class _Signature:
                          f"{self.spec.wrapper} must", self.reference)
         else:
             elsewhere = [e for e in found if e is not expected]
-            from conformance.rules.xpaths import xpath_of
+            from conformance.protocol.xpaths import xpath_of
 
             self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: {uri!r} points to "
                      f"{', '.join(xpath_of(e) for e in elsewhere)}, but {self.spec.wrapper} must sign "
@@ -796,7 +799,7 @@ def _presence(body: etree._Element | None, wrappers: list[tuple[etree._Element, 
 
 def to_findings(path: str, outcomes: Sequence[Outcome]) -> list[Finding]:
     """Outcomes as catalogue findings located in `path` (line and XPath of each element)."""
-    from conformance.rules.xpaths import xpath_of
+    from conformance.protocol.xpaths import xpath_of
 
     findings = []
     for outcome in outcomes:

@@ -29,9 +29,9 @@ def _bench_verify() -> Any:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
+    from conformance.findings import Status
     from conformance.rules import catalogue
     from conformance.rules.engine import CheckSettings, check_bytes
-    from conformance.rules.model import Status
 
     verify = _bench_verify()
     corpus = verify._corpus(24 if quick else 96)

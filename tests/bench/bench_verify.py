@@ -71,7 +71,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     from lxml import etree
 
     from conformance.crypto import get_backend
-    from conformance.rules.model import Status
+    from conformance.findings import Status
     from conformance.xmldsig import constants as c
     from conformance.xmldsig.c14n import exc_c14n
     from conformance.xmldsig.transform import smev_transform

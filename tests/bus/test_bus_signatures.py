@@ -12,9 +12,9 @@ from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
 from conformance.crypto.testpki import build_pki
+from conformance.findings import Status
 from conformance.protocol import model as m
 from conformance.protocol.codes import FaultName, SignatureVerificationReason
-from conformance.rules.model import Status
 from conformance.xmldsig.signer import signing_hook
 from conformance.xmldsig.verifier import verify_message
 

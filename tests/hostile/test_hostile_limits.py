@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conformance import xmlsafe
+from conformance.findings import Status
+from conformance.protocol.xpaths import PathNamer, step_name, xpath_of
 from conformance.rules.engine import MAX_PLACES, CheckSettings, check_bytes
-from conformance.rules.model import Status
-from conformance.rules.xpaths import PathNamer, step_name, xpath_of
 
 SAMPLE = Path(__file__).resolve().parents[1] / "vectors" / "real-traffic"
 T13 = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.3"

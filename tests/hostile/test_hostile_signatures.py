@@ -26,6 +26,7 @@ from conformance.bus.service import Bus, BusConfig
 from conformance.bus.types import BusType, TypeTable
 from conformance.crypto import get_backend
 from conformance.crypto.testpki import build_pki
+from conformance.findings import Status
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
@@ -35,7 +36,6 @@ from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.rules import catalogue
 from conformance.rules.engine import CheckSettings, check_tree
-from conformance.rules.model import Status
 from conformance.xmldsig.signedfields import message_time
 from conformance.xmldsig.signer import signing_hook
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree

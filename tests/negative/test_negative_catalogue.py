@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.findings import FAMILIES
 from conformance.negative.loader import load_catalogue
 from conformance.negative.mutations import BYTES, MUTATIONS
 from conformance.protocol.codes import FaultName, SignatureVerificationReason
 from conformance.protocol.namespaces import Version
 from conformance.protocol.operations import Rpc, faults_for
 from conformance.rules.catalogue import get_rule
-from conformance.rules.model import FAMILIES
 
 CASES = load_catalogue()
 
@@ -69,8 +69,8 @@ def test_every_rule_family_explains_some_case_and_every_rule_exists():
 
 
 def test_every_error_rule_a_call_can_break_explains_some_case():
+    from conformance.findings import Severity
     from conformance.rules.catalogue import registered
-    from conformance.rules.model import Severity
 
     explained = {case.expect.rule for case in CASES}
     # Rules of a message (static ones): the live suites' rules judge a participant's behaviour, not a call's bytes.

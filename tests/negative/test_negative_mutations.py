@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conformance import xmlsafe
+from conformance.findings import Status
 from conformance.negative.loader import load_catalogue
 from conformance.negative.messages import facts_for, mutate
 from conformance.negative.model import Step
 from conformance.negative.mutations import SIGNED, Facts, MutationError, expand, phase_of
 from conformance.protocol import ids
-from conformance.rules.model import Status
 from conformance.xmldsig.verifier import verify_message
 
 BY_ID = {case.id: case for case in load_catalogue()}

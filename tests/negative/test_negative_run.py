@@ -12,6 +12,7 @@ import pytest
 from lxml import etree
 
 from conformance.bus.client import BusClient
+from conformance.findings import Status
 from conformance.negative.double import start_double
 from conformance.negative.loader import load_catalogue
 from conformance.negative.messages import facts_for, mutate
@@ -19,7 +20,6 @@ from conformance.negative.model import Transport
 from conformance.negative.runner import run_against_bus, run_catalogue
 from conformance.protocol.operations import Rpc
 from conformance.report import render_string
-from conformance.rules.model import Status
 
 CASES = load_catalogue()
 BY_ID = {case.id: case for case in CASES}

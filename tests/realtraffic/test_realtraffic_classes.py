@@ -26,9 +26,9 @@ from realtraffic_vectors import VECTORS, content_type, judging_time, load, raw
 
 from conformance.bus.mtom import encode_multipart
 from conformance.cli import main
+from conformance.findings import Status
 from conformance.rules.engine import CheckSettings, check_bytes, check_tree
 from conformance.rules.messagefile import read_message_bytes
-from conformance.rules.model import Status
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 from conformance.xmlsafe import parse_bytes
 

@@ -14,9 +14,9 @@ import pytest
 from realtraffic_vectors import FILES, VECTORS, VERDICTS, content_type, judging_time, load, reference_of
 
 from conformance.cli import main
+from conformance.findings import Status
 from conformance.protocol.operations import SIGNATURES, Operation
 from conformance.rules.engine import CheckSettings, check_tree
-from conformance.rules.model import Status
 from conformance.schemas.validation import validate_envelope
 from conformance.xmldsig.verifier import SIG_DIGEST, SIG_VALUE, VerifyOptions, verify_tree
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
+from conformance.findings import Status
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode
@@ -17,7 +18,6 @@ from conformance.reference.participant_files import DIRECTORY, SAMPLE_TYPES
 from conformance.reference.provider import Provider
 from conformance.reference.runner import start_provider
 from conformance.registry import inn_is_valid
-from conformance.rules.model import Status
 from conformance.xmldsig.verifier import verify_message
 
 REALTIME = {"sfr-snils-check", "mvd-passport-validity"}

@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from conformance.findings import FileResult, Finding, Status
 from conformance.reference.mutation import mutation_score, run_variant, score_variant
 from conformance.reference.participant_files import REGISTRY_FILE
 from conformance.reference.variants import VARIANTS, Named
 from conformance.rules import catalogue
-from conformance.rules.model import FileResult, Finding, Status
 from conformance.suites.engine import RunSettings
 from conformance.suites.lint import load
 

@@ -12,12 +12,12 @@ import pytest
 from lxml import etree
 from reference_helpers import Stand, make_stand
 
+from conformance.findings import Status
 from conformance.reference.common import Crash
 from conformance.reference.consumer import Consumer
 from conformance.reference.identity import CONSUMER, PROVIDER, ca_certificate
 from conformance.reference.provider import Provider
 from conformance.reference.variants import REFERENCE, VARIANTS, Variant
-from conformance.rules.model import Status
 from conformance.xmldsig.verifier import verify_message
 
 REALTIME_TYPE = "sfr-snils-check"

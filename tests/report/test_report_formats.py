@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conformance.errors import UsageError
+from conformance.findings import FileResult, Finding, Location, Status
 from conformance.report import exit_code, printable, render, render_string, summarize, verdict
 from conformance.report.summary import by_rule
-from conformance.rules.model import FileResult, Finding, Location, Status
 
 HOSTILE = "<script>alert(1)</script> [bold red]x[/] \x1b[31mred\x00 & \"q\""
 

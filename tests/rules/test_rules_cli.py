@@ -113,6 +113,38 @@ def test_rules_text_with_selection(capsys):
     assert run(capsys, "rules", "--select", "BOGUS")[0] == 2
 
 
+@pytest.mark.parametrize("rule_id", ["MSG-ID-UUID1", "SIG-DIGEST", "TIME-ID-STALE"])
+def test_rules_page_prints_the_whole_unit(capsys, rule_id: str):
+    code, out, err = run(capsys, "rules", rule_id.lower())
+    entry = next(e for e in catalogue.registered() if e.rule.id == rule_id)
+    assert code == 0 and err == ""
+    assert out.startswith(f"{rule_id}: {entry.rule.title}\n")
+    for text in (entry.rule.source, entry.rule.severity.value, entry.check.__qualname__,
+                 *(example.summary for example in entry.rule.bad + entry.rule.good)):
+        assert text in out
+    bad = out.split("Bad example 1:")[1].split("Good example 1:")[0]
+    assert "\n  -" in bad and "\n  +" in bad, "the page shows what the bad example changes"
+
+
+def test_rules_page_shows_the_change_of_a_signed_example(capsys):
+    out = run(capsys, "rules", "SIG-VALUE")[1]
+    changed = [line for line in out.splitlines() if line.startswith(("  -<", "  +<"))]
+    assert [line[3:].split(">")[0] for line in changed] == ["<ds:SignatureValue", "<ds:SignatureValue"]
+
+
+def test_rules_page_of_an_unknown_id_suggests_and_exits_2(capsys):
+    code, out, err = run(capsys, "rules", "MSG-ID-UUID")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "unknown rule id 'MSG-ID-UUID'" in err and "did you mean 'MSG-ID-UUID1'" in err
+
+
+def test_rules_page_as_json(capsys):
+    code, out, _ = run(capsys, "rules", "FLOW-ACK-TARGET", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["id"] == "FLOW-ACK-TARGET" and data["bad"] and data["good"]
+    assert data["check"] == "conformance.rules.identifiers.ack_target"
+
+
 def test_schemas_option_uses_another_xsd_set(capsys, messages, tmp_path):
     import shutil
 
@@ -158,3 +190,17 @@ def test_standard_input(capsys, monkeypatch):
     code, out, _ = run(capsys, "check", "-", "--format", "json")
     assert code == 1
     assert [f["rule"] for f in json.loads(out)["files"][0]["findings"] if f["status"] == "fail"] == ["MSG-XML-DTD"]
+
+
+def test_rules_page_shows_a_file_without_markup_whole(capsys):
+    out = run(capsys, "rules", "MSG-XML-EMPTY")[1]
+    assert "the file, whole: b'  \\n'" in out and "--- good" not in out
+
+
+def test_every_rule_has_a_page_with_its_unit():
+    from conformance.cli.rules import render_page
+
+    for entry in catalogue.registered():
+        page = render_page(entry)
+        assert page.startswith(f"{entry.rule.id}: {entry.rule.title}\n") and entry.rule.source in page
+        assert page.count("Bad example ") == len(entry.rule.bad) and page.count("Good example ") == len(entry.rule.good)

@@ -7,12 +7,12 @@ from lxml import etree
 from rules_messages import check, envelope
 
 from conformance.errors import UsageError
+from conformance.findings import Rule, Severity, Status
+from conformance.protocol.xpaths import xpath_of
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
 from conformance.rules.context import CheckContext, NotApplicable
 from conformance.rules.engine import CheckSettings, check_bytes
-from conformance.rules.model import Rule, Severity, Status
-from conformance.rules.xpaths import xpath_of
 
 
 @pytest.fixture

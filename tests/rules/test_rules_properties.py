@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from rules_messages import MESSAGES, check, envelope, own_rules
 
+from conformance.findings import Status
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, ns
+from conformance.protocol.xpaths import step_name, xpath_of
 from conformance.rules import catalogue
-from conformance.rules.model import Status
-from conformance.rules.xpaths import step_name, xpath_of
 
 BASES = {name: etree.fromstring(envelope(name)) for name in MESSAGES}
 TEXTS = st.sampled_from(["", " ", "x" * 60, "4f1c2b9e-1d1b-11f1-9a9c-3d5f0a7b8c21", "2026-01-01T00:00:00",

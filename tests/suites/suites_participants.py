@@ -9,11 +9,11 @@ import time
 from lxml import etree
 
 from conformance.bus.client import BusClient
+from conformance.findings import Status
 from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.registry import Side, load_registry, make_payload
-from conformance.rules.model import Status
 from conformance.xmldsig.verifier import verify_message
 
 REGISTRY = load_registry()

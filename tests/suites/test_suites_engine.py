@@ -11,9 +11,9 @@ from suites_participants import REGISTRY, Provider
 
 from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.crypto.testpki import build_pki
+from conformance.findings import Status
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.registry import Side, make_payload
-from conformance.rules.model import Status
 from conformance.suites.engine import RunSettings, run_suite
 from conformance.suites.lint import load
 from conformance.suites.participant import load_participant

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.errors import UsageError
+from conformance.findings import Status
 from conformance.reference.mutation import run_variant
 from conformance.reference.participant_files import REGISTRY_FILE
 from conformance.reference.variants import REFERENCE, VARIANTS
 from conformance.rules import catalogue
 from conformance.rules.live import declared_live_ids
-from conformance.rules.model import Status
 from conformance.suites.engine import RunSettings
 from conformance.suites.lint import load
 from conformance.suites.negative import PROVIDER_DUTIES, family_of, select_cases, signature_duty
@@ -159,7 +159,7 @@ def test_suites_negative_variants_option_writes_json_text_and_html(monkeypatch, 
 
     import conformance.reference.mutation as mutation
     from conformance.cli import main
-    from conformance.rules.model import FileResult, Finding
+    from conformance.findings import FileResult, Finding
 
     def scored(role, suite, settings, **kwargs):
         results = [FileResult(f"{role}/answers-valid-request[t]", None, "1.3",

@@ -8,9 +8,9 @@ from lxml import etree
 from xmldsig_messages import AT, REQUEST_ID, business, credentials, outcomes, reparse
 
 from conformance.crypto import get_backend
+from conformance.findings import Status
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
-from conformance.rules.model import Status
 from conformance.xmldsig.attachments import SIG_ATTACH_CMS, sign_attachments
 from conformance.xmldsig.signer import sign_message
 from conformance.xmlsafe import parse_bytes

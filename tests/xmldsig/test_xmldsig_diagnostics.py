@@ -11,9 +11,9 @@ from xmldsig_messages import AT, credentials, message, reparse, trust
 
 from conformance.crypto import PublicKey, get_backend
 from conformance.crypto.issue import issue_certificate
+from conformance.findings import Status
 from conformance.protocol.builder import build
 from conformance.protocol.operations import Operation
-from conformance.rules.model import Status
 from conformance.xmldsig import constants as c
 from conformance.xmldsig import verifier as v
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n

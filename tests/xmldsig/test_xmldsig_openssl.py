@@ -16,9 +16,9 @@ import pytest
 from xmldsig_messages import message, outcomes, reparse
 
 from conformance.crypto import get_backend, load_certificate, load_private_key
+from conformance.findings import Status
 from conformance.protocol.builder import build
 from conformance.protocol.operations import Operation
-from conformance.rules.model import Status
 from conformance.xmldsig import verifier as v
 from conformance.xmldsig.signer import sign_message
 from conformance.xmldsig.transform import smev_transform

@@ -8,8 +8,8 @@ import pytest
 from xmldsig_messages import AT, SIGNED_OPERATIONS, credentials, crl, outcomes, signed, statuses, trust
 
 from conformance.crypto import get_backend
+from conformance.findings import Status
 from conformance.protocol.operations import SIGNATURES, Operation, locate
-from conformance.rules.model import Status
 from conformance.xmldsig import verifier as v
 from conformance.xmldsig.signer import sign_message
 from conformance.xmldsig.verifier import verify_message

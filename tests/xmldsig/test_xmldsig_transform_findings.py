@@ -12,9 +12,9 @@ from xmldsig_messages import PAYLOAD_NS, credentials, message, outcomes, reparse
 
 from conformance.cli import main
 from conformance.crypto import get_backend
+from conformance.findings import Status
 from conformance.protocol.builder import build
 from conformance.protocol.operations import Operation
-from conformance.rules.model import Status
 from conformance.xmldsig import verifier as v
 from conformance.xmldsig.signer import sign_message
 from conformance.xmldsig.transform import RULE_UNSUPPORTED, SmevTransformError, smev_transform

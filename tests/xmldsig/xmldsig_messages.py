@@ -11,7 +11,7 @@ from functools import cache
 
 from lxml import etree
 
-from conformance.crypto import Certificate, PrivateKey, get_backend, load_certificate, load_crl, load_private_key
+from conformance.crypto import Certificate, get_backend, load_certificate, load_crl
 from conformance.crypto.testdata import read_testdata
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
@@ -19,6 +19,7 @@ from conformance.protocol.codes import MessageType, StatusCategory
 from conformance.protocol.ids import new_message_id
 from conformance.protocol.operations import Operation
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.xmldsig.recipes import credentials  # noqa: F401  (the test PKI, re-exported for the tests)
 from conformance.xmldsig.signer import sign_message
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 from conformance.xmlsafe import parse_bytes
@@ -28,12 +29,6 @@ PAYLOAD_NS = "urn://x-artefacts-example-ru/inn-by-passport/1.0.0"
 _rng = random.Random(3)
 REQUEST_ID = new_message_id(AT - timedelta(minutes=5), rng=_rng)
 RESPONSE_ID = new_message_id(AT - timedelta(minutes=1), rng=_rng)
-
-
-@cache
-def credentials(name: str) -> tuple[PrivateKey, Certificate]:
-    """("participant" | "smev" | "revoked" | "ca") -> (key, certificate) of the shipped test PKI."""
-    return (load_private_key(read_testdata(f"{name}.key.pem")), load_certificate(read_testdata(f"{name}.cert.pem")))
 
 
 @cache

@@ -1,5 +1,8 @@
-"""The bridge between the verifier and the rule catalogue: one verification per checked message, shared by every
+"""The bridge from the rule catalogue to the verifier: one verification per checked message, shared by every
 `SIG-…` and `CERT-…` rule check of `conformance.rules.sig` and `conformance.rules.cert`.
+
+Direction: `conformance.rules` imports `conformance.xmldsig`, never the reverse; the verifier speaks in the
+findings module's types (`conformance.findings`) and knows nothing of catalogues or check contexts.
 
 A check context's `options` may carry `trust` (certificates), `crl` (CRLs), `crypto` (backend name) and
 `escaping`; certificates (attachments' included) are judged at the context's instant (`check --at`, default now:
@@ -9,10 +12,11 @@ when the bus would receive the message), never at a time the message carries: th
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from conformance.rules.model import Status
+from conformance.findings import Status
+from conformance.xmldsig.attachments import SIG_ATTACH_CMS
 
 if TYPE_CHECKING:
     from conformance.rules.context import CheckContext, Violation
@@ -41,6 +45,18 @@ def outcomes_for(ctx: CheckContext) -> list[Outcome]:
     return outcomes
 
 
+def check_of(rule_id: str) -> Callable[[CheckContext], Iterator[Violation]]:
+    """The catalogue check of a SIG/CERT rule: its outcomes in the context's message, as violations."""
+    if rule_id == SIG_ATTACH_CMS:
+        return attachment_violations
+
+    def check(ctx: CheckContext) -> Iterator[Violation]:
+        yield from violations(ctx, rule_id)
+
+    check.__name__ = check.__qualname__ = "check_" + rule_id.lower().replace("-", "_")
+    return check
+
+
 def violations(ctx: CheckContext, rule_id: str) -> Iterator[Violation]:
     """Yield the rule's failures and warnings as violations; raise `NotApplicable` when it was skipped everywhere."""
     yield from _as_violations(ctx, [o for o in outcomes_for(ctx) if o.rule_id == rule_id])
@@ -49,8 +65,6 @@ def violations(ctx: CheckContext, rule_id: str) -> Iterator[Violation]:
 def attachment_violations(ctx: CheckContext) -> Iterator[Violation]:
     """`violations` of SIG-ATTACH-CMS, verifying only the attachments unless the whole message was verified for this
     context already (the bus runs this rule alone: it verified the XML signatures itself)."""
-    from conformance.xmldsig.attachments import SIG_ATTACH_CMS
-
     last = getattr(_local, "last", None)
     if last is not None and last[0] is ctx:
         yield from violations(ctx, SIG_ATTACH_CMS)
