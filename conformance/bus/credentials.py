@@ -61,6 +61,27 @@ def load_certificate_file(path: str | Path) -> object:
         raise InputError(f"not a certificate: {exc}", path=str(p)) from None
 
 
+def _check_crl(crl: object, ca: object | None, path: Path) -> None:
+    """The bus relies on its CRL for every call: it must be its CA's, signed by that CA, and current when loaded
+    (a CRL of another issuer would silently check nothing; a stale one misses revocations since its nextUpdate)."""
+    from datetime import UTC, datetime
+
+    from conformance.crypto import verify_crl
+
+    if ca is None:
+        raise InputError("a CRL needs the CA that signs it: ca.cert.pem is missing", path=str(path))
+    if crl.issuer_der != ca.subject_der:  # type: ignore[attr-defined]
+        raise InputError(f"the CRL is issued by {crl.issuer}, not by the CA of ca.cert.pem ({ca.subject}): "  # type: ignore[attr-defined]
+                         "it would check the revocation of no caller", path=str(path))
+    if not verify_crl(crl, ca):  # type: ignore[arg-type]
+        raise InputError(f"the CRL names {crl.issuer} as its issuer but that CA's key did not sign it", path=str(path))  # type: ignore[attr-defined]
+    next_update = crl.next_update  # type: ignore[attr-defined]
+    if next_update is not None and next_update < datetime.now(UTC):
+        raise InputError(f"the CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed, so revocations "
+                         "since are not in it; give a current CRL (smev-conformance pki revoke reissues it)",
+                         path=str(path))
+
+
 def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
     """The bus's credentials from `keys_dir`, or the shipped test PKI when None."""
     from conformance.crypto import load_crl, load_private_key
@@ -92,6 +113,7 @@ def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
             crl = load_crl(_read(base / "ca.crl.pem"))
         except Exception as exc:
             raise InputError(f"not a CRL: {exc}", path=str(base / "ca.crl.pem")) from None
+        _check_crl(crl, ca, base / "ca.crl.pem")
     participants: dict[str, object] = {}
     folder = base / "participants"
     if folder.is_dir():

@@ -478,6 +478,12 @@ class _Signature:
             self.add(CERT_PRESENT, Status.FAIL, f"the certificate holds a {key} key but SignatureMethod is "
                      f"{method}", nodes[0])
             return None
+        if not certificate.signs_documents:
+            self.add(CERT_PRESENT, Status.FAIL, f"CertificateIsNotFound: the certificate's KeyUsage "
+                     f"({_usage_names(certificate.key_usage)}) allows neither digitalSignature nor nonRepudiation: "
+                     "its key may not sign messages (a CA's or an encryption certificate)", nodes[0],
+                     reason="CertificateIsNotFound")
+            return None
         self.add(CERT_PRESENT, Status.PASS, f"certificate of {certificate.subject} (serial {certificate.serial:x})",
                  nodes[0])
         self.certificate = certificate
@@ -620,6 +626,11 @@ class _Signature:
                 self.add(CERT_REVOCATION, Status.FAIL, f"the CRL of {crl.issuer} is not signed by that issuer's "
                          "trust anchor: it cannot be relied on")
                 return
+            if crl.next_update is not None and crl.next_update < at:
+                self.add(CERT_REVOCATION, Status.FAIL, f"the CRL of {crl.issuer} is stale: its nextUpdate "
+                         f"({crl.next_update.isoformat()}) is before {at.isoformat()}, so a revocation since then "
+                         "would not be in it; it cannot be relied on (give a current CRL)")
+                return
             entry = crl.revocation_of(certificate.serial)
             if entry is not None and entry.revoked_at <= at:
                 self.add(CERT_REVOCATION, Status.FAIL, f"the certificate (serial {certificate.serial:x}) was revoked "
@@ -627,6 +638,15 @@ class _Signature:
                 return
         note = "" if issuers else " (the CRL's own signature was not checked: give its issuer with --trust)"
         self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
+
+
+_KEY_USAGE_NAMES = ("digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
+                    "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly")
+
+
+def _usage_names(bits: frozenset[int] | None) -> str:
+    names = [_KEY_USAGE_NAMES[b] if b < len(_KEY_USAGE_NAMES) else f"bit {b}" for b in sorted(bits or ())]
+    return ", ".join(names) or "no bit set"
 
 
 @lru_cache(maxsize=256)
