@@ -23,9 +23,13 @@ from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.types import BusType, TypeTable
-from conformance.crypto import get_backend
+from conformance.crypto import der, get_backend, oids
+from conformance.crypto.certificates import parse_certificate
+from conformance.crypto.gost3410 import sign_digest
+from conformance.crypto.gost341194 import gost341194
 from conformance.crypto.issue import issue_certificate, issue_crl
 from conformance.crypto.keyformats import generate_private_key
+from conformance.crypto.signed import sign_tbs
 from conformance.crypto.testpki import CA_SUBJECT, PARTICIPANT_PARAMETER_SET, _participant_subject, build_pki
 from conformance.errors import InputError
 from conformance.protocol import ids
@@ -39,6 +43,7 @@ from conformance.protocol.xmlfragment import XmlFragment
 from conformance.rules.model import Status
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
+from conformance.xmldsig.pipeline import apply_transforms
 from conformance.xmldsig.signer import signing_hook
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 from conformance.xmlsafe import parse_bytes
@@ -97,7 +102,22 @@ SIGNERS["FAKECA"] = (_fake_key, issue_certificate(
     issuer=_FAKE_CA, serial=_MVD.serial, not_before=_MVD.not_before, not_after=_MVD.not_after,
     deterministic=True))
 
-REGISTERED = ("MVD", "FNS", "MFC", "REV", "NOTYET", "CASIGN", "LEAF")
+
+
+def _legacy(key, certificate):
+    """`certificate` with its key relabelled GOST R 34.10-2001 (CryptoPro-XchA is a 2001 curve too), re-certified
+    by the CA with another serial."""
+    fields = der.read(certificate.tbs_der).children()
+    spki = der.sequence(der.sequence(der.oid(oids.KEY_GOST2001), der.sequence(der.oid(key.parameter_set),
+                                                                              der.oid(oids.DIGEST_GOST94))),
+                        der.bit_string(der.octet_string(key.public_key.to_bytes())))
+    parts = [field.raw for field in fields]
+    parts[1], parts[6] = der.integer(certificate.serial + 1), spki
+    return key, parse_certificate(sign_tbs(der.sequence(*parts), CA.key))
+
+
+SIGNERS["OLD"] = _legacy(*_issue("old", number=15))
+REGISTERED = ("MVD", "FNS", "MFC", "REV", "NOTYET", "CASIGN", "LEAF", "OLD")
 TYPES = TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",),
                            tuple(n for n in REGISTERED if n != "FNS"))])
 
@@ -114,6 +134,22 @@ def sign_as(who: str, then: Mutation | None = None):
             then(envelope)
 
     return hook
+
+
+def gost2001(envelope: etree._Element) -> None:
+    """Re-sign the caller's signature with GOST R 34.10-2001 / 34.11-94 (withdrawn for signing since 2019)."""
+    key, certificate = SIGNERS["OLD"]
+    signature = envelope.find(f".//{{{DS}}}Signature")
+    signed_info = signature.find(f"{{{DS}}}SignedInfo")
+    signed_info.find(f"{{{DS}}}SignatureMethod").set("Algorithm", c.SIG_GOST2001)
+    reference = signed_info.find(f"{{{DS}}}Reference")
+    reference.find(f"{{{DS}}}DigestMethod").set("Algorithm", c.DIGEST_GOST94)
+    target = envelope.xpath("//*[@Id=$id]", id=reference.get("URI")[1:])[0]
+    transformed = apply_transforms(target, c.SMEV_TRANSFORMS, signature=signature)
+    reference.find(f"{{{DS}}}DigestValue").text = base64.b64encode(gost341194(transformed)).decode()
+    value = sign_digest(key, gost341194(exc_c14n(signed_info)))
+    signature.find(f"{{{DS}}}SignatureValue").text = base64.b64encode(value).decode()
+    signature.find(f".//{{{DS}}}X509Certificate").text = base64.b64encode(certificate.der).decode()
 
 
 def resign(who: str, edit: Callable[[etree._Element], None]) -> Mutation:
@@ -222,6 +258,20 @@ def test_a_certificate_with_a_participants_subject_and_serial_never_acts_as_it(d
         refused(client(double, impostor).get_response(), FaultName.SENDER_IS_NOT_REGISTERED)
         refused(client(double, impostor).send_request(inn_request()), FaultName.SENDER_IS_NOT_REGISTERED)
     drain(double, "FNS")
+
+
+def test_a_gost2001_signature_verifies_with_a_warning_in_verify():
+    """Old traffic is judged, not refused: the signature holds, the withdrawn algorithm is a warning."""
+    found = verify_tree(parse_bytes(signed_request("OLD", gost2001)), VerifyOptions(trust=(CA.certificate,),
+                                                                                     backend=NATIVE))
+    assert {o.rule_id for o in found if o.status is Status.FAIL} == set()
+    assert any(o.rule_id == "SIG-ALG-CURRENT" and o.status is Status.WARN for o in found)
+
+
+def test_a_gost2001_signature_is_refused_by_the_double_at_receipt(double):
+    """SMEV has refused GOST R 34.10-2001 signatures since 2020; the double judges at receipt, now."""
+    refused(client(double, "OLD", gost2001).get_request(), FaultName.SIGNATURE_VERIFICATION_FAULT,
+            R.POOR_SOAP_ENVELOPE_FORMAT)
 
 
 # == CRLs that cannot be relied on ================================================================================
