@@ -228,8 +228,14 @@ class _Signature:
         return True
 
     def canonicalization(self) -> None:
-        method = self.signed_info.find(f"{_DS}CanonicalizationMethod").get("Algorithm")
-        if method == c.EXC_C14N:
+        element = self.signed_info.find(f"{_DS}CanonicalizationMethod")
+        method = element.get("Algorithm")
+        parameters = _parameters(element)
+        if parameters:
+            self.add(SIG_C14N, Status.FAIL, f"CanonicalizationMethod carries {parameters}: SMEV canonicalises "
+                     "SignedInfo with plain exclusive c14n, and a verifier that honours the parameter (an "
+                     "InclusiveNamespaces PrefixList) canonicalises other bytes than one that does not", element)
+        elif method == c.EXC_C14N:
             self.add(SIG_C14N, Status.PASS, "SignedInfo is canonicalised with exclusive c14n")
         else:
             self.add(SIG_C14N, Status.FAIL, f"CanonicalizationMethod is {method!r}; SMEV requires exclusive c14n "
@@ -348,6 +354,16 @@ class _Signature:
 
     def transforms(self) -> None:
         uris = self.transform_uris()
+        container = self.reference.find(f"{_DS}Transforms")
+        with_parameters = [(t.get("Algorithm"), _parameters(t)) for t in
+                           (container.findall(f"{_DS}Transform") if container is not None else ())]
+        with_parameters = [(uri, what) for uri, what in with_parameters if what]
+        if with_parameters and set(uris) <= set(c.SMEV_TRANSFORMS):
+            uri, what = with_parameters[0]
+            self.add(SIG_TRANSFORMS, Status.FAIL, f"the transform {uri} carries {what}: SMEV's transforms take "
+                     "no parameters, and verifiers that honour them and verifiers that do not digest other bytes",
+                     container)
+            return
         if uris == c.SMEV_TRANSFORMS:
             self.add(SIG_TRANSFORMS, Status.PASS, "exclusive c14n, then the SMEV transform", self.reference)
             return
@@ -638,6 +654,16 @@ class _Signature:
                 return
         note = "" if issuers else " (the CRL's own signature was not checked: give its issuer with --trust)"
         self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
+
+
+def _parameters(method: etree._Element) -> str:
+    """What a CanonicalizationMethod or Transform holds besides its Algorithm ("" when nothing): child elements
+    (an InclusiveNamespaces PrefixList, an XPath) or text."""
+    children = [etree.QName(child).localname for child in method if isinstance(child.tag, str)]
+    if children:
+        return ", ".join(children)
+    text = "".join([method.text or "", *(child.tail or "" for child in method)]).strip(_WHITESPACE)
+    return f"text {text[:40]!r}" if text else ""
 
 
 _KEY_USAGE_NAMES = ("digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",

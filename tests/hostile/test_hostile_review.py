@@ -347,7 +347,24 @@ _XPATH.text = "not(ancestor-or-self::*[local-name()='MessageID'])"
 _XSLT = etree.fromstring('<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0">'
                          '<xsl:template match="/"><x/></xsl:template></xsl:stylesheet>')
 
+_PREFIX_LIST = etree.Element("{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces", PrefixList="soap tns")
+
+
+def _parameter_on(path: str, parameter: etree._Element):
+    def edit(signed_info: etree._Element) -> None:
+        signed_info.find(path, {"ds": DS}).append(copy.deepcopy(parameter))
+
+    return edit
+
+
 SIGNATURE_CASES = {
+    "inclusive-namespaces-on-the-c14n-method": (_parameter_on("ds:CanonicalizationMethod", _PREFIX_LIST),
+                                                "SIG-C14N", R.POOR_SOAP_ENVELOPE_FORMAT),
+    "inclusive-namespaces-on-the-c14n-transform": (_parameter_on("ds:Reference/ds:Transforms/ds:Transform",
+                                                                 _PREFIX_LIST), "SIG-TRANSFORMS",
+                                                   R.POOR_SOAP_ENVELOPE_FORMAT),
+    "xpath-inside-the-smev-transform": (_parameter_on("ds:Reference/ds:Transforms/ds:Transform[2]", _XPATH),
+                                        "SIG-TRANSFORMS", R.POOR_SOAP_ENVELOPE_FORMAT),
     "empty-reference-uri-whole-document": (_set("ds:Reference", "URI", ""), "SIG-REF-RESOLVES",
                                            R.INCORRECT_SIGNATURE_TARGET),
     "xpointer-reference": (_set("ds:Reference", "URI", "#xpointer(/)"), "SIG-REF-RESOLVES",
