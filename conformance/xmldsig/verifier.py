@@ -618,6 +618,12 @@ class _Signature:
                 return
             if certificate.issuer_der == anchor.subject_der and verify_certificate(certificate, anchor,
                                                                                    self.backend):
+                at, source, _ = self.judged_at()
+                if not anchor.valid_at(at):
+                    self.add(CERT_CHAIN, Status.FAIL, f"issued by trust anchor {anchor.subject}, which is not valid "
+                             f"at {at.isoformat()} ({source}): valid {anchor.not_before.isoformat()} .. "
+                             f"{anchor.not_after.isoformat()}")
+                    return
                 self.add(CERT_CHAIN, Status.PASS, f"issued and signed by trust anchor {anchor.subject}")
                 return
         named = [a for a in self.options.trust if a.subject_der == certificate.issuer_der]

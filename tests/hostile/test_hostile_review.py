@@ -274,6 +274,21 @@ def test_a_gost2001_signature_is_refused_by_the_double_at_receipt(double):
             R.POOR_SOAP_ENVELOPE_FORMAT)
 
 
+def test_a_certificate_of_an_expired_ca_does_not_chain():
+    """The CA's own validity ended; the leaf it issued claims validity beyond it."""
+    old_key = _key("old-ca")
+    old_ca = issue_certificate(subject=[("CN", "old CA")], public_key=old_key.public_key, issuer_key=old_key,
+                               issuer=None, serial=0x77, not_before=NOW - dt.timedelta(days=400),
+                               not_after=NOW - dt.timedelta(days=2), is_ca=True, deterministic=True)
+    SIGNERS["ORPHAN"] = _issue("orphan", number=16, issuer=(old_key, old_ca))
+    try:
+        rules = failed(signed_request("ORPHAN"), trust=(old_ca,))
+    finally:
+        del SIGNERS["ORPHAN"]
+    assert "CERT-CHAIN" in rules
+    assert "CERT-CHAIN" not in failed(signed_request("MVD"), trust=(old_ca, CA.certificate))
+
+
 # == CRLs that cannot be relied on ================================================================================
 
 
