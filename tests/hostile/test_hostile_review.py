@@ -439,46 +439,40 @@ def _signed(envelope: etree._Element) -> etree._Element:
     return envelope.find(f".//{{{T13}}}SenderProvidedRequestData")
 
 
-def _retarget(value: str) -> Mutation:
-    """Change the signed element's Id only (the reference keeps the original)."""
-    def edit(envelope: etree._Element) -> None:
-        _signed(envelope).set("Id", value)
-
-    return edit
-
-
-def _id_attribute(name: str) -> Mutation:
-    def edit(envelope: etree._Element) -> None:
-        element = _signed(envelope)
+def _renamed(name: str) -> Callable[[etree._Element, str], None]:
+    def edit(element: etree._Element, signed_id: str) -> None:
         element.set(name, element.attrib.pop("Id"))
 
     return edit
 
 
+def _revalued(change: Callable[[str], str]) -> Callable[[etree._Element, str], None]:
+    def edit(element: etree._Element, signed_id: str) -> None:
+        element.set("Id", change(signed_id))
+
+    return edit
+
+
 ID_CASES = {
-    "id-with-leading-space": _retarget(" SIGNED_BY_CONSUMER"),
-    "id-with-trailing-space": _retarget("SIGNED_BY_CONSUMER "),
-    "id-with-cyrillic-look-alike": _retarget("SIGNED_BY_CОNSUMER"),  # a Cyrillic О
-    "id-as-ID": _id_attribute("ID"),
-    "id-as-id": _id_attribute("id"),
-    "id-as-xml-id": _id_attribute("{http://www.w3.org/XML/1998/namespace}id"),
+    "id-with-leading-space": _revalued(lambda v: " " + v),
+    "id-with-trailing-space": _revalued(lambda v: v + " "),
+    "id-with-a-cyrillic-look-alike": _revalued(lambda v: v.replace("E", "\u0415", 1) if "E" in v else v + "\u0415"),
+    "id-with-a-fullwidth-look-alike": _revalued(lambda v: "\uff33" + v[1:]),
+    "id-as-ID": _renamed("ID"),
+    "id-as-id": _renamed("id"),
+    "id-as-xml-id": _renamed("{http://www.w3.org/XML/1998/namespace}id"),
 }
 
 
 @pytest.mark.parametrize("case", ID_CASES)
-def test_id_variants_do_not_resolve(case):
-    data = signed_request("MFC")
-    reference = parse_bytes(data).getroot().find(f".//{{{DS}}}Reference").get("URI")
-    envelope = parse_bytes(data).getroot()
-    if _signed(envelope).get("Id") != reference[1:]:  # the signer's Id differs from the one assumed above
-        _signed(envelope).set("Id", reference[1:])
-    variant = ID_CASES[case]
-    if case.startswith("id-with"):
-        old = reference[1:]
-        new = {"id-with-leading-space": " " + old, "id-with-trailing-space": old + " ",
-               "id-with-cyrillic-look-alike": old.replace("O", "О", 1) if "O" in old else old + "О"}[case]
-        variant = _retarget(new)
-    variant(envelope)
+def test_an_id_variant_on_the_signed_block_does_not_resolve(case):
+    """The reference names the exact unqualified Id: no trimming, no case folding, no Unicode normalisation."""
+    envelope = parse_bytes(signed_request("MFC")).getroot()
+    signed_id = envelope.find(f".//{{{DS}}}Reference").get("URI")[1:]
+    block = _signed(envelope)
+    assert block.get("Id") == signed_id
+    ID_CASES[case](block, signed_id)
+    assert block.get("Id") != signed_id
     assert "SIG-REF-RESOLVES" in failed(etree.tostring(envelope))
 
 
@@ -641,7 +635,8 @@ def _cli(capsys, *argv: str) -> tuple[int, str]:
         code = main(list(argv))
     except SystemExit as exc:
         code = exc.code
-    return code, capsys.readouterr().err
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
 
 
 OUT_OF_RANGE = ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00")
@@ -739,3 +734,24 @@ def test_a_replayed_old_get_request_does_not_read_the_providers_queue(double):
         assert reply.fault is not None, "a 200-day-old signed GetRequest read FNS's queue"
     finally:
         drain(double, "FNS")
+
+
+@pytest.mark.parametrize("at", [None, "message"], ids=["now", "at-message"])
+def test_verify_command_fails_a_not_yet_valid_certificate(tmp_path, capsys, at):
+    path = tmp_path / "m.xml"
+    path.write_bytes(signed_request("NOTYET"))
+    trust = tmp_path / "ca.pem"
+    trust.write_bytes(CA.certificate.pem())
+    code, out = _cli(capsys, "verify", str(path), "--trust", str(trust), *(("--at", at) if at else ()),
+                     "--format", "json")
+    assert code == 1 and "CERT-VALIDITY" in out and "not yet valid" in out, out[-800:]
+
+
+def test_verify_command_fails_a_stale_crl(tmp_path, capsys):
+    path = tmp_path / "m.xml"
+    path.write_bytes(signed_request("MVD"))
+    trust, crl = tmp_path / "ca.pem", tmp_path / "ca.crl.pem"
+    trust.write_bytes(CA.certificate.pem())
+    crl.write_bytes(STALE_CRL.pem())
+    code, out = _cli(capsys, "verify", str(path), "--trust", str(trust), "--crl", str(crl), "--format", "json")
+    assert code == 1 and "is stale" in out, out[-800:]
