@@ -106,6 +106,9 @@ def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
     except Exception as exc:
         raise InputError(f"not a private key: {exc}", path=str(key_path)) from None
     cert = load_certificate_file(cert_path)
+    if cert.public_key is None or cert.public_key != key.public_key:  # type: ignore[attr-defined]
+        raise InputError("smev.cert.pem does not certify smev.key.pem: participants could not verify what the bus "
+                         "signs with it", path=str(cert_path))
     ca = load_certificate_file(base / "ca.cert.pem") if (base / "ca.cert.pem").is_file() else None
     crl = None
     if (base / "ca.crl.pem").is_file():

@@ -755,3 +755,10 @@ def test_verify_command_fails_a_stale_crl(tmp_path, capsys):
     crl.write_bytes(STALE_CRL.pem())
     code, out = _cli(capsys, "verify", str(path), "--trust", str(trust), "--crl", str(crl), "--format", "json")
     assert code == 1 and "is stale" in out, out[-800:]
+
+
+def test_a_bus_key_its_certificate_does_not_certify_is_refused_at_load(tmp_path):
+    _write_keys(tmp_path, PKI.crl.pem())
+    (tmp_path / "smev.cert.pem").write_bytes(SIGNERS["FNS"][1].pem())
+    with pytest.raises(InputError, match="smev.cert.pem does not certify smev.key.pem"):
+        load_credentials(tmp_path)
