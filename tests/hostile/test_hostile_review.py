@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from conformance.bus.client import BusClient
@@ -762,3 +764,40 @@ def test_a_bus_key_its_certificate_does_not_certify_is_refused_at_load(tmp_path)
     (tmp_path / "smev.cert.pem").write_bytes(SIGNERS["FNS"][1].pem())
     with pytest.raises(InputError, match="smev.cert.pem does not certify smev.key.pem"):
         load_credentials(tmp_path)
+
+
+# == Properties: prefixes are not identity, Ids are exact ==========================================================
+
+_SIGNED_ONCE: dict[str, bytes] = {}
+
+
+def _one_signed_request() -> bytes:
+    if "data" not in _SIGNED_ONCE:
+        _SIGNED_ONCE["data"] = signed_request("MVD")
+    return _SIGNED_ONCE["data"]
+
+
+_NCNAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.\-]{0,8}", fullmatch=True).filter(
+    lambda p: not p.lower().startswith("xml") and p not in ("soap", "ds", "basic", "i"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(prefix=_NCNAME)
+def test_any_prefix_for_the_smev_namespace_verifies_and_reads_the_same(prefix):
+    data = _one_signed_request()
+    renamed = data.replace(b"tns:", prefix.encode() + b":").replace(b"xmlns:tns=", b"xmlns:" + prefix.encode() + b"=")
+    assert not failed(renamed)
+    assert parse(renamed).message.data.message_id == parse(data).message.data.message_id
+
+
+_XML_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=24)
+
+
+@settings(max_examples=40, deadline=None)
+@given(value=_XML_TEXT)
+def test_any_other_id_on_the_signed_block_does_not_resolve(value):
+    envelope = parse_bytes(_one_signed_request()).getroot()
+    signed_id = envelope.find(f".//{{{DS}}}Reference").get("URI")[1:]
+    assume(value != signed_id)
+    _signed(envelope).set("Id", value)
+    assert "SIG-REF-RESOLVES" in failed(etree.tostring(envelope))
