@@ -4,9 +4,11 @@ For each `ds:Signature`: where it sits (the wrapper the operation defines), the 
 canonicalization method, the algorithms, that the reference resolves to exactly one element and that this is the
 element the operation signs (signature wrapping is caught here: duplicate Ids, an Id in another namespace, an
 unsigned twin of the signed block, comments or PIs inside its SMEV fields), the transforms and their order, the
-digest, the signature value, and the certificate (exactly one in KeyInfo, valid at the time, chained to a trust
-anchor, not revoked). The certificate that verified a signature value rides on that SIG-VALUE outcome
-(`Outcome.certificate`): whoever needs the signer's identity (the bus double) takes it from there and nowhere else.
+digest, the signature value, and the certificate (exactly one in KeyInfo, its KeyUsage allowing signatures, valid
+at the time, chained to a trust anchor valid then too, not revoked according to a CRL current then). A
+CanonicalizationMethod or transform carrying parameters fails: verifiers would disagree on the bytes. The
+certificate that verified a signature value rides on that SIG-VALUE outcome (`Outcome.certificate`): whoever needs
+the signer's identity (the bus double) takes it from there and nowhere else.
 A digest or signature value that does not match is diagnosed (`conformance.xmldsig.diagnose`).
 
 Time: certificates are judged at `VerifyOptions.at`. None means now, and a certificate not valid now fails, the
