@@ -105,6 +105,9 @@ SIGNERS["FAKECA"] = (_fake_key, issue_certificate(
     deterministic=True))
 
 
+# The real CA certified another key under MVD's subject (a re-issue MVD never registered with the bus).
+SIGNERS["REISSUED"] = _issue("reissued", number=17, subject=_participant_subject(1, "1"))
+
 
 def _legacy(key, certificate):
     """`certificate` with its key relabelled GOST R 34.10-2001 (CryptoPro-XchA is a 2001 curve too), re-certified
@@ -237,6 +240,7 @@ CERTIFICATE_CASES = {
                                              R.CERTIFICATE_IS_NOT_FOUND),
     "self-signed-copy-of-a-participant": ("SELFCOPY", {"CERT-CHAIN"}, FaultName.SENDER_IS_NOT_REGISTERED, None),
     "same-name-ca-copy-of-a-participant": ("FAKECA", {"CERT-CHAIN"}, FaultName.SENDER_IS_NOT_REGISTERED, None),
+    "participants-subject-another-key-same-ca": ("REISSUED", set(), FaultName.SENDER_IS_NOT_REGISTERED, None),
 }
 
 
@@ -256,7 +260,7 @@ def test_a_certificate_with_a_participants_subject_and_serial_never_acts_as_it(d
     drain(double, "FNS")
     sent = client(double, "MVD").send_request(inn_request())
     assert sent.fault is None, sent.body[:300]
-    for impostor in ("SELFCOPY", "FAKECA"):
+    for impostor in ("SELFCOPY", "FAKECA", "REISSUED"):
         refused(client(double, impostor).get_response(), FaultName.SENDER_IS_NOT_REGISTERED)
         refused(client(double, impostor).send_request(inn_request()), FaultName.SENDER_IS_NOT_REGISTERED)
     drain(double, "FNS")
