@@ -2,9 +2,10 @@
 
 `--keys DIR` layout (the names `smev-conformance pki init` writes):
 
-    DIR/smev.key.pem, DIR/smev.cert.pem      the bus's own key and certificate (it signs what it delivers)
+    DIR/smev.key.pem, DIR/smev.cert.pem      the bus's own key and the certificate of that key (it signs what it
+                                             delivers)
     DIR/ca.cert.pem                          the CA that callers' certificates must chain to (optional)
-    DIR/ca.crl.pem                           its CRL (optional)
+    DIR/ca.crl.pem                           its CRL (optional; issued and signed by that CA, current when loaded)
     DIR/participants/<MNEMONIC>.cert.pem     each participant's certificate: how the bus knows who calls
 
 Without a directory the shipped test PKI is used (`conformance.crypto.testdata.bus_credentials`). A caller is
