@@ -564,10 +564,11 @@ def test_ack_of_another_participants_response_looks_like_an_unknown_id(double):
     assert provider.send_response(request.reply_to, inn_answer()).status == 200
     response = client(double, "MVD").get_response().message.message.response
     response_id = response.metadata.message_id
-    theirs = refused(client(double, "MFC").ack(response_id), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)
-    unknown_id = ids.new_message_id()
-    unknown = refused(client(double, "MFC").ack(unknown_id), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)
-    assert theirs.faultstring.replace(response_id, "X") == unknown.faultstring.replace(unknown_id, "X")
+    for other in ("MFC", "FNS"):  # a bystander, and the provider that sent the response
+        theirs = refused(client(double, other).ack(response_id), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)
+        unknown_id = ids.new_message_id()
+        unknown = refused(client(double, other).ack(unknown_id), FaultName.TARGET_MESSAGE_IS_NOT_FOUND)
+        assert theirs.faultstring.replace(response_id, "X") == unknown.faultstring.replace(unknown_id, "X")
     assert client(double, "MVD").ack(response_id).status == 200
 
 
