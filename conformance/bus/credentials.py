@@ -2,9 +2,10 @@
 
 `--keys DIR` layout (the names `smev-conformance pki init` writes):
 
-    DIR/smev.key.pem, DIR/smev.cert.pem      the bus's own key and certificate (it signs what it delivers)
+    DIR/smev.key.pem, DIR/smev.cert.pem      the bus's own key and the certificate of that key (it signs what it
+                                             delivers)
     DIR/ca.cert.pem                          the CA that callers' certificates must chain to (optional)
-    DIR/ca.crl.pem                           its CRL (optional)
+    DIR/ca.crl.pem                           its CRL (optional; issued and signed by that CA, current when loaded)
     DIR/participants/<MNEMONIC>.cert.pem     each participant's certificate: how the bus knows who calls
 
 Without a directory the shipped test PKI is used (`conformance.crypto.testdata.bus_credentials`). A caller is
@@ -61,6 +62,27 @@ def load_certificate_file(path: str | Path) -> object:
         raise InputError(f"not a certificate: {exc}", path=str(p)) from None
 
 
+def _check_crl(crl: object, ca: object | None, path: Path) -> None:
+    """The bus relies on its CRL for every call: it must be its CA's, signed by that CA, and current when loaded
+    (a CRL of another issuer would silently check nothing; a stale one misses revocations since its nextUpdate)."""
+    from datetime import UTC, datetime
+
+    from conformance.crypto import verify_crl
+
+    if ca is None:
+        raise InputError("a CRL needs the CA that signs it: ca.cert.pem is missing", path=str(path))
+    if crl.issuer_der != ca.subject_der:  # type: ignore[attr-defined]
+        raise InputError(f"the CRL is issued by {crl.issuer}, not by the CA of ca.cert.pem ({ca.subject}): "  # type: ignore[attr-defined]
+                         "it would check the revocation of no caller", path=str(path))
+    if not verify_crl(crl, ca):  # type: ignore[arg-type]
+        raise InputError(f"the CRL names {crl.issuer} as its issuer but that CA's key did not sign it", path=str(path))  # type: ignore[attr-defined]
+    next_update = crl.next_update  # type: ignore[attr-defined]
+    if next_update is not None and next_update < datetime.now(UTC):
+        raise InputError(f"the CRL is stale: its nextUpdate ({next_update.isoformat()}) has passed, so revocations "
+                         "since are not in it; give a current CRL (smev-conformance pki revoke reissues it)",
+                         path=str(path))
+
+
 def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
     """The bus's credentials from `keys_dir`, or the shipped test PKI when None."""
     from conformance.crypto import load_crl, load_private_key
@@ -85,6 +107,9 @@ def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
     except Exception as exc:
         raise InputError(f"not a private key: {exc}", path=str(key_path)) from None
     cert = load_certificate_file(cert_path)
+    if cert.public_key is None or cert.public_key != key.public_key:  # type: ignore[attr-defined]
+        raise InputError("smev.cert.pem does not certify smev.key.pem: participants could not verify what the bus "
+                         "signs with it", path=str(cert_path))
     ca = load_certificate_file(base / "ca.cert.pem") if (base / "ca.cert.pem").is_file() else None
     crl = None
     if (base / "ca.crl.pem").is_file():
@@ -92,6 +117,7 @@ def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
             crl = load_crl(_read(base / "ca.crl.pem"))
         except Exception as exc:
             raise InputError(f"not a CRL: {exc}", path=str(base / "ca.crl.pem")) from None
+        _check_crl(crl, ca, base / "ca.crl.pem")
     participants: dict[str, object] = {}
     folder = base / "participants"
     if folder.is_dir():

@@ -21,12 +21,14 @@ with SignatureVerificationFault is journalled under the participant its one pres
 |--------------------------------------------------------------------|--------------------------|
 | SIG-PRESENT                                                        | NoSignatureFound         |
 | SIG-POSITION, SIG-STRUCTURE, SIG-C14N, SIG-ALG, SIG-TRANSFORMS, SIG-LAYOUT | PoorSOAPEnvelopeFormat |
+| SIG-ALG-CURRENT (warned: GOST R 34.10-2001 / 34.11-94)             | PoorSOAPEnvelopeFormat   |
 | SIG-REF-RESOLVES, SIG-REF-TARGET                                   | IncorrectSignatureTarget |
 | SIG-DIGEST, SIG-VALUE                                              | SignatureIsInvalid       |
 | CERT-PRESENT (none, unreadable, or more than one), CERT-CHAIN      | CertificateIsNotFound    |
 | CERT-VALIDITY, CERT-REVOCATION                                     | CertificateIsExpired     |
 
-Warnings (an obsolete 2001 algorithm) do not refuse the call.
+Warnings do not refuse the call, except the withdrawn GOST R 34.10-2001 / 34.11-94: `verify` judges old traffic
+with it, but SMEV has refused it for signing since 2020 and the double judges at receipt, now.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ REASONS: dict[str, Reason] = {
     "SIG-STRUCTURE": Reason.POOR_SOAP_ENVELOPE_FORMAT,
     "SIG-C14N": Reason.POOR_SOAP_ENVELOPE_FORMAT,
     "SIG-ALG": Reason.POOR_SOAP_ENVELOPE_FORMAT,
+    "SIG-ALG-CURRENT": Reason.POOR_SOAP_ENVELOPE_FORMAT,
     "SIG-TRANSFORMS": Reason.POOR_SOAP_ENVELOPE_FORMAT,
     "SIG-LAYOUT": Reason.POOR_SOAP_ENVELOPE_FORMAT,
     "SIG-REF-RESOLVES": Reason.INCORRECT_SIGNATURE_TARGET,
@@ -65,6 +68,9 @@ _ORDER = tuple(REASONS)
 # Judged after the signer is known: a registered participant hears that its certificate expired, anyone else that
 # it is not registered.
 _CERTIFICATE_STANDING = ("CERT-CHAIN", "CERT-VALIDITY", "CERT-REVOCATION")
+
+# Warnings that refuse a call all the same (see the module docstring).
+_REFUSED_WARNINGS = frozenset({"SIG-ALG-CURRENT"})
 
 _DS = "{http://www.w3.org/2000/09/xmldsig#}"
 
@@ -114,7 +120,8 @@ def caller_identifier(credentials: BusCredentials) -> Identifier:
         options = VerifyOptions(trust=trust, crls=crls, at=at, diagnose=False)  # type: ignore[arg-type]
         options.at_source = "receipt by the bus"
         outcomes = verify_tree(tree, options)
-        failed = [o for o in outcomes if o.status is Status.FAIL]
+        failed = [o for o in outcomes if o.status is Status.FAIL
+                  or (o.status is Status.WARN and o.rule_id in _REFUSED_WARNINGS)]
         standing = [o for o in failed if o.rule_id in _CERTIFICATE_STANDING]
         fault = _first_failure([o for o in failed if o not in standing], _ORDER)
         if fault is not None:

@@ -171,7 +171,7 @@ def _judged_at(text: str | None):
         return AT_MESSAGE
     try:
         return parse_instant(text)
-    except UsageError:
+    except (UsageError, OverflowError):  # OverflowError: an instant that is no UTC time (0001-01-01T00:00+01:00)
         raise UsageError(f"--at {text!r} is neither an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z) nor "
                          f"{AT_MESSAGE!r} (each message's own time)") from None
 

@@ -45,6 +45,14 @@ class Certificate:
     key_error: str | None = None
     subject_key_id: bytes | None = None
     authority_key_id: bytes | None = None
+    key_usage: frozenset[int] | None = None
+    """The KeyUsage bits set (RFC 5280 §4.2.1.3, 0 = digitalSignature, 1 = nonRepudiation); None: no extension."""
+
+    @property
+    def signs_documents(self) -> bool:
+        """Whether the key may sign data (not only certificates or CRLs): no KeyUsage, or one with
+        digitalSignature or nonRepudiation."""
+        return self.key_usage is None or bool(self.key_usage & {0, 1})
 
     def valid_at(self, when: dt.datetime) -> bool:
         """True when `when` (aware) lies within notBefore..notAfter inclusive."""
@@ -75,6 +83,16 @@ def _is_ca(extensions: dict[str, tuple[bool, bytes]]) -> bool:
         return False
     items = der.read(extensions[oids.EXT_BASIC_CONSTRAINTS][1]).children()
     return bool(items) and items[0].tag == der.BOOLEAN and items[0].boolean()
+
+
+def _key_usage(extensions: dict[str, tuple[bool, bytes]]) -> frozenset[int] | None:
+    if oids.EXT_KEY_USAGE not in extensions:
+        return None
+    bits = der.read(extensions[oids.EXT_KEY_USAGE][1]).expect(der.BIT_STRING, "KeyUsage").content
+    if not bits or bits[0] > 7:
+        raise der.DerError("KeyUsage is not a BIT STRING")
+    unused, value = bits[0], bits[1:]
+    return frozenset(i for i in range(len(value) * 8 - (unused if value else 0)) if value[i // 8] & (0x80 >> i % 8))
 
 
 def _key_ids(extensions: dict[str, tuple[bool, bytes]]) -> tuple[bytes | None, bytes | None]:
@@ -121,7 +139,7 @@ def _parse_certificate(data: bytes) -> Certificate:
             not_before=not_before, not_after=not_after, public_key=public_key, key_algorithm=key_algorithm,
             signature_algorithm=signed.algorithm, tbs_der=signed.tbs.raw, signature=signed.signature,
             is_ca=_is_ca(extensions), subject_der=subject.raw, issuer_der=issuer.raw, key_error=key_error,
-            subject_key_id=ski, authority_key_id=aki,
+            subject_key_id=ski, authority_key_id=aki, key_usage=_key_usage(extensions),
         )
     except (der.DerError, IndexError, ValueError) as exc:
         raise CertificateError(f"not a readable X.509 certificate: {exc}") from None

@@ -8,7 +8,7 @@
 | expired        | MFC       | expired the day before the PKI's start        | CertificateIsExpired             |
 | revoked        | BANK_TEST | valid by dates, revoked in the CA's CRL       | CertificateIsExpired             |
 | foreign        | SFR       | the shipped participant, of another CA        | CertificateIsNotFound            |
-| unregistered   | (none)    | the catalogue CA's own, unknown to the bus    | SenderIsNotRegistered            |
+| unregistered   | (none)    | valid, of the catalogue CA, not registered    | SenderIsNotRegistered            |
 
 The PKI is fixed by a seed and a start date, so `write_bus_keys(DIR)` (the `--keys DIR` layout of
 `smev-conformance serve`) and a later `negative --bus URL` agree on every certificate.
@@ -77,9 +77,24 @@ def identities() -> dict[str, Identity]:
         "expired": (by_name["expired"].key, by_name["expired"].certificate),
         "revoked": (by_name["revoked"].key, by_name["revoked"].certificate),
         "foreign": (shipped_key, shipped_cert),
-        "unregistered": (pki.ca.key, pki.ca.certificate),
+        "unregistered": _unregistered(pki),
     }
     return {name: Identity(name, MNEMONICS[name], key, cert) for name, (key, cert) in pairs.items()}
+
+
+def _unregistered(pki: TestPki) -> tuple[PrivateKey, Certificate]:
+    """A signing certificate of the catalogue CA that the bus is not told about (the CA's own certificate would not
+    do: its KeyUsage forbids signing messages, so the bus refuses it before asking who it is)."""
+    from conformance.crypto.issue import issue_certificate
+    from conformance.crypto.keyformats import generate_private_key
+    from conformance.crypto.testpki import PARTICIPANT_PARAMETER_SET
+
+    key = generate_private_key(PARTICIPANT_PARAMETER_SET, seed=f"{SEED}/unregistered")
+    certificate = issue_certificate(
+        subject=[("CN", "Unregistered participant (smev-tools negative catalogue)"), ("C", "RU")],
+        public_key=key.public_key, issuer_key=pki.ca.key, issuer=pki.ca.certificate, serial=0x0E6157E7ED,
+        not_before=START, not_after=START + dt.timedelta(days=VALIDITY_DAYS), deterministic=True)
+    return key, certificate
 
 
 def identity(name: str, rpc: Rpc) -> Identity:

@@ -36,6 +36,7 @@ RULE_STRUCTURE = "MSG-SCHEMA-ENVELOPE"
 
 T = TypeVar("T")
 XSI_TYPE = f"{{{XSI}}}type"
+_XSI_PREFIX = f"{{{XSI}}}"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ class _Reader:
         if len(element):  # a comment or PI: c14n drops it from what is signed, `.text` stops at it
             self.fail(element[0], f"{_name(element)} holds a comment or processing instruction: the value signed "
                                   "is not the value read (signature wrapping); send its text alone")
+        typing = next((key for key in element.attrib if key.startswith(_XSI_PREFIX)), None)
+        if typing is not None:  # xsi:type/xsi:nil retype the field for a validator: the value read is not judged
+            self.fail(element, f"unexpected attribute {typing} on {_name(element)}: an SMEV text field is typed by "
+                               "its schema, not by the message")
         return element.text or ""
 
     def opt_text(self, element: etree._Element | None) -> str | None:

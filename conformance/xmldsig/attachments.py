@@ -88,6 +88,8 @@ def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend)
         problems = [p.message for p in result.problems]
         if result.signer is not None and not result.signer.valid_at(at):
             problems.append(f"the signer's certificate is not valid at {at.isoformat()}")
+        if result.signer is not None and not result.signer.signs_documents:
+            problems.append("the signer's certificate's KeyUsage allows neither digitalSignature nor nonRepudiation")
         if problems:
             out.append(Outcome(SIG_ATTACH_CMS, Status.FAIL, f"attachment {content_id!r}: " + "; ".join(problems),
                                signatures[0], tuple(("problem", p.code) for p in result.problems)))

@@ -108,7 +108,8 @@ SIG_RULES: tuple[Rule, ...] = (
 )
 
 CERT_RULES: tuple[Rule, ...] = (
-    Rule(CERT_PRESENT, "The signature carries a readable GOST 2012 certificate of the algorithm's size",
+    Rule(CERT_PRESENT, "The signature carries a readable GOST 2012 certificate of the algorithm's size whose "
+         "KeyUsage allows signing",
          Severity.ERROR, f"{_SIGNATURES}; SignatureVerificationFault CertificateIsNotFound",
          "The bus verifies with the certificate in KeyInfo and nothing else.",
          bad=_bad("X509Certificate replaced by bytes that are no certificate", x.garble_certificate), good=_GOOD),
@@ -119,12 +120,12 @@ CERT_RULES: tuple[Rule, ...] = (
          bad=(Example("the signed SendRequest judged a day after the certificate expired", x.signed,
                       lambda: x.judged(x.after_expiry())(), (SIG_ATTACH_CMS,)),),
          good=_GOOD),
-    Rule(CERT_CHAIN, "The certificate chains to a trust anchor", Severity.ERROR,
+    Rule(CERT_CHAIN, "The certificate chains to a trust anchor valid at the time judged", Severity.ERROR,
          "697 §6н, §11 (qualified electronic signature)", "Skipped when no trust anchor is given.",
          bad=(Example("the signed SendRequest judged with the bus's certificate as the only trust anchor",
                       x.signed, x.judged(trust="smev")),),
          good=_GOOD),
-    Rule(CERT_REVOCATION, "The certificate is not revoked", Severity.ERROR,
+    Rule(CERT_REVOCATION, "The certificate is not revoked, by a CRL current at the time judged", Severity.ERROR,
          "697 §6н, §11 (qualified electronic signature)",
          "Skipped when no CRL of the certificate's issuer is given.",
          bad=(Example("the SendRequest signed with a certificate the test CA's CRL revokes",

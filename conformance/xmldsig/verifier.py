@@ -4,9 +4,11 @@ For each `ds:Signature`: where it sits (the wrapper the operation defines), the 
 canonicalization method, the algorithms, that the reference resolves to exactly one element and that this is the
 element the operation signs (signature wrapping is caught here: duplicate Ids, an Id in another namespace, an
 unsigned twin of the signed block, comments or PIs inside its SMEV fields), the transforms and their order, the
-digest, the signature value, and the certificate (exactly one in KeyInfo, valid at the time, chained to a trust
-anchor, not revoked). The certificate that verified a signature value rides on that SIG-VALUE outcome
-(`Outcome.certificate`): whoever needs the signer's identity (the bus double) takes it from there and nowhere else.
+digest, the signature value, and the certificate (exactly one in KeyInfo, its KeyUsage allowing signatures, valid
+at the time, chained to a trust anchor valid then too, not revoked according to a CRL current then). A
+CanonicalizationMethod or transform carrying parameters fails: verifiers would disagree on the bytes. The
+certificate that verified a signature value rides on that SIG-VALUE outcome (`Outcome.certificate`): whoever needs
+the signer's identity (the bus double) takes it from there and nowhere else.
 A digest or signature value that does not match is diagnosed (`conformance.xmldsig.diagnose`).
 
 Time: certificates are judged at `VerifyOptions.at`. None means now, and a certificate not valid now fails, the
@@ -231,8 +233,14 @@ class _Signature:
         return True
 
     def canonicalization(self) -> None:
-        method = self.signed_info.find(f"{_DS}CanonicalizationMethod").get("Algorithm")
-        if method == c.EXC_C14N:
+        element = self.signed_info.find(f"{_DS}CanonicalizationMethod")
+        method = element.get("Algorithm")
+        parameters = _parameters(element)
+        if parameters:
+            self.add(SIG_C14N, Status.FAIL, f"CanonicalizationMethod carries {parameters}: SMEV canonicalises "
+                     "SignedInfo with plain exclusive c14n, and a verifier that honours the parameter (an "
+                     "InclusiveNamespaces PrefixList) canonicalises other bytes than one that does not", element)
+        elif method == c.EXC_C14N:
             self.add(SIG_C14N, Status.PASS, "SignedInfo is canonicalised with exclusive c14n")
         else:
             self.add(SIG_C14N, Status.FAIL, f"CanonicalizationMethod is {method!r}; SMEV requires exclusive c14n "
@@ -351,6 +359,16 @@ class _Signature:
 
     def transforms(self) -> None:
         uris = self.transform_uris()
+        container = self.reference.find(f"{_DS}Transforms")
+        with_parameters = [(t.get("Algorithm"), _parameters(t)) for t in
+                           (container.findall(f"{_DS}Transform") if container is not None else ())]
+        with_parameters = [(uri, what) for uri, what in with_parameters if what]
+        if with_parameters and set(uris) <= set(c.SMEV_TRANSFORMS):
+            uri, what = with_parameters[0]
+            self.add(SIG_TRANSFORMS, Status.FAIL, f"the transform {uri} carries {what}: SMEV's transforms take "
+                     "no parameters, and verifiers that honour them and verifiers that do not digest other bytes",
+                     container)
+            return
         if uris == c.SMEV_TRANSFORMS:
             self.add(SIG_TRANSFORMS, Status.PASS, "exclusive c14n, then the SMEV transform", self.reference)
             return
@@ -481,6 +499,12 @@ class _Signature:
             self.add(CERT_PRESENT, Status.FAIL, f"the certificate holds a {key} key but SignatureMethod is "
                      f"{method}", nodes[0])
             return None
+        if not certificate.signs_documents:
+            self.add(CERT_PRESENT, Status.FAIL, f"CertificateIsNotFound: the certificate's KeyUsage "
+                     f"({_usage_names(certificate.key_usage)}) allows neither digitalSignature nor nonRepudiation: "
+                     "its key may not sign messages (a CA's or an encryption certificate)", nodes[0],
+                     reason="CertificateIsNotFound")
+            return None
         self.add(CERT_PRESENT, Status.PASS, f"certificate of {certificate.subject} (serial {certificate.serial:x})",
                  nodes[0])
         self.certificate = certificate
@@ -599,6 +623,12 @@ class _Signature:
                 return
             if certificate.issuer_der == anchor.subject_der and verify_certificate(certificate, anchor,
                                                                                    self.backend):
+                at, source, _ = self.judged_at()
+                if not anchor.valid_at(at):
+                    self.add(CERT_CHAIN, Status.FAIL, f"issued by trust anchor {anchor.subject}, which is not valid "
+                             f"at {at.isoformat()} ({source}): valid {anchor.not_before.isoformat()} .. "
+                             f"{anchor.not_after.isoformat()}")
+                    return
                 self.add(CERT_CHAIN, Status.PASS, f"issued and signed by trust anchor {anchor.subject}")
                 return
         named = [a for a in self.options.trust if a.subject_der == certificate.issuer_der]
@@ -623,6 +653,11 @@ class _Signature:
                 self.add(CERT_REVOCATION, Status.FAIL, f"the CRL of {crl.issuer} is not signed by that issuer's "
                          "trust anchor: it cannot be relied on")
                 return
+            if crl.next_update is not None and crl.next_update < at:
+                self.add(CERT_REVOCATION, Status.FAIL, f"the CRL of {crl.issuer} is stale: its nextUpdate "
+                         f"({crl.next_update.isoformat()}) is before {at.isoformat()}, so a revocation since then "
+                         "would not be in it; it cannot be relied on (give a current CRL)")
+                return
             entry = crl.revocation_of(certificate.serial)
             if entry is not None and entry.revoked_at <= at:
                 self.add(CERT_REVOCATION, Status.FAIL, f"the certificate (serial {certificate.serial:x}) was revoked "
@@ -630,6 +665,25 @@ class _Signature:
                 return
         note = "" if issuers else " (the CRL's own signature was not checked: give its issuer with --trust)"
         self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
+
+
+def _parameters(method: etree._Element) -> str:
+    """What a CanonicalizationMethod or Transform holds besides its Algorithm ("" when nothing): child elements
+    (an InclusiveNamespaces PrefixList, an XPath) or text."""
+    children = [etree.QName(child).localname for child in method if isinstance(child.tag, str)]
+    if children:
+        return ", ".join(children)
+    text = "".join([method.text or "", *(child.tail or "" for child in method)]).strip(_WHITESPACE)
+    return f"text {text[:40]!r}" if text else ""
+
+
+_KEY_USAGE_NAMES = ("digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
+                    "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly")
+
+
+def _usage_names(bits: frozenset[int] | None) -> str:
+    names = [_KEY_USAGE_NAMES[b] if b < len(_KEY_USAGE_NAMES) else f"bit {b}" for b in sorted(bits or ())]
+    return ", ".join(names) or "no bit set"
 
 
 @lru_cache(maxsize=256)

@@ -74,9 +74,28 @@ def test_unsigned_call_is_refused_with_no_signature_found(signed_bus):
 
 
 def test_certificate_not_registered_is_sender_is_not_registered(signed_bus):
+    import datetime as dt
+
+    from conformance.crypto.issue import issue_certificate
+    from conformance.crypto.keyformats import generate_private_key
+
+    _bus, running = signed_bus
+    key = generate_private_key(PKI.participants[0].key.parameter_set, seed="bus-signature-tests/stranger")
+    now = dt.datetime.now(dt.UTC)
+    stranger = issue_certificate(subject=[("CN", "stranger")], public_key=key.public_key, issuer_key=PKI.ca.key,
+                                 issuer=PKI.ca.certificate, serial=0x5151, not_before=now - dt.timedelta(days=1),
+                                 not_after=now + dt.timedelta(days=30), deterministic=True)
+    reply = BusClient(running.url, sign=signing_hook(key, stranger)).send_request(inn_request())
+    assert reply.fault is not None and reply.fault.name is FaultName.SENDER_IS_NOT_REGISTERED
+
+
+def test_the_cas_own_certificate_may_not_sign_calls(signed_bus):
+    """Its KeyUsage is keyCertSign and cRLSign: the signature holds, the certificate is no signer's."""
     _bus, running = signed_bus
     reply = BusClient(running.url, sign=_sign_as("ca")).send_request(inn_request())
-    assert reply.fault is not None and reply.fault.name is FaultName.SENDER_IS_NOT_REGISTERED
+    assert reply.fault is not None and reply.fault.name is FaultName.SIGNATURE_VERIFICATION_FAULT
+    assert reply.fault.reason is SignatureVerificationReason.CERTIFICATE_IS_NOT_FOUND
+    assert "KeyUsage" in reply.fault.faultstring
 
 
 def test_tampered_content_is_signature_is_invalid(signed_bus):

@@ -300,7 +300,12 @@ def test_a_sender_header_naming_another_participant_is_refused(double):
 
 
 def test_a_valid_signature_by_an_unregistered_key_is_sender_is_not_registered(double):
+    """The CA's own key made a valid signature, but its KeyUsage forbids signing messages: refused before any
+    registration lookup. A signing certificate the same CA issued to nobody registered: SenderIsNotRegistered."""
     reply = BusClient(double.url, sign=signing_hook(PKI.ca.key, PKI.ca.certificate, backend=NATIVE)).get_request()
+    refused(reply, FaultName.SIGNATURE_VERIFICATION_FAULT, SignatureVerificationReason.CERTIFICATE_IS_NOT_FOUND)
+    stranger = CRED["revoked"]  # registered for nobody in this double
+    reply = BusClient(double.url, sign=signing_hook(stranger.key, stranger.certificate, backend=NATIVE)).get_request()
     refused(reply, FaultName.SENDER_IS_NOT_REGISTERED)
 
 
