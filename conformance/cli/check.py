@@ -7,6 +7,10 @@ them). The files of one run are also compared with each other (a MessageID sent 
 than its request). A file that is not usable XML is a failed MSG-XML-... finding.
 Exit 0: no check failed; 1: some check failed (or warned, with --fail-on warn); 2: unusable path or command line.
 
+A check of many files shows its progress on standard error (a bar on a terminal, a line every 10 s in a log).
+The text report lists the files with a failure or a warning and counts the rest (-v lists every file and rule).
+JUnit has one testcase per rule that applies to a file (--junit-all keeps the others as skipped testcases).
+
 Examples:
   smev-conformance check messages/ --format junit --output reports/check.xml
   smev-conformance check msg.xml --select MSG --ignore TIME-ID-STALE --at 2026-01-31T12:00:00Z
@@ -36,7 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
     parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
                         help="exit 1 on failed checks only (error, default) or on warnings too (warn)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="text format: list passed and skipped rules too")
+    parser.add_argument("--junit-all", action="store_true",
+                        help="junit format: keep a (skipped) testcase for every rule that does not apply, too")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="text format: list every file and the passed and not applicable rules too")
 
 
 def parse_instant(text: str | None) -> datetime:
@@ -69,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
     rules = catalogue.select(args.select, args.ignore)
     settings = CheckSettings(rules=rules, at=at, registry=load_registry(args.registry),
                              schema_dir=schema_directory(args.schemas))
+    from conformance.progress import Progress
+
     files = [path for path in args.paths if path != "-"]
-    results = check_paths(files, settings) if files else []
+    with Progress("check", unit="file") as progress:
+        results = check_paths(files, settings, on_start=progress.set_total,
+                              on_result=lambda result: progress.advance(note=result.path)) if files else []
     if "-" in args.paths:
         results.append(check_bytes("<stdin>", read_stdin(settings.max_bytes), settings))
     meta = {"at": at.isoformat(), "select": ",".join(args.select or []) or "all",
@@ -79,5 +90,6 @@ def run(args: argparse.Namespace) -> int:
         meta["schemas"] = args.schemas
     if args.registry:
         meta["registry"] = args.registry
-    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
+    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on,
+           include_na=args.junit_all)
     return exit_code(results, args.fail_on)

@@ -141,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
     at = parse_instant(args.at) if args.at else None
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=get_backend(args.crypto), escaping=args.escaping)
-    results = [verify_file(str(path), replace(base)) for path in expand_paths(args.paths)]
+    from conformance.progress import track
+
+    results = [verify_file(str(path), replace(base)) for path in track(expand_paths(args.paths), "verify", unit="file")]
     meta = {"at": at.isoformat() if at else "each message's own time (its MessageID)", "fail_on": args.fail_on,
             "crypto": base.backend.name, "escaping": args.escaping}
     render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)

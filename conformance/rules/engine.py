@@ -7,7 +7,8 @@ not apply, and otherwise one `fail` (severity error) or `warn` (severity warning
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,11 +57,16 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
     ctx = CheckContext(path=path, tree=tree, at=settings.at, registry=settings.registry,
                        schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus)
     findings: list[Finding] = []
+    times: dict[str, float] = {}
+    started, first = time.time(), time.perf_counter()
     for entry in settings.chosen():
+        clock = time.perf_counter()
         findings.extend(_run_rule(entry, ctx))
+        times[entry.rule.id] = times.get(entry.rule.id, 0.0) + time.perf_counter() - clock
     operation = ctx.operation.value if ctx.operation else None
     version = ctx.version.value if ctx.version else None
-    return FileResult(path, operation, version, tuple(findings))
+    return FileResult(path, operation, version, tuple(findings), started=started,
+                      duration=time.perf_counter() - first, rule_times=tuple(times.items()))
 
 
 def check_bytes(path: str, data: bytes, settings: CheckSettings) -> FileResult:
@@ -107,13 +113,28 @@ REUSE_BUDGET = 16 * 1024 * 1024
 """Up to this many bytes of files in a run, the trees parsed for the corpus are kept and checked without a re-parse."""
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
+def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings,
+                on_start: Callable[[int], None] | None = None,
+                on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Check every file of `paths` (see `expand_paths`). With several files, they are first read together into a
-    `Corpus`, so that rules relating messages to each other (a repeated MessageID, a response's type) see the run."""
+    `Corpus`, so that rules relating messages to each other (a repeated MessageID, a response's type) see the run.
+    `on_start` hears the number of files, `on_result` each file's result as it is done (progress)."""
     files = expand_paths(paths)
+    if on_start is not None:
+        on_start(len(files))
+    results: list[FileResult] = []
+    for result in _check_files(files, settings):
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
+def _check_files(files: list[Path], settings: CheckSettings) -> Iterator[FileResult]:
     settings = replace(settings, rules=settings.chosen())  # the catalogue is sorted once per run, not once per file
     if len(files) < 2 or settings.corpus is not None:
-        return [check_file(path, settings) for path in files]
+        yield from (check_file(path, settings) for path in files)
+        return
     parsed: dict[Path, etree._ElementTree | xmlsafe.XmlInputError] = {}
     corpus = Corpus()
     budget = REUSE_BUDGET
@@ -129,16 +150,14 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings
             budget -= size
             parsed[path] = tree
     settings = replace(settings, corpus=corpus)
-    results = []
     for path in files:
         known = parsed.pop(path, None)
         if isinstance(known, xmlsafe.XmlInputError):
-            results.append(_unusable(str(path), known, settings))
+            yield _unusable(str(path), known, settings)
         elif known is not None:
-            results.append(check_tree(str(path), known, settings))
+            yield check_tree(str(path), known, settings)
         else:
-            results.append(check_file(path, settings))
-    return results
+            yield check_file(path, settings)
 
 
 def _unusable(path: str, exc: xmlsafe.XmlInputError, settings: CheckSettings) -> FileResult:

@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -99,6 +99,40 @@ class RunSettings:
     """When given: only these negative cases (of those `negative` selects)."""
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One thing a live run plays: a case (for one type) or a negative delivery; `subject` is its result's path."""
+
+    subject: str
+    title: str
+    case: Case | None = None
+    type_name: str = ""
+    negative: Any = None
+    """A `conformance.negative.model.Case` for a negative delivery."""
+
+    @property
+    def case_id(self) -> str:
+        return self.case.id if self.case is not None else self.negative.id
+
+
+def planned(suite: Suite, participant: Participant, settings: RunSettings) -> list[Planned]:
+    """What a run of `suite` against `participant` plays, in order: each case (per type for `for_each: type`,
+    else for the first type), then, for a provider suite, the negative deliveries `settings` selects."""
+    items: list[Planned] = []
+    for case in suite.cases:
+        types = [t.name for t in participant.types] if case.for_each_type else [participant.types[0].name]
+        for type_name in types:
+            label = f"[{type_name}]" if case.for_each_type else ""
+            items.append(Planned(f"{suite.name}/{case.id}{label}", case.title, case=case, type_name=type_name))
+    if suite.role is Role.PROVIDER and settings.negative != 0:
+        from conformance.suites.negative import select_cases
+
+        for negative in select_cases(settings.negative, settings.seed, participant.version):
+            if not settings.negative_ids or negative.id in settings.negative_ids:
+                items.append(Planned(f"{suite.name}/negative/{negative.id}", negative.title, negative=negative))
+    return items
+
+
 @dataclass
 class _CaseRun:
     case: Case
@@ -121,8 +155,10 @@ class Engine:
 
     def __init__(self, suite: Suite, participant: Participant, bus: Bus, settings: RunSettings | None = None,
                  clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 control: ParticipantControl | None = None):
+                 control: ParticipantControl | None = None,
+                 on_result: Callable[[FileResult], None] | None = None):
         self.control = control
+        self.on_result = on_result
         self.suite = suite
         self.participant = participant
         self.bus = bus
@@ -135,19 +171,24 @@ class Engine:
 
     # -- running ---------------------------------------------------------------------------------------------------
 
+    def plan(self) -> list[Planned]:
+        """What `run` will play, in order: one entry per case (and type, for a case run for each type), then the
+        negative deliveries (see `planned`)."""
+        return planned(self.suite, self.participant, self.settings)
+
     def run(self) -> list[FileResult]:
         results: list[FileResult] = []
-        for case in self.suite.cases:
-            type_names = [t.name for t in self.participant.types] if case.for_each_type else \
-                [self.participant.types[0].name]
-            for type_name in type_names:
-                results.append(self._run_case(case, type_name if case.for_each_type else None, type_name))
-        if self.suite.role is Role.PROVIDER and self.settings.negative != 0:
-            from conformance.suites.negative import select_cases
-
-            for negative in select_cases(self.settings.negative, self.settings.seed, self.participant.version):
-                if not self.settings.negative_ids or negative.id in self.settings.negative_ids:
-                    results.append(self._run_negative(negative))
+        for item in self.plan():
+            started, clock = time.time(), time.perf_counter()
+            if item.negative is not None:
+                result = self._run_negative(item.negative)
+            else:
+                result = self._run_case(item.case, item.type_name if item.case.for_each_type else None,
+                                        item.type_name)
+            result = replace(result, started=started, duration=time.perf_counter() - clock)
+            results.append(result)
+            if self.on_result is not None:
+                self.on_result(result)
         return results
 
     # -- negative deliveries ---------------------------------------------------------------------------------------
@@ -717,28 +758,33 @@ def _static_rules(signatures: bool = True) -> list:
 class LiveRun:
     results: list[FileResult]
     exchanges: list[Exchange]
+    bus_url: str = ""
+    """Where the bus double served this run (the real port when participant.yaml or --port said 0)."""
 
 
 def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
-              keys_dir: str | None = None, credentials: BusCredentials | None = None) -> LiveRun:
-    """Serve the bus at the participant's bus URL, start the participant if asked, run every case, stop both.
+              keys_dir: str | None = None, credentials: BusCredentials | None = None,
+              port: int | None = None, on_result: Callable[[FileResult], None] | None = None) -> LiveRun:
+    """Serve the bus at the participant's bus URL (or on `port`; 0: any free port), start the participant if asked
+    (with the placeholders of its start command filled in, `participant.bound`), run every case, stop both.
 
     The bus signs with `credentials` (default: those of `keys_dir`, else the shipped test PKI) and knows the
-    participant by the certificate its participant.yaml names."""
+    participant by the certificate its participant.yaml names. The registry is `settings.registry_path`, else the
+    one participant.yaml names. `on_result` hears of each case's result as it ends (progress)."""
     from conformance.bus.credentials import load_certificate_file, load_credentials
     from conformance.bus.server import start
     from conformance.bus.types import load_types
     from conformance.errors import UsageError
+    from conformance.suites import lint
+    from conformance.suites.participant import bound, bus_address
 
     settings = settings or RunSettings()
     settings.deadline_scale = float(suite.settings.get("deadline_scale", settings.deadline_scale))
     settings.realtime_limit = float(suite.settings.get("realtime_limit", settings.realtime_limit))
     settings.poll = float(suite.settings.get("poll_interval", settings.poll))
     settings.ack_timeout = float(suite.settings.get("ack_timeout", settings.ack_timeout))
-    url = urlsplit(participant.bus_url)
-    if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
-        raise UsageError(f"{participant.path}: bus.url {participant.bus_url} must name a loopback host and a port: "
-                         "the harness serves the bus double there")
+    settings.registry_path = lint.registry_for(participant, settings.registry_path)
+    host, bus_port = bus_address(participant, port)
     credentials = credentials or load_credentials(keys_dir)
     if settings.signatures:
         if participant.certificate is None:
@@ -749,26 +795,21 @@ def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings |
     bus = Bus(load_types(settings.registry_path),
               config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
               credentials=credentials)
-    if participant.mnemonic not in bus.types.participants():
-        raise UsageError(f"{participant.path}: participant {participant.mnemonic!r} is in no type's providers or "
-                         "consumers in the registry")
-    if suite.role is Role.PROVIDER:
-        for ptype in participant.types:
-            spec = bus.types.by_name(ptype.name)
-            if spec is None or not spec.provided_by(participant.mnemonic):
-                raise UsageError(f"{participant.path}:{ptype.line}: the registry does not list "
-                                 f"{participant.mnemonic} as a provider of {ptype.name!r}")
+    problems = [p for p in lint.cross_check(suite, participant, bus.types) if settings.signatures or p.path != "keys"]
+    lint.raise_problems(problems)
     try:
-        running = start(bus, url.hostname or "127.0.0.1", url.port)
+        running = start(bus, host, bus_port)
     except OSError as exc:
-        raise UsageError(f"cannot serve the bus double at {participant.bus_url}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot serve the bus double at {host}:{bus_port} ({participant.path}): "
+                         f"{exc.strerror or exc}") from None
+    participant = bound(participant, running.url)
     process = None
     try:
         if participant.start is not None:
             process = ParticipantProcess(participant, bus)
             process.start(wait_ready=True)
-        results = Engine(suite, participant, bus, settings, control=process).run()
-        return LiveRun(results, bus.store.exchanges())
+        results = Engine(suite, participant, bus, settings, control=process, on_result=on_result).run()
+        return LiveRun(results, bus.store.exchanges(), participant.bus_url)
     finally:
         if process is not None:
             process.stop()
