@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--redeliver", action="store_true",
                         help="with --participant: deliver the captured requests to the participant again and compare "
                              "its reactions")
-    parser.add_argument("--registry", metavar="FILE", help="registry of the double started here (default: shipped)")
+    parser.add_argument("--registry", metavar="FILE", help="registry of the double started here (default: the one participant.yaml names, else the shipped one)")
     parser.add_argument("--keys", metavar="DIR", help="keys of the double started here (default: shipped test PKI)")
     parser.add_argument("--no-signatures", action="store_true",
                         help="the double started here identifies callers by X-SMEV-Sender and checks no signature")
@@ -130,7 +130,9 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
             raise UsageError(f"{args.capture}: {what}")
         print(f"{args.capture}: {what}")
         return 0
-    results = redeliver(chosen, calls, participant, registry=args.registry, keys=args.keys,
+    from conformance.suites.lint import registry_for
+
+    results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry), keys=args.keys,
                         signatures=not args.no_signatures, timeout=args.timeout)
     if args.format == "json":
         print(json.dumps([{"delivery": r.delivery.call.name, "captured_message_id": r.delivery.message_id,
@@ -166,7 +168,10 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
     credentials = load_credentials(args.keys)
     registry = args.registry
     if args.participant is not None:
+        from conformance.suites.lint import registry_for
+
         participant = _load_participant(args.participant)
+        registry = registry_for(participant, args.registry)
         if not args.no_signatures:
             if participant.certificate is None:
                 raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's "

@@ -155,11 +155,28 @@ def run(args: argparse.Namespace) -> int:
 
         folder = Path(args.report_dir)
         write_capture(live.exchanges, folder / "capture")
+        links = capture_links(live.results, live.exchanges, "capture")
         for fmt, name in (("json", "report.json"), ("junit", "report.junit.xml"), ("html", "report.html")):
             render(live.results, fmt, folder / name, meta={**meta, "capture": "capture"}, fail_on=args.fail_on,
-                   unit="case")
+                   unit="case", links=links)
     render(live.results, args.format, args.output, meta=meta, fail_on=args.fail_on, unit="case")
     return exit_code(live.results, fail_on=args.fail_on)
+
+
+def capture_links(results: list, exchanges: list, folder: str) -> dict[str, list[tuple[str, str]]]:
+    """Each case's captured exchanges (those the bus served while the case ran) as (label, href) under `folder`."""
+    from conformance.bus.capture import capture_stem
+
+    links: dict[str, list[tuple[str, str]]] = {}
+    ordered = sorted(exchanges, key=lambda e: e.at)
+    for result in results:
+        if result.started is None or result.duration is None:
+            continue
+        end = result.started + result.duration
+        links[result.path] = [(f"#{e.id} {e.rpc or 'call'} {e.http_status}",
+                               f"{folder}/{capture_stem(e)}.request.http") for e in ordered
+                              if result.started <= e.at <= end]
+    return links
 
 
 def _run_variants(args: argparse.Namespace) -> int:
@@ -186,7 +203,13 @@ def _run_variants(args: argparse.Namespace) -> int:
                       ("poll_interval", "poll"), ("ack_timeout", "ack_timeout")):
         if key in suite.settings:
             setattr(settings, attr, float(suite.settings[key]))
-    report, runs = mutation_score(suite.role.value, suite, settings)
+    from conformance.progress import Progress
+    from conformance.reference.variants import VARIANTS
+
+    runs_planned = 1 + sum(1 for v in VARIANTS.values() if suite.role.value in v.roles)
+    with Progress(f"run {suite.name} --variants", total=runs_planned, unit="run") as progress:
+        report, runs = mutation_score(suite.role.value, suite, settings,
+                                      on_run=lambda name: progress.advance(note=name))
     out = Path(args.output or "mutation-report")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -197,7 +220,8 @@ def _run_variants(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write the mutation report into {out}: {exc.strerror or exc}") from None
     results = [FileResult(f"{name}/{r.path}", r.operation, r.version, r.findings) for name, rs in runs.items()
                for r in rs]
-    render(results, "html", out / "mutation.html", meta={"suite": suite.name, "seed": args.seed, **report.meta()})
+    render(results, "html", out / "mutation.html", meta={"suite": suite.name, "seed": args.seed, **report.meta()},
+           unit="case", headline=report.headline())
     print(report.text(), end="")
     print(f"reports: {out / 'mutation.json'}, {out / 'mutation.txt'}, {out / 'mutation.html'}")
     return 0 if report.holds else 1

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -177,19 +176,20 @@ class Engine:
         return planned(self.suite, self.participant, self.settings)
 
     def run(self) -> list[FileResult]:
-        results: list[FileResult] = []
-        for item in self.plan():
-            started, clock = time.time(), time.perf_counter()
-            if item.negative is not None:
-                result = self._run_negative(item.negative)
-            else:
-                result = self._run_case(item.case, item.type_name if item.case.for_each_type else None,
-                                        item.type_name)
-            result = replace(result, started=started, duration=time.perf_counter() - clock)
-            results.append(result)
-            if self.on_result is not None:
-                self.on_result(result)
-        return results
+        return [self.run_one(item) for item in self.plan()]
+
+    def run_one(self, item: Planned) -> FileResult:
+        """Play one planned case (or negative delivery), timed; `on_result` hears of it."""
+        started, clock = time.time(), time.perf_counter()
+        if item.negative is not None:
+            result = self._run_negative(item.negative)
+        else:
+            assert item.case is not None
+            result = self._run_case(item.case, item.type_name if item.case.for_each_type else None, item.type_name)
+        result = replace(result, started=started, duration=time.perf_counter() - clock)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
 
     # -- negative deliveries ---------------------------------------------------------------------------------------
 
@@ -771,49 +771,86 @@ def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings |
     The bus signs with `credentials` (default: those of `keys_dir`, else the shipped test PKI) and knows the
     participant by the certificate its participant.yaml names. The registry is `settings.registry_path`, else the
     one participant.yaml names. `on_result` hears of each case's result as it ends (progress)."""
-    from conformance.bus.credentials import load_certificate_file, load_credentials
-    from conformance.bus.server import start
-    from conformance.bus.types import load_types
-    from conformance.errors import UsageError
-    from conformance.suites import lint
-    from conformance.suites.participant import bound, bus_address
+    with LiveSession(suite, participant, settings=settings, keys_dir=keys_dir, credentials=credentials,
+                     port=port, on_result=on_result) as session:
+        results = session.engine.run()
+        return LiveRun(results, session.bus.store.exchanges(), session.participant.bus_url)
 
-    settings = settings or RunSettings()
-    settings.deadline_scale = float(suite.settings.get("deadline_scale", settings.deadline_scale))
-    settings.realtime_limit = float(suite.settings.get("realtime_limit", settings.realtime_limit))
-    settings.poll = float(suite.settings.get("poll_interval", settings.poll))
-    settings.ack_timeout = float(suite.settings.get("ack_timeout", settings.ack_timeout))
-    settings.registry_path = lint.registry_for(participant, settings.registry_path)
-    host, bus_port = bus_address(participant, port)
-    credentials = credentials or load_credentials(keys_dir)
-    if settings.signatures:
-        if participant.certificate is None:
-            raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's signatures "
-                             "(or run with --no-signatures)")
-        credentials = credentials.with_participant(participant.mnemonic,
-                                                   load_certificate_file(participant.certificate))
-    bus = Bus(load_types(settings.registry_path),
-              config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
-              credentials=credentials)
-    problems = [p for p in lint.cross_check(suite, participant, bus.types) if settings.signatures or p.path != "keys"]
-    lint.raise_problems(problems)
-    try:
-        running = start(bus, host, bus_port)
-    except OSError as exc:
-        raise UsageError(f"cannot serve the bus double at {host}:{bus_port} ({participant.path}): "
-                         f"{exc.strerror or exc}") from None
-    participant = bound(participant, running.url)
-    process = None
-    try:
-        if participant.start is not None:
-            process = ParticipantProcess(participant, bus)
-            process.start(wait_ready=True)
-        results = Engine(suite, participant, bus, settings, control=process, on_result=on_result).run()
-        return LiveRun(results, bus.store.exchanges(), participant.bus_url)
-    finally:
-        if process is not None:
-            process.stop()
-        running.close()
+
+class LiveSession:
+    """The bus double serving a participant (started, when participant.yaml says how) for a live run; `engine`
+    plays the cases, all at once (`run_suite`) or one at a time (the pytest plugin, one item per case).
+
+    Entering checks what `lint.cross_check` checks (raising `SchemaErrors`) and raises `UsageError` when the bus
+    cannot be served or the participant does not start; leaving stops both."""
+
+    def __init__(self, suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
+                 keys_dir: str | None = None, credentials: BusCredentials | None = None, port: int | None = None,
+                 on_result: Callable[[FileResult], None] | None = None):
+        from conformance.suites import lint
+
+        self.suite = suite
+        self.participant = participant
+        self.settings = settings or RunSettings()
+        self.settings.deadline_scale = float(suite.settings.get("deadline_scale", self.settings.deadline_scale))
+        self.settings.realtime_limit = float(suite.settings.get("realtime_limit", self.settings.realtime_limit))
+        self.settings.poll = float(suite.settings.get("poll_interval", self.settings.poll))
+        self.settings.ack_timeout = float(suite.settings.get("ack_timeout", self.settings.ack_timeout))
+        self.settings.registry_path = lint.registry_for(participant, self.settings.registry_path)
+        self.keys_dir = keys_dir
+        self.credentials = credentials
+        self.port = port
+        self.on_result = on_result
+        self.running: Any = None
+        self.process: ParticipantProcess | None = None
+
+    def __enter__(self) -> LiveSession:
+        from conformance.bus.credentials import load_certificate_file, load_credentials
+        from conformance.bus.server import start
+        from conformance.bus.types import load_types
+        from conformance.errors import UsageError
+        from conformance.suites import lint
+        from conformance.suites.participant import bound, bus_address
+
+        participant, settings = self.participant, self.settings
+        host, bus_port = bus_address(participant, self.port)
+        credentials = self.credentials or load_credentials(self.keys_dir)
+        if settings.signatures:
+            if participant.certificate is None:
+                raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's "
+                                 "signatures (or run with --no-signatures)")
+            credentials = credentials.with_participant(participant.mnemonic,
+                                                       load_certificate_file(participant.certificate))
+        self.bus = Bus(load_types(settings.registry_path),
+                       config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
+                       credentials=credentials)
+        problems = [p for p in lint.cross_check(self.suite, participant, self.bus.types)
+                    if settings.signatures or p.path != "keys"]
+        lint.raise_problems(problems)
+        try:
+            self.running = start(self.bus, host, bus_port)
+        except OSError as exc:
+            raise UsageError(f"cannot serve the bus double at {host}:{bus_port} ({participant.path}): "
+                             f"{exc.strerror or exc}") from None
+        self.participant = bound(participant, self.running.url)
+        try:
+            if self.participant.start is not None:
+                self.process = ParticipantProcess(self.participant, self.bus)
+                self.process.start(wait_ready=True)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.engine = Engine(self.suite, self.participant, self.bus, settings, control=self.process,
+                             on_result=self.on_result)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+        if self.running is not None:
+            self.running.close()
+            self.running = None
 
 
 class ParticipantProcess:
@@ -903,4 +940,4 @@ class ParticipantProcess:
             shutil.rmtree(self._run_directory, ignore_errors=True)
 
 
-__all__ = ["Engine", "LiveRun", "ParticipantControl", "ParticipantProcess", "RunSettings", "run_suite"]
+__all__ = ["Engine", "LiveRun", "LiveSession", "Planned", "planned", "ParticipantControl", "ParticipantProcess", "RunSettings", "run_suite"]
