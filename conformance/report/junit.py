@@ -8,7 +8,7 @@ and title; `time` the seconds the rule took on that file, the suite's `time` the
 
 Live runs (unit `case`): one `testsuite` for the run, one `testcase` per case (per type, per negative delivery):
 `classname` `smev.<suite>` (`smev.provider`, `smev.provider.negative`), `name` the case (`answers-valid-request[fns-inn-by-passport]`),
-`time` how long it ran; its failure lists every failing finding.
+`time` how long it ran; its failure lists every failing finding, a passing case's `system-out` the checks that held.
 
 A failed rule (or case) gets a `failure` (type = rule id) whose message is the first violation and whose text lists
 every violation with its location; a skipped one gets `skipped` with the reason; a warning leaves the testcase
@@ -132,7 +132,11 @@ def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], headline: 
             name = result.path.split("/")[-1]
             case = etree.SubElement(suite, "testcase", classname=case_classname(result), name=printable(name),
                                     time=_seconds(result.duration))
-            _count(suite, counts, _outcome(case, list(result.findings), fail_on, name))
+            outcome = _outcome(case, list(result.findings), fail_on, name)
+            if outcome == "passed" and case.find("system-out") is None:  # which checks held, for the CI viewer
+                out = etree.SubElement(case, "system-out")
+                out.text = "\n".join(printable(f"{f.status.value} {f.rule_id}: {f.message}") for f in result.findings)
+            _count(suite, counts, outcome)
         _close(suite, counts, totals)
     else:
         for result in results:
