@@ -174,7 +174,6 @@ def test_each_broken_consumer_fails_the_case_naming_its_mistake(tmp_path, mistak
 
 def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path, capsys):
     """`smev-conformance run` with a participant it starts itself, signatures off, one case, JUnit report."""
-    import sys
     from pathlib import Path
 
     from conformance.cli import main
