@@ -11,9 +11,12 @@ A check of many files shows its progress on standard error (a bar on a terminal,
 The text report lists the files with a failure or a warning and counts the rest (-v lists every file and rule).
 JUnit has one testcase per rule that applies to a file (--junit-all keeps the others as skipped testcases).
 
-Examples:
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance sample --all --output messages/
   smev-conformance check messages/ --format junit --output reports/check.xml
-  smev-conformance check msg.xml --select MSG --ignore TIME-ID-STALE --at 2026-01-31T12:00:00Z
+  smev-conformance check messages/1.3-SendRequestRequest.xml --select MSG --ignore TIME-ID-STALE
+  smev-conformance sample --all --output old/ --at 2026-01-31T12:00:00Z
+  smev-conformance check old/ --at 2026-01-31T12:00:00Z --format html --output reports/check.html
   smev-conformance sample | smev-conformance check -
 """
 

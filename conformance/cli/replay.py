@@ -30,12 +30,14 @@ saw) or on time (a MessageID more than 24 h old is stale) can fail differently a
 Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
 reproduces, or another); 2: unusable capture, target or command line.
 
-Examples:
-  smev-conformance run --suite provider --participant p.yaml --capture reports/capture
-  smev-conformance replay reports/capture --participant p.yaml
-  smev-conformance replay reports/capture/0007-SendResponse-500.request.http --to http://127.0.0.1:8088/smev
-  smev-conformance replay reports/capture --participant p.yaml --redeliver
-  smev-conformance replay bus-state.sqlite --exchange 12 --to http://127.0.0.1:8088/smev --format json
+Against a bus you run yourself, name it: `replay reports/capture/0007-SendResponse-500.request.http --to URL`, or
+`replay bus-state.sqlite --exchange 12 --to URL --format json` for a call from a `serve --state` journal.
+
+Examples (in an empty folder, in this order; a test runs them; a broken twin of the reference, so they exit 1):
+  cp conformance/reference/participants/no-to.provider.yaml p.yaml
+  smev-conformance run --suite provider --participant p.yaml --negative 0 --capture reports/capture  # exits 1
+  smev-conformance replay reports/capture --participant p.yaml  # exits 1
+  smev-conformance replay reports/capture --participant p.yaml --redeliver  # exits 1
 """
 
 from __future__ import annotations

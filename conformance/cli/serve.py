@@ -11,6 +11,11 @@ With --state FILE its queues survive a restart, and its journal of raw calls can
 (`smev-conformance replay FILE`). Every POST needs the SOAPAction header (SOAP 1.1 §6.1.1). A test can arm a fault
 for the next call with POST /_double/faults; that answer carries the header X-SMEV-Double-Forced. GET
 /_double/journal lists the calls. It binds to the loopback interface only. Ctrl-C stops it.
+
+Examples (a test starts each and stops it with Ctrl-C):
+  smev-conformance serve --port 0
+  smev-conformance serve --port 0 --state bus.sqlite --ack-timeout 30s
+  smev-conformance serve --port 0 --no-signatures --verbose
 """
 
 from __future__ import annotations

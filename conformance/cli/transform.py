@@ -3,6 +3,11 @@ reference digests. The element is the one whose Id attribute is given, or the do
 
 The output is the raw UTF-8 bytes with no trailing newline (a newline is added only when writing to a terminal), so
 that it can be piped into a hash tool. Exit codes: 0 printed, 2 unusable file, no such Id, or an Id used twice.
+
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance sample --output signed.xml
+  smev-conformance transform signed.xml --id SIGNED_BY_CONSUMER
+  smev-conformance transform signed.xml --id SIGNED_BY_CONSUMER --escaping plain > plain.bin
 """
 
 from __future__ import annotations

@@ -15,8 +15,12 @@ Certificates are judged at --at, by default at the message's own time (its versi
 Without --trust the chain is skipped (nothing to judge it against); without --crl, revocation is skipped.
 Same report formats, rule ids and exit codes as `check`: 0 all hold, 1 some failed, 2 unusable input or arguments.
 
-Examples:
-  smev-conformance verify signed.xml --trust ca.cert.pem --crl ca.crl.pem
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance pki init pki/
+  smev-conformance sample --unsigned --output request.xml
+  smev-conformance sign request.xml --key pki/participant-1.key.pem --cert pki/participant-1.cert.pem --output signed.xml
+  smev-conformance verify signed.xml --trust pki/ca.cert.pem --crl pki/ca.crl.pem
+  smev-conformance sample --all --output messages/
   smev-conformance verify messages/ --format json --output reports/verify.json
 """
 
