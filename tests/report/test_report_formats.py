@@ -231,3 +231,21 @@ def test_the_live_report_shows_duration_start_and_links_to_the_capture():
     tree = _parsed(page)
     assert tree.xpath("//a[@href='capture/0003-Ack-200.request.http']/text()") == ["#3 Ack 200"]
     assert "1.2 s" in page and "2026-05-28 20:26:40 UTC" in page
+
+
+def test_the_mutation_report_opens_with_the_mutation_verdict_not_the_variants_failures():
+    """Issue 14 §5: `run --variants` exits 0 with every variant caught; its HTML must not open with a red FAIL."""
+    from conformance.reference.mutation import MutationReport, VariantScore
+
+    caught = VariantScore("no-to", "leaves out To", "answers: FLOW-LIVE-REPLY-TO-COPIED", True, True, "x", 1)
+    missed = VariantScore("slow", "too slow", "answers: TIME-LIVE-WITHIN", False, False, None, 0)
+    runs = results()  # the variants' runs fail: that is what catching them means
+    good = MutationReport("provider", True, (), (caught,))
+    page = render_string(runs, "html", unit="case", headline=good.headline())
+    assert good.holds and good.headline().outcome == "pass"
+    assert "verdict-pass\" id=headline><b>PASS</b>: mutation score of the provider suite 1/1 caught" in page
+    bad = MutationReport("provider", True, (), (caught, missed))
+    assert not bad.holds and bad.headline().outcome == "fail"
+    assert "verdict-fail\" id=headline><b>FAIL</b>" in render_string(runs, "html", unit="case", headline=bad.headline())
+    broken_reference = MutationReport("provider", False, ("answers: X: y",), (caught,))
+    assert broken_reference.headline().outcome == "fail" and "reference FAILS" in broken_reference.headline().text
