@@ -49,13 +49,23 @@ def fit(suite: Suite, participant: Participant, *, registry: str | None = None, 
         signatures: bool = True) -> list[Problem]:
     """Everything a run of `suite` against `participant` needs, checked without running it (`run --dry-run`, the
     pytest plugin's setup, and `run` itself before it starts anything): the roles, versions and types fit, the
-    registry (`registry_for`) lists the participant as the suite needs, the bus port is free, the keys are there."""
+    registry (`registry_for`) lists the participant as the suite needs, the bus port is free, the keys are there, the
+    program of `start.command` exists."""
     from conformance.bus.types import load_types
-    from conformance.suites.participant import bus_address, port_problem
+    from conformance.suites.participant import bound, bus_address, port_problem
 
     problems = cross_check(suite, participant, load_types(registry_for(participant, registry)))
     if not signatures:
         problems = [p for p in problems if p.path != "keys"]
+    if participant.start is not None:
+        import shutil
+
+        program = bound(participant, "http://127.0.0.1:1/").start.command[0]  # placeholders filled as a run would
+        where = participant.start.cwd
+        if shutil.which(program, path=None) is None and not (where / program).is_file():
+            problems.append(Problem(participant.path, participant.lines.get("start", 1), "start.command",
+                                    f"program {program!r} is not found (on PATH, or in {where}): the harness could "
+                                    "not start the participant"))
     host, bus_port = bus_address(participant, port)
     trouble = port_problem(host, bus_port)
     if trouble:

@@ -208,3 +208,9 @@ def test_placeholders_are_filled_with_the_served_address_and_free_ports(stand):
     trigger_port = command[6].rsplit(":", 1)[1]
     assert trigger_port.isdigit() and int(trigger_port) > 0
     assert p.start.env == {"BUS_PORT": "41234", "TRIGGER": trigger_port}, "one NAME, one port, everywhere"
+
+
+def test_the_dry_run_finds_a_start_program_that_does_not_exist(stand, capsys):
+    path = _write(stand, PROVIDER.replace("[python, -m, fns_stand]", "[no-such-program-here, --serve]"))
+    assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 2
+    assert "start.command: program 'no-such-program-here' is not found" in capsys.readouterr().err
