@@ -132,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
         with start_double() as bus:
             outcomes = run_catalogue(cases, bus.url, seed=args.seed)
         where = "in-process bus double"
-    results = [outcome.result() for outcome in outcomes]
-    meta = {"at": at, "bus": where, "seed": args.seed, "cases": len(cases),
+    from dataclasses import replace
+
+    results = [replace(outcome.result(), duration=outcome.seconds) for outcome in outcomes]
+    meta = {"suite": "negative", "at": at, "bus": where, "seed": args.seed, "cases": len(cases),
             "catalogue": args.catalogue or "shipped", "fail_on": args.fail_on}
-    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
+    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on, unit="case")
     return exit_code(results, args.fail_on)

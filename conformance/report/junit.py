@@ -64,9 +64,10 @@ def file_classname(result: FileResult) -> str:
                      _part(stem, "file")))
 
 
-def case_classname(result: FileResult) -> str:
-    """`provider/negative/NEG-X` -> `smev.provider.negative`; `provider/answers[t]` -> `smev.provider`."""
-    parts = result.path.split("/")[:-1] or ["live"]
+def case_classname(result: FileResult, suite: str = "live") -> str:
+    """`provider/negative/NEG-X` -> `smev.provider.negative`; `provider/answers[t]` -> `smev.provider`; a case
+    path without a folder -> `smev.<suite>`."""
+    parts = result.path.split("/")[:-1] or [suite]
     return ".".join(["smev", *(_part(p, "live") for p in parts)])
 
 
@@ -130,7 +131,8 @@ def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], headline: 
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for result in results:
             name = result.path.split("/")[-1]
-            case = etree.SubElement(suite, "testcase", classname=case_classname(result), name=printable(name),
+            case = etree.SubElement(suite, "testcase", classname=case_classname(result, str(meta.get("suite", "live"))),
+                                    name=printable(name),
                                     time=_seconds(result.duration))
             outcome = _outcome(case, list(result.findings), fail_on, name)
             if outcome == "passed" and case.find("system-out") is None:  # which checks held, for the CI viewer
