@@ -116,10 +116,17 @@ class Progress:
                 self._bar.update(self._task, total=total)
 
     def _label(self) -> str:
-        return f"{self.what}" + (f" [dim]{self.note}[/]" if self.note else "")
+        from rich.markup import escape
+
+        from conformance.report.summary import printable
+
+        # a note is often a file name: shown as written, never read as markup or a terminal escape
+        return escape(printable(self.what)) + (f" [dim]{escape(printable(self.note))}[/]" if self.note else "")
 
     def _print(self) -> None:
-        text = self.line()
+        from conformance.report.summary import printable
+
+        text = printable(self.line())
         self.lines.append(text)
         print(text, file=self.stream, flush=True)
 
