@@ -172,4 +172,13 @@ def track(items: Sequence[T], what: str, *, unit: str = "step", note: Callable[[
             progress.advance(note=note(item) if note else "")
 
 
-__all__ = ["INTERVAL", "Progress", "track"]
+def timed(check: Callable[..., Any], *args: Any) -> Any:
+    """`check(*args)`, a `FileResult`, with when it started and how long it took (reports show both)."""
+    from dataclasses import replace
+
+    started, clock = time.time(), time.perf_counter()
+    result = check(*args)
+    return replace(result, started=started, duration=time.perf_counter() - clock)
+
+
+__all__ = ["INTERVAL", "Progress", "timed", "track"]

@@ -147,7 +147,10 @@ def run(args: argparse.Namespace) -> int:
                          backend=get_backend(args.crypto), escaping=args.escaping)
     from conformance.progress import track
 
-    results = [verify_file(str(path), replace(base)) for path in track(expand_paths(args.paths), "verify", unit="file")]
+    from conformance.progress import timed
+
+    results = [timed(verify_file, str(path), replace(base))
+               for path in track(expand_paths(args.paths), "verify", unit="file")]
     meta = {"at": at.isoformat() if at else "each message's own time (its MessageID)", "fail_on": args.fail_on,
             "crypto": base.backend.name, "escaping": args.escaping}
     render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
