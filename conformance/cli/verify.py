@@ -145,9 +145,7 @@ def run(args: argparse.Namespace) -> int:
     at = parse_instant(args.at) if args.at else None
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=get_backend(args.crypto), escaping=args.escaping)
-    from conformance.progress import track
-
-    from conformance.progress import timed
+    from conformance.progress import timed, track
 
     results = [timed(verify_file, str(path), replace(base))
                for path in track(expand_paths(args.paths), "verify", unit="file")]
