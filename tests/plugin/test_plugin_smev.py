@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # each test runs pytest in a subprocess, most against a live participant
 
 PARTICIPANTS = Path(__file__).resolve().parents[2] / "conformance" / "reference" / "participants"
 
