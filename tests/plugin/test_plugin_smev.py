@@ -39,16 +39,23 @@ def test_without_a_participant_the_plugin_adds_nothing(pytester):
     assert "--smev-participant" in help_text and "--smev-suite" in help_text
 
 
-def test_every_case_type_and_negative_delivery_is_a_collected_item(smev_env):
-    result = _run(smev_env, "reference.provider.yaml", "--collect-only", "-q")
-    lines = [line for line in result.stdout.lines if line.startswith("smev/")]
+@pytest.fixture(scope="module")
+def cli_plan():
+    """What `smev-conformance run` plays against the reference provider. Computed before any pytester test starts:
+    pytester drops the modules a test imports when it ends, and later tests would see second copies of them."""
     from conformance.cli.run import negative_count
     from conformance.suites.engine import RunSettings, planned
     from conformance.suites.lint import load
     from conformance.suites.participant import load_participant
 
     suite, participant = load("provider"), load_participant(PARTICIPANTS / "reference.provider.yaml")
-    expected = planned(suite, participant, RunSettings(negative=negative_count(None, "provider")))
+    return planned(suite, participant, RunSettings(negative=negative_count(None, "provider")))
+
+
+def test_every_case_type_and_negative_delivery_is_a_collected_item(cli_plan, smev_env):
+    result = _run(smev_env, "reference.provider.yaml", "--collect-only", "-q")
+    lines = [line for line in result.stdout.lines if line.startswith("smev/")]
+    expected = cli_plan
     assert len(lines) == len(expected) == 26 and len(set(lines)) == 26, "the same plan as the CLI's run"
     assert "smev/provider::answers-valid-request[fns-inn-by-passport]" in lines
     assert sum(line.startswith("smev/provider::negative[NEG-") for line in lines) == 15
