@@ -109,12 +109,17 @@ class FileResult:
     """Every finding about one checked file (or other subject, e.g. a live exchange), as reports take them.
 
     `operation` and `version` are what was detected (None when the subject could not be read that far).
+    `started` (epoch seconds) and `duration` (seconds) say when and how long the subject took, when measured;
+    `rule_times` the seconds each rule took on it (JUnit's per-testcase time).
     """
 
     path: str
     operation: str | None
     version: str | None
     findings: tuple[Finding, ...] = ()
+    started: float | None = None
+    duration: float | None = None
+    rule_times: tuple[tuple[str, float], ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(1 for finding in self.findings if finding.status is status)

@@ -14,6 +14,12 @@ from conformance.bus.store import Exchange
 from conformance.errors import UsageError
 
 
+def capture_stem(exchange: Exchange) -> str:
+    """The name (without `.request.http`/`.response.http`) an exchange's files get: `0007-SendResponse-500`."""
+    rpc = re.sub(r"[^A-Za-z0-9]", "", exchange.rpc or "unknown") or "unknown"
+    return f"{exchange.id:04d}-{rpc}-{exchange.http_status}"
+
+
 def write_capture(exchanges: Iterable[Exchange], directory: str | Path) -> list[Path]:
     """Write each exchange as two files in `directory` (created); returns the paths written."""
     base = Path(directory)
@@ -23,8 +29,7 @@ def write_capture(exchanges: Iterable[Exchange], directory: str | Path) -> list[
         raise UsageError(f"cannot create the capture directory {base}: {exc.strerror or exc}") from None
     written: list[Path] = []
     for exchange in exchanges:
-        rpc = re.sub(r"[^A-Za-z0-9]", "", exchange.rpc or "unknown") or "unknown"
-        stem = base / f"{exchange.id:04d}-{rpc}-{exchange.http_status}"
+        stem = base / capture_stem(exchange)
         request = b"POST /smev HTTP/1.1\r\n" + _headers(exchange.request_headers) + b"\r\n" + exchange.request_body
         response = f"HTTP/1.1 {exchange.http_status}\r\n".encode() + _headers(exchange.response_headers) + b"\r\n" \
             + exchange.response_body

@@ -200,20 +200,17 @@ def redeliver(chosen: list[Delivery], all_calls: list[CapturedCall], participant
               registry: str | None = None, keys: str | None = None, signatures: bool = True,
               timeout: float = 10.0) -> list[Redelivered]:
     """Deliver each chosen request to the participant again, through a double at its bus URL; see the module."""
-    from urllib.parse import urlsplit
-
     from conformance.bus.server import start
     from conformance.suites.engine import ParticipantProcess
+    from conformance.suites.participant import bound, bus_address
 
-    url = urlsplit(participant.bus_url)
-    if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
-        raise UsageError(f"{participant.path}: bus.url {participant.bus_url} must name a loopback host and a port: "
-                         "the double is served there")
+    host, port = bus_address(participant)
     bus = _bus_for(participant, registry=registry, keys=keys, signatures=signatures)
     try:
-        running = start(bus, url.hostname or "127.0.0.1", url.port)
+        running = start(bus, host, port)
     except OSError as exc:
         raise UsageError(f"cannot serve the bus double at {participant.bus_url}: {exc.strerror or exc}") from None
+    participant = bound(participant, running.url)
     process = None
     results = []
     try:

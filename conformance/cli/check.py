@@ -8,9 +8,16 @@ them). The files of one run are also compared with each other (a MessageID sent 
 than its request). A file that is not usable XML is a failed MSG-XML-... finding.
 Exit 0: no check failed; 1: some check failed (or warned, with --fail-on warn); 2: unusable path or command line.
 
-Examples:
+A check of many files shows its progress on standard error (a bar on a terminal, a line every 10 s in a log).
+The text report lists the files with a failure or a warning and counts the rest (-v lists every file and rule).
+JUnit has one testcase per rule that applies to a file (--junit-all keeps the others as skipped testcases).
+
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance sample --all --output messages/
   smev-conformance check messages/ --format junit --output reports/check.xml
-  smev-conformance check msg.xml --select MSG --ignore TIME-ID-STALE --at 2026-01-31T12:00:00Z
+  smev-conformance check messages/1.3-SendRequestRequest.xml --select MSG --ignore TIME-ID-STALE
+  smev-conformance sample --all --output old/ --at 2026-01-31T12:00:00Z
+  smev-conformance check old/ --at 2026-01-31T12:00:00Z --format html --output reports/check.html
   smev-conformance sample | smev-conformance check -
 """
 
@@ -41,7 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
     parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
                         help="exit 1 on failed checks only (error, default) or on warnings too (warn)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="text format: list passed and skipped rules too")
+    parser.add_argument("--junit-all", action="store_true",
+                        help="junit format: keep a (skipped) testcase for every rule that does not apply, too")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="text format: list every file and the passed and not applicable rules too")
 
 
 def parse_instant(text: str | None) -> datetime:
@@ -67,6 +77,7 @@ def read_stdin(limit: int) -> bytes:
 def run(args: argparse.Namespace) -> int:
     import itertools
 
+    from conformance.progress import Progress
     from conformance.report import render_iter
     from conformance.rules import catalogue
     from conformance.rules.engine import CheckSettings, check_bytes, expand_paths, iter_check_paths
@@ -78,14 +89,18 @@ def run(args: argparse.Namespace) -> int:
                              schema_dir=schema_directory(args.schemas), content_type=args.content_type)
     files = [path for path in args.paths if path != "-"]
     expand_paths(files)  # a missing path is an error before any report is started
-    # One file's result at a time: the json report streams them; the other formats collect the (tree-free) results.
-    results = iter_check_paths(files, settings) if files else iter(())
-    if "-" in args.paths:
-        results = itertools.chain(results, [check_bytes("<stdin>", read_stdin(settings.max_bytes), settings)])
     meta = {"at": at.isoformat(), "select": ",".join(args.select or []) or "all",
             "ignore": ",".join(args.ignore or []) or "none", "fail_on": args.fail_on}
     if args.schemas:
         meta["schemas"] = args.schemas
     if args.registry:
         meta["registry"] = args.registry
-    return render_iter(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
+    with Progress("check", unit="file") as progress:
+        # One file's result at a time: the json report streams them; the other formats collect the (tree-free)
+        # results.
+        results = iter_check_paths(files, settings, on_start=progress.set_total,
+                                   on_result=lambda result: progress.advance(note=result.path)) if files else iter(())
+        if "-" in args.paths:
+            results = itertools.chain(results, [check_bytes("<stdin>", read_stdin(settings.max_bytes), settings)])
+        return render_iter(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on,
+                           include_na=args.junit_all)

@@ -9,12 +9,14 @@ Cases that force a fault need the double's control endpoint and are skipped else
 catalogue (known gaps of the double) are reported as warnings. Exit 0: every case answered as expected; 1: some
 case was answered wrongly; 2: unusable catalogue, bus or command line.
 
-Examples:
+Against a bus you run yourself: `negative --write-keys keys/`, then `serve --keys keys/ --port 8088` in another
+terminal, then `negative --bus http://127.0.0.1:8088/smev`.
+
+Examples (in an empty folder; a test runs them):
   smev-conformance negative
   smev-conformance negative --list
   smev-conformance negative --select NEG-SIG,NEG-CERT --format junit --output reports/negative.xml
-  smev-conformance negative --write-keys keys/ && smev-conformance serve --keys keys/ --port 8088 &
-  smev-conformance negative --bus http://127.0.0.1:8088/smev
+  smev-conformance negative --write-keys keys/
 """
 
 from __future__ import annotations
@@ -130,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
         with start_double() as bus:
             outcomes = run_catalogue(cases, bus.url, seed=args.seed)
         where = "in-process bus double"
-    results = [outcome.result() for outcome in outcomes]
-    meta = {"at": at, "bus": where, "seed": args.seed, "cases": len(cases),
+    from dataclasses import replace
+
+    results = [replace(outcome.result(), duration=outcome.seconds) for outcome in outcomes]
+    meta = {"suite": "negative", "at": at, "bus": where, "seed": args.seed, "cases": len(cases),
             "catalogue": args.catalogue or "shipped", "fail_on": args.fail_on}
-    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on)
+    render(results, args.format, args.output, meta=meta, verbose=args.verbose, fail_on=args.fail_on, unit="case")
     return exit_code(results, args.fail_on)

@@ -12,6 +12,13 @@ adds a certificate to the CA's CRL (ca.crl.pem/.der rewritten with the next CRL 
 certificate's or CRL's signature against that CA.
 
 Exit codes: 0 done (show: the checks hold), 1 show: a check failed, 2 unusable arguments or files.
+
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance pki init pki/ --seed 7
+  smev-conformance pki issue pki/ my-system
+  smev-conformance pki revoke pki/ pki/my-system.cert.pem
+  smev-conformance pki show pki/my-system.cert.pem --ca pki/ca.cert.pem
+  smev-conformance pki show pki/ca.crl.pem --ca pki/ca.cert.pem
 """
 
 from __future__ import annotations

@@ -30,12 +30,14 @@ saw) or on time (a MessageID more than 24 h old is stale) can fail differently a
 Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
 reproduces, or another); 2: unusable capture, target or command line.
 
-Examples:
-  smev-conformance run --suite provider --participant p.yaml --capture reports/capture
-  smev-conformance replay reports/capture --participant p.yaml
-  smev-conformance replay reports/capture/0007-SendResponse-500.request.http --to http://127.0.0.1:8088/smev
-  smev-conformance replay reports/capture --participant p.yaml --redeliver
-  smev-conformance replay bus-state.sqlite --exchange 12 --to http://127.0.0.1:8088/smev --format json
+Against a bus you run yourself, name it: `replay reports/capture/0007-SendResponse-500.request.http --to URL`, or
+`replay bus-state.sqlite --exchange 12 --to URL --format json` for a call from a `serve --state` journal.
+
+Examples (in an empty folder, in this order; a test runs them; a broken twin of the reference, so they exit 1):
+  cp conformance/reference/participants/no-to.provider.yaml p.yaml
+  smev-conformance run --suite provider --participant p.yaml --negative 0 --capture reports/capture  # exits 1
+  smev-conformance replay reports/capture --participant p.yaml  # exits 1
+  smev-conformance replay reports/capture --participant p.yaml --redeliver  # exits 1
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--redeliver", action="store_true",
                         help="with --participant: deliver the captured requests to the participant again and compare "
                              "its reactions")
-    parser.add_argument("--registry", metavar="FILE", help="registry of the double started here (default: shipped)")
+    parser.add_argument("--registry", metavar="FILE", help="registry of the double started here (default: the one participant.yaml names, else the shipped one)")
     parser.add_argument("--keys", metavar="DIR", help="keys of the double started here (default: shipped test PKI)")
     parser.add_argument("--no-signatures", action="store_true",
                         help="the double started here identifies callers by X-SMEV-Sender and checks no signature")
@@ -130,7 +132,9 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
             raise UsageError(f"{args.capture}: {what}")
         print(f"{args.capture}: {what}")
         return 0
-    results = redeliver(chosen, calls, participant, registry=args.registry, keys=args.keys,
+    from conformance.suites.lint import registry_for
+
+    results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry), keys=args.keys,
                         signatures=not args.no_signatures, timeout=args.timeout)
     if args.format == "json":
         print(json.dumps([{"delivery": r.delivery.call.name, "captured_message_id": r.delivery.message_id,
@@ -166,7 +170,10 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
     credentials = load_credentials(args.keys)
     registry = args.registry
     if args.participant is not None:
+        from conformance.suites.lint import registry_for
+
         participant = _load_participant(args.participant)
+        registry = registry_for(participant, args.registry)
         if not args.no_signatures:
             if participant.certificate is None:
                 raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's "

@@ -21,9 +21,19 @@ provider suite, none for a suite file; 0: none): spoiled
 requests the provider must refuse (Ack accepted=false for a broken sender signature or certificate,
 RequestRejected for content its type does not describe), one finding FLOW-LIVE-REFUSES-NEGATIVE each.
 
-`--dry-run` only checks both files and their fit (every key, every step, every reference between steps, the
-participant's types against the registry): exit 0 when they are runnable, 2 with every problem as
-FILE:LINE: path: what is wrong.
+`--dry-run` checks exactly what the run will need, and runs nothing: both files (every key, every step, every
+reference between steps, every file they name exists), their fit (role, version, the participant's types and its
+mnemonic in the registry: `--registry`, else the one participant.yaml names under `registry:`, else the shipped
+one), and the bus port (in range and free; `--port` overrides bus.url's, 0 picks a free one). Exit 0 when they are
+runnable, 2 with every problem as FILE:LINE: path: what is wrong.
+
+A run that takes more than a few seconds shows its progress on standard error: a bar on a terminal, a plain
+line every 10 s in a log (SMEV_PROGRESS=off turns it off).
+
+Examples:
+  smev-conformance run --suite provider --participant conformance/reference/participants/reference.provider.yaml --dry-run
+  smev-conformance run --suite provider --participant conformance/reference/participants/reference.provider.yaml --port 0 --negative 0 --report-dir reports/live/provider
+  smev-conformance run --suite consumer --variants --output reports/mutation
 """
 
 from __future__ import annotations
@@ -37,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", required=True, metavar="FILE|provider|consumer",
                         help="a suite YAML file or a shipped suite's name")
     parser.add_argument("--participant", metavar="FILE", help="participant.yaml (required unless --variants)")
-    parser.add_argument("--registry", metavar="FILE", help="message-type registry (default: the shipped one)")
+    parser.add_argument("--registry", metavar="FILE",
+                        help="message-type registry (default: the one participant.yaml names, else the shipped one)")
+    parser.add_argument("--port", type=int, metavar="N",
+                        help="serve the bus double on this port instead of bus.url's (0: any free port)")
     parser.add_argument("--no-signatures", action="store_true",
                         help="run without signatures (the participant's certificate is then not required)")
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
@@ -81,7 +94,6 @@ def negative_count(text: str | None, suite: str = "") -> int | None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from conformance.bus.types import registered_type_names
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
     from conformance.suites.yamlnodes import Problem, SchemaErrors
@@ -103,42 +115,68 @@ def run(args: argparse.Namespace) -> int:
     except SchemaErrors as exc:
         problems += exc.problems
     if suite is not None and participant is not None:
-        found = lint.cross_check(suite, participant, registered_type_names(args.registry))
-        if args.no_signatures:
-            found = [p for p in found if p.path != "keys"]
-        problems += found
+        problems += lint.fit(suite, participant, registry=args.registry, port=args.port,
+                             signatures=not args.no_signatures)
     lint.raise_problems(problems)
     assert suite is not None and participant is not None
-    steps = sum(len(case.steps) for case in suite.cases)
+    from conformance.suites.engine import RunSettings, planned
+
+    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed,
+                           registry_path=lint.registry_for(participant, args.registry),
+                           negative=negative_count(args.negative, args.suite))
+    plan = planned(suite, participant, settings)
+    negatives = sum(1 for item in plan if item.negative is not None)
     # A real run's report may go to standard output (json, junit): the preamble then goes to standard error.
     out = sys.stdout if args.dry_run else sys.stderr
-    print(f"suite {suite.name} ({suite.path}): {len(suite.cases)} cases, {steps} steps", file=out)
+    print(f"suite {suite.name} ({suite.path}): {len(plan)} cases to run ({len(plan) - negatives} from "
+          f"{len(suite.cases)} suite cases, {negatives} negative deliveries)", file=out)
     print(f"participant {participant.mnemonic} ({participant.path}): {participant.role.value}, version "
-          f"{participant.version}, types {', '.join(t.name for t in participant.types)}, bus {participant.bus_url}",
-          file=out)
+          f"{participant.version}, types {', '.join(t.name for t in participant.types)}, bus {participant.bus_url}"
+          + (f" (served on port {args.port})" if args.port is not None else ""), file=out)
+    print(f"registry {settings.registry_path or 'the shipped one'}", file=out)
     if args.dry_run:
-        print("dry run: both files are valid and fit together; nothing was run")
+        print("dry run: both files are valid, fit together and the registry; the bus port is free; nothing was run")
         return 0
+    from conformance.progress import Progress
     from conformance.report import exit_code, render
-    from conformance.suites.engine import RunSettings, run_suite
+    from conformance.suites.engine import run_suite
 
-    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, registry_path=args.registry,
-                           negative=negative_count(args.negative, args.suite))
-    live = run_suite(suite, participant, settings=settings, keys_dir=args.keys)
+    with Progress(f"run {suite.name}", total=len(plan), unit="case") as progress:
+        live = run_suite(suite, participant, settings=settings, keys_dir=args.keys, port=args.port,
+                         on_result=lambda result: progress.advance(note=result.path))
     from conformance.bus.capture import write_capture
 
-    meta = {"suite": suite.name, "participant": participant.mnemonic, "seed": args.seed}
+    meta = {"suite": suite.name, "participant": participant.mnemonic, "seed": args.seed, "bus": live.bus_url}
     if args.capture:
         write_capture(live.exchanges, args.capture)
+        meta["capture"] = str(args.capture)
     if args.report_dir:
         from pathlib import Path
 
         folder = Path(args.report_dir)
-        for fmt, name in (("json", "report.json"), ("junit", "report.junit.xml"), ("html", "report.html")):
-            render(live.results, fmt, folder / name, meta=meta, fail_on=args.fail_on)
         write_capture(live.exchanges, folder / "capture")
-    render(live.results, args.format, args.output, meta=meta, fail_on=args.fail_on)
+        links = capture_links(live.results, live.exchanges, "capture")
+        for fmt, name in (("json", "report.json"), ("junit", "report.junit.xml"), ("html", "report.html")):
+            render(live.results, fmt, folder / name, meta={**meta, "capture": "capture"}, fail_on=args.fail_on,
+                   unit="case", links=links)
+    render(live.results, args.format, args.output, meta=meta, fail_on=args.fail_on, unit="case")
     return exit_code(live.results, fail_on=args.fail_on)
+
+
+def capture_links(results: list, exchanges: list, folder: str) -> dict[str, list[tuple[str, str]]]:
+    """Each case's captured exchanges (those the bus served while the case ran) as (label, href) under `folder`."""
+    from conformance.bus.capture import capture_stem
+
+    links: dict[str, list[tuple[str, str]]] = {}
+    ordered = sorted(exchanges, key=lambda e: e.at)
+    for result in results:
+        if result.started is None or result.duration is None:
+            continue
+        end = result.started + result.duration
+        links[result.path] = [(f"#{e.id} {e.rpc or 'call'} {e.http_status}",
+                               f"{folder}/{capture_stem(e)}.request.http") for e in ordered
+                              if result.started <= e.at <= end]
+    return links
 
 
 def _run_variants(args: argparse.Namespace) -> int:
@@ -165,7 +203,13 @@ def _run_variants(args: argparse.Namespace) -> int:
                       ("poll_interval", "poll"), ("ack_timeout", "ack_timeout")):
         if key in suite.settings:
             setattr(settings, attr, float(suite.settings[key]))
-    report, runs = mutation_score(suite.role.value, suite, settings)
+    from conformance.progress import Progress
+    from conformance.reference.variants import VARIANTS
+
+    runs_planned = 1 + sum(1 for v in VARIANTS.values() if suite.role.value in v.roles)
+    with Progress(f"run {suite.name} --variants", total=runs_planned, unit="run") as progress:
+        report, runs = mutation_score(suite.role.value, suite, settings,
+                                      on_run=lambda name: progress.advance(note=name))
     out = Path(args.output or "mutation-report")
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -176,7 +220,8 @@ def _run_variants(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write the mutation report into {out}: {exc.strerror or exc}") from None
     results = [FileResult(f"{name}/{r.path}", r.operation, r.version, r.findings) for name, rs in runs.items()
                for r in rs]
-    render(results, "html", out / "mutation.html", meta={"suite": suite.name, "seed": args.seed, **report.meta()})
+    render(results, "html", out / "mutation.html", meta={"suite": suite.name, "seed": args.seed, **report.meta()},
+           unit="case", headline=report.headline())
     print(report.text(), end="")
     print(f"reports: {out / 'mutation.json'}, {out / 'mutation.txt'}, {out / 'mutation.html'}")
     return 0 if report.holds else 1

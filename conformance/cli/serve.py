@@ -4,12 +4,20 @@ It speaks the SMEV 3 SOAP API of versions 1.1, 1.2 and 1.3 (SendRequest, GetRequ
 GetResponse, GetStatus; GetIncomingQueueStatistics in 1.1), with per-type queues, acks and redelivery, statuses,
 the protocol's faults, the registry's access matrix and the rule catalogue. It signs what it delivers and verifies
 callers' signatures (participants are known by their certificates in --keys DIR/participants/<MNEMONIC>.cert.pem
-or --participant MNEMONIC=CERT). With --no-signatures a caller names itself in the X-SMEV-Sender header.
-With --state FILE its queues survive a restart (each call is synced to disk before it is answered;
---fast-state syncs at checkpoints only), and its journal of raw calls can be replayed
+or --participant MNEMONIC=CERT). With the shipped test PKI (no --keys) it also knows the shipped test key that
+`smev-conformance sample` signs with, as EPGU (a consumer of every shipped type), so the project's own samples are
+accepted out of the box; the banner says so (--no-default-participants: know only those given). With --no-signatures
+a caller names itself in the X-SMEV-Sender header. With --state FILE its queues survive a restart (each call is
+synced to disk before it is answered; --fast-state syncs at checkpoints only), and its journal of raw calls can be
+replayed
 (`smev-conformance replay FILE`). Every POST needs the SOAPAction header (SOAP 1.1 §6.1.1). A test can arm a fault
 for the next call with POST /_double/faults; that answer carries the header X-SMEV-Double-Forced. GET
 /_double/journal lists the calls. It binds to the loopback interface only. Ctrl-C stops it.
+
+Examples (a test starts each and stops it with Ctrl-C):
+  smev-conformance serve --port 0
+  smev-conformance serve --port 0 --state bus.sqlite --ack-timeout 30s
+  smev-conformance serve --port 0 --no-signatures --verbose
 """
 
 from __future__ import annotations
@@ -17,6 +25,17 @@ from __future__ import annotations
 import argparse
 
 HELP = "run the SMEV 3 bus test double on a local port"
+SAMPLE_SENDER = "EPGU"
+"""The mnemonic the shipped sample key is known by on the double (the shipped registry lets it consume every type)."""
+
+
+def default_participants(keys: str | None) -> dict[str, object]:
+    """Who the double knows without being told: with the shipped test PKI, the shipped sample key as `SAMPLE_SENDER`."""
+    if keys is not None:
+        return {}
+    from conformance.crypto.testdata import test_credentials
+
+    return {SAMPLE_SENDER: test_credentials()[1]}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                       "(default: the shipped test PKI)")
     parser.add_argument("--participant", action="append", default=[], metavar="MNEMONIC=CERT",
                         help="register a participant's certificate (repeatable)")
+    parser.add_argument("--no-default-participants", action="store_true",
+                        help="do not register the shipped sample key (as EPGU) when running on the shipped test PKI")
     parser.add_argument("--state", metavar="FILE", help="SQLite file for the bus's state (default: in memory)")
     parser.add_argument("--fast-state", action="store_true",
                         help="with --state: sync the file at checkpoints only, not at every call (faster; survives "
@@ -69,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--ack-timeout: {exc}") from None
     types = load_types(args.registry)
     credentials = load_credentials(args.keys)
+    defaults = {} if args.no_default_participants else default_participants(args.keys)
+    for mnemonic, certificate in defaults.items():
+        credentials = credentials.with_participant(mnemonic, certificate)
     for item in args.participant:
         mnemonic, sep, cert_path = item.partition("=")
         if not sep or not mnemonic or not cert_path:
@@ -95,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"SMEV 3 bus double listening on http://{host}:{port}/smev", flush=True)
         print(f"versions 1.1, 1.2, 1.3; {len(types.types)} message types; {mode}; "
               f"state {args.state or 'in memory'}; Ctrl-C stops", flush=True)
+        known = [f"{m} (the shipped sample key `smev-conformance sample` signs with)" if m in defaults else m
+                 for m in sorted(credentials.participants)]
+        print(f"participants known by certificate: {', '.join(known) or 'none'}", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)

@@ -11,9 +11,11 @@ Attachments whose content is in the message get a detached CMS SignaturePKCS7 in
 The signature follows the facts page: exclusive c14n, GOST R 34.10-2012 with Streebog of the key's size,
 transforms exclusive c14n then urn://smev-gov-ru/xmldsig/transform, the certificate in KeyInfo; never indented.
 
-Examples:
-  smev-conformance sign request.xml --key participant.key.pem --cert participant.cert.pem --output signed.xml
-  smev-conformance sign request.xml --key k.pem --cert c.pem --personal | smev-conformance sign - --key ...
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance pki init pki/
+  smev-conformance sample --unsigned --output request.xml
+  smev-conformance sign request.xml --key pki/participant-1.key.pem --cert pki/participant-1.cert.pem --output signed.xml
+  smev-conformance sign request.xml --key pki/participant-1.key.pem --cert pki/participant-1.cert.pem --personal | smev-conformance sign - --key pki/participant-1.key.pem --cert pki/participant-1.cert.pem --output both.xml
 Exit codes: 0 signed, 2 unusable message, key, certificate or command line.
 """
 

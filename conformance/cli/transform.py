@@ -6,6 +6,11 @@ transform class does when called directly: comments then split texts and CDATA s
 The output is the raw UTF-8 bytes with no trailing newline (a newline is added only when writing to a terminal), so
 that it can be piped into a hash tool. Exit codes: 0 printed, 2 unusable file, no such Id, an Id used twice, or an
 input SMEV's transform throws on (an element in no namespace, an `xml:*` attribute: SMEV-TRANSFORM-UNSUPPORTED).
+
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance sample --output signed.xml
+  smev-conformance transform signed.xml --id SIGNED_BY_CONSUMER
+  smev-conformance transform signed.xml --id SIGNED_BY_CONSUMER --escaping plain > plain.bin
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ providers, the consumers the access matrix allows, and whether the type is serve
 
 Examples:
   smev-conformance types
-  smev-conformance types --registry my-types.yaml --format json
+  smev-conformance types --registry conformance/reference/participants/registry.yaml --format json
 """
 
 from __future__ import annotations

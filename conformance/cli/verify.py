@@ -18,8 +18,12 @@ SendingTimestamp, DeliveryTimestamp, Timestamp, the acked id of an Ack), naming 
 certificate is not valid now. Without --trust the chain is skipped (nothing to judge it against); without --crl, revocation is skipped.
 Same report formats, rule ids and exit codes as `check`: 0 all hold, 1 some failed, 2 unusable input or arguments.
 
-Examples:
-  smev-conformance verify signed.xml --trust ca.cert.pem --crl ca.crl.pem
+Examples (in an empty folder, in this order; a test runs them):
+  smev-conformance pki init pki/
+  smev-conformance sample --unsigned --output request.xml
+  smev-conformance sign request.xml --key pki/participant-1.key.pem --cert pki/participant-1.cert.pem --output signed.xml
+  smev-conformance verify signed.xml --trust pki/ca.cert.pem --crl pki/ca.crl.pem
+  smev-conformance sample --all --output messages/
   smev-conformance verify messages/ --format json --output reports/verify.json
   smev-conformance verify captured-2020.xml --at message
 """
@@ -187,7 +191,10 @@ def run(args: argparse.Namespace) -> int:
     at = _judged_at(args.at)
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=get_backend(args.crypto), escaping=args.escaping)
-    results = [verify_file(str(path), replace(base), args.content_type) for path in expand_paths(args.paths)]
+    from conformance.progress import timed, track
+
+    results = [timed(verify_file, str(path), replace(base), args.content_type)
+               for path in track(expand_paths(args.paths), "verify", unit="file")]
     judged = ("each signature at the time its signed element carries (the sender's claim)" if at == AT_MESSAGE
               else at.isoformat() if at else "now")
     meta = {"at": judged, "fail_on": args.fail_on,

@@ -54,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
     consumer.add_argument("--test-message", action="store_true", help="mark the requests as TestMessage")
     consumer.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for each final answer")
     consumer.add_argument("--no-wait", action="store_true", help="only send the requests, do not wait for answers")
-    consumer.add_argument("--serve-trigger", metavar="HOST:PORT", help="serve the HTTP trigger endpoint")
+    consumer.add_argument("--serve-trigger", metavar="HOST:PORT",
+                          help="serve the HTTP trigger endpoint (port 0: any free port, printed)")
     sub.add_parser("variants", help="list the broken twins")
     return top
 
@@ -112,7 +113,7 @@ def _address(text: str) -> tuple[str, int]:
 
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit():
-        raise UsageError(f"--serve-trigger {text!r}: expected HOST:PORT, e.g. 127.0.0.1:7576")
+        raise UsageError(f"--serve-trigger {text!r}: expected HOST:PORT, e.g. 127.0.0.1:0 (0: any free port)")
     return host, int(port)
 
 
@@ -131,6 +132,8 @@ def _consumer(args: argparse.Namespace) -> int:
         for name in types:
             consumer.registry.by_name(name)
         server = serve_trigger(consumer, *_address(args.serve_trigger)) if serving else None
+        if server is not None:  # port 0 picks a free port: say which
+            print(f"trigger endpoint: {server.url}", flush=True)
         for name in types:
             sent = consumer.send(name, seed=args.seed, test_message=args.test_message)
             if sent.message_id is None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,16 @@ class MutationReport:
                 lines.append(f"    {'by' if v.named else 'first failure'}: {v.naming}")
         return "\n".join(lines) + "\n"
 
+    def headline(self) -> Any:
+        """The report's headline: the mutation verdict (what `run --variants` exits with), not the runs' findings,
+        which for a variant must fail."""
+        from conformance.report.summary import Headline
+
+        outcome = "pass" if self.holds else "fail"
+        reference = "passes" if self.reference_passes else "FAILS"
+        return Headline(outcome, f"{outcome.upper()}: mutation score of the {self.role} suite {self.score}; the "
+                                 f"reference {reference}; every variant's run below must fail (its mistake named)")
+
     def meta(self) -> dict[str, str]:
         """Rows for a report's header (the HTML report shows them)."""
         rows = {"mutation score": self.score, "mutation reference": "passes" if self.reference_passes else "fails"}
@@ -148,11 +159,13 @@ def run_variant(variant: Any, role: str, suite: Suite, settings: RunSettings, *,
 
 def mutation_score(role: str, suite: Suite, settings: RunSettings, *, names: tuple[str, ...] | None = None,
                    types: tuple[str, ...] | None = None, only_named_case: bool = False,
-                   workers: int | None = None) -> tuple[MutationReport, dict[str, list[FileResult]]]:
+                   workers: int | None = None, on_run: Callable[[str], None] | None = None,
+                   ) -> tuple[MutationReport, dict[str, list[FileResult]]]:
     """Run `suite` against the reference and every variant of `role` (or those in `names`), in parallel.
 
     `only_named_case` runs, for a variant, only the case its expected finding names (quick; tests use it).
-    Returns the report and each run's results (key: variant name, `reference` for the reference)."""
+    `on_run` hears each run's name as it ends (progress). Returns the report and each run's results (key: variant
+    name, `reference` for the reference)."""
     import logging
 
     from conformance.reference.variants import REFERENCE, VARIANTS
@@ -168,6 +181,10 @@ def mutation_score(role: str, suite: Suite, settings: RunSettings, *, names: tup
         jobs[v.name] = (v, dataclasses.replace(suite, cases=cases))
     with ThreadPoolExecutor(max_workers=workers or len(jobs)) as pool:
         futures = {name: pool.submit(run_variant, v, role, s, settings, types=types) for name, (v, s) in jobs.items()}
+        if on_run is not None:
+            names = {future: name for name, future in futures.items()}
+            for future in as_completed(names):
+                on_run(names[future])
         runs = {name: future.result() for name, future in futures.items()}
     reference_failures = tuple(f"{case}: {f.rule_id}: {f.message}" for case, f in _failures(runs["reference"]))
     report = MutationReport(role, not reference_failures, reference_failures,

@@ -1,96 +1,156 @@
-"""The HTML report: one self-contained file (inline CSS, no script, no external resource), safe to open from any
-hostile input because every text is escaped."""
+"""The HTML report: one self-contained file (inline CSS and one small inline script, no external resource), built
+from the jinja2 template `templates/report.html.j2` with autoescape on, so that hostile text (messages, paths,
+details quoting a message) is shown, never obeyed. The Content-Security-Policy admits only the script whose hash
+it names.
+
+It scales to hundreds of files: files that hold are collapsed; a rule-centric table lists each rule that failed or
+warned with links to the files (or cases) it failed in; filters (failed only, by operation, version, rule, and a
+name search) narrow the list. The filters are the script's; without it the page shows everything and still works.
+A finding's details (a digest diagnosis: declared against computed value, the canonicalised bytes) show in a
+readable block under the finding, not in a table cell; long XPaths wrap. A live run's cases show their duration,
+start time and links to their captured exchanges (`links`).
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Mapping, Sequence
-from html import escape
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from conformance import __version__
 from conformance.findings import FileResult, Finding, Status
-from conformance.report.summary import by_rule, printable, summarize, verdict
+from conformance.report.summary import Headline, by_rule, printable
 from conformance.rules.catalogue import get_rule
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;color:#222}
-h1{font-size:1.4em} h2{font-size:1.1em;margin:0} code{font-family:ui-monospace,Consolas,monospace}
-table{border-collapse:collapse;width:100%;margin:.5em 0 1em} th,td{border:1px solid #ddd;padding:.3em .5em;
-text-align:left;vertical-align:top} th{background:#f4f4f4}
-.pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold}.warn{color:#9a6700}.skip{color:#777}
-.verdict-pass{background:#dafbe1}.verdict-fail{background:#ffebe9} .box{padding:.6em 1em;border-radius:6px}
-details{margin:.6em 0;border:1px solid #ddd;border-radius:6px;padding:.4em .8em} summary{cursor:pointer}
-.loc{font-size:.9em;color:#555} .meta td{border:none;padding:.1em .6em}
+BLOCK_AT = 160
+"""A detail longer than this (or spanning lines) shows as a collapsible block, not inline."""
+SHOWN_OPEN = ("diagnosis",)
+"""Details shown in full, never collapsed: what the harness concluded."""
+DIFF_PAIRS = (("declared", "computed"), ("expected", "actual"))
+"""Detail pairs shown as a two-line diff: what the sender declared (-) against what the harness computed (+)."""
+
+_SCRIPT = """
+(function(){
+  var form=document.getElementById('filters'); if(!form) return; form.hidden=false;
+  var items=[].slice.call(document.querySelectorAll('details.result'));
+  var count=document.getElementById('f-count');
+  function val(id){var e=document.getElementById(id); return e?e.value:'';}
+  function apply(){
+    var failed=document.getElementById('f-failed').checked, op=val('f-operation'), ver=val('f-version'),
+        rule=val('f-rule'), text=val('f-text').toLowerCase(), shown=0;
+    items.forEach(function(d){
+      var ok=(!failed||d.dataset.state!=='pass')&&(!op||d.dataset.operation===op)&&(!ver||d.dataset.version===ver)
+        &&(!rule||(' '+d.dataset.rules+' ').indexOf(' '+rule+' ')>=0)
+        &&(!text||d.dataset.name.toLowerCase().indexOf(text)>=0);
+      d.hidden=!ok; if(ok) shown++;
+    });
+    count.textContent='showing '+shown+' of '+items.length;
+  }
+  form.addEventListener('input',apply); form.addEventListener('change',apply); apply();
+})();
 """
 
 
-def _e(text: object) -> str:
-    return escape(printable(str(text)), quote=True)
+@cache
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("conformance.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
+    return env
 
 
-def _location(finding: Finding) -> str:
-    parts = []
-    if finding.location.line is not None:
-        parts.append(f"line {finding.location.line}")
-    if finding.location.xpath:
-        parts.append(f"<code>{_e(finding.location.xpath)}</code>")
-    return "<br>".join(parts)
+def _t(value: object) -> str:
+    return printable(str(value))
 
 
-def _rows(findings: Sequence[Finding]) -> str:
-    rows = []
-    for f in findings:
-        rule = get_rule(f.rule_id)
-        title = _e(rule.title) if rule else ""
-        source = _e(rule.source) if rule else ""
-        details = "".join(f"<div><b>{_e(k)}</b>: <code>{_e(v)}</code></div>" for k, v in f.details)
-        rows.append(
-            f"<tr><td><code>{_e(f.rule_id)}</code><br><span class=loc>{title}</span></td>"
-            f"<td class={f.status.value}>{f.status.value}</td><td class=msg>{_e(f.message)}{details}</td>"
-            f"<td class=loc>{_location(f)}</td><td class=loc>{source}</td></tr>")
-    head = "<tr><th>rule</th><th>status</th><th>message</th><th>location</th><th>source</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>"
+def _details(finding: Finding) -> list[dict[str, Any]]:
+    values = dict(finding.details)
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for old, new in DIFF_PAIRS:
+        if old in values and new in values:
+            out.append({"kind": "diff", "key": f"{old} (-) against {new} (+)",
+                        "lines": [("-", _t(values[old])), ("+", _t(values[new]))]})
+            used |= {old, new}
+    for key, value in finding.details:
+        if key in used:
+            continue
+        text = _t(value)
+        if key in SHOWN_OPEN:
+            out.append({"kind": "open", "key": _t(key), "text": text})
+        elif len(text) > BLOCK_AT or "\n" in text:
+            out.append({"kind": "block", "key": _t(key), "text": text, "size": len(text)})
+        else:
+            out.append({"kind": "inline", "key": _t(key), "text": text})
+    return out
 
 
-def _file(result: FileResult) -> str:
+def _finding(finding: Finding) -> dict[str, Any]:
+    rule = get_rule(finding.rule_id)
+    return {"rule": _t(finding.rule_id), "title": _t(rule.title) if rule else "", "status": finding.status.value,
+            "message": _t(finding.message), "line": finding.location.line,
+            "xpath": _t(finding.location.xpath) if finding.location.xpath else "",
+            "source": _t(rule.source) if rule else "", "details": _details(finding)}
+
+
+def _seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
+
+
+def _result(index: int, result: FileResult, links: Mapping[str, Sequence[tuple[str, str]]],
+            unit: str) -> dict[str, Any]:
     problems = [f for f in result.findings if f.status in (Status.FAIL, Status.WARN)]
     others = [f for f in result.findings if f.status not in (Status.FAIL, Status.WARN)]
-    kind = " ".join(p for p in (result.operation, result.version) if p) or "unrecognised"
-    counts = (f"{result.count(Status.PASS)} pass, {result.count(Status.FAIL)} fail, "
-              f"{result.count(Status.WARN)} warn, {result.count(Status.SKIP)} skip")
-    body = _rows(problems) if problems else "<p class=pass>every selected rule holds or does not apply</p>"
-    if others:
-        body += f"<details><summary>{len(others)} passed or skipped</summary>{_rows(others)}</details>"
-    state = "fail" if result.failed else "pass"
-    return (f"<details {'open' if problems else ''}><summary><h2 style='display:inline'>"
-            f"<span class={state}>{state.upper()}</span> <code>{_e(result.path)}</code></h2> "
-            f"<span class=loc>{_e(kind)} — {counts}</span></summary>{body}</details>")
+    state = "fail" if result.failed else "warn" if problems else "pass"
+    counts = (f"{result.count(Status.PASS)} pass, {result.count(Status.FAIL)} fail, {result.count(Status.WARN)} warn, "
+              f"{result.count(Status.SKIP)} not applicable")
+    kind = " ".join(p for p in (result.operation, result.version) if p) or ("live case" if unit == "case" else
+                                                                             "unrecognised")
+    started = (datetime.fromtimestamp(result.started, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+               if result.started else "")
+    return {"index": index, "path": _t(result.path), "state": state, "operation": _t(result.operation or ""),
+            "version": _t(result.version or ""), "kind": _t(kind), "counts": counts,
+            "rules": " ".join(sorted({_t(f.rule_id) for f in problems})),
+            "duration": _seconds(result.duration) if result.duration is not None else "", "started": started,
+            "links": [(_t(label), _t(href)) for label, href in links.get(result.path, ())],
+            "open": bool(problems) and state == "fail",
+            "problems": [_finding(f) for f in problems], "others": [_finding(f) for f in others]}
 
 
-def _tallies(results: Sequence[FileResult]) -> str:
-    rows = by_rule(results)
-    if not rows:
-        return ""
-    body = "".join(f"<tr><td><code>{_e(r.rule_id)}</code></td><td class=fail>{r.failed}</td>"
-                   f"<td class=warn>{r.warned}</td><td>{r.files}</td></tr>" for r in rows)
-    return ("<h2>Rules that failed or warned</h2><table><tr><th>rule</th><th>fail</th><th>warn</th><th>files</th></tr>"
-            f"{body}</table>")
+def _rules(results: Sequence[FileResult]) -> list[dict[str, Any]]:
+    rows = []
+    for tally in by_rule(results):
+        rule = get_rule(tally.rule_id)
+        items = [{"index": i, "name": _t(r.path)} for i, r in enumerate(results)
+                 if any(f.rule_id == tally.rule_id and f.status in (Status.FAIL, Status.WARN) for f in r.findings)]
+        rows.append({"id": _t(tally.rule_id), "title": _t(rule.title) if rule else "",
+                     "source": _t(rule.source) if rule else "", "failed": tally.failed, "warned": tally.warned,
+                     "where": items})
+    return rows
 
 
-def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], fail_on: str = "error", **_: Any) -> str:
-    summary = summarize(results)
-    outcome = verdict(results, fail_on)
-    meta_rows = "".join(f"<tr><td>{_e(k)}</td><td><code>{_e(v)}</code></td></tr>" for k, v in sorted(meta.items()))
-    return (
-        "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>SMEV 3 conformance report</title><style>{_CSS}</style></head><body>"
-        f"<h1>SMEV 3 conformance report</h1>"
-        f"<div class='box verdict-{outcome}'><b>{outcome.upper()}</b>: {summary.files} file(s), "
-        f"{summary.files_failed} failed; findings: {summary.passed} pass, {summary.failed} fail, "
-        f"{summary.warned} warn, {summary.skipped} skip</div>"
-        f"<table class=meta><tr><td>tool</td><td><code>smev-conformance {_e(__version__)}</code></td></tr>"
-        f"{meta_rows}</table>" + _tallies(results)
-        + "".join(_file(r) for r in results)
-        + "</body></html>\n"
-    )
+def _facets(results: Sequence[FileResult], rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    facets = []
+    for key, label, values in (("operation", "operation", {r.operation for r in results if r.operation}),
+                               ("version", "version", {r.version for r in results if r.version}),
+                               ("rule", "rule", {row["id"] for row in rules})):
+        if len(values) > 1 or (key == "rule" and values):
+            facets.append({"key": key, "label": label, "options": sorted(_t(v) for v in values)})
+    return facets
+
+
+def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], headline: Headline, unit: str = "file",
+           links: Mapping[str, Sequence[tuple[str, str]]] | None = None, **_: Any) -> str:
+    rules = _rules(results)
+    digest = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode()
+    word, _, rest = headline.text.partition(":")
+    title = "SMEV 3 conformance report" if unit == "file" else "SMEV 3 live conformance report"
+    return _environment().get_template("report.html.j2").render(
+        title=title, headline=headline, headline_word=_t(word), headline_rest=_t(":" + rest if rest else ""),
+        version=__version__, meta=[(_t(k), _t(v)) for k, v in sorted(meta.items())], unit=unit, rules=rules,
+        facets=_facets(results, rules), results=[_result(i, r, links or {}, unit) for i, r in enumerate(results)],
+        script=_SCRIPT, script_hash=f"sha256-{digest}") + "\n"

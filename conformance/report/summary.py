@@ -104,6 +104,44 @@ def verdict_of(summary: Summary, fail_on: str = "error") -> str:
     return "fail" if failing else "pass"
 
 
+UNITS = ("file", "case")
+"""What one result is: a checked `file` (check, verify) or a `case` of a live run (run, the plugin)."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The first thing every report says: its verdict (`pass`/`fail`, the same as the exit code's) and one line."""
+
+    outcome: str
+    text: str
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "pass"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count:,} {unit}{'' if count == 1 else 's'}"
+
+
+def headline(results: Sequence[FileResult], fail_on: str = "error", unit: str = "file") -> Headline:
+    """The verdict of `results` and its line, counted in `unit`s: `FAIL: 26 cases, 2 failed; checks: 180 pass,
+    2 fail, 1 warn; 40 not applicable`. Every format and every command that reports findings uses it, so a
+    report's headline is the command's verdict and exit code."""
+    return headline_of(summarize(results), fail_on, unit)
+
+
+def headline_of(summary: Summary, fail_on: str = "error", unit: str = "file") -> Headline:
+    """`headline` from the counts alone (reports that stream)."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    outcome = verdict_of(summary, fail_on)
+    text = (f"{outcome.upper()}: {_plural(summary.files, unit)}, {summary.files_failed:,} failed; checks: "
+            f"{summary.passed:,} pass, {summary.failed:,} fail, {summary.warned:,} warn; "
+            f"{summary.skipped:,} not applicable")
+    return Headline(outcome, text)
+
+
 def exit_code(results: Sequence[FileResult], fail_on: str = "error") -> int:
     """0 when every check holds, 1 when some failed (see `verdict`)."""
     return 1 if verdict(results, fail_on) == "fail" else 0

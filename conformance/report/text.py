@@ -1,6 +1,7 @@
 """The text report: a `rich` table of findings (rule, status, message, location) per file, then a summary.
 
-Failures and warnings are listed; passes and skips are counted (all rows with `verbose`). Every cell is plain
+Failures and warnings are listed; passes and rules that do not apply are only counted (every row and every file
+with `verbose`): a run over hundreds of files that all pass prints one line for them, not one per file. Every cell is plain
 `Text`, never markup, so that a message quoting `[bold]` or a terminal escape from a hostile file shows as written.
 """
 
@@ -15,17 +16,24 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.findings import FileResult, Status
-from conformance.report.summary import by_rule, printable, summarize, verdict
+from conformance.report.summary import Headline, by_rule, printable
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
 
 
 def write(results: Sequence[FileResult], stream: IO[str], *, meta: Mapping[str, Any], verbose: bool,
-          color: bool | None, fail_on: str = "error") -> None:
+          color: bool | None, headline: Headline, unit: str = "file", **_: Any) -> None:
     console = Console(file=stream, force_terminal=color, no_color=color is False, width=None if color else 160,
                       highlight=False, soft_wrap=False)
+    quiet = 0
     for result in results:
-        _file(console, result, verbose)
+        if verbose or len(results) == 1 or result.failed or result.count(Status.WARN):
+            _file(console, result, verbose)
+        else:
+            quiet += 1
+    if quiet:
+        console.print(Text(f"{quiet:,} more {unit}{'' if quiet == 1 else 's'}: every applicable check holds "
+                           "(-v lists them)", style="green"))
     tallies = by_rule(results)
     if len(results) > 1 and tallies:
         table = Table(title="rules that failed or warned", show_header=True, header_style="bold")
@@ -34,12 +42,10 @@ def write(results: Sequence[FileResult], stream: IO[str], *, meta: Mapping[str, 
         for row in tallies:
             table.add_row(Text(row.rule_id), Text(str(row.failed)), Text(str(row.warned)), Text(str(row.files)))
         console.print(table)
-    summary = summarize(results)
-    outcome = verdict(results, fail_on)
     line = Text()
-    line.append(f"{outcome.upper()}", style="bold green" if outcome == "pass" else "bold red")
-    line.append(f": {summary.files} file(s), {summary.files_failed} failed; findings: {summary.passed} pass, "
-                f"{summary.failed} fail, {summary.warned} warn, {summary.skipped} skip")
+    word, rest = headline.text.split(":", 1)
+    line.append(word, style="bold green" if headline.passed else "bold red")
+    line.append(":" + rest)
     if meta.get("at"):
         line.append(f" (judged at {meta['at']})", style="dim")
     console.print(line)
@@ -73,8 +79,7 @@ def _file(console: Console, result: FileResult, verbose: bool) -> None:
     console.print(table)
 
 
-def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], verbose: bool = False,
-           fail_on: str = "error") -> str:
+def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], verbose: bool = False, **options: Any) -> str:
     buffer = StringIO()
-    write(results, buffer, meta=meta, verbose=verbose, color=False, fail_on=fail_on)
+    write(results, buffer, meta=meta, verbose=verbose, color=False, **options)
     return buffer.getvalue()

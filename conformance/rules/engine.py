@@ -7,7 +7,8 @@ not apply, and otherwise one `fail` (severity error) or `warn` (severity warning
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,11 +70,16 @@ def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> 
                        schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus)
     findings: list[Finding] = []
     namer = PathNamer()
+    times: dict[str, float] = {}
+    started, first = time.time(), time.perf_counter()
     for entry in settings.chosen():
+        clock = time.perf_counter()
         findings.extend(_run_rule(entry, ctx, namer))
+        times[entry.rule.id] = times.get(entry.rule.id, 0.0) + time.perf_counter() - clock
     operation = ctx.operation.value if ctx.operation else ("Fault" if ctx.foreign and ctx.foreign.legitimate else None)
     version = ctx.version.value if ctx.version else None
-    return FileResult(path, operation, version, tuple(findings))
+    return FileResult(path, operation, version, tuple(findings), started=started,
+                      duration=time.perf_counter() - first, rule_times=tuple(times.items()))
 
 
 def check_bytes(path: str, data: bytes, settings: CheckSettings) -> FileResult:
@@ -122,19 +128,33 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return files
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> list[FileResult]:
+def check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings,
+                on_start: Callable[[int], None] | None = None,
+                on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Check every file of `paths` (see `expand_paths`); `iter_check_paths` as a list."""
-    return list(iter_check_paths(paths, settings))
+    return list(iter_check_paths(paths, settings, on_start, on_result))
 
 
-def iter_check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings) -> Iterator[FileResult]:
-    """Check every file of `paths` (see `expand_paths`), yielding each file's result as soon as it is known.
+def iter_check_paths(paths: Iterable[str | os.PathLike[str]], settings: CheckSettings,
+                     on_start: Callable[[int], None] | None = None,
+                     on_result: Callable[[FileResult], None] | None = None) -> Iterator[FileResult]:
+    """Check every file of `paths` (see `expand_paths`), yielding each file's result as soon as it is known;
+    `on_start` hears the number of files, `on_result` each file's result as it is done (progress).
 
     With several files, a first pass reads them into a `Corpus` (which keeps a few strings per file, never a tree),
     so that rules relating messages to each other (a repeated MessageID, a response's type) see the run; the second
     pass parses each file again and checks it. Memory is one tree at a time plus what the caller keeps of the
     results: linear in the number of files only by the corpus's strings."""
     files = expand_paths(paths)
+    if on_start is not None:
+        on_start(len(files))
+    for result in _check_files(files, settings):
+        if on_result is not None:
+            on_result(result)
+        yield result
+
+
+def _check_files(files: list[Path], settings: CheckSettings) -> Iterator[FileResult]:
     settings = replace(settings, rules=settings.chosen())  # the catalogue is sorted once per run, not once per file
     if len(files) >= 2 and settings.corpus is None:
         settings = replace(settings, corpus=Corpus.build(files, read=settings.read))

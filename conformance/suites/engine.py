@@ -19,10 +19,9 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -99,6 +98,40 @@ class RunSettings:
     """When given: only these negative cases (of those `negative` selects)."""
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One thing a live run plays: a case (for one type) or a negative delivery; `subject` is its result's path."""
+
+    subject: str
+    title: str
+    case: Case | None = None
+    type_name: str = ""
+    negative: Any = None
+    """A `conformance.negative.model.Case` for a negative delivery."""
+
+    @property
+    def case_id(self) -> str:
+        return self.case.id if self.case is not None else self.negative.id
+
+
+def planned(suite: Suite, participant: Participant, settings: RunSettings) -> list[Planned]:
+    """What a run of `suite` against `participant` plays, in order: each case (per type for `for_each: type`,
+    else for the first type), then, for a provider suite, the negative deliveries `settings` selects."""
+    items: list[Planned] = []
+    for case in suite.cases:
+        types = [t.name for t in participant.types] if case.for_each_type else [participant.types[0].name]
+        for type_name in types:
+            label = f"[{type_name}]" if case.for_each_type else ""
+            items.append(Planned(f"{suite.name}/{case.id}{label}", case.title, case=case, type_name=type_name))
+    if suite.role is Role.PROVIDER and settings.negative != 0:
+        from conformance.suites.negative import select_cases
+
+        for negative in select_cases(settings.negative, settings.seed, participant.version):
+            if not settings.negative_ids or negative.id in settings.negative_ids:
+                items.append(Planned(f"{suite.name}/negative/{negative.id}", negative.title, negative=negative))
+    return items
+
+
 @dataclass
 class _CaseRun:
     case: Case
@@ -121,8 +154,10 @@ class Engine:
 
     def __init__(self, suite: Suite, participant: Participant, bus: Bus, settings: RunSettings | None = None,
                  clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
-                 control: ParticipantControl | None = None):
+                 control: ParticipantControl | None = None,
+                 on_result: Callable[[FileResult], None] | None = None):
         self.control = control
+        self.on_result = on_result
         self.suite = suite
         self.participant = participant
         self.bus = bus
@@ -135,20 +170,26 @@ class Engine:
 
     # -- running ---------------------------------------------------------------------------------------------------
 
-    def run(self) -> list[FileResult]:
-        results: list[FileResult] = []
-        for case in self.suite.cases:
-            type_names = [t.name for t in self.participant.types] if case.for_each_type else \
-                [self.participant.types[0].name]
-            for type_name in type_names:
-                results.append(self._run_case(case, type_name if case.for_each_type else None, type_name))
-        if self.suite.role is Role.PROVIDER and self.settings.negative != 0:
-            from conformance.suites.negative import select_cases
+    def plan(self) -> list[Planned]:
+        """What `run` will play, in order: one entry per case (and type, for a case run for each type), then the
+        negative deliveries (see `planned`)."""
+        return planned(self.suite, self.participant, self.settings)
 
-            for negative in select_cases(self.settings.negative, self.settings.seed, self.participant.version):
-                if not self.settings.negative_ids or negative.id in self.settings.negative_ids:
-                    results.append(self._run_negative(negative))
-        return results
+    def run(self) -> list[FileResult]:
+        return [self.run_one(item) for item in self.plan()]
+
+    def run_one(self, item: Planned) -> FileResult:
+        """Play one planned case (or negative delivery), timed; `on_result` hears of it."""
+        started, clock = time.time(), time.perf_counter()
+        if item.negative is not None:
+            result = self._run_negative(item.negative)
+        else:
+            assert item.case is not None
+            result = self._run_case(item.case, item.type_name if item.case.for_each_type else None, item.type_name)
+        result = replace(result, started=started, duration=time.perf_counter() - clock)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
 
     # -- negative deliveries ---------------------------------------------------------------------------------------
 
@@ -717,62 +758,99 @@ def _static_rules(signatures: bool = True) -> list:
 class LiveRun:
     results: list[FileResult]
     exchanges: list[Exchange]
+    bus_url: str = ""
+    """Where the bus double served this run (the real port when participant.yaml or --port said 0)."""
 
 
 def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
-              keys_dir: str | None = None, credentials: BusCredentials | None = None) -> LiveRun:
-    """Serve the bus at the participant's bus URL, start the participant if asked, run every case, stop both.
+              keys_dir: str | None = None, credentials: BusCredentials | None = None,
+              port: int | None = None, on_result: Callable[[FileResult], None] | None = None) -> LiveRun:
+    """Serve the bus at the participant's bus URL (or on `port`; 0: any free port), start the participant if asked
+    (with the placeholders of its start command filled in, `participant.bound`), run every case, stop both.
 
     The bus signs with `credentials` (default: those of `keys_dir`, else the shipped test PKI) and knows the
-    participant by the certificate its participant.yaml names."""
-    from conformance.bus.credentials import load_certificate_file, load_credentials
-    from conformance.bus.server import start
-    from conformance.bus.types import load_types
-    from conformance.errors import UsageError
+    participant by the certificate its participant.yaml names. The registry is `settings.registry_path`, else the
+    one participant.yaml names. `on_result` hears of each case's result as it ends (progress)."""
+    with LiveSession(suite, participant, settings=settings, keys_dir=keys_dir, credentials=credentials,
+                     port=port, on_result=on_result) as session:
+        results = session.engine.run()
+        return LiveRun(results, session.bus.store.exchanges(), session.participant.bus_url)
 
-    settings = settings or RunSettings()
-    settings.deadline_scale = float(suite.settings.get("deadline_scale", settings.deadline_scale))
-    settings.realtime_limit = float(suite.settings.get("realtime_limit", settings.realtime_limit))
-    settings.poll = float(suite.settings.get("poll_interval", settings.poll))
-    settings.ack_timeout = float(suite.settings.get("ack_timeout", settings.ack_timeout))
-    url = urlsplit(participant.bus_url)
-    if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
-        raise UsageError(f"{participant.path}: bus.url {participant.bus_url} must name a loopback host and a port: "
-                         "the harness serves the bus double there")
-    credentials = credentials or load_credentials(keys_dir)
-    if settings.signatures:
-        if participant.certificate is None:
-            raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's signatures "
-                             "(or run with --no-signatures)")
-        credentials = credentials.with_participant(participant.mnemonic,
-                                                   load_certificate_file(participant.certificate))
-    bus = Bus(load_types(settings.registry_path),
-              config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
-              credentials=credentials)
-    if participant.mnemonic not in bus.types.participants():
-        raise UsageError(f"{participant.path}: participant {participant.mnemonic!r} is in no type's providers or "
-                         "consumers in the registry")
-    if suite.role is Role.PROVIDER:
-        for ptype in participant.types:
-            spec = bus.types.by_name(ptype.name)
-            if spec is None or not spec.provided_by(participant.mnemonic):
-                raise UsageError(f"{participant.path}:{ptype.line}: the registry does not list "
-                                 f"{participant.mnemonic} as a provider of {ptype.name!r}")
-    try:
-        running = start(bus, url.hostname or "127.0.0.1", url.port)
-    except OSError as exc:
-        raise UsageError(f"cannot serve the bus double at {participant.bus_url}: {exc.strerror or exc}") from None
-    process = None
-    try:
-        if participant.start is not None:
-            process = ParticipantProcess(participant, bus)
-            process.start(wait_ready=True)
-        results = Engine(suite, participant, bus, settings, control=process).run()
-        return LiveRun(results, bus.store.exchanges())
-    finally:
-        if process is not None:
-            process.stop()
-        running.close()
+
+class LiveSession:
+    """The bus double serving a participant (started, when participant.yaml says how) for a live run; `engine`
+    plays the cases, all at once (`run_suite`) or one at a time (the pytest plugin, one item per case).
+
+    Entering checks what `lint.cross_check` checks (raising `SchemaErrors`) and raises `UsageError` when the bus
+    cannot be served or the participant does not start; leaving stops both."""
+
+    def __init__(self, suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
+                 keys_dir: str | None = None, credentials: BusCredentials | None = None, port: int | None = None,
+                 on_result: Callable[[FileResult], None] | None = None):
+        from conformance.suites import lint
+
+        self.suite = suite
+        self.participant = participant
+        self.settings = settings or RunSettings()
+        self.settings.deadline_scale = float(suite.settings.get("deadline_scale", self.settings.deadline_scale))
+        self.settings.realtime_limit = float(suite.settings.get("realtime_limit", self.settings.realtime_limit))
+        self.settings.poll = float(suite.settings.get("poll_interval", self.settings.poll))
+        self.settings.ack_timeout = float(suite.settings.get("ack_timeout", self.settings.ack_timeout))
+        self.settings.registry_path = lint.registry_for(participant, self.settings.registry_path)
+        self.keys_dir = keys_dir
+        self.credentials = credentials
+        self.port = port
+        self.on_result = on_result
+        self.running: Any = None
+        self.process: ParticipantProcess | None = None
+
+    def __enter__(self) -> LiveSession:
+        from conformance.bus.credentials import load_certificate_file, load_credentials
+        from conformance.bus.server import start
+        from conformance.bus.types import load_types
+        from conformance.errors import UsageError
+        from conformance.suites import lint
+        from conformance.suites.participant import bound, bus_address
+
+        participant, settings = self.participant, self.settings
+        host, bus_port = bus_address(participant, self.port)
+        credentials = self.credentials or load_credentials(self.keys_dir)
+        if settings.signatures:
+            if participant.certificate is None:
+                raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's "
+                                 "signatures (or run with --no-signatures)")
+            credentials = credentials.with_participant(participant.mnemonic,
+                                                       load_certificate_file(participant.certificate))
+        self.bus = Bus(load_types(settings.registry_path),
+                       config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
+                       credentials=credentials)
+        problems = [p for p in lint.cross_check(self.suite, participant, self.bus.types)
+                    if settings.signatures or p.path != "keys"]
+        lint.raise_problems(problems)
+        try:
+            self.running = start(self.bus, host, bus_port)
+        except OSError as exc:
+            raise UsageError(f"cannot serve the bus double at {host}:{bus_port} ({participant.path}): "
+                             f"{exc.strerror or exc}") from None
+        self.participant = bound(participant, self.running.url)
+        try:
+            if self.participant.start is not None:
+                self.process = ParticipantProcess(self.participant, self.bus)
+                self.process.start(wait_ready=True)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.engine = Engine(self.suite, self.participant, self.bus, settings, control=self.process,
+                             on_result=self.on_result)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+        if self.running is not None:
+            self.running.close()
+            self.running = None
 
 
 class ParticipantProcess:
@@ -862,4 +940,4 @@ class ParticipantProcess:
             shutil.rmtree(self._run_directory, ignore_errors=True)
 
 
-__all__ = ["Engine", "LiveRun", "ParticipantControl", "ParticipantProcess", "RunSettings", "run_suite"]
+__all__ = ["Engine", "LiveRun", "LiveSession", "Planned", "planned", "ParticipantControl", "ParticipantProcess", "RunSettings", "run_suite"]

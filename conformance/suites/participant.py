@@ -12,10 +12,11 @@ keys:
   certificate: keys/fns01.pem      # the certificate it signs with; the bus verifies its signatures against it
 trust:
   ca: [keys/ca.pem]                # what it trusts: the harness signs as the bus with a key chained to these
+registry: registry.yaml           # optional: the message-type registry it is registered in (--registry overrides)
 bus:
-  url: http://127.0.0.1:7575/      # where it polls; the harness serves the bus double there
+  url: http://127.0.0.1:0/smev     # where it polls; the harness serves the bus double there (port 0: any free port)
 start:                             # optional: how the harness starts it (else it is already running)
-  command: [python, -m, myparticipant, --config, conf.toml]
+  command: ["{python}", -m, myparticipant, --bus, "{bus_url}", --config, conf.toml]
   cwd: .
   env: {LOG_LEVEL: debug}
   ready_timeout: 10s
@@ -24,20 +25,35 @@ trigger:                           # consumer: how the harness makes it send a r
   # or: http: {url: "http://127.0.0.1:9000/send?type={type}", method: POST}
 ```
 
-Relative paths are relative to the file. Files named must exist.
+Relative paths are relative to the file; `shipped:PATH` names a file shipped with the harness (relative to the
+`conformance` package, e.g. `shipped:crypto/testdata/ca.cert.pem`), so a shipped participant file copied anywhere
+still works. Files named must exist.
+
+The bus URL names a loopback host and a port (0-65535). Port 0 (or `run --port`) lets the harness pick; the
+start command, its `env:` values and the trigger then learn the real address from placeholders that the harness
+fills in before it starts anything: `{bus_url}` (the URL it serves), `{bus_port}`, `{python}` (the interpreter the
+harness runs on) and `{port:NAME}` (a free port picked for this run, the same wherever NAME is the same, e.g. for
+a consumer's trigger endpoint). The trigger's own `{type}` and `{variant}` are filled per request.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import socket
+import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from conformance.suites import vocabulary as vocab
 from conformance.suites.model import Role
 from conformance.suites.yamlnodes import Checker, Node, load_yaml
 
 MNEMONIC_PATTERN = r"[A-Za-z0-9_.-]{1,64}"
+SHIPPED_PREFIX = "shipped:"
+SHIPPED_ROOT = Path(__file__).resolve().parents[1]
+"""`shipped:PATH` resolves here: the installed `conformance` package."""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,8 @@ class Participant:
     start: StartSpec | None = None
     trigger: TriggerSpec | None = None
     lines: dict[str, int] = field(default_factory=dict)
+    registry: Path | None = None
+    """The registry the file names (`registry:`); `--registry` overrides it."""
 
     def plays(self, role: Role) -> bool:
         return self.role is Role.BOTH or self.role is role
@@ -88,7 +106,8 @@ def load_participant(path: str | Path) -> Participant:
     root = load_yaml(path)
     chk = Checker(source)
     top = chk.mapping(root, required=("participant", "role", "types", "bus"),
-                      optional=("name", "version", "keys", "trust", "start", "trigger"), what="participant file")
+                      optional=("name", "version", "registry", "keys", "trust", "start", "trigger"),
+                      what="participant file")
     if top is None:
         chk.raise_if_any()
         raise AssertionError("unreachable")
@@ -98,6 +117,7 @@ def load_participant(path: str | Path) -> Participant:
     name = chk.string(top.get("name")) or ""
     types = _types(chk, top.get("types"), base)
     bus_url = _bus(chk, top.get("bus"))
+    registry = _file(chk, top["registry"], base) if "registry" in top else None
     certificate = None
     keys = chk.mapping(top.get("keys"), optional=("certificate",), what="keys mapping")
     if keys and "certificate" in keys:
@@ -116,7 +136,8 @@ def load_participant(path: str | Path) -> Participant:
     chk.raise_if_any()
     return Participant(mnemonic=mnemonic or "", role=Role(role), version=version or "1.3", types=tuple(types),
                        bus_url=bus_url or "", path=source, name=name, certificate=certificate, trust=tuple(trust),
-                       start=start, trigger=trigger, lines={k: v for k, v in root.key_lines.items()})
+                       start=start, trigger=trigger, lines={k: v for k, v in root.key_lines.items()},
+                       registry=registry)
 
 
 def _types(chk: Checker, node: Node | None, base: Path) -> list[ParticipantType]:
@@ -151,6 +172,15 @@ def _bus(chk: Checker, node: Node | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         chk.error(fields["url"], f"{url!r} is not an http(s) URL with a host")
         return None
+    try:
+        port = parts.port
+    except ValueError:
+        chk.error(fields["url"], f"{url!r}: the port is not a TCP port (0-65535; 0: any free port)")
+        return None
+    if parts.hostname not in LOOPBACK or port is None:
+        chk.error(fields["url"], f"{url!r} must name a loopback host ({', '.join(LOOPBACK)}) and a port: the harness "
+                                 "serves the bus double there (port 0: any free port)")
+        return None
     return url
 
 
@@ -158,11 +188,20 @@ def _file(chk: Checker, node: Node, base: Path) -> Path | None:
     text = chk.string(node, what="file path")
     if text is None:
         return None
-    path = (base / text) if not Path(text).is_absolute() else Path(text)
+    path = resolve_path(text, base)
     if not path.is_file():
         chk.error(node, f"file {text!r} does not exist (looked for {path})")
         return None
     return path
+
+
+def resolve_path(text: str, base: Path) -> Path:
+    """A path written in a participant file: `shipped:PATH` (the harness's own files), absolute, or relative to
+    `base`, the file's directory."""
+    if text.startswith(SHIPPED_PREFIX):
+        return SHIPPED_ROOT / text[len(SHIPPED_PREFIX):]
+    path = Path(text)
+    return path if path.is_absolute() else base / path
 
 
 def _command(chk: Checker, node: Node) -> tuple[str, ...] | None:
@@ -223,3 +262,70 @@ def _trigger(chk: Checker, node: Node | None) -> TriggerSpec | None:
         chk.error(fields["url"], f"{url!r} is not an http(s) URL")
         return None
     return TriggerSpec(http_url=url, http_method=method or "POST") if url else None
+
+
+# -- where a run serves the bus, and the placeholders that tell the participant -------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(bus_url|bus_port|python|port:[A-Za-z0-9_-]+)\}")
+
+
+def bus_address(participant: Participant, port: int | None = None) -> tuple[str, int]:
+    """Host and port the harness serves the bus double on: the bus URL's, or `port` (`--port`) when given;
+    0 means any free port (bind it and read the real one)."""
+    parts = urlsplit(participant.bus_url)
+    return parts.hostname or "127.0.0.1", parts.port if port is None else port
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on `host` now (the OS picks it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the harness could not listen on `host:port` (None: it can); port 0 is always fine."""
+    if not 0 <= port <= 65535:
+        return f"port {port} is not a TCP port (0-65535)"
+    if port == 0:
+        return None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+    return None
+
+
+def bound(participant: Participant, served_url: str) -> Participant:
+    """The participant as this run sees it: its bus URL is `served_url` (what the bus double really serves, with the
+    path of participant.yaml's URL), and every placeholder of its start command, env and trigger is filled in."""
+    served = urlsplit(served_url)
+    own = urlsplit(participant.bus_url)
+    bus_url = urlunsplit((own.scheme, served.netloc, own.path, own.query, own.fragment))
+    ports: dict[str, int] = {}
+
+    def fill(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name == "bus_url":
+                return bus_url
+            if name == "bus_port":
+                return str(served.port)
+            if name == "python":
+                return sys.executable
+            return str(ports.setdefault(name, free_port()))
+        return _PLACEHOLDER.sub(one, text)
+
+    start = participant.start
+    if start is not None:
+        start = replace(start, command=tuple(fill(a) for a in start.command),
+                        env={k: fill(v) for k, v in start.env.items()})
+    trigger = participant.trigger
+    if trigger is not None:
+        trigger = replace(trigger, command=tuple(fill(a) for a in trigger.command) if trigger.command else None,
+                          http_url=fill(trigger.http_url) if trigger.http_url else None)
+    return replace(participant, bus_url=bus_url, start=start, trigger=trigger)

@@ -42,6 +42,7 @@ def test_public_keys_agree(parameter_set):
     assert key.public_key.to_bytes("big") == bytes(expected)
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 @settings(max_examples=8, deadline=None)
 @given(parameter_set=st.sampled_from(DISTINCT_CURVES), seed=st.integers(0, 2**32), digest_seed=st.binary(min_size=1))
 def test_signatures_agree_with_gostcrypto_both_ways(parameter_set, seed, digest_seed):

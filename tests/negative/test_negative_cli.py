@@ -30,9 +30,11 @@ def test_a_selection_reports_in_junit(tmp_path):
     assert main(["negative", "--select", "NEG-SR-ID,NEG-HTTP-GET", "--format", "junit", "--output",
                  str(report)]) == 0
     suites = etree.parse(str(report)).getroot()
-    names = [s.get("name").split(":")[0] for s in suites.findall("testsuite")]
+    cases = suites.findall(".//testcase")  # one testcase per catalogue case, with its time
+    names = [c.get("name").split(":")[0] for c in cases]
     assert names and all(n.startswith(("NEG-SR-ID-", "NEG-HTTP-GET")) for n in names)
     assert "NEG-HTTP-GET" in names and suites.get("failures") == "0"
+    assert {c.get("classname") for c in cases} == {"smev.negative"} and all(float(c.get("time")) > 0 for c in cases)
 
 
 def test_xfail_cases_fail_the_run_with_fail_on_warn(capsys, tmp_path):

@@ -3,7 +3,6 @@ participant and a broken twin: one item per case and type, findings in the failu
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 from pathlib import Path
@@ -12,23 +11,23 @@ import pytest
 from lxml import etree
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # each test runs pytest in a subprocess, most against a live participant
 
 PARTICIPANTS = Path(__file__).resolve().parents[2] / "conformance" / "reference" / "participants"
-REGISTRY = str(PARTICIPANTS / "registry.yaml")
 
 
 @pytest.fixture
 def smev_env(pytester, monkeypatch, tmp_path_factory):
-    """The participant files start `python -m conformance.reference`: the virtualenv's bin first on PATH; and a
-    temporary directory of their own, so their default state files are fresh."""
-    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    """The participant files start `{python} -m conformance.reference` (the harness's own interpreter, no PATH
+    needed); a temporary directory of their own, so their default state files are fresh."""
     monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("participant-state")))
     return pytester
 
 
 def _run(pytester, participant: str, *args: str):
+    """The shipped participant files name their registry: no --smev-registry, as the README shows."""
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--smev-participant", str(PARTICIPANTS / participant),
-                                         "--smev-registry", REGISTRY, *args, timeout=120)
+                                         *args, timeout=120)
 
 
 def test_without_a_participant_the_plugin_adds_nothing(pytester):
@@ -40,32 +39,49 @@ def test_without_a_participant_the_plugin_adds_nothing(pytester):
     assert "--smev-participant" in help_text and "--smev-suite" in help_text
 
 
-def test_every_case_and_type_is_an_item(smev_env):
-    result = _run(smev_env, "reference.provider.yaml", "--collect-only", "-q")
-    lines = [line for line in result.stdout.lines if line.startswith("smev/")]
+@pytest.fixture(scope="module")
+def cli_plan():
+    """What `smev-conformance run` plays against the reference provider. Computed before any pytester test starts:
+    pytester drops the modules a test imports when it ends, and later tests would see second copies of them."""
+    from conformance.cli.run import negative_count
+    from conformance.suites.engine import RunSettings, planned
     from conformance.suites.lint import load
     from conformance.suites.participant import load_participant
 
     suite, participant = load("provider"), load_participant(PARTICIPANTS / "reference.provider.yaml")
-    expected = sum(len(participant.types) if c.for_each_type else 1 for c in suite.cases)
-    assert len(lines) == expected and len(set(lines)) == expected
+    return planned(suite, participant, RunSettings(negative=negative_count(None, "provider")))
+
+
+def test_every_case_type_and_negative_delivery_is_a_collected_item(cli_plan, smev_env):
+    result = _run(smev_env, "reference.provider.yaml", "--collect-only", "-q")
+    lines = [line for line in result.stdout.lines if line.startswith("smev/")]
+    expected = cli_plan
+    assert len(lines) == len(expected) == 26 and len(set(lines)) == 26, "the same plan as the CLI's run"
     assert "smev/provider::answers-valid-request[fns-inn-by-passport]" in lines
+    assert sum(line.startswith("smev/provider::negative[NEG-") for line in lines) == 15
+    assert "26 tests collected" in result.stdout.str()
+    selected = _run(smev_env, "reference.provider.yaml", "--collect-only", "-k", "answers-valid-request")
+    assert "collected 26 items / 23 deselected / 3 selected" in selected.stdout.str()
 
 
-def test_the_reference_provider_passes_and_junit_has_one_testcase_per_item(smev_env, tmp_path):
+def test_the_reference_provider_passes_and_junit_has_one_timed_testcase_per_item(smev_env, tmp_path):
     smev_env.makepyfile(test_plain="def test_plain():\n    assert True\n")
     junit = tmp_path / "smev.xml"
-    result = _run(smev_env, "reference.provider.yaml", "-k", "answers-valid-request or answers-test-message or plain",
-                  f"--junitxml={junit}")
+    result = _run(smev_env, "reference.provider.yaml", "-k",
+                  "answers-valid-request or answers-test-message or plain or NEG-SIG-RS-ORDER", f"--junitxml={junit}")
     assert result.ret == 0, result.stdout.str()
     participant_types = 3
-    result.assert_outcomes(passed=participant_types + 1 + 1, deselected=result.parseoutcomes()["deselected"])
+    result.assert_outcomes(passed=participant_types + 1 + 1 + 1, deselected=result.parseoutcomes()["deselected"])
+    assert "collected 27 items" in result.stdout.str()
     cases = etree.parse(str(junit)).getroot().iter("testcase")
     smev = [c for c in cases if c.get("classname") == "smev.provider"]
     assert sorted(c.get("name") for c in smev) == sorted(
         [f"answers-valid-request[{t}]" for t in ("fns-inn-by-passport", "sfr-snils-check", "mvd-passport-validity")]
-        + ["answers-test-message"])
+        + ["answers-test-message", "negative[NEG-SIG-RS-ORDER]"])
     assert all(c.find("failure") is None for c in smev)
+    times = [float(c.get("time")) for c in smev]
+    assert all(t > 0.01 for t in times), f"each item carries its own duration: {times}"
+    assert max(times) < 0.8 * sum(times), f"the first item does not carry the whole run: {times}"
 
 
 def test_a_broken_twin_fails_with_the_finding_that_names_its_mistake_and_the_capture_replays(smev_env, tmp_path,
@@ -78,11 +94,11 @@ def test_a_broken_twin_fails_with_the_finding_that_names_its_mistake_and_the_cap
     assert "FLOW-LIVE-REPLY-TO-COPIED: To is missing" in out
     assert "provider.yaml:" in out  # the suite line the finding comes from
     assert sorted(capture.glob("*-SendResponse-500.request.http"))
-    from conformance.cli import main
-
-    assert main(["replay", str(capture), "--participant", str(PARTICIPANTS / "no-to.provider.yaml"),
-                 "--registry", REGISTRY]) == 1
-    assert "reproduced" in capsys.readouterr().out
+    # in a subprocess: pytester drops the modules a test imports when it ends, and later tests would then see
+    # second copies of the harness's classes
+    replayed = smev_env.run(sys.executable, "-m", "conformance", "replay", str(capture), "--participant",
+                            str(PARTICIPANTS / "no-to.provider.yaml"), timeout=120)
+    assert replayed.ret == 1 and "reproduced" in replayed.stdout.str()
 
 
 def test_an_unusable_participant_file_stops_pytest_with_file_and_line(smev_env, tmp_path):
@@ -93,22 +109,32 @@ def test_an_unusable_participant_file_stops_pytest_with_file_and_line(smev_env, 
     assert f"{bad}:1" in result.stderr.str() and "bus" in result.stderr.str()
 
 
-def test_a_suite_that_cannot_start_fails_its_items_with_the_reason(smev_env, tmp_path):
-    text = (PARTICIPANTS / "reference.provider.yaml").read_text()
+def test_a_suite_that_cannot_start_is_one_setup_error_with_exit_4_not_failed_cases(smev_env, tmp_path):
+    copy = tmp_path / "dies.provider.yaml"
+    copy.write_text((PARTICIPANTS / "reference.provider.yaml").read_text().replace(
+        "conformance.reference, provider", "conformance.no_such_module, provider"))
+    result = smev_env.runpytest_subprocess("-p", "no:cacheprovider", "--smev-participant", str(copy),
+                                           "-k", "answers-valid-request or answers-test-message")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, "a setup problem, distinct from exit 1 (a case failed)"
+    out = result.stdout.str()
+    assert out.count("the suite could not start") == 1 and "No module named conformance.no_such_module" in out
+    assert "failed" not in result.parseoutcomes(), out
+
+
+def test_a_missing_registry_is_a_usage_error_before_collection(smev_env, tmp_path):
+    result = _run(smev_env, "reference.provider.yaml", "--smev-registry", str(tmp_path / "none.yaml"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "none.yaml" in result.stderr.str() and "FAILED" not in result.stdout.str()
+
+
+def test_a_taken_port_is_found_before_anything_runs(smev_env, tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        for relative, absolute in (("127.0.0.1:7575", f"127.0.0.1:{port}"), ("no-data/", f"{PARTICIPANTS}/no-data/"),
-                                   ("../../crypto/", f"{PARTICIPANTS.parents[1]}/crypto/"),
-                                   ("../keys/", f"{PARTICIPANTS.parent}/keys/")):
-            text = text.replace(relative, absolute)
-        copy = tmp_path / "taken.provider.yaml"
-        copy.write_text(text)
-        result = smev_env.runpytest_subprocess("-p", "no:cacheprovider", "--smev-participant", str(copy),
-                                               "--smev-registry", REGISTRY, "-k", "answers-test-message")
-    assert result.ret == 1
-    assert "the suite could not run" in result.stdout.str() and "cannot serve the bus double" in result.stdout.str()
+        result = _run(smev_env, "reference.provider.yaml", "--smev-port", str(port))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr.str()
 
 
 def test_the_consumer_suite_by_name_and_a_broken_consumer(smev_env):

@@ -42,6 +42,7 @@ def scores():
         return {role: job.result() for role, job in jobs.items()} | {"refused": extra.result()}
 
 
+@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
 @pytest.mark.parametrize("role", ["provider", "consumer"])
 def test_reference_mutation_score_reference_passes_the_whole_suite(scores, role):
     report, runs = scores[role]
@@ -51,6 +52,7 @@ def test_reference_mutation_score_reference_passes_the_whole_suite(scores, role)
     assert all(any(f.status is Status.PASS for f in r.findings) for r in runs["reference"])
 
 
+@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
 @pytest.mark.parametrize("role", ["provider", "consumer"])
 def test_reference_mutation_score_every_variant_is_caught_and_named(scores, role):
     report, _ = scores[role]
@@ -64,6 +66,7 @@ def test_reference_mutation_score_every_variant_is_caught_and_named(scores, role
         assert v.naming.startswith(f"{named.case}: {named.rule}: "), v
 
 
+@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
 def test_reference_mutation_score_provider_counts_all_thirteen(scores):
     report, _ = scores["provider"]
     assert len(report.variants) == 13 and report.score == "13/13 caught, 13/13 named"
@@ -74,6 +77,7 @@ def test_reference_mutation_score_provider_counts_all_thirteen(scores):
     assert report.meta()["mutant slow"].startswith("named by answers-valid-request: TIME-LIVE-WITHIN")
 
 
+@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
 def test_reference_mutation_score_every_emitted_rule_is_declared(scores):
     """Whatever the engine reported in any run (live ids, static rules a structure or signature check named)."""
     emitted = {f.rule_id for role in ("provider", "consumer") for runs in [scores[role][1]] for rs in runs.values()
@@ -83,6 +87,7 @@ def test_reference_mutation_score_every_emitted_rule_is_declared(scores):
     assert [rule for rule in sorted(emitted) if catalogue.get_rule(rule) is None] == []
 
 
+@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
 def test_reference_mutation_score_a_refused_request_is_a_finding_not_a_crash(scores):
     [result] = scores["refused"]
     failed = [f for f in result.findings if f.status is Status.FAIL]

@@ -18,7 +18,7 @@ from conformance.reference.provider import decode_answer, encode_answer
 from conformance.reference.variants import REFERENCE, VARIANTS, Behaviour, IdStyle, variant
 from conformance.reference.wire import message_id
 from conformance.registry import load_registry, make_payload
-from conformance.suites.participant import load_participant
+from conformance.suites.participant import bound, load_participant
 
 
 def test_reference_units_shipped_keys_are_the_regeneration():
@@ -51,12 +51,16 @@ def test_reference_units_participant_files_are_the_regeneration_and_load():
             loaded = load_participant(participant_files.DIRECTORY / f"{v.name}.{role}.yaml")
             assert loaded.role.value == role
             assert [t.name for t in loaded.types] == list(participant_files.SAMPLE_TYPES)
-            command = loaded.start.command
+            assert loaded.registry == participant_files.REGISTRY_FILE, "the files name their registry"
+            # port 0: the harness picks the port and fills it in, so the command and the trigger agree with it
+            running = bound(loaded, "http://127.0.0.1:45678/smev")
+            command = running.start.command
             assert command[command.index("--variant") + 1] == v.name
-            assert command[command.index("--bus") + 1] == loaded.bus_url
+            assert command[command.index("--bus") + 1] == running.bus_url == "http://127.0.0.1:45678/smev"
             if role == "consumer":
                 serving = command[command.index("--serve-trigger") + 1]
-                assert loaded.trigger.http_url == f"http://{serving}/send?type={{type}}"
+                assert running.trigger.http_url == f"http://{serving}/send?type={{type}}"
+                assert not serving.endswith(":0") and "{" not in serving
             expired = v.name == "expired-certificate"
             assert loaded.certificate.name == ("expired" if expired else role) + ".cert.pem"
 

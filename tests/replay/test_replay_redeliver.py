@@ -50,6 +50,7 @@ def test_the_deliveries_and_their_failed_reactions_are_found(no_to_capture):
     assert related_failures(calls) == found  # each answered with a refused SendResponse
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_the_broken_provider_reproduces_and_the_fixed_one_no_longer_fails(no_to_capture, capsys):
     args = ["replay", str(no_to_capture), "--registry", REGISTRY, "--redeliver", "--timeout", "8", "--format", "json"]
     assert main([*args, "--participant", str(PARTICIPANTS / "no-to.provider.yaml")]) == 1

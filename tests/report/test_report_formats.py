@@ -56,22 +56,68 @@ def test_json_is_the_documented_structure():
     assert "Identifiers" in finding["source"]
 
 
-def test_junit_has_one_testcase_per_rule_per_file():
+def test_junit_has_one_testcase_per_applicable_rule_per_file():
     root = etree.fromstring(render_string(results(), "junit").encode())
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("5", "1", "1")
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("4", "1", "0")
     suite = root.find("testsuite")
     assert suite.get("name") == "dir/a.xml"
     cases = suite.findall("testcase")
-    assert [c.get("name").split()[0] for c in cases] == ["MSG-ID-UUID1", "TIME-EOL", "TIME-ID-FUTURE", "MSG-XML-DTD"]
-    assert all(c.get("classname") == "dir/a.xml" for c in cases)
+    assert [c.get("name").split()[0] for c in cases] == ["MSG-ID-UUID1", "TIME-ID-FUTURE", "MSG-XML-DTD"], \
+        "a rule that does not apply (TIME-EOL, all skipped) is left out"
+    assert all(c.get("classname") == "smev.SendRequestRequest.1_3.a" for c in cases)
     failure = cases[0].find("failure")
     assert failure.get("type") == "MSG-ID-UUID1" and failure.get("message") == "MessageID is upper case"
-    assert "line 3" in failure.text and "line 9" in failure.text and "source:" in failure.text
-    assert cases[1].find("skipped").get("message") == "the message sets no EOL"
-    assert cases[2].find("failure") is None and "from the future" in cases[2].find("system-out").text
+    assert "dir/a.xml:3" in failure.text and "dir/a.xml:9" in failure.text and "source:" in failure.text
+    assert cases[1].find("failure") is None and "from the future" in cases[1].find("system-out").text
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
     assert props["operation"] == "SendRequestRequest" and props["version"] == "1.3"
+    assert props["verdict"] == "fail" and props["headline"].startswith("FAIL: 2 files, 1 failed")
+
+
+def test_junit_all_keeps_rules_that_do_not_apply_as_skipped():
+    root = etree.fromstring(render_string(results(), "junit", include_na=True).encode())
+    assert (root.get("tests"), root.get("skipped")) == ("5", "1")
+    skipped = root.find(".//testcase/skipped")
+    assert skipped.get("message") == "the message sets no EOL"
+
+
+def test_junit_times_are_the_measured_ones_and_classnames_have_no_path_dots():
+    timed = FileResult("in/v1.2/my.message.xml", "SendRequestRequest", "1.2",
+                       (Finding("MSG-XML-DTD", Status.PASS, "ok"), Finding("MSG-ID-UUID1", Status.PASS, "ok")),
+                       duration=0.25, rule_times=(("MSG-XML-DTD", 0.125), ("MSG-ID-UUID1", 0.0625)))
+    root = etree.fromstring(render_string([timed], "junit").encode())
+    cases = root.findall(".//testcase")
+    assert [c.get("time") for c in cases] == ["0.125", "0.062"]
+    assert root.find("testsuite").get("time") == "0.250"
+    assert {c.get("classname") for c in cases} == {"smev.SendRequestRequest.1_2.my_message"}
+
+
+def test_junit_of_a_live_run_has_one_testcase_per_case_with_its_duration():
+    cases = [FileResult("provider/answers[fns]", None, "1.3", (Finding("FLOW-LIVE-ACKED", Status.PASS, "ok"),
+                                                               Finding("TIME-LIVE-WITHIN", Status.PASS, "ok")),
+                        duration=1.5),
+             FileResult("provider/negative/NEG-SIG-RS-ORDER", None, "1.3",
+                        (Finding("FLOW-LIVE-REFUSES-NEGATIVE", Status.FAIL, "answered with data", Location("c.yaml", 7)),),
+                        duration=2.0)]
+    root = etree.fromstring(render_string(cases, "junit", unit="case", meta={"suite": "provider"}).encode())
+    testcases = root.findall(".//testcase")
+    assert [(c.get("classname"), c.get("name"), c.get("time")) for c in testcases] == [
+        ("smev.provider", "answers[fns]", "1.500"), ("smev.provider.negative", "NEG-SIG-RS-ORDER", "2.000")]
+    assert (root.get("tests"), root.get("failures")) == ("2", "1")
+    assert "c.yaml:7" in testcases[1].find("failure").text
+    assert render_string(cases, "text", unit="case").rstrip().splitlines()[-1].startswith("FAIL: 2 cases, 1 failed")
+
+
+def test_a_given_headline_is_what_every_format_opens_with():
+    """`run --variants`: the runs of broken variants fail, yet the command passes; its reports must say PASS."""
+    from conformance.report import Headline
+
+    line = Headline("pass", "PASS: mutation score 1/1 caught, 1/1 named")
+    page = render_string(results(), "html", headline=line)
+    assert "class=\"box verdict-pass\" id=headline><b>PASS</b>: mutation score 1/1 caught" in page
+    assert json.loads(render_string(results(), "json", headline=line))["verdict"] == "pass"
+    assert render_string(results(), "text", headline=line).rstrip().endswith("1/1 named")
 
 
 def test_junit_fail_on_warn_turns_warnings_into_failures():
@@ -82,11 +128,19 @@ def test_junit_fail_on_warn_turns_warnings_into_failures():
 def test_html_is_self_contained_and_escapes_everything():
     page = render_string(results(HOSTILE), "html", meta={"at": "<now>"})
     assert page.startswith("<!DOCTYPE html>") and "</html>" in page
-    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;now&gt;" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "&lt;now&gt;" in page
     assert "\x1b" not in page and "\x00" not in page
-    for attribute in ("src=", "href=", "@import", "url("):
+    for attribute in ("src=", "@import", "url(", "http:", "https:"):
         assert attribute not in page
-    assert "MSG-ID-UUID1" in page and "2 file(s), 1 failed" in page
+    assert "MSG-ID-UUID1" in page and "<b>FAIL</b>: 2 files, 1 failed" in page
+    assert page.count("<script>") == 1, "the one inline script of the filters, admitted by its hash alone"
+    import base64
+    import hashlib
+    import re
+
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in page
 
 
 def test_text_shows_markup_and_escapes_literally():
@@ -95,7 +149,7 @@ def test_text_shows_markup_and_escapes_literally():
     assert "MSG-ID-UUID1" in text and "TIME-ID-FUTURE" in text
     assert "TIME-EOL" not in text, "skips are counted, not listed, unless verbose"
     assert "TIME-EOL" in render_string(results(), "text", verbose=True)
-    assert text.rstrip().splitlines()[-1].startswith("FAIL: 2 file(s), 1 failed")
+    assert text.rstrip().splitlines()[-1].startswith("FAIL: 2 files, 1 failed")
 
 
 def test_render_writes_a_file_creating_directories(tmp_path):
@@ -135,4 +189,63 @@ def test_rules_are_tallied_across_files():
         ("MSG-ID-UUID1", 2, 0, 1), ("TIME-ID-FUTURE", 0, 1, 1)]
     text = render_string(results(), "text")
     assert "rules that failed or warned" in text
-    assert "Rules that failed or warned" in render_string(results(), "html")
+    assert "By rule: 2 rule(s) failed or warned" in render_string(results(), "html")
+
+
+def _parsed(page: str):
+    return etree.fromstring(page.split("\n", 1)[1].encode(), etree.HTMLParser())
+
+
+def test_html_has_filters_a_rule_view_and_data_to_filter_on():
+    page = _parsed(render_string(results(), "html"))
+    form = page.xpath("//form[@id='filters']")[0]
+    assert form.get("hidden") is not None, "without the script the filters stay hidden and everything shows"
+    assert page.xpath("//select[@id='f-operation']/option/@value") == ["", "AckRequest", "SendRequestRequest"]
+    assert page.xpath("//select[@id='f-rule']/option/@value") == ["", "MSG-ID-UUID1", "TIME-ID-FUTURE"]
+    items = page.xpath("//details[contains(@class,'result')]")
+    assert [(d.get("data-state"), d.get("data-rules"), d.get("data-version")) for d in items] == [
+        ("fail", "MSG-ID-UUID1 TIME-ID-FUTURE", "1.3"), ("pass", "", "1.1")]
+    rule_row = page.xpath("//details[@id='by-rule']//tr[@data-rule='MSG-ID-UUID1']")[0]
+    assert rule_row.xpath(".//a/@href") == ["#r0"] and items[0].get("id") == "r0"
+
+
+def test_html_shows_a_digest_diagnosis_as_a_diff_block_not_a_cell():
+    canonical = "<a>" + "x" * 500 + "</a>"
+    finding = Finding("SIG-DIGEST", Status.FAIL, "DigestValue does not match", Location("s.xml", 3, "/" + "a/" * 60),
+                      (("transformed", canonical), ("computed", "AAA="), ("declared", "BBB="),
+                       ("diagnosis", "the sender's value is reproduced by: no SMEV transform")))
+    page = _parsed(render_string([FileResult("s.xml", "SendRequestRequest", "1.3", (finding,))], "html"))
+    diff = page.xpath("//pre[@class='block']/span")
+    assert [(s.get("class"), s.text) for s in diff[:2]] == [("del", "- BBB="), ("add", "+ AAA=")]
+    assert page.xpath("string(//td[@class='msg'])") == "DigestValue does not match", "details are not in the cell"
+    collapsed = page.xpath("//details[@class='diag']/pre/text()")
+    assert collapsed == [canonical], "the canonical bytes are in a collapsible block, exactly as digested"
+    assert "no SMEV transform" in page.xpath("string(//div[@class='diag'][b='diagnosis']/pre)")
+
+
+def test_the_live_report_shows_duration_start_and_links_to_the_capture():
+    case = FileResult("provider/answers[fns]", None, "1.3", (Finding("FLOW-LIVE-ACKED", Status.PASS, "ok"),),
+                      started=1_780_000_000.0, duration=1.25)
+    page = render_string([case], "html", unit="case",
+                         links={"provider/answers[fns]": [("#3 Ack 200", "capture/0003-Ack-200.request.http")]})
+    tree = _parsed(page)
+    assert tree.xpath("//a[@href='capture/0003-Ack-200.request.http']/text()") == ["#3 Ack 200"]
+    assert "1.2 s" in page and "2026-05-28 20:26:40 UTC" in page
+
+
+def test_the_mutation_report_opens_with_the_mutation_verdict_not_the_variants_failures():
+    """Issue 14 §5: `run --variants` exits 0 with every variant caught; its HTML must not open with a red FAIL."""
+    from conformance.reference.mutation import MutationReport, VariantScore
+
+    caught = VariantScore("no-to", "leaves out To", "answers: FLOW-LIVE-REPLY-TO-COPIED", True, True, "x", 1)
+    missed = VariantScore("slow", "too slow", "answers: TIME-LIVE-WITHIN", False, False, None, 0)
+    runs = results()  # the variants' runs fail: that is what catching them means
+    good = MutationReport("provider", True, (), (caught,))
+    page = render_string(runs, "html", unit="case", headline=good.headline())
+    assert good.holds and good.headline().outcome == "pass"
+    assert "verdict-pass\" id=headline><b>PASS</b>: mutation score of the provider suite 1/1 caught" in page
+    bad = MutationReport("provider", True, (), (caught, missed))
+    assert not bad.holds and bad.headline().outcome == "fail"
+    assert "verdict-fail\" id=headline><b>FAIL</b>" in render_string(runs, "html", unit="case", headline=bad.headline())
+    broken_reference = MutationReport("provider", False, ("answers: X: y",), (caught,))
+    assert broken_reference.headline().outcome == "fail" and "reference FAILS" in broken_reference.headline().text

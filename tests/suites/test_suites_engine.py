@@ -174,12 +174,10 @@ def test_each_broken_consumer_fails_the_case_naming_its_mistake(tmp_path, mistak
 
 def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path, capsys):
     """`smev-conformance run` with a participant it starts itself, signatures off, one case, JUnit report."""
-    import sys
     from pathlib import Path
 
     from conformance.cli import main
 
-    port = _free_port()
     script = Path(__file__).parent / "suites_provider_main.py"
     suite = tmp_path / "suite.yaml"
     suite.write_text(textwrap.dedent("""\
@@ -201,9 +199,9 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
         participant: FNS
         role: provider
         types: [fns-inn-by-passport]
-        bus: {{url: "http://127.0.0.1:{port}/smev"}}
+        bus: {{url: "http://127.0.0.1:0/smev"}}
         start:
-          command: ["{sys.executable}", "{script}", "http://127.0.0.1:{port}/smev", FNS]
+          command: ["{{python}}", "{script}", "{{bus_url}}", FNS]
           ready_timeout: 10s
         """))
     report = tmp_path / "report.xml"
@@ -216,15 +214,18 @@ def test_run_command_end_to_end_starts_the_participant_and_writes_junit(tmp_path
     from lxml import etree
 
     junit = etree.parse(str(report))
-    names = {case.get("name") for case in junit.iter("testcase")}
-    assert any("FLOW-LIVE-REPLY-TO-COPIED" in n for n in names) and not list(junit.iter("failure"))
+    cases = list(junit.iter("testcase"))
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [("smev.smoke", "answers")]
+    assert float(cases[0].get("time")) > 0 and not list(junit.iter("failure"))
+    assert "pass FLOW-LIVE-REPLY-TO-COPIED" in cases[0].findtext("system-out")
     # --report-dir: the same run in every format, and its raw exchanges, side by side.
     folder = tmp_path / "all"
     assert etree.parse(str(folder / "report.junit.xml")).getroot().get("tests") == junit.getroot().get("tests")
     document = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert document["verdict"] == "pass"
-    assert sum(len(f["findings"]) for f in document["files"]) == int(junit.getroot().get("tests"))
-    assert "FLOW-LIVE-REPLY-TO-COPIED" in (folder / "report.html").read_text(encoding="utf-8")
+    assert len(document["files"]) == int(junit.getroot().get("tests")) and document["unit"] == "case"
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "FLOW-LIVE-REPLY-TO-COPIED" in page and "-SendResponse-200.request.http" in page, "links to the capture"
     assert sorted(p.name for p in (folder / "capture").iterdir()) == sorted(p.name for p in (tmp_path / "cap").iterdir())
     captured = sorted(p.name for p in (tmp_path / "cap").iterdir())
     assert any(n.endswith("-Ack-200.request.http") for n in captured)

@@ -75,6 +75,7 @@ def test_suites_negative_selection_is_the_providers_duty_and_spread_over_familie
     assert len(chosen) == 6 and {family_of(c) for c in chosen} == {family_of(c) for c in every}
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 @settings(max_examples=20, deadline=None)
 @given(limit=st.integers(min_value=0, max_value=60), seed=st.integers(min_value=0, max_value=10_000))
 def test_suites_negative_selection_is_bounded_seeded_and_a_subset(limit, seed):

@@ -24,7 +24,7 @@ keys:
 trust:
   ca: keys/ca.pem
 bus:
-  url: http://127.0.0.1:7575/smev
+  url: http://127.0.0.1:0/smev
 start:
   command: [python, -m, fns_stand]
   env: {LOG_LEVEL: debug}
@@ -57,7 +57,7 @@ def test_a_complete_provider_loads(stand):
 
 def test_every_problem_is_reported_with_its_line(stand):
     text = PROVIDER.replace("role: provider", "role: consumer").replace("keys/fns.pem", "keys/missing.pem") \
-        .replace("http://127.0.0.1:7575/smev", "ftp://bus").replace("[python, -m, fns_stand]", "python -m x") \
+        .replace("http://127.0.0.1:0/smev", "ftp://bus").replace("[python, -m, fns_stand]", "python -m x") \
         .replace("version: \"1.3\"", "versoin: \"1.3\"")
     with pytest.raises(SchemaErrors) as err:
         load_participant(_write(stand, text))
@@ -83,7 +83,8 @@ def test_dry_run_of_a_fitting_pair_exits_0(stand, capsys):
     path = _write(stand, PROVIDER)
     assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "suite provider" in out and "7 cases" in out and "dry run: both files are valid" in out
+    assert "suite provider" in out and "dry run: both files are valid" in out
+    assert "22 cases to run (7 from 7 suite cases, 15 negative deliveries)" in out, "the count the run will play"
 
 
 def test_dry_run_lists_problems_of_both_files_and_their_fit(stand, tmp_path, capsys):
@@ -114,3 +115,102 @@ def test_unknown_shipped_suite_is_a_usage_error(stand, capsys):
 def test_a_real_run_with_an_unusable_certificate_is_exit_2_naming_the_file(stand, capsys):
     assert main(["run", "--suite", "provider", "--participant", str(_write(stand, PROVIDER))]) == 2
     assert f"{stand}/keys/fns.pem: not a certificate" in capsys.readouterr().err
+
+
+# -- what the dry run must see that only the run used to (ports, the registry fit), and portable files ------------
+
+def test_a_port_out_of_range_fails_the_dry_run_with_its_line(stand, capsys):
+    path = _write(stand, PROVIDER.replace("127.0.0.1:0/smev", "127.0.0.1:99999/smev"))
+    assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 2
+    assert f"{path}:13: bus.url: 'http://127.0.0.1:99999/smev': the port is not a TCP port" in capsys.readouterr().err
+    assert main(["run", "--suite", "provider", "--participant", str(_write(stand, PROVIDER)), "--dry-run",
+                 "--port", "70000"]) == 2
+    assert "--port: port 70000 is not a TCP port (0-65535)" in capsys.readouterr().err
+
+
+def test_a_port_held_by_another_process_fails_the_dry_run(stand, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        path = _write(stand, PROVIDER.replace("127.0.0.1:0/smev", f"127.0.0.1:{port}/smev"))
+        assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 2
+        assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+        # --port moves the bus elsewhere: the same file then fits
+        assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run", "--port", "0"]) == 0
+
+
+def test_a_remote_bus_url_is_refused_at_load(stand):
+    with pytest.raises(SchemaErrors, match=":13: bus.url: .*must name a loopback host"):
+        load_participant(_write(stand, PROVIDER.replace("127.0.0.1:0", "bus.example:8080")))
+    with pytest.raises(SchemaErrors, match="must name a loopback host .* and a port"):
+        load_participant(_write(stand, PROVIDER.replace("127.0.0.1:0", "127.0.0.1")))
+
+
+def test_the_dry_run_checks_the_registry_fit_the_run_needs(stand, capsys):
+    path = _write(stand, PROVIDER.replace("participant: FNS", "participant: NOBODY"))
+    assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:1: participant: participant 'NOBODY' is in no type's providers or consumers" in err
+    assert "`registry:` in the participant file, or --registry" in err
+
+
+def test_the_registry_the_file_names_is_used_and_the_command_line_overrides_it(stand, capsys):
+    from conformance.reference.participant_files import REGISTRY_FILE
+
+    named = _write(stand, PROVIDER.replace("participant: FNS", "participant: REF_PROVIDER")
+                   + f"registry: {REGISTRY_FILE}\n")
+    assert load_participant(named).registry == REGISTRY_FILE
+    assert main(["run", "--suite", "provider", "--participant", str(named), "--dry-run"]) == 0
+    assert f"registry {REGISTRY_FILE}" in capsys.readouterr().out
+    from conformance.registry import DEFAULT_REGISTRY
+
+    assert main(["run", "--suite", "provider", "--participant", str(named), "--dry-run",
+                 "--registry", str(DEFAULT_REGISTRY)]) == 2
+    assert "'REF_PROVIDER' is in no type's providers" in capsys.readouterr().err
+
+
+def test_a_shipped_participant_file_copied_anywhere_still_runs_dry(tmp_path, capsys):
+    """The README's example, and a shipped file copied next to one's own code: no --registry, no path edits."""
+    from conformance.reference.participant_files import DIRECTORY
+
+    copy = tmp_path / "elsewhere" / "participant.yaml"
+    copy.parent.mkdir()
+    copy.write_text((DIRECTORY / "reference.provider.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for participant in (DIRECTORY / "reference.provider.yaml", copy):
+        assert main(["run", "--suite", "provider", "--participant", str(participant), "--dry-run"]) == 0, \
+            capsys.readouterr().err
+    loaded = load_participant(copy)
+    assert loaded.certificate.is_file() and loaded.registry.is_file() and all(t.no_data_request.is_file()
+                                                                               for t in loaded.types)
+
+
+def test_relative_paths_resolve_against_the_file_not_the_working_directory(stand, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)
+    p = load_participant(_write(stand, PROVIDER))
+    assert p.certificate == stand / "keys/fns.pem"
+
+
+def test_placeholders_are_filled_with_the_served_address_and_free_ports(stand):
+    import sys
+
+    from conformance.suites.participant import bound
+
+    text = PROVIDER.replace("[python, -m, fns_stand]", '["{python}", -m, fns_stand, --bus, "{bus_url}", '
+                                                        '--trigger, "127.0.0.1:{port:trigger}"]') \
+        .replace("{LOG_LEVEL: debug}", '{BUS_PORT: "{bus_port}", TRIGGER: "{port:trigger}"}')
+    p = bound(load_participant(_write(stand, text)), "http://127.0.0.1:41234/smev")
+    assert p.bus_url == "http://127.0.0.1:41234/smev"
+    command = p.start.command
+    assert command[0] == sys.executable and command[4] == "http://127.0.0.1:41234/smev"
+    trigger_port = command[6].rsplit(":", 1)[1]
+    assert trigger_port.isdigit() and int(trigger_port) > 0
+    assert p.start.env == {"BUS_PORT": "41234", "TRIGGER": trigger_port}, "one NAME, one port, everywhere"
+
+
+def test_the_dry_run_finds_a_start_program_that_does_not_exist(stand, capsys):
+    path = _write(stand, PROVIDER.replace("[python, -m, fns_stand]", "[no-such-program-here, --serve]"))
+    assert main(["run", "--suite", "provider", "--participant", str(path), "--dry-run"]) == 2
+    assert "start.command: program 'no-such-program-here' is not found" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from conformance.xmldsig.attachments import SIG_ATTACH_CMS, sign_attachments
 from conformance.xmldsig.signer import sign_message
 from conformance.xmlsafe import parse_bytes
 
-NATIVE = get_backend("native")
+NATIVE = get_backend()  # the fastest backend here (native when installed): these tests need one to sign
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 

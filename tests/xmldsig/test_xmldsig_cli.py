@@ -59,7 +59,7 @@ def test_sign_then_verify_from_the_command_line(tmp_path: Path, pki, capsys) -> 
     unsigned.write_bytes(build(message(Operation.SEND_REQUEST), "1.3"))
     signed = tmp_path / "signed.xml"
     assert main(["sign", str(unsigned), "--key", str(pki["participant.key.pem"]), "--cert",
-                 str(pki["participant.cert.pem"]), "--output", str(signed), "--crypto", "native"]) == 0
+                 str(pki["participant.cert.pem"]), "--output", str(signed)]) == 0
     assert main(["verify", str(signed), "--trust", str(pki["ca.cert.pem"]), "--crl", str(pki["ca.crl.pem"]),
                  "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)

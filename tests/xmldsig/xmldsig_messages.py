@@ -96,7 +96,7 @@ SIGNED_OPERATIONS = (Operation.SEND_REQUEST, Operation.SEND_RESPONSE, Operation.
 
 
 def signed(operation: Operation = Operation.SEND_REQUEST, version: str = "1.3", *, personal: bool = False,
-           signer: str | None = None, backend_name: str | None = "native") -> etree._ElementTree:
+           signer: str | None = None, backend_name: str | None = None) -> etree._ElementTree:
     """The message, serialised, re-read, signed (personal first when asked) and re-read again."""
     backend = get_backend(backend_name)
     tree = parse_bytes(build(message(operation), version))
@@ -114,7 +114,7 @@ def reparse(tree: etree._ElementTree | etree._Element) -> etree._ElementTree:
 
 def outcomes(tree, **options):
     options.setdefault("at", AT)
-    options.setdefault("backend", get_backend("native"))
+    options.setdefault("backend", get_backend())
     return verify_tree(tree, VerifyOptions(**options))
 
 

@@ -227,6 +227,7 @@ def test_model_audit_trail_rebuilds_each_message_history(tmp_path: Path) -> None
     assert not simulate(scenario(), 14).extra.get("audit")  # no trail unless asked
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_model_same_numbers_in_another_process() -> None:
     """String hashes are salted per process: nothing in a replication may depend on them."""
     import os

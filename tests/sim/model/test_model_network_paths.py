@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +69,7 @@ def networks(draw: st.DrawFn) -> Network:
     return net
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(net=networks(), data=st.data())
 def test_model_shortest_path_matches_the_full_scan(net: Network, data: st.DataObject) -> None:

@@ -85,6 +85,7 @@ def test_bad_options_exit_2(tmp_path, argv, capsys):
     assert "error" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_workers_give_the_same_numbers_as_one_process(tmp_path):
     scenario = _scenario(tmp_path)
     reports = []

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from report_fakes import tiny_yaml
 
 from sim.cli import main
@@ -15,6 +16,7 @@ def _run(tmp_path, name: str, *extra: str) -> tuple[int, dict]:
     return code, json.loads((out / "report.json").read_text())
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_real_model_end_to_end_and_reproducible(tmp_path):
     code, report = _run(tmp_path, "a")
     assert code == 0 and report["verdict"] == "pass"

@@ -81,6 +81,7 @@ def test_html_escapes_hostile_text():
     assert "<script>" not in page and "&lt;script&gt;" in page
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_sweep_report_has_the_curve_and_per_point_slos():
     rep = _report(tiny_yaml(sweep=SWEEP, slos="  rt-mean: realtime.latency.mean <= 5s\n"
                                               "  scales: scaleout.efficiency >= 0.5"))

@@ -31,6 +31,7 @@ def _report(tmp_path: Path, name: str, *options: str) -> dict:
     return report
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_one_process_pool_and_dask_give_the_same_report(tmp_path):
     """The real model, a three-point sweep: every number of report.json is the same whichever way it ran."""
     one = _report(tmp_path, "one")
@@ -95,6 +96,7 @@ def test_a_dead_worker_process_is_reported():
         execute(scenario, replications=3, simulate=fakes.dies_on_replication_1, map_fn=map_fn)
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_progress_follows_completion_and_results_keep_replication_order(tmp_path, monkeypatch):
     monkeypatch.setenv(fakes.SYNC_DIR, str(tmp_path))
     scenario = loads(tiny_yaml())

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ SCENARIO = with_sweep(replace(FakeScenario(), slos=(slo("realtime.latency.mean",
                       "servers", (1, 2))
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 @settings(max_examples=15, deadline=None)
 @given(st.data())
 def test_completion_order_does_not_change_the_run(data):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from sim.metrics.stats import confidence_interval
 from sim.model import simulate
 from sim.runner.replications import replication_seed
@@ -35,6 +37,7 @@ def _agree(a, b) -> bool:
     return abs(a.mean - b.mean) <= a.half_width + b.half_width
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_tagged_latencies_match_theory_and_the_full_run_at_few_loaded_workers():
     scenario = tb.single_queue(3, "exp(1s)", 2.55, 6000, 600)
     theory = tb.mmc_sojourn(3, 2.55, 1.0) + tb.HOP_OVERHEAD_S  # 2.62 s, of which 1.62 s waiting
@@ -74,6 +77,7 @@ run: {duration: 5000s, warmup: 500s, replications: 5, seed: 3}
 """
 
 
+@pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_tagged_latencies_match_the_full_run_through_two_loaded_stations():
     from sim.scenario import loads
 
