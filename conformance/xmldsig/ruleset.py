@@ -118,7 +118,7 @@ CERT_RULES: tuple[Rule, ...] = (
          "Judged when the bus receives the message (`check --at`, default now), never at a time the message "
          "carries: the sender chooses that one.",
          bad=(Example("the signed SendRequest judged a day after the certificate expired", x.signed,
-                      lambda: x.judged(x.after_expiry())(), (SIG_ATTACH_CMS,)),),
+                      lambda: x.judged(x.after_expiry())(), (SIG_ATTACH_CMS, CERT_REVOCATION)),),
          good=_GOOD),
     Rule(CERT_CHAIN, "The certificate chains to a trust anchor valid at the time judged", Severity.ERROR,
          "697 §6н, §11 (qualified electronic signature)", "Skipped when no trust anchor is given.",
