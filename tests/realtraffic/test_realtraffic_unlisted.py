@@ -1,0 +1,173 @@
+"""Real messages the issue did not list, judged as SMEV judges them (review of issue 10).
+
+- SMEV faults as other stacks write them: `faultstring xml:lang` (WS-I Basic Profile R1016; .NET writes it) is no
+  schema failure;
+- every signed envelope the project writes stays valid and verifying when rewritten the ways real senders, proxies
+  and capture tools rewrite envelopes without touching what is signed: a BOM, CRLF line ends, windows-1251 with its
+  declaration, no declaration, indentation everywhere but SignedInfo, other prefixes or a default namespace on the
+  SMEV elements (the SMEV transform renames prefixes), WS-Addressing header blocks and comments outside the body
+  (property over operations, versions and rewrites); and a change inside a signed element still fails SIG-DIGEST.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from conformance.cli import main
+from conformance.rules.engine import CheckSettings, check_bytes
+from conformance.rules.model import Status
+from conformance.xmldsig.verifier import VerifyOptions, verify_tree
+from conformance.xmlsafe import parse_bytes
+
+AT = "2026-11-22T12:00:00Z"
+WHEN = datetime(2026, 11, 22, 12, tzinfo=UTC)
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+WSA = "http://www.w3.org/2005/08/addressing"
+
+
+def _bad(findings, *, ignore=("FLOW-ID-UNIQUE",)) -> list[tuple[str, str]]:
+    return [(f.rule_id, f.message) for f in findings
+            if f.status in (Status.FAIL, Status.WARN) and f.rule_id not in ignore]
+
+
+# --- SOAP faults as other stacks write them -------------------------------------------------------------------------
+
+SMEV_FAULT_WITH_LANG = """<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+   <soap:Body>
+      <soap:Fault>
+         <faultcode>soap:Client</faultcode>
+         <faultstring xml:lang="ru-RU">Ошибка валидации</faultstring>
+         <detail>
+            <ns2:InvalidContent xmlns:ns2="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/faults/1.3"
+                xmlns:ns3="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.3">
+               <ns3:Code>SMEV-403</ns3:Code>
+               <ns3:Description>Ошибка валидации</ns3:Description>
+               <ns2:ValidationError errorPosition="12">cvc-complex-type.2.4.a</ns2:ValidationError>
+            </ns2:InvalidContent>
+         </detail>
+      </soap:Fault>
+   </soap:Body>
+</soap:Envelope>"""
+
+
+def test_an_smev_fault_with_a_language_tagged_faultstring_is_no_schema_failure():
+    result = check_bytes("fault.xml", SMEV_FAULT_WITH_LANG.encode(), CheckSettings(registry=None, at=WHEN))
+    assert result.operation is not None
+    assert _bad(result.findings) == []
+
+
+def test_other_attributes_on_faultstring_still_fail_the_envelope_schema():
+    data = SMEV_FAULT_WITH_LANG.replace('xml:lang="ru-RU"', 'lang="ru"').encode()
+    result = check_bytes("fault.xml", data, CheckSettings(registry=None, at=WHEN))
+    assert [rule for rule, message in _bad(result.findings) if "faultstring" in message] == ["MSG-SCHEMA-ENVELOPE"]
+
+
+# --- signature-neutral rewrites of every signed envelope the project writes ----------------------------------------
+
+@pytest.fixture(scope="module")
+def signed_samples(tmp_path_factory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("samples")
+    assert main(["sample", "--all", "--output", str(folder), "--seed", "11", "--at", AT]) == 0
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("1.[13]-*.xml"))
+            if "-Fault-" not in p.name or "InvalidContent" in p.name or "SignatureVerification" in p.name}
+
+
+def _indent_but_signed_info(root: etree._Element, level: int = 0) -> None:
+    if root.tag == f"{{{DS}}}SignedInfo":
+        return
+    children = [c for c in root if isinstance(c.tag, str)]
+    if children and not (root.text or "").strip():
+        root.text = "\n" + "  " * (level + 1)
+        for i, child in enumerate(children):
+            _indent_but_signed_info(child, level + 1)
+            child.tail = "\n" + "  " * (level + 1 if i < len(children) - 1 else level)
+
+
+def _renamed(element: etree._Element, prefixes: dict[str, str | None]) -> etree._Element:
+    """A copy with the SMEV/SOAP elements under other prefixes (None: the default namespace); ds:* untouched."""
+    namespace = etree.QName(element).namespace
+    if namespace == DS:
+        return copy.deepcopy(element)
+    nsmap = {prefixes.get(namespace, "p0"): namespace} if namespace else {}
+    new = etree.Element(element.tag, dict(element.attrib), nsmap=nsmap)
+    new.text = element.text
+    for child in element:
+        copied = _renamed(child, prefixes) if isinstance(child.tag, str) else copy.deepcopy(child)
+        copied.tail = child.tail
+        new.append(copied)
+    return new
+
+
+def _rewrite(data: bytes, how: str) -> bytes:
+    tree = etree.ElementTree(etree.fromstring(data))
+    root = tree.getroot()
+    if how == "bom":
+        return b"\xef\xbb\xbf" + data
+    if how == "crlf":
+        return data.replace(b"?>", b"?>\r\n", 1).replace(b"><soap:Body>", b">\r\n<soap:Body>")
+    if how == "cp1251":
+        return etree.tostring(tree, encoding="windows-1251", xml_declaration=True)
+    if how == "no-declaration":
+        return etree.tostring(tree, encoding="UTF-8")
+    if how == "indented":
+        _indent_but_signed_info(root)
+        return etree.tostring(tree, encoding="UTF-8", xml_declaration=True).replace(b"\n", b"\r\n")
+    if how == "wsa-and-comments":
+        header = root.find(f"{{{SOAP}}}Header")
+        if header is None:
+            header = etree.Element(f"{{{SOAP}}}Header")
+            root.insert(0, header)
+        etree.SubElement(header, f"{{{WSA}}}Action", nsmap={"wsa": WSA}).text = "urn:SendRequest"
+        etree.SubElement(header, f"{{{WSA}}}MessageID", nsmap={"wsa": WSA}).text = "urn:uuid:0-0"
+        root.insert(0, etree.Comment(" captured by proxy "))
+        root.addprevious(etree.Comment(" exported 2026-11-22 "))
+        return etree.tostring(tree, encoding="UTF-8", xml_declaration=True)
+    body = root.find(f"{{{SOAP}}}Body")
+    operation = next(c for c in body if isinstance(c.tag, str))
+    prefixes: dict[str, str | None] = {SOAP: "SOAP-ENV"}
+    for element in operation.iter():
+        namespace = etree.QName(element).namespace if isinstance(element.tag, str) else None
+        if namespace and namespace not in prefixes:
+            prefixes[namespace] = f"n{len(prefixes)}"
+    if how == "default-namespace":
+        prefixes[etree.QName(operation).namespace] = None
+    return etree.tostring(_renamed(root, prefixes), encoding="UTF-8", xml_declaration=True)
+
+
+REWRITES = ["bom", "crlf", "cp1251", "no-declaration", "indented", "wsa-and-comments", "prefixes",
+            "default-namespace"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), how=st.sampled_from(REWRITES))
+def test_a_signature_neutral_rewrite_is_judged_as_the_original(signed_samples, data, how):
+    name = data.draw(st.sampled_from(sorted(signed_samples)), label="sample")
+    original = signed_samples[name]
+    if how in ("prefixes", "default-namespace") and (b"xsi:type" in original or b"<faultcode>" in original):
+        return  # QName-valued content names its prefix: renaming it is not neutral
+    rewritten = _rewrite(original, how)
+    result = check_bytes(name, rewritten, CheckSettings(registry=None, at=WHEN))
+    assert _bad(result.findings) == [], (name, how)
+    assert result.operation == check_bytes(name, original, CheckSettings(registry=None, at=WHEN)).operation
+    outcomes = verify_tree(parse_bytes(rewritten), VerifyOptions(at=WHEN))
+    assert [(o.rule_id, o.status) for o in outcomes if o.status in (Status.FAIL, Status.WARN)] == [], (name, how)
+
+
+def test_a_change_inside_a_signed_element_still_fails_its_digest(signed_samples):
+    original = signed_samples["1.3-SendRequestRequest.xml"]
+    for how in REWRITES:
+        rewritten = _rewrite(original, how)
+        message_id = re.search(rb"MessageID>([0-9a-f-]{36})<", original).group(1)
+        tampered = rewritten.replace(message_id, message_id[:-1] + (b"0" if message_id[-1:] != b"0" else b"1"))
+        assert tampered != rewritten
+        outcomes = verify_tree(parse_bytes(tampered), VerifyOptions(at=WHEN))
+        assert {o.rule_id for o in outcomes if o.status is Status.FAIL} >= {"SIG-DIGEST"}, how
