@@ -171,3 +171,17 @@ def test_a_change_inside_a_signed_element_still_fails_its_digest(signed_samples)
         assert tampered != rewritten
         outcomes = verify_tree(parse_bytes(tampered), VerifyOptions(at=WHEN))
         assert {o.rule_id for o in outcomes if o.status is Status.FAIL} >= {"SIG-DIGEST"}, how
+
+
+# --- personally signed messages of every shipped type -------------------------------------------------------------
+
+@pytest.mark.parametrize("type_name", ["fns-inn-by-passport", "sfr-snils-check", "mvd-passport-validity"])
+@pytest.mark.parametrize("operation", ["SendRequest", "SendResponse", "GetRequestResponse", "GetResponseResponse"])
+def test_a_personally_signed_sample_passes_its_payload_schema(type_name, operation, tmp_path, capsys):
+    """The personal signature references the business element by an Id: a type's schema must allow it."""
+    path = tmp_path / "personal.xml"
+    assert main(["sample", "--type", type_name, "--operation", operation, "--personal", "--seed", "5",
+                 "--at", AT, "--output", str(path)]) == 0
+    assert b"PersonalSignature" in path.read_bytes()
+    result = check_bytes(path.name, path.read_bytes(), CheckSettings(at=WHEN))
+    assert _bad(result.findings) == []
