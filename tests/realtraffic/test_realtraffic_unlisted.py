@@ -24,7 +24,7 @@ from conformance.cli import main
 from conformance.rules.engine import CheckSettings, check_bytes
 from conformance.rules.model import Status
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
-from conformance.xmlsafe import parse_bytes
+from conformance.xmlsafe import XmlInputError, parse_bytes
 
 AT = "2026-11-22T12:00:00Z"
 WHEN = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -185,3 +185,35 @@ def test_a_personally_signed_sample_passes_its_payload_schema(type_name, operati
     assert b"PersonalSignature" in path.read_bytes()
     result = check_bytes(path.name, path.read_bytes(), CheckSettings(at=WHEN))
     assert _bad(result.findings) == []
+
+
+# --- a capture whose bytes are not in the encoding it declares --------------------------------------------------------
+
+_CYRILLIC = st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙ №", min_size=1, max_size=30)
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=_CYRILLIC, declaration=st.sampled_from(["", '<?xml version="1.0" encoding="UTF-8"?>',
+                                                    "<?xml version='1.0' encoding='utf-8'?>\r\n"]))
+def test_windows_1251_bytes_read_as_utf8_are_named_as_such(text, declaration):
+    data = f'{declaration}<a xmlns="urn:a">{text}</a>'.encode("cp1251")
+    with pytest.raises(XmlInputError) as error:
+        parse_bytes(data, source="m.xml")
+    assert error.value.rule == "MSG-XML-WELLFORMED"
+    assert "is not UTF-8" in str(error.value) and 'encoding="windows-1251"' in str(error.value)
+    right = f'<?xml version="1.0" encoding="windows-1251"?><a xmlns="urn:a">{text}</a>'.encode("cp1251")
+    assert parse_bytes(right).getroot().text == text
+
+
+def test_a_utf16_declaration_on_single_byte_text_is_named_as_such():
+    data = '<?xml version="1.0" encoding="utf-16"?><a xmlns="urn:a">да</a>'.encode()
+    with pytest.raises(XmlInputError) as error:
+        parse_bytes(data, source="m.xml")
+    assert 'says encoding="utf-16"' in str(error.value) and error.value.rule == "MSG-XML-WELLFORMED"
+    assert parse_bytes('<?xml version="1.0" encoding="utf-16"?><a xmlns="urn:a">да</a>'.encode("utf-16")) is not None
+
+
+def test_other_syntax_errors_keep_the_parsers_words():
+    with pytest.raises(XmlInputError) as error:
+        parse_bytes('<?xml version="1.0" encoding="UTF-8"?><a xmlns="urn:a">да</b>'.encode(), source="m.xml")
+    assert "not well-formed XML" in str(error.value)
