@@ -754,12 +754,13 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     from conformance.crypto import get_backend
     from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 
+    own = None
     if isinstance(options.at, datetime):
         attachments_at = options.at
     else:
         own = message_time(root) if options.at == AT_MESSAGE else None
         attachments_at = own.at if own is not None else datetime.now(UTC)
-    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend or get_backend())
+    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend or get_backend(), own=own)
     out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 

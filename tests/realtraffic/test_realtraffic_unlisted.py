@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from realtraffic_vectors import VECTORS
 
 from conformance.cli import main
 from conformance.rules.engine import CheckSettings, check_bytes
@@ -217,3 +218,34 @@ def test_other_syntax_errors_keep_the_parsers_words():
     with pytest.raises(XmlInputError) as error:
         parse_bytes('<?xml version="1.0" encoding="UTF-8"?><a xmlns="urn:a">да</b>'.encode(), source="m.xml")
     assert "not well-formed XML" in str(error.value)
+
+
+# --- an attachment's CMS judged at the message's own time -----------------------------------------------------------
+
+def _attachment_outcomes(path, at):
+    from conformance.rules.messagefile import read_message_file
+
+    tree = read_message_file(path).tree
+    return [(o.status, o.message) for o in verify_tree(tree, VerifyOptions(at=at)) if o.rule_id == "SIG-ATTACH-CMS"]
+
+
+def test_an_attachment_signer_valid_then_but_not_now_warns_with_both_times():
+    """verify --at message judges at the sender's claim: the CMS signer's expired certificate must not pass silently."""
+    from conformance.xmldsig.verifier import AT_MESSAGE
+
+    path = VECTORS / "gosha-rosreestr-SendRequestRequest-1.1.xml"
+    [(status, message)] = _attachment_outcomes(path, AT_MESSAGE)
+    assert status is Status.WARN
+    assert "2020-06-15T11:06:24" in message and "MessageID" in message and "but not now" in message
+    [(status, message)] = _attachment_outcomes(path, datetime(2020, 6, 15, 12, tzinfo=UTC))
+    assert status is Status.PASS  # an instant the user chose: judged there, nothing to warn about
+    [(status, message)] = _attachment_outcomes(path, None)
+    assert status is Status.FAIL and "not valid at" in message
+
+
+def test_an_attachment_signer_valid_now_passes_at_the_message_time(signed_samples, tmp_path):
+    from conformance.xmldsig.verifier import AT_MESSAGE
+
+    path = tmp_path / "attachments.xml"
+    path.write_bytes(signed_samples["1.3-SendRequestRequest-attachments.xml"])
+    assert [status for status, _ in _attachment_outcomes(path, AT_MESSAGE)] == [Status.PASS]
