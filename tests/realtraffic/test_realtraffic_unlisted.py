@@ -249,3 +249,41 @@ def test_an_attachment_signer_valid_now_passes_at_the_message_time(signed_sample
     path = tmp_path / "attachments.xml"
     path.write_bytes(signed_samples["1.3-SendRequestRequest-attachments.xml"])
     assert [status for status, _ in _attachment_outcomes(path, AT_MESSAGE)] == [Status.PASS]
+
+
+# --- HTTP captures with a chunked body (CXF streams its answers chunked) ---------------------------------------------
+
+def _chunked(body: bytes, cuts: list[int], eol: bytes, extension: bool) -> bytes:
+    edges = sorted({0, len(body), *(c % (len(body) + 1) for c in cuts)})
+    out = b""
+    for start, end in zip(edges, edges[1:], strict=False):
+        out += b"%x" % (end - start) + (b";name=v" if extension else b"") + eol + body[start:end] + eol
+    return out + b"0" + eol + eol
+
+
+@settings(max_examples=30, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=0), max_size=6), eol=st.sampled_from([b"\r\n", b"\n"]),
+       extension=st.booleans(), status=st.sampled_from([b"HTTP/1.1 200 OK", b"HTTP/1.1 500 Internal Server Error",
+                                                        b"POST /smev/v1.3/ws HTTP/1.1"]))
+def test_a_chunked_http_capture_reads_as_its_body(cuts, eol, extension, status):
+    from conformance.rules.messagefile import read_message_bytes
+
+    body = SMEV_FAULT_WITH_LANG.encode()
+    capture = (status + eol + b"Content-Type: text/xml;charset=UTF-8" + eol + b"Transfer-Encoding: chunked" + eol
+               + eol + _chunked(body, cuts, eol, extension))
+    read = read_message_bytes(capture, source="capture.http").tree
+    assert etree.tostring(read) == etree.tostring(parse_bytes(body))
+
+
+@pytest.mark.parametrize(("mangle", "words"), [
+    (lambda c: c.replace(b"\r\n\r\n", b"\r\n\r\nzz\r\n", 1), "starts no chunk-size line"),
+    (lambda c: c[:c.rindex(b"0\r\n")], "cut short"),
+    (lambda c: c[:c.rindex(b"0\r\n") - 40], "runs past the end"),
+    (lambda c: c.replace(b"Transfer-Encoding: chunked", b"Content-Encoding: gzip"), "gzip-encoded"),
+], ids=["bad-size", "truncated", "cut-in-a-chunk", "gzip"])
+def test_an_unusable_http_framing_is_one_named_finding(mangle, words):
+    body = SMEV_FAULT_WITH_LANG.encode()
+    capture = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + _chunked(body, [50, 400], b"\r\n", False))
+    result = check_bytes("capture.http", mangle(capture), CheckSettings(registry=None, at=WHEN))
+    assert [(rule, words in message) for rule, message in _bad(result.findings)] == [("MSG-XML-WELLFORMED", True)]
