@@ -287,3 +287,25 @@ def test_an_unusable_http_framing_is_one_named_finding(mangle, words):
                + _chunked(body, [50, 400], b"\r\n", False))
     result = check_bytes("capture.http", mangle(capture), CheckSettings(registry=None, at=WHEN))
     assert [(rule, words in message) for rule, message in _bad(result.findings)] == [("MSG-XML-WELLFORMED", True)]
+
+
+# --- SOAP header blocks the bus must understand ----------------------------------------------------------------------
+
+_WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+@pytest.mark.parametrize(("attributes", "refused"), [
+    ('soap:mustUnderstand="1"', True),
+    ('soap:mustUnderstand="true"', True),
+    ('soap:mustUnderstand="1" soap:actor="http://schemas.xmlsoap.org/soap/actor/next"', True),
+    ('soap:mustUnderstand="0"', False),
+    ('', False),
+    ('soap:mustUnderstand="1" soap:actor="http://smev.gosuslugi.ru/actors/smev"', False),  # addressed to another node
+], ids=["1", "true", "actor-next", "0", "absent", "other-actor"])
+def test_a_header_block_the_bus_must_understand_is_refused(signed_samples, attributes, refused):
+    data = signed_samples["1.3-SendRequestRequest.xml"].replace(
+        b"<soap:Header/>", f'<soap:Header><wsse:Security xmlns:wsse="{_WSSE}" {attributes}/></soap:Header>'.encode())
+    assert b"wsse:Security" in data
+    result = check_bytes("m.xml", data, CheckSettings(registry=None, at=WHEN))
+    found = [(rule, "MustUnderstand" in message) for rule, message in _bad(result.findings)]
+    assert found == ([("MSG-SOAP-ENVELOPE", True)] if refused else [])
