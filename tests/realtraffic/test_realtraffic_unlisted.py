@@ -309,3 +309,42 @@ def test_a_header_block_the_bus_must_understand_is_refused(signed_samples, attri
     result = check_bytes("m.xml", data, CheckSettings(registry=None, at=WHEN))
     found = [(rule, "MustUnderstand" in message) for rule, message in _bad(result.findings)]
     assert found == ([("MSG-SOAP-ENVELOPE", True)] if refused else [])
+
+
+# --- SignedInfo canonicalised with the InclusiveNamespaces its CanonicalizationMethod lists -------------------------
+
+_EC = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+
+def _with_inclusive_namespaces(data: bytes, prefixes: str, *, resign: bool) -> bytes:
+    """A participant signature whose CanonicalizationMethod (and exc-c14n transform) carries
+    ec:InclusiveNamespaces PrefixList, as WSS4J writes it; SignatureValue made over the SignedInfo that asks for."""
+    import base64
+
+    from conformance.crypto import get_backend
+    from conformance.crypto.testdata import test_credentials
+    from conformance.xmldsig.c14n import exc_c14n
+
+    key, _, _ = test_credentials()
+    tree = etree.ElementTree(etree.fromstring(data))
+    signature = next(tree.iter(f"{{{DS}}}Signature"))
+    signed_info = signature.find(f"{{{DS}}}SignedInfo")
+    for method in (signed_info.find(f"{{{DS}}}CanonicalizationMethod"),
+                   signed_info.find(f".//{{{DS}}}Transform[@Algorithm='{_EC}']")):
+        etree.SubElement(method, f"{{{_EC}}}InclusiveNamespaces", PrefixList=prefixes, nsmap={"ec": _EC})
+    canonical = exc_c14n(signed_info, inclusive_prefixes=prefixes.split() if resign else None)
+    backend = get_backend()
+    signature.find(f"{{{DS}}}SignatureValue").text = base64.b64encode(
+        backend.sign(key, backend.digest(canonical, key.bits))).decode()
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+@pytest.mark.parametrize("prefixes", ["soap", "soap tns basic", "tns ds unknown"])
+def test_a_signed_info_with_inclusive_namespaces_verifies_as_it_was_signed(signed_samples, prefixes):
+    data = _with_inclusive_namespaces(signed_samples["1.3-SendRequestRequest.xml"], prefixes, resign=True)
+    outcomes = verify_tree(parse_bytes(data), VerifyOptions(at=WHEN))
+    assert [(o.rule_id, o.message) for o in outcomes if o.status in (Status.FAIL, Status.WARN)] == []
+    # and a value made over the SignedInfo without them (the list ignored) does not verify
+    ignored = _with_inclusive_namespaces(signed_samples["1.3-SendRequestRequest.xml"], "soap tns", resign=False)
+    outcomes = verify_tree(parse_bytes(ignored), VerifyOptions(at=WHEN))
+    assert [o.rule_id for o in outcomes if o.status is Status.FAIL] == ["SIG-VALUE"]
