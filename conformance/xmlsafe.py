@@ -240,4 +240,32 @@ def _syntax_error(exc: etree.XMLSyntaxError, source: str, data: bytes) -> XmlInp
             return XmlInputError("not XML: the content does not start with markup (binary or text data)",
                                  path=source, line=line, rule=RULE_WELLFORMED)
         return XmlInputError("document has no root element", path=source, line=line, rule=RULE_WELLFORMED)
+    encoding = _encoding_mismatch(data)
+    if encoding is not None:
+        return XmlInputError(encoding[1], path=source, line=encoding[0], rule=RULE_WELLFORMED)
     return XmlInputError(f"not well-formed XML: {msg}", path=source, line=line, rule=RULE_WELLFORMED)
+
+
+_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _encoding_mismatch(data: bytes) -> tuple[int | None, str] | None:
+    """(line, message) when the bytes cannot be in the encoding the document declares (or UTF-8, declaring none):
+    the usual cause of a parse failure in real captures, which the parser's own words hide."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
+        return None  # UTF-16 bytes: the parser judged them in their own encoding
+    found = _DECLARED_ENCODING.match(data)
+    declared = found.group(1).decode("ascii").lower() if found else None
+    if declared in ("utf-16", "utf16", "utf-16le", "utf-16be", "ucs-2", "iso-10646-ucs-2"):
+        return 1, (f'the XML declaration says encoding="{found.group(1).decode("ascii")}" but the bytes are '
+                   "single-byte text (UTF-8 or an 8-bit code page): the declaration names the encoding of a string "
+                   "the writer held, not of the bytes it sent")
+    if declared in (None, "utf-8", "utf8"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            said = "declares UTF-8" if declared else "declares no encoding (so UTF-8)"
+            return line, (f"the document {said}, but byte {exc.start} (0x{data[exc.start]:02x}) is not UTF-8: "
+                          'text in windows-1251 needs <?xml version="1.0" encoding="windows-1251"?>')
+    return None

@@ -6,7 +6,8 @@ envelope, so a signature over moved content verifies. The multipart's Content-Ty
 
 - the caller (`--content-type`, e.g. the value `verdicts.json` or a proxy log gives);
 - the file itself: an HTTP capture as the double writes it (`POST /smev HTTP/1.1` or `HTTP/1.1 200` status line,
-  headers, blank line, body — see `conformance.bus.capture`), or a MIME header block at its top (`Content-Type: …`);
+  headers, blank line, body — see `conformance.bus.capture`; a `Transfer-Encoding: chunked` body, as CXF streams its
+  answers, is de-chunked; a compressed one is refused by name), or a MIME header block at its top (`Content-Type: …`);
 - a raw multipart body that starts with its boundary line (`--uuid:…`, as CXF sends it and as captures keep it):
   the boundary is that line, the root is the first part (RFC 2387's default when no `start` is given).
 
@@ -70,7 +71,11 @@ def read_message_file(path: str | os.PathLike[str], *, content_type: str | None 
 def read_message_bytes(data: bytes, *, source: str = "<input>", content_type: str | None = None,
                        max_bytes: int = xmlsafe.MAX_BYTES, max_depth: int = xmlsafe.MAX_DEPTH) -> MessageFile:
     """`read_message_file` for bytes already read."""
-    content_type, body = _framing(bytes(data), content_type)
+    try:
+        content_type, body = _framing(bytes(data), content_type)
+    except _FramingError as exc:
+        raise xmlsafe.XmlInputError(f"the HTTP capture is unusable: {exc}", path=source,
+                                    rule=xmlsafe.RULE_WELLFORMED) from None
     if content_type is None:
         return MessageFile(xmlsafe.parse_bytes(body, source=source, max_bytes=max_bytes, max_depth=max_depth))
     from conformance.bus.mtom import TransportError, read_body, resolve_xop
@@ -116,7 +121,47 @@ def _header_block(data: bytes) -> tuple[str | None, bytes]:
         return None, data
     headers = HeaderParser().parsestr(data[:end.start()].decode("latin-1") + "\r\n\r\n")
     body = data[end.end():]
+    coding = (headers.get("Content-Encoding") or "identity").strip().lower()
+    if coding != "identity":
+        raise _FramingError(f"its body is {coding}-encoded (Content-Encoding: {coding}); decode it first")
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        body = _dechunked(body)
     ctype = headers.get("Content-Type")
     if not ctype or ctype.split(";")[0].strip().lower() in ("text/xml", "application/soap+xml"):
         return None, body
     return " ".join(ctype.split()), body
+
+
+class _FramingError(ValueError):
+    """An HTTP capture whose body cannot be taken out of its transfer framing."""
+
+
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?\r?\n")
+
+
+def _dechunked(body: bytes) -> bytes:
+    """The body of an HTTP/1.1 chunked transfer (RFC 9112 §7.1), as capture tools keep it (CRLF or LF lines);
+    linear in its size. The trailer section after the last chunk is ignored."""
+    out: list[bytes] = []
+    pos = 0
+    while True:
+        size_line = _CHUNK_SIZE.match(body, pos)
+        if size_line is None and not body[pos:].strip():
+            raise _FramingError("Transfer-Encoding is chunked, but the capture ends before the last (zero-size) "
+                                "chunk: it was cut short")
+        if size_line is None:
+            raise _FramingError(f"Transfer-Encoding is chunked, but byte {pos} of the body starts no chunk-size line")
+        size = int(size_line.group(1), 16)
+        pos = size_line.end()
+        if size == 0:
+            return b"".join(out)
+        if pos + size > len(body):
+            raise _FramingError(f"a chunk of {size} bytes at byte {pos} runs past the end of the capture")
+        out.append(body[pos:pos + size])
+        pos += size
+        if body.startswith(b"\r\n", pos):
+            pos += 2
+        elif body.startswith(b"\n", pos):
+            pos += 1
+        else:
+            raise _FramingError(f"the chunk ending at byte {pos} is not followed by a line end")

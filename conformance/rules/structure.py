@@ -31,6 +31,32 @@ def soap_envelope(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(ctx.foreign.description, ctx.foreign.element)
         else:
             yield Violation(error.detail, _element_at(ctx, error.line))
+        return
+    if ctx.foreign is None:  # another protocol's message (SMEV 2) is named once, by MSG-SOAP-OPERATION
+        yield from _must_understand(ctx.root)
+
+
+_MUST_UNDERSTAND = f"{{{SOAP_ENV}}}mustUnderstand"
+_ACTOR = f"{{{SOAP_ENV}}}actor"
+_ACTOR_NEXT = "http://schemas.xmlsoap.org/soap/actor/next"
+
+
+def _must_understand(root: etree._Element) -> Iterator[Violation]:
+    """SOAP 1.1 §4.2.3: a header block with mustUnderstand="1" for the ultimate receiver (no actor, or the "next"
+    one) must be processed or the message refused. SMEV 3 defines no SOAP header block, so the bus answers such a
+    message with a soap:MustUnderstand fault (typically a WS-Security header kept from SMEV 2)."""
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        return
+    for header in root.iterchildren(f"{{{SOAP_ENV}}}Header"):
+        for block in header:
+            if not isinstance(block.tag, str):
+                continue
+            flag = (block.get(_MUST_UNDERSTAND) or "").strip()
+            actor = (block.get(_ACTOR) or "").strip()
+            if flag in ("1", "true") and actor in ("", _ACTOR_NEXT):
+                yield Violation(f"header block {block.tag} carries soap:mustUnderstand=\"{flag}\" for the bus: "
+                                "SMEV 3 processes no SOAP header block, so it refuses the message with a "
+                                "soap:MustUnderstand fault", block)
 
 
 @examples(bad=[ex.broken("the SendRequest's body element renamed SendMessageRequest", "send_request",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -20,6 +20,7 @@ from conformance.protocol.namespaces import XOP, classify
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, PrivateKey
+    from conformance.xmldsig.signedfields import MessageTime
     from conformance.xmldsig.verifier import Outcome
 
 SIG_ATTACH_CMS = "SIG-ATTACH-CMS"
@@ -55,8 +56,11 @@ def _content_bytes(content: etree._Element) -> bytes | None:
     return base64.b64decode(_text(content), validate=True)
 
 
-def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend) -> list[Outcome]:
-    """One SIG-ATTACH-CMS outcome per attachment header of the message."""
+def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend,
+                        own: MessageTime | None = None) -> list[Outcome]:
+    """One SIG-ATTACH-CMS outcome per attachment header of the message. `own`: `at` is the message's own time
+    (verify --at message), the sender's claim: a signer's certificate valid then but not now warns, as CERT-VALIDITY
+    does for XML signatures, instead of passing silently."""
     from conformance.crypto.cms import verify_detached
     from conformance.xmldsig.verifier import Outcome
 
@@ -93,6 +97,12 @@ def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend)
         if problems:
             out.append(Outcome(SIG_ATTACH_CMS, Status.FAIL, f"attachment {content_id!r}: " + "; ".join(problems),
                                signatures[0], tuple(("problem", p.code) for p in result.problems)))
+        elif own is not None and result.signer is not None and not result.signer.valid_at(now := datetime.now(UTC)):
+            out.append(Outcome(SIG_ATTACH_CMS, Status.WARN, f"attachment {content_id!r}: the CMS signature verifies "
+                               f"and its signer's certificate is valid at {at.isoformat()} ({own.describe()}), but "
+                               f"not now ({now.isoformat()}): valid {result.signer.not_before.isoformat()} .. "
+                               f"{result.signer.not_after.isoformat()}; the message's time is the sender's claim",
+                               signatures[0]))
         else:
             who = result.signer.subject if result.signer else "?"
             out.append(Outcome(SIG_ATTACH_CMS, Status.PASS, f"attachment {content_id!r}: CMS signature by {who} "

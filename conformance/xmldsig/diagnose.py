@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from conformance.xmldsig import constants as c
-from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
+from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n, signed_info_c14n
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.pipeline import apply_transforms
 from conformance.xmldsig.transform import SmevTransformError, smev_transform
@@ -162,7 +162,7 @@ def diagnose_signature(signed_info: etree._Element, signature: bytes, public_key
     if hash_function is None:
         def hash_function(data: bytes) -> bytes:
             return backend.digest(data, bits)
-    digest = hash_function(exc_c14n(signed_info))
+    digest = hash_function(signed_info_c14n(signed_info))
     for conventions in CONVENTIONS[1:]:
         name = convention_name(*conventions)
         tried.append(name)

@@ -35,7 +35,7 @@ from lxml import etree
 
 from conformance.findings import Finding, Location, Status
 from conformance.xmldsig import constants as c
-from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
+from conformance.xmldsig.c14n import signed_info_c14n
 from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, verify_with
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import IdIndex, other_id_attribute, reference_id
@@ -525,9 +525,7 @@ class _Signature:
         except (binascii.Error, ValueError):
             self.add(SIG_VALUE, Status.FAIL, "SignatureValue is not base64", value_el, reason="SignatureIsInvalid")
             return
-        method = self.signed_info.find(f"{_DS}CanonicalizationMethod").get("Algorithm")
-        canonical = (inclusive_c14n(self.signed_info) if method in (c.C14N_10, c.C14N_11)
-                     else exc_c14n(self.signed_info))
+        canonical = signed_info_c14n(self.signed_info)
         size = self.bits // 4
         if len(signature) != size:
             self.add(SIG_VALUE, Status.FAIL, f"SignatureValue holds {len(signature)} bytes; a GOST {self.bits}-bit "
@@ -554,7 +552,7 @@ class _Signature:
             signature = base64.b64decode(_text(value_el), validate=True)
         except (binascii.Error, ValueError):
             signature = b""
-        digest = self._signed_info_digest(exc_c14n(self.signed_info))
+        digest = self._signed_info_digest(signed_info_c14n(self.signed_info))
         if signature and verify_with(self.backend, self.big_endian_key, digest, signature):
             self.add(SIG_VALUE, Status.FAIL, "SignatureValue does not verify with the certificate's key as written "
                      "(it is no curve point); it verifies with the public key's X and Y big-endian: the signer's "
@@ -811,12 +809,13 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     from conformance.crypto import get_backend
     from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 
+    own = None
     if isinstance(options.at, datetime):
         attachments_at = options.at
     else:
         own = message_time(root) if options.at == AT_MESSAGE else None
         attachments_at = own.at if own is not None else datetime.now(UTC)
-    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend or get_backend())
+    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend or get_backend(), own=own)
     out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 
