@@ -62,6 +62,11 @@ class BusQueue:
 
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
+        meter = self.owner.meter
+        if meter is not None and msg.kind == REQUEST:  # it joins the provider's station (per-station results)
+            msg.station = meter
+            msg.arrived = now = self._env._now
+            meter.arrive(now)
         pool = self.owner.pool
         if pool is not None and msg.kind != RESPONSE:  # the owner's workers are shared with background requests
             msg.processing = self.owner.service_time(msg)
@@ -198,6 +203,7 @@ class Site:
                               cancelled=_sender_gone) for i in range(nodes)]
         for node in self.nodes:
             node.warmup = bus.world.collector.warmup
+            node.meter = bus.world.collector.station(node.name, concurrency, "node")
         self.crl = CrlCache(bus.world, ca, location)
 
     @property
@@ -433,7 +439,7 @@ class Bus:
             msg.queued = now
             msg.counted = True
             world.collector.message_sent(msg.id, msg.kind, msg.type, msg.cls, msg.sender.name,
-                                         msg.recipient.name, now)
+                                         msg.recipient.name, now, msg.created)  # created: the consumer's send
             self.admission.bill(msg)
         if msg.hop >= 0:  # handed on by the previous bus of the route, which lets go of its copy now
             previous = msg.route[msg.hop]
@@ -498,6 +504,9 @@ class Bus:
         msg.state = DONE
         self._depth(msg.type, -1)
         world = self.world
+        if msg.station is not None:  # it leaves the provider's station unserved
+            msg.station.leave(world.now, msg.arrived)
+            msg.station = None
         world.audit.record(world.now, msg, outcome, self.name, reason)
         if msg.delivered:
             return
