@@ -19,6 +19,19 @@ import simpy
 from simpy.events import NORMAL
 
 
+_GUARD_CHUNK = 65536
+
+
+class EventLimitReached(RuntimeError):
+    """A replication processed `run.max_events` events before its horizon: it stops, saying how far it got."""
+
+    def __init__(self, limit: int, now: float, horizon: float) -> None:
+        self.limit, self.now, self.horizon = limit, now, horizon
+        super().__init__(f"stopped after {limit:,} events at simulated time {now:.6g} s of {horizon:.6g} s "
+                         f"({now / horizon:.1%} of the run): raise --max-events (run.max_events) or shorten the run"
+                         .replace(",", " "))
+
+
 class Kernel:
     """The SimPy environment plus the model's random generator and time horizon.
 
@@ -42,17 +55,32 @@ class Kernel:
         """Call `fn(*args)` `delay` seconds from now (delay 0: after the events already due now)."""
         heappush(self._queue, (self.env._now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
 
-    def run(self) -> None:
+    def run(self, max_events: int | None = None) -> None:
+        """Process every call due up to the horizon; with `max_events`, stop with `EventLimitReached` after that
+        many (checked once per `_GUARD_CHUNK` events, so the guard costs nothing per event)."""
         env = self.env
         queue = self._queue
         horizon = self.horizon
-        n = 0
+        if max_events is None:
+            n = 0
+            while queue and queue[0][0] <= horizon:
+                env._now, _, _, fn, args = heappop(queue)
+                fn(*args)
+                n += 1
+            env._now = horizon
+            self.events += n
+            return
         while queue and queue[0][0] <= horizon:
-            env._now, _, _, fn, args = heappop(queue)
-            fn(*args)
-            n += 1
+            n = 0
+            chunk = min(_GUARD_CHUNK, max_events - self.events)
+            while n < chunk and queue and queue[0][0] <= horizon:
+                env._now, _, _, fn, args = heappop(queue)
+                fn(*args)
+                n += 1
+            self.events += n
+            if self.events >= max_events and queue and queue[0][0] <= horizon:
+                raise EventLimitReached(max_events, env._now, horizon)
         env._now = horizon
-        self.events += n
 
 
 class Sampler:

@@ -290,7 +290,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     injector = FaultInjector(model)
     injector.schedule(scenario.faults)
     schedule_outages(model.world, list(model.by_name.values()))
-    model.world.kernel.run()
+    model.world.kernel.run(scenario.run.max_events)
     summary = model.finish()
     audit.write()
     summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}
