@@ -18,7 +18,6 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-
 _GUARD_CHUNK = 65536
 
 

@@ -24,7 +24,6 @@ from sim.scenario.suggest import did_you_mean
 from sim.scenario.units import UnitError
 from sim.scenario.yamltree import Node
 
-
 LIMITS: dict[str, tuple[float, str]] = {
     "duration": (10 * 365 * 86400.0, "10 years"),
     "rate": (1e7, "10,000,000/s"),
