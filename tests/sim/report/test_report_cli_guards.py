@@ -80,8 +80,9 @@ def test_plain_progress_lines_never_raise_the_total_and_estimate_the_time_left()
 
 
 def test_max_events_stops_a_replication_with_a_clear_message(tmp_path, capsys):
-    from sim.scenario import loads
     from tests_scenario import TANDEM
+
+    from sim.scenario import loads
 
     path = tmp_path / "t.yaml"
     path.write_text(TANDEM)
