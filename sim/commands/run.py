@@ -127,6 +127,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
 
 
+MAX_STATIONS_PRINTED = 25
 _VERDICT_MARKUP = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "inconclusive": "[yellow]INCONCLUSIVE[/]"}
 
 
@@ -200,18 +201,21 @@ def _print_stations(console: Any, report: dict[str, Any]) -> None:
         title = "stations" + (f" at {report['sweep']['parameter']} = {point['value']}" if report.get("sweep") else "")
         if report["volume"]["sampled"]:
             title += " (counts at full volume, waits from the simulated sample)"
-        table = Table(title=title)
+        stations = sorted(point["stations"].items(), key=lambda kv: (-(kv[1]["utilisation"]["mean"] or 0.0), kv[0]))
+        if len(stations) > MAX_STATIONS_PRINTED:
+            title += f": the {MAX_STATIONS_PRINTED} busiest of {len(stations)} (all in report.json and report.html)"
+        table = Table(title=title + "; mean ± 95 % half-width")
         for col in ("station", "kind", "servers", "utilisation", "throughput/s", "mean wait", "p99 wait",
                     "mean jobs", "mean queue", "max queue", "Little err"):
-            table.add_column(col, no_wrap=True)
-        for name, st in sorted(point["stations"].items(), key=lambda kv: -(kv[1]["utilisation"]["mean"] or 0.0)):
+            table.add_column(col, no_wrap=col != "station", overflow="fold")
+        for name, st in stations[:MAX_STATIONS_PRINTED]:
             def iv(key: str, unit: str = "", st: dict[str, Any] = st) -> str:
                 d = st[key]
                 if d["mean"] is None:
                     return "—"
                 if d["ci_low"] is None:
                     return fmt(d["mean"], unit)
-                return f"{fmt(d['mean'], unit)} [{fmt(d['ci_low'], unit)}, {fmt(d['ci_high'], unit)}]"
+                return f"{fmt(d['mean'], unit)} ±{fmt((d['ci_high'] - d['ci_low']) / 2, unit)}"
             table.add_row(name, st["kind"], fmt(st["servers"]), iv("utilisation", "share"), iv("throughput_per_s"),
                           iv("wait_mean", "s"), iv("wait_p99", "s"), iv("in_station_mean"), iv("queue_mean"),
                           fmt(st["queue_max"]), fmt(st["littles_law_error"]["max"]))

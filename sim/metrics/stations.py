@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("node", "portal", "esia", "provider", "link", "store", "station")
+KINDS = ("entrance", "portal", "esia", "provider", "link", "station")
 
 
 class StationMeter:

@@ -201,9 +201,12 @@ class Site:
         self.location = location
         self.nodes = [Station(bus.world.kernel, f"{bus.name}.{location}.{i}", concurrency, on_drop=self._dropped,
                               cancelled=_sender_gone) for i in range(nodes)]
+        # one station meter for the site's entrance, all its nodes together (sim.metrics.stations): the nodes share
+        # the site's arrivals, and with background the tagged sample is spread unevenly over them
+        meter = bus.world.collector.station(f"{self.component}.entrance", max(nodes * concurrency, 1), "entrance")
         for node in self.nodes:
             node.warmup = bus.world.collector.warmup
-            node.meter = bus.world.collector.station(node.name, concurrency, "node")
+            node.meter = meter
         self.crl = CrlCache(bus.world, ca, location)
 
     @property

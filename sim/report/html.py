@@ -183,13 +183,22 @@ def _bills_table(participants: dict[str, dict[str, Any]], currency: str) -> str:
     shown = rows[:MAX_BILLS_SHOWN]
     body = "".join(f"<tr><td>{_e(n)}</td><td class='num'>{_e(fmt(p['billed_messages']))}</td>"
                    f"<td class='num'>{_e(fmt(p['billed_amount_mean']))}</td></tr>" for n, p in shown)
-    more = f" (the {len(shown)} largest of {len(rows)})" if len(rows) > len(shown) else ""
+    more = f" (the {len(shown)} largest of {len(rows)} participants billed)" if len(rows) > len(shown) else ""
     return (f"<details><summary>Messages counted and billed per participant{_e(more)}</summary><table><tr>"
             f"<th>participant</th><th>messages (all replications)</th><th>bill per replication, {_e(currency)}</th>"
             f"</tr>{body}</table></details>")
 
 
+def _compliance_target(report: dict[str, Any]) -> float:
+    """The compliance plot's target line: the strictest share SLO on deadlines, else 99.9 %."""
+    shares = [s["threshold"] for s in report["slos"] if s["metric"].endswith("within_deadline.share")
+              or s["metric"] in ("realtime.within_2s.share", "async.within_48h.share")]
+    return max(shares) if shares else 0.999
+
+
 def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
+    sampled = bool(report.get("volume", {}).get("sampled"))
+    share = float(report.get("volume", {}).get("tagged_share") or 1.0)
     run = report["configuration"].get("run", {}) if isinstance(report["configuration"], dict) else {}
     duration = float(run.get("duration") or point["series"]["step"] * len(point["series"]["t"]))
     warmup = float(run.get("warmup") or 0.0)
@@ -199,8 +208,12 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
              "<h3>Messages (summed over replications)</h3>", _messages_table(point["messages"]),
              _counts("Rejected, by reason", point["rejected_by_reason"]),
              _counts("Lost, by reason", point["lost_by_reason"]),
-             _img(plots.timeline(point["series"], point["faults"], warmup, duration), "throughput and queues"),
-             _img(plots.compliance(point["participants"]), "deadline compliance per provider"),
+             _img(plots.timeline(point["series"], point["faults"], warmup, duration,
+                                 "messages / s at full volume" if sampled else "messages / s",
+                                 1.0 / share if sampled else 1.0),
+                  "throughput and queues"),
+             _img(plots.compliance(point["participants"], _compliance_target(report)),
+                  "deadline compliance per provider"),
              _stations_table(point.get("stations", {}), bool(report.get("volume", {}).get("sampled"))),
              _warmup(point.get("warmup_detection", {})),
              _components_table(point["components"]),

@@ -59,7 +59,7 @@ def test_tandem_client_latency_is_the_sum_of_both_stations_and_each_station_matc
     # the difference is the first visit to the entrance: a model that stamped at acceptance would fail here
     assert client["mean"] - accepted["mean"] == pytest.approx(w1, rel=0.15)
 
-    node = section["stations"]["smev.dc.0"]
+    node = section["stations"]["smev.dc.entrance"]
     rho1 = 2 * LAM / MU1
     assert _covers(node["utilisation"], rho1)
     assert _covers(node["wait_mean"], rho1 / (MU1 - 2 * LAM))  # Wq of M/M/1
