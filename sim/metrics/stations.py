@@ -6,6 +6,7 @@ The protocol a station reports through (`StationMeter`, made by `Collector.stati
 
 - `arrive(t)` when a job joins the station (queue or service);
 - `start(t, arrived)` when its service starts (its wait is `t - arrived`);
+- `enter(t)`: `arrive(t)` and `start(t, t)` in one call, for a job served at once (the common case: one call less);
 - `finish(t, arrived)` when its service ends and it leaves;
 - `leave(t, arrived, in_service)` when it leaves without finishing (expired, lost, dropped, its sender gone);
 - `job(arrived, started, ended)` instead of the three calls, for a station that knows a job's whole schedule when
@@ -76,8 +77,19 @@ class StationMeter:
                     self.max_q = self.n - self.s
         self.t = t
 
+    # arrive, enter, start and finish run per job: `_advance` is inlined in them (its steady-state branch), and the
+    # warm-up crossing, rare, goes through `_advance` itself.
+
     def arrive(self, t: float) -> None:
-        self._advance(t)
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
         n = self.n = self.n + 1
         if t >= self.warmup:
             self.arrivals += 1
@@ -86,14 +98,48 @@ class StationMeter:
             if n - self.s > self.max_q:
                 self.max_q = n - self.s
 
+    def enter(self, t: float) -> None:
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
+        n = self.n = self.n + 1
+        self.s += 1
+        if t >= self.warmup:
+            self.arrivals += 1
+            self.waits.append(0.0)
+            if n > self.max_n:
+                self.max_n = n
+
     def start(self, t: float, arrived: float) -> None:
-        self._advance(t)
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
         self.s += 1
         if arrived >= self.warmup:
             self.waits.append(t - arrived)
 
     def finish(self, t: float, arrived: float) -> None:
-        self._advance(t)
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
         self.n -= 1
         self.s -= 1
         if t >= self.warmup:

@@ -154,24 +154,24 @@ class Station:
             return
         now = self.kernel.env._now
         meter = self.meter
-        if meter is not None:
-            meter.arrive(now)
         if self.busy < self.servers:
+            if meter is not None:
+                meter.enter(now)
             self._start(job, service_time, done, now)
         else:
+            if meter is not None:
+                meter.arrive(now)
             self.queue.append((job, service_time, done, now))
             depth = len(self.queue) + self.busy
             if depth > self.max_depth:
                 self.max_depth = depth
 
     def _start(self, job: Any, service_time: float, done: Callable[[Any], None], arrived: float) -> None:
+        """Serve `job` now (the caller told the meter: `enter` at submission, `start` when taken from the queue)."""
         self.busy += 1
         self._ticket += 1
         ticket = self._ticket
-        now = self.kernel.env._now
-        self.in_service[ticket] = (job, now, arrived)
-        if self.meter is not None:
-            self.meter.start(now, arrived)
+        self.in_service[ticket] = (job, self.kernel.env._now, arrived)
         self.kernel.later(service_time, self._finish, ticket, self._epoch, done)
 
     def _finish(self, ticket: int, epoch: int, done: Callable[[Any], None]) -> None:
@@ -188,6 +188,8 @@ class Station:
         while queue:
             nxt, st, nd, at = queue.popleft()
             if cancelled is None or not cancelled(nxt):
+                if meter is not None:
+                    meter.start(self.kernel.env._now, at)
                 self._start(nxt, st, nd, at)
                 break
             if meter is not None:
