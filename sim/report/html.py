@@ -205,7 +205,8 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
     parts = [f"<h2>{_e(label)}</h2>" if label else "",
              f"<p class='note'>{point['replications']} replications.</p>",
              "<h3>Metrics (95 % intervals across replications)</h3>", _metrics_table(point["metrics"]),
-             "<h3>Messages (summed over replications)</h3>", _messages_table(point["messages"]),
+             "<h3>Messages simulated (summed over replications" + (", the sample" if sampled else "") + ")</h3>",
+             _messages_table(point["messages"]),
              _counts("Rejected, by reason", point["rejected_by_reason"]),
              _counts("Lost, by reason", point["lost_by_reason"]),
              _img(plots.timeline(point["series"], point["faults"], warmup, duration,
@@ -299,7 +300,8 @@ def render_html(report: dict[str, Any]) -> str:
                 state = "reached" if prec["reached"] else f"NOT reached at the cap of {prec['cap']} replications"
                 body.append(f"<p>Precision target {_e(fmt(prec['target'], 'share'))} relative half-width "
                             f"{_e(label)}: {_e(state)}.</p>")
-    body += ["<h2>Messages, all replications</h2>", _messages_table(report["messages"]),
+    sample = " (the simulated sample)" if report.get("volume", {}).get("sampled") else ""
+    body += [f"<h2>Messages simulated, all replications together{sample}</h2>", _messages_table(report["messages"]),
              "<h2>Latency</h2>", _img(cdf, "latency CDF")]
     if sweep:
         sc = sweep["scaleout_efficiency"]

@@ -109,6 +109,13 @@ def timeline(series: dict[str, Any], faults: Sequence[dict[str, Any]], warmup: f
     return _png(fig)
 
 
+def compliance_axis_left(lows: Sequence[float], target: float) -> float:
+    """The left end of the compliance axis: a quarter of the gap to 100 % below the lowest interval end shown or
+    the target, whichever is lower, so that 99.9 % and 99.99 % are far apart when that is what matters."""
+    worst = min([*lows, target])
+    return max(0.0, 1.0 - (1.0 - worst) * 1.25)
+
+
 def compliance(participants: dict[str, dict[str, Any]], target: float = 0.999) -> str | None:
     """Within-deadline share per provider (the worst ones first), with 95 % intervals, on an axis zoomed to the
     target (`target`, marked): a 0-1 axis makes 95 % and 99.99 % look the same full bar."""
@@ -130,9 +137,7 @@ def compliance(participants: dict[str, dict[str, Any]], target: float = 0.999) -
         errors[1].append(max(0.0, min(hi, 1.0) - share) if hi is not None else 0.0)
     fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.22 * len(names)))
     colours = ["#cf222e" if s < target else "#1a7f37" for s in shares]
-    # zoom: from a little below the worst value shown (or the target) to 100 %, in "nines" as far as needed
-    worst = min([*shares, *(s - e for s, e in zip(shares, errors[0], strict=True)), target])
-    left = max(0.0, 1.0 - (1.0 - worst) * 1.25)
+    left = compliance_axis_left([s - e for s, e in zip(shares, errors[0], strict=True)], target)
     ax.scatter(shares, names, color=colours, zorder=3)
     ax.errorbar(shares, names, xerr=errors, fmt="none", ecolor="#555555", capsize=2, zorder=2)
     ax.hlines(names, left, shares, colors=colours, linewidth=2, alpha=0.5, zorder=1)
