@@ -367,6 +367,12 @@ class Collector:
         """A redelivered message reached an application a second time: a defect the report must show."""
         self._counts["duplicates"] += 1
 
+    def request_unanswered(self, request_id: Any, t: float) -> None:
+        """The answer to `request_id` was lost, expired or refused: the request will never be answered (it counts as
+        beyond every deadline at once, not only once its deadline passes within the run)."""
+        if request_id in self._requests:
+            self._failed.add(request_id)
+
     def request_answered(self, request_id: Any, t: float) -> None:
         """The consumer received the answer to `request_id` (sent earlier with kind 'request')."""
         entry = self._requests.pop(request_id, None)

@@ -519,6 +519,8 @@ class Bus:
             world.collector.message_expired(msg.id, world.now)
         if msg.kind == REQUEST and msg.context is not None:
             msg.context.failed(msg)
+        elif msg.kind == RESPONSE and msg.request is not None:  # the consumer will never get its answer
+            world.collector.request_unanswered(msg.request.id, world.now)
 
     def _depth(self, type_name: str, delta: int) -> None:
         d = self.depth.get(type_name, 0) + delta

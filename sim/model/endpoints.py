@@ -107,6 +107,8 @@ def send(world: World, msg: Msg, origin: Endpoint) -> None:
             else:
                 collector.message_rejected(one.id, reason if outcome == REJECTED else f"{reason}:retries-exhausted",
                                            now)
+            if one.kind == RESPONSE and one.request is not None:  # the consumer will never get its answer
+                collector.request_unanswered(one.request.id, now)
         if msg.context is not None:
             msg.context.failed(msg)
 

@@ -112,3 +112,23 @@ def test_mser5_finds_a_transient_and_flags_a_series_that_never_settles():
     drift = mser5(t, growing, warmup=100.0, end=float(n))
     assert not drift["settles"] or drift["trend"]["significant"]
     assert drift["trend"]["significant"] and drift["trend"]["tau"] > 0.5
+
+
+def test_a_request_whose_answer_is_lost_is_beyond_every_deadline_at_once():
+    from sim.metrics.collector import Collector
+
+    c = Collector(100.0, 0.0, async_deadline=1000.0)  # the deadline lies beyond the run: normally censored
+    c.message_sent("q", "request", "T", "async", "a", "p", 1.0, 0.5)
+    c.message_delivered("q", 2.0)
+    c.message_sent("r", "response", "T", "async", "p", "a", 3.0)
+    c.message_lost("r", "dc-loss", 4.0)
+    c.request_unanswered("q", 4.0)
+    c.message_sent("open", "request", "T", "async", "a", "p", 5.0)  # still open, deadline ahead: censored
+    s = c.summary()
+    assert s.metrics["async.within_48h.share"] == 0.0 and s.share_counts["async.within_48h.share"] == [0, 1]
+    assert s.metrics["async.unanswered"] == 1
+    c2 = Collector(100.0, 0.0)
+    c2.message_sent("q", "request", "T", "async", "a", "p", 1.0, 0.5)
+    c2.request_answered("q", 3.0)
+    s2 = c2.summary()
+    assert s2.metrics["async.latency.mean"] == 2.5 and s2.metrics["async.accepted_latency.mean"] == 2.0
