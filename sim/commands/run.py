@@ -276,7 +276,9 @@ def run(args: argparse.Namespace) -> int:
                 result = _execute(scenario, args, audit_dir, map_fn, hooks)
                 hooks.finished()
         else:
-            plain = PlainProgress(scenario.name, points, cap, workers)
+            from sim.scenario.estimate import estimate
+
+            plain = PlainProgress(scenario.name, points, cap, workers, estimate_s=estimate(scenario).wall_s)
             try:
                 result = _execute(scenario, args, audit_dir, map_fn, plain)
             finally:

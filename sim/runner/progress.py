@@ -32,10 +32,11 @@ def clock(seconds: float) -> str:
 class _Tally:
     """Replications done and planned per point, and the time left they imply."""
 
-    def __init__(self, points: int, cap: int | None, workers: int) -> None:
+    def __init__(self, points: int, cap: int | None, workers: int, estimate_s: float | None = None) -> None:
         self.points = points
         self.cap = cap
         self.workers = max(workers, 1)
+        self.estimate_s = estimate_s  # one replication on one core, before any finished (sim.scenario.estimate)
         self.planned: list[int] = []
         self.done: list[int] = []
         self.labels: list[str] = []
@@ -48,8 +49,14 @@ class _Tally:
         """(seconds left for what is planned, seconds left at most) from the mean time per replication."""
         done = sum(self.done)
         if not done:
-            return None, None
-        per = (time.monotonic() - self.started) / done * 1.0
+            if self.estimate_s is None:
+                return None, None
+            per = self.estimate_s / min(self.workers, max(sum(self.planned), 1))
+            elapsed = time.monotonic() - self.started
+            planned = max(sum(self.planned) * per - elapsed, 0.0)
+            most = max(sum(self.total(i) for i in range(len(self.planned))) * per - elapsed, 0.0)
+            return planned, most
+        per = (time.monotonic() - self.started) / done
         planned = sum(self.planned) - done
         most = sum(self.total(i) for i in range(len(self.planned))) - done
         return max(planned, 0) * per, max(most, 0) * per
@@ -89,9 +96,9 @@ class PlainProgress(Progress):
     (at most one per `period` seconds), one every `period` seconds while nothing finishes, and one at the end."""
 
     def __init__(self, name: str, points: int, cap: int | None = None, workers: int = 1,
-                 stream: TextIO | None = None, period: float = PLAIN_PERIOD_S) -> None:
+                 stream: TextIO | None = None, period: float = PLAIN_PERIOD_S, estimate_s: float | None = None) -> None:
         self.name = name
-        self.tally = _Tally(points, cap, workers)
+        self.tally = _Tally(points, cap, workers, estimate_s)
         self.stream = stream if stream is not None else sys.stderr
         self.period = period
         self._last = 0.0
@@ -145,6 +152,8 @@ class PlainProgress(Progress):
                 planned, most = t.left()
                 if planned is not None:
                     text += f", about {clock(planned)} left"
+                    if not done:
+                        text += " (estimated from the scenario)"
                     if t.cap and most is not None and most > planned:
                         text += f" (at most {clock(most)})"
             print(text, file=self.stream, flush=True)
