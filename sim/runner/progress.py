@@ -41,6 +41,7 @@ class _Tally:
         self.done: list[int] = []
         self.labels: list[str] = []
         self.started = time.monotonic()
+        self.last_done = self.started  # when the last replication finished
 
     def total(self, index: int) -> int:
         return max(self.cap or 0, self.planned[index])
@@ -56,10 +57,11 @@ class _Tally:
             planned = max(sum(self.planned) * per - elapsed, 0.0)
             most = max(sum(self.total(i) for i in range(len(self.planned))) * per - elapsed, 0.0)
             return planned, most
-        per = (time.monotonic() - self.started) / done
+        per = (self.last_done - self.started) / done  # wall time per finished replication, workers in parallel
+        since = time.monotonic() - self.last_done  # the running ones are that far along already
         planned = sum(self.planned) - done
         most = sum(self.total(i) for i in range(len(self.planned))) - done
-        return max(planned, 0) * per, max(most, 0) * per
+        return max(planned * per - since, 0.0), max(most * per - since, 0.0)
 
 
 class RichProgress(Progress):
@@ -84,6 +86,7 @@ class RichProgress(Progress):
 
     def replication_done(self, index: int = 0) -> None:
         self.tally.done[index] += 1
+        self.tally.last_done = time.monotonic()
         self.bar.advance(self.tasks[index])
 
     def finished(self) -> None:
@@ -121,6 +124,7 @@ class PlainProgress(Progress):
 
     def replication_done(self, index: int = 0) -> None:
         self.tally.done[index] += 1
+        self.tally.last_done = time.monotonic()
         self._line()
 
     def finished(self) -> None:
