@@ -204,7 +204,7 @@ QUOTA: Schema = {
 
 TARIFF: Schema = {
     "price": Field(f.number(0.0), REQUIRED, "price per message (697 §6д, §6ц)"),
-    "free_messages": Field(f.integer(0), 0, "messages free of charge per run"),
+    "free_messages": Field(f.integer(0, 10**15), 0, "messages free of charge per run"),
 }
 
 FAULT_COMMON: Schema = {
