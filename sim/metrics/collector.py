@@ -376,9 +376,10 @@ class Collector:
     def request_answered(self, request_id: Any, t: float) -> None:
         """The consumer received the answer to `request_id` (sent earlier with kind 'request')."""
         entry = self._requests.pop(request_id, None)
-        if entry is None or request_id in self._failed:
+        if entry is None:
             self._counts["answer_errors"] += 1
             return
+        self._failed.discard(request_id)  # an answer that came after all (a copy survived): it counts as answered
         t_sent, c, type_name, recipient, t_client = entry
         self._ts_answered[self._bin(t)] += 1
         self._provider_answered[recipient] += 1
