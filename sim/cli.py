@@ -1,7 +1,8 @@
 """`smev-sim`: run and validate YAML scenarios of the e-government interaction infrastructure.
 
 Subcommands live in `sim/commands/`, one module each (see `conformance.commandline`).
-Exit codes: 0 every SLO holds, 1 some SLO fails, 2 the scenario or the command line is unusable.
+Exit codes: 0 every SLO passes, 1 some SLO fails, 3 none fails but some is inconclusive (its interval straddles
+the threshold), 2 the scenario or the command line is unusable.
 """
 
 from __future__ import annotations

@@ -5,8 +5,13 @@ Replications and sweep points run in this process, on a local process pool (`--w
 Dask distributed cluster (`--scheduler tcp://HOST:8786`, or `--scheduler local` for a LocalCluster); the same seed
 gives the same numbers every way, and a replication that fails stops the run naming it (exit 2).
 
-An SLO holds only if its whole interval does. Exit status: 0 every SLO holds, 1 some SLO does not, 2 the scenario or
-the command line is unusable.
+Each SLO gets a verdict on its whole 95 % interval: PASS (the interval satisfies it), FAIL (it violates it, or
+nothing was measured), INCONCLUSIVE (it straddles the threshold: more replications, `--precision`, would decide).
+Exit status: 0 every SLO passes, 1 some SLO fails, 3 none fails but some is inconclusive, 2 the scenario or the
+command line is unusable (also a replication stopped by `--max-events`). `--junit FILE` writes the verdicts as JUnit
+(an inconclusive SLO is a skipped case), `--stations` prints the per-station table (utilisation, throughput, waits,
+queue lengths: as JMT gives them). Progress goes to standard error: a bar in a terminal, plain lines every 30 s in
+a log, with the time left.
 """
 
 from __future__ import annotations
@@ -112,29 +117,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run replications and sweep points on the Dask distributed cluster whose scheduler is "
                              "at ADDRESS (e.g. tcp://10.0.0.5:8786; its workers need this package installed), or "
                              "`local` to start a LocalCluster for this run; same numbers as one process")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument("--junit", type=Path, metavar="FILE",
+                        help="also write the SLO verdicts as JUnit XML (one testcase per SLO; inconclusive = skipped)")
+    parser.add_argument("--stations", action="store_true",
+                        help="print every service centre's utilisation, throughput, mean/p99 wait and queue lengths")
+    parser.add_argument("--max-events", type=_count, metavar="N",
+                        help="stop a replication that processes more than N events, with a clear message (exit 2); "
+                             "default: the scenario's run.max_events, else no limit")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
 
 
-class _RichProgress:
-    """The runner's progress hooks on a rich progress bar (on standard error)."""
-
-    def __init__(self, progress: Any, points: int):
-        self.progress = progress
-        self.points = points
-        self.tasks: list[Any] = []  # one bar per point: points run side by side on the workers
-
-    def point(self, index: int, label: str, planned: int) -> None:
-        prefix = f"[{index + 1}/{self.points}] " if self.points > 1 else ""
-        self.tasks.append(self.progress.add_task(f"{prefix}{label}", total=planned))
-
-    def replan(self, planned: int, index: int = 0) -> None:
-        self.progress.update(self.tasks[index], total=planned)
-
-    def replication_done(self, index: int = 0) -> None:
-        self.progress.advance(self.tasks[index])
+MAX_STATIONS_PRINTED = 25
+_VERDICT_MARKUP = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "inconclusive": "[yellow]INCONCLUSIVE[/]"}
 
 
-def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
+def _interval_text(s: dict[str, Any], unit: str) -> str:
+    from sim.report.format import fmt
+
+    high = "∞ (unanswered)" if s.get("unbounded") else fmt(s["ci_high"], unit)
+    return f"[{fmt(s['ci_low'], unit)}, {high}]"
+
+
+def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path | None) -> None:
     from rich.table import Table
 
     from sim.report.format import fmt, unit_of
@@ -147,9 +151,9 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
         table.add_column(col, no_wrap=col != "requirement", overflow="fold")
     for s in report["slos"]:
         unit = unit_of(s["metric"])
-        row = ["[green]PASS[/]" if s["passed"] else "[bold red]FAIL[/]", s["name"],
-               f"{s['metric']} {s['op']} {fmt(s['threshold'], unit)}", fmt(s["mean"], unit),
-               f"[{fmt(s['ci_low'], unit)}, {fmt(s['ci_high'], unit)}]"]
+        mean = "beyond every deadline" if s.get("unbounded") else fmt(s["mean"], unit)
+        row = [_VERDICT_MARKUP[s["verdict"]], s["name"], f"{s['metric']} {s['op']} {fmt(s['threshold'], unit)}",
+               mean, _interval_text(s, unit)]
         if sweep:
             row.append(", ".join(f"{v}" for v in s.get("point", {}).values()) or "sweep")
         table.add_row(*row)
@@ -157,10 +161,20 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
         console.print(table)
     else:
         console.print("the scenario states no SLOs")
+    v = report["volume"]
     m = report["messages"]
-    console.print(f"messages: sent {m['sent']}, delivered {m['delivered']}, in flight {m['in_flight']}, "
-                  f"expired {m['expired']}, rejected {m['rejected']}, lost {m['lost']}, "
-                  f"duplicates delivered {m['duplicates']}", highlight=False)
+    if v["sampled"]:
+        full = v["full_volume_per_replication"]
+        console.print(f"full volume per replication (estimated from a {fmt(v['tagged_share'], 'share')} sample): "
+                      f"sent {fmt(round(full['sent']))}, delivered {fmt(round(full['delivered']))}, expired "
+                      f"{fmt(round(full['expired']))}, rejected {fmt(round(full['rejected']))}, lost "
+                      f"{fmt(round(full['lost']))}; {fmt(v['full_volume_sent_per_s'])} messages/s", highlight=False)
+        label = f"simulated sample, {v['replications']} replications together"
+    else:
+        label = f"{v['replications']} replications together"
+    console.print(f"messages ({label}): sent {fmt(m['sent'])}, delivered {fmt(m['delivered'])}, in flight "
+                  f"{fmt(m['in_flight'])}, expired {fmt(m['expired'])}, rejected {fmt(m['rejected'])}, lost "
+                  f"{fmt(m['lost'])}, duplicates delivered {fmt(m['duplicates'])}", highlight=False)
     ll = report["littles_law"]["max_relative_error"]
     note = " (large: queues still growing at the end, not a steady state)" if ll is not None and ll > 0.1 else ""
     console.print(f"Little's law L = λW: max relative error {fmt(ll)}{note}", highlight=False)
@@ -168,22 +182,62 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path) -> None:
         if p and not p["reached"]:
             console.print(f"[yellow]precision {fmt(p['target'], 'share')} not reached at the cap of {p['cap']} "
                           "replications[/]")
+    for warning in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if sweep and sweep["scaleout_efficiency"]:
         e = sweep["scaleout_efficiency"]
         console.print(f"scale-out efficiency over {sweep['parameter']}: {fmt(e['mean'])} "
                       f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]", highlight=False, markup=False)
-    verdict = "[green]PASS[/]" if report["verdict"] == "pass" else "[bold red]FAIL[/]"
-    console.print(f"{verdict}  report: {out / 'report.json'}, {out / 'report.html'}")
+    extra = f", {junit}" if junit is not None else ""
+    console.print(f"{_VERDICT_MARKUP[report['verdict']]}  report: {out / 'report.json'}, {out / 'report.html'}{extra}")
+
+
+def _print_stations(console: Any, report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from sim.report.format import fmt
+
+    for point in report["points"]:
+        title = "stations" + (f" at {report['sweep']['parameter']} = {point['value']}" if report.get("sweep") else "")
+        if report["volume"]["sampled"]:
+            title += " (counts at full volume, waits from the simulated sample)"
+        stations = sorted(point["stations"].items(), key=lambda kv: (-(kv[1]["utilisation"]["mean"] or 0.0), kv[0]))
+        if len(stations) > MAX_STATIONS_PRINTED:
+            title += f": the {MAX_STATIONS_PRINTED} busiest of {len(stations)} (all in report.json and report.html)"
+        table = Table(title=title + "; mean ± 95 % half-width")
+        for col in ("station", "kind", "servers", "utilisation", "throughput/s", "mean wait", "p99 wait",
+                    "mean jobs", "mean queue", "max queue", "Little err"):
+            table.add_column(col, no_wrap=col != "station", overflow="fold")
+        for name, st in stations[:MAX_STATIONS_PRINTED]:
+            def iv(key: str, unit: str = "", st: dict[str, Any] = st) -> str:
+                d = st[key]
+                if d["mean"] is None:
+                    return "—"
+                if d["ci_low"] is None:
+                    return fmt(d["mean"], unit)
+                return f"{fmt(d['mean'], unit)} ±{fmt((d['ci_high'] - d['ci_low']) / 2, unit)}"
+            table.add_row(name, st["kind"], fmt(st["servers"]), iv("utilisation", "share"), iv("throughput_per_s"),
+                          iv("wait_mean", "s"), iv("wait_p99", "s"), iv("in_station_mean"), iv("queue_mean"),
+                          fmt(st["queue_max"]), fmt(st["littles_law_error"]["max"]))
+        console.print(table)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from conformance.console import make_console
     from sim.errors import SimError
     from sim.report import build_report, render_html, write_report
-    from sim.runner import execute
-    from sim.runner.executors import LOCAL, describe, open_executor
+    from sim.report.junit import write_junit
+    from sim.runner.executors import LOCAL, open_executor
+    from sim.runner.progress import PlainProgress, RichProgress
     from sim.scenario import load
 
     if args.audit and args.scheduler not in (None, LOCAL):
@@ -197,6 +251,8 @@ def run(args: argparse.Namespace) -> int:
         overrides["run.traffic_scale"] = args.traffic_scale
     if args.tagged_share is not None:
         overrides["run.tagged_share"] = args.tagged_share
+    if args.max_events is not None:
+        overrides["run.max_events"] = args.max_events
     if overrides:
         scenario = scenario.with_overrides(overrides)
     out: Path = args.out if args.out is not None else DEFAULT_OUT / scenario.name
@@ -205,14 +261,44 @@ def run(args: argparse.Namespace) -> int:
 
     console = make_console()
     err = make_console(stderr=True)
-    with open_executor(args.workers, args.scheduler) as map_fn, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), console=err, transient=True, disable=args.quiet) as bar:
-        result = execute(scenario, seed=args.seed, replications=args.replications, precision=args.precision,
-                         max_replications=args.max_replications, audit_dir=audit_dir, map_fn=map_fn,
-                         progress=_RichProgress(bar, points), executor=describe(args.workers, args.scheduler))
+    target = args.precision if args.precision is not None else scenario.run.precision
+    cap = None
+    if target is not None:
+        cap = args.max_replications if args.max_replications is not None else scenario.run.max_replications
+    workers = args.workers or 1
+    with open_executor(args.workers, args.scheduler) as map_fn:
+        if args.quiet:
+            result = _execute(scenario, args, audit_dir, map_fn, None)
+        elif err.is_terminal:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("left"), TimeRemainingColumn(), console=err, transient=True) as bar:
+                hooks = RichProgress(bar, points, cap, workers)
+                result = _execute(scenario, args, audit_dir, map_fn, hooks)
+                hooks.finished()
+        else:
+            from sim.scenario.estimate import estimate
+
+            plain = PlainProgress(scenario.name, points, cap, workers, estimate_s=estimate(scenario).wall_s)
+            try:
+                result = _execute(scenario, args, audit_dir, map_fn, plain)
+            finally:
+                plain.finished()
     report = build_report(result)
     out.mkdir(parents=True, exist_ok=True)
     write_report(report, out / "report.json")
     (out / "report.html").write_text(render_html(report), encoding="utf-8")
-    _print_verdicts(console, report, out)
-    return 0 if result.passed else 1
+    if args.junit is not None:
+        write_junit(report, args.junit)
+    if args.stations:
+        _print_stations(console, report)
+    _print_verdicts(console, report, out, args.junit)
+    return int(report["exit_code"])
+
+
+def _execute(scenario: Any, args: argparse.Namespace, audit_dir: Path | None, map_fn: Any, hooks: Any) -> Any:
+    from sim.runner import execute
+    from sim.runner.executors import describe
+
+    return execute(scenario, seed=args.seed, replications=args.replications, precision=args.precision,
+                   max_replications=args.max_replications, audit_dir=audit_dir, map_fn=map_fn, progress=hooks,
+                   executor=describe(args.workers, args.scheduler))

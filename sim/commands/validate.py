@@ -2,6 +2,8 @@
 
 Prints "FILE: ok" and a one-line summary for each valid file, and a note for each provider (or the bus) whose
 offered load at the daily peak exceeds its capacity (not an error: an overload may be the point of a scenario).
+Values that cannot be simulated (a rate, duration, size or count beyond the bounds in `sim.scenario.fields`) are
+errors with their line; a run estimated to take long (`sim.scenario.estimate`) gets a warning with the estimate.
 `--explain` prints every field of the schema with its default. Exit 0 when every file is valid, 2 otherwise.
 """
 
@@ -18,10 +20,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", action="store_true", help="print every field of the schema with its default")
 
 
+def _clock(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.3g} days"
+    if seconds >= 7200:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 60:.3g} min"
+
+
 def run(args: argparse.Namespace) -> int:
     from sim.errors import ScenarioError, SimError
     from sim.scenario import load
     from sim.scenario.capacity import overloads
+    from sim.scenario.estimate import estimate
     from sim.scenario.schema import explain
 
     if args.explain:
@@ -43,4 +54,10 @@ def run(args: argparse.Namespace) -> int:
         for over in overloads(scenario):
             print(f"{path}: note: {over.component} is offered {over.utilisation:.0%} of its capacity at the peak "
                   f"({over.busy:.4g} busy of {over.capacity} workers); queues will grow")
+        work = estimate(scenario)
+        if work.long:
+            print(f"{path}: warning: a long run: one replication simulates up to {work.messages:.3g} messages "
+                  f"(~{work.events:.3g} events) and {work.background_jobs:.3g} background jobs, about "
+                  f"{_clock(work.wall_s)} on one core, {work.replications} replications; shorten run.duration, "
+                  "lower run.tagged_share, or guard the run with `smev-sim run --max-events`", file=sys.stderr)
     return status

@@ -2,9 +2,13 @@
 
 Fixed names live in `METRICS`. Names that embed a message type or a participant follow the patterns in
 `METRIC_PATTERNS` (e.g. `type.<type-name>.latency.p99`, `participant.<name>.within_deadline.share`).
-Latencies are end-to-end: from the consumer sending a request to the consumer receiving the answer (963 §10);
-deadline shares count only requests whose outcome is known at the end of the run (answered, or deadline passed);
-requests the bus rejected never reached their provider and are left out of deadline shares (see `messages.rejected`).
+Latencies are client-side, end to end: from the consumer sending a request (before the first network hop, the bus
+entrance and the sender's retries) to the consumer receiving the answer (963 §10); `*.accepted_latency.*` counts from
+the bus's acceptance instead (not an SLO figure: it leaves out what the client waits for before). Requests never
+answered (expired, lost, rejected, or open past their deadline) count as beyond every deadline: misses in the shares,
+infinite values in the percentiles. Deadline shares count only requests whose outcome is known at the end of the run
+(answered, closed unanswered, or deadline passed); a request the bus rejected is not held against its provider
+(`participant.<name>.within_deadline.share`).
 `scaleout.efficiency` exists only at the sweep level (see `sim.runner.sweep`).
 """
 
@@ -29,8 +33,10 @@ QUANTILES: tuple[str, ...] = ("p50", "p95", "p99", "mean", "max")
 """Statistics every latency family offers: the 50th/95th/99th percentiles, the mean and the maximum."""
 
 _LATENCY_FAMILIES: dict[str, str] = {
-    "realtime.latency": "end-to-end answer latency of real-time requests",
-    "async.latency": "end-to-end answer latency of asynchronous requests",
+    "realtime.latency": "client-side answer latency of real-time requests (unanswered: beyond every deadline)",
+    "async.latency": "client-side answer latency of asynchronous requests (unanswered: beyond every deadline)",
+    "realtime.accepted_latency": "answer latency of real-time requests from the bus's acceptance",
+    "async.accepted_latency": "answer latency of asynchronous requests from the bus's acceptance",
     "delivery.latency": "time from sending a message to its acknowledged delivery to the recipient application",
 }
 
@@ -53,6 +59,10 @@ METRICS: dict[str, MetricInfo] = {
     "within_deadline.share": MetricInfo(
         "share of all requests answered within their deadline (2 s real-time, 48 h otherwise)", "share", "higher"),
     "answered.share": MetricInfo("share of requests sent after warm-up that were answered by the end", "share", "higher"),
+    "realtime.unanswered": MetricInfo("real-time requests sent after warm-up never answered (expired, lost, rejected, "
+                                      "or open past the deadline)", "count", "lower"),
+    "async.unanswered": MetricInfo("asynchronous requests sent after warm-up never answered (expired, lost, "
+                                   "rejected, or open past the deadline)", "count", "lower"),
     "messages.sent": MetricInfo("messages sent during the whole run", "count", "higher"),
     "messages.delivered": MetricInfo("messages delivered to the recipient application and acknowledged", "count", "higher"),
     "messages.in_flight": MetricInfo("messages still in the system at the end of the run", "count", "lower"),

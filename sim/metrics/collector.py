@@ -7,14 +7,25 @@ utilisation, queue-depth and Little's-law statistics, but every message still co
 
 Call protocol (the model's side):
 - `component(name, capacity=1)` once per server-like component (optional; unknown ones get capacity 1);
-- `message_sent(msg_id, kind, type_name, cls, sender, recipient, t)` when a message enters the bus's queue
-  (697 decree §8); `kind="request"` also opens a request that `request_answered(msg_id, t)` later closes;
+- `message_sent(msg_id, kind, type_name, cls, sender, recipient, t, t_client=None)` when a message enters the
+  bus's queue (697 decree §8), `t_client` being when its sender sent it (before the first network hop, the bus
+  entrance's wait and service, and the sender's retries; default `t`); `kind="request"` also opens a request that
+  `request_answered(msg_id, t)` later closes;
 - exactly one terminal event per message: `message_delivered`, `message_expired`, `message_rejected`,
   `message_lost` (a second one is counted in `messages["accounting_errors"]`, never silently);
 - `duplicate_suppressed` / `duplicate_delivered` when a redelivery is dropped / wrongly reaches an application;
 - `queue_depth(component, depth, t)` whenever a queue changes; `busy(component, start, end)` per service interval;
 - `participant_blocked`, `billed`, `portal_application`, `login`, `fault` as they happen;
+- `station(name, servers, kind)` once per service centre: the `sim.metrics.stations.StationMeter` it reports through;
 - `summary()` at the end (the collector closes the books at `duration`).
+
+Latency, the SLO metric (`realtime.latency.*`, `async.latency.*`, the deadline shares), runs from the consumer's
+send (`t_client`) to the answer received, as decree 963 §10 counts it and as a client sees it; the bus-acceptance
+latency (from the moment the bus queued the request) is kept as `*.accepted_latency.*`. A request counts as measured
+when it was *sent* after the warm-up. Requests never answered (expired, lost or rejected, or still open once their
+deadline passed) count as beyond every deadline: misses in the deadline shares and infinite samples in the latency
+percentiles (a percentile that falls on them is `math.inf`, "beyond every deadline"; the mean and maximum are over
+answered requests only, with `*.unanswered` counting the others).
 
 Little's law is checked on messages in the system (sent, not yet closed): L is the time average of their number
 after warm-up, lambda their arrival rate after warm-up, W the mean time in the system of those that arrived after
@@ -31,6 +42,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
+from sim.metrics.stations import StationMeter
+from sim.metrics.stats import quantiles
+from sim.metrics.warmup import mser5
 
 REALTIME = "realtime"
 ASYNC = "async"
@@ -61,13 +76,15 @@ def _histogram(samples: np.ndarray) -> list[int]:
     return np.bincount(idx, minlength=_BINS).astype(int).tolist()
 
 
-def latency_stats(samples: np.ndarray) -> dict[str, float | None]:
-    """p50/p95/p99 (linear interpolation), mean and max of one replication's samples; None when there are none."""
-    if samples.size == 0:
-        return {"count": 0, "p50": None, "p95": None, "p99": None, "mean": None, "max": None}
-    p50, p95, p99 = np.percentile(samples, [50, 95, 99])
-    return {"count": int(samples.size), "p50": float(p50), "p95": float(p95), "p99": float(p99),
-            "mean": float(samples.mean()), "max": float(samples.max())}
+def latency_stats(samples: np.ndarray, unanswered: int = 0) -> dict[str, float | None]:
+    """p50/p95/p99 (linear interpolation), mean and max of one replication's samples, `unanswered` requests counting
+    as beyond every deadline in the percentiles (`math.inf` where one falls on them); None when there is nothing."""
+    if samples.size + unanswered == 0:
+        return {"count": 0, "unanswered": 0, "p50": None, "p95": None, "p99": None, "mean": None, "max": None}
+    p50, p95, p99 = quantiles(samples, unanswered, (50, 95, 99))
+    return {"count": int(samples.size), "unanswered": int(unanswered), "p50": p50, "p95": p95, "p99": p99,
+            "mean": float(samples.mean()) if samples.size else None,
+            "max": float(samples.max()) if samples.size else None}
 
 
 @dataclass
@@ -95,6 +112,9 @@ class ReplicationSummary:
     portal: dict[str, dict[str, int]]
     seed: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    share_counts: dict[str, list[int]] = field(default_factory=dict)  # share metric -> [successes, trials]
+    stations: dict[str, dict[str, Any]] = field(default_factory=dict)  # `sim.metrics.stations` figures
+    warmup_detection: dict[str, Any] = field(default_factory=dict)  # MSER-5 on the latency series (`warmup`)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -145,9 +165,15 @@ class Collector:
         self._rejected: Counter[str] = Counter()
         self._lost: Counter[str] = Counter()
         self._open: dict[Any, tuple[float, str]] = {}  # msg_id -> (t_sent, cls)
-        # requests: request_id -> (t_sent, cls, type_name, recipient)
-        self._requests: dict[Any, tuple[float, str, str, str]] = {}
+        # requests: request_id -> (t_sent, cls, type_name, recipient, t_client)
+        self._requests: dict[Any, tuple[float, str, str, str, float]] = {}
+        self._failed: set[Any] = set()  # requests closed unanswered (expired, lost, rejected): beyond every deadline
+        self._refused: set[Any] = set()  # of those, the ones the bus rejected: not held against their provider
         self._answered_lat: dict[str, array] = {c: array("d") for c in CLASSES}
+        self._accepted_lat: dict[str, array] = {c: array("d") for c in CLASSES}
+        self._trace_t: dict[str, array] = {c: array("d") for c in CLASSES}  # send times, from t = 0 (MSER-5)
+        self._trace_lat: dict[str, array] = {c: array("d") for c in CLASSES}
+        self._stations: dict[str, StationMeter] = {}
         self._type_lat: dict[str, array] = {}
         self._delivery_lat = array("d")
         self._requests_after_warmup = 0
@@ -170,9 +196,9 @@ class Collector:
         self._sojourn_sum = 0.0
         self._sojourn_count = 0
         # time series
-        self._ts_sent = np.zeros(self._bins, dtype=np.int64)
-        self._ts_delivered = np.zeros(self._bins, dtype=np.int64)
-        self._ts_answered = np.zeros(self._bins, dtype=np.int64)
+        self._ts_sent = [0] * self._bins  # plain lists: indexing a numpy array per message costs more
+        self._ts_delivered = [0] * self._bins
+        self._ts_answered = [0] * self._bins
         self._ts_in_system = [0] * self._bins
         self._ts_in_system_last = 0
         # components, participants, portal, faults
@@ -196,6 +222,30 @@ class Collector:
         if t > lo:
             self._n_integral += self._n * (t - lo)
         self._n_t = t
+
+    def _move_n(self, t: float, delta: int) -> int:
+        """The number in the system changes by `delta` at `t` (`_advance_n` and `_set_in_system` inlined: this runs
+        twice per message); returns `t`'s bin."""
+        warmup = self.warmup
+        n = self._n
+        last = self._n_t
+        lo = last if last > warmup else warmup
+        if t > lo:
+            self._n_integral += n * (t - lo)
+        self._n_t = t
+        self._n_before = n
+        n += delta
+        self._n = n
+        b = int(t / self._step)
+        if b >= self._bins:
+            b = self._bins - 1
+        series = self._ts_in_system
+        if b > self._ts_in_system_last:
+            self._series_carry(series, self._ts_in_system_last, self._n_before, b)
+            self._ts_in_system_last = b
+        if n > series[b]:
+            series[b] = n
+        return b
 
     def _series_carry(self, series: list[int], last_bin: int, value: int, b: int) -> None:
         for i in range(last_bin + 1, b + 1):
@@ -232,25 +282,38 @@ class Collector:
             raise ValueError(f"component {name!r}: capacity must be at least 1, got {capacity!r}")
         self._component(name).capacity = int(capacity)
 
+    def station(self, name: str, servers: int = 1, kind: str = "station") -> StationMeter:
+        """The meter a service centre reports through (one per name: asking again returns the same meter)."""
+        meter = self._stations.get(name)
+        if meter is None:
+            meter = self._stations[name] = StationMeter(name, servers, self.warmup, kind, self.duration)
+        return meter
+
+    def sampled(self, share: float, meters: list[StationMeter]) -> None:
+        """These stations see only a `share` of their jobs (the rest is background): scale their counts by 1/share."""
+        for meter in meters:
+            meter.scale = 1.0 / share
+
     def message_sent(self, msg_id: Any, kind: str, type_name: str, cls: str | bool, sender: str, recipient: str,
-                     t: float) -> None:
-        c = self._cls(cls)
-        if msg_id in self._open:
+                     t: float, t_client: float | None = None) -> None:
+        c = _CLASS_ALIASES.get(cls) if cls.__class__ is str else None  # type: ignore[call-overload]
+        if c is None:
+            c = self._cls(cls)
+        open_ = self._open
+        if msg_id in open_:
             self._counts["accounting_errors"] += 1
             return
         self._counts["sent"] += 1
-        self._advance_n(t)
-        self._n_before = self._n
-        self._n += 1
-        self._set_in_system(t)
-        self._open[msg_id] = (t, c)
-        self._ts_sent[self._bin(t)] += 1
+        b = self._move_n(t, +1)
+        open_[msg_id] = (t, c)
+        self._ts_sent[b] += 1
         if t >= self.warmup:
             self._arrivals_in_window += 1
         if kind == REQUEST_KIND:
-            self._requests[msg_id] = (t, c, type_name, recipient)
+            tc = t if t_client is None or t_client > t else t_client
+            self._requests[msg_id] = (t, c, type_name, recipient, tc)
             self._provider_requests[recipient] += 1
-            if t >= self.warmup:
+            if tc >= self.warmup:
                 self._requests_after_warmup += 1
 
     def _close(self, msg_id: Any, outcome: str, t: float) -> float | None:
@@ -260,14 +323,13 @@ class Collector:
             self._counts["accounting_errors"] += 1
             return None
         self._counts[outcome] += 1
-        self._advance_n(t)
-        self._n_before = self._n
-        self._n -= 1
-        self._set_in_system(t)
+        self._move_n(t, -1)
         t_sent = entry[0]
         if t_sent >= self.warmup:
             self._sojourn_sum += t - t_sent
             self._sojourn_count += 1
+        if outcome != "delivered" and msg_id in self._requests:
+            self._failed.add(msg_id)  # a request that will never be answered
         return t_sent
 
     def message_delivered(self, msg_id: Any, t: float) -> None:
@@ -285,13 +347,14 @@ class Collector:
         self._close(msg_id, "expired", t)
 
     def message_rejected(self, msg_id: Any, reason: str, t: float) -> None:
-        """The bus refused the message (signature, schema, access matrix, quota, blocking). A refused request never
-        reached its provider, so it leaves the deadline statistics (it stays in `answered.share` as unanswered)."""
+        """The bus refused the message (signature, schema, access matrix, quota, blocking). A refused request is
+        unanswered: it counts as beyond every deadline (963 §10 counts from the sending of the request)."""
         if self._close(msg_id, "rejected", t) is not None:
             self._rejected[str(reason)] += 1
-            request = self._requests.pop(msg_id, None)
+            request = self._requests.get(msg_id)
             if request is not None:
                 self._provider_rejected[request[3]] += 1
+                self._refused.add(msg_id)
 
     def message_lost(self, msg_id: Any, reason: str, t: float) -> None:
         if self._close(msg_id, "lost", t) is not None:
@@ -304,31 +367,45 @@ class Collector:
         """A redelivered message reached an application a second time: a defect the report must show."""
         self._counts["duplicates"] += 1
 
+    def request_unanswered(self, request_id: Any, t: float) -> None:
+        """The answer to `request_id` was lost, expired or refused: the request will never be answered (it counts as
+        beyond every deadline at once, not only once its deadline passes within the run)."""
+        if request_id in self._requests:
+            self._failed.add(request_id)
+
     def request_answered(self, request_id: Any, t: float) -> None:
         """The consumer received the answer to `request_id` (sent earlier with kind 'request')."""
         entry = self._requests.pop(request_id, None)
         if entry is None:
             self._counts["answer_errors"] += 1
             return
-        t_sent, c, type_name, recipient = entry
+        self._failed.discard(request_id)  # an answer that came after all (a copy survived): it counts as answered
+        t_sent, c, type_name, recipient, t_client = entry
         self._ts_answered[self._bin(t)] += 1
         self._provider_answered[recipient] += 1
         if t >= self.warmup:
             self._answered_in_window += 1
-        if t_sent < self.warmup:
+        latency = t - t_client
+        self._trace_t[c].append(t_client)
+        self._trace_lat[c].append(latency)
+        if t_client < self.warmup:
             return
         self._answered_after_warmup += 1
-        latency = t - t_sent
         self._answered_lat[c].append(latency)
+        self._accepted_lat[c].append(t - t_sent)
         lat = self._type_lat.get(type_name)
         if lat is None:
             lat = self._type_lat[type_name] = array("d")
         lat.append(latency)
         self._count_deadline(c, type_name, recipient, latency <= self.deadlines[c])
 
-    def _count_deadline(self, c: str, type_name: str, recipient: str, within: bool) -> None:
+    def _count_deadline(self, c: str, type_name: str, recipient: str | None, within: bool) -> None:
+        """Count one request with a known outcome; `recipient` None: not held against a provider (the bus refused
+        it, so the provider never saw it)."""
         for table, key in ((self._deadline_cls, c), (self._deadline_type, type_name),
                            (self._deadline_provider, recipient)):
+            if key is None:
+                continue
             row = table.get(key)
             if row is None:
                 row = table[key] = [0, 0]
@@ -405,11 +482,17 @@ class Collector:
 
     # --- the end -------------------------------------------------------------------------------------------------
 
-    def _close_deadlines(self) -> None:
-        """Unanswered requests whose deadline passed before the end are known failures; the rest are censored."""
-        for t_sent, c, type_name, recipient in self._requests.values():
-            if t_sent >= self.warmup and t_sent + self.deadlines[c] <= self.duration:
-                self._count_deadline(c, type_name, recipient, False)
+    def _close_deadlines(self) -> Counter[str]:
+        """Unanswered requests closed unanswered (expired, lost, rejected) or whose deadline passed before the end
+        are known failures, beyond every deadline; the rest are censored. Returns the former per class."""
+        beyond: Counter[str] = Counter()
+        failed = self._failed
+        for msg_id, (_t_sent, c, type_name, recipient, t_client) in self._requests.items():
+            if t_client >= self.warmup and (msg_id in failed or t_client + self.deadlines[c] <= self.duration):
+                self._count_deadline(c, type_name, None if msg_id in self._refused else recipient, False)
+                beyond[c] += 1
+                beyond[f"type.{type_name}"] += 1
+        return beyond
 
     def summary(self) -> ReplicationSummary:
         """Close the books at `duration` and return what was measured. Call once."""
@@ -418,7 +501,7 @@ class Collector:
         self._summarised = True
         end = self.duration
         self._advance_n(end)
-        self._close_deadlines()
+        beyond = self._close_deadlines()
         window = end - self.warmup
         self._series_carry(self._ts_in_system, self._ts_in_system_last, self._n, self._bins - 1)
 
@@ -430,9 +513,15 @@ class Collector:
         asy = np.frombuffer(self._answered_lat[ASYNC], dtype=np.float64)
         delivery = np.frombuffer(self._delivery_lat, dtype=np.float64)
         latency: dict[str, dict[str, float | None]] = {
-            REALTIME: latency_stats(rt), ASYNC: latency_stats(asy), "delivery": latency_stats(delivery)}
-        for type_name, samples in sorted(self._type_lat.items()):
-            latency[f"type.{type_name}"] = latency_stats(np.frombuffer(samples, dtype=np.float64))
+            REALTIME: latency_stats(rt, beyond[REALTIME]), ASYNC: latency_stats(asy, beyond[ASYNC]),
+            "delivery": latency_stats(delivery)}
+        for c in CLASSES:
+            latency[f"accepted.{c}"] = latency_stats(np.frombuffer(self._accepted_lat[c], dtype=np.float64),
+                                                     beyond[c])
+        for type_name in sorted(set(self._type_lat) | {k[5:] for k in beyond if k.startswith("type.")}):
+            samples = self._type_lat.get(type_name, array("d"))
+            latency[f"type.{type_name}"] = latency_stats(np.frombuffer(samples, dtype=np.float64),
+                                                         beyond[f"type.{type_name}"])
 
         components: dict[str, dict[str, float]] = {}
         queues: dict[str, list[int]] = {}
@@ -475,6 +564,10 @@ class Collector:
             }
 
         metrics = self._metrics(latency, components, littles, messages)
+        stations = {name: meter.summary(end) for name, meter in sorted(self._stations.items())}
+        detection = {c: mser5(np.frombuffer(self._trace_t[c], dtype=np.float64),
+                              np.frombuffer(self._trace_lat[c], dtype=np.float64), self.warmup, end)
+                     for c in CLASSES if len(self._trace_t[c])}
         return ReplicationSummary(
             duration=self.duration,
             warmup=self.warmup,
@@ -488,9 +581,9 @@ class Collector:
             components=components,
             timeseries={
                 "step": self._step,
-                "sent": self._ts_sent.tolist(),
-                "delivered": self._ts_delivered.tolist(),
-                "answered": self._ts_answered.tolist(),
+                "sent": list(self._ts_sent),
+                "delivered": list(self._ts_delivered),
+                "answered": list(self._ts_answered),
                 "in_system": list(self._ts_in_system),
                 "queues": queues,
             },
@@ -499,44 +592,56 @@ class Collector:
             littles_law=littles,
             portal={"applications": dict(sorted(self._applications.items())),
                     "logins": dict(sorted(self._logins.items()))},
+            share_counts=self._share_counts,
+            stations=stations,
+            warmup_detection=detection,
         )
 
     def _metrics(self, latency: dict[str, dict[str, float | None]], components: dict[str, dict[str, float]],
                  littles: dict[str, float | None], messages: dict[str, int]) -> dict[str, float | None]:
         window = self.duration - self.warmup
         m: dict[str, float | None] = {}
-        for family, key in (("realtime.latency", REALTIME), ("async.latency", ASYNC), ("delivery.latency", "delivery")):
+        for family, key in (("realtime.latency", REALTIME), ("async.latency", ASYNC), ("delivery.latency", "delivery"),
+                            ("realtime.accepted_latency", f"accepted.{REALTIME}"),
+                            ("async.accepted_latency", f"accepted.{ASYNC}")):
             for stat in ("p50", "p95", "p99", "mean", "max"):
                 m[f"{family}.{stat}"] = latency[key][stat]
+        m["realtime.unanswered"] = float(latency[REALTIME]["unanswered"] or 0)
+        m["async.unanswered"] = float(latency[ASYNC]["unanswered"] or 0)
+        counts: dict[str, list[int]] = {}
+        self._share_counts = counts
         for key, stats in latency.items():
             if key.startswith("type."):
                 for stat in ("p50", "p95", "p99", "mean", "max"):
                     m[f"{key}.latency.{stat}"] = stats[stat]
 
-        def share(row: tuple[int, int] | list[int] | None) -> float | None:
-            return row[1] / row[0] if row and row[0] else None
+        def share(name: str, row: tuple[int, int] | list[int] | None) -> None:
+            if row and row[0]:
+                m[name] = row[1] / row[0]
+                counts[name] = [int(row[1]), int(row[0])]
+            else:
+                m[name] = None
 
-        m["realtime.within_2s.share"] = share(self._deadline_cls[REALTIME])
-        m["async.within_48h.share"] = share(self._deadline_cls[ASYNC])
+        share("realtime.within_2s.share", self._deadline_cls[REALTIME])
+        share("async.within_48h.share", self._deadline_cls[ASYNC])
         both = [self._deadline_cls[REALTIME][i] + self._deadline_cls[ASYNC][i] for i in (0, 1)]
-        m["within_deadline.share"] = share(both)
+        share("within_deadline.share", both)
         for type_name, row in sorted(self._deadline_type.items()):
-            m[f"type.{type_name}.within_deadline.share"] = share(row)
+            share(f"type.{type_name}.within_deadline.share", row)
         for name, row in sorted(self._deadline_provider.items()):
-            m[f"participant.{name}.within_deadline.share"] = share(row)
-        m["answered.share"] = (self._answered_after_warmup / self._requests_after_warmup
-                               if self._requests_after_warmup else None)
+            share(f"participant.{name}.within_deadline.share", row)
+        share("answered.share", [self._requests_after_warmup, self._answered_after_warmup])
         for k in ("sent", "delivered", "in_flight", "lost", "expired", "rejected"):
             m[f"messages.{k}"] = float(messages[k])
         m["messages.duplicates_delivered"] = float(messages["duplicates"])
         m["messages.duplicates_suppressed"] = float(messages["duplicates_suppressed"])
-        m["messages.lost.share"] = messages["lost"] / messages["sent"] if messages["sent"] else None
+        share("messages.lost.share", [messages["sent"], messages["lost"]])
         m["throughput.answered_per_s"] = self._answered_in_window / window
         m["throughput.delivered_per_s"] = self._delivered_in_window / window
         apps = sum(self._applications.values())
-        m["portal.availability"] = (apps - self._applications["refused"]) / apps if apps else None
+        share("portal.availability", [apps, apps - self._applications["refused"]])
         logins = sum(self._logins.values())
-        m["portal.login.success.share"] = self._logins["success"] / logins if logins else None
+        share("portal.login.success.share", [logins, self._logins["success"]])
         m["queue.max_depth"] = float(max((c["max_depth"] for c in components.values()), default=0))
         utils = {name: c["utilisation"] for name, c in components.items() if self._components[name].served}
         for name, u in utils.items():
@@ -545,3 +650,4 @@ class Collector:
         m["participants.blocked"] = float(len(self._blocked))
         m["littles_law.relative_error"] = littles["relative_error"]
         return {k: (None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)) for k, v in m.items()}
+

@@ -28,6 +28,7 @@ def single_server_replication(
     rng = np.random.default_rng(seed)
     c = Collector(duration, warmup)
     c.component("server", 1)
+    meter = c.station("server", 1, "station")
     expected = int(arrival_rate * duration * 1.2) + 100
     arrivals = np.cumsum(rng.exponential(1.0 / arrival_rate, expected))
     while arrivals[-1] < duration:  # rare: draw more
@@ -39,30 +40,37 @@ def single_server_replication(
         services = rng.exponential(1.0 / service_rate, arrivals.size)
     cls = REALTIME if realtime else ASYNC
     departures = np.empty(arrivals.size)
+    starts = np.empty(arrivals.size)
     free_at = 0.0
     for i, (a, s) in enumerate(zip(arrivals, services, strict=True)):
         start = a if a > free_at else free_at
         free_at = start + s
+        starts[i] = start
         departures[i] = free_at
-    # replay the trace in time order: arrivals and departures interleaved
-    events = np.concatenate([arrivals, departures])
-    order = np.argsort(events, kind="stable")
+    # replay the trace in time order: departures, then starts, then arrivals at equal times
     n_arr = arrivals.size
+    events = np.concatenate([departures, starts, arrivals])
+    order = np.lexsort((np.repeat([0, 1, 2], n_arr), events))
     depth = 0
     for k in order:
-        if k < n_arr:
-            t = float(arrivals[k])
-            c.message_sent(int(k), "request", type_name, cls, "consumer", "provider", t)
+        kind, i = divmod(int(k), n_arr)
+        if kind == 2:
+            t = float(arrivals[i])
+            c.message_sent(i, "request", type_name, cls, "consumer", "provider", t)
+            meter.arrive(t)
             depth += 1
             c.queue_depth("server", depth, t)
+        elif kind == 1:
+            if starts[i] <= duration:
+                meter.start(float(starts[i]), float(arrivals[i]))
         else:
-            i = int(k - n_arr)
             t = float(departures[i])
             if t > duration:
                 continue
             c.message_delivered(i, t)
             c.request_answered(i, t)
             c.busy("server", t - float(services[i]), t)
+            meter.finish(t, float(arrivals[i]))
             depth -= 1
             c.queue_depth("server", depth, t)
     return c.summary()

@@ -12,6 +12,10 @@ Modelling decisions worth knowing when reading the numbers:
 - A message is *sent* (the collector's `message_sent`) when it enters the first bus's queue: the request time of
   697 decree §8. A message the bus never accepted (rejected at ingress, or the sender gave up retrying) is reported
   sent and closed at that moment, so `sent = delivered + in_flight + expired + rejected + lost` always holds.
+  The collector is also given the message's creation time, when the consumer sent it (`Msg.created`): client-side
+  latency, the SLO figure, runs from there (first hop, entrance wait and service, retries included).
+- Service centres report to `sim.metrics.stations.StationMeter`s (`Station.meter`, `Participant.meter`): each bus
+  site's entrance, the portal, ESIA, each provider group; per-station utilisation, waits and queue lengths.
 - *Delivered* means the recipient application received it (and acked); a redelivered copy is dropped by MessageID.
   The Ack is recorded by the bus when sent (it takes milliseconds against an ack timeout of a minute); an Ack that
   cannot reach the bus (partition) leads to redelivery after the ack timeout.

@@ -316,6 +316,7 @@ class PooledStation(Station):
     def replacing(cls, station: Station, feeds: Sequence[StationFeed]) -> PooledStation:
         pooled = cls(station.kernel, station.name, station.servers, feeds, station.on_drop, station.cancelled)
         pooled.warmup = station.warmup
+        pooled.meter = station.meter
         return pooled
 
     def catch_up(self) -> None:
@@ -347,6 +348,8 @@ class PooledStation(Station):
             self.max_depth = self.busy
         self._ticket += 1
         self.in_service[self._ticket] = (job, start)
+        if self.meter is not None:  # the whole schedule is known now: one call (sim.metrics.stations)
+            self.meter.job(now, start, end)
         self.kernel.later(start + service_time - now, self._finish, self._ticket, self._epoch, done)
 
     def _finish(self, ticket: int, epoch: int, done: Callable[[Any], None]) -> None:

@@ -88,6 +88,11 @@ class BusQueue:
 
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
+        meter = self.owner.meter
+        if meter is not None and msg.kind == REQUEST:  # it joins the provider's station (per-station results)
+            msg.station = meter
+            msg.arrived = now = self._env._now
+            meter.arrive(now)
         pool = self.owner.pool
         if pool is not None and msg.kind != RESPONSE:  # the owner's workers are shared with background requests
             msg.processing = self.owner.service_time(msg)
@@ -222,8 +227,12 @@ class Site:
         self.location = location
         self.nodes = [Station(bus.world.kernel, f"{bus.name}.{location}.{i}", concurrency, on_drop=self._dropped,
                               cancelled=_sender_gone) for i in range(nodes)]
+        # one station meter for the site's entrance, all its nodes together (sim.metrics.stations): the nodes share
+        # the site's arrivals, and with background the tagged sample is spread unevenly over them
+        meter = bus.world.collector.station(f"{self.component}.entrance", max(nodes * concurrency, 1), "entrance")
         for node in self.nodes:
             node.warmup = bus.world.collector.warmup
+            node.meter = meter
         self.crl = CrlCache(bus.world, ca, location)
 
     @property
@@ -539,7 +548,7 @@ class Bus:
             msg.queued = now
             msg.counted = True
             world.collector.message_sent(msg.id, msg.kind, msg.type, msg.cls, msg.sender.name,
-                                         msg.recipient.name, now)
+                                         msg.recipient.name, now, msg.created)  # created: the consumer's send
             self.admission.bill(msg)
         if msg.hop >= 0:  # handed on by the previous bus of the route, which lets go of its copy now
             previous = msg.route[msg.hop]
@@ -605,6 +614,9 @@ class Bus:
         msg.state = DONE
         self._depth(msg.type, -1)
         world = self.world
+        if msg.station is not None:  # it leaves the provider's station unserved
+            msg.station.leave(world.now, msg.arrived)
+            msg.station = None
         world.audit.record(world.now, msg, outcome, self.name, reason)
         if msg.delivered:
             return
@@ -614,6 +626,8 @@ class Bus:
             world.collector.message_expired(msg.id, world.now)
         if msg.kind == REQUEST and msg.context is not None:
             msg.context.failed(msg)
+        elif msg.kind == RESPONSE and msg.request is not None:  # the consumer will never get its answer
+            world.collector.request_unanswered(msg.request.id, world.now)
 
     def _depth(self, type_name: str, delta: int) -> None:
         d = self.depth.get(type_name, 0) + delta

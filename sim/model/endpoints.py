@@ -23,6 +23,7 @@ class Endpoint:
     """An information system with a location and inbox queues on one or more buses."""
 
     pool: Any = None  # a WorkerPool when background requests share its workers (sim.model.background)
+    meter: Any = None  # the StationMeter of a provider's requests (sim.metrics.stations), set by the replication
 
     def __init__(self, world: World, name: str, location: str) -> None:
         self.world = world
@@ -98,13 +99,16 @@ def send(world: World, msg: Msg, origin: Endpoint) -> None:
             return
         for one in (msg, *msg.copies):  # a broadcast's copies share the fate of the one that was sent
             one.counted = True
-            collector.message_sent(one.id, one.kind, one.type, one.cls, one.sender.name, one.recipient.name, now)
+            collector.message_sent(one.id, one.kind, one.type, one.cls, one.sender.name, one.recipient.name, now,
+                                   one.created)
             world.audit.record(now, one, "sender-gave-up" if outcome == RETRY else outcome, origin.name, reason)
             if outcome == EXPIRED or (outcome == RETRY and now >= one.expires):
                 collector.message_expired(one.id, now)
             else:
                 collector.message_rejected(one.id, reason if outcome == REJECTED else f"{reason}:retries-exhausted",
                                            now)
+            if one.kind == RESPONSE and one.request is not None:  # the consumer will never get its answer
+                collector.request_unanswered(one.request.id, now)
         if msg.context is not None:
             msg.context.failed(msg)
 
@@ -251,6 +255,8 @@ class Participant(Endpoint):
             self.answered(msg.request)
         else:
             started = world.now
+            if msg.station is not None:
+                msg.station.start(started, msg.arrived)
             world.kernel.later(self.service_time(msg), self.processed, msg, started)
 
     def service_time(self, msg: Msg) -> float:
@@ -264,6 +270,9 @@ class Participant(Endpoint):
         lo = max(started, world.collector.warmup)
         if world.now > lo:
             self.busy_time += world.now - lo
+        if msg.station is not None:
+            msg.station.finish(world.now, msg.arrived)
+            msg.station = None
         if msg.kind == REQUEST:
             self.respond(msg)
         self._release()

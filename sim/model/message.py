@@ -16,6 +16,7 @@ class Msg:
         "id", "kind", "type", "cls", "sender", "recipient", "size", "fragments", "created", "queued", "expires",
         "request", "route", "hop", "replicas", "state", "delivered", "orphaned", "bad_signature", "bad_schema",
         "attempts", "context", "counted", "datamart", "unauthorised", "copies", "processing", "cannot_provide",
+        "station", "arrived",
     )
 
     def __init__(
@@ -61,3 +62,5 @@ class Msg:
         self.counted = False  # message_sent was reported (it entered the first bus's queue or was refused there)
         self.processing = -1.0  # its processing time, drawn when queued for a provider with background (>= 0)
         self.cannot_provide = False  # an answer that refuses: the provider cannot provide the data (963 §4)
+        self.station: Any = None  # the provider's StationMeter while it is there (sim.metrics.stations), else None
+        self.arrived = -1.0  # when it joined that station (entered the provider's queue)

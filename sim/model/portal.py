@@ -23,6 +23,7 @@ class Esia:
         self.data_centres = tuple(spec.data_centres)
         self.station = Station(world.kernel, "esia", spec.concurrency, on_drop=self._dropped)
         self.station.warmup = world.collector.warmup
+        self.station.meter = world.collector.station("esia", spec.concurrency, "esia")
         self.login_time = Sampler(spec.login_time, world.rng)
         self.forced_down = False
         world.collector.component("esia", spec.concurrency)
@@ -86,6 +87,7 @@ class Portal:
         self.senders = senders  # service sender name -> endpoints
         self.station = Station(world.kernel, "portal", spec.concurrency, on_drop=self._dropped)
         self.station.warmup = world.collector.warmup
+        self.station.meter = world.collector.station("portal", spec.concurrency, "portal")
         self.service_time = Sampler(spec.service_time, world.rng)
         self.waiting: deque[tuple[float, Application]] = deque()
         services = workload.services

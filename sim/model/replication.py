@@ -122,7 +122,23 @@ class Model:
                 collector.component(site.component, max(site.capacity, 1))
         for name, members in self.groups.items():
             if name != PORTAL and any(m.spec.provides for m in members):
-                collector.component(f"participant.{name}", sum(m.concurrency for m in members))
+                workers = sum(m.concurrency for m in members)
+                collector.component(f"participant.{name}", workers)
+                meter = collector.station(f"participant.{name}", workers, "provider")
+                for m in members:
+                    m.meter = meter
+        if run.tagged_share < 1.0:  # stations shared with background: their meters see the tagged sample
+            collector.sampled(run.tagged_share, self._pooled_meters())
+
+    def _pooled_meters(self) -> list:
+        """The station meters of stations that share their servers with background jobs."""
+        from sim.model.background import PooledStation
+
+        stations = [node for bus in self.buses() for site in bus.sites.values() for node in site.nodes]
+        stations += [self.esia.station] + ([self.portal.station] if self.portal is not None else [])
+        meters = [s.meter for s in stations if isinstance(s, PooledStation) and s.meter is not None]
+        meters += [p.meter for p in self.by_name.values() if p.pool is not None and p.meter is not None]
+        return meters
 
     # --- lookups ------------------------------------------------------------------------------------------------------
 
@@ -270,7 +286,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     injector = FaultInjector(model)
     injector.schedule(scenario.faults)
     schedule_outages(model.world, list(model.by_name.values()))
-    model.world.kernel.run()
+    model.world.kernel.run(scenario.run.max_events)
     summary = model.finish()
     audit.write()
     summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from sim.metrics.collector import CLASSES, HISTOGRAM_EDGES, ReplicationSummary
+from sim.metrics.intervals import metric_interval
+from sim.metrics.stations import STATION_FIELDS
 from sim.metrics.stats import confidence_interval
 
 MESSAGE_KEYS = ("sent", "delivered", "in_flight", "expired", "rejected", "lost", "duplicates")
@@ -35,7 +37,7 @@ def _sum_counters(dicts: Sequence[dict[str, int]]) -> dict[str, int]:
 def metric_intervals(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any]]:
     """An interval for every metric measured; per-participant metrics stay in the `participants` section."""
     names = sorted({k for s in summaries for k in s.metrics if not k.startswith("participant.")})
-    return {name: confidence_interval([s.metrics.get(name) for s in summaries]).to_dict() for name in names}
+    return {name: metric_interval(name, summaries).to_dict() for name in names}
 
 
 def participants(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any]]:
@@ -48,7 +50,9 @@ def participants(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str,
         present = [r for r in rows if r is not None]
         known = sum(r["deadline_known"] for r in present)
         within = sum(r["within_deadline"] for r in present)
-        interval = confidence_interval([r["within_deadline_share"] if r else None for r in rows])
+        interval = confidence_interval([r["within_deadline_share"] if r else None for r in rows], unit="share",
+                                       counts=[(r["within_deadline"], r["deadline_known"]) if r else None
+                                               for r in rows])
         out[name] = {
             "requests": sum(r["requests"] for r in present),
             "answered": sum(r["answered"] for r in present),
@@ -71,8 +75,8 @@ def components(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, A
         rows = [s.components[name] for s in summaries if name in s.components]
         out[name] = {
             "capacity": rows[0]["capacity"],
-            "utilisation": confidence_interval([r["utilisation"] for r in rows]).to_dict(),
-            "mean_depth": confidence_interval([r["mean_depth"] for r in rows]).to_dict(),
+            "utilisation": confidence_interval([r["utilisation"] for r in rows], unit="share").to_dict(),
+            "mean_depth": confidence_interval([r["mean_depth"] for r in rows], unit="count").to_dict(),
             "max_depth": max(r["max_depth"] for r in rows),
         }
     return out
@@ -82,7 +86,7 @@ def littles_law(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
     errors = [s.littles_law.get("relative_error") for s in summaries]
     known = [e for e in errors if e is not None]
     return {
-        "relative_error": confidence_interval(errors).to_dict(),
+        "relative_error": confidence_interval(errors, unit="ratio").to_dict(),
         "max_relative_error": max(known) if known else None,
         "per_replication": [{k: s.littles_law.get(k) for k in ("L", "lambda", "W", "relative_error", "in_system_at_end")}
                             for s in summaries],
@@ -153,6 +157,56 @@ def background(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
             "dropped": sum(s.extra.get("model", {}).get("background.dropped", 0) for s in summaries)}
 
 
+def stations(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any]]:
+    """Per service centre (`sim.metrics.stations`): intervals of utilisation, throughput, mean and p99 wait, mean
+    number in the station and in its queue; the largest maximum; the largest Little's-law error. Stations that saw
+    no job in any replication are left out."""
+    names = sorted({n for s in summaries for n in s.stations})
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        rows = [s.stations[name] for s in summaries if name in s.stations]
+        if not any(r["jobs_measured"] or r["utilisation"] for r in rows):
+            continue
+        entry: dict[str, Any] = {"kind": rows[0]["kind"], "servers": rows[0]["servers"],
+                                 "sampled_scale": rows[0]["sampled_scale"]}
+        for key, (_label, unit) in STATION_FIELDS.items():
+            entry[key] = confidence_interval([r[key] for r in rows], unit=unit).to_dict()
+        maxima = [r["in_station_max"] for r in rows if r["in_station_max"] is not None]
+        queues = [r["queue_max"] for r in rows if r["queue_max"] is not None]
+        errors = [r["littles_law_error"] for r in rows if r["littles_law_error"] is not None]
+        entry["in_station_max"] = max(maxima) if maxima else None
+        entry["queue_max"] = max(queues) if queues else None
+        entry["left_unserved"] = sum(r["left_unserved"] for r in rows)
+        entry["jobs_measured"] = sum(r["jobs_measured"] for r in rows)
+        entry["littles_law_error"] = {"max": max(errors) if errors else None,
+                                      "mean": sum(errors) / len(errors) if errors else None}
+        out[name] = entry
+    return out
+
+
+def warmup_detection(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    """MSER-5 per class over the replications (`sim.metrics.warmup`): the longest warm-up detected, whether the
+    configured one covers it in every replication, and the replications that never settle or keep trending."""
+    out: dict[str, Any] = {}
+    for cls in CLASSES:
+        rows = [s.warmup_detection.get(cls) for s in summaries]
+        rows = [r for r in rows if r and r.get("detected_s") is not None]
+        if not rows:
+            continue
+        detected = [r["detected_s"] for r in rows]
+        out[cls] = {
+            "method": "MSER-5 on client-side latency in send order",
+            "configured_s": rows[0]["configured_s"],
+            "detected_max_s": max(detected),
+            "detected_mean_s": sum(detected) / len(detected),
+            "replications": len(rows),
+            "insufficient": sum(1 for r in rows if not r["sufficient"]),
+            "never_settles": sum(1 for r in rows if not r["settles"]),
+            "trending": sum(1 for r in rows if (r.get("trend") or {}).get("significant")),
+        }
+    return out
+
+
 def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
     """Everything measured for one scenario variant."""
     portal = {"applications": _sum_counters([s.portal["applications"] for s in summaries]),
@@ -167,6 +221,8 @@ def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
         "littles_law": littles_law(summaries),
         "participants": participants(summaries),
         "components": components(summaries),
+        "stations": stations(summaries),
+        "warmup_detection": warmup_detection(summaries),
         "background": background(summaries),
         "blocked": blocked(summaries),
         "portal": portal,

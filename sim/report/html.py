@@ -16,8 +16,9 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em;c
 h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em} h3{font-size:1em} code{font-family:ui-monospace,monospace}
 table{border-collapse:collapse;margin:.5em 0 1em} th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;
 vertical-align:top} th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold} .box{padding:.6em 1em;border-radius:6px}
-.verdict-pass{background:#dafbe1}.verdict-fail{background:#ffebe9} img{max-width:100%;display:block;margin:.5em 0}
+.pass{color:#1a7f37}.fail{color:#cf222e;font-weight:bold}.inconclusive{color:#9a6700;font-weight:bold}
+.box{padding:.6em 1em;border-radius:6px} .warn{background:#fff8c5;padding:.4em .8em;border-radius:6px}
+.verdict-pass{background:#dafbe1}.verdict-fail{background:#ffebe9}.verdict-inconclusive{background:#fff8c5} img{max-width:100%;display:block;margin:.5em 0}
 details{margin:.6em 0;border:1px solid #ddd;border-radius:6px;padding:.4em .8em} summary{cursor:pointer}
 .meta td{border:none;padding:.1em .6em} .note{color:#555;font-size:.9em}
 """
@@ -40,12 +41,14 @@ def _slo_table(report: dict[str, Any]) -> str:
     for s in report["slos"]:
         unit = unit_of(s["metric"])
         point = ", ".join(f"{k} = {v}" for k, v in s.get("point", {}).items())
-        cls = "pass" if s["passed"] else "fail"
+        verdict = s["verdict"]
+        mean = "beyond every deadline" if s.get("unbounded") else fmt(s["mean"], unit)
+        high = "∞" if s.get("unbounded") else fmt(s["ci_high"], unit)
         rows.append(
-            f'<tr><td class="{cls}">{"PASS" if s["passed"] else "FAIL"}</td><td>{_e(s["name"])}</td>'
+            f'<tr><td class="{verdict}">{verdict.upper()}</td><td>{_e(s["name"])}</td>'
             f"<td><code>{_e(s['metric'])}</code></td><td>{_e(s['op'])} {_e(fmt(s['threshold'], unit))}</td>"
-            f'<td class="num">{_e(fmt(s["mean"], unit))}</td>'
-            f'<td class="num">[{_e(fmt(s["ci_low"], unit))}, {_e(fmt(s["ci_high"], unit))}]</td>'
+            f'<td class="num">{_e(mean)}</td>'
+            f'<td class="num">[{_e(fmt(s["ci_low"], unit))}, {_e(high)}]</td>'
             f'<td class="num">{s["n"]}</td><td>{_e(point)}</td><td class="note">{_e(s["reason"])}</td></tr>')
     return ("<table><tr><th>verdict</th><th>SLO</th><th>metric</th><th>requirement</th><th>mean</th>"
             "<th>95 % interval</th><th>n</th><th>sweep point</th><th>why</th></tr>" + "".join(rows) + "</table>")
@@ -90,6 +93,58 @@ def _metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
     return f"<table>{head}{main}</table>{more}"
 
 
+def _iv(d: dict[str, Any], unit: str = "") -> str:
+    if d["mean"] is None:
+        return "—"
+    if d["ci_low"] is None:
+        return _e(fmt(d["mean"], unit))
+    return f"{_e(fmt(d['mean'], unit))} <span class='note'>[{_e(fmt(d['ci_low'], unit))}, " \
+           f"{_e(fmt(d['ci_high'], unit))}]</span>"
+
+
+def _stations_table(stations: dict[str, dict[str, Any]], sampled: bool) -> str:
+    """Per service centre, as JMT gives them (`sim.metrics.stations`), the busiest first."""
+    if not stations:
+        return ""
+    rows = []
+    for name, st in sorted(stations.items(), key=lambda kv: (-(kv[1]["utilisation"]["mean"] or 0.0), kv[0])):
+        little = st["littles_law_error"]["max"]
+        rows.append(
+            f"<tr><td>{_e(name)}</td><td>{_e(st['kind'])}</td><td class='num'>{_e(fmt(st['servers']))}</td>"
+            f"<td class='num'>{_iv(st['utilisation'], 'share')}</td><td class='num'>{_iv(st['throughput_per_s'])}</td>"
+            f"<td class='num'>{_iv(st['wait_mean'], 's')}</td><td class='num'>{_iv(st['wait_p99'], 's')}</td>"
+            f"<td class='num'>{_iv(st['in_station_mean'])}</td><td class='num'>{_iv(st['queue_mean'])}</td>"
+            f"<td class='num'>{_e(fmt(st['queue_max']))}</td><td class='num'>{_e(fmt(little))}</td></tr>")
+    note = ("Counts, utilisation and time averages at full volume (the simulated sample scaled by 1 / tagged share, "
+            "background included); waits are the sample's; maxima are not known for a sampled station. "
+            if sampled else "")
+    return ("<h3>Stations (95 % intervals across replications)</h3>"
+            f"<p class='note'>{note}Wait: from joining the station to the start of service. Jobs: in the station "
+            "(waiting or served), time average. Little err: |L − λW| / L with L from the time integral of the "
+            "number of jobs and W from per-job stamps, measured independently (blank for stations fed by whole "
+            "schedules).</p><table><tr><th>station</th><th>kind</th><th>servers</th><th>utilisation</th>"
+            "<th>throughput /s</th><th>mean wait</th><th>p99 wait</th><th>mean jobs</th><th>mean queue</th>"
+            "<th>max queue</th><th>Little err</th></tr>" + "".join(rows) + "</table>")
+
+
+def _volume(report: dict[str, Any]) -> str:
+    v = report.get("volume")
+    if not v:
+        return ""
+    reps = v["replications"]
+    if not v["sampled"]:
+        return (f"<p class='note'>Every message simulated one by one; {fmt(v['participants'])} participants in the "
+                f"topology; {reps} replications.</p>")
+    full, sim = v["full_volume_per_replication"], v["simulated_per_replication"]
+    rows = "".join(f"<tr><td>{_e(k)}</td><td class='num'>{_e(fmt(round(full[k])))}</td>"
+                   f"<td class='num'>{_e(fmt(round(sim[k])))}</td></tr>" for k in full)
+    return (f"<h2>Volume</h2><p>Full volume estimated from a <b>{_e(fmt(v['tagged_share'], 'share'))}</b> sample "
+            f"simulated message by message (the rest is background at the stations it loads): about "
+            f"{_e(fmt(v['full_volume_sent_per_s']))} messages/s; {fmt(v['participants'])} participants in the "
+            f"topology.</p><table><tr><th>per replication</th><th>full volume</th><th>simulated sample</th></tr>"
+            f"{rows}</table>")
+
+
 def _components_table(components: dict[str, dict[str, Any]]) -> str:
     if not components:
         return ""
@@ -128,24 +183,40 @@ def _bills_table(participants: dict[str, dict[str, Any]], currency: str) -> str:
     shown = rows[:MAX_BILLS_SHOWN]
     body = "".join(f"<tr><td>{_e(n)}</td><td class='num'>{_e(fmt(p['billed_messages']))}</td>"
                    f"<td class='num'>{_e(fmt(p['billed_amount_mean']))}</td></tr>" for n, p in shown)
-    more = f" (the {len(shown)} largest of {len(rows)})" if len(rows) > len(shown) else ""
+    more = f" (the {len(shown)} largest of {len(rows)} participants billed)" if len(rows) > len(shown) else ""
     return (f"<details><summary>Messages counted and billed per participant{_e(more)}</summary><table><tr>"
             f"<th>participant</th><th>messages (all replications)</th><th>bill per replication, {_e(currency)}</th>"
             f"</tr>{body}</table></details>")
 
 
+def _compliance_target(report: dict[str, Any]) -> float:
+    """The compliance plot's target line: the strictest share SLO on deadlines, else 99.9 %."""
+    shares = [s["threshold"] for s in report["slos"] if s["metric"].endswith("within_deadline.share")
+              or s["metric"] in ("realtime.within_2s.share", "async.within_48h.share")]
+    return max(shares) if shares else 0.999
+
+
 def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
+    sampled = bool(report.get("volume", {}).get("sampled"))
+    share = float(report.get("volume", {}).get("tagged_share") or 1.0)
     run = report["configuration"].get("run", {}) if isinstance(report["configuration"], dict) else {}
     duration = float(run.get("duration") or point["series"]["step"] * len(point["series"]["t"]))
     warmup = float(run.get("warmup") or 0.0)
     parts = [f"<h2>{_e(label)}</h2>" if label else "",
              f"<p class='note'>{point['replications']} replications.</p>",
              "<h3>Metrics (95 % intervals across replications)</h3>", _metrics_table(point["metrics"]),
-             "<h3>Messages (summed over replications)</h3>", _messages_table(point["messages"]),
+             "<h3>Messages simulated (summed over replications" + (", the sample" if sampled else "") + ")</h3>",
+             _messages_table(point["messages"]),
              _counts("Rejected, by reason", point["rejected_by_reason"]),
              _counts("Lost, by reason", point["lost_by_reason"]),
-             _img(plots.timeline(point["series"], point["faults"], warmup, duration), "throughput and queues"),
-             _img(plots.compliance(point["participants"]), "deadline compliance per provider"),
+             _img(plots.timeline(point["series"], point["faults"], warmup, duration,
+                                 "messages / s at full volume" if sampled else "messages / s",
+                                 1.0 / share if sampled else 1.0),
+                  "throughput and queues"),
+             _img(plots.compliance(point["participants"], _compliance_target(report)),
+                  "deadline compliance per provider"),
+             _stations_table(point.get("stations", {}), bool(report.get("volume", {}).get("sampled"))),
+             _warmup(point.get("warmup_detection", {})),
              _components_table(point["components"]),
              _background_table(point.get("background", {})),
              _bills_table(point["participants"], _currency(report))]
@@ -169,6 +240,19 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
     return "\n".join(parts)
 
 
+def _warmup(detection: dict[str, Any]) -> str:
+    if not detection:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(cls)}</td><td class='num'>{_e(fmt(d['configured_s'], 's'))}</td>"
+        f"<td class='num'>{_e(fmt(d['detected_max_s'], 's'))}</td><td class='num'>{d['insufficient']}</td>"
+        f"<td class='num'>{d['never_settles']}</td><td class='num'>{d['trending']}</td></tr>"
+        for cls, d in detection.items())
+    return ("<h3>Warm-up and stationarity (MSER-5 on client-side latency)</h3><table><tr><th>class</th>"
+            "<th>configured warm-up</th><th>detected (max)</th><th>replications short of it</th>"
+            "<th>never settle</th><th>trend after warm-up</th></tr>" + rows + "</table>")
+
+
 def _currency(report: dict[str, Any]) -> str:
     config = report.get("configuration")
     policies = config.get("policies") if isinstance(config, dict) else None
@@ -177,9 +261,14 @@ def _currency(report: dict[str, Any]) -> str:
 
 def render_html(report: dict[str, Any]) -> str:
     verdict = report["verdict"]
-    failed = sum(1 for s in report["slos"] if not s["passed"])
-    headline = (f"PASS: all {len(report['slos'])} SLOs hold" if verdict == "pass"
-                else f"FAIL: {failed} of {len(report['slos'])} SLO checks do not hold")
+    failed = sum(1 for s in report["slos"] if s["verdict"] == "fail")
+    open_ = sum(1 for s in report["slos"] if s["verdict"] == "inconclusive")
+    total = len(report["slos"])
+    headline = (f"PASS: all {total} SLOs hold" if verdict == "pass"
+                else f"FAIL: {failed} of {total} SLO checks do not hold" + (f", {open_} inconclusive" if open_ else "")
+                if verdict == "fail" else f"INCONCLUSIVE: {open_} of {total} SLO intervals straddle their threshold "
+                "(none fails); more replications (--precision) would decide")
+    headline += f" (exit {report.get('exit_code', '')})"
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     points = report["points"]
     sweep = report.get("sweep")
@@ -196,9 +285,14 @@ def render_html(report: dict[str, Any]) -> str:
         f"<tr><td>versions</td><td>{_e(versions)}</td></tr>"
         f"<tr><td>run</td><td>{_e(report['timing'].get('started'))}, "
         f"{_e(report['timing'].get('wall_seconds'))} s wall</td></tr></table>",
-        "<h2>SLO verdicts</h2><p class='note'>An SLO holds only if its whole 95 % confidence interval "
-        "(Student t across independent replications) satisfies it.</p>",
+        "<h2>SLO verdicts</h2><p class='note'>PASS: the whole 95 % confidence interval satisfies the SLO; FAIL: "
+        "it violates it; INCONCLUSIVE: it straddles the threshold. Intervals: Student t across independent "
+        "replications, kept inside the metric's range (shares in [0, 1], widened to the Wilson interval of the "
+        "pooled counts; latencies and counts ≥ 0). Latency is client-side: from the consumer's send to the answer "
+        "received (963 §10); requests never answered count as beyond every deadline.</p>",
         _slo_table(report),
+        "".join(f"<p class='warn'>warning: {_e(w)}</p>" for w in report.get("warnings", [])),
+        _volume(report),
     ]
     if report.get("precision"):
         for label, prec in zip(labels, report["precision"], strict=True):
@@ -206,7 +300,8 @@ def render_html(report: dict[str, Any]) -> str:
                 state = "reached" if prec["reached"] else f"NOT reached at the cap of {prec['cap']} replications"
                 body.append(f"<p>Precision target {_e(fmt(prec['target'], 'share'))} relative half-width "
                             f"{_e(label)}: {_e(state)}.</p>")
-    body += ["<h2>Messages, all replications</h2>", _messages_table(report["messages"]),
+    sample = " (the simulated sample)" if report.get("volume", {}).get("sampled") else ""
+    body += [f"<h2>Messages simulated, all replications together{sample}</h2>", _messages_table(report["messages"]),
              "<h2>Latency</h2>", _img(cdf, "latency CDF")]
     if sweep:
         sc = sweep["scaleout_efficiency"]

@@ -1,10 +1,15 @@
 """`report.json`: the machine-readable result of `smev-sim run`, for CI and other tools.
 
 Top level: `scenario`, `seed`, `replications`, `versions`, `configuration` (the effective scenario, SI units),
-`verdict` ("pass"/"fail"), `slos` (`{name, metric, op, threshold, mean, ci_low, ci_high, passed, n, reason}` plus
-`point` inside a sweep), `messages` (`{sent, delivered, in_flight, expired, rejected, lost, duplicates, ...}` summed
-over every replication of every point), `littles_law`, `precision`, `points` (one per scenario variant: the scenario
-itself, or each sweep point, with intervals of every metric, per-participant compliance, components, plot data),
+`verdict` ("pass"/"fail"/"inconclusive") and `exit_code` (0/1/3, as `smev-sim run` exits), `slos` (`{name, metric,
+op, threshold, mean, ci_low, ci_high, passed, verdict, method, unbounded, n, reason}` plus `point` inside a sweep;
+`unbounded`: unanswered requests put the metric beyond every deadline, mean and upper end are null then),
+`intervals` (how each kind of interval is made), `messages` (`{sent, delivered, in_flight, expired, rejected, lost,
+duplicates, ...}` summed over every replication of every point: the *simulated* messages), `volume` (the simulated
+sample against the full volume: `tagged_share`, messages per replication simulated and at full volume),
+`warnings` (warm-up too short by MSER-5, no steady state, trends), `littles_law`, `precision`, `points` (one per
+scenario variant: the scenario itself, or each sweep point, with intervals of every metric, per-participant
+compliance, components, `stations` (per service centre, as JMT gives them), `warmup_detection`, plot data),
 `sweep` when present (`parameter`, `values`, `throughput` = intervals of messages delivered per second per point,
 `efficiency` per point against the first, `scaleout_efficiency` = the largest point's, and the same for answers per
 second as `goodput*`), and `timing` (wall-clock; the only part that changes between runs with the same seed).
@@ -20,10 +25,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sim.metrics.slo import FAIL, INCONCLUSIVE, PASS
+from sim.metrics.stats import METHODS
 from sim.report.aggregate import EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, point_section
 from sim.runner.orchestrator import RunResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+EXIT_CODES = {PASS: 0, FAIL: 1, INCONCLUSIVE: 3}
+"""`smev-sim run`'s exit status per verdict (2 is kept for unusable input)."""
 
 
 def versions() -> dict[str, str]:
@@ -93,9 +102,15 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "replications_requested": result.requested_replications,
         "versions": versions(),
         "configuration": _configuration(scenario),
-        "verdict": "pass" if result.passed else "fail",
+        "verdict": result.verdict,
+        "exit_code": EXIT_CODES[result.verdict],
         "slos": slos,
+        "intervals": {"confidence": 0.95, "methods": METHODS,
+                      "unanswered": "requests never answered (expired, lost, rejected, or open past their deadline) "
+                                    "count as beyond every deadline in percentiles and shares"},
         "messages": totals,
+        "volume": volume(scenario, sections),
+        "warnings": warnings(scenario, sections),
         "littles_law": {
             "max_relative_error": max(ll_errors) if ll_errors else None,
             "by_point": [s["littles_law"]["relative_error"] for s in sections],
@@ -121,6 +136,51 @@ def build_report(result: RunResult) -> dict[str, Any]:
         }
     report["timing"] = dict(result.timing)
     return report
+
+
+def volume(scenario: Any, sections: list[dict[str, Any]]) -> dict[str, Any]:
+    """The simulated sample and the full volume it stands for: with `tagged_share` < 1, every message count per
+    replication divided by the share (the background carries the rest at the stations, not message by message)."""
+    run = getattr(scenario, "run", None)
+    share = float(getattr(run, "tagged_share", 1.0) or 1.0)
+    duration = float(getattr(run, "duration", 0.0) or 0.0)
+    reps = sum(s["replications"] for s in sections) or 1
+    per_rep = {k: sum(s["messages"][k] for s in sections) / reps for k in MESSAGE_KEYS}
+    full = {k: v / share for k, v in per_rep.items()}
+    participants = getattr(getattr(scenario, "topology", None), "participants", None)
+    return {
+        "tagged_share": share,
+        "sampled": share < 1.0,
+        "replications": reps,
+        "simulated_per_replication": per_rep,
+        "full_volume_per_replication": full,
+        "full_volume_sent_per_s": full["sent"] / duration if duration else None,
+        "participants": len(participants) if participants is not None else None,
+    }
+
+
+def warnings(scenario: Any, sections: list[dict[str, Any]]) -> list[str]:
+    """What a reader must know before trusting the intervals: the warm-up MSER-5 finds longer than the configured
+    one, output that never settles, a trend after the warm-up."""
+    out: list[str] = []
+    profiled = bool(getattr(getattr(scenario, "workload", None), "profiles", None))
+    for index, section in enumerate(sections):
+        where = f" (point {index + 1})" if len(sections) > 1 else ""
+        for cls, d in section.get("warmup_detection", {}).items():
+            if d["never_settles"]:
+                out.append(f"{cls} latency never settles{where} in {d['never_settles']} of {d['replications']} "
+                           "replications (MSER-5 truncates past the middle of the run): not a steady state; the "
+                           "intervals describe this horizon only, and an overloaded station may be the cause")
+            elif d["insufficient"]:
+                out.append(f"{cls} latency: MSER-5 detects a warm-up of up to {d['detected_max_s']:.4g} s{where}, "
+                           f"longer than the configured {d['configured_s']:.4g} s in {d['insufficient']} of "
+                           f"{d['replications']} replications: raise run.warmup")
+            if d["trending"]:
+                why = ("expected with a daily profile: the run follows the load on purpose" if profiled else
+                       "queues growing, or a run too short to settle")
+                out.append(f"{cls} latency trends after the warm-up{where} in {d['trending']} of "
+                           f"{d['replications']} replications (Kendall tau, p < 0.001): non-stationary ({why})")
+    return out
 
 
 def dumps(report: dict[str, Any]) -> str:

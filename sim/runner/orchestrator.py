@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.metrics.catalogue import metric_info
-from sim.metrics.slo import SloVerdict, evaluate, judge
+from sim.metrics.slo import PASS, SloVerdict, judge, overall
 from sim.metrics.stats import Interval
 from sim.runner.replications import (
     MIN_REPLICATIONS,
@@ -69,7 +69,12 @@ class RunResult:
 
     @property
     def passed(self) -> bool:
-        return all(v.passed for _, v in self.verdicts)
+        return self.verdict == PASS
+
+    @property
+    def verdict(self) -> str:
+        """PASS, FAIL or INCONCLUSIVE (`sim.metrics.slo.overall`)."""
+        return overall(v for _, v in self.verdicts)
 
 
 class Progress:
@@ -135,10 +140,13 @@ def execute(
         runs.append(Point(variant, ReplicationSet(seed), point_audit,
                           on_replication=lambda _s, i=index: hooks.replication_done(i),
                           on_plan=lambda total, i=index: hooks.replan(total, i)))
-    outcomes = run_points(runs, n, simulate=sim, precision=policy, watch=watch, map_fn=map_fn)
+    thresholds: dict[str, list[tuple[str, float]]] = {}
+    for s in point_slos:
+        thresholds.setdefault(s.metric, []).append((s.op, float(s.threshold)))
+    outcomes = run_points(runs, n, simulate=sim, precision=policy, watch=watch, map_fn=map_fn, thresholds=thresholds)
     points: list[PointResult] = []
     for (value, variant), p, outcome in zip(variants, runs, outcomes, strict=True):
-        verdicts = [evaluate(s.name, s.metric, s.op, s.threshold, p.rset.values(s.metric)) for s in point_slos]
+        verdicts = [judge(s.name, s.metric, s.op, s.threshold, p.rset.interval(s.metric)) for s in point_slos]
         points.append(PointResult(value, variant, p.rset, outcome, verdicts))
 
     sweep_result: SweepResult | None = None

@@ -1,5 +1,5 @@
-"""Independent replications of one scenario, and the precision loop that adds replications until the SLO intervals
-are narrow enough (as JMT does).
+"""Independent replications of one scenario, and the precision loop that adds replications until every SLO's
+interval is narrow enough or clear of its threshold (as JMT stops a measure when its interval is precise enough).
 
 Replication `i` of a run with seed `s` uses `numpy.random.SeedSequence(s).spawn(...)[i]`, built directly as
 `SeedSequence(s, spawn_key=(i,))`, so its stream does not depend on how many replications run or in what batches,
@@ -21,7 +21,8 @@ import numpy as np
 
 from sim.errors import SimError
 from sim.metrics.collector import ReplicationSummary
-from sim.metrics.stats import Interval, confidence_interval, replications_needed
+from sim.metrics.intervals import metric_interval
+from sim.metrics.stats import Interval, replications_needed
 from sim.runner.executors import MapFn, process_pool, sequential_map
 
 __all__ = ["Batch", "MapFn", "Point", "Precision", "PrecisionOutcome", "ReplicationFailed", "ReplicationFailure",
@@ -106,7 +107,7 @@ class ReplicationSet:
         return [s.metrics.get(metric) for s in self.summaries]
 
     def interval(self, metric: str) -> Interval:
-        return confidence_interval(self.values(metric))
+        return metric_interval(metric, self.summaries)
 
     def metric_names(self) -> list[str]:
         names: set[str] = set()
@@ -193,17 +194,30 @@ def extend(rset: ReplicationSet, scenario: Any, count: int, *, simulate: Simulat
     extend_many([Batch(rset, scenario, count, audit_dir, on_replication)], simulate=simulate, map_fn=map_fn)
 
 
-def unmet(rset: ReplicationSet, metrics: Sequence[str], target: float) -> dict[str, float | None]:
-    """Watched metrics whose relative half-width exceeds `target` (None/inf: not yet defined). Metrics measured in no
-    replication are skipped: more replications cannot make them appear."""
+Threshold = tuple[str, float]
+"""An SLO's comparison and threshold on a watched metric, e.g. ("<=", 2.0)."""
+
+
+def unmet(rset: ReplicationSet, metrics: Sequence[str], target: float,
+          thresholds: dict[str, Sequence[Threshold]] | None = None) -> dict[str, float | None]:
+    """Watched metrics whose relative half-width exceeds `target` (None/inf: not yet defined) and whose interval
+    still straddles one of its SLO `thresholds` (a metric whose every SLO is decided needs no more precision: more
+    replications would not change a verdict). Metrics measured in no replication are skipped: more replications
+    cannot make them appear."""
+    from sim.metrics.slo import decided
+
     out: dict[str, float | None] = {}
     for m in metrics:
         iv = rset.interval(m)
         if iv.n == 0:
             continue
         rhw = iv.relative_half_width
-        if rhw is None or rhw > target:
-            out[m] = rhw
+        if rhw is not None and rhw <= target:
+            continue
+        limits = (thresholds or {}).get(m)
+        if limits and all(decided(iv, op, value) for op, value in limits):
+            continue
+        out[m] = rhw
     return out
 
 
@@ -230,10 +244,11 @@ class Point:
 
 def run_points(points: Sequence[Point], replications: int, *, simulate: SimulateFn,
                precision: Precision | None = None, watch: Sequence[str] = (),
-               map_fn: MapFn = sequential_map) -> list[PrecisionOutcome | None]:
+               map_fn: MapFn = sequential_map,
+               thresholds: dict[str, Sequence[Threshold]] | None = None) -> list[PrecisionOutcome | None]:
     """Run `replications` replications of every point at once, then, with `precision`, rounds in which every point
-    whose watched intervals are still too wide gets more (all such points in one batch), until each meets the
-    target or reaches the cap."""
+    whose watched intervals are still too wide (and undecided against their `thresholds`) gets more (all such points
+    in one batch), until each meets the target or reaches the cap."""
     if replications < MIN_REPLICATIONS:
         raise ValueError(f"at least {MIN_REPLICATIONS} replications are needed for a confidence interval")
     for p in points:
@@ -247,7 +262,7 @@ def run_points(points: Sequence[Point], replications: int, *, simulate: Simulate
     while active:
         batches, still = [], []
         for p in active:
-            missing = unmet(p.rset, watch, precision.target)
+            missing = unmet(p.rset, watch, precision.target, thresholds)
             more = 0 if not missing or p.rset.n >= precision.cap else \
                 next_count(p.rset, list(missing), precision.target, precision.cap)
             if more > 0:
@@ -262,7 +277,7 @@ def run_points(points: Sequence[Point], replications: int, *, simulate: Simulate
     outcomes: list[PrecisionOutcome | None] = []
     for p in points:
         rhw = {m: p.rset.interval(m).relative_half_width for m in watch}
-        reached = not unmet(p.rset, watch, precision.target)
+        reached = not unmet(p.rset, watch, precision.target, thresholds)
         outcomes.append(PrecisionOutcome(precision.target, precision.cap, reached, rhw, p.rounds))
     return outcomes
 

@@ -270,7 +270,7 @@ class RulesBuilder:
                 else:
                     sweep = Sweep(sw["parameter"], tuple(v.plain() for v in values.value))
         return RunSpec(duration, warmup, reps, sec["seed"], sec["traffic_scale"], sec["precision"], cap, sweep,
-                       sec["start_of_day"], sec["tagged_share"]), sec
+                       sec["start_of_day"], sec["tagged_share"], sec["max_events"]), sec
 
 
 def _threshold(text: str, unit: str) -> float:

@@ -5,6 +5,10 @@ A schema is `dict[field name, Field]`. A `Field` has a converter (`Node -> value
 validated and `smev-sim validate --explain` can show them as written) or `REQUIRED`, and a one-line doc.
 `Context.section` reads a node against a schema: missing required fields, unknown fields (with "did you mean"),
 wrong types and bad values become problems `FILE:LINE: path.to.field: what is wrong`, and reading goes on.
+
+Every quantity has a sane upper bound (`LIMITS`, `MAX_COUNT`, `MAX_RUN_DURATION_S`): a value beyond it cannot be
+simulated (a `rate: 1e308/s` or a `duration: 100000000000000d` would only grow memory until the machine gives up),
+so it is refused with its line, like any other bad value.
 """
 
 from __future__ import annotations
@@ -19,6 +23,20 @@ from sim.scenario.distributions import Distribution, parse_distribution
 from sim.scenario.suggest import did_you_mean
 from sim.scenario.units import UnitError
 from sim.scenario.yamltree import Node
+
+LIMITS: dict[str, tuple[float, str]] = {
+    "duration": (10 * 365 * 86400.0, "10 years"),
+    "rate": (1e7, "10,000,000/s"),
+    "size": (float(2**40), "1 TiB"),
+    "bandwidth": (1e13, "10 TB/s"),
+}
+"""The largest value of each kind of quantity (in SI units: s, 1/s, bytes, bytes/s), and how it is written."""
+MAX_COUNT = 10_000_000
+"""The largest count (workers, nodes, members, replications...) unless a field says otherwise."""
+MAX_RUN_DURATION_S = 366 * 86400.0
+"""The longest simulated run: a year (a longer question is a different model)."""
+MAX_FACTOR = 1e6
+"""The largest multiplier (traffic scale, profile factor, slowdown)."""
 
 
 class Invalid(ValueError):
@@ -181,24 +199,45 @@ def _scalar(node: Node, what: str) -> Any:
     return node.value
 
 
-def _quantity(parser: Callable[[object], Any], what: str) -> Converter:
+def _beyond(node: Node, value: object, limit: str) -> Invalid:
+    return Invalid(f"{node.raw or value!r} is beyond the largest value that can be simulated ({limit})")
+
+
+def _quantity(parser: Callable[[object], Any], what: str, kind: str | None = None) -> Converter:
+    limit, limit_text = LIMITS[kind] if kind is not None else (float("inf"), "")
+
     def conv(node: Node) -> Any:
         value = _scalar(node, what)
         if isinstance(value, bool):
             raise Invalid(f"expected {what}, got {describe(node)}")
         result = parser(value)
+        if result != result:
+            raise Invalid(f"expected {what}, got {node.raw or value!r}")
         if result < 0:
             raise Invalid(f"must not be negative, got {node.raw or value!r}")
+        if result > limit:
+            raise _beyond(node, value, limit_text)
         return result
 
     return conv
 
 
-duration = _quantity(units.parse_duration, "a duration such as '150ms'")
-rate = _quantity(units.parse_rate, "a rate such as '2/s'")
-size = _quantity(units.parse_size, "a size such as '64KiB'")
-bandwidth = _quantity(units.parse_bandwidth, "a bandwidth such as '100Mbit/s'")
+duration = _quantity(units.parse_duration, "a duration such as '150ms'", "duration")
+rate = _quantity(units.parse_rate, "a rate such as '2/s'", "rate")
+size = _quantity(units.parse_size, "a size such as '64KiB'", "size")
+bandwidth = _quantity(units.parse_bandwidth, "a bandwidth such as '100Mbit/s'", "bandwidth")
 share = _quantity(units.parse_share, "a share such as '99.9%'")
+
+
+def at_most(conv: Converter, limit: float, limit_text: str) -> Converter:
+    """`conv`, refusing values above `limit` (e.g. the run's duration, `MAX_RUN_DURATION_S`)."""
+    def check(node: Node) -> Any:
+        value = conv(node)
+        if value > limit:
+            raise _beyond(node, node.value, limit_text)
+        return value
+
+    return check
 
 
 def positive(conv: Converter) -> Converter:
@@ -211,7 +250,7 @@ def positive(conv: Converter) -> Converter:
     return check
 
 
-def integer(minimum: int = 0, maximum: int | None = None) -> Converter:
+def integer(minimum: int = 0, maximum: int | None = MAX_COUNT) -> Converter:
     def conv(node: Node) -> int:
         value = _scalar(node, "a whole number")
         if isinstance(value, bool) or not isinstance(value, int):
@@ -222,13 +261,13 @@ def integer(minimum: int = 0, maximum: int | None = None) -> Converter:
         if value < minimum:
             raise Invalid(f"must be at least {minimum}, got {value}")
         if maximum is not None and value > maximum:
-            raise Invalid(f"must be at most {maximum}, got {value}")
+            raise Invalid(f"must be at most {maximum:,}, got {value:,}".replace(",", " "))
         return value
 
     return conv
 
 
-def number(minimum: float | None = 0.0, *, strictly: bool = False) -> Converter:
+def number(minimum: float | None = 0.0, *, strictly: bool = False, maximum: float = MAX_FACTOR) -> Converter:
     def conv(node: Node) -> float:
         value = _scalar(node, "a number")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -241,6 +280,8 @@ def number(minimum: float | None = 0.0, *, strictly: bool = False) -> Converter:
             raise Invalid("expected a finite number")
         if minimum is not None and (value < minimum or strictly and value == minimum):
             raise Invalid(f"must be {'greater than' if strictly else 'at least'} {minimum:g}, got {value:g}")
+        if value > maximum:
+            raise Invalid(f"must be at most {maximum:g}, got {value:g}")
         return value
 
     return conv
@@ -298,13 +339,18 @@ def names(node: Node) -> tuple[str, ...]:
 def distribution(kind: str) -> Converter:
     parsers = {"duration": units.parse_duration, "size": units.parse_size}
     parse_value = parsers[kind]
+    limit, limit_text = LIMITS[kind]
     example = "exp(150ms)" if kind == "duration" else "lognormal(median=16KiB, sigma=1)"
 
     def conv(node: Node) -> Distribution:
         value = _scalar(node, f"a {kind} distribution such as {example!r}")
         if isinstance(value, bool):
             raise Invalid(f"expected a {kind} distribution such as {example!r}, got {describe(node)}")
-        return parse_distribution(value, parse_value, kind)
+        dist = parse_distribution(value, parse_value, kind)
+        mean = float(dist.mean)
+        if not mean == mean or mean > limit:
+            raise Invalid(f"{value!r}: its mean is beyond the largest {kind} that can be simulated ({limit_text})")
+        return dist
 
     return conv
 

@@ -205,7 +205,7 @@ QUOTA: Schema = {
 
 TARIFF: Schema = {
     "price": Field(f.number(0.0), REQUIRED, "price per message (697 §6д, §6ц)"),
-    "free_messages": Field(f.integer(0), 0, "messages free of charge per run"),
+    "free_messages": Field(f.integer(0, 10**15), 0, "messages free of charge per run"),
 }
 
 FAULT_COMMON: Schema = {
@@ -246,15 +246,18 @@ FAULT_FIELDS: dict[str, Schema] = {
 }
 
 RUN: Schema = {
-    "duration": Field(f.positive(f.duration), "1h", "simulated time, warm-up included"),
+    "duration": Field(f.at_most(f.positive(f.duration), f.MAX_RUN_DURATION_S, "366 days"), "1h",
+                      "simulated time, warm-up included (at most 366 days)"),
     "warmup": Field(f.duration, "5min", "statistics ignore requests sent before this"),
     "replications": Field(f.integer(1), 5, "independent replications"),
-    "seed": Field(f.integer(0), 1, "fixes every random choice"),
+    "seed": Field(f.integer(0, 2**63 - 1), 1, "fixes every random choice"),
     "traffic_scale": Field(f.number(0.0, strictly=True), 1, "multiplies every arrival rate"),
     "tagged_share": Field(f.positive(f.share), 1, "share of every flow simulated message by message; the rest is "
                           "background: bare jobs at the stations it loads (see sim.model.background)"),
     "precision": Field(f.positive(f.share), None, "target relative half-width of SLO intervals (e.g. 5%)"),
     "max_replications": Field(f.integer(1), 50, "cap of replications when aiming at a precision"),
+    "max_events": Field(f.integer(1, 10**15), None, "stop a replication that processes more events than this "
+                        "(a guard against runs that would not finish; `smev-sim run --max-events`)"),
     "sweep": Field(f.nested, None, "{parameter: dotted.path, values: [...]}"),
     "start_of_day": Field(f.time_of_day, "00:00", "time of day when the run starts (daily profiles follow it)"),
 }

@@ -23,7 +23,7 @@ from realtraffic_vectors import VECTORS
 
 from conformance.cli import main
 from conformance.rules.engine import CheckSettings, check_bytes
-from conformance.rules.model import Status
+from conformance.findings import Status
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 from conformance.xmlsafe import XmlInputError, parse_bytes
 

@@ -1,6 +1,7 @@
 """The Collector: message accounting, warm-up, deadlines with censoring, queue/utilisation series, Little's law."""
 
 import json
+import math
 import pickle
 
 import numpy as np
@@ -81,16 +82,18 @@ def test_deadline_shares_censor_requests_whose_deadline_has_not_passed():
     assert s.metrics["type.U.latency.p99"] == pytest.approx(2.5)
 
 
-def test_rejected_requests_leave_the_deadline_statistics():
+def test_rejected_requests_count_beyond_every_deadline_but_not_against_their_provider():
     c = Collector(10.0, 0.0, async_deadline=5.0)
     c.message_sent("ok", "request", "T", "async", "flooder", "p", 0.0)
     c.request_answered("ok", 1.0)
-    for i in range(5):  # refused by the bus: the provider never saw them
+    for i in range(5):  # refused by the bus: the provider never saw them, the consumer never got an answer
         c.message_sent(i, "request", "T", "async", "flooder", "p", 0.0)
         c.message_rejected(i, "QuoteLimitExceeded", 0.1)
     s = c.summary()
     assert s.metrics["participant.p.within_deadline.share"] == 1.0
-    assert s.metrics["async.within_48h.share"] == 1.0
+    assert s.metrics["async.within_48h.share"] == pytest.approx(1 / 6)
+    assert s.metrics["async.latency.p50"] == math.inf and s.metrics["async.latency.mean"] == 1.0
+    assert s.metrics["async.unanswered"] == 5
     assert s.metrics["answered.share"] == pytest.approx(1 / 6)  # the consumer still got few answers
     assert s.participants["p"]["rejected"] == 5
 

@@ -51,15 +51,30 @@ def test_overrides_reach_the_run(tmp_path):
     assert report["messages"]["sent"] < 4 * 600 * 1.0 * 1.15  # 1/s after scaling
 
 
-def test_precision_loop_from_the_command_line(tmp_path):
+def test_precision_loop_stops_at_once_when_every_slo_is_clear_of_its_threshold(tmp_path):
+    """As JMT: an interval that lies wholly on one side of the threshold needs no more replications."""
     out = tmp_path / "o"
     assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--precision", "3%",
                  "--max-replications", "30"]) == 0
     report = json.loads((out / "report.json").read_text())
     prec = report["precision"][0]
     assert prec["target"] == 0.03 and prec["cap"] == 30
+    assert report["replications"] == 3 and prec["reached"]
+    assert any(v > 0.03 for v in prec["relative_half_widths"].values())  # wide, but decided
+
+
+def test_precision_loop_adds_replications_while_an_slo_straddles_its_threshold(tmp_path):
+    out = tmp_path / "o"
+    near = "  rt-mean: realtime.latency.mean <= 480ms"  # the tiny queue's mean is about 470 ms
+    code = main(["run", str(_scenario(tmp_path, slos=near)), "-o", str(out), "-q", "--precision", "3%",
+                 "--max-replications", "30"])
+    report = json.loads((out / "report.json").read_text())
+    prec = report["precision"][0]
     assert report["replications"] > 3
-    assert prec["reached"] == all(v <= 0.03 for v in prec["relative_half_widths"].values())
+    [slo] = report["slos"]
+    decided = slo["verdict"] != "inconclusive"
+    assert prec["reached"] == (decided or prec["relative_half_widths"]["realtime.latency.mean"] <= 0.03)
+    assert code == {"pass": 0, "fail": 1, "inconclusive": 3}[slo["verdict"]] == report["exit_code"]
 
 
 def test_audit_writes_one_file_per_replication(tmp_path):

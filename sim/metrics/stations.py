@@ -1,0 +1,221 @@
+"""Per-station results, as JMT gives them: for every service centre (bus node entrance, portal, ESIA, providers,
+and any station a model adds, such as links) utilisation, throughput, mean and p99 wait, time-average and maximum
+number of jobs, and a Little's-law check on independently measured quantities.
+
+The protocol a station reports through (`StationMeter`, made by `Collector.station(name, servers, kind)`):
+
+- `arrive(t)` when a job joins the station (queue or service);
+- `start(t, arrived)` when its service starts (its wait is `t - arrived`);
+- `enter(t)`: `arrive(t)` and `start(t, t)` in one call, for a job served at once (the common case: one call less);
+- `finish(t, arrived)` when its service ends and it leaves;
+- `leave(t, arrived, in_service)` when it leaves without finishing (expired, lost, dropped, its sender gone);
+- `job(arrived, started, ended)` instead of the three calls, for a station that knows a job's whole schedule when
+  it is submitted (a station shared with background jobs, `sim.model.background.PooledStation`): its time averages
+  then come from the same stamps as its waits, so its Little's-law check is not reported.
+
+Times are simulated seconds, calls in time order (except `job`). What happens before the warm-up is not measured.
+The time averages are integrals of the number of jobs over time (updated at every change); the waits and residence
+times are per-job stamps; throughput counts completions. L (time-average number in the station) against
+lambda x W (arrivals per second x mean residence of the jobs that arrived after the warm-up and left before the
+end) therefore compares quantities measured independently: a wrong hook shows as a large relative error.
+
+A station that simulates only a sample of its jobs (`tagged_share` < 100 %: the rest is background) has `scale` =
+1 / share: counts, time averages and throughput are multiplied by it; waits are the sample's (a random thinning
+sees the same waits); the maximum number of jobs is not known then (None).
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import numpy as np
+
+KINDS = ("entrance", "portal", "esia", "provider", "link", "station")
+
+
+class StationMeter:
+    """The measurements of one service centre during one replication (see the module docstring)."""
+
+    __slots__ = ("name", "kind", "servers", "warmup", "horizon", "scale", "n", "s", "t", "area_n", "area_s", "max_n",
+                 "max_q", "arrivals", "completions", "left", "waits", "res_sum", "res_count", "stamped")
+
+    def __init__(self, name: str, servers: int, warmup: float, kind: str = "station",
+                 horizon: float = float("inf")) -> None:
+        self.name = name
+        self.kind = kind
+        self.servers = max(int(servers), 1)
+        self.warmup = float(warmup)
+        self.horizon = float(horizon)
+        self.scale = 1.0
+        self.n = 0  # jobs in the station
+        self.s = 0  # jobs in service
+        self.t = 0.0
+        self.area_n = 0.0
+        self.area_s = 0.0
+        self.max_n = 0
+        self.max_q = 0
+        self.arrivals = 0
+        self.completions = 0
+        self.left = 0
+        self.waits = array("d")
+        self.res_sum = 0.0
+        self.res_count = 0
+        self.stamped = False  # fed by `job`: time averages from stamps
+
+    def _advance(self, t: float) -> None:
+        last = self.t
+        warmup = self.warmup
+        if t > last and t > warmup:
+            dt = t - (last if last > warmup else warmup)
+            self.area_n += self.n * dt
+            self.area_s += self.s * dt
+            if last <= warmup:  # the state carried across the end of the warm-up
+                if self.n > self.max_n:
+                    self.max_n = self.n
+                if self.n - self.s > self.max_q:
+                    self.max_q = self.n - self.s
+        self.t = t
+
+    # arrive, enter, start and finish run per job: `_advance` is inlined in them (its steady-state branch), and the
+    # warm-up crossing, rare, goes through `_advance` itself.
+
+    def arrive(self, t: float) -> None:
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
+        n = self.n = self.n + 1
+        if t >= self.warmup:
+            self.arrivals += 1
+            if n > self.max_n:
+                self.max_n = n
+            if n - self.s > self.max_q:
+                self.max_q = n - self.s
+
+    def enter(self, t: float) -> None:
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
+        n = self.n = self.n + 1
+        self.s += 1
+        if t >= self.warmup:
+            self.arrivals += 1
+            self.waits.append(0.0)
+            if n > self.max_n:
+                self.max_n = n
+
+    def start(self, t: float, arrived: float) -> None:
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
+        self.s += 1
+        if arrived >= self.warmup:
+            self.waits.append(t - arrived)
+
+    def finish(self, t: float, arrived: float) -> None:
+        last = self.t
+        if t > last:
+            if last > self.warmup:
+                dt = t - last
+                self.area_n += self.n * dt
+                self.area_s += self.s * dt
+                self.t = t
+            else:
+                self._advance(t)
+        self.n -= 1
+        self.s -= 1
+        if t >= self.warmup:
+            self.completions += 1
+        if arrived >= self.warmup:
+            self.res_sum += t - arrived
+            self.res_count += 1
+
+    def leave(self, t: float, arrived: float, in_service: bool = False) -> None:
+        self._advance(t)
+        self.n -= 1
+        if in_service:
+            self.s -= 1
+        if t >= self.warmup:
+            self.left += 1
+        if arrived >= self.warmup:
+            self.res_sum += t - arrived
+            self.res_count += 1
+
+    def job(self, arrived: float, started: float, ended: float) -> None:
+        """A job whose whole schedule is known; call when it ends (or at the end of the run for one in service)."""
+        self.stamped = True
+        warmup, horizon = self.warmup, self.horizon
+        if arrived >= warmup:
+            self.arrivals += 1
+            if started <= horizon:
+                self.waits.append(started - arrived)
+        if warmup <= ended <= horizon:
+            self.completions += 1
+        end = ended if ended < horizon else horizon
+        lo = arrived if arrived > warmup else warmup
+        if end > lo:
+            self.area_n += end - lo
+        lo = started if started > warmup else warmup
+        if end > lo:
+            self.area_s += end - lo
+
+    def summary(self, end: float) -> dict[str, Any]:
+        """The station's figures over [warm-up, end]; call once, at the end of the replication."""
+        if not self.stamped:
+            self._advance(end)
+        window = end - self.warmup
+        k = self.scale
+        waits = np.frombuffer(self.waits, dtype=np.float64) if len(self.waits) else np.empty(0)
+        L = self.area_n / window * k
+        lam = self.arrivals / window * k
+        W = self.res_sum / self.res_count if self.res_count else None
+        little = None
+        if not self.stamped and W is not None and L > 0:
+            little = abs(L - lam * W) / L
+        return {
+            "kind": self.kind,
+            "servers": self.servers,
+            "sampled_scale": k,
+            "utilisation": self.area_s / (self.servers * window) * k,
+            "arrivals_per_s": lam,
+            "throughput_per_s": self.completions / window * k,
+            "left_unserved": int(round(self.left * k)),
+            "wait_mean": float(waits.mean()) if waits.size else None,
+            "wait_p99": float(np.percentile(waits, 99)) if waits.size else None,
+            "residence_mean": W,
+            "in_station_mean": L,
+            "queue_mean": (self.area_n - self.area_s) / window * k,
+            "in_station_max": None if (self.stamped or k != 1.0) else self.max_n,
+            "queue_max": None if (self.stamped or k != 1.0) else self.max_q,
+            "jobs_measured": int(waits.size),
+            "littles_law_error": little,
+        }
+
+
+STATION_FIELDS: dict[str, tuple[str, str]] = {
+    "utilisation": ("utilisation", "share"),
+    "throughput_per_s": ("throughput", "1/s"),
+    "wait_mean": ("mean wait", "s"),
+    "wait_p99": ("p99 wait", "s"),
+    "in_station_mean": ("mean jobs", "count"),
+    "queue_mean": ("mean queue", "count"),
+}
+"""The per-station figures that get confidence intervals across replications: field -> (label, unit)."""
