@@ -22,8 +22,8 @@ from lxml import etree
 from realtraffic_vectors import VECTORS
 
 from conformance.cli import main
-from conformance.rules.engine import CheckSettings, check_bytes
 from conformance.findings import Status
+from conformance.rules.engine import CheckSettings, check_bytes
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 from conformance.xmlsafe import XmlInputError, parse_bytes
 
