@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+from asn1crypto import cms, core
 
 from conformance.crypto import der, oids
-from conformance.crypto.certificates import Certificate, CertificateError, parse_certificate
+from conformance.crypto.backends import Backend, resolve
+from conformance.crypto.certificates import Certificate, CertificateError, parse_certificate, time_of
+from conformance.crypto.keys import PrivateKey
 from conformance.crypto.pem import to_der
 from conformance.errors import ConformanceError
-
-if TYPE_CHECKING:
-    from conformance.crypto.backends import Backend
-    from conformance.crypto.keys import PrivateKey
 
 _DIGEST_BITS = {oids.DIGEST_STREEBOG256: 256, oids.DIGEST_STREEBOG512: 512, oids.DIGEST_GOST94: 256}
 _SIGNATURE_ALGORITHMS = {oids.KEY_GOST2012_256, oids.KEY_GOST2012_512,
@@ -82,10 +81,9 @@ def sign_detached(
     include_certificate: bool = True,
     backend: Backend | None = None,
 ) -> bytes:
-    """The DER ContentInfo of a detached SignedData over `content`, signed by `key` for `certificate`."""
-    from conformance.crypto.backends import get_backend
-
-    backend = backend or get_backend()
+    """The DER ContentInfo of a detached SignedData over `content`, signed by `key` for `certificate`.
+    `backend` None: the automatic choice (`backends.resolve`)."""
+    backend = resolve(backend)
     if certificate.public_key != key.public_key and (
             certificate.public_key is None or certificate.public_key.to_bytes() != key.public_key.to_bytes()):
         raise CmsError("the private key does not belong to the certificate")
@@ -119,50 +117,37 @@ class _SignerInfo:
     issuer_der: bytes
     serial: int
     digest_algorithm: str
-    signed_attributes: der.Element | None
+    signed_attributes: cms.CMSAttributes | None
     signature_algorithm: str
     signature: bytes
 
 
 def _parse(data: bytes) -> tuple[list[Certificate], list[_SignerInfo], bytes | None]:
     """Certificates, signer infos and the encapsulated content (None when detached)."""
-    top = der.read(data).expect(der.SEQUENCE, "ContentInfo").children()
-    if top[0].oid() != oids.CONTENT_SIGNED_DATA:
-        raise der.DerError(f"ContentInfo type is {top[0].oid()}, not signedData")
-    signed_data = der.read(top[1].content).expect(der.SEQUENCE, "SignedData").children()
-    encapsulated = signed_data[2].children()
-    content = None
-    if len(encapsulated) > 1:
-        content = der.read(encapsulated[1].content).octets()
-    certificates: list[Certificate] = []
-    signer_set = signed_data[-1].expect(der.SET, "signerInfos")
-    for item in signed_data[3:-1]:
-        if item.is_context(0):
-            certificates.extend(parse_certificate(c.raw) for c in der.read_all(item.content)
-                                if c.tag == der.SEQUENCE)
+    der.require_der(data, "CMS")
+    info = cms.ContentInfo.load(data, strict=True)
+    if info["content_type"].dotted != oids.CONTENT_SIGNED_DATA:
+        raise der.DerError(f"ContentInfo type is {info['content_type'].dotted}, not signedData")
+    signed_data = info["content"]
+    content = signed_data["encap_content_info"]["content"].native
+    certificates = [parse_certificate(choice.chosen.dump()) for choice in signed_data["certificates"]
+                    if choice.name == "certificate"]
     signers = []
-    for info in signer_set.children():
-        fields = info.children()
-        sid = fields[1]
-        if sid.tag != der.SEQUENCE:
+    for signer in signed_data["signer_infos"]:
+        sid = signer["sid"]
+        if sid.name != "issuer_and_serial_number":
             raise der.DerError("only IssuerAndSerialNumber signer identifiers are supported")
-        issuer, serial = sid.children()
-        index = 3
-        attributes = None
-        if fields[index].is_context(0):
-            attributes = fields[index]
-            index += 1
-        signers.append(_SignerInfo(issuer.raw, serial.integer(), fields[2].children()[0].oid(), attributes,
-                                   fields[index].children()[0].oid(), fields[index + 1].octets()))
+        attributes = signer["signed_attrs"]
+        signers.append(_SignerInfo(sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native,
+                                   signer["digest_algorithm"]["algorithm"].dotted,
+                                   None if isinstance(attributes, core.Void) else attributes,
+                                   signer["signature_algorithm"]["algorithm"].dotted, signer["signature"].native))
     return certificates, signers, content
 
 
-def _attributes(element: der.Element) -> dict[str, der.Element]:
-    found = {}
-    for attribute in element.children():
-        kind, values = attribute.children()
-        found[kind.oid()] = values.children()[0]
-    return found
+def _attributes(attributes: cms.CMSAttributes) -> dict[str, core.Asn1Value]:
+    """The first value of each signed attribute, by OID."""
+    return {attribute["type"].dotted: attribute["values"][0] for attribute in attributes}
 
 
 def verify_detached(
@@ -174,15 +159,14 @@ def verify_detached(
 ) -> CmsVerification:
     """Verify a CMS SignedData (DER, PEM or base64) over `content` (None: use the encapsulated content).
 
-    The signer's certificate is taken from the CMS or, when absent there, from `certificate`.
+    The signer's certificate is taken from the CMS or, when absent there, from `certificate`. `backend` None: the
+    automatic choice (`backends.resolve`).
     """
-    from conformance.crypto.backends import get_backend
-
-    backend = backend or get_backend()
+    backend = resolve(backend)
     try:
         _, body = to_der(signature, ("CMS", "PKCS7", "PKCS #7 SIGNED DATA"), "a CMS signature")
         certificates, signers, encapsulated = _parse(body)
-    except (ConformanceError, der.DerError, IndexError, ValueError) as exc:
+    except (ConformanceError, *der.MALFORMED) as exc:
         if isinstance(exc, CertificateError):
             message = f"a certificate inside the CMS is unreadable: {exc}"
         else:
@@ -226,20 +210,20 @@ def verify_detached(
             if oids.ATTR_MESSAGE_DIGEST not in attributes:
                 problems.append(CmsProblem(MALFORMED, "the signed attributes lack messageDigest"))
             else:
-                expected = attributes[oids.ATTR_MESSAGE_DIGEST].octets()
+                expected = attributes[oids.ATTR_MESSAGE_DIGEST].native
             content_type = attributes.get(oids.ATTR_CONTENT_TYPE)
-            if content_type is None or content_type.oid() != oids.CONTENT_DATA:
+            if content_type is None or content_type.dotted != oids.CONTENT_DATA:
                 problems.append(CmsProblem(CONTENT_TYPE, "the contentType signed attribute is missing or not id-data"))
             if oids.ATTR_SIGNING_TIME in attributes:
-                signing_time = attributes[oids.ATTR_SIGNING_TIME].time()
-        except (der.DerError, IndexError, ValueError) as exc:
+                signing_time = time_of(attributes[oids.ATTR_SIGNING_TIME])
+        except der.MALFORMED as exc:
             problems.append(CmsProblem(MALFORMED, f"unreadable signed attributes: {exc}"))
         if expected is not None and expected != actual:
             hint = " (it equals the digest byte-reversed)" if expected == actual[::-1] else ""
             problems.append(CmsProblem(DIGEST_MISMATCH,
                                        f"messageDigest {expected.hex()} differs from {hash_name} of the content "
                                        f"{actual.hex()}{hint}"))
-        signed_bytes = b"\x31" + signer_info.signed_attributes.raw[1:]
+        signed_bytes = b"\x31" + signer_info.signed_attributes.dump()[1:]  # signed as a SET OF (RFC 5652 §5.4)
         signed_digest = digest(signed_bytes)
     else:
         signed_digest = actual
