@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from asn1crypto import cms, core
+from asn1crypto import cms, core, x509
 
 from conformance.crypto import der, oids
 from conformance.crypto.backends import Backend, resolve
@@ -64,14 +64,6 @@ class CmsVerification:
         return {problem.code for problem in self.problems}
 
 
-def _attribute(oid: str, value: bytes) -> bytes:
-    return der.sequence(der.oid(oid), der.set_of(value))
-
-
-def _digest_algorithm(bits: int) -> bytes:
-    return der.sequence(der.oid(oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512))
-
-
 def sign_detached(
     content: bytes,
     key: PrivateKey,
@@ -88,28 +80,31 @@ def sign_detached(
             certificate.public_key is None or certificate.public_key.to_bytes() != key.public_key.to_bytes()):
         raise CmsError("the private key does not belong to the certificate")
     bits = key.bits
-    when = signing_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    attributes = [
-        _attribute(oids.ATTR_CONTENT_TYPE, der.oid(oids.CONTENT_DATA)),
-        _attribute(oids.ATTR_SIGNING_TIME, der.time(when)),
-        _attribute(oids.ATTR_MESSAGE_DIGEST, der.octet_string(backend.digest(content, bits))),
-    ]
-    signed_attributes = der.set_of(*attributes)
-    signature = backend.sign(key, backend.digest(signed_attributes, bits))
-    issuer_and_serial = der.sequence(certificate.issuer_der, der.integer(certificate.serial))
-    signer_info = der.sequence(
-        der.integer(1),
-        issuer_and_serial,
-        _digest_algorithm(bits),
-        b"\xa0" + signed_attributes[1:],  # [0] IMPLICIT SET OF Attribute
-        der.sequence(der.oid(key.public_key.algorithm)),
-        der.octet_string(signature),
-    )
-    parts = [der.integer(1), der.set_of(_digest_algorithm(bits)), der.sequence(der.oid(oids.CONTENT_DATA))]
-    if include_certificate:
-        parts.append(der.context(0, certificate.der))
-    parts.append(der.set_of(signer_info))
-    return der.sequence(der.oid(oids.CONTENT_SIGNED_DATA), der.context(0, der.sequence(*parts)))
+    when = (signing_time or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    digest_algorithm = {"algorithm": oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512}
+    attributes = cms.CMSAttributes([
+        {"type": oids.ATTR_CONTENT_TYPE, "values": [oids.CONTENT_DATA]},
+        {"type": oids.ATTR_SIGNING_TIME,
+         "values": [cms.Time(name="utc_time" if der.utc_time_fits(when) else "generalized_time", value=when)]},
+        {"type": oids.ATTR_MESSAGE_DIGEST, "values": [backend.digest(content, bits)]},
+    ])
+    signer_info = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
+            "issuer": x509.Name.load(certificate.issuer_der), "serial_number": certificate.serial}),
+        "digest_algorithm": digest_algorithm,
+        "signed_attrs": attributes,  # signed as the DER SET OF, sent as [0] IMPLICIT (RFC 5652 §5.4)
+        "signature_algorithm": {"algorithm": key.public_key.algorithm},
+        "signature": backend.sign(key, backend.digest(attributes.dump(), bits)),
+    })
+    signed_data = cms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [digest_algorithm],
+        "encap_content_info": {"content_type": oids.CONTENT_DATA},
+        "certificates": [x509.Certificate.load(certificate.der)] if include_certificate else None,
+        "signer_infos": [signer_info],
+    })
+    return cms.ContentInfo({"content_type": oids.CONTENT_SIGNED_DATA, "content": signed_data}).dump()
 
 
 @dataclass(frozen=True)

@@ -242,10 +242,15 @@ def printable(text: str) -> bytes:
     return core.PrintableString(text).dump()
 
 
+def utc_time_fits(value: dt.datetime) -> bool:
+    """True when RFC 5280 (§4.1.2.5) and RFC 5652 (§11.3) want UTCTime for `value`: 1950–2049; else GeneralizedTime."""
+    return 1950 <= value.year < 2050
+
+
 def time(value: dt.datetime) -> bytes:
     """UTCTime for 1950–2049 and GeneralizedTime otherwise, as RFC 5280 requires."""
     value = value.astimezone(dt.UTC).replace(microsecond=0)
-    if 1950 <= value.year < 2050:
+    if utc_time_fits(value):
         return core.UTCTime(value).dump()
     return core.GeneralizedTime(value).dump()
 

@@ -22,7 +22,7 @@ PARTICIPANT_USAGE = {"digital_signature", "non_repudiation"}
 def _time(value: dt.datetime) -> x509.Time:
     """UTCTime for 1950–2049 and GeneralizedTime otherwise, as RFC 5280 requires."""
     value = value.astimezone(dt.UTC).replace(microsecond=0)
-    return x509.Time(name="utc_time" if 1950 <= value.year < 2050 else "general_time", value=value)
+    return x509.Time(name="utc_time" if der.utc_time_fits(value) else "general_time", value=value)
 
 
 def _extension(oid: str, value: object, critical: bool = False) -> x509.Extension:
