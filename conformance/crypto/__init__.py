@@ -15,6 +15,7 @@ Public API (stable; other packages import only from here):
 
     streebog256(data) -> bytes;  streebog512(data) -> bytes
     get_backend(name=None) -> Backend;  available_backends() -> list[str];  reproducible(backend) -> Backend
+    resolve_backend(backend) -> Backend: None -> the automatic choice; the one place a missing backend is defaulted
     Backend.name, .digest(data, bits=256), .sign(key, data_digest), .verify(public_key, data_digest, signature)
     Backend.digest_gost94(data): GOST R 34.11-94 (CryptoPro), only to verify withdrawn GOST R 34.10-2001 signatures,
         whose keys load as PublicKey(legacy=True) on the CryptoPro curves (conformance.crypto.gost341194: pure)
@@ -33,7 +34,7 @@ Public API (stable; other packages import only from here):
 
 from __future__ import annotations
 
-from conformance.crypto.backends import Backend, available_backends, get_backend, reproducible
+from conformance.crypto.backends import Backend, available_backends, get_backend, reproducible, resolve_backend
 from conformance.crypto.certificates import Certificate, load_certificate, verify_certificate
 from conformance.crypto.crl import Crl, RevokedCertificate, load_crl, verify_crl
 from conformance.crypto.gost3410 import verify_with_conventions
@@ -53,6 +54,7 @@ __all__ = [
     "generate_private_key",
     "get_backend",
     "reproducible",
+    "resolve_backend",
     "load_certificate",
     "load_crl",
     "load_private_key",

@@ -10,7 +10,7 @@ from functools import lru_cache
 from asn1crypto import x509
 
 from conformance.crypto import der, oids
-from conformance.crypto.backends import Backend, resolve
+from conformance.crypto.backends import Backend, resolve_backend
 from conformance.crypto.gostasn1 import GostPublicKeyInfo
 from conformance.crypto.keyformats import KeyFormatError, decode_spki
 from conformance.crypto.keys import PublicKey
@@ -131,8 +131,8 @@ def load_certificate(data: bytes | str) -> Certificate:
 
 def verify_certificate(cert: Certificate, issuer_cert: Certificate, backend: Backend | None = None) -> bool:
     """True when `issuer_cert` names `cert`'s issuer and its key signed `cert` (the validity dates are not checked).
-    `backend` None: the automatic choice (`backends.resolve`)."""
+    `backend` None: the automatic choice (`backends.resolve_backend`)."""
     if cert.issuer_der != issuer_cert.subject_der:
         return False
     return verify_signed(cert.tbs_der, cert.signature_algorithm, cert.signature, issuer_cert.public_key,
-                         resolve(backend))
+                         resolve_backend(backend))

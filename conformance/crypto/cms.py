@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from asn1crypto import cms, core, x509
 
 from conformance.crypto import der, oids
-from conformance.crypto.backends import Backend, resolve
+from conformance.crypto.backends import Backend, resolve_backend
 from conformance.crypto.certificates import Certificate, CertificateError, parse_certificate, time_of
 from conformance.crypto.keys import PrivateKey
 from conformance.crypto.pem import to_der
@@ -74,8 +74,8 @@ def sign_detached(
     backend: Backend | None = None,
 ) -> bytes:
     """The DER ContentInfo of a detached SignedData over `content`, signed by `key` for `certificate`.
-    `backend` None: the automatic choice (`backends.resolve`)."""
-    backend = resolve(backend)
+    `backend` None: the automatic choice (`backends.resolve_backend`)."""
+    backend = resolve_backend(backend)
     if certificate.public_key != key.public_key and (
             certificate.public_key is None or certificate.public_key.to_bytes() != key.public_key.to_bytes()):
         raise CmsError("the private key does not belong to the certificate")
@@ -155,9 +155,9 @@ def verify_detached(
     """Verify a CMS SignedData (DER, PEM or base64) over `content` (None: use the encapsulated content).
 
     The signer's certificate is taken from the CMS or, when absent there, from `certificate`. `backend` None: the
-    automatic choice (`backends.resolve`).
+    automatic choice (`backends.resolve_backend`).
     """
-    backend = resolve(backend)
+    backend = resolve_backend(backend)
     try:
         _, body = to_der(signature, ("CMS", "PKCS7", "PKCS #7 SIGNED DATA"), "a CMS signature")
         certificates, signers, encapsulated = _parse(body)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from asn1crypto import crl as asn1crl
 
 from conformance.crypto import der, oids
-from conformance.crypto.backends import Backend, resolve
+from conformance.crypto.backends import Backend, resolve_backend
 from conformance.crypto.certificates import Certificate, time_of
 from conformance.crypto.pem import pem_encode, to_der
 from conformance.crypto.signed import signature_value, verify_signed
@@ -89,8 +89,8 @@ def load_crl(data: bytes | str) -> Crl:
 
 def verify_crl(crl: Crl, issuer_cert: Certificate, backend: Backend | None = None) -> bool:
     """True when `issuer_cert` names the CRL's issuer and its key signed the CRL. `backend` None: the automatic
-    choice (`backends.resolve`)."""
+    choice (`backends.resolve_backend`)."""
     if crl.issuer_der != issuer_cert.subject_der:
         return False
     return verify_signed(crl.tbs_der, crl.signature_algorithm, crl.signature, issuer_cert.public_key,
-                         resolve(backend))
+                         resolve_backend(backend))

@@ -11,7 +11,7 @@ from functools import lru_cache
 from asn1crypto import algos, core
 
 from conformance.crypto import der, oids
-from conformance.crypto.backends import Backend, resolve
+from conformance.crypto.backends import Backend, resolve_backend
 from conformance.crypto.gost3410 import deterministic_nonce, sign_digest
 from conformance.crypto.keys import PrivateKey, PublicKey
 
@@ -58,7 +58,7 @@ def sign_tbs(tbs_der: bytes, key: PrivateKey, *, deterministic: bool = False, ba
 
     `deterministic` derives the nonce from the key and the digest, so that a seeded test PKI is byte-reproducible.
     """
-    backend = resolve(backend)
+    backend = resolve_backend(backend)
     digest = backend.digest(tbs_der, key.bits)
     if deterministic:
         signature = sign_digest(key, digest, nonce=deterministic_nonce(key, digest))

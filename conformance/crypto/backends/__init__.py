@@ -12,7 +12,7 @@ from conformance.crypto.backends.pure import PureBackend
 from conformance.errors import ConformanceError, UsageError
 
 __all__ = ["BACKEND_NAMES", "Backend", "BackendUnavailable", "ReproducibleBackend", "available_backends",
-           "get_backend", "reproducible", "resolve"]
+           "get_backend", "reproducible", "resolve_backend"]
 
 BACKEND_NAMES = ("native", "pure")
 
@@ -60,7 +60,7 @@ def available_backends() -> list[str]:
     return names
 
 
-def resolve(backend: Backend | None) -> Backend:
+def resolve_backend(backend: Backend | None) -> Backend:
     """`backend`, or the automatic choice when None: the one place the library defaults a backend.
 
     Commands choose theirs once (`--crypto`) and pass it down; the public entry points of `conformance.crypto` and
@@ -72,4 +72,4 @@ def resolve(backend: Backend | None) -> Backend:
 
 def reproducible(backend: Backend | None = None) -> Backend:
     """`backend` (default: the automatic choice) with reproducible signatures: see `ReproducibleBackend`."""
-    return ReproducibleBackend(resolve(backend))
+    return ReproducibleBackend(resolve_backend(backend))
