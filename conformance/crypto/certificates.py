@@ -98,7 +98,7 @@ def _parse_certificate(data: bytes) -> Certificate:
         parsed = x509.Certificate.load(data, strict=True)
         tbs = parsed["tbs_certificate"]
         issuer, subject, validity = tbs["issuer"], tbs["subject"], tbs["validity"]
-        spki = tbs["subject_public_key_info"].dump()
+        spki = der.encoded(tbs["subject_public_key_info"])
         key_algorithm = GostPublicKeyInfo.load(spki)["algorithm"]["algorithm"].dotted
         public_key, key_error = None, None
         try:
@@ -111,9 +111,9 @@ def _parse_certificate(data: bytes) -> Certificate:
             der=bytes(data), subject=render_name(subject), issuer=render_name(issuer),
             serial=tbs["serial_number"].native, not_before=time_of(validity["not_before"]),
             not_after=time_of(validity["not_after"]), public_key=public_key, key_algorithm=key_algorithm,
-            signature_algorithm=parsed["signature_algorithm"]["algorithm"].dotted, tbs_der=tbs.dump(),
+            signature_algorithm=parsed["signature_algorithm"]["algorithm"].dotted, tbs_der=der.encoded(tbs),
             signature=signature_value(parsed["signature_value"], "certificate"), is_ca=_is_ca(extensions),
-            subject_der=subject.dump(), issuer_der=issuer.dump(), key_error=key_error,
+            subject_der=der.encoded(subject), issuer_der=der.encoded(issuer), key_error=key_error,
             subject_key_id=ski, authority_key_id=aki,
         )
     except der.MALFORMED as exc:

@@ -91,7 +91,7 @@ def sign_detached(
     signer_info = cms.SignerInfo({
         "version": "v1",
         "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
-            "issuer": x509.Name.load(certificate.issuer_der), "serial_number": certificate.serial}),
+            "issuer": der.verbatim(x509.Name, certificate.issuer_der), "serial_number": certificate.serial}),
         "digest_algorithm": digest_algorithm,
         "signed_attrs": attributes,  # signed as the DER SET OF, sent as [0] IMPLICIT (RFC 5652 §5.4)
         "signature_algorithm": {"algorithm": key.public_key.algorithm},
@@ -101,7 +101,7 @@ def sign_detached(
         "version": "v1",
         "digest_algorithms": [digest_algorithm],
         "encap_content_info": {"content_type": oids.CONTENT_DATA},
-        "certificates": [x509.Certificate.load(certificate.der)] if include_certificate else None,
+        "certificates": [der.verbatim(x509.Certificate, certificate.der)] if include_certificate else None,
         "signer_infos": [signer_info],
     })
     return cms.ContentInfo({"content_type": oids.CONTENT_SIGNED_DATA, "content": signed_data}).dump()
@@ -125,7 +125,7 @@ def _parse(data: bytes) -> tuple[list[Certificate], list[_SignerInfo], bytes | N
         raise der.DerError(f"ContentInfo type is {info['content_type'].dotted}, not signedData")
     signed_data = info["content"]
     content = signed_data["encap_content_info"]["content"].native
-    certificates = [parse_certificate(choice.chosen.dump()) for choice in signed_data["certificates"]
+    certificates = [parse_certificate(der.encoded(choice.chosen)) for choice in signed_data["certificates"]
                     if choice.name == "certificate"]
     signers = []
     for signer in signed_data["signer_infos"]:
@@ -133,7 +133,7 @@ def _parse(data: bytes) -> tuple[list[Certificate], list[_SignerInfo], bytes | N
         if sid.name != "issuer_and_serial_number":
             raise der.DerError("only IssuerAndSerialNumber signer identifiers are supported")
         attributes = signer["signed_attrs"]
-        signers.append(_SignerInfo(sid.chosen["issuer"].dump(), sid.chosen["serial_number"].native,
+        signers.append(_SignerInfo(der.encoded(sid.chosen["issuer"]), sid.chosen["serial_number"].native,
                                    signer["digest_algorithm"]["algorithm"].dotted,
                                    None if isinstance(attributes, core.Void) else attributes,
                                    signer["signature_algorithm"]["algorithm"].dotted, signer["signature"].native))
@@ -218,7 +218,7 @@ def verify_detached(
             problems.append(CmsProblem(DIGEST_MISMATCH,
                                        f"messageDigest {expected.hex()} differs from {hash_name} of the content "
                                        f"{actual.hex()}{hint}"))
-        signed_bytes = b"\x31" + signer_info.signed_attributes.dump()[1:]  # signed as a SET OF (RFC 5652 §5.4)
+        signed_bytes = b"\x31" + der.encoded(signer_info.signed_attributes)[1:]  # signed as a SET OF (RFC 5652 §5.4)
         signed_digest = digest(signed_bytes)
     else:
         signed_digest = actual

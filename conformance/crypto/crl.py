@@ -69,11 +69,11 @@ def parse_crl(data: bytes) -> Crl:
         for extension in tbs["crl_extensions"]:
             if extension["extn_id"].dotted == oids.EXT_CRL_NUMBER:
                 number = extension["extn_value"].parsed.native
-        return Crl(der=bytes(data), issuer=render_name(issuer), issuer_der=issuer.dump(),
+        return Crl(der=bytes(data), issuer=render_name(issuer), issuer_der=der.encoded(issuer),
                    this_update=time_of(tbs["this_update"]),
                    next_update=None if next_update.native is None else time_of(next_update),
                    revoked=revoked, signature_algorithm=parsed["signature_algorithm"]["algorithm"].dotted,
-                   tbs_der=tbs.dump(), signature=signature_value(parsed["signature"], "CRL"), number=number)
+                   tbs_der=der.encoded(tbs), signature=signature_value(parsed["signature"], "CRL"), number=number)
     except der.MALFORMED as exc:
         raise CrlError(f"not a readable CRL: {exc}") from None
 

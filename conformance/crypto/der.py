@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from asn1crypto import core, parser
 
@@ -183,6 +184,29 @@ def require_der(data: bytes, what: str) -> None:
             raise DerError(f"{what}: nested deeper than {MAX_DEPTH} levels (offset {element.offset})")
         if element.constructed:
             stack.extend((child, depth + 1) for child in element.children())
+
+
+# asn1crypto's `dump()` re-encodes any value whose length ends in the octet 0x80 (it takes that for BER's indefinite
+# length: lengths 128, 384, 1152, …). A signed part must never be re-encoded, and a GOST key cannot be (asn1crypto
+# has no spec for it), so bytes go in and out of asn1crypto values only through these two functions.
+def encoded(value: core.Asn1Value) -> bytes:
+    """The exact bytes asn1crypto read for a parsed `value` (never a re-encoding)."""
+    if isinstance(value, core.Choice) and not value.explicit:  # an untagged CHOICE is its alternative's encoding
+        return encoded(value.chosen)
+    return value._header + value.contents + (value._trailer or b"")
+
+
+@cache
+def _verbatim_class(spec: type[core.Asn1Value]) -> type[core.Asn1Value]:
+    def dump(self: core.Asn1Value, force: bool = False) -> bytes:
+        return encoded(self)
+
+    return type(f"Verbatim{spec.__name__}", (spec,), {"dump": dump})
+
+
+def verbatim(spec: type[core.Asn1Value], data: bytes) -> core.Asn1Value:
+    """`data` as a `spec` value that a structure under construction writes out exactly as given."""
+    return _verbatim_class(spec).load(bytes(data), strict=True)
 
 
 def decode_oid(content: bytes, offset: int = 0) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from asn1crypto import core
 
-from conformance.crypto import curves, oids
+from conformance.crypto import curves, der, oids
 from conformance.errors import ConformanceError
 
 
@@ -83,9 +83,9 @@ def key_parameters(identifier: GostAlgorithmIdentifier, what: str) -> tuple[str,
     if algorithm not in KEY_ALGORITHMS and algorithm != oids.KEY_GOST2001:
         raise KeyFormatError(f"{what}: key algorithm {oids.name_of(algorithm)} ({algorithm}) is not GOST R 34.10-2012")
     raw = identifier["parameters"]
-    if raw.contents is None or raw.dump()[:1] != b"\x30":
+    if raw.contents is None or der.encoded(raw)[:1] != b"\x30":  # absent, or not a SEQUENCE
         raise KeyFormatError(f"{what}: the GOST key parameters (parameter set OID) are missing")
-    parameters = GostKeyParameters.load(raw.dump())
+    parameters = GostKeyParameters.load(der.encoded(raw))
     if not len(parameters.contents or b""):
         raise KeyFormatError(f"{what}: the GOST key parameters (parameter set OID) are missing")
     parameter_set = parameters["public_key_param_set"].dotted

@@ -66,10 +66,10 @@ def issue_certificate(
         "version": "v3",
         "serial_number": serial,
         "signature": x509.SignedDigestAlgorithm.load(signature_algorithm_identifier(issuer_key.bits)),
-        "issuer": x509.Name.load(issuer_der),
+        "issuer": der.verbatim(x509.Name, issuer_der),
         "validity": {"not_before": _time(not_before), "not_after": _time(not_after)},
-        "subject": x509.Name.load(subject_der),
-        "subject_public_key_info": keys.PublicKeyInfo.load(public_key.spki_der()),
+        "subject": der.verbatim(x509.Name, subject_der),
+        "subject_public_key_info": der.verbatim(keys.PublicKeyInfo, public_key.spki_der()),
         "extensions": extensions,
     })
     return parse_certificate(sign_tbs(tbs.dump(), issuer_key, deterministic=deterministic, backend=backend))
@@ -92,7 +92,7 @@ def issue_crl(
     tbs = crl.TbsCertList({
         "version": "v2",
         "signature": crl.SignedDigestAlgorithm.load(signature_algorithm_identifier(issuer_key.bits)),
-        "issuer": x509.Name.load(issuer.subject_der),
+        "issuer": der.verbatim(x509.Name, issuer.subject_der),
         "this_update": _time(this_update),
         "next_update": _time(next_update),
         "revoked_certificates": [{"user_certificate": serial, "revocation_date": _time(when)}

@@ -37,7 +37,7 @@ def name_attributes(name: x509.Name) -> list[tuple[str, str]]:
         for attribute in rdn:
             oid = attribute["type"].dotted
             # The value's own bytes, read leniently: a name is for display, a bad string must not stop the check.
-            pairs.append((oids.NAME_ATTRIBUTES.get(oid, oid), der.read(attribute["value"].dump()).text()))
+            pairs.append((oids.NAME_ATTRIBUTES.get(oid, oid), der.read(der.encoded(attribute["value"])).text()))
     return pairs
 
 

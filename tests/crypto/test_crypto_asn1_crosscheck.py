@@ -18,11 +18,15 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms, core, crl, x509
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conformance.crypto import load_certificate, load_crl, oids, test_credentials
-from conformance.crypto.certificates import Certificate
+from conformance.crypto import load_certificate, load_crl, oids, test_credentials, verify_certificate
+from conformance.crypto.certificates import Certificate, CertificateError
 from conformance.crypto.cms import sign_detached, verify_detached
+from conformance.crypto.issue import issue_certificate
 from conformance.crypto.keyformats import load_private_key
+from conformance.crypto.testdata import read_testdata
 from conformance.crypto.testpki import build_pki
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +86,13 @@ def _name(name: x509.Name) -> str:
     return ", ".join(parts)
 
 
+def _raw(value: core.Asn1Value) -> bytes:
+    """The bytes asn1crypto read: its `dump()` re-encodes a value whose length ends in the octet 0x80."""
+    if isinstance(value, core.Choice):
+        value = value.chosen
+    return value._header + value.contents
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(microsecond=0)
 
@@ -96,17 +107,17 @@ def _gost_key(spki: bytes) -> tuple[str, str, bytes]:
 
 def _assert_certificate_agrees(ours: Certificate, der: bytes) -> None:
     theirs = x509.Certificate.load(der)
-    assert ours.der == theirs.dump()
+    assert ours.der == _raw(theirs)
     assert ours.subject == _name(theirs.subject) and ours.issuer == _name(theirs.issuer)
-    assert ours.subject_der == theirs.subject.dump() and ours.issuer_der == theirs.issuer.dump()
+    assert ours.subject_der == _raw(theirs.subject) and ours.issuer_der == _raw(theirs.issuer)
     assert ours.serial == theirs.serial_number
     assert ours.not_before == _utc(theirs.not_valid_before) and ours.not_after == _utc(theirs.not_valid_after)
     assert ours.signature_algorithm == theirs["signature_algorithm"]["algorithm"].dotted
-    assert ours.signature == theirs.signature and ours.tbs_der == theirs["tbs_certificate"].dump()
+    assert ours.signature == theirs.signature and ours.tbs_der == _raw(theirs["tbs_certificate"])
     assert ours.is_ca == bool(theirs.ca)
     assert ours.subject_key_id == theirs.key_identifier
     assert ours.authority_key_id == theirs.authority_key_identifier
-    algorithm, parameter_set, point = _gost_key(theirs["tbs_certificate"]["subject_public_key_info"].dump())
+    algorithm, parameter_set, point = _gost_key(_raw(theirs["tbs_certificate"]["subject_public_key_info"]))
     assert ours.key_algorithm == algorithm
     if ours.public_key is not None:
         assert ours.public_key.parameter_set == parameter_set
@@ -124,7 +135,7 @@ def test_certificates_agree_with_asn1crypto(where, der):
 @pytest.mark.parametrize(("where", "der"), FOUND["crl"], ids=_ids(FOUND["crl"]))
 def test_crls_agree_with_asn1crypto(where, der):
     ours, theirs = load_crl(der), crl.CertificateList.load(der)
-    assert ours.issuer == _name(theirs.issuer) and ours.issuer_der == theirs.issuer.dump()
+    assert ours.issuer == _name(theirs.issuer) and ours.issuer_der == _raw(theirs.issuer)
     tbs = theirs["tbs_cert_list"]
     assert ours.this_update == _utc(tbs["this_update"].native)
     assert ours.next_update == (None if tbs["next_update"].native is None else _utc(tbs["next_update"].native))
@@ -132,7 +143,7 @@ def test_crls_agree_with_asn1crypto(where, der):
         (entry["user_certificate"].native, _utc(entry["revocation_date"].native))
         for entry in tbs["revoked_certificates"]]
     assert ours.number == (theirs.crl_number_value.native if theirs.crl_number_value is not None else None)
-    assert ours.signature == theirs.signature and ours.tbs_der == tbs.dump()
+    assert ours.signature == theirs.signature and ours.tbs_der == _raw(tbs)
 
 
 def _cms_cases() -> list[tuple[str, bytes]]:
@@ -147,12 +158,12 @@ def test_cms_agrees_with_asn1crypto(where, der):
     signed_data = cms.ContentInfo.load(der)["content"]
     signer = signed_data["signer_infos"][0]
     attributes = {attribute["type"].native: attribute["values"][0].native for attribute in signer["signed_attrs"]}
-    assert [c.der for c in ours.certificates] == [c.chosen.dump() for c in signed_data["certificates"]]
+    assert [c.der for c in ours.certificates] == [_raw(c.chosen) for c in signed_data["certificates"]]
     for certificate in ours.certificates:
         _assert_certificate_agrees(certificate, certificate.der)
     sid = signer["sid"].chosen
     if ours.signer is not None:
-        assert ours.signer.issuer_der == sid["issuer"].dump() and ours.signer.serial == sid["serial_number"].native
+        assert ours.signer.issuer_der == _raw(sid["issuer"]) and ours.signer.serial == sid["serial_number"].native
     assert ours.expected_digest == attributes["message_digest"]
     assert ours.signing_time == (_utc(attributes["signing_time"]) if "signing_time" in attributes else None)
     assert "malformed" not in ours.codes() and "unsupported-algorithm" not in ours.codes()
@@ -172,8 +183,6 @@ def test_private_keys_agree_with_a_generic_parse(where, der):
 
 def _self_signed(key) -> bytes:
     """A certificate of `key` issued by the project's writer, for the writer's side of the cross-check."""
-    from conformance.crypto.issue import issue_certificate
-
     moment = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     return issue_certificate(subject=[("CN", "cross-check"), ("C", "RU")], public_key=key.public_key, issuer_key=key,
                              issuer=None, serial=7, not_before=moment, not_after=moment + dt.timedelta(days=1),
@@ -186,7 +195,7 @@ def test_what_the_test_pki_writes_reads_back_identically_in_asn1crypto():
         _assert_certificate_agrees(credential.certificate, credential.certificate.der)
         tbs = x509.Certificate.load(credential.certificate.der)["tbs_certificate"]
         for part in ("version", "serial_number", "signature", "issuer", "validity", "subject", "extensions"):
-            assert tbs[part].dump(force=True) == tbs[part].dump(), part  # canonical DER as asn1crypto writes it
+            assert tbs[part].dump(force=True) == _raw(tbs[part]), part  # canonical DER as asn1crypto writes it
     assert crl.CertificateList.load(pki.crl.der).dump(force=True) == pki.crl.der  # canonical DER as written
     assert pki.crl.revoked[0].serial == pki.participants[-1].certificate.serial
 
@@ -209,3 +218,60 @@ def test_certificates_agree_with_openssl(where, der, tmp_path):
         return dt.datetime.strptime(" ".join(text.split()), "%b %d %H:%M:%S %Y %Z").replace(tzinfo=dt.UTC)
 
     assert when(fields["notBefore"]) == ours.not_before and when(fields["notAfter"]) == ours.not_after
+
+
+_KEY = load_private_key(read_testdata("ca.key.pem"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(common_name=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80),
+       serial=st.integers(min_value=1, max_value=2**159 - 1),
+       start=st.datetimes(min_value=dt.datetime(1950, 1, 1), max_value=dt.datetime(2200, 1, 1)),
+       days=st.integers(min_value=1, max_value=40000), is_ca=st.booleans())
+def test_any_certificate_the_writer_issues_reads_the_same_both_ways(common_name, serial, start, days, is_ca):
+    """The writer (UTCTime before 2050, GeneralizedTime after, any Unicode name, serials up to 20 bytes) and both
+    readers agree, field by field."""
+    not_before = start.replace(tzinfo=dt.UTC, microsecond=0)
+    certificate = issue_certificate(subject=[("CN", common_name), ("OGRN", "1027700132195"), ("C", "RU")],
+                                    public_key=_KEY.public_key, issuer_key=_KEY, issuer=None, serial=serial,
+                                    not_before=not_before, not_after=not_before + dt.timedelta(days=days),
+                                    is_ca=is_ca, deterministic=True)
+    _assert_certificate_agrees(certificate, certificate.der)
+    assert certificate.subject.startswith(f"CN={common_name}, ") and certificate.is_ca == is_ca
+    assert certificate.not_before == not_before and certificate.serial == serial
+
+
+def test_ber_that_asn1crypto_would_accept_is_refused_as_not_der():
+    """asn1crypto reads indefinite lengths (BER); a certificate, CRL or CMS in BER is refused with a clear error."""
+    der = read_testdata("participant.cert.pem")
+    body = load_certificate(der).der
+    parts = body[4:]  # SEQUENCE header of 4 bytes (0x30 0x82 len len) for this certificate
+    assert body[:2] == b"\x30\x82"
+    ber = b"\x30\x80" + parts + b"\x00\x00"
+    assert x509.Certificate.load(ber).serial_number == load_certificate(der).serial  # the library takes it
+    with pytest.raises(CertificateError, match="indefinite length is not DER"):
+        load_certificate(ber)
+
+
+def test_lengths_ending_in_0x80_are_kept_verbatim():
+    """asn1crypto's `dump()` re-encodes a value whose length ends in 0x80 (taking it for BER's indefinite length):
+    certificates, their tbs and names of such lengths are read, verified and embedded in CMS byte for byte."""
+    moment = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    seen = set()
+    for size in range(1, 600):
+        certificate = issue_certificate(subject=[("CN", "Я" + "a" * size), ("C", "RU")], public_key=_KEY.public_key,
+                                        issuer_key=_KEY, issuer=None, serial=size, not_before=moment,
+                                        not_after=moment + dt.timedelta(days=1), deterministic=True)
+        lengths = {"certificate": certificate.der, "tbs": certificate.tbs_der, "subject": certificate.subject_der}
+        hit = {what for what, data in lengths.items() if data[1] > 0x80 and data[1 + (data[1] & 0x7F)] == 0x80}
+        if not hit - seen:
+            continue
+        seen |= hit
+        assert verify_certificate(certificate, certificate)
+        _assert_certificate_agrees(certificate, certificate.der)
+        signed = sign_detached(b"content", _KEY, certificate, signing_time=moment)
+        result = verify_detached(signed, b"content")
+        assert result.ok and result.signer.der == certificate.der
+        if seen == {"certificate", "tbs", "subject"}:
+            break
+    assert seen == {"certificate", "tbs", "subject"}
