@@ -111,10 +111,6 @@ class Element:
             raise DerError(f"BIT STRING at offset {self.offset} has unused bits")
         return self.content[1:]
 
-    def boolean(self) -> bool:
-        self.expect(BOOLEAN, "BOOLEAN")
-        return self.content != b"\x00"
-
     def text(self) -> str:
         """A directory string's text; undecodable bytes are replaced, never fatal (names are for display)."""
         if self.tag == TELETEX_STRING:  # T.61 as OpenSSL and the issuing CAs treat it: Latin-1
@@ -126,20 +122,6 @@ class Element:
             except (DerError, UnicodeDecodeError):
                 pass
         return self.content.decode("utf-8", errors="replace")
-
-    def time(self) -> dt.datetime:
-        """A UTCTime or GeneralizedTime as an aware UTC datetime."""
-        if self.tag not in (UTC_TIME, GENERALIZED_TIME):
-            raise DerError(f"expected a time at offset {self.offset}, found tag 0x{self.tag:02x}")
-        spec = core.UTCTime if self.tag == UTC_TIME else core.GeneralizedTime
-        try:
-            value = spec.load(self.raw, strict=True).native
-        except (ValueError, TypeError):
-            value = None
-        if not isinstance(value, dt.datetime):
-            raise DerError(f"malformed time {self.content.decode('ascii', errors='replace')!r} at offset {self.offset}")
-        return value.astimezone(dt.UTC).replace(microsecond=0)
-
 
 def _read_one(data: bytes, pos: int, base: int) -> tuple[Element, int]:
     try:
@@ -209,11 +191,6 @@ def verbatim(spec: type[core.Asn1Value], data: bytes) -> core.Asn1Value:
     return _verbatim_class(spec).load(bytes(data), strict=True)
 
 
-def decode_oid(content: bytes, offset: int = 0) -> str:
-    """The dotted form of an OBJECT IDENTIFIER's content octets."""
-    return Element(OID, content, encode(OID, content), offset).oid()
-
-
 # Writer: the primitive encodings are asn1crypto's; the framing of hand-built structures is `encode`.
 def encode(tag: int, content: bytes) -> bytes:
     length = len(content)
@@ -248,22 +225,6 @@ def octet_string(value: bytes) -> bytes:
 
 def bit_string(value: bytes) -> bytes:
     return encode(BIT_STRING, b"\x00" + value)
-
-
-def null() -> bytes:
-    return core.Null().dump()
-
-
-def boolean(value: bool) -> bytes:
-    return core.Boolean(value).dump()
-
-
-def utf8(text: str) -> bytes:
-    return core.UTF8String(text).dump()
-
-
-def printable(text: str) -> bytes:
-    return core.PrintableString(text).dump()
 
 
 def utc_time_fits(value: dt.datetime) -> bool:
