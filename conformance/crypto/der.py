@@ -158,14 +158,30 @@ def read(data: bytes) -> Element:
 
 def require_der(data: bytes, what: str) -> None:
     """Raise `DerError` unless `data` is one element whose every nested encoding has a definite length and a low
-    tag number, within `MAX_DEPTH` levels: asn1crypto also reads BER, the project accepts only DER."""
-    stack = [(read(data), 0)]
-    while stack:
-        element, depth = stack.pop()
+    tag number, within `MAX_DEPTH` levels: asn1crypto also reads BER, the project accepts only DER.
+    One pass over the bytes, nothing copied."""
+    data = bytes(data)
+    regions = [(0, len(data), 0)]  # (start, end, depth) of the encodings still to walk
+    while regions:
+        start, end, depth = regions.pop()
         if depth > MAX_DEPTH:
-            raise DerError(f"{what}: nested deeper than {MAX_DEPTH} levels (offset {element.offset})")
-        if element.constructed:
-            stack.extend((child, depth + 1) for child in element.children())
+            raise DerError(f"{what}: nested deeper than {MAX_DEPTH} levels (offset {start})")
+        pos = start
+        while pos < end:
+            if data[pos] & 0x1F == 0x1F:
+                raise DerError(f"{what}: high tag numbers are not supported (offset {pos})")
+            if pos + 1 < end and data[pos + 1] == 0x80:
+                raise DerError(f"{what}: indefinite length is not DER (offset {pos})")
+            try:
+                content_start, content_end = parser._parse(data, end, pos, lengths_only=True)
+            except ValueError as exc:
+                raise DerError(f"{what}: element at offset {pos} runs past the end of its container or is malformed ({exc})") \
+                    from None
+            if data[pos] & 0x20:
+                regions.append((content_start, content_end, depth + 1))
+            pos = content_end
+            if depth == 0 and pos != end:
+                raise DerError(f"{what}: {end - pos} trailing bytes after the DER element")
 
 
 # asn1crypto's `dump()` re-encodes any value whose length ends in the octet 0x80 (it takes that for BER's indefinite
