@@ -275,3 +275,23 @@ def test_lengths_ending_in_0x80_are_kept_verbatim():
         if seen == {"certificate", "tbs", "subject"}:
             break
     assert seen == {"certificate", "tbs", "subject"}
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"\x30\x03\x30\x80\x00", "indefinite length is not DER"),
+    (b"\x30\x03\x1f\x81\x00", "high tag numbers"),
+    (b"\x30\x02\x05\x00\x05\x00", "trailing bytes"),
+    (b"\x30\x04\x30\x05\x05\x00", "runs past the end"),
+])
+def test_the_der_gate_names_the_rule_broken_at_any_depth(data, message):
+    with pytest.raises(CertificateError, match=message):
+        load_certificate(data)
+
+
+def test_the_der_gate_bounds_nesting_without_recursion():
+    data = b"\x05\x00"
+    for _ in range(5000):
+        data = b"\x30" + (b"\x82" + len(data).to_bytes(2, "big") if len(data) > 127 else bytes([len(data)])) + data
+    with pytest.raises(CertificateError, match="nested deeper than 64 levels"):
+        load_certificate(data)
+    assert "nested deeper" in verify_detached(data, b"x").problems[0].message
