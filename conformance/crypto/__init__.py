@@ -13,7 +13,8 @@ when it is present, else pure; the module-level functions below use that default
 
 Structures: X.509, CRLs, CMS, PKCS#8 and PEM through `asn1crypto`; the GOST key structures it lacks in `gostasn1`,
 the strict DER gate (asn1crypto also reads BER) and a raw element view in `der`. The import graph has no cycles:
-oids ← curves ← points ← keys ← gost3410 ← backends ← signed ← certificates ← crl, cms ← issue ← testpki.
+der, oids ← curves ← points, gostasn1 ← keys ← gost3410 ← backends ← keyformats, signed ← certificates ← crl, cms
+← issue ← testpki.
 
 Public API (stable; other packages import only from here):
 
