@@ -11,10 +11,16 @@ Two backends compute the same things: "pure" (the `gostcrypto` package, everywhe
 provider and engine from Debian's `libengine-gost-openssl`, in process through ctypes). `get_backend()` picks native
 when it is present, else pure; the module-level functions below use that default.
 
+Structures: X.509, CRLs, CMS, PKCS#8 and PEM through `asn1crypto`; the GOST key structures it lacks in `gostasn1`,
+the strict DER gate (asn1crypto also reads BER) and a raw element view in `der`. The import graph has no cycles:
+der, oids ← curves ← points, gostasn1 ← keys ← gost3410 ← backends ← keyformats, signed ← certificates ← crl, cms
+← issue ← testpki.
+
 Public API (stable; other packages import only from here):
 
     streebog256(data) -> bytes;  streebog512(data) -> bytes
     get_backend(name=None) -> Backend;  available_backends() -> list[str];  reproducible(backend) -> Backend
+    resolve_backend(backend) -> Backend: None -> the automatic choice; the one place a missing backend is defaulted
     Backend.name, .digest(data, bits=256), .sign(key, data_digest), .verify(public_key, data_digest, signature)
     Backend.digest_gost94(data): GOST R 34.11-94 (CryptoPro), only to verify withdrawn GOST R 34.10-2001 signatures,
         whose keys load as PublicKey(legacy=True) on the CryptoPro curves (conformance.crypto.gost341194: pure)
@@ -33,7 +39,7 @@ Public API (stable; other packages import only from here):
 
 from __future__ import annotations
 
-from conformance.crypto.backends import Backend, available_backends, get_backend, reproducible
+from conformance.crypto.backends import Backend, available_backends, get_backend, reproducible, resolve_backend
 from conformance.crypto.certificates import Certificate, load_certificate, verify_certificate
 from conformance.crypto.crl import Crl, RevokedCertificate, load_crl, verify_crl
 from conformance.crypto.gost3410 import verify_with_conventions
@@ -53,6 +59,7 @@ __all__ = [
     "generate_private_key",
     "get_backend",
     "reproducible",
+    "resolve_backend",
     "load_certificate",
     "load_crl",
     "load_private_key",

@@ -7,10 +7,14 @@ Run alone: `python -m conformance.crypto.bench [--quick]`.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from conformance.crypto import available_backends, generate_private_key, get_backend
 
 
 def _rate(action: Callable[[], object], budget_s: float, minimum: int = 3) -> float:
@@ -26,7 +30,6 @@ def _rate(action: Callable[[], object], budget_s: float, minimum: int = 3) -> fl
 
 
 def measure(backend_name: str, quick: bool = False) -> dict[str, float]:
-    from conformance.crypto import generate_private_key, get_backend
 
     backend = get_backend(backend_name)
     budget = 0.3 if quick else 2.0
@@ -44,7 +47,6 @@ def measure(backend_name: str, quick: bool = False) -> dict[str, float]:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    from conformance.crypto import available_backends
 
     units = {"streebog256_mib_s": "MiB/s", "verify_per_s": "1/s", "sign_per_s": "1/s"}
     results = {name: measure(name, quick) for name in available_backends()}
@@ -60,7 +62,5 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import json
-    import sys
 
     print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

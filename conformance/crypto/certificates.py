@@ -6,18 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+
+from asn1crypto import x509
 
 from conformance.crypto import der, oids
+from conformance.crypto.backends import Backend, resolve_backend
+from conformance.crypto.gostasn1 import GostPublicKeyInfo
 from conformance.crypto.keyformats import KeyFormatError, decode_spki
 from conformance.crypto.keys import PublicKey
-from conformance.crypto.pem import to_der
-from conformance.crypto.signed import split_signed, verify_signed
+from conformance.crypto.pem import pem_encode, to_der
+from conformance.crypto.signed import signature_value, verify_signed
 from conformance.crypto.x509name import render_name
 from conformance.errors import ConformanceError
-
-if TYPE_CHECKING:
-    from conformance.crypto.backends import Backend
 
 
 class CertificateError(ConformanceError):
@@ -63,46 +63,45 @@ class Certificate:
         return oids.name_of(self.signature_algorithm)
 
     def pem(self) -> bytes:
-        from conformance.crypto.pem import pem_encode
-
         return pem_encode(self.der, "CERTIFICATE")
 
 
-def _extensions(element: der.Element) -> dict[str, tuple[bool, bytes]]:
-    """{OID: (critical, extnValue content)} of an Extensions SEQUENCE."""
-    found = {}
-    for extension in element.children():
-        parts = extension.children()
-        critical = len(parts) == 3 and parts[1].boolean()
-        found[parts[0].oid()] = (critical, parts[-1].octets())
-    return found
+def time_of(value: x509.Time) -> dt.datetime:
+    """A UTCTime or GeneralizedTime as an aware UTC datetime to the second (fractions are dropped)."""
+    moment = value.native
+    if not isinstance(moment, dt.datetime):
+        raise der.DerError(f"time {value.chosen.contents!r} is outside the years a datetime holds")
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
 
 
-def _is_ca(extensions: dict[str, tuple[bool, bytes]]) -> bool:
-    if oids.EXT_BASIC_CONSTRAINTS not in extensions:
-        return False
-    items = der.read(extensions[oids.EXT_BASIC_CONSTRAINTS][1]).children()
-    return bool(items) and items[0].tag == der.BOOLEAN and items[0].boolean()
+def _extensions(tbs: x509.TbsCertificate) -> dict[str, x509.Extension]:
+    """The extensions by OID; each is parsed only when used, so an odd extension nobody reads stops nothing."""
+    return {extension["extn_id"].dotted: extension for extension in tbs["extensions"]}
 
 
-def _key_usage(extensions: dict[str, tuple[bool, bytes]]) -> frozenset[int] | None:
-    if oids.EXT_KEY_USAGE not in extensions:
+def _is_ca(extensions: dict[str, x509.Extension]) -> bool:
+    extension = extensions.get(oids.EXT_BASIC_CONSTRAINTS)
+    return extension is not None and bool(extension["extn_value"].parsed["ca"].native)
+
+
+def _key_usage(extensions: dict[str, x509.Extension]) -> frozenset[int] | None:
+    """The KeyUsage bits set (0 digitalSignature, 1 nonRepudiation, …, RFC 5280 §4.2.1.3), or None without one."""
+    extension = extensions.get(oids.EXT_KEY_USAGE)
+    if extension is None:
         return None
-    bits = der.read(extensions[oids.EXT_KEY_USAGE][1]).expect(der.BIT_STRING, "KeyUsage").content
+    bits = extension["extn_value"].parsed.contents
     if not bits or bits[0] > 7:
         raise der.DerError("KeyUsage is not a BIT STRING")
     unused, value = bits[0], bits[1:]
     return frozenset(i for i in range(len(value) * 8 - (unused if value else 0)) if value[i // 8] & (0x80 >> i % 8))
 
 
-def _key_ids(extensions: dict[str, tuple[bool, bytes]]) -> tuple[bytes | None, bytes | None]:
+def _key_ids(extensions: dict[str, x509.Extension]) -> tuple[bytes | None, bytes | None]:
     ski = aki = None
     if oids.EXT_SUBJECT_KEY_ID in extensions:
-        ski = der.read(extensions[oids.EXT_SUBJECT_KEY_ID][1]).octets()
+        ski = extensions[oids.EXT_SUBJECT_KEY_ID]["extn_value"].parsed.native
     if oids.EXT_AUTHORITY_KEY_ID in extensions:
-        for item in der.read(extensions[oids.EXT_AUTHORITY_KEY_ID][1]).children():
-            if item.is_context(0):
-                aki = item.content
+        aki = extensions[oids.EXT_AUTHORITY_KEY_ID]["extn_value"].parsed["key_identifier"].native
     return ski, aki
 
 
@@ -115,33 +114,29 @@ def parse_certificate(data: bytes) -> Certificate:
 @lru_cache(maxsize=1024)
 def _parse_certificate(data: bytes) -> Certificate:
     try:
-        signed = split_signed(data, "certificate")
-        fields = signed.tbs.children()
-        index = 1 if fields[0].is_context(0) else 0
-        serial = fields[index].integer()
-        issuer = fields[index + 2]
-        not_before, not_after = (t.time() for t in fields[index + 3].expect(der.SEQUENCE, "validity").children())
-        subject = fields[index + 4]
-        spki = fields[index + 5]
-        extensions: dict[str, tuple[bool, bytes]] = {}
-        for extra in fields[index + 6:]:
-            if extra.is_context(3):
-                extensions = _extensions(der.read(extra.content))
-        key_algorithm = spki.children()[0].children()[0].oid()
+        der.require_der(data, "certificate")
+        parsed = x509.Certificate.load(data, strict=True)
+        tbs = parsed["tbs_certificate"]
+        issuer, subject, validity = tbs["issuer"], tbs["subject"], tbs["validity"]
+        spki = der.encoded(tbs["subject_public_key_info"])
+        key_algorithm = GostPublicKeyInfo.load(spki)["algorithm"]["algorithm"].dotted
         public_key, key_error = None, None
         try:
             public_key = decode_spki(spki, "certificate public key")
         except KeyFormatError as exc:
             key_error = str(exc)
+        extensions = _extensions(tbs)
         ski, aki = _key_ids(extensions)
         return Certificate(
-            der=bytes(data), subject=render_name(subject), issuer=render_name(issuer), serial=serial,
-            not_before=not_before, not_after=not_after, public_key=public_key, key_algorithm=key_algorithm,
-            signature_algorithm=signed.algorithm, tbs_der=signed.tbs.raw, signature=signed.signature,
-            is_ca=_is_ca(extensions), subject_der=subject.raw, issuer_der=issuer.raw, key_error=key_error,
+            der=bytes(data), subject=render_name(subject), issuer=render_name(issuer),
+            serial=tbs["serial_number"].native, not_before=time_of(validity["not_before"]),
+            not_after=time_of(validity["not_after"]), public_key=public_key, key_algorithm=key_algorithm,
+            signature_algorithm=parsed["signature_algorithm"]["algorithm"].dotted, tbs_der=der.encoded(tbs),
+            signature=signature_value(parsed["signature_value"], "certificate"), is_ca=_is_ca(extensions),
+            subject_der=der.encoded(subject), issuer_der=der.encoded(issuer), key_error=key_error,
             subject_key_id=ski, authority_key_id=aki, key_usage=_key_usage(extensions),
         )
-    except (der.DerError, IndexError, ValueError) as exc:
+    except der.MALFORMED as exc:
         raise CertificateError(f"not a readable X.509 certificate: {exc}") from None
 
 
@@ -155,7 +150,9 @@ def load_certificate(data: bytes | str) -> Certificate:
 
 
 def verify_certificate(cert: Certificate, issuer_cert: Certificate, backend: Backend | None = None) -> bool:
-    """True when `issuer_cert` names `cert`'s issuer and its key signed `cert` (the validity dates are not checked)."""
+    """True when `issuer_cert` names `cert`'s issuer and its key signed `cert` (the validity dates are not checked).
+    `backend` None: the automatic choice (`backends.resolve_backend`)."""
     if cert.issuer_der != issuer_cert.subject_der:
         return False
-    return verify_signed(cert.tbs_der, cert.signature_algorithm, cert.signature, issuer_cert.public_key, backend)
+    return verify_signed(cert.tbs_der, cert.signature_algorithm, cert.signature, issuer_cert.public_key,
+                         resolve_backend(backend))

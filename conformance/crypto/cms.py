@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+from asn1crypto import cms, core, x509
 
 from conformance.crypto import der, oids
-from conformance.crypto.certificates import Certificate, CertificateError, parse_certificate
+from conformance.crypto.backends import Backend, resolve_backend
+from conformance.crypto.certificates import Certificate, CertificateError, parse_certificate, time_of
+from conformance.crypto.keys import PrivateKey
 from conformance.crypto.pem import to_der
 from conformance.errors import ConformanceError
-
-if TYPE_CHECKING:
-    from conformance.crypto.backends import Backend
-    from conformance.crypto.keys import PrivateKey
 
 _DIGEST_BITS = {oids.DIGEST_STREEBOG256: 256, oids.DIGEST_STREEBOG512: 512, oids.DIGEST_GOST94: 256}
 _SIGNATURE_ALGORITHMS = {oids.KEY_GOST2012_256, oids.KEY_GOST2012_512,
@@ -65,14 +64,6 @@ class CmsVerification:
         return {problem.code for problem in self.problems}
 
 
-def _attribute(oid: str, value: bytes) -> bytes:
-    return der.sequence(der.oid(oid), der.set_of(value))
-
-
-def _digest_algorithm(bits: int) -> bytes:
-    return der.sequence(der.oid(oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512))
-
-
 def sign_detached(
     content: bytes,
     key: PrivateKey,
@@ -82,36 +73,38 @@ def sign_detached(
     include_certificate: bool = True,
     backend: Backend | None = None,
 ) -> bytes:
-    """The DER ContentInfo of a detached SignedData over `content`, signed by `key` for `certificate`."""
-    from conformance.crypto.backends import get_backend
-
-    backend = backend or get_backend()
+    """The DER ContentInfo of a detached SignedData over `content`, signed by `key` for `certificate`.
+    `backend` None: the automatic choice (`backends.resolve_backend`)."""
+    backend = resolve_backend(backend)
     if certificate.public_key != key.public_key and (
             certificate.public_key is None or certificate.public_key.to_bytes() != key.public_key.to_bytes()):
         raise CmsError("the private key does not belong to the certificate")
     bits = key.bits
-    when = signing_time or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    attributes = [
-        _attribute(oids.ATTR_CONTENT_TYPE, der.oid(oids.CONTENT_DATA)),
-        _attribute(oids.ATTR_SIGNING_TIME, der.time(when)),
-        _attribute(oids.ATTR_MESSAGE_DIGEST, der.octet_string(backend.digest(content, bits))),
-    ]
-    signed_attributes = der.set_of(*attributes)
-    signature = backend.sign(key, backend.digest(signed_attributes, bits))
-    issuer_and_serial = der.sequence(certificate.issuer_der, der.integer(certificate.serial))
-    signer_info = der.sequence(
-        der.integer(1),
-        issuer_and_serial,
-        _digest_algorithm(bits),
-        b"\xa0" + signed_attributes[1:],  # [0] IMPLICIT SET OF Attribute
-        der.sequence(der.oid(key.public_key.algorithm)),
-        der.octet_string(signature),
-    )
-    parts = [der.integer(1), der.set_of(_digest_algorithm(bits)), der.sequence(der.oid(oids.CONTENT_DATA))]
-    if include_certificate:
-        parts.append(der.context(0, certificate.der))
-    parts.append(der.set_of(signer_info))
-    return der.sequence(der.oid(oids.CONTENT_SIGNED_DATA), der.context(0, der.sequence(*parts)))
+    when = (signing_time or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    digest_algorithm = {"algorithm": oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512}
+    attributes = cms.CMSAttributes([
+        {"type": oids.ATTR_CONTENT_TYPE, "values": [oids.CONTENT_DATA]},
+        {"type": oids.ATTR_SIGNING_TIME,
+         "values": [cms.Time(name="utc_time" if der.utc_time_fits(when) else "generalized_time", value=when)]},
+        {"type": oids.ATTR_MESSAGE_DIGEST, "values": [backend.digest(content, bits)]},
+    ])
+    signer_info = cms.SignerInfo({
+        "version": "v1",
+        "sid": cms.SignerIdentifier(name="issuer_and_serial_number", value={
+            "issuer": der.verbatim(x509.Name, certificate.issuer_der), "serial_number": certificate.serial}),
+        "digest_algorithm": digest_algorithm,
+        "signed_attrs": attributes,  # signed as the DER SET OF, sent as [0] IMPLICIT (RFC 5652 §5.4)
+        "signature_algorithm": {"algorithm": key.public_key.algorithm},
+        "signature": backend.sign(key, backend.digest(attributes.dump(), bits)),
+    })
+    signed_data = cms.SignedData({
+        "version": "v1",
+        "digest_algorithms": [digest_algorithm],
+        "encap_content_info": {"content_type": oids.CONTENT_DATA},
+        "certificates": [der.verbatim(x509.Certificate, certificate.der)] if include_certificate else None,
+        "signer_infos": [signer_info],
+    })
+    return cms.ContentInfo({"content_type": oids.CONTENT_SIGNED_DATA, "content": signed_data}).dump()
 
 
 @dataclass(frozen=True)
@@ -119,50 +112,37 @@ class _SignerInfo:
     issuer_der: bytes
     serial: int
     digest_algorithm: str
-    signed_attributes: der.Element | None
+    signed_attributes: cms.CMSAttributes | None
     signature_algorithm: str
     signature: bytes
 
 
 def _parse(data: bytes) -> tuple[list[Certificate], list[_SignerInfo], bytes | None]:
     """Certificates, signer infos and the encapsulated content (None when detached)."""
-    top = der.read(data).expect(der.SEQUENCE, "ContentInfo").children()
-    if top[0].oid() != oids.CONTENT_SIGNED_DATA:
-        raise der.DerError(f"ContentInfo type is {top[0].oid()}, not signedData")
-    signed_data = der.read(top[1].content).expect(der.SEQUENCE, "SignedData").children()
-    encapsulated = signed_data[2].children()
-    content = None
-    if len(encapsulated) > 1:
-        content = der.read(encapsulated[1].content).octets()
-    certificates: list[Certificate] = []
-    signer_set = signed_data[-1].expect(der.SET, "signerInfos")
-    for item in signed_data[3:-1]:
-        if item.is_context(0):
-            certificates.extend(parse_certificate(c.raw) for c in der.read_all(item.content)
-                                if c.tag == der.SEQUENCE)
+    der.require_der(data, "CMS")
+    info = cms.ContentInfo.load(data, strict=True)
+    if info["content_type"].dotted != oids.CONTENT_SIGNED_DATA:
+        raise der.DerError(f"ContentInfo type is {info['content_type'].dotted}, not signedData")
+    signed_data = info["content"]
+    content = signed_data["encap_content_info"]["content"].native
+    certificates = [parse_certificate(der.encoded(choice.chosen)) for choice in signed_data["certificates"]
+                    if choice.name == "certificate"]
     signers = []
-    for info in signer_set.children():
-        fields = info.children()
-        sid = fields[1]
-        if sid.tag != der.SEQUENCE:
+    for signer in signed_data["signer_infos"]:
+        sid = signer["sid"]
+        if sid.name != "issuer_and_serial_number":
             raise der.DerError("only IssuerAndSerialNumber signer identifiers are supported")
-        issuer, serial = sid.children()
-        index = 3
-        attributes = None
-        if fields[index].is_context(0):
-            attributes = fields[index]
-            index += 1
-        signers.append(_SignerInfo(issuer.raw, serial.integer(), fields[2].children()[0].oid(), attributes,
-                                   fields[index].children()[0].oid(), fields[index + 1].octets()))
+        attributes = signer["signed_attrs"]
+        signers.append(_SignerInfo(der.encoded(sid.chosen["issuer"]), sid.chosen["serial_number"].native,
+                                   signer["digest_algorithm"]["algorithm"].dotted,
+                                   None if isinstance(attributes, core.Void) else attributes,
+                                   signer["signature_algorithm"]["algorithm"].dotted, signer["signature"].native))
     return certificates, signers, content
 
 
-def _attributes(element: der.Element) -> dict[str, der.Element]:
-    found = {}
-    for attribute in element.children():
-        kind, values = attribute.children()
-        found[kind.oid()] = values.children()[0]
-    return found
+def _attributes(attributes: cms.CMSAttributes) -> dict[str, core.Asn1Value]:
+    """The first value of each signed attribute, by OID."""
+    return {attribute["type"].dotted: attribute["values"][0] for attribute in attributes}
 
 
 def verify_detached(
@@ -174,15 +154,14 @@ def verify_detached(
 ) -> CmsVerification:
     """Verify a CMS SignedData (DER, PEM or base64) over `content` (None: use the encapsulated content).
 
-    The signer's certificate is taken from the CMS or, when absent there, from `certificate`.
+    The signer's certificate is taken from the CMS or, when absent there, from `certificate`. `backend` None: the
+    automatic choice (`backends.resolve_backend`).
     """
-    from conformance.crypto.backends import get_backend
-
-    backend = backend or get_backend()
+    backend = resolve_backend(backend)
     try:
         _, body = to_der(signature, ("CMS", "PKCS7", "PKCS #7 SIGNED DATA"), "a CMS signature")
         certificates, signers, encapsulated = _parse(body)
-    except (ConformanceError, der.DerError, IndexError, ValueError) as exc:
+    except (ConformanceError, *der.MALFORMED) as exc:
         if isinstance(exc, CertificateError):
             message = f"a certificate inside the CMS is unreadable: {exc}"
         else:
@@ -226,20 +205,20 @@ def verify_detached(
             if oids.ATTR_MESSAGE_DIGEST not in attributes:
                 problems.append(CmsProblem(MALFORMED, "the signed attributes lack messageDigest"))
             else:
-                expected = attributes[oids.ATTR_MESSAGE_DIGEST].octets()
+                expected = attributes[oids.ATTR_MESSAGE_DIGEST].native
             content_type = attributes.get(oids.ATTR_CONTENT_TYPE)
-            if content_type is None or content_type.oid() != oids.CONTENT_DATA:
+            if content_type is None or content_type.dotted != oids.CONTENT_DATA:
                 problems.append(CmsProblem(CONTENT_TYPE, "the contentType signed attribute is missing or not id-data"))
             if oids.ATTR_SIGNING_TIME in attributes:
-                signing_time = attributes[oids.ATTR_SIGNING_TIME].time()
-        except (der.DerError, IndexError, ValueError) as exc:
+                signing_time = time_of(attributes[oids.ATTR_SIGNING_TIME])
+        except der.MALFORMED as exc:
             problems.append(CmsProblem(MALFORMED, f"unreadable signed attributes: {exc}"))
         if expected is not None and expected != actual:
             hint = " (it equals the digest byte-reversed)" if expected == actual[::-1] else ""
             problems.append(CmsProblem(DIGEST_MISMATCH,
                                        f"messageDigest {expected.hex()} differs from {hash_name} of the content "
                                        f"{actual.hex()}{hint}"))
-        signed_bytes = b"\x31" + signer_info.signed_attributes.raw[1:]
+        signed_bytes = b"\x31" + der.encoded(signer_info.signed_attributes)[1:]  # signed as a SET OF (RFC 5652 §5.4)
         signed_digest = digest(signed_bytes)
     else:
         signed_digest = actual

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+
+from asn1crypto import crl as asn1crl
 
 from conformance.crypto import der, oids
-from conformance.crypto.pem import to_der
-from conformance.crypto.signed import split_signed, verify_signed
+from conformance.crypto.backends import Backend, resolve_backend
+from conformance.crypto.certificates import Certificate, time_of
+from conformance.crypto.pem import pem_encode, to_der
+from conformance.crypto.signed import signature_value, verify_signed
 from conformance.crypto.x509name import render_name
 from conformance.errors import ConformanceError
-
-if TYPE_CHECKING:
-    from conformance.crypto.backends import Backend
-    from conformance.crypto.certificates import Certificate
 
 
 class CrlError(ConformanceError):
@@ -53,39 +52,29 @@ class Crl:
         return entry is not None and (at is None or entry.revoked_at <= at)
 
     def pem(self) -> bytes:
-        from conformance.crypto.pem import pem_encode
-
         return pem_encode(self.der, "X509 CRL")
 
 
 def parse_crl(data: bytes) -> Crl:
+    """A CRL from its DER encoding; raises `CrlError`."""
     try:
-        signed = split_signed(data, "CRL")
-        fields = signed.tbs.children()
-        index = 1 if fields[0].tag == der.INTEGER else 0
-        issuer = fields[index + 1]
-        this_update = fields[index + 2].time()
-        rest = fields[index + 3:]
-        next_update = None
-        if rest and rest[0].tag in (der.UTC_TIME, der.GENERALIZED_TIME):
-            next_update = rest[0].time()
-            rest = rest[1:]
-        revoked = []
-        if rest and rest[0].tag == der.SEQUENCE:
-            for entry in rest[0].children():
-                parts = entry.children()
-                revoked.append(RevokedCertificate(parts[0].integer(), parts[1].time()))
-            rest = rest[1:]
+        der.require_der(data, "CRL")
+        parsed = asn1crl.CertificateList.load(data, strict=True)
+        tbs = parsed["tbs_cert_list"]
+        issuer = tbs["issuer"]
+        next_update = tbs["next_update"]
+        revoked = tuple(RevokedCertificate(entry["user_certificate"].native, time_of(entry["revocation_date"]))
+                        for entry in tbs["revoked_certificates"])
         number = None
-        if rest and rest[0].is_context(0):
-            for extension in der.read(rest[0].content).children():
-                parts = extension.children()
-                if parts[0].oid() == oids.EXT_CRL_NUMBER:
-                    number = der.read(parts[-1].octets()).integer()
-        return Crl(der=bytes(data), issuer=render_name(issuer), issuer_der=issuer.raw, this_update=this_update,
-                   next_update=next_update, revoked=tuple(revoked), signature_algorithm=signed.algorithm,
-                   tbs_der=signed.tbs.raw, signature=signed.signature, number=number)
-    except (der.DerError, IndexError, ValueError) as exc:
+        for extension in tbs["crl_extensions"]:
+            if extension["extn_id"].dotted == oids.EXT_CRL_NUMBER:
+                number = extension["extn_value"].parsed.native
+        return Crl(der=bytes(data), issuer=render_name(issuer), issuer_der=der.encoded(issuer),
+                   this_update=time_of(tbs["this_update"]),
+                   next_update=None if next_update.native is None else time_of(next_update),
+                   revoked=revoked, signature_algorithm=parsed["signature_algorithm"]["algorithm"].dotted,
+                   tbs_der=der.encoded(tbs), signature=signature_value(parsed["signature"], "CRL"), number=number)
+    except der.MALFORMED as exc:
         raise CrlError(f"not a readable CRL: {exc}") from None
 
 
@@ -99,7 +88,9 @@ def load_crl(data: bytes | str) -> Crl:
 
 
 def verify_crl(crl: Crl, issuer_cert: Certificate, backend: Backend | None = None) -> bool:
-    """True when `issuer_cert` names the CRL's issuer and its key signed the CRL."""
+    """True when `issuer_cert` names the CRL's issuer and its key signed the CRL. `backend` None: the automatic
+    choice (`backends.resolve_backend`)."""
     if crl.issuer_der != issuer_cert.subject_der:
         return False
-    return verify_signed(crl.tbs_der, crl.signature_algorithm, crl.signature, issuer_cert.public_key, backend)
+    return verify_signed(crl.tbs_der, crl.signature_algorithm, crl.signature, issuer_cert.public_key,
+                         resolve_backend(backend))

@@ -1,17 +1,22 @@
-"""A small strict DER reader and writer: enough for X.509 certificates, CRLs, PKCS#8 and CMS with GOST OIDs.
+"""A raw view of DER elements (tag, content, exact bytes, offset) and small DER writers, both on asn1crypto.
 
-The reader keeps the raw bytes of every element, so that signed parts (`tbsCertificate`, signed attributes) are
-verified over exactly the bytes that were signed, never over a re-encoding.
+The typed structures (certificates, CRLs, CMS, keys) are read by asn1crypto's own classes; this module serves what
+they do not: the strict DER gate every input passes first (`require_der`), the GOST structures asn1crypto has no
+spec for, and probes and tests that rebuild or take apart an element by hand. The reader keeps the raw bytes of
+every element, so that signed parts are verified over exactly the bytes that were signed, never a re-encoding.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
+
+from asn1crypto import core, parser
 
 from conformance.errors import ConformanceError
 
-# Universal tags.
+# Universal tags (the identifier octet).
 BOOLEAN = 0x01
 INTEGER = 0x02
 BIT_STRING = 0x03
@@ -30,11 +35,20 @@ GENERALIZED_TIME = 0x18
 UNIVERSAL_STRING = 0x1C
 BMP_STRING = 0x1E
 
-_MAX_DEPTH = 64
+MAX_DEPTH = 64  # nesting limit of `require_der`; real certificates and CMS stay below 15
+
+_STRINGS = {UTF8_STRING: core.UTF8String, NUMERIC_STRING: core.NumericString, PRINTABLE_STRING: core.PrintableString,
+            IA5_STRING: core.IA5String, UNIVERSAL_STRING: core.UniversalString,
+            BMP_STRING: core.BMPString}
 
 
 class DerError(ConformanceError):
     """The bytes are not the DER structure expected; the message says where and what."""
+
+
+MALFORMED = (DerError, ValueError, TypeError, KeyError, IndexError, OverflowError)
+"""What reading a malformed structure raises: ours, and asn1crypto's as it parses lazily (catch these, nothing
+broader, around every read of untrusted ASN.1)."""
 
 
 @dataclass(frozen=True)
@@ -67,16 +81,24 @@ class Element:
             raise DerError(f"{what}: expected tag 0x{tag:02x}, found 0x{self.tag:02x} at offset {self.offset}")
         return self
 
+    def _value(self, spec: type[core.Asn1Value]) -> core.Asn1Value:
+        try:
+            return spec.load(self.raw, strict=True)
+        except (ValueError, TypeError) as exc:
+            raise DerError(f"malformed {spec.__name__} at offset {self.offset}: {exc}") from None
+
     # Typed values.
     def integer(self) -> int:
         self.expect(INTEGER, "INTEGER")
         if not self.content:
             raise DerError(f"empty INTEGER at offset {self.offset}")
-        return int.from_bytes(self.content, "big", signed=True)
+        return self._value(core.Integer).native
 
     def oid(self) -> str:
         self.expect(OID, "OBJECT IDENTIFIER")
-        return decode_oid(self.content, self.offset)
+        if not self.content or self.content[-1] & 0x80:
+            raise DerError(f"empty or truncated OBJECT IDENTIFIER at offset {self.offset}")
+        return self._value(core.ObjectIdentifier).dotted
 
     def octets(self) -> bytes:
         self.expect(OCTET_STRING, "OCTET STRING")
@@ -89,58 +111,30 @@ class Element:
             raise DerError(f"BIT STRING at offset {self.offset} has unused bits")
         return self.content[1:]
 
-    def boolean(self) -> bool:
-        self.expect(BOOLEAN, "BOOLEAN")
-        return self.content != b"\x00"
-
     def text(self) -> str:
-        if self.tag == BMP_STRING:
-            return self.content.decode("utf-16-be", errors="replace")
-        if self.tag == UNIVERSAL_STRING:
-            return self.content.decode("utf-32-be", errors="replace")
-        if self.tag == TELETEX_STRING:
+        """A directory string's text; undecodable bytes are replaced, never fatal (names are for display)."""
+        if self.tag == TELETEX_STRING:  # T.61 as OpenSSL and the issuing CAs treat it: Latin-1
             return self.content.decode("latin-1")
+        spec = _STRINGS.get(self.tag)
+        if spec is not None:
+            try:
+                return self._value(spec).native
+            except (DerError, UnicodeDecodeError):
+                pass
         return self.content.decode("utf-8", errors="replace")
 
-    def time(self) -> dt.datetime:
-        """A UTCTime or GeneralizedTime as an aware UTC datetime."""
-        text = self.content.decode("ascii", errors="replace")
-        try:
-            if self.tag == UTC_TIME:
-                value = dt.datetime.strptime(text, "%y%m%d%H%M%SZ")
-            elif self.tag == GENERALIZED_TIME:
-                value = dt.datetime.strptime(text.split(".")[0].rstrip("Z"), "%Y%m%d%H%M%S")
-            else:
-                raise DerError(f"expected a time at offset {self.offset}, found tag 0x{self.tag:02x}")
-        except ValueError:
-            raise DerError(f"malformed time {text!r} at offset {self.offset}") from None
-        return value.replace(tzinfo=dt.UTC)
-
-
 def _read_one(data: bytes, pos: int, base: int) -> tuple[Element, int]:
-    start = pos
-    if pos + 2 > len(data):
-        raise DerError(f"truncated element at offset {base + pos}")
-    tag = data[pos]
-    if tag & 0x1F == 0x1F:
+    try:
+        (_, _, number, header, content, trailer), end = parser._parse(data, len(data), pos)  # offset-aware reader
+    except ValueError as exc:
+        if str(exc).startswith("Insufficient data"):  # asn1crypto's words for a length beyond the input
+            raise DerError(f"element at offset {base + pos} runs past the end of the data ({exc})") from None
+        raise DerError(f"element at offset {base + pos}: {exc}") from None
+    if trailer or header[1:2] == b"\x80":
+        raise DerError(f"indefinite length is not DER (offset {base + pos})")
+    if number >= 31:
         raise DerError(f"high tag numbers are not supported (offset {base + pos})")
-    pos += 1
-    first = data[pos]
-    pos += 1
-    if first < 0x80:
-        length = first
-    elif first == 0x80:
-        raise DerError(f"indefinite length is not DER (offset {base + start})")
-    else:
-        count = first & 0x7F
-        if count > 4 or pos + count > len(data):
-            raise DerError(f"bad length at offset {base + start}")
-        length = int.from_bytes(data[pos:pos + count], "big")
-        pos += count
-    end = pos + length
-    if end > len(data):
-        raise DerError(f"element at offset {base + start} runs past the end of the data ({length} bytes declared)")
-    return Element(tag, bytes(data[pos:end]), bytes(data[start:end]), base + start), end
+    return Element(header[0], content, bytes(data[pos:end]), base + pos), end
 
 
 def read_all(data: bytes, base: int = 0) -> list[Element]:
@@ -155,30 +149,65 @@ def read_all(data: bytes, base: int = 0) -> list[Element]:
 
 def read(data: bytes) -> Element:
     """Exactly one DER element filling `data`."""
+    data = bytes(data)
     element, end = _read_one(data, 0, 0)
     if end != len(data):
         raise DerError(f"{len(data) - end} trailing bytes after the DER element")
     return element
 
 
-def decode_oid(content: bytes, offset: int = 0) -> str:
-    if not content:
-        raise DerError(f"empty OBJECT IDENTIFIER at offset {offset}")
-    arcs: list[int] = []
-    value = 0
-    for byte in content:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    if content[-1] & 0x80:
-        raise DerError(f"truncated OBJECT IDENTIFIER at offset {offset}")
-    first = arcs[0]
-    head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
-    return ".".join(str(a) for a in head + arcs[1:])
+def require_der(data: bytes, what: str) -> None:
+    """Raise `DerError` unless `data` is one element whose every nested encoding has a definite length and a low
+    tag number, within `MAX_DEPTH` levels: asn1crypto also reads BER, the project accepts only DER.
+    One pass over the bytes, nothing copied."""
+    data = bytes(data)
+    regions = [(0, len(data), 0)]  # (start, end, depth) of the encodings still to walk
+    while regions:
+        start, end, depth = regions.pop()
+        if depth > MAX_DEPTH:
+            raise DerError(f"{what}: nested deeper than {MAX_DEPTH} levels (offset {start})")
+        pos = start
+        while pos < end:
+            if data[pos] & 0x1F == 0x1F:
+                raise DerError(f"{what}: high tag numbers are not supported (offset {pos})")
+            if pos + 1 < end and data[pos + 1] == 0x80:
+                raise DerError(f"{what}: indefinite length is not DER (offset {pos})")
+            try:
+                content_start, content_end = parser._parse(data, end, pos, lengths_only=True)
+            except ValueError as exc:
+                raise DerError(f"{what}: element at offset {pos} runs past the end of its container or is malformed ({exc})") \
+                    from None
+            if data[pos] & 0x20:
+                regions.append((content_start, content_end, depth + 1))
+            pos = content_end
+            if depth == 0 and pos != end:
+                raise DerError(f"{what}: {end - pos} trailing bytes after the DER element")
 
 
-# Writer.
+# asn1crypto's `dump()` re-encodes any value whose length ends in the octet 0x80 (it takes that for BER's indefinite
+# length: lengths 128, 384, 1152, …). A signed part must never be re-encoded, and a GOST key cannot be (asn1crypto
+# has no spec for it), so bytes go in and out of asn1crypto values only through these two functions.
+def encoded(value: core.Asn1Value) -> bytes:
+    """The exact bytes asn1crypto read for a parsed `value` (never a re-encoding)."""
+    if isinstance(value, core.Choice) and not value.explicit:  # an untagged CHOICE is its alternative's encoding
+        return encoded(value.chosen)
+    return value._header + value.contents + (value._trailer or b"")
+
+
+@cache
+def _verbatim_class(spec: type[core.Asn1Value]) -> type[core.Asn1Value]:
+    def dump(self: core.Asn1Value, force: bool = False) -> bytes:
+        return encoded(self)
+
+    return type(f"Verbatim{spec.__name__}", (spec,), {"dump": dump})
+
+
+def verbatim(spec: type[core.Asn1Value], data: bytes) -> core.Asn1Value:
+    """`data` as a `spec` value that a structure under construction writes out exactly as given."""
+    return _verbatim_class(spec).load(bytes(data), strict=True)
+
+
+# Writer: the primitive encodings are asn1crypto's; the framing of hand-built structures is `encode`.
 def encode(tag: int, content: bytes) -> bytes:
     length = len(content)
     if length < 0x80:
@@ -199,54 +228,32 @@ def set_of(*items: bytes) -> bytes:
 
 
 def integer(value: int) -> bytes:
-    size = max(1, (value.bit_length() + 8) // 8) if value >= 0 else ((-value - 1).bit_length() + 8) // 8
-    return encode(INTEGER, value.to_bytes(size, "big", signed=True))
+    return core.Integer(value).dump()
 
 
 def oid(dotted: str) -> bytes:
-    arcs = [int(a) for a in dotted.split(".")]
-    values = [arcs[0] * 40 + arcs[1], *arcs[2:]]
-    out = bytearray()
-    for value in values:
-        chunk = [value & 0x7F]
-        value >>= 7
-        while value:
-            chunk.append(0x80 | (value & 0x7F))
-            value >>= 7
-        out.extend(reversed(chunk))
-    return encode(OID, bytes(out))
+    return core.ObjectIdentifier(dotted).dump()
 
 
 def octet_string(value: bytes) -> bytes:
-    return encode(OCTET_STRING, value)
+    return core.OctetString(value).dump()
 
 
 def bit_string(value: bytes) -> bytes:
     return encode(BIT_STRING, b"\x00" + value)
 
 
-def null() -> bytes:
-    return b"\x05\x00"
-
-
-def boolean(value: bool) -> bytes:
-    return encode(BOOLEAN, b"\xff" if value else b"\x00")
-
-
-def utf8(text: str) -> bytes:
-    return encode(UTF8_STRING, text.encode("utf-8"))
-
-
-def printable(text: str) -> bytes:
-    return encode(PRINTABLE_STRING, text.encode("ascii"))
+def utc_time_fits(value: dt.datetime) -> bool:
+    """True when RFC 5280 (§4.1.2.5) and RFC 5652 (§11.3) want UTCTime for `value`: 1950–2049; else GeneralizedTime."""
+    return 1950 <= value.year < 2050
 
 
 def time(value: dt.datetime) -> bytes:
     """UTCTime for 1950–2049 and GeneralizedTime otherwise, as RFC 5280 requires."""
-    value = value.astimezone(dt.UTC)
-    if 1950 <= value.year < 2050:
-        return encode(UTC_TIME, value.strftime("%y%m%d%H%M%SZ").encode())
-    return encode(GENERALIZED_TIME, value.strftime("%Y%m%d%H%M%SZ").encode())
+    value = value.astimezone(dt.UTC).replace(microsecond=0)
+    if utc_time_fits(value):
+        return core.UTCTime(value).dump()
+    return core.GeneralizedTime(value).dump()
 
 
 def context(number: int, content: bytes, constructed: bool = True) -> bytes:

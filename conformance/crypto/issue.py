@@ -5,38 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from asn1crypto import crl, keys, x509
+
 from conformance.crypto import der, oids
+from conformance.crypto.backends import Backend
 from conformance.crypto.certificates import Certificate, parse_certificate
 from conformance.crypto.crl import Crl, parse_crl
 from conformance.crypto.keys import PrivateKey, PublicKey
 from conformance.crypto.signed import sign_tbs, signature_algorithm_identifier
 from conformance.crypto.x509name import encode_name
 
-# KeyUsage bits (RFC 5280 §4.2.1.3), numbered from the most significant bit of the first byte.
-DIGITAL_SIGNATURE = 0
-NON_REPUDIATION = 1
-KEY_ENCIPHERMENT = 2
-KEY_CERT_SIGN = 5
-CRL_SIGN = 6
+CA_USAGE = {"key_cert_sign", "crl_sign"}  # KeyUsage (RFC 5280 §4.2.1.3) of the CA and of a participant
+PARTICIPANT_USAGE = {"digital_signature", "non_repudiation"}
 
 
-def _named_bits(bits: set[int]) -> bytes:
-    """A DER BIT STRING of named bits, trailing zero bits removed as DER requires."""
-    if not bits:
-        return der.encode(der.BIT_STRING, b"\x00")
-    value = bytearray((max(bits) // 8) + 1)
-    for bit in bits:
-        value[bit // 8] |= 0x80 >> (bit % 8)
-    unused = 7 - max(bits) % 8
-    return der.encode(der.BIT_STRING, bytes([unused]) + bytes(value))
+def _time(value: dt.datetime) -> x509.Time:
+    """UTCTime for 1950–2049 and GeneralizedTime otherwise, as RFC 5280 requires."""
+    value = value.astimezone(dt.UTC).replace(microsecond=0)
+    return x509.Time(name="utc_time" if der.utc_time_fits(value) else "general_time", value=value)
 
 
-def _extension(oid: str, value: bytes, critical: bool = False) -> bytes:
-    parts = [der.oid(oid)]
-    if critical:
-        parts.append(der.boolean(True))
-    parts.append(der.octet_string(value))
-    return der.sequence(*parts)
+def _extension(oid: str, value: object, critical: bool = False) -> x509.Extension:
+    return x509.Extension({"extn_id": oid, "critical": critical, "extn_value": value})
 
 
 def key_identifier(key: PublicKey) -> bytes:
@@ -55,6 +45,7 @@ def issue_certificate(
     not_after: dt.datetime,
     is_ca: bool = False,
     deterministic: bool = False,
+    backend: Backend | None = None,
 ) -> Certificate:
     """A certificate of `public_key` for `subject`, signed by `issuer_key`; `issuer` None makes it self-signed.
 
@@ -65,25 +56,23 @@ def issue_certificate(
     authority_key = issuer.public_key if issuer is not None else public_key
     if authority_key is None:
         raise ValueError("the issuer certificate has no GOST 2012 key")
-    usage = {KEY_CERT_SIGN, CRL_SIGN} if is_ca else {DIGITAL_SIGNATURE, NON_REPUDIATION}
-    constraints = der.sequence(der.boolean(True)) if is_ca else der.sequence()
     extensions = [
-        _extension(oids.EXT_BASIC_CONSTRAINTS, constraints, critical=True),
-        _extension(oids.EXT_KEY_USAGE, _named_bits(usage), critical=True),
-        _extension(oids.EXT_SUBJECT_KEY_ID, der.octet_string(key_identifier(public_key))),
-        _extension(oids.EXT_AUTHORITY_KEY_ID, der.sequence(der.context(0, key_identifier(authority_key), False))),
+        _extension(oids.EXT_BASIC_CONSTRAINTS, {"ca": is_ca}, critical=True),
+        _extension(oids.EXT_KEY_USAGE, CA_USAGE if is_ca else PARTICIPANT_USAGE, critical=True),
+        _extension(oids.EXT_SUBJECT_KEY_ID, key_identifier(public_key)),
+        _extension(oids.EXT_AUTHORITY_KEY_ID, {"key_identifier": key_identifier(authority_key)}),
     ]
-    tbs = der.sequence(
-        der.context(0, der.integer(2)),
-        der.integer(serial),
-        signature_algorithm_identifier(issuer_key.bits),
-        issuer_der,
-        der.sequence(der.time(not_before), der.time(not_after)),
-        subject_der,
-        public_key.spki_der(),
-        der.context(3, der.sequence(*extensions)),
-    )
-    return parse_certificate(sign_tbs(tbs, issuer_key, deterministic=deterministic))
+    tbs = x509.TbsCertificate({
+        "version": "v3",
+        "serial_number": serial,
+        "signature": x509.SignedDigestAlgorithm.load(signature_algorithm_identifier(issuer_key.bits)),
+        "issuer": der.verbatim(x509.Name, issuer_der),
+        "validity": {"not_before": _time(not_before), "not_after": _time(not_after)},
+        "subject": der.verbatim(x509.Name, subject_der),
+        "subject_public_key_info": der.verbatim(keys.PublicKeyInfo, public_key.spki_der()),
+        "extensions": extensions,
+    })
+    return parse_certificate(sign_tbs(tbs.dump(), issuer_key, deterministic=deterministic, backend=backend))
 
 
 def issue_crl(
@@ -95,21 +84,23 @@ def issue_crl(
     next_update: dt.datetime,
     number: int = 1,
     deterministic: bool = False,
+    backend: Backend | None = None,
 ) -> Crl:
     """A v2 CRL by `issuer` listing `revoked` (serial, revocation time), with a CRL number."""
     if issuer.public_key is None:
         raise ValueError("the issuer certificate has no GOST 2012 key")
-    parts = [
-        der.integer(1),
-        signature_algorithm_identifier(issuer_key.bits),
-        issuer.subject_der,
-        der.time(this_update),
-        der.time(next_update),
-    ]
-    if revoked:
-        parts.append(der.sequence(*(der.sequence(der.integer(serial), der.time(when)) for serial, when in revoked)))
-    parts.append(der.context(0, der.sequence(
-        _extension(oids.EXT_AUTHORITY_KEY_ID, der.sequence(der.context(0, key_identifier(issuer.public_key), False))),
-        _extension(oids.EXT_CRL_NUMBER, der.integer(number)),
-    )))
-    return parse_crl(sign_tbs(der.sequence(*parts), issuer_key, deterministic=deterministic))
+    tbs = crl.TbsCertList({
+        "version": "v2",
+        "signature": crl.SignedDigestAlgorithm.load(signature_algorithm_identifier(issuer_key.bits)),
+        "issuer": der.verbatim(x509.Name, issuer.subject_der),
+        "this_update": _time(this_update),
+        "next_update": _time(next_update),
+        "revoked_certificates": [{"user_certificate": serial, "revocation_date": _time(when)}
+                                 for serial, when in revoked] or None,
+        "crl_extensions": [
+            {"extn_id": oids.EXT_AUTHORITY_KEY_ID,
+             "extn_value": {"key_identifier": key_identifier(issuer.public_key)}},
+            {"extn_id": oids.EXT_CRL_NUMBER, "extn_value": number},
+        ],
+    })
+    return parse_crl(sign_tbs(tbs.dump(), issuer_key, deterministic=deterministic, backend=backend))

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from conformance.crypto import curves, oids
+from conformance.crypto import curves, gostasn1, oids
+from conformance.crypto.pem import pem_encode
+from conformance.crypto.points import public_point
+
+
+def _digest_of(bits: int) -> str:
+    """The Streebog that goes with a `bits`-bit key, as its AlgorithmIdentifier names it."""
+    return oids.DIGEST_STREEBOG256 if bits == 256 else oids.DIGEST_STREEBOG512
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,9 @@ class PublicKey:
         return self.curve.contains(self.x, self.y)
 
     def spki_der(self) -> bytes:
-        """The DER SubjectPublicKeyInfo, as in a certificate."""
-        from conformance.crypto.keyformats import encode_spki
-
-        return encode_spki(self)
+        """The DER SubjectPublicKeyInfo, as in a certificate (always a 2012 algorithm identifier)."""
+        algorithm = oids.KEY_GOST2012_256 if self.bits == 256 else oids.KEY_GOST2012_512
+        return gostasn1.spki_der(algorithm, self.parameter_set, _digest_of(self.bits), self.to_bytes("little"))
 
 
 @dataclass(frozen=True)
@@ -75,19 +81,14 @@ class PrivateKey:
 
     @cached_property
     def public_key(self) -> PublicKey:
-        from conformance.crypto.gost3410 import public_point
-
         x, y = public_point(self.curve, self.d)
-        digest = oids.DIGEST_STREEBOG256 if self.bits == 256 else oids.DIGEST_STREEBOG512
-        return PublicKey(self.parameter_set, x, y, self.bits, digest)
+        return PublicKey(self.parameter_set, x, y, self.bits, _digest_of(self.bits))
 
     def pkcs8_der(self) -> bytes:
         """Unencrypted PKCS#8 PrivateKeyInfo in the layout OpenSSL's GOST engine writes."""
-        from conformance.crypto.keyformats import encode_pkcs8
-
-        return encode_pkcs8(self)
+        algorithm = oids.KEY_GOST2012_256 if self.bits == 256 else oids.KEY_GOST2012_512
+        return gostasn1.pkcs8_der(algorithm, self.parameter_set, _digest_of(self.bits),
+                                  self.d.to_bytes(self.bits // 8, "little"))
 
     def pkcs8_pem(self) -> bytes:
-        from conformance.crypto.pem import pem_encode
-
         return pem_encode(self.pkcs8_der(), "PRIVATE KEY")

@@ -6,6 +6,8 @@ import base64
 import binascii
 import re
 
+from asn1crypto import pem
+
 from conformance.errors import ConformanceError
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\s*(.*?)\s*-----END \1-----", re.S)
@@ -16,14 +18,16 @@ class PemError(ConformanceError):
 
 
 def pem_encode(der: bytes, label: str) -> bytes:
-    body = base64.encodebytes(der).replace(b"\n", b"")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return b"".join([f"-----BEGIN {label}-----\n".encode(), *(line + b"\n" for line in lines),
-                     f"-----END {label}-----\n".encode()])
+    """`der` armoured as PEM with `label`, 64 base64 characters a line (RFC 7468)."""
+    return pem.armor(label, der)
 
 
 def pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
-    """Every PEM block in `data` as (label, DER)."""
+    """Every PEM block in `data` as (label, DER).
+
+    Read here rather than by asn1crypto's `pem.unarmor`, which decodes base64 leniently (stray characters are
+    dropped), so that a damaged body is reported as such, not as a puzzling DER error further on.
+    """
     blocks = []
     for match in _BLOCK.finditer(data):
         label = match.group(1).decode("ascii")

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.crypto import oids
-from conformance.crypto.certificates import Certificate
-from conformance.crypto.crl import Crl
+from conformance.crypto.certificates import Certificate, load_certificate, verify_certificate
+from conformance.crypto.crl import Crl, load_crl
 from conformance.crypto.issue import issue_certificate, issue_crl
-from conformance.crypto.keyformats import generate_private_key
+from conformance.crypto.keyformats import generate_private_key, load_private_key
 from conformance.crypto.keys import PrivateKey
+from conformance.errors import InputError, UsageError
 
 CA_PARAMETER_SET = oids.CRYPTOPRO_A
 PARTICIPANT_PARAMETER_SET = oids.CRYPTOPRO_XCHA
@@ -160,11 +161,6 @@ def _readme(pki: TestPki, files: list[tuple[str, bytes, str]]) -> str:
 
 def _read_ca(directory: Path) -> tuple[PrivateKey, Certificate, Crl | None]:
     """The CA key, certificate and current CRL of a PKI written by `write_pki`."""
-    from conformance.crypto.certificates import load_certificate
-    from conformance.crypto.crl import load_crl
-    from conformance.crypto.keyformats import load_private_key
-    from conformance.errors import InputError
-
     paths = [directory / "ca.key.pem", directory / "ca.cert.pem"]
     for path in paths:
         if not path.is_file():
@@ -194,8 +190,6 @@ def issue_into(
         start = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     not_after = start + dt.timedelta(days=validity_days)
     if not (ca_cert.valid_at(start) and ca_cert.valid_at(not_after)):
-        from conformance.errors import UsageError
-
         raise UsageError(f"{start:%Y-%m-%d} .. {not_after:%Y-%m-%d} lies outside the CA's validity "
                          f"({ca_cert.not_before:%Y-%m-%d} .. {ca_cert.not_after:%Y-%m-%d}); choose --start/--validity")
     written = []
@@ -221,11 +215,7 @@ def issue_into(
 
 def revoke_in(directory: Path, certificate: Certificate, at: dt.datetime | None = None) -> Crl:
     """Add `certificate` to the CRL of the CA in `directory` (a new CRL number), rewrite ca.crl.pem/.der."""
-    from conformance.errors import InputError
-
     ca_key, ca_cert, crl = _read_ca(directory)
-    from conformance.crypto.certificates import verify_certificate
-
     if not verify_certificate(certificate, ca_cert):
         raise InputError(f"the certificate (issuer {certificate.issuer}) was not signed by this CA's key",
                          path=str(directory))

@@ -41,9 +41,9 @@ def build_signature(target: etree._Element, key: PrivateKey, certificate: Certif
     in no namespace, an `xml:*` attribute) raises `SmevTransformError` (`source` names the file): SMEV could never
     verify a digest written over it.
     """
-    from conformance.crypto import get_backend
+    from conformance.crypto import resolve_backend
 
-    backend = backend or get_backend()
+    backend = resolve_backend(backend)
     target_id = target.get(c.ID_ATTRIBUTE)
     if not target_id:
         raise ValueError("the signed element needs an Id attribute before it can be referenced")

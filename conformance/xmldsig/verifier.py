@@ -137,13 +137,13 @@ class _Signature:
     def __init__(self, element: etree._Element, body: etree._Element | None, spec: SigningSpec | None,
                  options: VerifyOptions, out: list[Outcome], index: IdIndex | None = None,
                  unreadable: str | None = None) -> None:
-        from conformance.crypto import get_backend
+        from conformance.crypto import resolve_backend
 
         self.element = element
         self.body = body
         self.spec = spec
         self.options = options
-        self.backend = options.backend or get_backend()
+        self.backend = resolve_backend(options.backend)
         self.out = out
         self._index = index
         self.unreadable = unreadable
@@ -806,7 +806,7 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     if not signatures:
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
-    from conformance.crypto import get_backend
+    from conformance.crypto import resolve_backend
     from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 
     own = None
@@ -815,7 +815,7 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     else:
         own = message_time(root) if options.at == AT_MESSAGE else None
         attachments_at = own.at if own is not None else datetime.now(UTC)
-    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend or get_backend(), own=own)
+    attached = attachment_outcomes(root, at=attachments_at, backend=resolve_backend(options.backend), own=own)
     out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 

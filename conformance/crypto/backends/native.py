@@ -12,9 +12,9 @@ import ctypes
 import threading
 from collections import OrderedDict
 
-from conformance.crypto.backends import Backend, BackendUnavailable
+from conformance.crypto.backends.base import Backend, BackendUnavailable
 from conformance.crypto.gost3410 import check_digest
-from conformance.crypto.keyformats import encode_pkcs8, encode_spki
+from conformance.crypto.gostasn1 import KeyFormatError
 from conformance.crypto.keys import PrivateKey, PublicKey
 
 _INSTALL_HINT = "install the Debian/Ubuntu package libengine-gost-openssl (OpenSSL 3 GOST engine and provider)"
@@ -157,7 +157,7 @@ class NativeBackend(Backend):
     def sign(self, key: PrivateKey, data_digest: bytes) -> bytes:
         check_digest(data_digest, key.bits)
         lib = self._ssl.lib
-        pkey = self._keys.get(("private", key.parameter_set, key.d), encode_pkcs8(key), private=True)
+        pkey = self._keys.get(("private", key.parameter_set, key.d), key.pkcs8_der(), private=True)
         ctx = lib.EVP_PKEY_CTX_new(pkey, self._ssl.engine)
         try:
             out = ctypes.create_string_buffer(128)
@@ -177,7 +177,7 @@ class NativeBackend(Backend):
         lib = self._ssl.lib
         try:
             pkey = self._keys.get(("public", public_key.parameter_set, public_key.x, public_key.y),
-                                  encode_spki(public_key), private=False)
+                                  public_key.spki_der(), private=False)
         except ValueError:
             return False
         ctx = lib.EVP_PKEY_CTX_new(pkey, self._ssl.engine)
@@ -193,8 +193,6 @@ class NativeBackend(Backend):
 
 def decrypt_pkcs8(der_bytes: bytes, password: bytes | str) -> bytes:
     """The PrivateKeyInfo DER inside an EncryptedPrivateKeyInfo (PBES2), decrypted by OpenSSL."""
-    from conformance.crypto.keyformats import KeyFormatError
-
     lib = _load().lib
     secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
     pointer = ctypes.c_char_p(der_bytes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.crypto.backends import Backend
+from conformance.crypto.backends.base import Backend
 from conformance.crypto.gost3410 import sign_digest, verify_digest
 from conformance.crypto.keys import PrivateKey, PublicKey
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from conformance.crypto.certificates import Certificate
-    from conformance.crypto.crl import Crl
-    from conformance.crypto.keys import PrivateKey
+from conformance.crypto.certificates import Certificate, load_certificate
+from conformance.crypto.crl import Crl, load_crl
+from conformance.crypto.keyformats import load_private_key
+from conformance.crypto.keys import PrivateKey
 
 
 def read_testdata(name: str) -> bytes:
@@ -23,33 +22,24 @@ def read_testdata(name: str) -> bytes:
 
 
 def _credential(name: str) -> tuple[PrivateKey, Certificate]:
-    from conformance.crypto.certificates import load_certificate
-    from conformance.crypto.keyformats import load_private_key
-
     return load_private_key(read_testdata(f"{name}.key.pem")), load_certificate(read_testdata(f"{name}.cert.pem"))
 
 
 @cache
 def test_credentials() -> tuple[PrivateKey, Certificate, Certificate]:
     """(participant private key, participant certificate, CA certificate) of the shipped test PKI."""
-    from conformance.crypto.certificates import load_certificate
-
     return (*_credential("participant"), load_certificate(read_testdata("ca.cert.pem")))
 
 
 @cache
 def bus_credentials() -> tuple[PrivateKey, Certificate, Certificate]:
     """(key, certificate, CA certificate) with which the bus test double signs as SMEV."""
-    from conformance.crypto.certificates import load_certificate
-
     return (*_credential("smev"), load_certificate(read_testdata("ca.cert.pem")))
 
 
 @cache
 def test_crl() -> Crl:
     """The shipped CA's CRL (it revokes `revoked.cert.pem`)."""
-    from conformance.crypto.crl import load_crl
-
     return load_crl(read_testdata("ca.crl.pem"))
 
 
