@@ -235,11 +235,16 @@ class _Signature:
     def canonicalization(self) -> None:
         element = self.signed_info.find(f"{_DS}CanonicalizationMethod")
         method = element.get("Algorithm")
-        parameters = _parameters(element)
+        # One parameter is part of exclusive c14n itself (XML-exc-C14N §3): an InclusiveNamespaces PrefixList, which
+        # Santuario (SMEV's verifier) honours and WSS4J writes; it is honoured here too (`c14n.signed_info_c14n`).
+        # Anything else is a parameter verifiers would disagree on.
+        parameters = _parameters(element, honoured=(f"{{{c.EXC_C14N}}}InclusiveNamespaces",)
+                                 if method == c.EXC_C14N else ())
         if parameters:
             self.add(SIG_C14N, Status.FAIL, f"CanonicalizationMethod carries {parameters}: SMEV canonicalises "
-                     "SignedInfo with plain exclusive c14n, and a verifier that honours the parameter (an "
-                     "InclusiveNamespaces PrefixList) canonicalises other bytes than one that does not", element)
+                     "SignedInfo with exclusive c14n (an InclusiveNamespaces PrefixList is the one parameter it "
+                     "takes), and verifiers that honour other parameters canonicalise other bytes than those that "
+                     "do not", element)
         elif method == c.EXC_C14N:
             self.add(SIG_C14N, Status.PASS, "SignedInfo is canonicalised with exclusive c14n")
         else:
@@ -360,8 +365,11 @@ class _Signature:
     def transforms(self) -> None:
         uris = self.transform_uris()
         container = self.reference.find(f"{_DS}Transforms")
-        with_parameters = [(t.get("Algorithm"), _parameters(t)) for t in
-                           (container.findall(f"{_DS}Transform") if container is not None else ())]
+        # An InclusiveNamespaces PrefixList on the exclusive c14n transform changes nothing SMEV's transform keeps
+        # (it re-declares every namespace where it is used and drops the rest), so verifiers agree on the digest.
+        with_parameters = [(t.get("Algorithm"), _parameters(
+            t, honoured=(f"{{{c.EXC_C14N}}}InclusiveNamespaces",) if t.get("Algorithm") == c.EXC_C14N else ()))
+            for t in (container.findall(f"{_DS}Transform") if container is not None else ())]
         with_parameters = [(uri, what) for uri, what in with_parameters if what]
         if with_parameters and set(uris) <= set(c.SMEV_TRANSFORMS):
             uri, what = with_parameters[0]
@@ -665,10 +673,11 @@ class _Signature:
         self.add(CERT_REVOCATION, Status.PASS, f"not on the CRL of {certificate.issuer}{note}")
 
 
-def _parameters(method: etree._Element) -> str:
-    """What a CanonicalizationMethod or Transform holds besides its Algorithm ("" when nothing): child elements
-    (an InclusiveNamespaces PrefixList, an XPath) or text."""
-    children = [etree.QName(child).localname for child in method if isinstance(child.tag, str)]
+def _parameters(method: etree._Element, honoured: tuple[str, ...] = ()) -> str:
+    """What a CanonicalizationMethod or Transform holds besides its Algorithm and the `honoured` parameters (Clark
+    names; "" when nothing): child elements (an InclusiveNamespaces PrefixList, an XPath) or text."""
+    children = [etree.QName(child).localname for child in method
+                if isinstance(child.tag, str) and child.tag not in honoured]
     if children:
         return ", ".join(children)
     text = "".join([method.text or "", *(child.tail or "" for child in method)]).strip(_WHITESPACE)
