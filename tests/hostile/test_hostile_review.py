@@ -657,9 +657,6 @@ def test_verify_at_an_instant_outside_utc_is_a_usage_error(tmp_path, capsys, at)
     assert code == 2 and "--at" in err and "Traceback" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="busharden: parse_instant in conformance/cli/check.py lets the OverflowError "
-                   "of astimezone() escape for --at 0001-01-01T00:00:00+01:00 (a traceback, exit 1); catch "
-                   "(ValueError, OverflowError) there")
 @pytest.mark.parametrize("at", OUT_OF_RANGE)
 def test_check_at_an_instant_outside_utc_is_a_usage_error(tmp_path, capsys, at):
     path = tmp_path / "m.xml"
@@ -669,6 +666,17 @@ def test_check_at_an_instant_outside_utc_is_a_usage_error(tmp_path, capsys, at):
     except OverflowError:
         code, err = 1, "Traceback: OverflowError"
     assert code == 2 and "--at" in err, err
+
+
+@pytest.mark.parametrize("at", OUT_OF_RANGE)
+@pytest.mark.parametrize("command", ["sample", "pki-init"])
+def test_every_commands_instant_outside_utc_is_a_usage_error(tmp_path, capsys, command, at):
+    """The one instant parser (`parse_instant`) serves every command: sample's --at and pki's --start too."""
+    argv, option = {"sample": (["sample", "--at", at], "--at"),
+                    "pki-init": (["pki", "init", str(tmp_path / "pki"), "--start", at], "--start")}[command]
+    code, err = _cli(capsys, *argv)
+    assert code == 2 and f"{option} {at!r}" in err and "Traceback" not in err, err
+    assert not (tmp_path / "pki").exists()
 
 
 # == Existence of others' messages through SendResponse (conformance/bus/service.py) ==============================
