@@ -339,14 +339,8 @@ class Bus:
         data = msg.data
         call.message_id = data.message_id
         self._check_new_message_id(data.message_id, now)
-        target = read_reply_to(data.to)
-        request = self.store.find_request(target[0]) if target else None
-        if request is None or target is None:
-            raise BusFault(FaultName.RECIPIENT_IS_NOT_FOUND, f"To {data.to!r} is not a ReplyTo this bus issued "
-                           "(copy the request's ReplyTo verbatim)")
-        if request.recipient != call.caller:
-            raise BusFault(FaultName.RECIPIENT_IS_NOT_FOUND, f"To names a request that was not delivered to "
-                           f"{call.caller}")
+        assert call.caller is not None
+        request = self._request_answered(data.to, call.caller)
         btype = self.types.by_request(request.namespace, request.root)
         assert btype is not None
         if isinstance(data.answer, m.BusinessAnswer):
@@ -372,6 +366,20 @@ class Bus:
                                original_message_id=request.message_id, reply_to=data.to)
             self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
         return answer
+
+    def _request_answered(self, to: str | None, caller: str) -> QueuedMessage:
+        """The request a SendResponse's `To` answers: one this bus delivered to `caller`, whose ReplyTo `To` copies
+        verbatim. Everything else gets the same RecipientIsNotFound with the same text, whatever the reason (not a
+        ReplyTo, an unknown MessageID, another participant's request, a ReplyTo whose consumer or id was rewritten),
+        so that a participant learns nothing about which requests exist; only the caller's own request is looked
+        at any closer."""
+        target = read_reply_to(to)
+        request = self.store.find_request(target[0]) if target is not None else None
+        if (request is None or request.recipient != caller
+                or (to or "").strip() != (request.reply_to or make_reply_to(request.message_id, request.sender))):
+            raise BusFault(FaultName.RECIPIENT_IS_NOT_FOUND, f"To is not the ReplyTo of a request this bus "
+                           f"delivered to {caller} (copy the request's ReplyTo verbatim)")
+        return request
 
     def _selector_type(self, selector: m.MessageTypeSelector) -> BusType | None:
         if selector.root_element_local_name is None:

@@ -682,9 +682,6 @@ def test_every_commands_instant_outside_utc_is_a_usage_error(tmp_path, capsys, c
 # == Existence of others' messages through SendResponse (conformance/bus/service.py) ==============================
 
 
-@pytest.mark.xfail(strict=True, reason="busharden: SendResponse answers a To naming another participant's request "
-                   "with 'To names a request that was not delivered to MFC' but an unknown one with 'To ... is not a "
-                   "ReplyTo this bus issued': a participant learns which MessageIDs exist; answer both the same")
 def test_a_reply_to_for_anothers_request_and_an_unknown_one_get_the_same_fault(double):
     from conformance.bus.replyto import make_reply_to
 
@@ -703,9 +700,6 @@ def test_a_reply_to_for_anothers_request_and_an_unknown_one_get_the_same_fault(d
         client(double, "FNS").ack(request.data.message_id)
 
 
-@pytest.mark.xfail(strict=True, reason="busharden: SendResponse routes by the stored request and ignores the "
-                   "consumer the ReplyTo names, so a provider that rewrites ReplyTo (which conformance/bus/replyto.py "
-                   "says is caught) is accepted; refuse a To whose consumer is not the request's sender")
 def test_a_reply_to_with_the_consumer_rewritten_is_refused(double):
     from conformance.bus.replyto import make_reply_to, read_reply_to
 
@@ -719,6 +713,69 @@ def test_a_reply_to_with_the_consumer_rewritten_is_refused(double):
     reply = client(double, "FNS").send_response(rewritten, inn_answer())
     drain(double, "MVD")
     refused(reply, FaultName.RECIPIENT_IS_NOT_FOUND)
+
+
+def _rewritten_reply_tos(reply_to: str) -> st.SearchStrategy[str]:
+    """`To` values a provider could send instead of copying the ReplyTo: the consumer or the id changed, the same
+    JSON written another way, or any base64-looking text."""
+    import json
+
+    from conformance.bus.replyto import make_reply_to, read_reply_to
+
+    mid, consumer = read_reply_to(reply_to)
+
+    def b64(obj: object, **dumps: object) -> str:
+        return base64.b64encode(json.dumps(obj, **dumps).encode()).decode()
+
+    return st.one_of(
+        st.sampled_from(["MFC", "FNS", "SMEV", consumer.lower(), consumer + " ", ""]).map(
+            lambda who: make_reply_to(mid, who)),
+        st.sampled_from([mid.upper(), mid[:-1] + ("0" if mid[-1] != "0" else "1"), ids.new_message_id()]).map(
+            lambda other: make_reply_to(other, consumer)),
+        st.sampled_from([b64({"mnm": consumer, "mid": mid}), b64({"mid": mid, "mnm": consumer}),
+                         b64({"mid": mid, "mnm": consumer, "x": 1}, separators=(",", ":"), sort_keys=True),
+                         reply_to.rstrip("=") if reply_to.endswith("=") else reply_to + "==",
+                         base64.urlsafe_b64encode(base64.b64decode(reply_to)).decode() + "A"]),
+        st.from_regex(r"[A-Za-z0-9+/]{4,120}={0,2}", fullmatch=True),
+    ).filter(lambda to: to.strip() != reply_to)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_any_to_but_the_issued_reply_to_gets_the_one_fault_an_unknown_id_gets(double, data):
+    """Whatever a provider puts in `To` instead of the ReplyTo of its own request (the consumer, the id, or the
+    encoding rewritten; its own request or any other), the answer is the one an unknown id gets, word for word."""
+    from conformance.bus.replyto import make_reply_to
+
+    drain(double, "FNS")
+    client(double, "MVD").send_request(inn_request())
+    provider = client(double, "FNS")
+    request = provider.get_request().message.message.request
+    try:
+        baseline = refused(provider.send_response(make_reply_to(ids.new_message_id(), "MVD"), inn_answer()),
+                           FaultName.RECIPIENT_IS_NOT_FOUND)
+        to = data.draw(_rewritten_reply_tos(request.reply_to), label="To")
+        fault = refused(provider.send_response(to, inn_answer()), FaultName.RECIPIENT_IS_NOT_FOUND)
+        assert fault.faultstring == baseline.faultstring, (to, fault.faultstring, baseline.faultstring)
+    finally:
+        provider.ack(request.data.message_id)
+    drain(double, "MVD")
+
+
+def test_the_verbatim_reply_to_is_answered(double):
+    """The control of the two tests above: the ReplyTo copied as issued reaches the consumer."""
+    drain(double, "FNS")
+    drain(double, "MVD")
+    client(double, "MVD").send_request(inn_request())
+    provider = client(double, "FNS")
+    request = provider.get_request().message.message.request
+    provider.ack(request.data.message_id)
+    reply = provider.send_response(request.reply_to, inn_answer())
+    assert reply.fault is None, reply.body[:400]
+    consumer = client(double, "MVD")
+    answer = consumer.get_response().message.message.response
+    assert answer.data.to == request.reply_to and answer.original_message_id == request.data.message_id
+    consumer.ack(answer.metadata.message_id)
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
