@@ -792,10 +792,6 @@ def test_a_second_soap_body_with_a_forged_copy(where):
         parse(data)
 
 
-@pytest.mark.xfail(strict=True, reason="busharden: a GetRequest whose signed MessageTypeSelector/Timestamp is 200 "
-                   "days old is accepted, so whoever holds one captured signed GetRequest of a provider reads that "
-                   "provider's queue for ever; refuse a Timestamp outside the window MessageIDs get (stale_after), "
-                   "with the fault SMEV gives (the fault name is not asserted here)")
 def test_a_replayed_old_get_request_does_not_read_the_providers_queue(double):
     drain(double, "FNS")
     client(double, "MVD").send_request(inn_request())
@@ -806,6 +802,80 @@ def test_a_replayed_old_get_request_does_not_read_the_providers_queue(double):
         assert reply.fault is not None, "a 200-day-old signed GetRequest read FNS's queue"
     finally:
         drain(double, "FNS")
+
+
+POLLS = ("GetRequest", "GetResponse", "GetStatus", "GetIncomingQueueStatistics")
+
+
+def _poll(kind: str, at: dt.datetime, who: str = "FNS") -> tuple[bytes, str]:
+    """A poll of `kind` whose signed Timestamp is `at`, signed by `who`; and its SOAPAction."""
+    message, version = {
+        "GetRequest": (m.GetRequestRequest(selector=m.MessageTypeSelector(timestamp=at)), "1.3"),
+        "GetResponse": (m.GetResponseRequest(selector=m.MessageTypeSelector(timestamp=at)), "1.3"),
+        "GetStatus": (m.GetStatusRequest(timestamp=m.SignedTimestamp(at)), "1.3"),
+        "GetIncomingQueueStatistics": (m.GetIncomingQueueStatisticsRequest(timestamp=m.SignedTimestamp(at)), "1.1"),
+    }[kind]
+    return build(message, version, sign=sign_as(who)), message.OPERATION.rpc.soap_action
+
+
+@pytest.mark.parametrize("offset", [-200 * 86400, -3600, -301, 301, 3600, 200 * 86400])
+@pytest.mark.parametrize("kind", POLLS)
+def test_a_signed_poll_outside_the_window_is_invalid_content(double, kind, offset):
+    """Every signed poll, backdated (a captured one replayed) or postdated (one made to be replayed later)."""
+    body, action = _poll(kind, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=offset))
+    fault = refused(BusClient(double.url).post(body, soap_action=action), FaultName.INVALID_CONTENT)
+    assert "Timestamp" in fault.faultstring and "±300 s" in fault.faultstring, fault.faultstring
+
+
+@pytest.mark.parametrize("kind", POLLS)
+def test_a_fresh_signed_poll_is_answered(double, kind):
+    body, action = _poll(kind, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5))
+    reply = BusClient(double.url).post(body, soap_action=action)
+    assert reply.fault is None and reply.status == 200, reply.body[:400]
+    drain(double, "FNS")
+
+
+def _fixed_clock_bus(**config) -> tuple[Bus, float]:
+    shipped = load_credentials()
+    creds = BusCredentials(shipped.key, shipped.certificate, CA.certificate, PKI.crl,
+                           {name: SIGNERS[name][1] for name in REGISTERED})
+    at = NOW.replace(microsecond=0).timestamp()
+    config = {"signatures": True, "ack_timeout": 3600, **config}
+    return Bus(TYPES, config=BusConfig(**config), credentials=creds, clock=lambda: at), at
+
+
+_WINDOW_BUS: dict[str, tuple[Bus, float]] = {}
+
+
+@settings(max_examples=40, deadline=None)
+@given(offset=st.one_of(st.integers(-75, 75), st.integers(-10**8, 10**8)), kind=st.sampled_from(POLLS))
+def test_a_signed_poll_is_answered_exactly_when_its_timestamp_is_within_the_window(offset, kind):
+    """The differential model of the window: |Timestamp - the double's clock at receipt| <= 60 s."""
+    if "bus" not in _WINDOW_BUS:
+        _WINDOW_BUS["bus"] = _fixed_clock_bus(poll_window=60.0)
+    bus, at = _WINDOW_BUS["bus"]
+    body, action = _poll(kind, dt.datetime.fromtimestamp(at + offset, dt.UTC))
+    answer = bus.handle("/smev", {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}, body)
+    if abs(offset) <= 60:
+        assert answer.status == 200 and answer.fault is None, answer.body[-400:]
+    else:
+        assert answer.fault == FaultName.INVALID_CONTENT.value, (answer.fault, answer.body[-400:])
+
+
+@pytest.mark.parametrize("config", [{"poll_window": None}, {"signatures": False}], ids=["window-off", "unsigned"])
+def test_no_window_when_it_is_off_or_nothing_is_signed(config):
+    """`poll_window=None` (a double replaying captures) and a double without signatures (whose callers name
+    themselves: a Timestamp proves nothing) answer a 200-day-old poll."""
+    bus, at = _fixed_clock_bus(**config)
+    old = dt.datetime.fromtimestamp(at, dt.UTC) - dt.timedelta(days=200)
+    if config.get("signatures") is False:
+        body = build(m.GetStatusRequest(timestamp=m.SignedTimestamp(old)), "1.3")
+        headers = {"X-SMEV-Sender": "FNS"}
+    else:
+        body, headers = _poll("GetStatus", old)[0], {}
+    answer = bus.handle("/smev", {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:GetStatus",
+                                  **headers}, body)
+    assert answer.status == 200 and answer.fault is None, answer.body[-400:]
 
 
 @pytest.mark.parametrize("at", [None, "message"], ids=["now", "at-message"])
