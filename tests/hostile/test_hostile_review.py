@@ -4,8 +4,8 @@ One message and one expected fault per case (as X-Road's negative suite does). C
 (not yet valid, revoked, a CA certificate signing messages, a leaf under an intermediate, a self-signed copy of a
 participant's certificate, another CA of the same name), signatures bent where SMEV does not bend (empty reference,
 XPath/XSLT/enveloped transforms, inclusive c14n, mismatched algorithms), CRLs that cannot be relied on, and the
-parsing tricks that make a reader and a verifier look at different nodes. Defects in the files another engineer
-owns are `xfail(strict=True)` with the reason naming them.
+parsing tricks that make a reader and a verifier look at different nodes; what a SendResponse's `To` reveals, and
+signed polls replayed outside the double's freshness window. None is expected to fail.
 """
 
 from __future__ import annotations
