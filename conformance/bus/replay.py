@@ -13,6 +13,10 @@ the failure of the captured answer with that of the new one (status, fault name,
 what changed in the answer's structure (element paths, values ignored: ids and times always change). A captured
 fault the test armed (the double's `X-SMEV-Double-Forced` header, e.g. a suite's `fault` step) is no failure of the
 call: `CapturedCall.forced` names it, and a replay does not arm it again.
+
+A double started to be replayed against (`replay_config`) has no poll freshness window: a captured poll carries
+the signed Timestamp of its day, and resending it byte for byte is meant to reproduce what it did then, not to be
+refused as the replay it is. A `serve` double keeps its window (`serve --poll-window off` lifts it).
 """
 
 from __future__ import annotations
@@ -24,8 +28,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from conformance.bus.service import BusConfig
 
 REQUEST_SUFFIX = ".request.http"
 RESPONSE_SUFFIX = ".response.http"
@@ -135,6 +143,14 @@ class Replayed:
         if before.fails:
             return Verdict.NO_LONGER_FAILS
         return Verdict.NOW_FAILS if after.fails else Verdict.STILL_SUCCEEDS
+
+
+def replay_config(*, signatures: bool = True) -> BusConfig:
+    """The configuration of a bus double started to replay captured calls against: as `run`'s, with the poll
+    freshness window off (captured polls are resent byte for byte, their signed Timestamps as old as the capture)."""
+    from conformance.bus.service import BusConfig
+
+    return BusConfig(signatures=signatures, poll_window=None)
 
 
 # -- reading captures --------------------------------------------------------------------------------------------------

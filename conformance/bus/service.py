@@ -20,6 +20,14 @@ the call retryable. The answer is built before the commit, so nothing after the 
 A retried Ack of a message the same caller acked already is answered with success again (idempotent; the first
 Ack's `accepted` stands; the protocol does not say what the real bus answers): only an id never delivered to the
 caller gets TargetMessageIsNotFound.
+
+A signed poll (GetRequest, GetResponse, GetStatus, GetIncomingQueueStatistics) is fresh or refused: its signed
+`Timestamp` must lie within `BusConfig.poll_window` (default ±5 minutes) of the double's clock at receipt, after
+the signature and the rules, before any queue is touched. Without it whoever holds one captured signed poll of a
+participant reads that participant's queue for ever. The fault is InvalidContent: the only fault the schemas let a
+poll carry that says "this content is not acceptable" (StaleMessageId is declared for Send* only and speaks of a
+MessageID, which a poll has none of); its ValidationError names the Timestamp and the window. With signatures off
+the Timestamp proves nothing (anyone names any caller), so the window applies to signed polls only.
 """
 
 from __future__ import annotations
@@ -74,6 +82,9 @@ class BusConfig:
     ack_timeout: float = 60.0
     """A delivered message not acked within this time is delivered again."""
     stale_after: float = ids.STALE_AFTER.total_seconds()
+    poll_window: float | None = 300.0
+    """A signed poll's signed Timestamp must lie within this many seconds of the bus's clock at receipt, before or
+    after; None: no window (a double replaying captured polls byte for byte, `conformance.bus.replay`)."""
     signatures: bool = True
     """Verify callers' signatures and sign what the bus delivers; False: identify callers by `X-SMEV-Sender`."""
     run_rules: bool = True
@@ -232,6 +243,7 @@ class Bus:
         except ProtocolError as exc:
             raise BusFault(FaultName.INVALID_CONTENT, exc.detail, validation_errors=(
                 m.ValidationError(exc.detail, _position(exc.line)),)) from None
+        self._check_poll_fresh(parsed.message, now)
         handler = {
             Rpc.SEND_REQUEST: self._send_request,
             Rpc.SEND_RESPONSE: self._send_response,
@@ -282,6 +294,26 @@ class Bus:
         fault = fault_for_findings(failures, faults_for(rpc, version))
         if fault is not None:
             raise fault
+
+    def _check_poll_fresh(self, message: object, now: float) -> None:
+        """InvalidContent for a signed poll whose signed Timestamp is outside `poll_window` of `now` (see the
+        module's docstring: a captured poll must not be a key to the caller's queue)."""
+        window = self.config.poll_window
+        if window is None or not self.config.signatures:
+            return
+        if isinstance(message, m.GetRequestRequest | m.GetResponseRequest):
+            stamp, where = message.selector.timestamp, "MessageTypeSelector/Timestamp"
+        elif isinstance(message, m.GetStatusRequest | m.GetIncomingQueueStatisticsRequest):
+            stamp, where = message.timestamp.value, "Timestamp"
+        else:
+            return
+        skew = stamp.timestamp() - now
+        if abs(skew) > window:
+            side = "before" if skew < 0 else "after"
+            text = (f"the signed {where} {stamp.isoformat()} is {abs(skew):.0f} s {side} the bus's clock at "
+                    f"receipt ({_utc(now).isoformat()}); a signed poll is accepted within ±{window:g} s only "
+                    "(an older one may be a replay of a captured call): sign each poll with the current time")
+            raise BusFault(FaultName.INVALID_CONTENT, text, validation_errors=(m.ValidationError(text),))
 
     def _registry(self) -> object | None:
         return getattr(self.types, "registry", None)
@@ -339,14 +371,8 @@ class Bus:
         data = msg.data
         call.message_id = data.message_id
         self._check_new_message_id(data.message_id, now)
-        target = read_reply_to(data.to)
-        request = self.store.find_request(target[0]) if target else None
-        if request is None or target is None:
-            raise BusFault(FaultName.RECIPIENT_IS_NOT_FOUND, f"To {data.to!r} is not a ReplyTo this bus issued "
-                           "(copy the request's ReplyTo verbatim)")
-        if request.recipient != call.caller:
-            raise BusFault(FaultName.RECIPIENT_IS_NOT_FOUND, f"To names a request that was not delivered to "
-                           f"{call.caller}")
+        assert call.caller is not None
+        request = self._request_answered(data.to, call.caller)
         btype = self.types.by_request(request.namespace, request.root)
         assert btype is not None
         if isinstance(data.answer, m.BusinessAnswer):
@@ -372,6 +398,20 @@ class Bus:
                                original_message_id=request.message_id, reply_to=data.to)
             self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
         return answer
+
+    def _request_answered(self, to: str | None, caller: str) -> QueuedMessage:
+        """The request a SendResponse's `To` answers: one this bus delivered to `caller`, whose ReplyTo `To` copies
+        verbatim. Everything else gets the same RecipientIsNotFound with the same text, whatever the reason (not a
+        ReplyTo, an unknown MessageID, another participant's request, a ReplyTo whose consumer or id was rewritten),
+        so that a participant learns nothing about which requests exist; only the caller's own request is looked
+        at any closer."""
+        target = read_reply_to(to)
+        request = self.store.find_request(target[0]) if target is not None else None
+        if (request is None or request.recipient != caller
+                or (to or "").strip() != (request.reply_to or make_reply_to(request.message_id, request.sender))):
+            raise BusFault(FaultName.RECIPIENT_IS_NOT_FOUND, f"To is not the ReplyTo of a request this bus "
+                           f"delivered to {caller} (copy the request's ReplyTo verbatim)")
+        return request
 
     def _selector_type(self, selector: m.MessageTypeSelector) -> BusType | None:
         if selector.root_element_local_name is None:

@@ -54,17 +54,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text format: list every file and the passed and not applicable rules too")
 
 
-def parse_instant(text: str | None) -> datetime:
-    """`--at`: an ISO 8601 instant (a trailing Z is accepted; without a zone, UTC); None means now."""
+def parse_instant(text: str | None, option: str = "--at") -> datetime:
+    """An instant given on the command line (`--at`, `--start`...): ISO 8601 (a trailing Z is accepted; without a
+    zone, UTC), as UTC; None means now. The one parser of every command's instants: a text that is no instant, or
+    one whose UTC time falls outside years 1-9999 (0001-01-01T00:00+01:00), is a UsageError naming `option`."""
     from conformance.errors import UsageError
 
     if text is None:
         return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"--at {text!r} is not an ISO 8601 timestamp (e.g. 2026-01-31T12:00:00Z)") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: astimezone() out of years 1-9999
+        raise UsageError(f"{option} {text!r} is not an ISO 8601 timestamp of years 1-9999 in UTC "
+                         "(e.g. 2026-01-31T12:00:00Z)") from None
 
 
 def read_stdin(limit: int) -> bytes:

@@ -60,18 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--ca", metavar="CA.pem", help="verify the certificate's or CRL's signature by this CA")
 
 
-def _parse_start(text: str | None) -> dt.datetime | None:
-    from conformance.errors import UsageError
+def _parse_start(text: str | None, option: str = "--start") -> dt.datetime | None:
+    from conformance.cli.check import parse_instant
 
-    if text is None:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--start {text!r}: expected YYYY-MM-DD or an ISO 8601 timestamp") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    return None if text is None else parse_instant(text, option)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -144,7 +136,7 @@ def _revoke(args: argparse.Namespace) -> int:
         raise
     except ConformanceError as exc:
         raise InputError(str(exc), path=args.certificate) from None
-    crl = revoke_in(Path(args.directory), certificate, _parse_start(args.at) if args.at else None)
+    crl = revoke_in(Path(args.directory), certificate, _parse_start(args.at, "--at") if args.at else None)
     print(f"revoked serial {certificate.serial:x}; CRL number {crl.number} lists {len(crl.revoked)} certificate(s)")
     return 0
 

@@ -25,7 +25,9 @@ For each call it prints the captured and the new answer (HTTP status, fault and 
 differs (status, fault, element paths of the answer's structure), and a verdict: reproduced (fails the same way),
 fails-differently, now-fails, no-longer-fails, still-succeeds. An answer fails when it is a SOAP fault, an HTTP
 error or no answer. Calls that depend on the bus's state (an Ack, a SendResponse to a request the fresh double never
-saw) or on time (a MessageID more than 24 h old is stale) can fail differently against a fresh double.
+saw) or on time (a MessageID more than 24 h old is stale) can fail differently against a fresh double. The double
+started here accepts captured polls whatever their signed Timestamp (no --poll-window); a `serve` double refuses
+those older than its window unless started with --poll-window off.
 
 Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
 reproduces, or another); 2: unusable capture, target or command line.
@@ -162,8 +164,9 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
     from contextlib import contextmanager
 
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.replay import replay_config
     from conformance.bus.server import start
-    from conformance.bus.service import Bus, BusConfig
+    from conformance.bus.service import Bus
     from conformance.bus.types import load_types
     from conformance.errors import UsageError
 
@@ -180,7 +183,7 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
                                  "signatures (or replay with --no-signatures)")
             credentials = credentials.with_participant(participant.mnemonic,
                                                        load_certificate_file(participant.certificate))
-    bus = Bus(load_types(registry), config=BusConfig(signatures=not args.no_signatures), credentials=credentials)
+    bus = Bus(load_types(registry), config=replay_config(signatures=not args.no_signatures), credentials=credentials)
 
     @contextmanager
     def serving():

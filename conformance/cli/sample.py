@@ -45,15 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    from datetime import UTC, datetime
     from pathlib import Path
 
+    from conformance.cli.check import parse_instant
     from conformance.errors import UsageError
     from conformance.protocol.builder import build
     from conformance.protocol.namespaces import Version
     from conformance.protocol.operations import Operation
     from conformance.protocol.samples import SampleError, iter_samples, sample_message
-    from conformance.protocol.xmltext import parse_datetime
     from conformance.registry.loader import load_registry
 
     try:
@@ -64,12 +63,7 @@ def run(args: argparse.Namespace) -> int:
         operation = Operation.parse(args.operation)
     except ValueError as exc:
         raise UsageError(f"--operation: {exc}") from None
-    at = datetime.now(UTC)
-    if args.at and args.at != "now":
-        try:
-            at = parse_datetime(args.at)
-        except ValueError:
-            raise UsageError(f"--at: {args.at!r} is not an ISO 8601 timestamp such as 2026-11-22T12:00:00Z") from None
+    at = parse_instant(args.at if args.at and args.at != "now" else None)
     registry = load_registry(args.registry)
     spec = registry.first
     if args.type:

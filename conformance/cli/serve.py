@@ -12,7 +12,9 @@ synced to disk before it is answered; --fast-state syncs at checkpoints only), a
 replayed
 (`smev-conformance replay FILE`). Every POST needs the SOAPAction header (SOAP 1.1 §6.1.1). A test can arm a fault
 for the next call with POST /_double/faults; that answer carries the header X-SMEV-Double-Forced. GET
-/_double/journal lists the calls. It binds to the loopback interface only. Ctrl-C stops it.
+/_double/journal lists the calls. A signed poll must carry a Timestamp within --poll-window (default 5m) of the
+double's clock, so that a captured poll cannot be replayed later. It binds to the loopback interface only.
+Ctrl-C stops it.
 
 Examples (a test starts each and stops it with Ctrl-C):
   smev-conformance serve --port 0
@@ -57,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-signatures", action="store_true",
                         help="neither verify callers' signatures nor sign deliveries; callers name themselves in "
                              "the X-SMEV-Sender header")
+    parser.add_argument("--poll-window", default="5m", metavar="DURATION|off",
+                        help="refuse (InvalidContent) a signed GetRequest, GetResponse, GetStatus or "
+                             "GetIncomingQueueStatistics whose signed Timestamp is further than this from the "
+                             "double's clock, before or after: a captured poll replayed later reads nothing "
+                             "(default 5m; off: no window, e.g. to replay captured polls)")
     parser.add_argument("--no-rules", action="store_true", help="do not run the rule catalogue on what callers send")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to standard error")
 
@@ -88,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         ack_timeout = parse_duration(args.ack_timeout)
     except ValueError as exc:
         raise UsageError(f"--ack-timeout: {exc}") from None
+    try:
+        poll_window = None if args.poll_window.strip() == "off" else parse_duration(args.poll_window)
+    except ValueError as exc:
+        raise UsageError(f"--poll-window: {exc} (or off)") from None
+    if poll_window is not None and not 0 < poll_window < float("inf"):
+        raise UsageError(f"--poll-window {args.poll_window!r}: must be more than 0 s (or off)")
     types = load_types(args.registry)
     credentials = load_credentials(args.keys)
     defaults = {} if args.no_default_participants else default_participants(args.keys)
@@ -101,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     if args.fast_state and not args.state:
         raise UsageError("--fast-state applies to a --state FILE; the in-memory state is lost at exit anyway")
     store = BusStore(args.state or ":memory:", durability="normal" if args.fast_state else "full")
-    config = BusConfig(ack_timeout=ack_timeout, signatures=not args.no_signatures, run_rules=not args.no_rules)
+    config = BusConfig(ack_timeout=ack_timeout, signatures=not args.no_signatures, run_rules=not args.no_rules,
+                       poll_window=poll_window)
     bus = Bus(types, store=store, config=config, credentials=credentials)
     try:
         server = make_server(bus, args.host, args.port, verbose=args.verbose)

@@ -55,7 +55,22 @@ def test_serve_answers_keeps_state_and_stops_cleanly(tmp_path):
     (["--ack-timeout", "soon"], "--ack-timeout"),
     (["--participant", "nocert"], "MNEMONIC=CERTIFICATE"),
     (["--keys", "/nonexistent/dir"], "--keys names no directory"),
+    (["--poll-window", "soon"], "--poll-window"),
+    (["--poll-window", "0s"], "more than 0 s"),
 ])
 def test_serve_usage_errors_exit_2(capsys, args, message):
     assert main(["serve", "--no-signatures", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 300.0), ("90s", 90.0), ("2m", 120.0), ("off", None)])
+def test_serve_poll_window_reaches_the_double(monkeypatch, capsys, value, expected):
+    seen = {}
+
+    def make_server(bus, host, port, verbose=False):
+        seen["config"] = bus.config
+        raise OSError("not listening in this test")
+
+    monkeypatch.setattr("conformance.bus.server.make_server", make_server)
+    assert main(["serve", *(["--poll-window", value] if value else [])]) == 2
+    assert seen["config"].poll_window == expected and seen["config"].signatures

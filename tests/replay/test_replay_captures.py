@@ -226,3 +226,43 @@ def test_a_written_capture_reads_back_byte_for_byte(headers, body, answer, statu
     assert call.request.body == body and call.request.headers == tuple(headers)
     assert call.answer.body == answer and call.answer.status == status
     assert parse_http(b"HTTP/1.1 200\r\n\r\n", "mem").status == 200
+
+
+def test_a_captured_old_poll_replays_against_the_double_started_here_but_not_against_a_served_one(tmp_path, capsys):
+    """A signed GetStatus captured an hour ago: the double `replay` starts has no poll window (the capture is
+    resent byte for byte, to reproduce what it did), a double with the default window refuses it as a replay."""
+    from datetime import UTC, datetime, timedelta
+
+    from conformance.bus.client import BusClient
+    from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.replay import replay_config
+    from conformance.bus.server import start
+    from conformance.bus.service import Bus, BusConfig
+    from conformance.bus.types import load_types
+    from conformance.crypto import load_certificate
+    from conformance.crypto.keyformats import load_private_key
+    from conformance.protocol import model as m
+    from conformance.protocol.builder import build
+    from conformance.xmldsig.signer import signing_hook
+
+    cert_path = REFERENCE / "keys" / "provider.cert.pem"
+    credentials = load_credentials(None).with_participant("REF_PROVIDER", load_certificate_file(cert_path))
+    sign = signing_hook(load_private_key((REFERENCE / "keys" / "provider.key.pem").read_bytes()),
+                        load_certificate(cert_path.read_bytes()))
+    old = datetime.now(UTC) - timedelta(hours=1)
+    body = build(m.GetStatusRequest(timestamp=m.SignedTimestamp(old)), "1.3", sign=sign)
+    types = load_types(str(REGISTRY))
+    assert replay_config().poll_window is None and BusConfig().poll_window == 300.0
+    capturing = Bus(types, config=replay_config(), credentials=credentials)
+    with start(capturing) as running:
+        assert BusClient(running.url).post(body, soap_action="urn:GetStatus").fault is None
+    write_capture(capturing.store.exchanges(), tmp_path)
+    participant = REFERENCE / "participants" / "reference.provider.yaml"
+    assert main(["replay", str(tmp_path), "--all", "--participant", str(participant), "--registry", str(REGISTRY),
+                 "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["verdict"] == "still-succeeds"
+    served = Bus(types, config=BusConfig(), credentials=credentials)
+    with start(served) as running:
+        assert main(["replay", str(tmp_path), "--all", "--to", running.url, "--format", "json"]) == 1
+    result = json.loads(capsys.readouterr().out)[0]
+    assert result["verdict"] == "now-fails" and result["now"]["fault"] == "InvalidContent", result
