@@ -253,7 +253,9 @@ def time(value: dt.datetime) -> bytes:
     value = value.astimezone(dt.UTC).replace(microsecond=0)
     if utc_time_fits(value):
         return core.UTCTime(value).dump()
-    return core.GeneralizedTime(value).dump()
+    # Written from text: asn1crypto formats a datetime with strftime("%Y"), which gives "1", not "0001", for the
+    # year 1 on glibc, and so a GeneralizedTime no reader takes back.
+    return core.GeneralizedTime(f"{value.year:04d}{value:%m%d%H%M%S}Z").dump()
 
 
 def context(number: int, content: bytes, constructed: bool = True) -> bytes:

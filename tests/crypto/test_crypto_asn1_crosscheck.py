@@ -295,3 +295,15 @@ def test_the_der_gate_bounds_nesting_without_recursion():
     with pytest.raises(CertificateError, match="nested deeper than 64 levels"):
         load_certificate(data)
     assert "nested deeper" in verify_detached(data, b"x").problems[0].message
+
+
+@given(st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31, 23, 59, 59),
+                    timezones=st.just(dt.UTC)))
+def test_every_time_written_reads_back_as_itself(moment):
+    """der.time writes every instant a datetime holds so that a reader takes it back (years before 1000 included:
+    asn1crypto's own formatting writes the year 1 as "1")."""
+    from conformance.crypto import der
+
+    encoded = der.time(moment)
+    reader = core.UTCTime if der.utc_time_fits(moment) else core.GeneralizedTime
+    assert reader.load(encoded).native == moment.replace(microsecond=0)
