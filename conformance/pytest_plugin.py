@@ -66,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("smev_participant", None)
     if not path:
         return
-    from conformance.bus.types import registered_type_names
+    from conformance.bus.registry_view import registered_type_names
     from conformance.errors import ConformanceError
     from conformance.suites import lint
     from conformance.suites.model import Role

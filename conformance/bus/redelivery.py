@@ -176,8 +176,8 @@ def related_failures(calls: list[CapturedCall]) -> list[Delivery]:
 
 def _bus_for(participant: Participant, *, registry: str | None, keys: str | None, signatures: bool) -> Bus:
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.types import load_types
 
     credentials = load_credentials(keys)
     if signatures:

@@ -158,9 +158,9 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
     from contextlib import contextmanager
 
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.server import start
     from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.types import load_types
     from conformance.errors import UsageError
 
     credentials = load_credentials(args.keys)

@@ -81,7 +81,7 @@ def negative_count(text: str | None, suite: str = "") -> int | None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from conformance.bus.types import registered_type_names
+    from conformance.bus.registry_view import registered_type_names
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
     from conformance.suites.yamlnodes import Problem, SchemaErrors

@@ -726,8 +726,8 @@ def run_suite(suite: Suite, participant: Participant, *, settings: RunSettings |
     The bus signs with `credentials` (default: those of `keys_dir`, else the shipped test PKI) and knows the
     participant by the certificate its participant.yaml names."""
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.server import start
-    from conformance.bus.types import load_types
     from conformance.errors import UsageError
 
     settings = settings or RunSettings()
