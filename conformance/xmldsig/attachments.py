@@ -17,10 +17,10 @@ from lxml import etree
 
 from conformance.findings import Status
 from conformance.protocol.namespaces import XOP, classify
+from conformance.xmldsig.outcome import Outcome
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, PrivateKey
-    from conformance.xmldsig.verifier import Outcome
 
 SIG_ATTACH_CMS = "SIG-ATTACH-CMS"
 
@@ -58,7 +58,6 @@ def _content_bytes(content: etree._Element) -> bytes | None:
 def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend) -> list[Outcome]:
     """One SIG-ATTACH-CMS outcome per attachment header of the message."""
     from conformance.crypto.cms import verify_detached
-    from conformance.xmldsig.verifier import Outcome
 
     contents = attachment_contents(root)
     out: list[Outcome] = []
