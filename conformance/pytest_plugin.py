@@ -71,7 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance.suites import lint
     from conformance.suites.model import Role
     from conformance.suites.participant import load_participant
-    from conformance.suites.yamlnodes import SchemaErrors
+    from conformance.yamlnodes import SchemaErrors
 
     options = config.option
     try:

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
 def _load_participant(path: str):  # -> Participant
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
-    from conformance.suites.yamlnodes import SchemaErrors
+    from conformance.yamlnodes import SchemaErrors
 
     try:
         return load_participant(path)

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.bus.service import Bus, BusConfig
     from conformance.bus.store import BusStore
     from conformance.errors import UsageError
-    from conformance.suites.yamlnodes import parse_duration
+    from conformance.yamlnodes import parse_duration
 
     try:
         if not ipaddress.ip_address(args.host).is_loopback:

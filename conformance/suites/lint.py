@@ -8,7 +8,7 @@ from conformance.errors import UsageError
 from conformance.suites.model import Role, StepKind, Suite
 from conformance.suites.participant import Participant
 from conformance.suites.schema import load_suite, suite_names_in
-from conformance.suites.yamlnodes import Problem, SchemaErrors, did_you_mean
+from conformance.yamlnodes import Problem, SchemaErrors, did_you_mean
 
 SHIPPED_DIR = Path(__file__).parent / "data"
 
