@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from conformance.bus.process import ParticipantProcess
 from conformance.bus.replay import AnswerSummary, CapturedCall, HttpMessage, Verdict, _header_lines, summarize
 from conformance.errors import UsageError
 
@@ -203,7 +204,6 @@ def redeliver(chosen: list[Delivery], all_calls: list[CapturedCall], participant
     from urllib.parse import urlsplit
 
     from conformance.bus.server import start
-    from conformance.suites.engine import ParticipantProcess
 
     url = urlsplit(participant.bus_url)
     if url.hostname not in ("127.0.0.1", "localhost", "::1") or url.port is None:
