@@ -86,7 +86,7 @@ class Redelivered:
 
 
 def _envelope(message: HttpMessage) -> bytes:
-    from conformance.bus.mtom import read_body
+    from conformance.protocol.mtom import read_body
 
     return read_body(message.header("Content-Type"), message.body).envelope
 

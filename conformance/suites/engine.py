@@ -658,7 +658,7 @@ def _fault_text(exchange: Exchange) -> str:
 
 
 def _envelope_of(exchange: Exchange) -> bytes:
-    from conformance.bus.mtom import read_body
+    from conformance.protocol.mtom import read_body
 
     content_type = next((line.split(":", 1)[1].strip() for line in exchange.request_headers.splitlines()
                          if line.lower().startswith("content-type:")), "text/xml")
