@@ -44,8 +44,10 @@ bench: $(STAMP)
 	@mkdir -p $(REPORTS)/bench
 	$(BIN)/python tests/bench/run.py
 
+## Ruff, and the import contract of pyproject.toml (layers that only point down; docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff check conformance sim tests
+	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .import_linter_cache

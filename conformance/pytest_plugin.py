@@ -88,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from conformance.suites.engine import RunSettings, planned
     from conformance.suites.model import Role
     from conformance.suites.participant import load_participant
-    from conformance.suites.yamlnodes import SchemaErrors
+    from conformance.yamlnodes import SchemaErrors
 
     options = config.option
     try:

@@ -12,7 +12,7 @@ Public API:
     from conformance.bus.server import start                 # start(bus, host, port) -> RunningBus(.url, .close())
     from conformance.bus.client import BusClient             # urllib client over the protocol core
     from conformance.bus.store import BusStore               # BusStore(path): queues, acks, journal (.exchanges())
-    from conformance.bus.types import load_types, TypeTable  # the registry as queue keys and access matrix
+    from conformance.bus.registry_view import load_types     # the registry as a TypeTable: queue keys, access matrix
     from conformance.bus.credentials import load_credentials # --keys DIR layout, participants by certificate
     from conformance.bus.capture import write_capture        # exchanges -> NNNN-<Rpc>-<status>.request/.response.http
     from conformance.bus.replay import load_captures, replay  # resend a captured call, compare -> Replayed.verdict

@@ -86,7 +86,7 @@ class BusClient:
         rpc = message.OPERATION.rpc
         action = rpc.soap_action if rpc else None
         if parts or self.mtom:
-            from conformance.bus.mtom import encode_multipart
+            from conformance.protocol.mtom import encode_multipart
 
             content_type, body = encode_multipart(envelope, parts or {})
             return self.post(body, content_type=content_type, soap_action=action)

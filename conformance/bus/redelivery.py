@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from conformance.bus.process import ParticipantProcess
 from conformance.bus.replay import AnswerSummary, CapturedCall, HttpMessage, Verdict, _header_lines, summarize
 from conformance.errors import UsageError
 
@@ -85,7 +86,7 @@ class Redelivered:
 
 
 def _envelope(message: HttpMessage) -> bytes:
-    from conformance.bus.mtom import read_body
+    from conformance.protocol.mtom import read_body
 
     return read_body(message.header("Content-Type"), message.body).envelope
 
@@ -176,8 +177,8 @@ def related_failures(calls: list[CapturedCall]) -> list[Delivery]:
 
 def _bus_for(participant: Participant, *, registry: str | None, keys: str | None, signatures: bool) -> Bus:
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.types import load_types
 
     credentials = load_credentials(keys)
     if signatures:
@@ -201,7 +202,6 @@ def redeliver(chosen: list[Delivery], all_calls: list[CapturedCall], participant
               timeout: float = 10.0) -> list[Redelivered]:
     """Deliver each chosen request to the participant again, through a double at its bus URL; see the module."""
     from conformance.bus.server import start
-    from conformance.suites.engine import ParticipantProcess
     from conformance.suites.participant import bound, bus_address
 
     host, port = bus_address(participant)

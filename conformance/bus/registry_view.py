@@ -26,3 +26,18 @@ def table_from_registry(path: str | Path | None = None) -> RegistryTypeTable:
                      request_xsd=spec.request.xsd, response_xsd=spec.response.xsd)
              for spec in registry.types]
     return RegistryTypeTable(registry, types)
+
+
+def load_types(path: str | Path | None = None) -> TypeTable:
+    """The registry at `path` (default: the shipped one) as a `TypeTable`."""
+    return table_from_registry(path)
+
+
+def registered_type_names(path: str | Path | None = None) -> set[str] | None:
+    """Names of the registered types, or None when the registry package is not part of this build."""
+    try:
+        return load_types(path).names()
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("conformance.registry"):
+            return None
+        raise

@@ -46,7 +46,6 @@ from lxml import etree
 from conformance import xmlsafe
 from conformance.bus.credentials import BusCredentials
 from conformance.bus.faults import DOUBLE_FAULT_DETAILS, RULES_THE_BUS_DECIDES_ITSELF, BusFault, fault_for_findings
-from conformance.bus.mtom import TransportError, read_body, resolve_xop
 from conformance.bus.replyto import make_reply_to, read_reply_to
 from conformance.bus.store import AckResult, BusStore, Kind, QueuedMessage
 from conformance.bus.types import BusType, TypeTable
@@ -54,6 +53,7 @@ from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build_element
 from conformance.protocol.codes import FaultName, MessageType, SignatureVerificationReason, StatusCategory
+from conformance.protocol.mtom import TransportError, read_body, resolve_xop
 from conformance.protocol.namespaces import LATEST, Version
 from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, detect, locate
 from conformance.protocol.reader import parse

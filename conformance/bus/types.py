@@ -59,20 +59,3 @@ class TypeTable:
 
     def names(self) -> set[str]:
         return set(self._by_name)
-
-
-def load_types(path: str | Path | None = None) -> TypeTable:
-    """The registry at `path` (default: the shipped one) as a `TypeTable`."""
-    from conformance.bus.registry_view import table_from_registry
-
-    return table_from_registry(path)
-
-
-def registered_type_names(path: str | Path | None = None) -> set[str] | None:
-    """Names of the registered types, or None when the registry package is not part of this build."""
-    try:
-        return load_types(path).names()
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("conformance.registry"):
-            return None
-        raise

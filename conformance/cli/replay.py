@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 def _load_participant(path: str):  # -> Participant
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
-    from conformance.suites.yamlnodes import SchemaErrors
+    from conformance.yamlnodes import SchemaErrors
 
     try:
         return load_participant(path)
@@ -164,10 +164,10 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
     from contextlib import contextmanager
 
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.replay import replay_config
     from conformance.bus.server import start
     from conformance.bus.service import Bus
-    from conformance.bus.types import load_types
     from conformance.errors import UsageError
 
     credentials = load_credentials(args.keys)

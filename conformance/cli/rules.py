@@ -62,7 +62,7 @@ def _page(rule_id: str, output_format: str) -> int:
 
     from conformance.errors import UsageError
     from conformance.rules import catalogue
-    from conformance.suites.yamlnodes import did_you_mean
+    from conformance.yamlnodes import did_you_mean
 
     wanted = rule_id.strip().upper()
     entry = next((e for e in catalogue.registered() if e.rule.id == wanted), None)

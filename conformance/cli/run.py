@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     from conformance.suites import lint
     from conformance.suites.participant import load_participant
-    from conformance.suites.yamlnodes import Problem, SchemaErrors
+    from conformance.yamlnodes import Problem, SchemaErrors
 
     if args.variants:
         return _run_variants(args)

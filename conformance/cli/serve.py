@@ -75,12 +75,12 @@ def run(args: argparse.Namespace) -> int:
     import threading
 
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.server import make_server
     from conformance.bus.service import Bus, BusConfig
     from conformance.bus.store import BusStore
-    from conformance.bus.types import load_types
     from conformance.errors import UsageError
-    from conformance.suites.yamlnodes import parse_duration
+    from conformance.yamlnodes import parse_duration
 
     try:
         if not ipaddress.ip_address(args.host).is_loopback:

@@ -29,7 +29,7 @@ from conformance.negative.mutations import MUTATIONS
 from conformance.protocol.codes import FaultName, SignatureVerificationReason, StatusCategory
 from conformance.protocol.namespaces import Version
 from conformance.protocol.operations import Rpc
-from conformance.suites.yamlnodes import Checker, Node, compose_text, load_yaml
+from conformance.yamlnodes import Checker, Node, compose_text, load_yaml
 
 ID_PATTERN = r"NEG(-[A-Z0-9]+)+"
 SETUPS = ("deliver", "ack")

@@ -28,7 +28,7 @@ from lxml import etree
 
 from conformance.protocol import ids
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, Version, ns
-from conformance.suites.yamlnodes import parse_duration
+from conformance.yamlnodes import parse_duration
 
 TREE, SIGNED, BYTES = "tree", "signed", "bytes"
 

@@ -70,7 +70,7 @@ def post(client: BusClient, data: bytes, transport: Transport, action: str) -> R
     """A POST through the client, with the case's content type, SOAPAction and MIME packaging."""
     content_type = transport.content_type or "text/xml; charset=utf-8"
     if transport.mime is not None:
-        from conformance.bus.mtom import encode_multipart
+        from conformance.protocol.mtom import encode_multipart
 
         content_type, data = encode_multipart(data, {})
         if transport.mime == "bad-boundary":

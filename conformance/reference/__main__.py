@@ -77,7 +77,7 @@ def default_state(role: str, variant_name: str, bus_url: str) -> str:
     import tempfile
     from pathlib import Path
 
-    from conformance.suites.engine import RUN_DIRECTORY_ENV
+    from conformance.bus.process import RUN_DIRECTORY_ENV
 
     tag = hashlib.sha256(bus_url.encode()).hexdigest()[:10]
     directory = os.environ.get(RUN_DIRECTORY_ENV) or tempfile.gettempdir()

@@ -12,7 +12,8 @@ envelope, so a signature over moved content verifies. The multipart's Content-Ty
   the boundary is that line, the root is the first part (RFC 2387's default when no `start` is given).
 
 Anything else is read as XML. A broken multipart (no closing delimiter, a `cid:` naming no part, …) is a failed
-`MSG-MTOM-PACKAGE` finding with the reader's reason; the multipart reader itself is the bus's (`conformance.bus.mtom`).
+`MSG-MTOM-PACKAGE` finding with the reader's reason; the multipart reader is the protocol core's
+(`conformance.protocol.mtom`).
 Limits: the file's size bound is the XML parser's (`xmlsafe.MAX_BYTES`), checked before reading; work is linear in it.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 from conformance import xmlsafe
+from conformance.protocol.mtom import TransportError, read_body, resolve_xop
 
 RULE_MTOM_PACKAGE = "MSG-MTOM-PACKAGE"
 """Rule id of a multipart capture that cannot be turned into the envelope the sender signed."""
@@ -78,8 +80,6 @@ def read_message_bytes(data: bytes, *, source: str = "<input>", content_type: st
                                     rule=xmlsafe.RULE_WELLFORMED) from None
     if content_type is None:
         return MessageFile(xmlsafe.parse_bytes(body, source=source, max_bytes=max_bytes, max_depth=max_depth))
-    from conformance.bus.mtom import TransportError, read_body, resolve_xop
-
     try:
         soap = read_body(content_type, body)
     except TransportError as exc:

@@ -6,7 +6,7 @@ Public API:
     from conformance.suites.participant import load_participant # -> participant.Participant
     from conformance.suites.lint import load, cross_check, shipped_suites   # `provider`, `consumer` by name
     from conformance.suites.engine import run_suite, RunSettings, Engine    # -> LiveRun(results, exchanges)
-    from conformance.suites.yamlnodes import load_yaml, Checker, parse_duration  # line-accurate YAML checking
+    from conformance.yamlnodes import load_yaml, Checker, parse_duration  # line-accurate YAML checking
     from conformance.suites.negative import select_cases, enqueue     # negative catalogue deliveries to a provider
 
 Rule ids: every finding's id is in the catalogue (`conformance.rules.live`: FLOW-LIVE-*, TIME-LIVE-*, MSG-LIVE-*,

@@ -9,7 +9,7 @@ from conformance.errors import UsageError
 from conformance.suites.model import Role, StepKind, Suite
 from conformance.suites.participant import Participant
 from conformance.suites.schema import load_suite, suite_names_in
-from conformance.suites.yamlnodes import Problem, SchemaErrors, did_you_mean
+from conformance.yamlnodes import Problem, SchemaErrors, did_you_mean
 
 if TYPE_CHECKING:
     from conformance.bus.types import TypeTable
@@ -51,7 +51,7 @@ def fit(suite: Suite, participant: Participant, *, registry: str | None = None, 
     pytest plugin's setup, and `run` itself before it starts anything): the roles, versions and types fit, the
     registry (`registry_for`) lists the participant as the suite needs, the bus port is free, the keys are there, the
     program of `start.command` exists."""
-    from conformance.bus.types import load_types
+    from conformance.bus.registry_view import load_types
     from conformance.suites.participant import bound, bus_address, port_problem
 
     problems = cross_check(suite, participant, load_types(registry_for(participant, registry)))

@@ -47,7 +47,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.suites import vocabulary as vocab
 from conformance.suites.model import Role
-from conformance.suites.yamlnodes import Checker, Node, load_yaml
+from conformance.yamlnodes import Checker, Node, load_yaml
 
 MNEMONIC_PATTERN = r"[A-Za-z0-9_.-]{1,64}"
 SHIPPED_PREFIX = "shipped:"

@@ -41,7 +41,7 @@ from typing import Any
 
 from conformance.suites import vocabulary as vocab
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
-from conformance.suites.yamlnodes import Checker, Node, load_yaml
+from conformance.yamlnodes import Checker, Node, load_yaml
 
 NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]*"
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
@@ -277,7 +277,7 @@ def _reference(chk: Checker, node: Node, names: dict[str, Step]) -> str | None:
     ref = chk.string(node, pattern=NAME_PATTERN, what="step name")
     if ref is not None and ref not in names:
         known = ", ".join(names) or "none"
-        from conformance.suites.yamlnodes import did_you_mean
+        from conformance.yamlnodes import did_you_mean
         chk.error(node, f"refers to step {ref!r}, which no earlier step of this case names with `as:` "
                         f"(named so far: {known}){did_you_mean(ref, names)}")
         return None

@@ -17,11 +17,11 @@ from lxml import etree
 
 from conformance.findings import Status
 from conformance.protocol.namespaces import XOP, classify
+from conformance.xmldsig.outcome import Outcome
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, PrivateKey
     from conformance.xmldsig.signedfields import MessageTime
-    from conformance.xmldsig.verifier import Outcome
 
 SIG_ATTACH_CMS = "SIG-ATTACH-CMS"
 
@@ -62,7 +62,6 @@ def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend,
     (verify --at message), the sender's claim: a signer's certificate valid then but not now warns, as CERT-VALIDITY
     does for XML signatures, instead of passing silently."""
     from conformance.crypto.cms import verify_detached
-    from conformance.xmldsig.verifier import Outcome
 
     contents = attachment_contents(root)
     out: list[Outcome] = []

@@ -35,10 +35,12 @@ from lxml import etree
 
 from conformance.findings import Finding, Location, Status
 from conformance.xmldsig import constants as c
+from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 from conformance.xmldsig.c14n import signed_info_c14n
 from conformance.xmldsig.diagnose import diagnose_digest, diagnose_signature, verify_with
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import IdIndex, other_id_attribute, reference_id
+from conformance.xmldsig.outcome import Outcome
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
 from conformance.xmldsig.signedfields import (
     Located,
@@ -84,19 +86,6 @@ work of verifying stays linear in the document (a signature costs at most a pass
 
 _DS = f"{{{c.DS_NS}}}"
 _WHITESPACE = "".join(chr(i) for i in range(0x21))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one rule says about one signature (or the message, for SIG-PRESENT); `element` is where."""
-
-    rule_id: str
-    status: Status
-    message: str
-    element: etree._Element | None = None
-    details: tuple[tuple[str, str], ...] = ()
-    certificate: Certificate | None = field(default=None, compare=False, repr=False)
-    """On a passed SIG-VALUE: the certificate whose key verified the signature (the signer's identity)."""
 
 
 AT_MESSAGE = "message"
@@ -816,7 +805,6 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
     from conformance.crypto import resolve_backend
-    from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 
     own = None
     if isinstance(options.at, datetime):

@@ -9,11 +9,11 @@ import pytest
 from bus_helpers import NS, inn_request, inn_response
 from lxml import etree
 
-from conformance.bus.mtom import encode_multipart
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
 from conformance.protocol.codes import FaultName, RejectionReasonCode
+from conformance.protocol.mtom import encode_multipart
 from conformance.protocol.namespaces import SOAP_ENV, ns
 
 VERSIONS = ["1.1", "1.2", "1.3"]

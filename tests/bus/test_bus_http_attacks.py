@@ -355,7 +355,7 @@ def test_every_request_gets_an_http_answer_in_bounded_time(bus, raw):
 
 def test_one_mtom_part_included_a_thousand_times_is_refused(bus, capfd):
     """XOP amplification: 1,000 Includes of one 100 KB part would be 130 MB of base64 text; refused, not expanded."""
-    from conformance.bus.mtom import encode_multipart
+    from conformance.protocol.mtom import encode_multipart
 
     includes = b"".join(b'<x><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:big"/></x>'
                         for _ in range(1000))

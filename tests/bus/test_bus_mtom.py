@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.bus.mtom import TransportError, encode_multipart, read_body, resolve_xop
+from conformance.protocol.mtom import TransportError, encode_multipart, read_body, resolve_xop
 from conformance.xmlsafe import parse_bytes
 
 ENVELOPE = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><a:Content xmlns:a="urn:a">'

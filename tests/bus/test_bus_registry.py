@@ -8,9 +8,9 @@ from bus_helpers import FakeClock
 from lxml import etree
 
 from conformance.bus.client import BusClient
+from conformance.bus.registry_view import load_types
 from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
-from conformance.bus.types import load_types
 from conformance.protocol import model as m
 from conformance.protocol.codes import FaultName
 from conformance.protocol.xmlfragment import XmlFragment

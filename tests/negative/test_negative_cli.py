@@ -67,9 +67,9 @@ def test_an_unreachable_bus_is_a_usage_error(capsys):
 def served_from_written_keys(tmp_path):
     """A double loaded from the files `--write-keys` wrote, exactly as `serve --keys DIR` loads them."""
     from conformance.bus.credentials import load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.server import start
     from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.types import load_types
 
     assert main(["negative", "--write-keys", str(tmp_path / "keys")]) == 0
     participants = sorted(p.name for p in (tmp_path / "keys" / "participants").iterdir())

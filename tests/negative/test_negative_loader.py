@@ -8,7 +8,7 @@ from conformance.errors import InputError
 from conformance.negative.loader import load_catalogue, load_catalogue_text
 from conformance.protocol.codes import FaultName
 from conformance.protocol.operations import Rpc
-from conformance.suites.yamlnodes import SchemaErrors
+from conformance.yamlnodes import SchemaErrors
 
 GOOD = """\
 version: 1

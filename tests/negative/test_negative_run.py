@@ -78,9 +78,9 @@ def test_the_unmutated_start_of_every_case_is_accepted(double):
 
 
 def test_a_bus_that_skips_the_rule_catalogue_fails_the_rule_cases():
+    from conformance.bus.registry_view import load_types
     from conformance.bus.server import start
     from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.types import load_types
     from conformance.negative.identities import bus_credentials
 
     bus = Bus(load_types(), config=BusConfig(run_rules=False), credentials=bus_credentials())

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from realtraffic_vectors import VECTORS, content_type, judging_time, load, raw
 
-from conformance.bus.mtom import encode_multipart
 from conformance.cli import main
 from conformance.findings import Status
+from conformance.protocol.mtom import encode_multipart
 from conformance.rules.engine import CheckSettings, check_bytes, check_tree
 from conformance.rules.messagefile import read_message_bytes
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree

@@ -111,8 +111,8 @@ def test_suites_negative_every_live_rule_id_is_declared_and_selectable():
 def test_suites_negative_started_participant_gets_a_fresh_run_directory(monkeypatch, tmp_path):
     """A participant the harness starts keeps its state in a directory fresh for the run (kept across restarts);
     the reference's default state file lives there."""
+    from conformance.bus.process import RUN_DIRECTORY_ENV, ParticipantProcess
     from conformance.reference.__main__ import default_state
-    from conformance.suites.engine import RUN_DIRECTORY_ENV, ParticipantProcess
     from conformance.suites.participant import load_participant
 
     participant = load_participant(REGISTRY_FILE.parent / "reference.provider.yaml")

@@ -9,7 +9,7 @@ import pytest
 from conformance.cli import main
 from conformance.suites.model import Role
 from conformance.suites.participant import load_participant
-from conformance.suites.yamlnodes import SchemaErrors
+from conformance.yamlnodes import SchemaErrors
 
 PROVIDER = """\
 participant: FNS

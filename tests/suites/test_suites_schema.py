@@ -12,7 +12,7 @@ from conformance.errors import InputError
 from conformance.suites.lint import SHIPPED_DIR, shipped_suites
 from conformance.suites.model import Role, StepKind
 from conformance.suites.schema import load_suite
-from conformance.suites.yamlnodes import SchemaErrors, parse_duration
+from conformance.yamlnodes import SchemaErrors, parse_duration
 
 
 def _write(tmp_path, text: str):

@@ -1,10 +1,14 @@
 """YAML read with the line of every value, and a small declarative checker that reports every problem at once.
 
-Suites and participant files are written by people, so their errors read `FILE:LINE: path: what is wrong`, name the
-key that was meant when a key is misspelt ("did you mean"), and list every problem in one go rather than the first.
+Suites, participant files and negative catalogues are written by people, so their errors read
+`FILE:LINE: path: what is wrong`, name the key that was meant when a key is misspelt ("did you mean"), and list every
+problem in one go rather than the first.
 
 Only the safe YAML subset is read (no tags that build objects). Aliases are refused: nothing in a suite needs them and
 they are how a small file expands into a huge one.
+
+It sits on the ground floor (it imports only `conformance.errors`) so that every reader of a hand-written YAML file
+can use it without importing the floor that reads suites.
 """
 
 from __future__ import annotations
