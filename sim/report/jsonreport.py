@@ -6,7 +6,10 @@ op, threshold, mean, ci_low, ci_high, passed, verdict, method, unbounded, n, rea
 `unbounded`: unanswered requests put the metric beyond every deadline, mean and upper end are null then),
 `intervals` (how each kind of interval is made), `messages` (`{sent, delivered, in_flight, expired, rejected, lost,
 duplicates, ...}` summed over every replication of every point: the *simulated* messages), `volume` (the simulated
-sample against the full volume: `tagged_share`, messages per replication simulated and at full volume),
+sample against the full volume: `tagged_share`, messages per replication simulated and at full volume, the headline
+`participants` count (those in the topology), and `counters`: the model's labelled counters ("cannot provide"
+answers, per type too; status messages; replication; the background's) per replication, simulated and at full
+volume),
 `warnings` (warm-up too short by MSER-5, no steady state, trends), `littles_law`, `precision`, `points` (one per
 scenario variant: the scenario itself, or each sweep point, with intervals of every metric, per-participant
 compliance, components, `stations` (per service centre, as JMT gives them), `warmup_detection`, plot data),
@@ -27,7 +30,7 @@ from typing import Any
 
 from sim.metrics.slo import FAIL, INCONCLUSIVE, PASS
 from sim.metrics.stats import METHODS
-from sim.report.aggregate import EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, point_section
+from sim.report.aggregate import BACKGROUND_COUNTERS, EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, counter_label, point_section
 from sim.runner.orchestrator import RunResult
 
 SCHEMA_VERSION = 2
@@ -148,6 +151,13 @@ def volume(scenario: Any, sections: list[dict[str, Any]]) -> dict[str, Any]:
     per_rep = {k: sum(s["messages"][k] for s in sections) / reps for k in MESSAGE_KEYS}
     full = {k: v / share for k, v in per_rep.items()}
     participants = getattr(getattr(scenario, "topology", None), "participants", None)
+    names = sorted({k for s in sections for k in s.get("model_counters", {})})
+    counters = {}
+    for name in names:
+        simulated = sum(s.get("model_counters", {}).get(name, 0) for s in sections) / reps
+        background = name in BACKGROUND_COUNTERS  # counts the untagged traffic itself: not sampled
+        counters[name] = {"label": counter_label(name), "simulated_per_replication": simulated,
+                          "full_volume_per_replication": simulated if background else simulated / share}
     return {
         "tagged_share": share,
         "sampled": share < 1.0,
@@ -156,6 +166,7 @@ def volume(scenario: Any, sections: list[dict[str, Any]]) -> dict[str, Any]:
         "full_volume_per_replication": full,
         "full_volume_sent_per_s": full["sent"] / duration if duration else None,
         "participants": len(participants) if participants is not None else None,
+        "counters": counters,
     }
 
 
