@@ -185,7 +185,10 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
                           "replications[/]")
     for warning in report.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if sweep and sweep["scaleout_efficiency"]:
+    if sweep and sweep.get("efficiency_note"):
+        console.print(f"scale-out efficiency over {sweep['parameter']}: not shown: {sweep['efficiency_note']}",
+                      highlight=False, markup=False)
+    elif sweep and sweep["scaleout_efficiency"]:
         e = sweep["scaleout_efficiency"]
         console.print(f"scale-out efficiency over {sweep['parameter']}: {fmt(e['mean'])} "
                       f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]", highlight=False, markup=False)

@@ -320,10 +320,14 @@ def render_html(report: dict[str, Any]) -> str:
              "<h2>Latency</h2>", _img(cdf, "latency CDF")]
     if sweep:
         sc = sweep["scaleout_efficiency"]
-        body += ["<h2>Sweep: throughput versus resources</h2>", _img(plots.sweep_curve(sweep), "sweep"),
-                 f"<p>Scale-out efficiency, largest point against the smallest: {_e(fmt(sc['mean'] if sc else None))}"
-                 f" [{_e(fmt(sc['ci_low'] if sc else None))}, {_e(fmt(sc['ci_high'] if sc else None))}]"
-                 " <span class='note'>(paired over common random numbers)</span></p>"]
+        body += ["<h2>Sweep: throughput versus resources</h2>", _img(plots.sweep_curve(sweep), "sweep")]
+        if sweep.get("efficiency_note"):
+            body.append(f"<p>Scale-out efficiency: not shown: {_e(sweep['efficiency_note'])}.</p>")
+        else:
+            body.append(f"<p>Scale-out efficiency, largest point against the smallest: "
+                        f"{_e(fmt(sc['mean'] if sc else None))} [{_e(fmt(sc['ci_low'] if sc else None))}, "
+                        f"{_e(fmt(sc['ci_high'] if sc else None))}] <span class='note'>(paired over common random "
+                        "numbers)</span></p>")
     for label, point in zip(labels, points, strict=True):
         body.append(_point(report, point, label))
     config = json.dumps(report["configuration"], indent=2, ensure_ascii=False)

@@ -15,7 +15,8 @@ scenario variant: the scenario itself, or each sweep point, with intervals of ev
 compliance, components, `stations` (per service centre, as JMT gives them), `warmup_detection`, plot data),
 `sweep` when present (`parameter`, `values`, `throughput` = intervals of messages delivered per second per point,
 `efficiency` per point against the first, `scaleout_efficiency` = the largest point's, and the same for answers per
-second as `goodput*`), and `timing` (wall-clock; the only part that changes between runs with the same seed).
+second as `goodput*`; `at_capacity` per point (throughput interval wholly below the best point's) and
+`efficiency_note`, why the efficiencies mean nothing when the first point is below capacity, else null), and `timing` (wall-clock; the only part that changes between runs with the same seed).
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
             "goodput": [iv.to_dict() for iv in sw.goodput],
             "goodput_efficiency": [iv.to_dict() if iv is not None else None for iv in sw.goodput_efficiency],
             "replications": [p.replications.n for p in result.points],
+            "at_capacity": list(sw.at_capacity),
+            "efficiency_note": sw.efficiency_note,
         }
     report["timing"] = dict(result.timing)
     return report

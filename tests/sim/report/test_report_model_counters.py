@@ -63,3 +63,27 @@ def test_tagged_run_shows_counters_everywhere(tmp_path, capsys):
     assert "Model counters" in html and "background jobs drawn" in html
     printed = capsys.readouterr().out
     assert "per replication at full volume:" in printed and "background jobs drawn" in printed
+
+
+def _sweep_report(note):
+    eff = {"mean": 0.25, "ci_low": 0.24, "ci_high": 0.26}
+    return {"scenario": "s", "replications": 2, "seed": 1, "slos": [], "verdict": "pass",
+            "messages": {k: 0 for k in MESSAGE_KEYS},
+            "volume": {"sampled": False, "replications": 2, "counters": {}},
+            "littles_law": {"max_relative_error": None},
+            "sweep": {"parameter": "p", "scaleout_efficiency": eff, "efficiency_note": note}}
+
+
+def test_terminal_shows_efficiency_only_at_capacity(tmp_path):
+    from io import StringIO
+
+    from rich.console import Console
+
+    from sim.commands.run import _print_verdicts
+
+    for note, expect, absent in ((None, "scale-out efficiency over p: 0.25", "not shown"),
+                                 ("the first point (1) is below capacity", "not shown: the first point", "0.25")):
+        buf = StringIO()
+        _print_verdicts(Console(file=buf, width=200), _sweep_report(note), tmp_path, None)
+        text = buf.getvalue()
+        assert expect in text and absent not in text
