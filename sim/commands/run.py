@@ -172,6 +172,8 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
         label = f"simulated sample, {v['replications']} replications together"
     else:
         label = f"{v['replications']} replications together"
+    if v.get("participants") is not None:
+        console.print(f"participants in the topology: {fmt(v['participants'])}", highlight=False)
     console.print(f"messages ({label}): sent {fmt(m['sent'])}, delivered {fmt(m['delivered'])}, in flight "
                   f"{fmt(m['in_flight'])}, expired {fmt(m['expired'])}, rejected {fmt(m['rejected'])}, lost "
                   f"{fmt(m['lost'])}, duplicates delivered {fmt(m['duplicates'])}", highlight=False)

@@ -198,7 +198,8 @@ def _bills_table(participants: dict[str, dict[str, Any]], currency: str) -> str:
     shown = rows[:MAX_BILLS_SHOWN]
     body = "".join(f"<tr><td>{_e(n)}</td><td class='num'>{_e(fmt(p['billed_messages']))}</td>"
                    f"<td class='num'>{_e(fmt(p['billed_amount_mean']))}</td></tr>" for n, p in shown)
-    more = f" (the {len(shown)} largest of {len(rows)} participants billed)" if len(rows) > len(shown) else ""
+    more = (f" (the {len(shown)} largest bills of the {len(rows)} participants that sent a billed message)"
+            if len(rows) > len(shown) else "")
     return (f"<details><summary>Messages counted and billed per participant{_e(more)}</summary><table><tr>"
             f"<th>participant</th><th>messages (all replications)</th><th>bill per replication, {_e(currency)}</th>"
             f"</tr>{body}</table></details>")

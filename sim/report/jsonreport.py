@@ -76,14 +76,6 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def _configuration(scenario: Any) -> Any:
-    participants = getattr(getattr(scenario, "topology", None), "participants", None)
-    config = to_jsonable(scenario)
-    if isinstance(config, dict) and participants is not None:
-        config["participants_total"] = len(participants)
-    return config
-
-
 def build_report(result: RunResult) -> dict[str, Any]:
     scenario = result.scenario
     sections = [point_section(p.replications.summaries) for p in result.points]
@@ -105,7 +97,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "replications": max(p.replications.n for p in result.points),
         "replications_requested": result.requested_replications,
         "versions": versions(),
-        "configuration": _configuration(scenario),
+        "configuration": to_jsonable(scenario),
         "verdict": result.verdict,
         "exit_code": EXIT_CODES[result.verdict],
         "slos": slos,

@@ -148,7 +148,8 @@ def compliance(participants: dict[str, dict[str, Any]], target: float = 0.999) -
                   "axis zoomed to the target")
     title = "Deadline compliance per provider (963 §10)"
     if measured > len(names):
-        title += f": the {len(names)} worst of {measured} providers with requests of known outcome"
+        # not a participant count: the providers this plot can rank (the headline count is the topology's)
+        title += f": the {len(names)} worst of the {measured} providers whose requests have a known outcome"
     ax.set_title(title)
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(True, axis="x", alpha=0.3)

@@ -87,3 +87,20 @@ def test_terminal_shows_efficiency_only_at_capacity(tmp_path):
         _print_verdicts(Console(file=buf, width=200), _sweep_report(note), tmp_path, None)
         text = buf.getvalue()
         assert expect in text and absent not in text
+
+
+def test_one_headline_participant_count(tmp_path, capsys):
+    """The topology's participant count is the headline, once in report.json (`volume.participants`), in the HTML
+    Volume note and on the terminal; the configuration carries no second copy."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny_yaml())
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-o", str(out), "-q", "--duration", "4min", "--replications", "2"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    groups = report["configuration"]["topology"]["participants"]["groups"]
+    topology = sum(g["count"] for g in groups.values())  # agency and bank
+    assert topology == 2
+    assert report["volume"]["participants"] == topology
+    assert "participants_total" not in report["configuration"]
+    assert f"participants in the topology: {topology}" in capsys.readouterr().out
+    assert f"{topology} participants in the topology" in (out / "report.html").read_text()
