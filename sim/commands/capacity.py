@@ -361,6 +361,8 @@ def _seen(judge: Judge) -> list[Point]:
 def scaleout_lines(answer: Answer) -> list[str]:
     """Throughput gain over resource gain between consecutive points of a one-resource search, only where the smaller
     point is at capacity: its throughput interval lies below the largest point's (it could not carry the load)."""
+    from sim.runner.sweep import carries_less
+
     if answer.kind != "smallest":
         return []
     path = answer.parameters[0]
@@ -371,7 +373,7 @@ def scaleout_lines(answer: Answer) -> list[str]:
     lines = []
     for a, b in itertools.pairwise(points):
         a_high, b_mean = a.throughput[2], b.throughput[0]
-        if a_high is None or best.throughput[1] is None or a_high >= best.throughput[1]:
+        if not carries_less(a_high, best.throughput[1]):
             continue  # a carries what the most resources carry: below capacity
         gain = b_mean / a.throughput[0] if a.throughput[0] else math.inf  # type: ignore[operator]
         eff = gain / (b.setting[path] / a.setting[path])

@@ -172,9 +172,12 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
         label = f"simulated sample, {v['replications']} replications together"
     else:
         label = f"{v['replications']} replications together"
+    if v.get("participants") is not None:
+        console.print(f"participants in the topology: {fmt(v['participants'])}", highlight=False)
     console.print(f"messages ({label}): sent {fmt(m['sent'])}, delivered {fmt(m['delivered'])}, in flight "
                   f"{fmt(m['in_flight'])}, expired {fmt(m['expired'])}, rejected {fmt(m['rejected'])}, lost "
                   f"{fmt(m['lost'])}, duplicates delivered {fmt(m['duplicates'])}", highlight=False)
+    _print_counters(console, v)
     ll = report["littles_law"]["max_relative_error"]
     note = " (large: queues still growing at the end, not a steady state)" if ll is not None and ll > 0.1 else ""
     console.print(f"Little's law L = λW: max relative error {fmt(ll)}{note}", highlight=False)
@@ -184,12 +187,28 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
                           "replications[/]")
     for warning in report.get("warnings", []):
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if sweep and sweep["scaleout_efficiency"]:
+    if sweep and sweep.get("efficiency_note"):
+        console.print(f"scale-out efficiency over {sweep['parameter']}: not shown: {sweep['efficiency_note']}",
+                      highlight=False, markup=False)
+    elif sweep and sweep["scaleout_efficiency"]:
         e = sweep["scaleout_efficiency"]
         console.print(f"scale-out efficiency over {sweep['parameter']}: {fmt(e['mean'])} "
                       f"[{fmt(e['ci_low'])}, {fmt(e['ci_high'])}]", highlight=False, markup=False)
     extra = f", {junit}" if junit is not None else ""
     console.print(f"{_VERDICT_MARKUP[report['verdict']]}  report: {out / 'report.json'}, {out / 'report.html'}{extra}")
+
+
+def _print_counters(console: Any, volume: dict[str, Any]) -> None:
+    """The model's labelled counters per replication, at full volume when the run is sampled; zero ones left out."""
+    from sim.report.format import fmt
+
+    key = "full_volume_per_replication"
+    shown = [(n, c) for n, c in (volume.get("counters") or {}).items() if c[key]]
+    if not shown:
+        return
+    where = " at full volume" if volume["sampled"] else ""
+    text = "; ".join(f"{c['label']} {fmt(c[key])}" for _n, c in shown)
+    console.print(f"per replication{where}: {text}", highlight=False, markup=False)
 
 
 def _print_stations(console: Any, report: dict[str, Any]) -> None:

@@ -20,11 +20,52 @@ from sim.metrics.stats import confidence_interval
 MESSAGE_KEYS = ("sent", "delivered", "in_flight", "expired", "rejected", "lost", "duplicates")
 EXTRA_MESSAGE_KEYS = ("duplicates_suppressed", "accounting_errors", "answer_errors")
 MAX_QUEUES_PLOTTED = 8
+MODEL_COUNTERS = {
+    "answers.cannot_provide": "answers \"cannot provide\" (963 §4)",
+    "status.received": "status messages received by consumers",
+    "status.undeliverable": "status messages that could not be delivered",
+    "replication.copies": "message copies replicated to other data centres",
+    "replication.unreachable": "replications that found no live data centre",
+}
+"""The model's counters of tagged messages shown in the report (the summary's `extra["model"]`), and their labels;
+`answers.cannot_provide.<type>` is shown per message type beside them."""
+BACKGROUND_COUNTERS = {
+    "background.jobs": "background jobs drawn",
+    "background.dropped": "background jobs dropped for want of a live node",
+    "background.abandoned": "background jobs abandoned at the ingress (each attempt)",
+    "background.expired": "background jobs expired waiting for a provider",
+    "background.refused_full": "background jobs refused by a full queue (each attempt)",
+    "background.gave_up": "background jobs given up by their senders",
+    "background.refused_quota": "background jobs refused by a quota",
+}
+"""The background's counters (a tagged run): they count the untagged traffic itself, so they are already at full
+volume."""
 
 
 def messages(summaries: Sequence[ReplicationSummary]) -> dict[str, int]:
     """The message accounting summed over replications (report.json `messages`)."""
     return {k: int(sum(s.messages.get(k, 0) for s in summaries)) for k in (*MESSAGE_KEYS, *EXTRA_MESSAGE_KEYS)}
+
+
+def counter_label(name: str) -> str | None:
+    """The label of a model counter shown in the report, or None for one the report does not show."""
+    if name in MODEL_COUNTERS:
+        return MODEL_COUNTERS[name]
+    if name in BACKGROUND_COUNTERS:
+        return BACKGROUND_COUNTERS[name]
+    prefix = "answers.cannot_provide."
+    if name.startswith(prefix):
+        return f"answers \"cannot provide\" to {name[len(prefix):]}"
+    return None
+
+
+def model_counters(summaries: Sequence[ReplicationSummary]) -> dict[str, int]:
+    """The model counters the report shows (`counter_label`), summed over replications; the tagged ones always
+    present (0 when nothing happened), the background ones where a background ran."""
+    total: Counter[str] = Counter({name: 0 for name in MODEL_COUNTERS})
+    for s in summaries:
+        total.update({k: int(v) for k, v in s.extra.get("model", {}).items() if counter_label(k) is not None})
+    return dict(sorted(total.items()))
 
 
 def _sum_counters(dicts: Sequence[dict[str, int]]) -> dict[str, int]:
@@ -215,6 +256,7 @@ def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
         "replications": len(summaries),
         "seeds": [s.seed for s in summaries],
         "messages": messages(summaries),
+        "model_counters": model_counters(summaries),
         "rejected_by_reason": _sum_counters([s.rejected_by_reason for s in summaries]),
         "lost_by_reason": _sum_counters([s.lost_by_reason for s in summaries]),
         "metrics": metric_intervals(summaries),

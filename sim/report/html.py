@@ -127,6 +127,21 @@ def _stations_table(stations: dict[str, dict[str, Any]], sampled: bool) -> str:
             "<th>max queue</th><th>Little err</th></tr>" + "".join(rows) + "</table>")
 
 
+def _counters_table(v: dict[str, Any]) -> str:
+    """The model's labelled counters per replication: at full volume (and the sample's) when sampled."""
+    counters = v.get("counters") or {}
+    if not counters:
+        return ""
+    sampled = v["sampled"]
+    head = ("<tr><th>counter, per replication</th><th>name</th><th>full volume</th><th>simulated sample</th></tr>"
+            if sampled else "<tr><th>counter, per replication</th><th>name</th><th>mean</th></tr>")
+    rows = "".join(
+        f"<tr><td>{_e(c['label'])}</td><td>{_e(n)}</td><td class='num'>{_e(fmt(c['full_volume_per_replication']))}"
+        f"</td>" + (f"<td class='num'>{_e(fmt(c['simulated_per_replication']))}</td>" if sampled else "") + "</tr>"
+        for n, c in counters.items())
+    return f"<h3>Model counters</h3><table>{head}{rows}</table>"
+
+
 def _volume(report: dict[str, Any]) -> str:
     v = report.get("volume")
     if not v:
@@ -134,7 +149,7 @@ def _volume(report: dict[str, Any]) -> str:
     reps = v["replications"]
     if not v["sampled"]:
         return (f"<p class='note'>Every message simulated one by one; {fmt(v['participants'])} participants in the "
-                f"topology; {reps} replications.</p>")
+                f"topology; {reps} replications.</p>" + _counters_table(v))
     full, sim = v["full_volume_per_replication"], v["simulated_per_replication"]
     rows = "".join(f"<tr><td>{_e(k)}</td><td class='num'>{_e(fmt(round(full[k])))}</td>"
                    f"<td class='num'>{_e(fmt(round(sim[k])))}</td></tr>" for k in full)
@@ -142,7 +157,7 @@ def _volume(report: dict[str, Any]) -> str:
             f"simulated message by message (the rest is background at the stations it loads): about "
             f"{_e(fmt(v['full_volume_sent_per_s']))} messages/s; {fmt(v['participants'])} participants in the "
             f"topology.</p><table><tr><th>per replication</th><th>full volume</th><th>simulated sample</th></tr>"
-            f"{rows}</table>")
+            f"{rows}</table>" + _counters_table(v))
 
 
 def _components_table(components: dict[str, dict[str, Any]]) -> str:
@@ -183,7 +198,8 @@ def _bills_table(participants: dict[str, dict[str, Any]], currency: str) -> str:
     shown = rows[:MAX_BILLS_SHOWN]
     body = "".join(f"<tr><td>{_e(n)}</td><td class='num'>{_e(fmt(p['billed_messages']))}</td>"
                    f"<td class='num'>{_e(fmt(p['billed_amount_mean']))}</td></tr>" for n, p in shown)
-    more = f" (the {len(shown)} largest of {len(rows)} participants billed)" if len(rows) > len(shown) else ""
+    more = (f" (the {len(shown)} largest bills of the {len(rows)} participants that sent a billed message)"
+            if len(rows) > len(shown) else "")
     return (f"<details><summary>Messages counted and billed per participant{_e(more)}</summary><table><tr>"
             f"<th>participant</th><th>messages (all replications)</th><th>bill per replication, {_e(currency)}</th>"
             f"</tr>{body}</table></details>")
@@ -305,10 +321,14 @@ def render_html(report: dict[str, Any]) -> str:
              "<h2>Latency</h2>", _img(cdf, "latency CDF")]
     if sweep:
         sc = sweep["scaleout_efficiency"]
-        body += ["<h2>Sweep: throughput versus resources</h2>", _img(plots.sweep_curve(sweep), "sweep"),
-                 f"<p>Scale-out efficiency, largest point against the smallest: {_e(fmt(sc['mean'] if sc else None))}"
-                 f" [{_e(fmt(sc['ci_low'] if sc else None))}, {_e(fmt(sc['ci_high'] if sc else None))}]"
-                 " <span class='note'>(paired over common random numbers)</span></p>"]
+        body += ["<h2>Sweep: throughput versus resources</h2>", _img(plots.sweep_curve(sweep), "sweep")]
+        if sweep.get("efficiency_note"):
+            body.append(f"<p>Scale-out efficiency: not shown: {_e(sweep['efficiency_note'])}.</p>")
+        else:
+            body.append(f"<p>Scale-out efficiency, largest point against the smallest: "
+                        f"{_e(fmt(sc['mean'] if sc else None))} [{_e(fmt(sc['ci_low'] if sc else None))}, "
+                        f"{_e(fmt(sc['ci_high'] if sc else None))}] <span class='note'>(paired over common random "
+                        "numbers)</span></p>")
     for label, point in zip(labels, points, strict=True):
         body.append(_point(report, point, label))
     config = json.dumps(report["configuration"], indent=2, ensure_ascii=False)

@@ -6,13 +6,17 @@ op, threshold, mean, ci_low, ci_high, passed, verdict, method, unbounded, n, rea
 `unbounded`: unanswered requests put the metric beyond every deadline, mean and upper end are null then),
 `intervals` (how each kind of interval is made), `messages` (`{sent, delivered, in_flight, expired, rejected, lost,
 duplicates, ...}` summed over every replication of every point: the *simulated* messages), `volume` (the simulated
-sample against the full volume: `tagged_share`, messages per replication simulated and at full volume),
+sample against the full volume: `tagged_share`, messages per replication simulated and at full volume, the headline
+`participants` count (those in the topology), and `counters`: the model's labelled counters ("cannot provide"
+answers, per type too; status messages; replication; the background's) per replication, simulated and at full
+volume),
 `warnings` (warm-up too short by MSER-5, no steady state, trends), `littles_law`, `precision`, `points` (one per
 scenario variant: the scenario itself, or each sweep point, with intervals of every metric, per-participant
 compliance, components, `stations` (per service centre, as JMT gives them), `warmup_detection`, plot data),
 `sweep` when present (`parameter`, `values`, `throughput` = intervals of messages delivered per second per point,
 `efficiency` per point against the first, `scaleout_efficiency` = the largest point's, and the same for answers per
-second as `goodput*`), and `timing` (wall-clock; the only part that changes between runs with the same seed).
+second as `goodput*`; `at_capacity` per point (throughput interval wholly below the best point's) and
+`efficiency_note`, why the efficiencies mean nothing when the first point is below capacity, else null), and `timing` (wall-clock; the only part that changes between runs with the same seed).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 from sim.metrics.slo import FAIL, INCONCLUSIVE, PASS
 from sim.metrics.stats import METHODS
-from sim.report.aggregate import EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, point_section
+from sim.report.aggregate import BACKGROUND_COUNTERS, EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, counter_label, point_section
 from sim.runner.orchestrator import RunResult
 
 SCHEMA_VERSION = 2
@@ -72,14 +76,6 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def _configuration(scenario: Any) -> Any:
-    participants = getattr(getattr(scenario, "topology", None), "participants", None)
-    config = to_jsonable(scenario)
-    if isinstance(config, dict) and participants is not None:
-        config["participants_total"] = len(participants)
-    return config
-
-
 def build_report(result: RunResult) -> dict[str, Any]:
     scenario = result.scenario
     sections = [point_section(p.replications.summaries) for p in result.points]
@@ -101,7 +97,7 @@ def build_report(result: RunResult) -> dict[str, Any]:
         "replications": max(p.replications.n for p in result.points),
         "replications_requested": result.requested_replications,
         "versions": versions(),
-        "configuration": _configuration(scenario),
+        "configuration": to_jsonable(scenario),
         "verdict": result.verdict,
         "exit_code": EXIT_CODES[result.verdict],
         "slos": slos,
@@ -133,6 +129,8 @@ def build_report(result: RunResult) -> dict[str, Any]:
             "goodput": [iv.to_dict() for iv in sw.goodput],
             "goodput_efficiency": [iv.to_dict() if iv is not None else None for iv in sw.goodput_efficiency],
             "replications": [p.replications.n for p in result.points],
+            "at_capacity": list(sw.at_capacity),
+            "efficiency_note": sw.efficiency_note,
         }
     report["timing"] = dict(result.timing)
     return report
@@ -148,6 +146,13 @@ def volume(scenario: Any, sections: list[dict[str, Any]]) -> dict[str, Any]:
     per_rep = {k: sum(s["messages"][k] for s in sections) / reps for k in MESSAGE_KEYS}
     full = {k: v / share for k, v in per_rep.items()}
     participants = getattr(getattr(scenario, "topology", None), "participants", None)
+    names = sorted({k for s in sections for k in s.get("model_counters", {})})
+    counters = {}
+    for name in names:
+        simulated = sum(s.get("model_counters", {}).get(name, 0) for s in sections) / reps
+        background = name in BACKGROUND_COUNTERS  # counts the untagged traffic itself: not sampled
+        counters[name] = {"label": counter_label(name), "simulated_per_replication": simulated,
+                          "full_volume_per_replication": simulated if background else simulated / share}
     return {
         "tagged_share": share,
         "sampled": share < 1.0,
@@ -156,6 +161,7 @@ def volume(scenario: Any, sections: list[dict[str, Any]]) -> dict[str, Any]:
         "full_volume_per_replication": full,
         "full_volume_sent_per_s": full["sent"] / duration if duration else None,
         "participants": len(participants) if participants is not None else None,
+        "counters": counters,
     }
 
 

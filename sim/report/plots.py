@@ -148,7 +148,8 @@ def compliance(participants: dict[str, dict[str, Any]], target: float = 0.999) -
                   "axis zoomed to the target")
     title = "Deadline compliance per provider (963 §10)"
     if measured > len(names):
-        title += f": the {len(names)} worst of {measured} providers with requests of known outcome"
+        # not a participant count: the providers this plot can rank (the headline count is the topology's)
+        title += f": the {len(names)} worst of the {measured} providers whose requests have a known outcome"
     ax.set_title(title)
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(True, axis="x", alpha=0.3)
@@ -156,7 +157,8 @@ def compliance(participants: dict[str, dict[str, Any]], target: float = 0.999) -
 
 
 def sweep_curve(sweep: dict[str, Any]) -> str:
-    """Throughput versus the swept resource with 95 % intervals, the ideal linear scaling, and the efficiency."""
+    """Throughput versus the swept resource with 95 % intervals, the ideal linear scaling, and the efficiency where
+    it means something (the first point at capacity: no `efficiency_note`)."""
     values = sweep["values"]
     try:
         xs = [float(v) for v in values]
@@ -179,7 +181,7 @@ def sweep_curve(sweep: dict[str, Any]) -> str:
     if not numeric:
         ax.set_xticks(xs, [str(v) for v in values])
     ax.grid(True, alpha=0.3)
-    eff = sweep["efficiency"]
+    eff = [] if sweep.get("efficiency_note") else sweep["efficiency"]  # below capacity it means nothing
     if any(e is not None and e["mean"] is not None for e in eff):
         ax2 = ax.twinx()
         pts = [(x, e) for x, e in zip(xs, eff, strict=True) if e is not None and e["mean"] is not None]

@@ -24,7 +24,7 @@ from sim.runner.replications import (
     run_points,
     sequential_map,
 )
-from sim.runner.sweep import GOODPUT_METRIC, THROUGHPUT_METRIC, scaleout_efficiency
+from sim.runner.sweep import GOODPUT_METRIC, THROUGHPUT_METRIC, at_capacity, efficiency_note, scaleout_efficiency
 
 
 @dataclass
@@ -49,6 +49,9 @@ class SweepResult:
     goodput_metric: str
     goodput: list[Interval]
     goodput_efficiency: list[Interval | None]
+    at_capacity: list[bool] = field(default_factory=list)
+    efficiency_note: str | None = None
+    """Why the efficiencies mean nothing (the first point below capacity), or None when they do."""
 
 
 @dataclass
@@ -159,6 +162,8 @@ def execute(
         sweep_result = SweepResult(run.sweep.parameter, values, THROUGHPUT_METRIC,
                                    [s.interval(THROUGHPUT_METRIC) for s in sets], per_point, overall,
                                    GOODPUT_METRIC, [s.interval(GOODPUT_METRIC) for s in sets], goodput_per_point)
+        sweep_result.at_capacity = at_capacity(sweep_result.throughput)
+        sweep_result.efficiency_note = efficiency_note(sweep_result.throughput, values)
     for s in sweep_slos:
         interval = sweep_result.scaleout if sweep_result is not None and sweep_result.scaleout is not None \
             else Interval(0, None, None, None)

@@ -92,6 +92,10 @@ def test_sweep_report_has_the_curve_and_per_point_slos():
     assert [s["point"] for s in per_point] == [{sweep["parameter"]: v} for v in (1, 2, 4)]
     # offered load is fixed, so adding servers does not add throughput: efficiency at 4x is about 1/4
     assert sweep["scaleout_efficiency"]["mean"] == pytest.approx(0.25, rel=0.05)
+    # so the first point is below capacity: the efficiency is not shown, and the report says why
+    assert sweep["efficiency_note"] and "below capacity" in sweep["efficiency_note"]
+    assert sweep["at_capacity"] == [False, False, False]
     assert not next(s for s in rep["slos"] if s["name"] == "scales")["passed"]
     page = render_html(rep)
+    assert "Scale-out efficiency: not shown" in page
     assert 'alt="sweep"' in page and page.count("data:image/png;base64,") == 1 + 1 + 3 * 2
