@@ -82,11 +82,11 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("smev_participant", None)
     if not path:
         return
-    from conformance.cli.run import negative_count
     from conformance.errors import ConformanceError
     from conformance.suites import lint
     from conformance.suites.engine import RunSettings, planned
     from conformance.suites.model import Role
+    from conformance.suites.negative import negative_count
     from conformance.suites.participant import load_participant
     from conformance.yamlnodes import SchemaErrors
 

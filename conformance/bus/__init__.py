@@ -16,6 +16,5 @@ Public API:
     from conformance.bus.credentials import load_credentials # --keys DIR layout, participants by certificate
     from conformance.bus.capture import write_capture        # exchanges -> NNNN-<Rpc>-<status>.request/.response.http
     from conformance.bus.replay import load_captures, replay  # resend a captured call, compare -> Replayed.verdict
-    from conformance.bus.redelivery import deliveries, redeliver  # deliver captured requests to a provider again
     conformance.bus.service.FORCED_HEADER                     # X-SMEV-Double-Forced: on answers a test armed
 """

@@ -116,8 +116,8 @@ def _load_participant(path: str):  # -> Participant
 def _redeliver(args: argparse.Namespace, calls: list) -> int:
     import json
 
-    from conformance.bus.redelivery import deliveries, redeliver, related_failures
     from conformance.errors import UsageError
+    from conformance.suites.redelivery import deliveries, redeliver, related_failures
 
     if args.participant is None:
         raise UsageError("--redeliver replays against the participant: name its participant.yaml with --participant")

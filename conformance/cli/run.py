@@ -73,24 +73,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "role; reports go to --output DIR (default mutation-report)")
 
 
-def negative_count(text: str | None, suite: str = "") -> int | None:
-    """`--negative`: a count (0 and up), or None for `all`; not given: the default for `suite` (as --suite names it)."""
-    from conformance.errors import UsageError
-    from conformance.suites.negative import DEFAULT_LIMIT
-
-    if text is None:
-        return DEFAULT_LIMIT if suite == "provider" else 0
-    if text.strip().lower() == "all":
-        return None
-    try:
-        count = int(text)
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise UsageError(f"--negative {text!r}: give a count (0 and up) or 'all'")
-    return count
-
-
 def run(args: argparse.Namespace) -> int:
     import sys
 
@@ -120,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     lint.raise_problems(problems)
     assert suite is not None and participant is not None
     from conformance.suites.engine import RunSettings, planned
+    from conformance.suites.negative import negative_count
 
     settings = RunSettings(signatures=not args.no_signatures, seed=args.seed,
                            registry_path=lint.registry_for(participant, args.registry),
@@ -191,6 +174,7 @@ def _run_variants(args: argparse.Namespace) -> int:
     from conformance.report import render
     from conformance.suites import lint
     from conformance.suites.engine import RunSettings
+    from conformance.suites.negative import negative_count
 
     if args.participant or args.dry_run or args.capture:
         raise UsageError("--variants runs the shipped reference participant and its variants: it takes no "

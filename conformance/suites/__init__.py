@@ -6,6 +6,7 @@ Public API:
     from conformance.suites.participant import load_participant # -> participant.Participant
     from conformance.suites.lint import load, cross_check, shipped_suites   # `provider`, `consumer` by name
     from conformance.suites.engine import run_suite, RunSettings, Engine    # -> LiveRun(results, exchanges)
+    from conformance.suites.redelivery import deliveries, redeliver  # deliver captured requests to a provider again
     from conformance.yamlnodes import load_yaml, Checker, parse_duration  # line-accurate YAML checking
     from conformance.suites.negative import select_cases, enqueue     # negative catalogue deliveries to a provider
 

@@ -26,6 +26,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conformance.errors import UsageError
 from conformance.negative.model import Case
 
 DEFAULT_LIMIT = 15
@@ -172,3 +173,18 @@ def spoil(case: Case, facts, registry, credentials) -> bytes:  # noqa: ANN001 - 
 
 
 __all__ = ["DEFAULT_LIMIT", "Queued", "Undeliverable", "enqueue", "family_of", "select_cases", "spoil"]
+
+
+def negative_count(text: str | None, suite: str = "") -> int | None:
+    """`--negative`: a count (0 and up), or None for `all`; not given: the default for `suite` (as --suite names it)."""
+    if text is None:
+        return DEFAULT_LIMIT if suite == "provider" else 0
+    if text.strip().lower() == "all":
+        return None
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise UsageError(f"--negative {text!r}: give a count (0 and up) or 'all'")
+    return count

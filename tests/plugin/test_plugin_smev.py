@@ -43,9 +43,9 @@ def test_without_a_participant_the_plugin_adds_nothing(pytester):
 def cli_plan():
     """What `smev-conformance run` plays against the reference provider. Computed before any pytester test starts:
     pytester drops the modules a test imports when it ends, and later tests would see second copies of them."""
-    from conformance.cli.run import negative_count
     from conformance.suites.engine import RunSettings, planned
     from conformance.suites.lint import load
+    from conformance.suites.negative import negative_count
     from conformance.suites.participant import load_participant
 
     suite, participant = load("provider"), load_participant(PARTICIPANTS / "reference.provider.yaml")

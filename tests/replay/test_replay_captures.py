@@ -235,10 +235,10 @@ def test_a_captured_old_poll_replays_against_the_double_started_here_but_not_aga
 
     from conformance.bus.client import BusClient
     from conformance.bus.credentials import load_certificate_file, load_credentials
+    from conformance.bus.registry_view import load_types
     from conformance.bus.replay import replay_config
     from conformance.bus.server import start
     from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.registry_view import load_types
     from conformance.crypto import load_certificate
     from conformance.crypto.keyformats import load_private_key
     from conformance.protocol import model as m

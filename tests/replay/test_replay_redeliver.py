@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from conformance.bus.capture import write_capture
-from conformance.bus.redelivery import _about, deliveries, related_failures
 from conformance.bus.replay import load_captures
 from conformance.cli import main
+from conformance.suites.redelivery import _about, deliveries, related_failures
 
 PARTICIPANTS = Path(__file__).resolve().parents[2] / "conformance" / "reference" / "participants"
 REGISTRY = str(PARTICIPANTS / "registry.yaml")

@@ -87,7 +87,7 @@ def test_suites_negative_selection_is_bounded_seeded_and_a_subset(limit, seed):
 
 
 def test_suites_negative_count_option():
-    from conformance.cli.run import negative_count
+    from conformance.suites.negative import negative_count
 
     assert negative_count("all") is None and negative_count("0") == 0 and negative_count("15") == 15
     assert negative_count(None, "provider") == 15 and negative_count(None, "my-suite.yaml") == 0
