@@ -43,7 +43,10 @@ def exchange(port: int, raw: bytes, *, timeout: float = 10.0, keep_open: bool = 
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(raw)
         if not keep_open:
-            sock.shutdown(socket.SHUT_WR)
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:  # the bus answered (e.g. 503 at its connection limit) and closed first
+                pass
         return read_answer(sock)
 
 
