@@ -25,7 +25,7 @@ Examples (in an empty folder, in this order; a test runs them):
   smev-conformance verify signed.xml --trust pki/ca.cert.pem --crl pki/ca.crl.pem
   smev-conformance sample --all --output messages/
   smev-conformance verify messages/ --format json --output reports/verify.json
-  smev-conformance verify captured-2020.xml --at message
+  smev-conformance verify signed.xml --at message       # each signature judged at the time its message carries
 """
 
 from __future__ import annotations
