@@ -310,8 +310,10 @@ class Site:
 class _Replication:
     """Storing an accepted message on the other data centres of its replica set before the sender is told (a
     synchronous write): the message, broadcast copies included, crosses the inter-data-centre links to each (sharing
-    their bandwidth, `Network.send`) and each replica's confirmation comes back; then `Bus.commit`. A replica that
-    cannot be reached is left out (the message is stored on fewer data centres)."""
+    their bandwidth, `Network.send`) and each replica's confirmation comes back; then `Bus.commit`. When a replica
+    cannot be reached (a link down, a data centre lost while the copy travelled), the message is not accepted: the
+    sender gets SMEVFailure and retries, as a synchronous replicated write refuses what it could not store on its
+    replica set; accepting it on fewer data centres would let a later data-centre loss lose an accepted message."""
 
     __slots__ = ("bus", "site", "msg", "q", "first", "from_loc", "reply", "replicas", "left", "stored")
 
@@ -360,8 +362,11 @@ class _Replication:
     def _one_done(self) -> None:
         self.left -= 1
         if self.left == 0:
-            replicas = tuple(dc for dc in self.replicas if dc in self.stored)
-            self.bus.commit(self.site, self.msg, self.q, self.first, self.from_loc, self.reply, replicas)
+            if len(self.stored) < len(self.replicas) - 1:
+                self.bus.world.count("replication.refused")
+                self.bus._answer(self.site, self.from_loc, self.reply, RETRY, FaultName.SMEV_FAILURE, self.msg)
+                return
+            self.bus.commit(self.site, self.msg, self.q, self.first, self.from_loc, self.reply, self.replicas)
 
 
 class Bus:

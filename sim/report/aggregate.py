@@ -25,7 +25,8 @@ MODEL_COUNTERS = {
     "status.received": "status messages received by consumers",
     "status.undeliverable": "status messages that could not be delivered",
     "replication.copies": "message copies replicated to other data centres",
-    "replication.unreachable": "replications that found no live data centre",
+    "replication.unreachable": "replica copies that could not reach their data centre",
+    "replication.refused": "messages refused (SMEVFailure) because a replica could not be stored",
 }
 """The model's counters of tagged messages shown in the report (the summary's `extra["model"]`), and their labels;
 `answers.cannot_provide.<type>` is shown per message type beside them."""

@@ -4,6 +4,7 @@ reaches the terminal as a traceback; a client that trickles its request is dropp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -43,10 +44,8 @@ def exchange(port: int, raw: bytes, *, timeout: float = 10.0, keep_open: bool = 
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(raw)
         if not keep_open:
-            try:
+            with contextlib.suppress(OSError):  # the bus answered (e.g. 503 at its connection limit) and closed first
                 sock.shutdown(socket.SHUT_WR)
-            except OSError:  # the bus answered (e.g. 503 at its connection limit) and closed first
-                pass
         return read_answer(sock)
 
 
