@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from hostile_helpers import refused
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -207,14 +208,6 @@ def double():
 
 def client(double, who: str, then: Mutation | None = None, **kwargs) -> BusClient:
     return BusClient(double.url, sign=sign_as(who, then), **kwargs)
-
-
-def refused(reply, fault: FaultName, reason: R | None = None):
-    assert reply.fault is not None, reply.body[:400]
-    assert reply.fault.name is fault, (reply.fault.name, reply.fault.faultstring)
-    if reason is not None:
-        assert reply.fault.reason is reason, (reply.fault.reason, reply.fault.faultstring)
-    return reply.fault
 
 
 def drain(double, who: str) -> None:

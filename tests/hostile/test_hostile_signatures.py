@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from hostile_helpers import refused
 from lxml import etree
 
 from conformance.bus.client import BusClient
@@ -121,14 +122,6 @@ def double():
 
 def client(double, who: str, then: Mutation | None = None, **kwargs) -> BusClient:
     return BusClient(double.url, sign=sign_as(who, then), **kwargs)
-
-
-def refused(reply, fault: FaultName, reason: SignatureVerificationReason | None = None):
-    assert reply.fault is not None, reply.body[:400]
-    assert reply.fault.name is fault, (reply.fault.name, reply.fault.faultstring)
-    if reason is not None:
-        assert reply.fault.reason is reason, (reply.fault.reason, reply.fault.faultstring)
-    return reply.fault
 
 
 def drain(double, who: str) -> None:
