@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from realtraffic_vectors import VECTORS
@@ -196,8 +196,15 @@ _CYRILLIC = st.text(alphabet="абвгдеёжзийклмнопрстуфхцч
 @settings(max_examples=30, deadline=None)
 @given(text=_CYRILLIC, declaration=st.sampled_from(["", '<?xml version="1.0" encoding="UTF-8"?>',
                                                     "<?xml version='1.0' encoding='utf-8'?>\r\n"]))
+@example(text="аЁЁ", declaration="")  # valid UTF-8 too: assumed away, not a false failure
 def test_windows_1251_bytes_read_as_utf8_are_named_as_such(text, declaration):
     data = f'{declaration}<a xmlns="urn:a">{text}</a>'.encode("cp1251")
+    try:  # some windows-1251 bytes are valid UTF-8 as well ("аЁЁ" is E0 A8 A8, U+0A28): nothing to name then
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        assume(False)
     with pytest.raises(XmlInputError) as error:
         parse_bytes(data, source="m.xml")
     assert error.value.rule == "MSG-XML-WELLFORMED"
