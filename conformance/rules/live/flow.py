@@ -138,11 +138,13 @@ class NotAnsweredTwice(_AnswerCount):
     _case = """\
 - deliver: {message: request, as: req}
 - expect: {operation: SendResponse, answering: req, within: 5s}
-- deliver: {message: request, variant: redelivery, of: req}
+- deliver: {message: request, variant: redelivery, of: req, as: again}
+- expect: {operation: Ack, of: again, within: 5s}
 - expect:
-    operation: Ack
-    of: req
-    within: 5s
+    operation: SendResponse
+    answering: req
+    times: 0
+    within: 2s
     assert:
       - flow: {not_answered_twice: req}
 """

@@ -34,7 +34,7 @@ class StructureValid(LiveAssertion):
     source = "697 §11; SMEV 3 protocol: Main structures"
     optional = (Param("select", ParamKind.STRINGS), Param("ignore", ParamKind.STRINGS))
     bad = (LiveExample("the provider writes its answer's MessageID in upper case", _case("structure: valid"),
-                       ("ack", "answer-upper-case-id"), fails=("MSG-ID-UUID1",)),)
+                       ("ack", "answer-upper-case-id"), fails=("MSG-ID-UUID1", "MSG-SCHEMA-ENVELOPE")),)
     good = (LiveExample("the provider's answer is well formed", _case("structure: valid"), ("ack", "answer")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
