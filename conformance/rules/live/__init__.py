@@ -35,7 +35,8 @@ documentation lists them. A new assertion: a `LiveAssertion` in its family modul
 for _unit in (*wire.ASSERTIONS, *flow.ASSERTIONS, *timing.ASSERTIONS, *content.ASSERTIONS):
     ASSERTIONS.setdefault(_unit.family, {})[_unit.check] = _unit
     _entry = _unit.rule
-    declare(_entry.id, _entry.title, _entry.severity, _entry.source, _entry.description)
+    declare(_entry.id, _entry.title, _entry.severity, _entry.source, _entry.description, bad=_entry.bad,
+            good=_entry.good)
 
 
 def unit_of(rule_id: str) -> LiveAssertion | None:

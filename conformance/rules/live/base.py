@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
-from conformance.findings import Finding, Rule, Severity, Status
+from conformance.findings import Finding, LiveExample, Rule, Severity, Status
 
 PREFIX = {"structure": "MSG-LIVE-STRUCTURE", "content": "MSG-LIVE-CONTENT", "signature": "SIG-LIVE",
           "flow": "FLOW-LIVE", "timing": "TIME-LIVE"}
@@ -104,21 +104,6 @@ class LiveContext(Protocol):
         """What the signature verifier says of the call, trusting the bus's CA."""
 
 
-@dataclass(frozen=True)
-class LiveExample:
-    """A live assertion shown at work: a suite `case` (YAML, steps under the case) played by the real engine and
-    bus double against a scripted participant that makes the `moves` (see `conformance.suites.examples`).
-
-    A bad example fails its assertion's rule (or, for structure and signature, the catalogue rules in `fails`),
-    and no other; a good one fails nothing. `signatures` runs it with signatures on (the participant signs)."""
-
-    summary: str
-    case: str
-    moves: tuple[str, ...]
-    fails: tuple[str, ...] = ()
-    signatures: bool = False
-
-
 class LiveAssertion:
     """One live assertion. Subclasses set `family`, `check`, `title`, `source`, `rationale`, `required`/`optional`
     parameters, `bad`/`good` examples, and define `judge`."""
@@ -142,7 +127,7 @@ class LiveAssertion:
     def rule(self) -> Rule:
         """The catalogue's rule of this assertion."""
         rationale = self.rationale or f"Reported by a live suite for the assertion `{self.family}: {self.check}`."
-        return Rule(self.rule_id, self.title, self.severity, self.source, rationale)
+        return Rule(self.rule_id, self.title, self.severity, self.source, rationale, self.bad, self.good)
 
     @property
     def params(self) -> dict[str, Param]:

@@ -6,8 +6,9 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.findings import LiveExample
 from conformance.protocol import model as m
-from conformance.rules.live.base import LiveAssertion, LiveContext, LiveExample, Param, ParamKind, Said, verdict
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
 
 
 def _answered(assertion: str, *, deliver: str = "{message: request, as: req}") -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.rules.live.base import LiveAssertion, LiveContext, LiveExample, Param, ParamKind, Said, verdict
+from conformance.findings import LiveExample
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
 
 
 class Within(LiveAssertion):

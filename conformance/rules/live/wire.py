@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.findings import Status
-from conformance.rules.live.base import LiveAssertion, LiveContext, LiveExample, Param, ParamKind, Said
+from conformance.findings import LiveExample, Status
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said
 
 _ANSWER = """\
 - deliver: {message: request, as: req}
