@@ -31,6 +31,8 @@ class Rejection(LiveAssertion):
     family, check = "content", "rejection"
     title = "A request that must be refused gets RequestRejected with the expected code"
     source = "963 §4"
+    rationale = ("A request the provider cannot serve gets RequestRejected with the code that says why (NO_DATA, "
+                 "ACCESS_DENIED, …), never silence or made-up data.")
     required = (Param("rejection", ParamKind.REJECTION_CODE),)
     bad = (LiveExample("the provider answers with data where NO_DATA is due", _answered("{rejection: NO_DATA}"),
                        ("ack", "answer")),)
@@ -48,6 +50,7 @@ class Answer(LiveAssertion):
     family, check = "content", "answer"
     title = "A valid request gets a business answer with data"
     source = "963 §4"
+    rationale = ("A valid request about data the provider holds gets the data, not a rejection.")
     required = (Param("answer", ParamKind.PLAIN),)
     bad = (LiveExample("the provider rejects a valid request", _answered("{answer: data}"), ("ack", "reject")),)
     good = (LiveExample("the provider answers it with data", _answered("{answer: data}"), ("ack", "answer")),)
@@ -63,6 +66,8 @@ class StatusCode(LiveAssertion):
     family, check = "content", "status_code"
     title = "The RequestStatus has the expected code"
     source = "697 §6о"
+    rationale = ("A provider that needs time answers with RequestStatus; its code tells the consumer the state of the "
+                 "request.")
     required = (Param("status_code", ParamKind.INTEGER),)
     bad = (LiveExample("the provider answers with data where a status was due", _answered("{status_code: 1}"),
                        ("ack", "answer")),)
@@ -78,6 +83,8 @@ class TestMessage(LiveAssertion):
     family, check = "content", "test_message"
     title = "The TestMessage flag is as expected"
     source = "SMEV 3 protocol: TestMessage"
+    rationale = ("A TestMessage exercises the exchange without touching real data; the flag must be where the case "
+                 "says.")
     required = (Param("test_message", ParamKind.BOOLEAN),)
     _case = """\
 - expect:
@@ -99,6 +106,7 @@ class XPath(LiveAssertion):
     family, check = "content", "xpath"
     title = "A suite's XPath assertion on the participant's call holds"
     source = "697 §11 (participants answer for the fields of what they send)"
+    rationale = ("For what no rule of the catalogue covers, a suite names a field of the call and what it must hold.")
     required = (Param("xpath", ParamKind.XPATH),)
     optional = (Param("equals", ParamKind.PLAIN), Param("exists", ParamKind.BOOLEAN))
     _case = _answered('{xpath: "//tns:SenderProvidedResponseData/tns:To", exists: true}')

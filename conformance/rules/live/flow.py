@@ -48,6 +48,8 @@ class Acked(LiveAssertion):
     family, check = "flow", "acked"
     title = "The participant acks the delivered message, with the expected accepted flag"
     source = "SMEV 3 protocol: every message taken from a queue must be acked; 697 §11"
+    rationale = ("An unacked message is delivered again after the lease; a wrong accepted flag either loses a valid "
+                 "request or keeps processing a refused one.")
     required = (Param("acked", ParamKind.REFERENCE),)
     optional = (Param("accepted", ParamKind.BOOLEAN),)
     bad = (LiveExample("the provider acks a valid request with accepted=false", _REQUEST_ACKED, ("refuse",)),)
@@ -67,6 +69,8 @@ class NotAcked(LiveAssertion):
     family, check = "flow", "not-acked"
     title = "The participant does not ack the delivered message"
     source = "SMEV 3 protocol: Ack"
+    rationale = ("A message the participant must not take (e.g. one it has not made durable) is left for redelivery "
+                 "rather than acked.")
     required = (Param("not-acked", ParamKind.REFERENCE),)
     _case = """\
 - deliver: {message: request, as: req}
@@ -110,6 +114,8 @@ class Answers(LiveAssertion):
     family, check = "flow", "answers"
     title = "The answer is addressed to the delivered request"
     source = "SMEV 3 protocol: ReplyTo and To; 963 §4"
+    rationale = ("An answer is routed by its To to the request it answers; one that points elsewhere reaches the wrong "
+                 "consumer or none.")
     required = (Param("answers", ParamKind.REFERENCE),)
     bad = (LiveExample("the provider's To points at no request", _answered("answers"),
                        ("ack", "answer-to-rewritten")),)
@@ -135,6 +141,8 @@ class NotAnsweredTwice(_AnswerCount):
     family, check, limit = "flow", "not_answered_twice", 1
     title = "A redelivered request is not answered a second time"
     source = "697 §7.1 (guaranteed delivery)"
+    rationale = ("A redelivered request (same MessageID) is one request: a provider without a journal of what it "
+                 "processed answers it twice.")
     required = (Param("not_answered_twice", ParamKind.REFERENCE),)
     _case = """\
 - deliver: {message: request, as: req}
@@ -158,6 +166,8 @@ class NotAnswered(_AnswerCount):
     family, check, limit = "flow", "not_answered", 0
     title = "A delivery the participant must refuse is not answered"
     source = "697 §11 (verify the signatures of SMEV)"
+    rationale = ("A delivery the participant refused (a broken bus signature, say) must not be processed: an answer "
+                 "means it acted on what it could not trust.")
     required = (Param("not_answered", ParamKind.REFERENCE),)
     _case = """\
 - deliver: {message: request, as: req}
@@ -176,6 +186,8 @@ class NewMessageId(LiveAssertion):
     family, check = "flow", "new_message_id"
     title = "After the bus refused a message, the resent one has a new MessageID"
     source = "SMEV 3 protocol: Identifiers; 697 §11"
+    rationale = ("The bus journals MessageIDs: a message it refused must be resent as a new message, with a new id, or "
+                 "it is refused again as a duplicate.")
     required = (Param("new_message_id", ParamKind.REFERENCE),)
     bad = (LiveExample("the consumer resends the refused request with the same MessageID",
                        _resent("new_message_id: refused"), ("send", "resend-same-id")),)
@@ -193,6 +205,8 @@ class SamePayloadAs(LiveAssertion):
     family, check = "flow", "same_payload_as"
     title = "The resent message carries the same business content"
     source = "697 §11 (resend after the violation is fixed)"
+    rationale = ("A resend after a refusal repeats the same request; changed business content is a new request under "
+                 "the old one's history.")
     required = (Param("same_payload_as", ParamKind.REFERENCE),)
     bad = (LiveExample("the consumer resends other business content", _resent("same_payload_as: refused"),
                        ("send", "resend-other-content")),)
@@ -210,6 +224,8 @@ class BackoffAtLeast(LiveAssertion):
     family, check = "flow", "backoff_at_least"
     title = "A retry after SMEVFailure waits at least the suite's backoff"
     source = "697 §11 (resend after a failure)"
+    rationale = ("Retrying at once after SMEVFailure adds load to a bus that is failing; the protocol asks for a pause "
+                 "that grows.")
     required = (Param("backoff_at_least", ParamKind.DURATION),)
     bad = (LiveExample("the consumer retries at once", _resent("backoff_at_least: 500ms"), ("send", "resend")),)
     good = (LiveExample("the consumer waits a second before it retries", _resent("backoff_at_least: 500ms"),
@@ -227,6 +243,8 @@ class Polls(LiveAssertion):
     family, check = "flow", "polls"
     title = "The participant keeps polling the named operation"
     source = "SMEV 3 protocol: Operations (GetRequest / GetResponse polling)"
+    rationale = ("A consumer learns of answers only by polling GetResponse; one that stops polling never receives "
+                 "them.")
     required = (Param("polls", ParamKind.OPERATION),)
     optional = (Param("within", ParamKind.DURATION),)
     _case = """\

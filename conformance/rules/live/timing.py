@@ -12,6 +12,8 @@ class Within(LiveAssertion):
     family, check = "timing", "within"
     title = "The participant answers in time: 2 s for a real-time type, 48 h (scaled) otherwise"
     source = "963 §10"
+    rationale = ("963 §10 sets the time to answer: 2 s for a real-time type, 48 h otherwise; a suite may set its own "
+                 "limit since an earlier step.")
     required = (Param("within", ParamKind.DURATION),)
     optional = (Param("since", ParamKind.REFERENCE),)
     _case = """\

@@ -32,6 +32,8 @@ class StructureValid(LiveAssertion):
     family, check = "structure", "valid"
     title = "The participant's call passes every static rule of the catalogue"
     source = "697 §11; SMEV 3 protocol: Main structures"
+    rationale = ("What a participant sends must hold every rule a file checked offline would; a live run judges the "
+                 "real call, so mistakes that only the participant's own code makes (ids, times, layout) show here.")
     optional = (Param("select", ParamKind.STRINGS), Param("ignore", ParamKind.STRINGS))
     bad = (LiveExample("the provider writes its answer's MessageID in upper case", _case("structure: valid"),
                        ("ack", "answer-upper-case-id"), fails=("MSG-ID-UUID1", "MSG-SCHEMA-ENVELOPE")),)
@@ -49,6 +51,8 @@ class SignatureValid(LiveAssertion):
     family, check = "signature", "valid"
     title = "Every signature of the participant's call verifies"
     source = "697 §11 (electronic signature of every message); SMEV 3 protocol: Signatures"
+    rationale = ("The bus refuses a call whose signature does not verify; the failing SIG/CERT rule is reported, so "
+                 "the page of that rule says how to fix it.")
     optional = (Param("signer", ParamKind.PLAIN),)
     bad = (LiveExample("the provider sends its answer unsigned", _case("signature: valid"), ("ack", "answer-unsigned"),
                        fails=("SIG-PRESENT",), signatures=True),)
@@ -66,6 +70,8 @@ class SignatureAbsent(LiveAssertion):
     family, check = "signature", "absent"
     title = "The participant's call carries no signature where none may be"
     source = "SMEV 3 protocol: Signatures"
+    rationale = ("For a call the case says must go unsigned, a signature is a sign the participant signs what it "
+                 "should not (or signs the wrong block).")
     bad = (LiveExample("the provider signs a call the case says must be unsigned", _case("signature: absent"),
                        ("ack", "answer"), signatures=True),)
     good = (LiveExample("the provider's call is unsigned", _case("signature: absent"), ("ack", "answer-unsigned"),
