@@ -10,7 +10,7 @@ overrides and sweeps use.
 from __future__ import annotations
 
 from sim.scenario import fields as f
-from sim.scenario.faultkinds import KINDS as FAULT_KINDS
+from sim.scenario.faultkinds import KINDS
 from sim.scenario.fields import REQUIRED, Field, Schema
 from sim.scenario.model import PARTICIPANT_KINDS
 
@@ -210,12 +210,12 @@ TARIFF: Schema = {
 }
 
 FAULT_COMMON: Schema = {
-    "kind": Field(f.choice(*FAULT_KINDS), REQUIRED, ", ".join(FAULT_KINDS)),
+    "kind": Field(f.choice(*KINDS), REQUIRED, ", ".join(KINDS)),
     "at": Field(f.duration, REQUIRED, "start, from the beginning of the run"),
     "duration": Field(f.positive(f.duration), None, "length (null: to the end of the run)"),
 }
 
-FAULT_FIELDS: dict[str, Schema] = {kind: unit.fields for kind, unit in FAULT_KINDS.items()}
+FAULT_FIELDS: dict[str, Schema] = {kind: unit.fields for kind, unit in KINDS.items()}
 """Each fault kind's own fields (its unit in `sim.scenario.faultkinds` declares them)."""
 
 RUN: Schema = {
