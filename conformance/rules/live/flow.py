@@ -124,7 +124,8 @@ class Answers(LiveAssertion):
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
         ref = ctx.ref(params["answers"])
         got = ctx.answered_id(ctx.call.reply_to)
-        return verdict(got == ref.message_id, f"answers {ref.message_id}", f"does not answer {ref.message_id}")
+        return verdict(got is not None and got == ref.message_id, f"answers {ref.message_id}",
+                       f"does not answer {ref.message_id}")
 
 
 class _AnswerCount(LiveAssertion):
