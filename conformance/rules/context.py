@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.protocol.facts import Facts, read_facts
 from conformance.protocol.foreign import Foreign, identify_foreign
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
 from conformance.protocol.operations import RULE_OPERATION, Detection, Operation, ProtocolError, detect
@@ -95,6 +96,15 @@ class CheckContext:
         found = self._indexes.get(target)
         if found is None:
             found = self._indexes[target] = ElementIndex(target)
+        return found
+
+    @property
+    def facts(self) -> Facts:
+        """The body's SMEV fields read once (`conformance.protocol.facts`): ids, times, parties, attachments.
+        Skips the calling rule, as `body` does, when the document is no SMEV 3 message."""
+        found = self.memo.get("facts")
+        if found is None:
+            found = self.memo["facts"] = read_facts(self.body)
         return found
 
     def elements_named(self, *names: str) -> list[etree._Element]:

@@ -16,13 +16,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future of `--at` an id's time may lie before it is suspicious (clocks of systems differ)."""
 
 
-def _sender_ids(ctx: CheckContext):
-    return [e for e in ctx.elements_named("MessageID")
-            if smev_local(e.getparent()) in ("SenderProvidedRequestData", "SenderProvidedResponseData")]
-
-
 def _dated_ids(ctx: CheckContext):
-    dated = [(e, uuid1_time(text_of(e))) for e in _sender_ids(ctx) if check_message_id(text_of(e))]
+    dated = [(f.element, uuid1_time(f.text)) for f in ctx.facts.sent_ids if check_message_id(f.text)]
     if not dated:
         raise NotApplicable("the message has no valid version 1 MessageID to date (see MSG-ID-UUID1)")
     return dated

@@ -710,20 +710,17 @@ def _envelope_of(exchange: Exchange) -> bytes:
 
 
 def _loose_fields(exchange: Exchange, message_id: str | None) -> tuple[str | None, str | None]:
-    """MessageID and To of a call the protocol reader refused, read leniently (None where absent)."""
+    """MessageID and To of a call the protocol reader refused, from the lenient envelope facts (None where absent)."""
     from conformance import xmlsafe
+    from conformance.protocol.facts import envelope_facts
 
     try:
         root = xmlsafe.parse_bytes(_envelope_of(exchange), source="captured").getroot()
     except Exception:  # noqa: BLE001 - not XML at all: nothing to read
         return message_id, None
-    found: dict[str, str] = {}
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            local = etree.QName(element).localname
-            if local in ("MessageID", "To") and local not in found:
-                found[local] = (element.text or "").strip()
-    return found.get("MessageID", message_id), found.get("To")
+    facts = envelope_facts(root)
+    to = facts.to
+    return facts.message_id or message_id, to.text.strip() if to is not None else None
 
 
 def _prefixes(seen: Seen) -> dict[str, str]:

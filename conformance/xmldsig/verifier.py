@@ -13,7 +13,7 @@ A digest or signature value that does not match is diagnosed (`conformance.xmlds
 
 Time: certificates are judged at `VerifyOptions.at`. None means now, and a certificate not valid now fails, the
 finding naming the message's own time too; "message" means each signature at the time its signed element carries
-(`conformance.xmldsig.signedfields.signed_time`, the field named in the finding), else now, saying so.
+(`conformance.protocol.facts.read_facts(signed).time()`, the field named in the finding), else now, saying so.
 
 Each rule's title, source, rationale and examples are declared in `conformance.xmldsig.ruleset`; this package
 imports `conformance.findings` and never `conformance.rules` (the catalogue imports it). `verify_tree` gives
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 from lxml import etree
 
 from conformance.findings import Finding, Location, Status
+from conformance.protocol.facts import MessageTime, read_facts
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 from conformance.xmldsig.c14n import signed_info_c14n
@@ -42,14 +43,7 @@ from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import IdIndex, other_id_attribute, reference_id
 from conformance.xmldsig.outcome import Outcome
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
-from conformance.xmldsig.signedfields import (
-    Located,
-    MessageTime,
-    hidden_nodes,
-    locate_signed,
-    message_time,
-    signed_time,
-)
+from conformance.xmldsig.signedfields import Located, hidden_nodes, locate_signed, message_time
 from conformance.xmldsig.transform import SmevTransformError
 
 if TYPE_CHECKING:
@@ -582,7 +576,7 @@ class _Signature:
         """The time this signature's signed element carries, else the message's (both from signed SMEV fields)."""
         own = None
         if self.located.element is not None and not self.located.ambiguity:
-            own = signed_time(self.located.element)
+            own = read_facts(self.located.element).time()
         return own or message_time(self.element.getroottree().getroot())
 
     def validity(self, certificate: Certificate) -> None:
