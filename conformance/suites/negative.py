@@ -109,7 +109,7 @@ def enqueue(bus, case: Case, type_name: str, registry, *, provider: str, sender:
         bus.store.remember_id(message_id, sender, "SendRequest", now)
     reply_to = make_reply_to(message_id, sender)
     bus.store.enqueue(message_id=message_id, kind=Kind.REQUEST, version=case.version.value,
-                      namespace=btype.request[0], root=btype.request[1], sender=sender, recipient=provider,
+                      namespace=btype.request.namespace, root=btype.request.root, sender=sender, recipient=provider,
                       payload=payload, at=now, reply_to=reply_to)
     bus.store.record_status(message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
     return Queued(message_id, reply_to)
