@@ -120,13 +120,12 @@ class _Signature:
     def __init__(self, element: etree._Element, body: etree._Element | None, spec: SigningSpec | None,
                  options: VerifyOptions, out: list[Outcome], index: IdIndex | None = None,
                  unreadable: str | None = None) -> None:
-        from conformance.crypto import resolve_backend
-
+        assert options.backend is not None, "verify_tree resolves the backend once, before any signature"
         self.element = element
         self.body = body
         self.spec = spec
         self.options = options
-        self.backend = resolve_backend(options.backend)
+        self.backend = options.backend
         self.out = out
         self._index = index
         self.unreadable = unreadable
@@ -766,8 +765,14 @@ def _body_of(root: etree._Element) -> tuple[etree._Element | None, str | None]:
 
 
 def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOptions | None = None) -> list[Outcome]:
-    """Every outcome of every signature rule over the document."""
+    """Every outcome of every signature rule over the document. `options.backend` None is the automatic choice,
+    resolved here once (commands pass the one `--crypto` chose)."""
+    from dataclasses import replace
+
+    from conformance.crypto import resolve_backend
+
     options = options or VerifyOptions()
+    options = replace(options, backend=resolve_backend(options.backend))
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
     if options.at is not None and not isinstance(options.at, datetime) and options.at != AT_MESSAGE:
         raise ValueError(f"VerifyOptions.at is an instant, None (now) or {AT_MESSAGE!r}, not {options.at!r}")
@@ -798,15 +803,13 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     if not signatures:
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
-    from conformance.crypto import resolve_backend
-
     own = None
     if isinstance(options.at, datetime):
         attachments_at = options.at
     else:
         own = message_time(root) if options.at == AT_MESSAGE else None
         attachments_at = own.at if own is not None else datetime.now(UTC)
-    attached = attachment_outcomes(root, at=attachments_at, backend=resolve_backend(options.backend), own=own)
+    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend, own=own)
     out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 
