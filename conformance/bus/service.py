@@ -63,6 +63,7 @@ from conformance.registry.model import MessageTypeSpec
 
 if TYPE_CHECKING:
     from conformance.bus.signatures import Identifier
+    from conformance.crypto import Backend
 
 SENDER_HEADER = "X-SMEV-Sender"
 """With signatures off, the caller names itself in this header (the double's convention)."""
@@ -91,6 +92,9 @@ class BusConfig:
     run_rules: bool = True
     """Run the static rule catalogue on what callers send and refuse failures with the matching fault."""
     bus_name: str = "SMEV 3 test double (smev-tools)"
+    backend: Backend | None = None
+    """The GOST backend the double verifies and signs with: commands pass the one `--crypto` chose; None is the
+    automatic choice (native when present), resolved once when the `Bus` is made."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class Bus:
         self.credentials = credentials
         self.clock = clock
         self._verifier = verifier
+        self.backend = self._backend()
         self._sign_lock = threading.Lock()
         self._ack_hooks: dict[str, Callable[[], None]] = {}
         if self.config.signatures:
@@ -153,7 +158,12 @@ class Bus:
             if self._verifier is None:
                 from conformance.bus.signatures import caller_identifier
 
-                self._verifier = caller_identifier(credentials)
+                self._verifier = caller_identifier(credentials, self.backend)
+
+    def _backend(self) -> Backend:
+        from conformance.crypto import resolve_backend
+
+        return resolve_backend(self.config.backend)
 
     # -- HTTP entry ------------------------------------------------------------------------------------------------
 
@@ -287,7 +297,8 @@ class Bus:
         from conformance.protocol.operations import faults_for
         from conformance.rules.engine import CheckSettings, check_tree
 
-        settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry())
+        settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry(),
+                                 backend=self.backend)
         result = check_tree("request", tree, settings)
         failures = [f for f in result.findings if f.status is Status.FAIL]
         if not self.config.signatures:  # the schema's mandatory caller signature is what the switch turns off
@@ -628,7 +639,8 @@ class Bus:
         if not target.get("Id"):
             target.set("Id", "SIGNED_BY_SMEV")
         with self._sign_lock:
-            signature = build_signature(target, self.credentials.key, self.credentials.certificate)  # type: ignore[arg-type]
+            signature = build_signature(target, self.credentials.key, self.credentials.certificate,  # type: ignore[arg-type]
+                                        backend=self.backend)
         place_signature(body, SigningSpec(signed_path, wrapper_path, Signer.SMEV, None, False), signature)
         return signature
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from conformance.cli.crypto_option import add_crypto_option, chosen_backend
+from conformance.crypto.option import add_crypto_option, chosen_backend
 
 HELP = "check message files against the rule catalogue"
 

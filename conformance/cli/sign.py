@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from conformance.cli.crypto_option import add_crypto_option, chosen_backend
+from conformance.crypto.option import add_crypto_option, chosen_backend
 
 HELP = "add the detached GOST signature an SMEV message's operation calls for"
 

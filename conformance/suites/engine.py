@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lxml import etree
 
@@ -42,6 +42,9 @@ from conformance.rules.live import (
 )
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
 from conformance.suites.participant import Participant
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
 
 REALTIME_LIMIT = 2.0
 """963 §10: a real-time type is answered within 2 seconds."""
@@ -92,6 +95,9 @@ class RunSettings:
     """Negative catalogue deliveries after a provider suite's cases: that many (0: none), None: every one."""
     negative_ids: tuple[str, ...] = ()
     """When given: only these negative cases (of those `negative` selects)."""
+    backend: Backend | None = None
+    """The GOST backend of the run (`--crypto`): the bus double's, and the engine verifies with the double's. None:
+    the automatic choice, resolved once when the double is made."""
 
 
 @dataclass(frozen=True)
@@ -309,12 +315,13 @@ class Engine:
                 from conformance.xmldsig.verifier import verify_message
 
                 trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
-                found = verify_message(etree.fromstring(envelope), trust=trust)
+                found = verify_message(etree.fromstring(envelope), trust=trust, backend=self.bus.backend)
             else:
                 from conformance.rules.engine import CheckSettings, check_bytes
 
                 found = list(check_bytes(f"{exchange.rpc} call", envelope, CheckSettings(
-                    rules=_static_rules(self.settings.signatures), registry=self.registry)).findings)
+                    rules=_static_rules(self.settings.signatures), registry=self.registry,
+                    backend=self.bus.backend)).findings)
         except Exception:  # noqa: BLE001 - unreadable: the refusal itself is the finding
             return []
         return [self._finding(run, f.rule_id, Status.FAIL, f"{exchange.rpc}: {f.message}", None)
@@ -657,7 +664,7 @@ class Engine:
 
         rules = _static_rules(self.settings.signatures)
         result = check_bytes(f"{run.case.id}:{step.line}", _envelope_of(exchange),
-                             CheckSettings(rules=rules, registry=self.registry))
+                             CheckSettings(rules=rules, registry=self.registry, backend=self.bus.backend))
         failed = [f for f in result.findings if f.status is Status.FAIL]
         if not failed:
             return [self._finding(run, _rule(assertion), Status.PASS, f"{len(result.findings)} static checks hold",
@@ -672,7 +679,7 @@ class Engine:
         from conformance.xmldsig.verifier import verify_message
 
         trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
-        findings = verify_message(etree.fromstring(_envelope_of(exchange)), trust=trust)
+        findings = verify_message(etree.fromstring(_envelope_of(exchange)), trust=trust, backend=self.bus.backend)
         failed = [f for f in findings if f.status is Status.FAIL]
         if assertion.check == "absent":
             present = any(f.rule_id == "SIG-PRESENT" and f.status is Status.PASS for f in findings)
@@ -815,7 +822,8 @@ class LiveSession:
             credentials = credentials.with_participant(participant.mnemonic,
                                                        load_certificate_file(participant.certificate))
         self.bus = Bus(load_types(settings.registry_path),
-                       config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
+                       config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures,
+                                        backend=settings.backend),
                        credentials=credentials)
         problems = [p for p in lint.cross_check(self.suite, participant, self.bus.types)
                     if settings.signatures or p.path != "keys"]

@@ -1,8 +1,10 @@
 """`--crypto pure|native`: the one place a command chooses the GOST backend.
 
-Every command that makes or checks signatures adds the option with `add_crypto_option` and resolves it once with
-`chosen_backend`; the `Backend` it returns is passed down explicitly (to the verifier, the signer, the rule checks,
-the bus double), so nothing below the command line picks a backend of its own.
+Every command that makes or checks signatures (`smev-conformance` check, verify, sign, sample, serve, run, replay,
+negative; the reference participant's `python -m conformance.reference`) adds the option with `add_crypto_option`
+and resolves it once with `chosen_backend`; the `Backend` it returns is passed down explicitly (to the verifier,
+the signer, the rule checks, the bus double), so nothing below the command line picks a backend of its own. Here,
+low in the house, so that every program's command line can use it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,6 @@ def add_crypto_option(parser: argparse.ArgumentParser) -> None:
 def chosen_backend(args: argparse.Namespace) -> Backend:
     """The backend `--crypto` names (None: native when present, else pure); native where it is missing is a usage
     error (exit 2) naming the package to install."""
-    from conformance.crypto import get_backend
+    from conformance.crypto.backends import get_backend
 
     return get_backend(args.crypto)
