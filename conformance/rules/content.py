@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from conformance.findings import Severity
+from conformance.protocol.facts import business_element
 from conformance.registry.model import Side
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
@@ -308,16 +309,17 @@ def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
 def access_matrix(ctx: CheckContext) -> Iterator[Violation]:
     registry = _registry(ctx)
     judged = False
-    for request in ctx.elements_named("Request"):
-        metadata = child_named(request, "MessageMetadata")
-        sender = child_named(metadata, "Sender") if metadata is not None else None
-        mnemonic = text_of(child_named(sender, "Mnemonic")).strip() if sender is not None else ""
-        data = child_named(request, "SenderProvidedRequestData")
-        content = child_named(data, "MessagePrimaryContent") if data is not None else None
-        elements = [c for c in content if isinstance(c.tag, str)] if content is not None else []
-        if not mnemonic or len(elements) != 1:
+    for party in ctx.facts.parties:
+        metadata = party.element.getparent()
+        request = metadata.getparent() if smev_local(metadata) == "MessageMetadata" else None
+        if party.role != "Sender" or smev_local(request) != "Request" or not party.mnemonic:
             continue
-        match = registry.by_element(elements[0])
+        mnemonic, sender = party.mnemonic, party.element
+        data = child_named(request, "SenderProvidedRequestData")
+        business = business_element(data) if data is not None else None
+        if business is None:
+            continue
+        match = registry.by_element(business)
         if match is None:
             continue
         judged = True
