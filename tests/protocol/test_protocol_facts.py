@@ -187,3 +187,24 @@ def test_facts_never_raise_on_a_damaged_message(data: bytes) -> None:
     assert all(f.element.getroottree().getroot() is root for f in facts.fields)
     if facts.operation is None:
         assert facts.missing
+
+
+def test_a_refused_call_is_read_for_its_own_message_id_and_to_not_a_payload_s() -> None:
+    """The suite engine reads a call the strict reader refused through the facts: a payload's MessageID or To (in
+    its own namespace, placed before the SMEV ones) is not taken for the call's."""
+    from conformance.bus.store import Exchange
+    from conformance.suites.engine import _loose_fields
+
+    tree = xmlsafe.parse_bytes(sample_envelope("SendResponseRequest", "1.3", at=AT))
+    data = tree.find(".//{*}SenderProvidedResponseData")
+    own_id, own_to = data.find("{*}MessageID").text, data.find("{*}To").text
+    header = etree.Element(f"{{{SOAP}}}Header")
+    tree.getroot().insert(0, header)
+    etree.SubElement(header, "{urn:payload}MessageID").text = "not-the-id"
+    etree.SubElement(header, "{urn:payload}To").text = "not-the-reply-to"
+    etree.SubElement(data, f"{{{T13}}}Unexpected")  # the strict reader refuses the call
+    body = etree.tostring(tree)
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal of the strict reader
+        parse(body)
+    exchange = Exchange(1, 0.0, None, "SendResponse", "1.3", None, 500, None, "Content-Type: text/xml", body, "", b"")
+    assert _loose_fields(exchange, None) == (own_id, own_to.strip())
