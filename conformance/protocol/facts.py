@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from lxml import etree
 
@@ -40,12 +41,19 @@ UUID_FIELDS = frozenset({"MessageID", "MessageId", "AckTargetMessage"})
 _DS_REFERENCE = f"{{{XMLDSIG}}}Reference"
 
 
+@lru_cache(maxsize=4096)
+def smev_local_of_tag(tag: str) -> str | None:
+    """The local name of a Clark-notation tag in an SMEV namespace, else None. Cached: a message repeats few tags
+    (bounded, so hostile input with many names cannot grow it)."""
+    uri, local = split_qname(tag)
+    return local if classify(uri) is not None else None
+
+
 def smev_name(element: etree._Element | None) -> str | None:
     """The local name of an element in an SMEV namespace; None for anything else (other namespaces, comments)."""
     if element is None or not isinstance(element.tag, str):
         return None
-    uri, local = split_qname(element.tag)
-    return local if classify(uri) is not None else None
+    return smev_local_of_tag(element.tag)
 
 
 def smev_fields(element: etree._Element, *, foreign_inside: bool = False) -> Iterator[etree._Element]:

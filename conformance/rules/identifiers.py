@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.findings import Severity
-from conformance.protocol.facts import FieldFact
+from conformance.protocol.facts import FieldFact, smev_name
 from conformance.protocol.ids import check_message_id
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import SENDING
-from conformance.rules.helpers import child_named, smev_local, text_of
+from conformance.rules.helpers import child_named, text_of
 
 _IDS = "SMEV 3 protocol: Identifiers and time"
 
@@ -99,7 +99,7 @@ def ack_target(ctx: CheckContext) -> Iterator[Violation]:
       "Within one file: presence and non-emptiness (the verbatim copy needs the request; see the live suites).")
 def reply_to(ctx: CheckContext) -> Iterator[Violation]:
     responses = ctx.elements_named("SenderProvidedResponseData")
-    requests = [r for r in ctx.elements_named("Request") if smev_local(r.getparent()) == "RequestMessage"]
+    requests = [r for r in ctx.elements_named("Request") if smev_name(r.getparent()) == "RequestMessage"]
     if not responses and not requests:
         raise NotApplicable("the message neither carries a request as delivered nor a response")
     for data in responses:
@@ -151,9 +151,9 @@ def message_type(ctx: CheckContext) -> Iterator[Violation]:
         if kind is None:
             continue
         judged = True
-        allowed = _KINDS[smev_local(holder)]
+        allowed = _KINDS[smev_name(holder)]
         if text_of(kind).strip() not in allowed:
-            yield Violation(f"a {smev_local(holder)} has MessageType {text_of(kind).strip()!r}; expected "
+            yield Violation(f"a {smev_name(holder)} has MessageType {text_of(kind).strip()!r}; expected "
                             f"{' or '.join(allowed)}", kind)
     if not judged:
         raise NotApplicable("the message carries no delivered Request or Response with a MessageType")
