@@ -160,3 +160,17 @@ def test_the_bus_double_verifies_and_signs_with_the_backend_it_is_given(pure_onl
         running.close()
     assert reply.status == 200, reply
     assert pure_only["verify"] > 0 and pure_only["sign"] >= 2  # the caller's, the bus's answer
+
+
+def test_pki_issues_revokes_and_shows_with_the_pure_backend(pure_only, tmp_path, capsys) -> None:
+    pki = tmp_path / "pki"
+    assert main(["pki", "init", str(pki), "--seed", "s", "--crypto", "pure"]) == 0
+    assert pure_only["sign"] > 0 or pure_only["digest"] > 0
+    assert main(["pki", "issue", str(pki), "extra", "--seed", "s", "--crypto", "pure"]) == 0
+    pure_only.clear()
+    assert main(["pki", "revoke", str(pki), str(pki / "extra.cert.pem"), "--crypto", "pure"]) == 0
+    assert pure_only["verify"] > 0  # the certificate is checked against the CA before it is revoked
+    pure_only.clear()
+    shown = pki / "participant-1.cert.pem"  # not verified yet (verifications are cached per certificate)
+    assert main(["pki", "show", str(shown), "--ca", str(pki / "ca.cert.pem"), "--crypto", "pure"]) == 0
+    assert pure_only["verify"] > 0
