@@ -174,3 +174,17 @@ def test_pki_issues_revokes_and_shows_with_the_pure_backend(pure_only, tmp_path,
     shown = pki / "participant-1.cert.pem"  # not verified yet (verifications are cached per certificate)
     assert main(["pki", "show", str(shown), "--ca", str(pki / "ca.cert.pem"), "--crypto", "pure"]) == 0
     assert pure_only["verify"] > 0
+
+
+def test_the_pytest_plugin_takes_smev_crypto(pure_only) -> None:
+    from types import SimpleNamespace
+
+    from conformance import pytest_plugin
+
+    options = SimpleNamespace(smev_participant=str(PARTICIPANTS / "reference.provider.yaml"), smev_suite=None,
+                              smev_registry=None, smev_port=None, smev_no_signatures=False, smev_seed=0,
+                              smev_negative=None, smev_crypto="pure")
+    config = SimpleNamespace(option=options, stash={}, addinivalue_line=lambda *args: None,
+                             getoption=lambda name, default=None: getattr(options, name, default))
+    pytest_plugin.pytest_configure(config)  # type: ignore[arg-type]
+    assert isinstance(config.stash[pytest_plugin._PLAN].settings.backend, PureBackend)
