@@ -1,10 +1,11 @@
 """`--crypto pure|native`: the one place a command chooses the GOST backend.
 
 Every command that makes or checks signatures (`smev-conformance` check, verify, sign, sample, serve, run, replay,
-negative, pki; the reference participant's `python -m conformance.reference`; pytest's `--smev-crypto`) adds the option with `add_crypto_option`
-and resolves it once with `chosen_backend`; the `Backend` it returns is passed down explicitly (to the verifier,
-the signer, the rule checks, the bus double), so nothing below the command line picks a backend of its own. Here,
-low in the house, so that every program's command line can use it.
+negative, pki; the reference participant's `python -m conformance.reference`) adds the option with
+`add_crypto_option` and resolves it once with `chosen_backend` (pytest's `--smev-crypto` resolves its own the same
+way); the `Backend` it returns is passed down explicitly (to the verifier, the signer, the rule checks, the bus
+double), so nothing below the command line picks a backend of its own. Here, low in the house, so that every
+program's command line can use it.
 """
 
 from __future__ import annotations
