@@ -32,7 +32,7 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 def _expected(message: object) -> dict[str, list]:
     """What the strict reader's model says, collected by walking its dataclasses (the independent model)."""
     found: dict[str, list] = {"sent": [], "metadata": [], "reference": [], "original": [], "ack": [], "to": [],
-                              "parties": []}
+                              "parties": [], "attachments": []}
     stack = [message]
     while stack:
         item = stack.pop()
@@ -56,6 +56,12 @@ def _expected(message: object) -> dict[str, list]:
             found["original"].append(item.original_message_id)
         if isinstance(item, m.AckTargetMessage):
             found["ack"].append(item.message_id)
+        if isinstance(item, m.AttachmentHeader):
+            found["attachments"].append(item.content_id)
+        if isinstance(item, m.AttachmentContent):
+            found["attachments"].append(item.id)
+        if isinstance(item, m.RefAttachmentHeader):
+            found["attachments"].append(item.uuid)
         stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
     return {key: sorted(values, key=str) for key, values in found.items()}
 
@@ -65,7 +71,8 @@ def _read(facts) -> dict[str, list]:
     return {"sent": texts(facts.sent_ids), "metadata": texts(facts.named("MessageId", holder="MessageMetadata")),
             "reference": texts(facts.reference_ids), "original": texts(facts.original_ids),
             "ack": texts(facts.ack_targets), "to": [facts.to.text] if facts.to is not None else [],
-            "parties": sorted(((p.role, p.mnemonic, p.name) for p in facts.parties), key=str)}
+            "parties": sorted(((p.role, p.mnemonic, p.name) for p in facts.parties), key=str),
+            "attachments": texts(facts.attachment_ids)}
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[f"{s.version.value}-{s.operation.value}-{s.variant}" for s in SAMPLES])
@@ -76,6 +83,8 @@ def test_facts_agree_with_the_strict_reader_on_every_sample(sample) -> None:
     assert (facts.operation, facts.version) == (parsed.operation, parsed.version)
     assert _read(facts) == _expected(parsed.message)
     assert facts.missing == ()
+    if sample.variant == "attachments":
+        assert facts.attachment_ids  # the differential test sees attachments, not only their absence
     for item in facts.fields:  # every fact points at its element, with a line
         assert item.line is not None and item.element.getparent() is not None
 
