@@ -65,6 +65,12 @@ def _others(document: dict[str, Any], x_name: str) -> list[str]:
 
 
 def plot_metrics(document: dict[str, Any]) -> bytes | None:
+    """`metrics_figure` as PNG (None when there is nothing to plot)."""
+    fig = metrics_figure(document)
+    return _png(fig) if fig is not None else None
+
+
+def metrics_figure(document: dict[str, Any]) -> Any:
     """One panel per SLO and per unnamed p99: the metric's mean and 95 % interval (error bars) against the first
     parameter, one line per value of the other parameters, each point coloured by its verdict, the threshold
     dashed. A point beyond every deadline (unanswered requests) is a triangle at the top."""
@@ -119,7 +125,7 @@ def plot_metrics(document: dict[str, Any]) -> bytes | None:
     fig.suptitle("mean and 95 % interval per setting; points green PASS, red FAIL, amber INCONCLUSIVE, grey no SLO",
                  fontsize=8)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def facets(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -143,6 +149,12 @@ def facets(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def plot_heatmap(document: dict[str, Any]) -> bytes | None:
+    """`heatmap_figure` as PNG (None when the document is not a grid)."""
+    fig = heatmap_figure(document)
+    return _png(fig) if fig is not None else None
+
+
+def heatmap_figure(document: dict[str, Any]) -> Any:
     """For a grid: per facet (values of the parameters beyond the first two), the verdict of every cell, then one
     heat-map per panel (`panels`): the metric's mean per cell in colour with the threshold marked on the colour bar,
     each cell labelled with its mean and, for an SLO, ✗ where it fails and ? where its interval straddles."""
@@ -208,7 +220,7 @@ def plot_heatmap(document: dict[str, Any]) -> bytes | None:
             ax.set_xlabel(table["x"], fontsize=7)
             ax.set_ylabel(table["y"], fontsize=7)
     fig.tight_layout()
-    return _png(fig)
+    return fig
 
 
 def b64(png: bytes | None) -> str | None:
