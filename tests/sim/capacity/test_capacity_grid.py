@@ -30,7 +30,9 @@ from sim.runner.capacity import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import model_textbook as tb  # noqa: E402
+from tiny_scenario import tiny  # noqa: E402
 
 WORKERS = "topology.participants.provider.concurrency"
 
@@ -179,25 +181,6 @@ def test_capacity_html_escapes_and_colours_the_grid():
 
 # --- the command, end to end -----------------------------------------------------------------------------------------
 
-TINY = """
-name: tiny
-topology:
-  data_centres: {dc: {bus_nodes: 1}}
-  bus: {node_concurrency: 1000, ingress_time: const(0s), delivery_time: const(0s)}
-  participants:
-    consumer: {kind: federal-agency, data_centre: dc, role: consumer, polling_interval: 1us, concurrency: 1000}
-    provider: {kind: federal-agency, data_centre: dc, role: provider, polling_interval: 1us,
-               concurrency: 1, processing_time: const(1s)}
-message_types:
-  lookup: {provider: provider, consumers: [consumer], payload_size: const(1KiB), answer_size: const(1KiB)}
-workload:
-  flows:
-    calls: {consumer: consumer, type: lookup, rate: 1.5/s}
-policies: {ack_timeout: 1d, ttl: 30d, replication_factor: 1}
-slos:
-  fast: async.latency.p99 <= 3s
-run: {duration: 5min, warmup: 30s, replications: 2, seed: 7}
-"""
 
 
 def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, capsys):
@@ -205,7 +188,7 @@ def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, caps
     from sim.cli import main
 
     path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
+    path.write_text(tiny(rate="1.5/s", duration="5min", warmup="30s"), encoding="utf-8")
     out = tmp_path / "out"
     code = main(["capacity", str(path), "-r", f"{WORKERS}=1,3", "--load", "0.5,1", "-n", "3",
                  "--max-replications", "6", "-o", str(out), "-q"])
@@ -234,7 +217,7 @@ def test_bad_grids_are_one_line_errors_with_exit_2(tmp_path, capsys, argv, needl
     from sim.cli import main
 
     path = tmp_path / "tiny.yaml"
-    path.write_text(TINY, encoding="utf-8")
+    path.write_text(tiny(rate="1.5/s", duration="5min", warmup="30s"), encoding="utf-8")
     try:
         code = main(["capacity", str(path), *argv, "-o", str(tmp_path / "out"), "-q"])
     except SystemExit as exc:  # argparse refuses a malformed option itself

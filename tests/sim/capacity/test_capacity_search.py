@@ -28,7 +28,9 @@ from sim.runner.capacity import (
 from sim.scenario.model import Slo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import model_textbook as tb  # noqa: E402
+from tiny_scenario import tiny  # noqa: E402
 
 
 class Judge:
@@ -121,25 +123,7 @@ def test_capacity_sizes_mmc_as_erlang_c_says(tmp_path):
 def test_capacity_command_writes_its_answer_and_plot(tmp_path):
     from sim.cli import main
 
-    source = """
-name: tiny
-topology:
-  data_centres: {dc: {bus_nodes: 1}}
-  bus: {node_concurrency: 1000, ingress_time: const(0s), delivery_time: const(0s)}
-  participants:
-    consumer: {kind: federal-agency, data_centre: dc, role: consumer, polling_interval: 1us, concurrency: 1000}
-    provider: {kind: federal-agency, data_centre: dc, role: provider, polling_interval: 1us,
-               concurrency: 1, processing_time: const(1s)}
-message_types:
-  lookup: {provider: provider, consumers: [consumer], payload_size: const(1KiB), answer_size: const(1KiB)}
-workload:
-  flows:
-    calls: {consumer: consumer, type: lookup, rate: 2.5/s}
-policies: {ack_timeout: 1d, ttl: 30d, replication_factor: 1}
-slos:
-  fast: async.latency.p99 <= 3s
-run: {duration: 10min, warmup: 1min, replications: 2, seed: 7}
-"""
+    source = tiny()
     path = tmp_path / "tiny.yaml"
     path.write_text(source, encoding="utf-8")
     out = tmp_path / "out"
