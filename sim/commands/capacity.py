@@ -34,8 +34,6 @@ from typing import Any
 
 HELP = "find the smallest resources that meet every SLO, the largest load carried, or judge a grid of settings"
 DEFAULT_OUT = Path("reports/capacity")
-BISECTION_POINTS = 6
-"""The progress front end's guess of how many settings a bisection judges (it cannot know in advance)."""
 
 
 def _axis(path: str | None = None, integer: bool = True) -> Any:
@@ -97,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         scenario.with_overrides({axis.path: yaml_value(axis.lo)})
     seed = args.seed if args.seed is not None else scenario.run.seed
     out = options.out_dir(args, DEFAULT_OUT, scenario)
-    points = cells if len(axes) > 1 else BISECTION_POINTS
+    points = cells if len(axes) > 1 else 1  # a bisection's settings are not known in advance: shown as they come
     with open_executor(args.workers, None) as map_fn, \
             options.progress(args.quiet, scenario, points, args.max_replications, args.workers or 1) as hooks:
         judge = Evaluator(scenario, seed, args.replications, args.max_replications, map_fn, progress=hooks)

@@ -6,9 +6,15 @@ capacity.html (jinja2, autoescape)."""
 from __future__ import annotations
 
 import base64
+import io
 from typing import Any
 
+import numpy as np
+from matplotlib.colors import ListedColormap, LogNorm, Normalize
+from matplotlib.ticker import MaxNLocator
+
 from sim.report.format import fmt, unit_of
+from sim.report.html import templates
 from sim.report.plots import DPI, plt
 
 COLOURS = {"PASS": "#1a7f37", "FAIL": "#cf222e", "INCONCLUSIVE": "#d4a72c"}
@@ -52,8 +58,6 @@ def lead(document: dict[str, Any], shown: list[dict[str, Any]]) -> dict[str, Any
 
 
 def _png(fig: Any) -> bytes:
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -78,8 +82,6 @@ def metrics_figure(document: dict[str, Any]) -> Any:
     points = sorted(document["points"], key=lambda p: tuple(p["setting"].values()))
     if not shown or not points:
         return None
-    from matplotlib.ticker import MaxNLocator
-
     x_name = document["parameters"][0]
     others = _others(document, x_name)
     fig, axes = plt.subplots(len(shown), 1, figsize=(7.5, 2.7 * len(shown)), squeeze=False)
@@ -158,9 +160,6 @@ def heatmap_figure(document: dict[str, Any]) -> Any:
     """For a grid: per facet (values of the parameters beyond the first two), the verdict of every cell, then one
     heat-map per panel (`panels`): the metric's mean per cell in colour with the threshold marked on the colour bar,
     each cell labelled with its mean and, for an SLO, ✗ where it fails and ? where its interval straddles."""
-    import numpy as np
-    from matplotlib.colors import ListedColormap, LogNorm, Normalize
-
     if document["kind"] != "grid" or len(document["parameters"]) < 2:
         return None
     shown = panels(document)
@@ -230,8 +229,6 @@ def b64(png: bytes | None) -> str | None:
 def render_capacity_html(document: dict[str, Any], metrics_png: bytes | None, heatmap_png: bytes | None) -> str:
     """capacity.html: the answer, the grid as tables coloured by verdict, every setting's SLOs with intervals,
     and the plots, from the capacity.json document."""
-    from sim.report.html import templates
-
     shown = panels(document)
     rows = []
     for p in sorted(document["points"], key=lambda p: tuple(p["setting"].values())):

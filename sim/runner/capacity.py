@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.errors import SimError
+from sim.metrics.slo import judge as judge_slo
 from sim.runner.executors import sequential_map
 from sim.runner.orchestrator import Progress
 from sim.runner.replications import Batch, ReplicationSet, default_simulate, extend_many
-from sim.runner.sweep import THROUGHPUT_METRIC
+from sim.runner.sweep import THROUGHPUT_METRIC, carries_less
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 LOAD_PARAMETER = "run.traffic_scale"
@@ -241,11 +242,9 @@ class Evaluator:
         return lambda _summary: self.progress.replication_done(index)
 
     def _judge(self, setting: dict[str, float], rset: ReplicationSet) -> Point:
-        from sim.metrics.slo import judge
-
         point = Point(dict(setting), rset.n)
         for slo in self.scenario.slos:
-            v = judge(slo.name, slo.metric, slo.op, slo.threshold, rset.interval(slo.metric))
+            v = judge_slo(slo.name, slo.metric, slo.op, slo.threshold, rset.interval(slo.metric))
             point.slos.append(SloResult(slo.name, slo.metric, slo.op, slo.threshold, v.mean, v.ci_low, v.ci_high,
                                         three_way(slo, v)))
         point.throughput = _triple(rset, THROUGHPUT_METRIC)
@@ -384,8 +383,6 @@ def grid(axes: Sequence[Axis], judge: Judge, limit: int = MAX_GRID_CELLS) -> Ans
 def scaleout_lines(answer: Answer) -> list[str]:
     """Throughput gain over resource gain between consecutive points of a one-resource search, only where the smaller
     point is at capacity: its throughput interval lies below the largest point's (it could not carry the load)."""
-    from sim.runner.sweep import carries_less
-
     if answer.kind != "smallest":
         return []
     path = answer.parameters[0]

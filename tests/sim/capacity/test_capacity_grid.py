@@ -191,7 +191,7 @@ def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, caps
     path.write_text(tiny(rate="1.5/s", duration="5min", warmup="30s"), encoding="utf-8")
     out = tmp_path / "out"
     code = main(["capacity", str(path), "-r", f"{WORKERS}=1,3", "--load", "0.5,1", "-n", "3",
-                 "--max-replications", "6", "-o", str(out), "-q"])
+                 "--max-replications", "6", "-o", str(out)])
     document = json.loads((out / "capacity.json").read_text(encoding="utf-8"))
     assert document["kind"] == "grid" and document["parameters"] == [WORKERS, LOAD_PARAMETER]
     cells = {(p["setting"][WORKERS], p["setting"][LOAD_PARAMETER]): p["verdict"] for p in document["points"]}
@@ -201,8 +201,11 @@ def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, caps
     assert (out / "heatmap.png").stat().st_size > 1000 and (out / "capacity.png").stat().st_size > 1000
     page = (out / "capacity.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2 and "cell-fail" in page
-    printed = capsys.readouterr().out
-    assert "verdict per cell" in printed and "FAIL" in printed and "capacity.html" in printed
+    printed = capsys.readouterr()
+    assert "verdict per cell" in printed.out and "FAIL" in printed.out and "capacity.html" in printed.out
+    progress = printed.err.splitlines()  # not a terminal: plain lines, as `run` gives them
+    assert progress[0].startswith("smev-sim: tiny: 0/24 replications") and "over 4 points" in progress[0]
+    assert progress[-1].endswith(", done")
 
 
 @pytest.mark.parametrize(("argv", "needle"), [
