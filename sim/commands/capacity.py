@@ -11,7 +11,8 @@ One `--resource PATH=LO..HI` (whole numbers) is searched by bisection (more of a
 LO..HI` by bisection to `--tolerance`. Two or more axes (`--resource` options, and `--load` as a list V1,V2,...)
 are a grid: every combination is judged, at most 64 cells (`sim.runner.capacity.MAX_GRID_CELLS`); the answer is the
 minimal settings that meet every SLO (per load, when the load is an axis). A PATH is any numeric field of the
-scenario; a misspelt one is refused with a did-you-mean before anything runs.
+scenario (a list may hold any positive numbers, a range whole ones; arrival rates through `--load`); a misspelt one
+or a value the field cannot take is refused (with a did-you-mean) before anything runs.
 
 Each setting runs `--replications` replications with common random numbers and is judged on the SLOs' 95 %
 intervals: PASS, FAIL, or INCONCLUSIVE (an interval straddles its threshold), which gets more replications,
@@ -87,12 +88,16 @@ def run(args: argparse.Namespace) -> int:
     if len(axes) > 1:
         cells = check_grid(axes)
     elif args.load is None and not axes[0].is_range:  # one resource given as a list: bisect over its span
+        if not axes[0].integer:
+            raise SimError(f"{axes[0].path}: one resource is bisected over whole numbers; give two or more axes for "
+                           "a grid of other values")
         axes = [Axis(axes[0].path, (), axes[0].lo, axes[0].hi)]
     scenario = options.load_scenario(args)
     if not scenario.slos:
         raise SimError(f"{args.scenario}: the scenario states no SLOs: there is nothing to meet")
-    for axis in axes:  # a path that does not exist or takes no number fails here, before any run
-        scenario.with_overrides({axis.path: yaml_value(axis.lo)})
+    for axis in axes:  # a path that does not exist or a value it cannot take fails here, before any run
+        for value in axis.points() if len(axes) > 1 else (axis.lo, axis.hi):
+            scenario.with_overrides({axis.path: yaml_value(value)})
     seed = args.seed if args.seed is not None else scenario.run.seed
     out = options.out_dir(args, DEFAULT_OUT, scenario)
     points = cells if len(axes) > 1 else 1  # a bisection's settings are not known in advance: shown as they come

@@ -70,8 +70,10 @@ def _number(text: str, integer: bool, what: str) -> float:
 
 
 def parse_axis(text: str, path: str | None = None, integer: bool = True) -> Axis:
-    """`PATH=LO..HI` or `PATH=V1,V2,...` (or, with `path` given, just the values). Raises ValueError naming the
-    problem: no path, no values, a range that does not go up, a value that is not a positive (whole) number."""
+    """`PATH=LO..HI` or `PATH=V1,V2,...` (or, with `path` given, just the values). A range is of whole numbers when
+    `integer` (it is bisected or expanded); a list may hold any positive numbers (`Axis.integer` says whether all are
+    whole). Raises ValueError naming the problem: no path, no values, a range that does not go up, a value that is
+    not a positive (whole) number."""
     if path is None:
         path, sep, text = text.partition("=")
         if not sep or not path.strip() or not text.strip():
@@ -84,10 +86,10 @@ def parse_axis(text: str, path: str | None = None, integer: bool = True) -> Axis
         if hi <= lo:
             raise ValueError(f"{path}: the range {text!r} is empty: it must go from low to high")
         return Axis(path, (), lo, hi, integer)
-    values = tuple(sorted({_number(v, integer, path) for v in text.split(",") if v.strip()}))
+    values = tuple(sorted({_number(v, False, path) for v in text.split(",") if v.strip()}))
     if len(values) < 2:
         raise ValueError(f"{path}: give a range LO..HI or at least two values, got {text!r}")
-    return Axis(path, values, values[0], values[-1], integer)
+    return Axis(path, values, values[0], values[-1], all(v.is_integer() for v in values))
 
 
 def check_grid(axes: Sequence[Axis], limit: int = MAX_GRID_CELLS) -> int:

@@ -107,7 +107,8 @@ def test_a_range_of_loads_cannot_be_a_grid_axis():
         check_grid([parse_axis("a=1..3"), parse_axis("0.5..2", LOAD_PARAMETER, integer=False)])
 
 
-@pytest.mark.parametrize("bad", ["a=", "a=3..3", "a=4..2", "a=,,", "a=2", "=1..3", "a=0..2", "a=1.5,2"])
+@pytest.mark.parametrize("bad", ["a=", "a=3..3", "a=4..2", "a=,,", "a=2", "=1..3", "a=0..2", "a=1.5..3", "a=0,2",
+                                 "a=-1,2", "a=x,2", "a=nan,2"])
 def test_empty_or_malformed_axes_are_refused(bad):
     with pytest.raises(ValueError):
         parse_axis(bad)
@@ -215,6 +216,8 @@ def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, caps
     (["-r", f"{WORKERS}=1..3", "--load", "0.5..2"], "a grid needs the values listed"),
     (["-r", f"{WORKERS}=3..1"], "is empty"),
     (["-r", f"{WORKERS}=", "-r", "topology.bus.node_concurrency=1,2"], "expected PATH=LO..HI"),
+    (["-r", f"{WORKERS}=1,2", "-r", "run.tagged_share=0.5,2"], "share 2 is outside 0%..100%"),
+    (["-r", f"{WORKERS}=1.5,2"], "bisected over whole numbers"),
 ])
 def test_bad_grids_are_one_line_errors_with_exit_2(tmp_path, capsys, argv, needle):
     from sim.cli import main
@@ -269,3 +272,20 @@ def test_mmc_grid_marks_exactly_the_cells_erlang_c_says():
             assert by_load[scale] == c_star
         else:  # the answer's cell straddles: the search answers more workers, or nothing
             assert cell.verdict == INCONCLUSIVE and by_load.get(scale, math.inf) > c_star
+
+
+def test_a_third_axis_splits_the_heatmap_and_the_tables_into_facets():
+    from sim.report.capacity import grid_rows
+
+    points = [_point({"a": a, "b": b, "c": c}, 1.0, 0.9, 1.1, PASS if a + b + c > 4 else FAIL)
+              for a in (1, 2) for b in (1, 2, 3) for c in (1, 3)]
+    document = _document(points, ["a", "b", "c"])
+    fig = heatmap_figure(document)
+    verdict_axes = [ax for ax in fig.axes if ax.images and ax.get_title().startswith("verdict")]
+    assert [ax.get_title().splitlines()[1] for ax in verdict_axes] == ["c = 1", "c = 3"]
+    assert [ax.images[0].get_array().shape for ax in verdict_axes] == [(3, 2), (3, 2)]
+    tables = grid_rows(document)
+    assert [title for title, _ in tables] == ["c = 1", "c = 3"]
+    head, *body = tables[0][1]
+    assert head == ["b \\ a", "1", "2"] and [row[0] for row in body] == ["3", "2", "1"]
+    assert body[2][1].startswith("FAIL") and body[0][2].startswith("PASS")  # (a, b) = (1, 1) and (2, 3) at c = 1
