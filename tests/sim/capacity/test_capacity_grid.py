@@ -189,7 +189,7 @@ def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, caps
     from sim.cli import main
 
     path = tmp_path / "tiny.yaml"
-    path.write_text(tiny(rate="1.5/s", duration="5min", warmup="30s"), encoding="utf-8")
+    path.write_text(tiny(rate=1.5, duration=300, warmup=30), encoding="utf-8")
     out = tmp_path / "out"
     code = main(["capacity", str(path), "-r", f"{WORKERS}=1,3", "--load", "0.5,1", "-n", "3",
                  "--max-replications", "6", "-o", str(out)])
@@ -205,7 +205,7 @@ def test_capacity_grid_command_writes_json_html_heatmap_and_table(tmp_path, caps
     printed = capsys.readouterr()
     assert "verdict per cell" in printed.out and "FAIL" in printed.out and "capacity.html" in printed.out
     progress = printed.err.splitlines()  # not a terminal: plain lines, as `run` gives them
-    assert progress[0].startswith("smev-sim: tiny: 0/24 replications") and "over 4 points" in progress[0]
+    assert progress[0].startswith("smev-sim: textbook: 0/24 replications") and "over 4 points" in progress[0]
     assert progress[-1].endswith(", done")
 
 
@@ -223,7 +223,7 @@ def test_bad_grids_are_one_line_errors_with_exit_2(tmp_path, capsys, argv, needl
     from sim.cli import main
 
     path = tmp_path / "tiny.yaml"
-    path.write_text(tiny(rate="1.5/s", duration="5min", warmup="30s"), encoding="utf-8")
+    path.write_text(tiny(rate=1.5, duration=300, warmup=30), encoding="utf-8")
     try:
         code = main(["capacity", str(path), *argv, "-o", str(tmp_path / "out"), "-q"])
     except SystemExit as exc:  # argparse refuses a malformed option itself

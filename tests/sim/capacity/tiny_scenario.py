@@ -1,26 +1,13 @@
-"""The capacity tests' scenario: one consumer, one provider with const(1 s) processing (M/D/c), an SLO on p99."""
+"""The capacity tests' scenario: the textbook queue (`model_textbook`) with const(1 s) processing (M/D/c) on one
+worker, and an SLO on the p99 of the time to the answer."""
 
-_TINY = """
-name: tiny
-topology:
-  data_centres: {{dc: {{bus_nodes: 1}}}}
-  bus: {{node_concurrency: 1000, ingress_time: const(0s), delivery_time: const(0s)}}
-  participants:
-    consumer: {{kind: federal-agency, data_centre: dc, role: consumer, polling_interval: 1us, concurrency: 1000}}
-    provider: {{kind: federal-agency, data_centre: dc, role: provider, polling_interval: 1us,
-               concurrency: 1, processing_time: const(1s)}}
-message_types:
-  lookup: {{provider: provider, consumers: [consumer], payload_size: const(1KiB), answer_size: const(1KiB)}}
-workload:
-  flows:
-    calls: {{consumer: consumer, type: lookup, rate: {rate}}}
-policies: {{ack_timeout: 1d, ttl: 30d, replication_factor: 1}}
-slos:
-  fast: async.latency.p99 <= 3s
-run: {{duration: {duration}, warmup: {warmup}, replications: 2, seed: 7}}
-"""
+from __future__ import annotations
+
+import model_textbook as tb
 
 
-def tiny(rate: str = "2.5/s", duration: str = "10min", warmup: str = "1min") -> str:
-    """The scenario's YAML at an arrival `rate`, a replication `duration` and `warmup` (seed 7)."""
-    return _TINY.format(rate=rate, duration=duration, warmup=warmup)
+def tiny(rate: float = 2.5, duration: int = 600, warmup: int = 60) -> str:
+    """The scenario's YAML at an arrival `rate` (/s), a replication `duration` and `warmup` (s), 2 replications."""
+    source = tb._TEMPLATE.format(servers=1, service="const(1s)", rate=rate, duration=duration, warmup=warmup,
+                                 replications=2)
+    return source + "slos:\n  fast: async.latency.p99 <= 3s\n"
