@@ -10,6 +10,7 @@ from conformance.findings import FileResult, Status
 FAIL_ON = ("error", "warn")
 """`--fail-on error`: only failed findings fail the run; `--fail-on warn`: warnings fail it too."""
 
+
 @dataclass(frozen=True)
 class Summary:
     files: int
