@@ -28,7 +28,8 @@ def panels(document: dict[str, Any]) -> list[dict[str, Any]]:
     points = document["points"]
     out: list[dict[str, Any]] = []
     for s in points[0]["slos"] if points else []:
-        out.append({"key": s["name"], "title": f"{s['name']}: {s['metric']} {s['op']} {s['threshold']:g}",
+        threshold = fmt(s["threshold"], unit_of(s["metric"]))
+        out.append({"key": s["name"], "title": f"{s['name']}: {s['metric']} {s['op']} {threshold}",
                     "metric": s["metric"], "threshold": s["threshold"]})
     named = {p["metric"] for p in out}
     for metric in sorted({m for p in points for m in p.get("p99", {})} - named):
