@@ -303,6 +303,21 @@ def _both(judge: Judge, a: dict[str, float], b: dict[str, float]) -> tuple[Point
     return judge(a), judge(b)
 
 
+def _bisect(judge: Judge, path: str, good: float, bad: float, midpoint: Callable[[float, float], float],
+            settled: Callable[[float, float], bool]) -> tuple[float, float]:
+    """Narrow [good, bad] (every SLO passes at `good`, not at `bad`) until `settled`: the one bisection both
+    searches share. A setting not shown to pass (FAIL or INCONCLUSIVE) moves `bad`."""
+    while not settled(good, bad):
+        mid = midpoint(good, bad)
+        if mid in (good, bad):
+            break
+        if judge({path: mid}).verdict == PASS:
+            good = mid
+        else:
+            bad = mid
+    return good, bad
+
+
 def smallest(axis: Axis, judge: Judge) -> Answer:
     """The smallest value of a whole-number resource in [lo, hi] at which every SLO passes (bisection: more of the
     resource never makes an SLO worse)."""
@@ -314,15 +329,10 @@ def smallest(axis: Axis, judge: Judge) -> Answer:
     if bottom.verdict == PASS:
         return Answer("smallest", [axis.path], [{axis.path: lo}], f"the lowest value tried, {lo}, meets every SLO",
                       _seen(judge))
-    while hi - lo > 1:  # invariant: hi passes, lo does not
-        mid = (lo + hi) // 2
-        if judge({axis.path: mid}).verdict == PASS:
-            hi = mid
-        else:
-            lo = mid
+    good, bad = _bisect(judge, axis.path, hi, lo, lambda g, b: (g + b) // 2, lambda g, b: g - b <= 1)
     seen = _seen(judge)
-    note = f"{axis.path} = {hi} meets every SLO; {lo} does not" + _inconclusive_note(seen)
-    return Answer("smallest", [axis.path], [{axis.path: hi}], note, seen)
+    note = f"{axis.path} = {good:g} meets every SLO; {bad:g} does not" + _inconclusive_note(seen)
+    return Answer("smallest", [axis.path], [{axis.path: good}], note, seen)
 
 
 def largest_load(axis: Axis, judge: Judge, tolerance: float) -> Answer:
@@ -336,17 +346,11 @@ def largest_load(axis: Axis, judge: Judge, tolerance: float) -> Answer:
     if top.verdict == PASS:
         return Answer("largest-load", [axis.path], [{axis.path: hi}],
                       f"the highest load tried, {hi:g}, meets every SLO", _seen(judge))
-    while hi - lo > tolerance * hi:  # invariant: lo passes, hi does not
-        mid = _round_scale((lo + hi) / 2.0)
-        if mid in (lo, hi):
-            break
-        if judge({axis.path: mid}).verdict == PASS:
-            lo = mid
-        else:
-            hi = mid
+    good, bad = _bisect(judge, axis.path, lo, hi, lambda g, b: _round_scale((g + b) / 2.0),
+                        lambda g, b: b - g <= tolerance * b)
     seen = _seen(judge)
-    note = f"{axis.path} = {lo:g} is carried within every SLO; {hi:g} is not" + _inconclusive_note(seen)
-    return Answer("largest-load", [axis.path], [{axis.path: lo}], note, seen)
+    note = f"{axis.path} = {good:g} is carried within every SLO; {bad:g} is not" + _inconclusive_note(seen)
+    return Answer("largest-load", [axis.path], [{axis.path: good}], note, seen)
 
 
 def _round_scale(x: float) -> float:
