@@ -289,3 +289,49 @@ def test_a_third_axis_splits_the_heatmap_and_the_tables_into_facets():
     head, *body = tables[0][1]
     assert head == ["b \\ a", "1", "2"] and [row[0] for row in body] == ["3", "2", "1"]
     assert body[2][1].startswith("FAIL") and body[0][2].startswith("PASS")  # (a, b) = (1, 1) and (2, 3) at c = 1
+
+
+# --- the evaluator: settings judged together, doubling while inconclusive, progress told --------------------------------
+
+class Recorder:
+    """The progress hooks, recorded."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def point(self, index, label, planned):
+        self.events.append(("point", index, label, planned))
+
+    def replan(self, planned, index=0):
+        self.events.append(("replan", index, planned))
+
+    def replication_done(self, index=0):
+        self.events.append(("done", index))
+
+
+def test_the_evaluator_doubles_an_undecided_setting_up_to_the_cap_and_tells_progress():
+    """A stand-in model: at servers = 1 the mean alternates 0.5 s / 1.5 s around the 1 s threshold (never decided);
+    at servers = 2 it is 0.5 s (decided at once)."""
+    from dataclasses import replace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))
+    from runner_fakes import FakeScenario, fake_simulate, slo
+
+    def simulate(scenario, seed, *, audit_path=None):
+        index = seed.spawn_key[0]
+        value = (0.5 if index % 2 == 0 else 1.5) if scenario.servers == 1 else 0.5 + 0.001 * index
+        base = fake_simulate(scenario, seed)
+        return replace(base, metrics={**base.metrics, "async.latency.mean": value})
+
+    recorder = Recorder()
+    scenario = FakeScenario(slos=(slo("async.latency.mean", "<=", 1.0),))
+    judge = Evaluator(scenario, 7, 2, 8, simulate=simulate, progress=recorder)
+    shaky, sure = judge.many([{"servers": 1.0}, {"servers": 2.0}])
+    assert (shaky.verdict, shaky.replications) == (INCONCLUSIVE, 8)
+    assert (sure.verdict, sure.replications) == (PASS, 2)
+    assert [e for e in recorder.events if e[0] == "point"] == [("point", 0, "servers = 1", 2),
+                                                               ("point", 1, "servers = 2", 2)]
+    assert [e for e in recorder.events if e[0] == "replan"] == [("replan", 0, 4), ("replan", 0, 8)]
+    assert recorder.events.count(("done", 0)) == 8 and recorder.events.count(("done", 1)) == 2
+    before = len(recorder.events)
+    assert judge({"servers": 2.0}) is sure and len(recorder.events) == before  # judged once
