@@ -40,13 +40,13 @@ def panels(document: dict[str, Any]) -> list[dict[str, Any]]:
 def cell(point: dict[str, Any], panel: dict[str, Any]) -> dict[str, Any]:
     """One panel's value at a setting: mean, low, high (None when not measured), unbounded, verdict (None for a
     metric no SLO names)."""
-    for s in point["slos"]:
+    for s in point["slos"] if panel["threshold"] is not None else ():  # an SLO's panel, by the SLO's name
         if s["name"] == panel["key"]:
             return {"mean": s["mean"], "low": s["low"], "high": s["high"], "unbounded": s.get("unbounded", False),
                     "verdict": s["verdict"]}
     iv = point.get("p99", {}).get(panel["metric"], {})
-    return {"mean": iv.get("mean"), "low": iv.get("ci_low"), "high": iv.get("ci_high"), "unbounded": False,
-            "verdict": None}
+    return {"mean": iv.get("mean"), "low": iv.get("ci_low"), "high": iv.get("ci_high"),
+            "unbounded": iv.get("unbounded", False), "verdict": None}
 
 
 def lead(document: dict[str, Any], shown: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -144,8 +144,9 @@ class Point:
         return FAIL if FAIL in verdicts else INCONCLUSIVE if INCONCLUSIVE in verdicts else PASS
 
     def to_dict(self) -> dict[str, Any]:
-        def triple(t: Triple) -> dict[str, float | None]:
-            return dict(zip(("mean", "ci_low", "ci_high"), (_finite(v) for v in t), strict=True))
+        def triple(t: Triple) -> dict[str, Any]:
+            out: dict[str, Any] = dict(zip(("mean", "ci_low", "ci_high"), (_finite(v) for v in t), strict=True))
+            return {**out, "unbounded": any(v is not None and math.isinf(v) for v in t)}
 
         return {"setting": self.setting, "verdict": self.verdict, "replications": self.replications,
                 "throughput": triple(self.throughput), "p99": {m: triple(t) for m, t in self.p99.items()},
