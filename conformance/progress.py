@@ -118,13 +118,13 @@ class Progress:
     def _label(self) -> str:
         from rich.markup import escape
 
-        from conformance.report.summary import printable
+        from conformance.pages import printable
 
         # a note is often a file name: shown as written, never read as markup or a terminal escape
         return escape(printable(self.what)) + (f" [dim]{escape(printable(self.note))}[/]" if self.note else "")
 
     def _print(self) -> None:
-        from conformance.report.summary import printable
+        from conformance.pages import printable
 
         text = printable(self.line())
         self.lines.append(text)

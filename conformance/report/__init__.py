@@ -24,6 +24,7 @@ from typing import Any
 from conformance.errors import UsageError
 from conformance.findings import FileResult
 from conformance.output import open_output, write_output
+from conformance.pages import printable
 from conformance.report import html, jsonreport, junit, text
 from conformance.report.summary import (
     FAIL_ON,
@@ -31,7 +32,6 @@ from conformance.report.summary import (
     Summary,
     exit_code,
     headline,
-    printable,
     summarize,
     verdict,
     verdict_of,

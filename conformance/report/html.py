@@ -22,7 +22,8 @@ from typing import Any
 
 from conformance import __version__
 from conformance.findings import FileResult, Finding, Status
-from conformance.report.summary import Headline, by_rule, printable
+from conformance.pages import environment, printable
+from conformance.report.summary import Headline, by_rule
 from conformance.rules.catalogue import get_rule
 
 BLOCK_AT = 160
@@ -56,11 +57,7 @@ _SCRIPT = """
 
 @cache
 def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    env = Environment(loader=PackageLoader("conformance.report", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False)
-    return env
+    return environment("conformance.report")
 
 
 def _t(value: object) -> str:
@@ -151,6 +148,7 @@ def render(results: Sequence[FileResult], *, meta: Mapping[str, Any], headline: 
     title = "SMEV 3 conformance report" if unit == "file" else "SMEV 3 live conformance report"
     return _environment().get_template("report.html.j2").render(
         title=title, headline=headline, headline_word=_t(word), headline_rest=_t(":" + rest if rest else ""),
-        version=__version__, meta=[(_t(k), _t(v)) for k, v in sorted(meta.items())], unit=unit, rules=rules,
+        meta=[("tool", f"smev-conformance {__version__}"), *((_t(k), _t(v)) for k, v in sorted(meta.items()))],
+        unit=unit, rules=rules,
         facets=_facets(results, rules), results=[_result(i, r, links or {}, unit) for i, r in enumerate(results)],
         script=_SCRIPT, script_hash=f"sha256-{digest}") + "\n"

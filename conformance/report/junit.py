@@ -27,7 +27,8 @@ from lxml import etree
 
 from conformance import __version__
 from conformance.findings import FileResult, Finding, Status
-from conformance.report.summary import Headline, printable
+from conformance.pages import printable
+from conformance.report.summary import Headline
 from conformance.rules.catalogue import get_rule
 
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]+")

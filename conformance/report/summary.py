@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,14 +9,6 @@ from conformance.findings import FileResult, Status
 
 FAIL_ON = ("error", "warn")
 """`--fail-on error`: only failed findings fail the run; `--fail-on warn`: warnings fail it too."""
-
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-def printable(text: str) -> str:
-    """`text` with control characters (terminal escapes, NULs, ...) shown as `\\xNN`: messages quote hostile input,
-    and every report format (a terminal, XML, HTML) must show it, not obey it."""
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 @dataclass(frozen=True)

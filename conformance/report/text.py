@@ -16,7 +16,8 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.findings import FileResult, Status
-from conformance.report.summary import Headline, by_rule, printable
+from conformance.pages import printable
+from conformance.report.summary import Headline, by_rule
 
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow", Status.SKIP: "dim"}
 

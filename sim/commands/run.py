@@ -24,92 +24,21 @@ HELP = "run a scenario's replications and report SLO verdicts with confidence in
 DEFAULT_OUT = Path("reports/sim")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {value}")
-    return value
-
-
-def _parsed_share(text: str) -> float:
-    """A share written as in a scenario (`2%` or 0.02), or the unit error as argparse's."""
-    from sim.scenario.units import UnitError, parse_share
-
-    try:
-        return parse_share(text)
-    except UnitError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _precision(text: str) -> float:
-    value = _parsed_share(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a relative half-width between 0 and 100 %, got {text!r}")
-    return value
-
-
-def _duration(text: str) -> str:
-    from sim.scenario.units import UnitError, parse_duration
-
-    try:
-        if parse_duration(text) <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
-    except UnitError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = _parsed_share(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a share above 0%, got {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
-    parser.add_argument("--replications", "-n", type=_count, metavar="N",
+    from sim.commands import options
+
+    options.add_common(parser, DEFAULT_OUT)
+    parser.add_argument("--replications", "-n", type=options.count(), metavar="N",
                         help="independent replications (at least 2 run; default: the scenario's run.replications)")
-    parser.add_argument("--seed", "-s", type=_seed, metavar="S", help="master seed (default: the scenario's run.seed)")
-    parser.add_argument("--out", "-o", type=Path, metavar="DIR",
-                        help=f"output directory (default: {DEFAULT_OUT}/<scenario name>/)")
-    parser.add_argument("--precision", type=_precision, metavar="P",
+    parser.add_argument("--precision", type=options.fraction, metavar="P",
                         help="add replications until every SLO interval's relative half-width is within P "
                              "(e.g. 5%%), up to --max-replications")
-    parser.add_argument("--max-replications", type=_count, metavar="M",
+    parser.add_argument("--max-replications", type=options.count(), metavar="M",
                         help="cap of the precision loop (default: the scenario's run.max_replications)")
-    parser.add_argument("--duration", "-d", type=_duration, metavar="D",
-                        help="simulated duration including warm-up, e.g. 2h (overrides run.duration)")
-    parser.add_argument("--traffic-scale", type=_scale, metavar="X", help="multiply every arrival rate by X")
-    parser.add_argument("--tagged-share", type=_share, metavar="S",
-                        help="simulate this share of every flow message by message (e.g. 2%%); the rest is background "
-                             "at the stations it loads")
+    parser.add_argument("--traffic-scale", type=options.scale, metavar="X", help="multiply every arrival rate by X")
     parser.add_argument("--audit", action="store_true",
                         help="write the audit trail of every hop to DIR/audit/ (one file per replication)")
-    parser.add_argument("--workers", "-j", type=_count, metavar="W",
+    parser.add_argument("--workers", "-j", type=options.count(), metavar="W",
                         help="run replications and sweep points in W local processes (spawn start; same numbers as "
                              "1; default 1), or with --scheduler local, in a LocalCluster of W workers "
                              "(default: one per CPU)")
@@ -121,10 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write the SLO verdicts as JUnit XML (one testcase per SLO; inconclusive = skipped)")
     parser.add_argument("--stations", action="store_true",
                         help="print every service centre's utilisation, throughput, mean/p99 wait and queue lengths")
-    parser.add_argument("--max-events", type=_count, metavar="N",
+    parser.add_argument("--max-events", type=options.count(), metavar="N",
                         help="stop a replication that processes more than N events, with a clear message (exit 2); "
                              "default: the scenario's run.max_events, else no limit")
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or progress lines")
 
 
 MAX_STATIONS_PRINTED = 25
@@ -242,66 +170,29 @@ def _print_stations(console: Any, report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from conformance.console import make_console
+    from sim.commands import options
     from sim.errors import SimError
     from sim.report import build_report, render_html, write_report
     from sim.report.junit import write_junit
     from sim.runner.executors import LOCAL, open_executor
-    from sim.runner.progress import PlainProgress, RichProgress
-    from sim.scenario import load
 
     if args.audit and args.scheduler not in (None, LOCAL):
         raise SimError("--audit writes one file per replication where the replication runs, which on a remote "
                        "cluster is the workers' disks: use --workers or --scheduler local for an audited run")
-    scenario = load(args.scenario)
-    overrides: dict[str, Any] = {}
-    if args.duration is not None:
-        overrides["run.duration"] = args.duration
-    if args.traffic_scale is not None:
-        overrides["run.traffic_scale"] = args.traffic_scale
-    if args.tagged_share is not None:
-        overrides["run.tagged_share"] = args.tagged_share
-    if args.max_events is not None:
-        overrides["run.max_events"] = args.max_events
-    if overrides:
-        scenario = scenario.with_overrides(overrides)
-    out: Path = args.out if args.out is not None else DEFAULT_OUT / scenario.name
+    scenario = options.load_scenario(args)
+    out = options.out_dir(args, DEFAULT_OUT, scenario)
     audit_dir = out / "audit" if args.audit else None
     points = len(scenario.run.sweep.values) if scenario.run.sweep is not None else 1
 
     console = make_console()
-    err = make_console(stderr=True)
     target = args.precision if args.precision is not None else scenario.run.precision
     cap = None
     if target is not None:
         cap = args.max_replications if args.max_replications is not None else scenario.run.max_replications
-    workers = args.workers or 1
-    with open_executor(args.workers, args.scheduler) as map_fn:
-        if args.quiet:
-            result = _execute(scenario, args, audit_dir, map_fn, None)
-        elif err.is_terminal:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          TextColumn("left"), TimeRemainingColumn(), console=err, transient=True) as bar:
-                hooks = RichProgress(bar, points, cap, workers)
-                result = _execute(scenario, args, audit_dir, map_fn, hooks)
-                hooks.finished()
-        else:
-            from sim.scenario.estimate import estimate
-
-            plain = PlainProgress(scenario.name, points, cap, workers, estimate_s=estimate(scenario).wall_s)
-            try:
-                result = _execute(scenario, args, audit_dir, map_fn, plain)
-            finally:
-                plain.finished()
+    with open_executor(args.workers, args.scheduler) as map_fn, \
+            options.progress(args.quiet, scenario, points, cap, args.workers or 1) as hooks:
+        result = _execute(scenario, args, audit_dir, map_fn, hooks)
     report = build_report(result)
     out.mkdir(parents=True, exist_ok=True)
     write_report(report, out / "report.json")
