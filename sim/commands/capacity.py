@@ -113,7 +113,7 @@ def _count(text: str) -> int:
 
 
 def _tolerance(text: str) -> float:
-    from sim.scenario.units import UnitError, parse_share
+    from conformance.yamlnodes.quantities import UnitError, parse_share
 
     try:
         value = parse_share(text)
@@ -223,8 +223,9 @@ class Evaluator:
         if point is not None:
             return point
         from sim.runner.replications import ReplicationSet, extend
+        from sim.scenario import with_overrides
 
-        scenario = self.scenario.with_overrides({path: _yaml_value(v) for path, v in setting.items()})
+        scenario = with_overrides(self.scenario, {path: _yaml_value(v) for path, v in setting.items()})
         rset = ReplicationSet(self.seed)
         count = self.replications
         while True:
@@ -482,7 +483,7 @@ def _setting_text(setting: dict[str, float]) -> str:
 def run(args: argparse.Namespace) -> int:
     from sim.errors import SimError
     from sim.runner.executors import open_executor
-    from sim.scenario import load
+    from sim.scenario import load, with_overrides
 
     if args.load is not None and args.resource:
         raise SimError("give --resource (the smallest resources) or --load (the largest load), not both")
@@ -492,11 +493,11 @@ def run(args: argparse.Namespace) -> int:
         args.resource[0] = Axis(args.resource[0].path, (), args.resource[0].lo, args.resource[0].hi)
     scenario = load(args.scenario)
     if args.duration is not None:
-        scenario = scenario.with_overrides({"run.duration": args.duration})
+        scenario = with_overrides(scenario, {"run.duration": args.duration})
     if not scenario.slos:
         raise SimError(f"{args.scenario}: the scenario states no SLOs: there is nothing to meet")
     for axis in args.resource:  # a path that does not exist or takes no number fails here, before any run
-        scenario.with_overrides({axis.path: _yaml_value(axis.lo)})
+        with_overrides(scenario, {axis.path: _yaml_value(axis.lo)})
     seed = args.seed if args.seed is not None else scenario.run.seed
     out: Path = args.out if args.out is not None else DEFAULT_OUT / scenario.name
 

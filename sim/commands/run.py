@@ -46,7 +46,7 @@ def _seed(text: str) -> int:
 
 def _parsed_share(text: str) -> float:
     """A share written as in a scenario (`2%` or 0.02), or the unit error as argparse's."""
-    from sim.scenario.units import UnitError, parse_share
+    from conformance.yamlnodes.quantities import UnitError, parse_share
 
     try:
         return parse_share(text)
@@ -62,7 +62,7 @@ def _precision(text: str) -> float:
 
 
 def _duration(text: str) -> str:
-    from sim.scenario.units import UnitError, parse_duration
+    from conformance.yamlnodes.quantities import UnitError, parse_duration
 
     try:
         if parse_duration(text) <= 0:
@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.report.junit import write_junit
     from sim.runner.executors import LOCAL, open_executor
     from sim.runner.progress import PlainProgress, RichProgress
-    from sim.scenario import load
+    from sim.scenario import load, with_overrides
 
     if args.audit and args.scheduler not in (None, LOCAL):
         raise SimError("--audit writes one file per replication where the replication runs, which on a remote "
@@ -273,7 +273,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_events is not None:
         overrides["run.max_events"] = args.max_events
     if overrides:
-        scenario = scenario.with_overrides(overrides)
+        scenario = with_overrides(scenario, overrides)
     out: Path = args.out if args.out is not None else DEFAULT_OUT / scenario.name
     audit_dir = out / "audit" if args.audit else None
     points = len(scenario.run.sweep.values) if scenario.run.sweep is not None else 1

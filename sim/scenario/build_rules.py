@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from conformance.yamlnodes import quantities as units
+from conformance.yamlnodes.problems import did_you_mean
+from conformance.yamlnodes.tree import Node
 from sim.scenario import fields as f
 from sim.scenario import schema as s
-from sim.scenario import units
 from sim.scenario.build_topology import named_entries
 from sim.scenario.fields import INVALID, Context, Invalid, Section
 from sim.scenario.model import (
@@ -32,8 +34,6 @@ from sim.scenario.model import (
     Topology,
 )
 from sim.scenario.refs import Names, Resolver
-from sim.scenario.suggest import did_you_mean
-from sim.scenario.yamltree import Node
 
 _SLO = re.compile(r"\s*(?P<metric>[^\s<>=≤≥]+)\s*(?P<op><=|>=|==|<|>|≤|≥|=)\s*(?P<value>.+?)\s*")
 _ALL_FAULT_FIELDS = {key for schema in s.FAULT_FIELDS.values() for key in schema}
@@ -52,15 +52,15 @@ class RulesBuilder:
         r = self.ctx.section(sec.nodes["retry"], "policies.retry", s.RETRY)
         retry = RetryPolicy(r["max_attempts"], r["initial"], r["multiplier"], r["max_backoff"], r["jitter"], r["timeout"])
         if r["initial"] is not INVALID and r["max_backoff"] is not INVALID and r["max_backoff"] < r["initial"]:
-            self.ctx.error(r.nodes["max_backoff"] or node, "policies.retry.max_backoff", "shorter than initial")
+            self.ctx.problem(r.nodes["max_backoff"] or node, "policies.retry.max_backoff", "shorter than initial")
         rf = sec["replication_factor"]
         n_dc = len(topology.data_centres)
         if rf is not INVALID and n_dc and rf > n_dc:
-            self.ctx.error(sec.nodes["replication_factor"] or node, "policies.replication_factor",
+            self.ctx.problem(sec.nodes["replication_factor"] or node, "policies.replication_factor",
                            f"replication factor {rf} needs {rf} data centres, the topology has {n_dc}")
         threshold, fragment = sec["fragmentation_threshold"], sec["fragment_size"]
         if INVALID not in (threshold, fragment) and fragment > threshold:
-            self.ctx.error(sec.nodes["fragment_size"] or node, "policies.fragment_size",
+            self.ctx.problem(sec.nodes["fragment_size"] or node, "policies.fragment_size",
                            "a fragment is larger than the fragmentation threshold")
         quotas, default_quota = self._per_participant(sec.nodes["quotas"], "policies.quotas", self._quota)
         tariffs, default_tariff = self._per_participant(sec.nodes["tariffs"], "policies.tariffs", self._tariff)
@@ -77,7 +77,7 @@ class RulesBuilder:
                 continue
             if key not in PARTICIPANT_KINDS and self.names.participant_group(key) is None:
                 known = sorted(set(self.names.groups) | set(PARTICIPANT_KINDS) | {"default"})
-                self.ctx.error(child, child_path, f"not a participant, group, kind or 'default'{did_you_mean(key, known)}",
+                self.ctx.problem(child, child_path, f"not a participant, group, kind or 'default'{did_you_mean(key, known)}",
                                line=node.key_lines.get(key))
                 continue
             table[key] = value
@@ -106,7 +106,7 @@ class RulesBuilder:
             own = self.ctx.section(child, path, s.FAULT_FIELDS[kind], extra=s.FAULT_COMMON)
             start, length = common["at"], common["duration"]
             if start is not INVALID and run.duration is not INVALID and start >= run.duration:
-                self.ctx.error(common.nodes["at"], f"{path}.at",
+                self.ctx.problem(common.nodes["at"], f"{path}.at",
                                f"starts at {units.format_duration(start)}, after the run ends "
                                f"({units.format_duration(run.duration)})")
             end = None if length is None or INVALID in (start, length) else start + length
@@ -139,7 +139,7 @@ class RulesBuilder:
                 return None
             running = topology.data_centres[dc].bus_nodes
             if nodes is not INVALID and running is not INVALID and nodes > running:
-                self.ctx.error(own.nodes["nodes"] or own.node, own.at("nodes"),
+                self.ctx.problem(own.nodes["nodes"] or own.node, own.at("nodes"),
                                f"{nodes} nodes crash but {dc!r} runs {running}")
                 return None
             return BusNodeCrash(name, start, end, dc, nodes)
@@ -157,43 +157,43 @@ class RulesBuilder:
     def _misbehaving(self, name: str, start: float, end: float | None, who: str, own: Section) -> Fault | None:
         behaviour, type_name, rate = own["behaviour"], own["type"], own["rate"]
         if behaviour in ("flood", "unauthorised") and type_name is None:
-            self.ctx.error(own.node, own.at("type"), f"a {behaviour} fault needs the message type it sends")
+            self.ctx.problem(own.node, own.at("type"), f"a {behaviour} fault needs the message type it sends")
             return None
         if type_name is not None and not self.refs.message_type(type_name, own.nodes["type"], own.at("type")):
             return None
         if behaviour == "flood" and rate is not INVALID and rate <= 0:
-            self.ctx.error(own.nodes["rate"] or own.node, own.at("rate"), "a flood needs a rate above zero")
+            self.ctx.problem(own.nodes["rate"] or own.node, own.at("rate"), "a flood needs a rate above zero")
             return None
         return ParticipantMisbehaving(name, start, end, who, behaviour, own["share"], rate, type_name)
 
     def _link(self, ends: tuple[str, ...], own: Section, topology: Topology) -> bool:
         node, path = own.nodes["between"], own.at("between")
         if len(ends) != 2 or ends[0] == ends[1]:
-            self.ctx.error(node, path, "a link has two different ends")
+            self.ctx.problem(node, path, "a link has two different ends")
             return False
         if not all(self.refs.network_node(e, node, path) for e in ends):
             return False
         if topology.link(ends[0], ends[1]) is None:
-            self.ctx.error(node, path, f"there is no link between {ends[0]!r} and {ends[1]!r}")
+            self.ctx.problem(node, path, f"there is no link between {ends[0]!r} and {ends[1]!r}")
             return False
         return True
 
     def _sides(self, node: Node | None, path: str) -> tuple[tuple[str, ...], ...]:
         if node is None or not node.is_seq or len(node.value) < 2:
-            self.ctx.error(node, path, "expected two or more lists of data centres/regions")
+            self.ctx.problem(node, path, "expected two or more lists of data centres/regions")
             return ()
         sides, seen, ok = [], set(), True
         for i, item in enumerate(node.value):
             try:
                 side = f.names(item)
             except Invalid as exc:
-                self.ctx.error(item, f"{path}[{i}]", str(exc))
+                self.ctx.problem(item, f"{path}[{i}]", str(exc))
                 ok = False
                 continue
             for member in side:
                 ok &= self.refs.network_node(member, item, f"{path}[{i}]")
                 if member in seen:
-                    self.ctx.error(item, f"{path}[{i}]", f"{member!r} is on two sides")
+                    self.ctx.problem(item, f"{path}[{i}]", f"{member!r} is on two sides")
                     ok = False
                 seen.add(member)
             sides.append(side)
@@ -211,28 +211,28 @@ class RulesBuilder:
 
     def _slo(self, name: str, node: Node, path: str, run: RunSpec) -> Slo | None:
         if not isinstance(node.value, str):
-            self.ctx.error(node, path, f"expected an assertion such as 'realtime.latency.p99 <= 2s', got {f.describe(node)}")
+            self.ctx.problem(node, path, f"expected an assertion such as 'realtime.latency.p99 <= 2s', got {f.describe(node)}")
             return None
         match = _SLO.fullmatch(node.value)
         if not match:
-            self.ctx.error(node, path, f"expected 'metric op threshold' such as 'realtime.latency.p99 <= 2s', "
+            self.ctx.problem(node, path, f"expected 'metric op threshold' such as 'realtime.latency.p99 <= 2s', "
                                        f"got {node.value!r}")
             return None
         metric, op, value = match.group("metric"), match.group("op"), match.group("value")
         op = {"≤": "<=", "≥": ">=", "=": "=="}.get(op, op)
         info = _metric_info(metric)
         if info is None:
-            self.ctx.error(node, path, f"unknown metric {metric!r}{did_you_mean(metric, _metric_names())}")
+            self.ctx.problem(node, path, f"unknown metric {metric!r}{did_you_mean(metric, _metric_names())}")
             return None
         if not self._metric_subject(metric, node, path):
             return None
         if getattr(info, "level", "replication") == "sweep" and run.sweep is None:
-            self.ctx.error(node, path, f"{metric!r} is measured across a sweep, and run.sweep is not given")
+            self.ctx.problem(node, path, f"{metric!r} is measured across a sweep, and run.sweep is not given")
             return None
         try:
             threshold = _threshold(value, getattr(info, "unit", ""))
         except (Invalid, units.UnitError) as exc:
-            self.ctx.error(node, path, f"threshold of {metric!r}: {exc}")
+            self.ctx.problem(node, path, f"threshold of {metric!r}: {exc}")
             return None
         return Slo(name, metric, op, threshold, node.value.strip())
 
@@ -252,21 +252,21 @@ class RulesBuilder:
         sec = self.ctx.section(node, "run", s.RUN)
         duration, warmup = sec["duration"], sec["warmup"]
         if INVALID not in (duration, warmup) and warmup >= duration:
-            self.ctx.error(sec.nodes["warmup"] or node, "run.warmup",
+            self.ctx.problem(sec.nodes["warmup"] or node, "run.warmup",
                            f"warm-up {units.format_duration(warmup)} is not shorter than the run "
                            f"({units.format_duration(duration)})")
         reps, cap = sec["replications"], sec["max_replications"]
         if INVALID not in (reps, cap) and cap < reps:
-            self.ctx.error(sec.nodes["max_replications"] or node, "run.max_replications", "below run.replications")
+            self.ctx.problem(sec.nodes["max_replications"] or node, "run.max_replications", "below run.replications")
         sweep = None
         if sec.nodes["sweep"] is not None and sec.nodes["sweep"].value is not None:
             sw = self.ctx.section(sec.nodes["sweep"], "run.sweep", s.SWEEP)
             values = sw.nodes["values"]
             if values is not None and (not values.is_seq or not values.value):
-                self.ctx.error(values, "run.sweep.values", "expected a non-empty list of values")
+                self.ctx.problem(values, "run.sweep.values", "expected a non-empty list of values")
             elif values is not None and sw["parameter"] is not INVALID:
                 if sw["parameter"].startswith("run.sweep") or sw["parameter"].split(".")[0] == "name":
-                    self.ctx.error(sw.nodes["parameter"], "run.sweep.parameter", "cannot sweep this setting")
+                    self.ctx.problem(sw.nodes["parameter"], "run.sweep.parameter", "cannot sweep this setting")
                 else:
                     sweep = Sweep(sw["parameter"], tuple(v.plain() for v in values.value))
         return RunSpec(duration, warmup, reps, sec["seed"], sec["traffic_scale"], sec["precision"], cap, sweep,

@@ -1,14 +1,16 @@
-"""Quantities with explicit units, as scenarios write them, parsed into SI and formatted back.
+"""Quantities with explicit units, as scenarios, suites, catalogues and command lines write them, parsed into SI and
+formatted back. The one parser of each kind for both halves (the simulator and the harness).
 
 Grammar (spaces between number and unit are allowed; numbers may use `_` separators and exponents):
 
-- duration:  `150ms`, `2s`, `5min`, `48h`, `2d`; units `ns us µs ms s min h d`. `0` needs no unit.
+- duration:  `150ms`, `2s`, `5min` (or `5m`), `48h`, `2d`; units `ns us µs ms s min m h d`. `0` needs no unit.
 - rate:      `2/s`, `120/min`, `7000/s`, `10/h`, `5/d` (events per unit of time) -> events per second.
 - size:      `512B`, `1kB` (1000), `64KiB` (1024), `5MB`, `5MiB`, `1GB`, `1GiB` -> bytes (int).
 - bandwidth: `100Mbit/s`, `1Gbit/s`, `64kbit/s`, `10bit/s` -> bits per second.
 - share:     `99.9%` or a plain fraction `0.999` -> fraction in [0, 1].
 
-A value with the wrong unit, or without one, raises `UnitError` naming what was expected, so the loader can point at
+A bare number other than 0 is refused (is `30` seconds or milliseconds?); the sign is the reader's to judge (a
+negative duration may be an offset). A value with the wrong unit, or without one, raises `UnitError` naming what was expected, so the loader can point at
 the field. `format_*` produce the shortest exact text that parses back to the same value (the round-trip property
 the tests check).
 """
@@ -31,9 +33,9 @@ class UnitError(ValueError):
 
 DURATION_UNITS: dict[str, Decimal] = {
     "ns": Decimal("1e-9"), "us": Decimal("1e-6"), "µs": Decimal("1e-6"), "ms": Decimal("1e-3"), "s": Decimal(1),
-    "min": Decimal(60), "h": Decimal(3600), "d": Decimal(86400),
+    "min": Decimal(60), "m": Decimal(60), "h": Decimal(3600), "d": Decimal(86400),
 }
-_RATE_UNITS: dict[str, Decimal] = {"s": Decimal(1), "min": Decimal(60), "h": Decimal(3600), "d": Decimal(86400)}
+_RATE_UNITS: dict[str, Decimal] = {"s": Decimal(1), "min": Decimal(60), "m": Decimal(60), "h": Decimal(3600), "d": Decimal(86400)}
 _SIZE_UNITS: dict[str, int] = {
     "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
     "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
