@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 __all__ = [
     "UnitError", "parse_duration", "parse_rate", "parse_size", "parse_bandwidth", "parse_share", "parse_number",
@@ -85,50 +86,44 @@ def parse_number(text: object, what: str = "a number") -> float:
     return float(value)
 
 
+def _measured(text: object, kind: str, example: str, units: dict[str, Any], hints: tuple[str, ...], *,
+              prefix: str = "", listed: str | None = None, bare_zero: bool = True) -> tuple[Decimal, str] | None:
+    """(number, unit name) of a quantity of `kind`; None for a bare 0, which needs no unit when `bare_zero`."""
+    value, unit = _split(text, f"a {kind}", example)
+    if unit is None:
+        if value == 0 and bare_zero:
+            return None
+        written = " or ".join(f"'{_g(value)}{hint}'" for hint in hints)
+        raise UnitError(f"{kind} {text!r} has no unit: write e.g. {written}")
+    name = unit[len(prefix):] if unit.startswith(prefix) else ""
+    if name not in units:
+        raise UnitError(f"{unit!r} is not a {kind} unit (use {listed or 'one of ' + ', '.join(units)})")
+    return value, name
+
+
 def parse_duration(text: object) -> float:
     """Seconds from `150ms`, `2s`, `5min`, `48h`, `2d`. A bare number is refused unless it is 0."""
-    value, unit = _split(text, "a duration", "150ms")
-    if unit is None:
-        if value == 0:
-            return 0.0
-        raise UnitError(f"duration {text!r} has no unit: write e.g. '{_g(value)}s' or '{_g(value)}ms'")
-    if unit not in DURATION_UNITS:
-        raise UnitError(f"{unit!r} is not a duration unit (use one of {', '.join(DURATION_UNITS)})")
-    return float(value * DURATION_UNITS[unit])
+    measured = _measured(text, "duration", "150ms", DURATION_UNITS, ("s", "ms"))
+    return 0.0 if measured is None else float(measured[0] * DURATION_UNITS[measured[1]])
 
 
 def parse_rate(text: object) -> float:
     """Events per second from `2/s`, `120/min`, `10/h`, `5/d`."""
-    value, unit = _split(text, "a rate", "2/s")
-    if unit is None:
-        if value == 0:
-            return 0.0
-        raise UnitError(f"rate {text!r} has no unit: write e.g. '{_g(value)}/s' or '{_g(value)}/min'")
-    if not unit.startswith("/") or unit[1:] not in _RATE_UNITS:
-        raise UnitError(f"{unit!r} is not a rate unit (use /s, /min, /h or /d)")
-    return float(value / _RATE_UNITS[unit[1:]])
+    measured = _measured(text, "rate", "2/s", _RATE_UNITS, ("/s", "/min"), prefix="/", listed="/s, /min, /h or /d")
+    return 0.0 if measured is None else float(measured[0] / _RATE_UNITS[measured[1]])
 
 
 def parse_size(text: object) -> int:
     """Bytes from `512B`, `1kB`, `64KiB`, `5MiB`; the result is rounded to a whole byte."""
-    value, unit = _split(text, "a size", "64KiB")
-    if unit is None:
-        if value == 0:
-            return 0
-        raise UnitError(f"size {text!r} has no unit: write e.g. '{_g(value)}B' or '{_g(value)}KiB'")
-    if unit not in _SIZE_UNITS:
-        raise UnitError(f"{unit!r} is not a size unit (use one of {', '.join(_SIZE_UNITS)})")
-    return int((value * _SIZE_UNITS[unit]).to_integral_value())
+    measured = _measured(text, "size", "64KiB", _SIZE_UNITS, ("B", "KiB"))
+    return 0 if measured is None else int((measured[0] * _SIZE_UNITS[measured[1]]).to_integral_value())
 
 
 def parse_bandwidth(text: object) -> float:
     """Bits per second from `100Mbit/s`, `1Gbit/s`."""
-    value, unit = _split(text, "a bandwidth", "100Mbit/s")
-    if unit is None:
-        raise UnitError(f"bandwidth {text!r} has no unit: write e.g. '{_g(value)}Mbit/s'")
-    if unit not in _BANDWIDTH_UNITS:
-        raise UnitError(f"{unit!r} is not a bandwidth unit (use one of {', '.join(_BANDWIDTH_UNITS)})")
-    return float(value * _BANDWIDTH_UNITS[unit])
+    measured = _measured(text, "bandwidth", "100Mbit/s", _BANDWIDTH_UNITS, ("Mbit/s",), bare_zero=False)
+    assert measured is not None
+    return float(measured[0] * _BANDWIDTH_UNITS[measured[1]])
 
 
 def parse_share(text: object) -> float:

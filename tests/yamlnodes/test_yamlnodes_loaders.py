@@ -84,7 +84,7 @@ def test_a_misspelt_key_at_any_depth_is_reported_at_its_line_with_the_key_meant(
     assert len(candidates) >= 5 and len(depths) >= 2, (name, len(candidates), depths)
     folder = tmp_path_factory.mktemp(name)
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.sampled_from(candidates), st.data())
     def check(candidate, data):
         mapping, key, line = candidate
