@@ -41,10 +41,17 @@ class SchemaErrors(InputError):
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 
+    def __reduce__(self) -> tuple[object, ...]:  # across processes (parallel replications): rebuilt from its problems
+        return _rebuild, (type(self), self.problems, self.rule)
+
     @property
     def messages(self) -> list[str]:
         """Each problem as its one line of text."""
         return [str(p) for p in self.problems]
+
+
+def _rebuild(cls: type[SchemaErrors], problems: list[Problem], rule: str | None) -> SchemaErrors:
+    return cls(problems, rule=rule)
 
 
 def did_you_mean(name: object, known: Iterable[str]) -> str:

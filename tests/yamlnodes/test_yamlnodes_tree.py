@@ -8,7 +8,7 @@ import pytest
 
 from conformance.errors import InputError
 from conformance.registry import RegistryError, load_registry
-from conformance.yamlnodes import MAX_DEPTH, MAX_NODES, SchemaErrors, compose_text, load_yaml
+from conformance.yamlnodes import MAX_DEPTH, MAX_NODES, Problem, SchemaErrors, compose_text, load_yaml
 
 
 def _laughs(levels: int) -> str:
@@ -82,3 +82,15 @@ def test_a_registry_lists_every_problem_at_once(tmp_path):
                      f"{path}:3: types[0].realtime: expected true or false, got 'maybe'",
                      f"{path}:4: types[0].colour: unknown field"):
         assert expected in text, text
+
+
+def test_errors_cross_process_boundaries_whole():
+    import pickle
+
+    from sim.errors import ScenarioError
+
+    for error in (ScenarioError([Problem("s.yaml", 3, "run.seed", "expected a whole number")]),
+                  RegistryError([Problem("t.yaml", None, "", "cannot read: no such file")], rule="MSG-REGISTRY")):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and copy.problems == error.problems and str(copy) == str(error)
+        assert copy.rule == error.rule
