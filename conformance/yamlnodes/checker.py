@@ -99,10 +99,10 @@ class Checker:
         if node is None:
             return None
         if isinstance(node.value, bool) or not isinstance(node.value, int):
-            self.error(node, f"expected an integer, got {describe(node)}")
+            self.error(node, f"expected a whole number, got {describe(node)}")
             return None
         if minimum is not None and node.value < minimum:
-            self.error(node, f"must be at least {minimum}")
+            self.error(node, f"must be at least {minimum}, got {node.value}")
             return None
         return node.value
 
