@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conformance.yamlnodes import quantities as units
+from conformance.yamlnodes.checker import describe
 from conformance.yamlnodes.problems import did_you_mean
 from conformance.yamlnodes.tree import Node
 from sim.scenario import fields as f
@@ -211,7 +212,7 @@ class RulesBuilder:
 
     def _slo(self, name: str, node: Node, path: str, run: RunSpec) -> Slo | None:
         if not isinstance(node.value, str):
-            self.ctx.problem(node, path, f"expected an assertion such as 'realtime.latency.p99 <= 2s', got {f.describe(node)}")
+            self.ctx.problem(node, path, f"expected an assertion such as 'realtime.latency.p99 <= 2s', got {describe(node)}")
             return None
         match = _SLO.fullmatch(node.value)
         if not match:
