@@ -56,6 +56,23 @@ class Example:
 
 
 @dataclass(frozen=True)
+class LiveExample:
+    """A live assertion shown at work: a suite `case` (YAML, the steps of one case) played by the suite engine and
+    the bus double against a scripted participant that makes the `moves` (see `conformance.reference.examples`).
+
+    A bad example fails its assertion's rule (or, for structure and signature, the catalogue rules in `fails`) and
+    nothing else; a good one fails nothing. `signatures` runs it with signatures checked (the participant signs).
+    Examples are tests (`tests/suites/test_suites_assertion_examples.py`) and `smev-conformance rules ID` shows them.
+    """
+
+    summary: str
+    case: str
+    moves: tuple[str, ...]
+    fails: tuple[str, ...] = ()
+    signatures: bool = False
+
+
+@dataclass(frozen=True)
 class Rule:
     """One rule of the catalogue, as one unit: `id` reads FAMILY-TOPIC[-N] (e.g. `MSG-ID-UUID1`), `source` cites the
     clause it enforces, `description` is the rationale, `bad` and `good` the examples it fails and passes on (the
@@ -66,8 +83,8 @@ class Rule:
     severity: Severity
     source: str
     description: str = ""
-    bad: tuple[Example, ...] = field(default=(), compare=False, repr=False)
-    good: tuple[Example, ...] = field(default=(), compare=False, repr=False)
+    bad: tuple[Example | LiveExample, ...] = field(default=(), compare=False, repr=False)
+    good: tuple[Example | LiveExample, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def rationale(self) -> str:

@@ -3,6 +3,8 @@
 A rule's page gives its title, family, severity, source clause, rationale, where its check lives, and its
 examples: each bad example with what it changes in the good one (a diff of the two messages) and the other rules
 it breaks too, then the good example. The examples are the rule's tests (`tests/rules/test_rules_examples.py`).
+A live assertion's examples are a suite case and what the participant does in it (`FLOW-LIVE-ACKED`); they are
+played through the suite engine as tests (`tests/suites/test_suites_assertion_examples.py`).
 
 Examples:
   smev-conformance rules
@@ -83,7 +85,7 @@ def _page(rule_id: str, output_format: str) -> int:
 
 def render_page(entry) -> str:
     """A rule's page as plain text (see the module docstring)."""
-    from conformance.findings import FAMILIES
+    from conformance.findings import FAMILIES, LiveExample
 
     rule = entry.rule
     lines = [f"{rule.id}: {rule.title}", "",
@@ -93,6 +95,8 @@ def render_page(entry) -> str:
              f"check     {_where(entry)}", ""]
     if rule.rationale:
         lines += ["Rationale", f"  {rule.rationale}", ""]
+    if rule.bad and isinstance(rule.bad[0], LiveExample):
+        return "\n".join(lines + _live_examples(rule)) + "\n"
     good = rule.good[0].build() if rule.good else None
     for index, example in enumerate(rule.bad, 1):
         lines.append(f"Bad example {index}: {example.summary}")
@@ -108,7 +112,26 @@ def render_page(entry) -> str:
     return "\n".join(lines)
 
 
+def _live_examples(rule) -> list[str]:
+    """A live assertion's examples: the suite case the engine plays, and what the scripted participant does."""
+    lines = []
+    for kind, examples in (("Bad", rule.bad), ("Good", rule.good)):
+        for index, example in enumerate(examples, 1):
+            lines.append(f"{kind} example {index}: {example.summary}")
+            lines.append(f"  the participant: {', '.join(example.moves)}"
+                         + (" (signing its calls)" if example.signatures else ""))
+            if kind == "Bad":
+                lines.append(f"  fails: {', '.join(example.fails or (rule.id,))}")
+            lines += ["  the case's steps:", *(f"    {line}" for line in example.case.splitlines()), ""]
+    return lines
+
+
 def _where(entry) -> str:
+    from conformance.rules.live import unit_of
+
+    unit = unit_of(entry.rule.id)
+    if unit is not None:
+        return f"{type(unit).__module__}.{type(unit).__qualname__}.judge (reported by a live run)"
     if entry.check is not None:
         return f"{entry.module}.{entry.check.__qualname__}"
     if entry.held_when_parsed:
@@ -155,4 +178,9 @@ def _diff(good: bytes | None, bad: bytes) -> list[str]:
 
 
 def _example_data(example) -> dict:
+    from conformance.findings import LiveExample
+
+    if isinstance(example, LiveExample):
+        return {"summary": example.summary, "case": example.case, "moves": list(example.moves),
+                "fails": list(example.fails), "signatures": example.signatures}
     return {"summary": example.summary, "also": list(example.also)}

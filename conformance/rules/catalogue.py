@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
-from conformance.findings import FAMILIES, Example, Rule, Severity
+from conformance.findings import FAMILIES, Example, LiveExample, Rule, Severity
 
 if TYPE_CHECKING:
     from conformance.rules.context import CheckContext, Violation
@@ -114,8 +114,8 @@ def rule(
 
 
 def declare(rule_id: str, title: str, severity: Severity, source: str, description: str = "", *,
-            module: str | None = None, held_when_parsed: bool = False, bad: Sequence[Example] = (),
-            good: Sequence[Example] = ()) -> Rule:
+            module: str | None = None, held_when_parsed: bool = False, bad: Sequence[Example | LiveExample] = (),
+            good: Sequence[Example | LiveExample] = ()) -> Rule:
     """Register a rule whose outcome another component reports (no check function); returns it.
 
     In a static check such a rule is skipped (another command reports it, e.g. a live suite), unless

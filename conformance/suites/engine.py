@@ -32,6 +32,7 @@ from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode, StatusCategory
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.rules.live import ASSERTIONS as LIVE_ASSERTIONS
 from conformance.rules.live import (
     CALL_MISSING_RULE,
     CASE_RULE,
@@ -543,104 +544,14 @@ class Engine:
     # -- assertions --------------------------------------------------------------------------------------------------
 
     def _assert(self, run: _CaseRun, step: Step, assertion: Assertion, seen: Seen) -> list[Finding]:
-        def verdict(ok: bool, good: str, bad: str) -> list[Finding]:
-            return [self._finding(run, _rule(assertion), Status.PASS if ok else Status.FAIL, good if ok else bad,
-                                  step, assertion)]
-
-        family, check, params = assertion.family, assertion.check, assertion.params
-        exchange = seen.exchange
-        assert exchange is not None
-        if family == "structure":
-            return self._structure(run, step, assertion, exchange)
-        if family == "signature":
-            return self._signature(run, step, assertion, exchange)
-        data = getattr(seen.parsed, "data", None)
-        target = getattr(seen.parsed, "target", None)
-        if family == "flow":
-            if check == "acked":
-                ref = self._ref(run, params["acked"])
-                accepted = params.get("accepted", True)
-                ok = target is not None and target.message_id == ref.message_id and target.accepted == accepted
-                return verdict(ok, f"acked {ref.message_id} with accepted={str(accepted).lower()}",
-                               f"expected an Ack of {ref.message_id} with accepted={str(accepted).lower()}, got "
-                               f"{'none' if target is None else f'accepted={str(target.accepted).lower()}'}")
-            if check == "not-acked":
-                ref = self._ref(run, params["not-acked"])
-                acked = target is not None and target.message_id == ref.message_id
-                return verdict(not acked, f"{ref.message_id} not acked", f"acked {ref.message_id}")
-            if check == "reply_to_copied":
-                ref = self._ref(run, params["reply_to_copied"])
-                to = seen.reply_to
-                return verdict(to == ref.reply_to, "To is the request's ReplyTo, verbatim",
-                               "To is missing: copy the request's ReplyTo into To" if to is None else
-                               f"To {to!r} is not the request's ReplyTo {ref.reply_to!r} copied verbatim")
-            if check == "answers":
-                ref = self._ref(run, params["answers"])
-                got = read_reply_to(seen.reply_to)
-                return verdict(got is not None and got[0] == ref.message_id, f"answers {ref.message_id}",
-                               f"does not answer {ref.message_id}")
-            if check in ("not_answered", "not_answered_twice"):
-                ref = self._ref(run, params[check])
-                count = self._answers_to(ref)
-                limit = 0 if check == "not_answered" else 1
-                return verdict(count <= limit, f"{count} answer(s) to {ref.message_id}",
-                               f"{count} answers to {ref.message_id}; at most {limit} allowed")
-            if check == "new_message_id":
-                ref = self._ref(run, params["new_message_id"])
-                return verdict(seen.message_id != ref.message_id, f"new MessageID {seen.message_id}",
-                               f"reused MessageID {seen.message_id} after the bus refused it")
-            if check == "same_payload_as":
-                ref = self._ref(run, params["same_payload_as"])
-                return verdict(seen.content is not None and seen.content == ref.content, "same business content",
-                               "the business content differs from the earlier message")
-            if check == "backoff_at_least":
-                previous = max((s.at for s in run.named.values() if s is not seen and s.exchange is not None
-                                and s.at <= seen.at), default=None)
-                gap = seen.at - previous if previous is not None else 0.0
-                least = float(params["backoff_at_least"])
-                return verdict(gap >= least, f"retried after {gap:.2f} s", f"retried after {gap:.2f} s; a backoff "
-                               f"of at least {least:g} s is required")
-            if check == "polls":
-                op = params["polls"]
-                window = float(params.get("within") or 5.0)
-                polled = any(e.at >= seen.at - window for e in self.bus.store.exchanges(
-                    caller=self.participant.mnemonic, rpc=op))
-                return verdict(polled, f"polls {op}", f"did not call {op} within {window:g} s")
-        if family == "timing":
-            since = self._ref(run, params["since"]) if params.get("since") else None
-            limit = self._limit(run, params["within"])
-            elapsed = seen.at - (since.at if since else seen.at)
-            return verdict(elapsed <= limit, f"after {elapsed:.3f} s (limit {limit:g} s)",
-                           f"after {elapsed:.3f} s, over the limit of {limit:g} s")
-        if family == "content":
-            answer = getattr(data, "answer", None)
-            if check == "rejection":
-                code = params["rejection"]
-                ok = isinstance(answer, m.Rejection) and any(r.code.value == code for r in answer.reasons)
-                return verdict(ok, f"RequestRejected {code}", f"expected RequestRejected {code}, got "
-                               f"{type(answer).__name__ if answer is not None else 'nothing'}")
-            if check == "answer":
-                return verdict(isinstance(answer, m.BusinessAnswer), "answered with data",
-                               "expected a business answer, got " + (type(answer).__name__ if answer is not None else
-                                                                     "a message the protocol reader refuses"))
-            if check == "status_code":
-                ok = isinstance(answer, m.RequestStatus) and answer.code == params["status_code"]
-                return verdict(ok, f"RequestStatus {params['status_code']}", "no RequestStatus with that code")
-            if check == "test_message":
-                flag = bool(getattr(data, "test_message", False))
-                return verdict(flag == params["test_message"], "TestMessage as expected", "TestMessage differs")
-            if check == "xpath":
-                tree = etree.fromstring(_envelope_of(exchange))
-                found = tree.xpath(params["xpath"], namespaces=_prefixes(seen))
-                if "equals" in params:
-                    text = found[0].text if found and hasattr(found[0], "text") else (found[0] if found else None)
-                    return verdict(str(text) == str(params["equals"]), f"{params['xpath']} = {text}",
-                                   f"{params['xpath']} is {text!r}, expected {params['equals']!r}")
-                exists = params.get("exists", True)
-                return verdict(bool(found) == exists, f"{params['xpath']} {'exists' if exists else 'absent'}",
-                               f"{params['xpath']} {'is missing' if exists else 'is present'}")
-        return [self._finding(run, _rule(assertion), Status.SKIP, f"{family} {check} is not evaluated by this "
-                              "engine version", step, assertion)]
+        """Judge `seen` by the assertion's unit (`conformance.rules.live`)."""
+        assert seen.exchange is not None
+        unit = LIVE_ASSERTIONS.get(assertion.family, {}).get(assertion.check)
+        if unit is None:
+            return [self._finding(run, _rule(assertion), Status.SKIP, f"{assertion.family} {assertion.check} is not "
+                                  "evaluated by this engine version", step, assertion)]
+        said = unit.judge(_LiveCall(self, run, step, seen), assertion.params)
+        return [self._finding(run, s.rule or unit.rule_id, s.status, s.message, step, assertion) for s in said]
 
     def _answers_to(self, ref: Seen) -> int:
         count = 0
@@ -652,35 +563,58 @@ class Engine:
                 count += 1
         return count
 
-    def _structure(self, run: _CaseRun, step: Step, assertion: Assertion, exchange: Exchange) -> list[Finding]:
+
+class _LiveCall:
+    """What a live assertion sees of the call it judges (`conformance.rules.live.base.LiveContext`)."""
+
+    def __init__(self, engine: Engine, run: _CaseRun, step: Step, seen: Seen):
+        self.engine, self.run, self.step, self.call = engine, run, step, seen
+        self.signatures = engine.settings.signatures
+
+    def ref(self, name: str) -> Seen:
+        return self.engine._ref(self.run, name)
+
+    def answers_to(self, ref: Seen) -> int:
+        return self.engine._answers_to(ref)
+
+    def previous_call_at(self) -> float | None:
+        seen = self.call
+        return max((s.at for s in self.run.named.values() if s is not seen and s.exchange is not None
+                    and s.at <= seen.at), default=None)
+
+    def polled(self, operation: str, window: float) -> bool:
+        engine = self.engine
+        return any(e.at >= self.call.at - window for e in engine.bus.store.exchanges(
+            caller=engine.participant.mnemonic, rpc=operation))
+
+    def limit(self, value: object) -> float:
+        return self.engine._limit(self.run, value)
+
+    def answered_id(self, to: str | None) -> str | None:
+        target = read_reply_to(to)
+        return target[0] if target is not None else None
+
+    def envelope(self) -> bytes:
+        assert self.call.exchange is not None
+        return _envelope_of(self.call.exchange)
+
+    def prefixes(self) -> dict[str, str]:
+        return _prefixes(self.call)
+
+    def static_findings(self) -> list[Finding]:
         from conformance.rules.engine import CheckSettings, check_bytes
 
-        rules = _static_rules(self.settings.signatures)
-        result = check_bytes(f"{run.case.id}:{step.line}", _envelope_of(exchange),
-                             CheckSettings(rules=rules, registry=self.registry))
-        failed = [f for f in result.findings if f.status is Status.FAIL]
-        if not failed:
-            return [self._finding(run, _rule(assertion), Status.PASS, f"{len(result.findings)} static checks hold",
-                                  step, assertion)]
-        return [self._finding(run, f.rule_id, Status.FAIL, f"{f.message} ({f.location})", step, assertion)
-                for f in failed]
+        engine = self.engine
+        result = check_bytes(f"{self.run.case.id}:{self.step.line}", self.envelope(), CheckSettings(
+            rules=_static_rules(engine.settings.signatures), registry=engine.registry))
+        return list(result.findings)
 
-    def _signature(self, run: _CaseRun, step: Step, assertion: Assertion, exchange: Exchange) -> list[Finding]:
-        if not self.settings.signatures:
-            return [self._finding(run, _rule(assertion), Status.SKIP, "signatures are off in this run", step,
-                                  assertion)]
+    def signature_findings(self) -> list[Finding]:
         from conformance.xmldsig.verifier import verify_message
 
-        trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
-        findings = verify_message(etree.fromstring(_envelope_of(exchange)), trust=trust)
-        failed = [f for f in findings if f.status is Status.FAIL]
-        if assertion.check == "absent":
-            present = any(f.rule_id == "SIG-PRESENT" and f.status is Status.PASS for f in findings)
-            return [self._finding(run, _rule(assertion), Status.FAIL if present else Status.PASS,
-                                  "signed" if present else "not signed", step, assertion)]
-        if not failed:
-            return [self._finding(run, _rule(assertion), Status.PASS, "every signature verifies", step, assertion)]
-        return [self._finding(run, f.rule_id, Status.FAIL, f.message, step, assertion) for f in failed]
+        credentials = self.engine.bus.credentials
+        trust = [c for c in (credentials.ca,) if c is not None] if credentials else []
+        return verify_message(etree.fromstring(self.envelope()), trust=trust)
 
 
 def _rule(assertion: Assertion) -> str:

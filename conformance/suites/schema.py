@@ -36,9 +36,12 @@ Every problem is reported with its line; unknown keys and step kinds suggest the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance.rules.live import ASSERTIONS as LIVE_ASSERTIONS
+from conformance.rules.live.base import ParamKind
 from conformance.suites import vocabulary as vocab
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
 from conformance.yamlnodes import Checker, Node, load_yaml
@@ -71,44 +74,10 @@ DELIVER_VARIANTS: dict[str, tuple[str, ...]] = {
 
 TRIGGER_VARIANTS = ("valid", "test-message")
 
-# Assertion family -> check name -> (required params, optional params). A check written as a bare string
-# (`- structure: valid`) has no params; written as a mapping, its first key is the check and its value the main param.
-ASSERTIONS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
-    "structure": {
-        "valid": ((), ("select", "ignore")),
-    },
-    "signature": {
-        "valid": ((), ("signer",)),
-        "absent": ((), ()),
-    },
-    "flow": {
-        "acked": (("acked",), ("accepted",)),
-        "not-acked": (("not-acked",), ()),
-        "reply_to_copied": (("reply_to_copied",), ()),
-        "answers": (("answers",), ()),
-        "not_answered_twice": (("not_answered_twice",), ()),
-        "not_answered": (("not_answered",), ()),
-        "new_message_id": (("new_message_id",), ()),
-        "same_payload_as": (("same_payload_as",), ()),
-        "backoff_at_least": (("backoff_at_least",), ()),
-        "polls": (("polls",), ("within",)),
-    },
-    "timing": {
-        "within": (("within",), ("since",)),
-    },
-    "content": {
-        "rejection": (("rejection",), ()),
-        "status_code": (("status_code",), ()),
-        "answer": (("answer",), ()),
-        "test_message": (("test_message",), ()),
-        "xpath": (("xpath",), ("equals", "exists")),
-    },
-}
-
-# Assertion params that name an earlier step (must be defined above them in the case).
-REFERENCE_PARAMS = frozenset({"acked", "not-acked", "reply_to_copied", "answers", "not_answered_twice", "not_answered",
-                              "new_message_id", "same_payload_as", "since"})
-DURATION_PARAMS = frozenset({"backoff_at_least", "within"})
+ASSERTIONS = LIVE_ASSERTIONS
+"""Assertion family -> check name -> its unit (`conformance.rules.live`), which declares its `required` and `optional`
+parameters. A check written as a bare string (`- structure: valid`) has no params; written as a mapping, its first
+key is the check and its value the main param."""
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -294,42 +263,46 @@ def _assertion(chk: Checker, node: Node, names: dict[str, Step]) -> Assertion | 
         check = chk.string(body, choices=checks, what=f"{family} check")
         if check is None:
             return None
-        required, _ = checks[check]
+        required = [p.name for p in checks[check].required]
         if required:
             chk.error(body, f"{family} check {check!r} needs {', '.join(required)}")
         return Assertion(family, check, {}, node.line)
     keys = list(body.value)
     check = next((k for k in keys if k in checks), None)
     if check is None:
-        chk.mapping(body, optional=[k for c, (req, opt) in checks.items() for k in (c, *req, *opt)],
+        chk.mapping(body, optional=[k for c, unit in checks.items() for k in (c, *unit.params)],
                     what=f"{family} assertion")
         chk.error(body, f"a {family} assertion names one of: {', '.join(checks)}")
         return None
-    required, optional = checks[check]
-    fields = chk.mapping(body, required=required, optional=(check, *optional), what=f"{family} {check} assertion")
+    unit = checks[check]
+    fields = chk.mapping(body, required=[p.name for p in unit.required],
+                         optional=(check, *(p.name for p in unit.optional)), what=f"{family} {check} assertion")
     if fields is None:
         return None
+    kinds = unit.params
     params: dict[str, Any] = {}
     for key, value_node in fields.items():
-        if key in REFERENCE_PARAMS:
-            params[key] = _reference(chk, value_node, names)
-        elif key in DURATION_PARAMS:
-            params[key] = "auto" if value_node.value == "auto" else chk.duration(value_node)
-        elif key == "accepted" or key == "exists" or key == "test_message":
-            params[key] = chk.boolean(value_node)
-        elif key == "rejection":
-            params[key] = chk.string(value_node, choices=vocab.REJECTION_CODES)
-        elif key == "status_code":
-            params[key] = chk.integer(value_node)
-        elif key in ("select", "ignore"):
-            params[key] = chk.strings(value_node)
-        elif key == "xpath":
-            params[key] = _xpath(chk, value_node)
-        elif key == "polls":
-            params[key] = chk.string(value_node, choices=vocab.OPERATIONS)
-        else:
-            params[key] = value_node.plain() if value_node.value is not None else None
+        kind = kinds[key].kind if key in kinds else ParamKind.PLAIN
+        params[key] = _PARAM_READERS[kind](chk, value_node, names)
     return Assertion(family, check, params, node.line)
+
+
+def _plain(chk: Checker, node: Node, names: dict[str, Step]) -> Any:
+    return node.plain() if node.value is not None else None
+
+
+_PARAM_READERS: dict[ParamKind, Callable[[Checker, Node, dict[str, Step]], Any]] = {
+    ParamKind.REFERENCE: _reference,
+    ParamKind.DURATION: lambda chk, node, names: "auto" if node.value == "auto" else chk.duration(node),
+    ParamKind.BOOLEAN: lambda chk, node, names: chk.boolean(node),
+    ParamKind.REJECTION_CODE: lambda chk, node, names: chk.string(node, choices=vocab.REJECTION_CODES),
+    ParamKind.INTEGER: lambda chk, node, names: chk.integer(node),
+    ParamKind.STRINGS: lambda chk, node, names: chk.strings(node),
+    ParamKind.XPATH: lambda chk, node, names: _xpath(chk, node),
+    ParamKind.OPERATION: lambda chk, node, names: chk.string(node, choices=vocab.OPERATIONS),
+    ParamKind.PLAIN: _plain,
+}
+"""How a suite's parameter of each kind is read and checked (with its line)."""
 
 
 def _xpath(chk: Checker, node: Node) -> str | None:

@@ -11,20 +11,11 @@ from conformance.yamlnodes.tree import Node
 from sim.scenario import fields as f
 from sim.scenario import schema as s
 from sim.scenario.build_topology import named_entries
+from sim.scenario.faultkinds import KINDS, FaultBuild
 from sim.scenario.fields import INVALID, Context, Invalid, Section
 from sim.scenario.model import (
     PARTICIPANT_KINDS,
-    BusNodeCrash,
-    CaDown,
-    DataCentreLoss,
-    EsiaDown,
     Fault,
-    LinkDegraded,
-    LinkDown,
-    ParticipantDown,
-    ParticipantMisbehaving,
-    ParticipantSlow,
-    Partition,
     Policies,
     Quota,
     RetryPolicy,
@@ -108,99 +99,13 @@ class RulesBuilder:
             start, length = common["at"], common["duration"]
             if start is not INVALID and run.duration is not INVALID and start >= run.duration:
                 self.ctx.problem(common.nodes["at"], f"{path}.at",
-                               f"starts at {units.format_duration(start)}, after the run ends "
-                               f"({units.format_duration(run.duration)})")
+                                 f"starts at {units.format_duration(start)}, after the run ends "
+                                 f"({units.format_duration(run.duration)})")
             end = None if length is None or INVALID in (start, length) else start + length
-            fault = self._fault(kind, name, start, end, own, topology)
+            fault = KINDS[kind].build(FaultBuild(name, start, end, own, self.ctx, self.refs, topology))
             if fault is not None and common.ok and own.ok:
                 faults.append(fault)
         return tuple(sorted(faults, key=lambda fault: fault.start))
-
-    def _fault(self, kind: str, name: str, start: float, end: float | None, own: Section,
-               topology: Topology) -> Fault | None:
-        refs = self.refs
-        if kind == "data-centre-loss":
-            dc = own["data_centre"]
-            return DataCentreLoss(name, start, end, dc) if refs.data_centre(dc, own.nodes["data_centre"],
-                                                                            own.at("data_centre")) else None
-        if kind in ("link-down", "link-degraded"):
-            ends = own["between"]
-            if ends is INVALID or not self._link(ends, own, topology):
-                return None
-            if kind == "link-down":
-                return LinkDown(name, start, end, ends[0], ends[1])
-            return LinkDegraded(name, start, end, ends[0], ends[1], own["extra_latency"], own["loss"],
-                                own["bandwidth_factor"])
-        if kind == "partition":
-            sides = self._sides(own.nodes["sides"], own.at("sides"))
-            return Partition(name, start, end, sides) if sides else None
-        if kind == "bus-node-crash":
-            dc, nodes = own["data_centre"], own["nodes"]
-            if not refs.data_centre(dc, own.nodes["data_centre"], own.at("data_centre")):
-                return None
-            running = topology.data_centres[dc].bus_nodes
-            if nodes is not INVALID and running is not INVALID and nodes > running:
-                self.ctx.problem(own.nodes["nodes"] or own.node, own.at("nodes"),
-                               f"{nodes} nodes crash but {dc!r} runs {running}")
-                return None
-            return BusNodeCrash(name, start, end, dc, nodes)
-        if kind in ("participant-down", "participant-slow", "participant-misbehaving"):
-            who = own["participant"]
-            if not refs.participant(who, own.nodes["participant"], own.at("participant")):
-                return None
-            if kind == "participant-down":
-                return ParticipantDown(name, start, end, who)
-            if kind == "participant-slow":
-                return ParticipantSlow(name, start, end, who, own["factor"])
-            return self._misbehaving(name, start, end, who, own)
-        return EsiaDown(name, start, end) if kind == "esia-down" else CaDown(name, start, end)
-
-    def _misbehaving(self, name: str, start: float, end: float | None, who: str, own: Section) -> Fault | None:
-        behaviour, type_name, rate = own["behaviour"], own["type"], own["rate"]
-        if behaviour in ("flood", "unauthorised") and type_name is None:
-            self.ctx.problem(own.node, own.at("type"), f"a {behaviour} fault needs the message type it sends")
-            return None
-        if type_name is not None and not self.refs.message_type(type_name, own.nodes["type"], own.at("type")):
-            return None
-        if behaviour == "flood" and rate is not INVALID and rate <= 0:
-            self.ctx.problem(own.nodes["rate"] or own.node, own.at("rate"), "a flood needs a rate above zero")
-            return None
-        return ParticipantMisbehaving(name, start, end, who, behaviour, own["share"], rate, type_name)
-
-    def _link(self, ends: tuple[str, ...], own: Section, topology: Topology) -> bool:
-        node, path = own.nodes["between"], own.at("between")
-        if len(ends) != 2 or ends[0] == ends[1]:
-            self.ctx.problem(node, path, "a link has two different ends")
-            return False
-        if not all(self.refs.network_node(e, node, path) for e in ends):
-            return False
-        if topology.link(ends[0], ends[1]) is None:
-            self.ctx.problem(node, path, f"there is no link between {ends[0]!r} and {ends[1]!r}")
-            return False
-        return True
-
-    def _sides(self, node: Node | None, path: str) -> tuple[tuple[str, ...], ...]:
-        if node is None or not node.is_seq or len(node.value) < 2:
-            self.ctx.problem(node, path, "expected two or more lists of data centres/regions")
-            return ()
-        sides, seen, ok = [], set(), True
-        for i, item in enumerate(node.value):
-            try:
-                side = f.names(item)
-            except Invalid as exc:
-                self.ctx.problem(item, f"{path}[{i}]", str(exc))
-                ok = False
-                continue
-            for member in side:
-                ok &= self.refs.network_node(member, item, f"{path}[{i}]")
-                if member in seen:
-                    self.ctx.problem(item, f"{path}[{i}]", f"{member!r} is on two sides")
-                    ok = False
-                seen.add(member)
-            sides.append(side)
-        return tuple(sides) if ok else ()
-
-    # --- SLOs --------------------------------------------------------------------------------------------------
 
     def slos(self, node: Node | None, run: RunSpec) -> tuple[Slo, ...]:
         slos = []

@@ -539,12 +539,6 @@ class CaDown(Fault):
     kind = "ca-down"
 
 
-FAULT_KINDS: dict[str, type[Fault]] = {
-    cls.kind: cls for cls in (DataCentreLoss, LinkDown, LinkDegraded, Partition, BusNodeCrash, ParticipantDown,
-                              ParticipantSlow, ParticipantMisbehaving, EsiaDown, CaDown)
-}
-
-
 # --- SLOs and the run --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

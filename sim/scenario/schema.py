@@ -10,8 +10,9 @@ overrides and sweeps use.
 from __future__ import annotations
 
 from sim.scenario import fields as f
+from sim.scenario.faultkinds import KINDS
 from sim.scenario.fields import REQUIRED, Field, Schema
-from sim.scenario.model import FAULT_KINDS, PARTICIPANT_KINDS
+from sim.scenario.model import PARTICIPANT_KINDS
 
 TOP: Schema = {
     "name": Field(f.text, REQUIRED, "short name of the scenario"),
@@ -209,41 +210,13 @@ TARIFF: Schema = {
 }
 
 FAULT_COMMON: Schema = {
-    "kind": Field(f.choice(*FAULT_KINDS), REQUIRED, ", ".join(FAULT_KINDS)),
+    "kind": Field(f.choice(*KINDS), REQUIRED, ", ".join(KINDS)),
     "at": Field(f.duration, REQUIRED, "start, from the beginning of the run"),
     "duration": Field(f.positive(f.duration), None, "length (null: to the end of the run)"),
 }
 
-FAULT_FIELDS: dict[str, Schema] = {
-    "data-centre-loss": {"data_centre": Field(f.name, REQUIRED, "the data centre lost")},
-    "link-down": {"between": Field(f.names, REQUIRED, "the link's two ends")},
-    "link-degraded": {
-        "between": Field(f.names, REQUIRED, "the link's two ends"),
-        "extra_latency": Field(f.distribution("duration"), "0s", "added to the link's latency"),
-        "loss": Field(f.share, "0%", "the link's loss while degraded"),
-        "bandwidth_factor": Field(f.positive(f.number(0.0)), 1, "the link's bandwidth is multiplied by this"),
-    },
-    "partition": {"sides": Field(f.nested, REQUIRED, "lists of data centres/regions that can no longer talk")},
-    "bus-node-crash": {
-        "data_centre": Field(f.name, REQUIRED, "where the nodes crash"),
-        "nodes": Field(f.integer(1), 1, "how many nodes crash"),
-    },
-    "participant-down": {"participant": Field(f.name, REQUIRED, "participant or group")},
-    "participant-slow": {
-        "participant": Field(f.name, REQUIRED, "participant or group"),
-        "factor": Field(f.number(0.0, strictly=True), REQUIRED, "processing times are multiplied by this"),
-    },
-    "participant-misbehaving": {
-        "participant": Field(f.name, REQUIRED, "participant or group"),
-        "behaviour": Field(f.choice("bad-signature", "schema-violation", "unauthorised", "flood"), REQUIRED,
-                           "bad-signature, schema-violation, unauthorised or flood"),
-        "share": Field(f.share, "100%", "share of its messages that misbehave"),
-        "rate": Field(f.rate, "0/s", "extra requests per unit of time (flood)"),
-        "type": Field(f.name, None, "message type of the flood / unauthorised requests"),
-    },
-    "esia-down": {},
-    "ca-down": {},
-}
+FAULT_FIELDS: dict[str, Schema] = {kind: unit.fields for kind, unit in KINDS.items()}
+"""Each fault kind's own fields (its unit in `sim.scenario.faultkinds` declares them)."""
 
 RUN: Schema = {
     "duration": Field(f.at_most(f.positive(f.duration), f.MAX_RUN_DURATION_S, "366 days"), "1h",
