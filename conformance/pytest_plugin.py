@@ -60,6 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--smev-fail-on", choices=("error", "warn"), default="error",
                     help="fail a case on failed checks only (default) or on warnings too")
     group.addoption("--smev-capture", metavar="DIR", help="write every raw HTTP exchange of the run into DIR")
+    group.addoption("--smev-crypto", choices=("pure", "native"),
+                    help="GOST backend of the bus double and the checks (default: native when present, else pure)")
 
 
 @dataclass
@@ -82,6 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("smev_participant", None)
     if not path:
         return
+    from conformance.crypto.backends import get_backend
     from conformance.errors import ConformanceError
     from conformance.suites import lint
     from conformance.suites.engine import RunSettings, planned
@@ -103,6 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
         lint.raise_problems(lint.fit(suite, participant, registry=options.smev_registry, port=options.smev_port,
                                      signatures=not options.smev_no_signatures))
         settings = RunSettings(signatures=not options.smev_no_signatures, seed=options.smev_seed,
+                               backend=get_backend(options.smev_crypto),
                                registry_path=lint.registry_for(participant, options.smev_registry),
                                negative=negative_count(options.smev_negative, suite_name))
         plan = planned(suite, participant, settings)

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.bus.types import BusType, TypeTable
+from conformance.bus.types import TypeTable
+from conformance.registry.model import Registry
 
 
 class RegistryTypeTable(TypeTable):
     """A `TypeTable` that keeps the registry it came from (the rule catalogue wants the registry itself)."""
 
-    def __init__(self, registry: object, types: list[BusType]):
-        super().__init__(types)
+    def __init__(self, registry: Registry):
+        super().__init__(registry.types)
         self.registry = registry
 
 
 def table_from_registry(path: str | Path | None = None) -> RegistryTypeTable:
     from conformance.registry.loader import load_registry
 
-    registry = load_registry(path)
-    types = [BusType(name=spec.name,
-                     request=(spec.request.namespace, spec.request.root),
-                     response=(spec.response.namespace, spec.response.root),
-                     providers=tuple(spec.providers), consumers=tuple(spec.consumers), realtime=bool(spec.realtime),
-                     request_xsd=spec.request.xsd, response_xsd=spec.response.xsd)
-             for spec in registry.types]
-    return RegistryTypeTable(registry, types)
+    return RegistryTypeTable(load_registry(path))
 
 
 def load_types(path: str | Path | None = None) -> TypeTable:

@@ -34,6 +34,7 @@ from conformance.errors import InputError, UsageError
 
 if TYPE_CHECKING:
     from conformance.bus.service import BusConfig
+    from conformance.crypto import Backend
 
 REQUEST_SUFFIX = ".request.http"
 RESPONSE_SUFFIX = ".response.http"
@@ -145,12 +146,12 @@ class Replayed:
         return Verdict.NOW_FAILS if after.fails else Verdict.STILL_SUCCEEDS
 
 
-def replay_config(*, signatures: bool = True) -> BusConfig:
+def replay_config(*, signatures: bool = True, backend: Backend | None = None) -> BusConfig:
     """The configuration of a bus double started to replay captured calls against: as `run`'s, with the poll
     freshness window off (captured polls are resent byte for byte, their signed Timestamps as old as the capture)."""
     from conformance.bus.service import BusConfig
 
-    return BusConfig(signatures=signatures, poll_window=None)
+    return BusConfig(signatures=signatures, poll_window=None, backend=backend)
 
 
 # -- reading captures --------------------------------------------------------------------------------------------------

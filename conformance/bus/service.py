@@ -48,7 +48,7 @@ from conformance.bus.credentials import BusCredentials
 from conformance.bus.faults import DOUBLE_FAULT_DETAILS, RULES_THE_BUS_DECIDES_ITSELF, BusFault, fault_for_findings
 from conformance.bus.replyto import make_reply_to, read_reply_to
 from conformance.bus.store import AckResult, BusStore, Kind, QueuedMessage
-from conformance.bus.types import BusType, TypeTable
+from conformance.bus.types import TypeTable
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build_element
@@ -59,9 +59,11 @@ from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, Prot
 from conformance.protocol.reader import parse
 from conformance.protocol.schemafacts import fault_shape, nearest_status
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry.model import MessageTypeSpec
 
 if TYPE_CHECKING:
     from conformance.bus.signatures import Identifier
+    from conformance.crypto import Backend
 
 SENDER_HEADER = "X-SMEV-Sender"
 """With signatures off, the caller names itself in this header (the double's convention)."""
@@ -90,6 +92,9 @@ class BusConfig:
     run_rules: bool = True
     """Run the static rule catalogue on what callers send and refuse failures with the matching fault."""
     bus_name: str = "SMEV 3 test double (smev-tools)"
+    backend: Backend | None = None
+    """The GOST backend the double verifies and signs with: commands pass the one `--crypto` chose; None is the
+    automatic choice (native when present), resolved once when the `Bus` is made."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ class Bus:
         self.credentials = credentials
         self.clock = clock
         self._verifier = verifier
+        self.backend = self._backend()
         self._sign_lock = threading.Lock()
         self._ack_hooks: dict[str, Callable[[], None]] = {}
         if self.config.signatures:
@@ -152,7 +158,12 @@ class Bus:
             if self._verifier is None:
                 from conformance.bus.signatures import caller_identifier
 
-                self._verifier = caller_identifier(credentials)
+                self._verifier = caller_identifier(credentials, self.backend)
+
+    def _backend(self) -> Backend:
+        from conformance.crypto import resolve_backend
+
+        return resolve_backend(self.config.backend)
 
     # -- HTTP entry ------------------------------------------------------------------------------------------------
 
@@ -286,7 +297,8 @@ class Bus:
         from conformance.protocol.operations import faults_for
         from conformance.rules.engine import CheckSettings, check_tree
 
-        settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry())
+        settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry(),
+                                 backend=self.backend)
         result = check_tree("request", tree, settings)
         failures = [f for f in result.findings if f.status is Status.FAIL]
         if not self.config.signatures:  # the schema's mandatory caller signature is what the switch turns off
@@ -360,7 +372,7 @@ class Bus:
             if not self.store.remember_id(data.message_id, call.caller, Rpc.SEND_REQUEST.value, now):
                 raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
             self.store.enqueue(message_id=data.message_id, kind=Kind.REQUEST, version=version.value,
-                               namespace=btype.request[0], root=btype.request[1], sender=call.caller,
+                               namespace=btype.request.namespace, root=btype.request.root, sender=call.caller,
                                recipient=recipient, payload=payload, at=now,
                                reply_to=make_reply_to(data.message_id, call.caller))
             self.store.record_status(data.message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
@@ -377,9 +389,9 @@ class Bus:
         assert btype is not None
         if isinstance(data.answer, m.BusinessAnswer):
             element = (data.answer.content.namespace or "", data.answer.content.local_name)
-            if element != btype.response:
+            if element != btype.response.key:
                 raise BusFault(FaultName.INCORRECT_RESPONSE_CONTENT_TYPE,
-                               f"a response to {btype.name!r} carries {{{btype.response[0]}}}{btype.response[1]}, "
+                               f"a response to {btype.name!r} carries {{{btype.response.namespace}}}{btype.response.root}, "
                                f"not {{{element[0]}}}{element[1]}")
             self._check_attachments(data.answer.attachment_headers, msg.attachments)
         metadata = m.MessageMetadata(message_type=MessageType.RESPONSE, sending_timestamp=_utc(now),
@@ -393,7 +405,7 @@ class Bus:
             if not self.store.remember_id(data.message_id, call.caller or "", Rpc.SEND_RESPONSE.value, now):
                 raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
             self.store.enqueue(message_id=data.message_id, kind=Kind.RESPONSE, version=version.value,
-                               namespace=btype.response[0], root=btype.response[1], sender=call.caller or "",
+                               namespace=btype.response.namespace, root=btype.response.root, sender=call.caller or "",
                                recipient=request.sender, payload=payload, at=now,
                                original_message_id=request.message_id, reply_to=data.to)
             self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
@@ -413,7 +425,7 @@ class Bus:
                            f"delivered to {caller} (copy the request's ReplyTo verbatim)")
         return request
 
-    def _selector_type(self, selector: m.MessageTypeSelector) -> BusType | None:
+    def _selector_type(self, selector: m.MessageTypeSelector) -> MessageTypeSpec | None:
         if selector.root_element_local_name is None:
             return None
         btype = self.types.by_any(selector.namespace_uri, selector.root_element_local_name)
@@ -426,11 +438,11 @@ class Bus:
                      now: float) -> etree._Element:
         btype = self._selector_type(msg.selector)
         assert call.caller is not None
-        if btype is not None and not btype.provided_by(call.caller):
+        if btype is not None and not btype.is_provider(call.caller):
             raise BusFault(FaultName.UNKNOWN_MESSAGE_TYPE, f"{call.caller} does not provide {btype.name!r}")
         queued = self.store.take(recipient=call.caller, kinds=(Kind.REQUEST,), at=now, lease=self.config.ack_timeout,
-                                 namespace=btype.request[0] if btype else None,
-                                 root=btype.request[1] if btype else None)
+                                 namespace=btype.request.namespace if btype else None,
+                                 root=btype.request.root if btype else None)
         if queued is None:
             return build_element(m.GetRequestResponse(), version)
         call.message_id = queued.message_id
@@ -458,8 +470,8 @@ class Bus:
         assert call.caller is not None
         queued = self.store.take(recipient=call.caller, kinds=(Kind.RESPONSE, Kind.STATUS), at=now,
                                  lease=self.config.ack_timeout,
-                                 namespace=btype.response[0] if btype else None,
-                                 root=btype.response[1] if btype else None)
+                                 namespace=btype.response.namespace if btype else None,
+                                 root=btype.response.root if btype else None)
         if queued is None:
             return build_element(m.GetResponseResponse(), version)
         call.message_id = queued.message_id
@@ -541,7 +553,7 @@ class Bus:
         if queued.kind is Kind.REQUEST:
             btype = self.types.by_request(queued.namespace, queued.root)
             if btype is not None:
-                return btype.response
+                return btype.response.key
         return queued.namespace, queued.root
 
     def _queue_status(self, *, original_message_id: str, recipient: str, category: StatusCategory,
@@ -588,7 +600,7 @@ class Bus:
             raise BusFault(FaultName.ATTACHMENT_CONTENT_MISCOORDINATION, "; ".join(parts))
 
     def _metadata_extras(self, version: Version, *, sender: str, recipient: str,
-                         btype: BusType | None) -> dict[str, object]:
+                         btype: MessageTypeSpec | None) -> dict[str, object]:
         extras: dict[str, object] = {"sender": m.Party(human_readable_name=sender, mnemonic=sender),
                                      "recipient": m.Party(human_readable_name=recipient, mnemonic=recipient)}
         if version is Version.V1_1:
@@ -627,7 +639,8 @@ class Bus:
         if not target.get("Id"):
             target.set("Id", "SIGNED_BY_SMEV")
         with self._sign_lock:
-            signature = build_signature(target, self.credentials.key, self.credentials.certificate)  # type: ignore[arg-type]
+            signature = build_signature(target, self.credentials.key, self.credentials.certificate,  # type: ignore[arg-type]
+                                        backend=self.backend)
         place_signature(body, SigningSpec(signed_path, wrapper_path, Signer.SMEV, None, False), signature)
         return signature
 
@@ -674,7 +687,7 @@ class Bus:
         with self.store.transaction():
             self.store.remember_id(message_id, sender, Rpc.SEND_REQUEST.value, now)
             self.store.enqueue(message_id=message_id, kind=Kind.REQUEST, version=version.value,
-                               namespace=btype.request[0], root=btype.request[1], sender=sender,
+                               namespace=btype.request.namespace, root=btype.request.root, sender=sender,
                                recipient=btype.providers[0], payload=_serialize(envelope), at=now,
                                reply_to=make_reply_to(message_id, sender),
                                flags={FLAG_BAD_SIGNATURE} if bad_signature else set())
@@ -704,7 +717,7 @@ class Bus:
         with self.store.transaction():
             self.store.remember_id(message_id, provider, Rpc.SEND_RESPONSE.value, now)
             self.store.enqueue(message_id=message_id, kind=Kind.RESPONSE, version=version.value,
-                               namespace=btype.response[0], root=btype.response[1], sender=provider,
+                               namespace=btype.response.namespace, root=btype.response.root, sender=provider,
                                recipient=request.sender, payload=_serialize(envelope), at=now,
                                original_message_id=original_message_id, reply_to=request.reply_to,
                                flags={FLAG_BAD_SIGNATURE} if bad_signature else set())

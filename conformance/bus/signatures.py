@@ -1,6 +1,6 @@
 """Who calls the bus double: decided once, here, from the signature that verified, never from what the sender claims.
 
-`caller_identifier(credentials)` gives the function the double runs on every call, whatever its operation. It
+`caller_identifier(credentials, backend)` gives the function the double runs on every call, whatever its operation. It
 verifies every signature of the call with the signature engineer's verifier (`conformance.xmldsig`) at the bus's
 clock (receipt time, never a time the message carries), then:
 
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -44,6 +45,9 @@ from conformance.findings import Status
 from conformance.protocol.codes import FaultName
 from conformance.protocol.codes import SignatureVerificationReason as Reason
 from conformance.protocol.operations import SIGNING, Operation, detect
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
 
 REASONS: dict[str, Reason] = {
     "SIG-PRESENT": Reason.NO_SIGNATURE_FOUND,
@@ -90,8 +94,9 @@ def _first_failure(failed: list, rules: tuple[str, ...]) -> BusFault | None:
     return None
 
 
-def caller_identifier(credentials: BusCredentials) -> Identifier:
-    """The function identifying a call's caller by the signature that verified (see the module docstring)."""
+def caller_identifier(credentials: BusCredentials, backend: Backend) -> Identifier:
+    """The function identifying a call's caller by the signature that verified (see the module docstring), with
+    the bus's one GOST `backend`."""
     from conformance.xmldsig.signedfields import locate_signed
     from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
@@ -117,7 +122,7 @@ def caller_identifier(credentials: BusCredentials) -> Identifier:
             raise _refuse("SIG-STRUCTURE", wrapper.ambiguity or f"{spec.wrapper} holds {len(signatures)} "
                                            "ds:Signature elements; the caller signs once")
         caller_signature = signatures[0]
-        options = VerifyOptions(trust=trust, crls=crls, at=at, diagnose=False)  # type: ignore[arg-type]
+        options = VerifyOptions(trust=trust, crls=crls, at=at, diagnose=False, backend=backend)  # type: ignore[arg-type]
         options.at_source = "receipt by the bus"
         outcomes = verify_tree(tree, options)
         failed = [o for o in outcomes if o.status is Status.FAIL

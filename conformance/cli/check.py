@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "check message files against the rule catalogue"
 
 
@@ -39,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", metavar="TIMESTAMP",
                         help="judge time-dependent rules at this ISO 8601 instant (default: now; no zone means UTC)")
     parser.add_argument("--schemas", metavar="DIR", help="validate envelopes against the XSDs in DIR instead")
+    add_crypto_option(parser)
     parser.add_argument("--content-type", metavar="TYPE",
                         help="the HTTP Content-Type of the input(s) when they are MTOM bodies (multipart/related; "
                              "…): xop:Include is resolved before judging. A file with a header block or an HTTP "
@@ -89,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     at = parse_instant(args.at)
     rules = catalogue.select(args.select, args.ignore)
     settings = CheckSettings(rules=rules, at=at, registry=load_registry(args.registry),
-                             schema_dir=schema_directory(args.schemas), content_type=args.content_type)
+                             schema_dir=schema_directory(args.schemas), content_type=args.content_type,
+                             backend=chosen_backend(args))
     files = [path for path in args.paths if path != "-"]
     expand_paths(files)  # a missing path is an error before any report is started
     meta = {"at": at.isoformat(), "select": ",".join(args.select or []) or "all",

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "run the negative catalogue (mutated messages -> expected faults) against a bus"
 
 
@@ -37,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", default="0", help="seed of every random choice (payloads, ids) (default 0)")
     parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
+    add_crypto_option(parser)
     parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
                         help="exit 1 on wrongly answered cases only (error, default) or on xfail cases too (warn)")
     parser.add_argument("-v", "--verbose", action="store_true", help="text format: list passed cases too")
@@ -122,15 +125,16 @@ def run(args: argparse.Namespace) -> int:
     from conformance.negative.runner import run_catalogue
 
     at = datetime.now(UTC).isoformat()
+    backend = chosen_backend(args)
     if args.bus:
         control = _probe(args.bus)
-        outcomes = run_catalogue(cases, args.bus, seed=args.seed, control=control)
+        outcomes = run_catalogue(cases, args.bus, seed=args.seed, control=control, backend=backend)
         where = args.bus
     else:
         from conformance.negative.double import start_double
 
-        with start_double() as bus:
-            outcomes = run_catalogue(cases, bus.url, seed=args.seed)
+        with start_double(backend=backend) as bus:
+            outcomes = run_catalogue(cases, bus.url, seed=args.seed, backend=backend)
         where = "in-process bus double"
     from dataclasses import replace
 

@@ -27,6 +27,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "a test PKI: init (CA, participants, expired, revoked, CRL), issue, revoke; show a certificate, CRL or key"
 
 
@@ -58,6 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="describe a certificate, CRL or private key file")
     show.add_argument("file", metavar="FILE", help="PEM or DER file")
     show.add_argument("--ca", metavar="CA.pem", help="verify the certificate's or CRL's signature by this CA")
+    for action in (init, issue, revoke, show):
+        add_crypto_option(action)
 
 
 def _parse_start(text: str | None, option: str = "--start") -> dt.datetime | None:
@@ -80,7 +84,7 @@ def _init(args: argparse.Namespace) -> int:
     if (directory / "ca.cert.pem").exists() and not args.force:
         raise UsageError(f"{directory} already holds a PKI (ca.cert.pem); use --force to overwrite it")
     pki = build_pki(participants=args.participants, validity_days=args.validity, start=_parse_start(args.start),
-                    seed=args.seed)
+                    seed=args.seed, backend=chosen_backend(args))
     try:
         written = write_pki(pki, directory)
     except OSError as exc:
@@ -120,7 +124,8 @@ def _issue(args: argparse.Namespace) -> int:
         except ConformanceError as exc:
             raise InputError(str(exc), path=args.key) from None
     written = issue_into(Path(args.directory), args.name, key=key, common_name=args.cn, organisation=args.org,
-                         validity_days=args.validity, start=_parse_start(args.start), seed=args.seed)
+                         validity_days=args.validity, start=_parse_start(args.start), seed=args.seed,
+                         backend=chosen_backend(args))
     print("written: " + ", ".join(str(path) for path in written))
     return 0
 
@@ -136,7 +141,8 @@ def _revoke(args: argparse.Namespace) -> int:
         raise
     except ConformanceError as exc:
         raise InputError(str(exc), path=args.certificate) from None
-    crl = revoke_in(Path(args.directory), certificate, _parse_start(args.at, "--at") if args.at else None)
+    crl = revoke_in(Path(args.directory), certificate, _parse_start(args.at, "--at") if args.at else None,
+                    chosen_backend(args))
     print(f"revoked serial {certificate.serial:x}; CRL number {crl.number} lists {len(crl.revoked)} certificate(s)")
     return 0
 
@@ -177,7 +183,7 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  algorithm: {item.signature_algorithm_name}\n  CA:        {'yes' if item.is_ca else 'no'}")
         print(f"  key:       {oids.name_of(key.parameter_set) if key else item.key_error}")
         if ca is not None:
-            ok = verify_certificate(item, ca)
+            ok = verify_certificate(item, ca, chosen_backend(args))
             print(f"  signed by {ca.subject}: {'yes' if ok else 'NO'}")
             status = 0 if ok else 1
     elif hasattr(item, "revoked"):
@@ -186,7 +192,7 @@ def _show(args: argparse.Namespace) -> int:
         for entry in item.revoked:
             print(f"  revoked:     {entry.serial:x} at {entry.revoked_at.isoformat()}")
         if ca is not None:
-            ok = verify_crl(item, ca)
+            ok = verify_crl(item, ca, chosen_backend(args))
             print(f"  signed by {ca.subject}: {'yes' if ok else 'NO'}")
             status = 0 if ok else 1
     else:

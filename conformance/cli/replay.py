@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "resend captured calls to a bus and compare the answers (reproduce a failed case)"
 
 
@@ -64,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keys", metavar="DIR", help="keys of the double started here (default: shipped test PKI)")
     parser.add_argument("--no-signatures", action="store_true",
                         help="the double started here identifies callers by X-SMEV-Sender and checks no signature")
+    add_crypto_option(parser)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer (default 30)")
     parser.add_argument("--format", default="text", choices=("text", "json"), help="output format (default text)")
 
@@ -137,7 +140,7 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
     from conformance.suites.lint import registry_for
 
     results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry), keys=args.keys,
-                        signatures=not args.no_signatures, timeout=args.timeout)
+                        signatures=not args.no_signatures, timeout=args.timeout, backend=chosen_backend(args))
     if args.format == "json":
         print(json.dumps([{"delivery": r.delivery.call.name, "captured_message_id": r.delivery.message_id,
                            "message_id": r.message_id, "captured": [x.describe() for x in r.captured],
@@ -183,7 +186,8 @@ def _double(args: argparse.Namespace):  # -> context manager yielding the double
                                  "signatures (or replay with --no-signatures)")
             credentials = credentials.with_participant(participant.mnemonic,
                                                        load_certificate_file(participant.certificate))
-    bus = Bus(load_types(registry), config=replay_config(signatures=not args.no_signatures), credentials=credentials)
+    config = replay_config(signatures=not args.no_signatures, backend=chosen_backend(args))
+    bus = Bus(load_types(registry), config=config, credentials=credentials)
 
     @contextmanager
     def serving():

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "run a live suite against a participant (--dry-run: only lint the suite and participant.yaml)"
 
 
@@ -56,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
     parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every fake payload (default 0)")
+    add_crypto_option(parser)
     parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"),
                         help="report format (default text)")
     parser.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
@@ -104,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.suites.engine import RunSettings, planned
     from conformance.suites.negative import negative_count
 
-    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed,
+    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, backend=chosen_backend(args),
                            registry_path=lint.registry_for(participant, args.registry),
                            negative=negative_count(args.negative, args.suite))
     plan = planned(suite, participant, settings)
@@ -180,7 +183,7 @@ def _run_variants(args: argparse.Namespace) -> int:
         raise UsageError("--variants runs the shipped reference participant and its variants: it takes no "
                          "--participant, --dry-run or --capture")
     suite = lint.load(args.suite)  # SchemaErrors: exit 2 with every problem
-    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed,
+    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, backend=chosen_backend(args),
                            registry_path=args.registry or str(REGISTRY_FILE),
                            negative=negative_count(args.negative))  # none unless asked: 13 runs x 15 take minutes
     for key, attr in (("deadline_scale", "deadline_scale"), ("realtime_limit", "realtime_limit"),

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "write a valid sample envelope with a fake payload"
 
 
@@ -41,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", metavar="FILE", help="participant's private key, PEM or DER PKCS#8 (default: shipped test key)")
     parser.add_argument("--cert", metavar="FILE", help="participant's certificate, PEM or DER (default: shipped test certificate)")
     parser.add_argument("--personal", action="store_true", help="add a personal signature over the business element")
+    add_crypto_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,5 +138,6 @@ def _signing_hook(args: argparse.Namespace, at):
             raise UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
     else:
         participant = test_credentials()[:2]
-    return traffic_signing_hook(participant, bus_credentials()[:2], personal=args.personal, backend=reproducible(),
+    return traffic_signing_hook(participant, bus_credentials()[:2], personal=args.personal,
+                                backend=reproducible(chosen_backend(args)),
                                 signing_time=at)

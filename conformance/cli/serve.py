@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "run the SMEV 3 bus test double on a local port"
 SAMPLE_SENDER = "EPGU"
 """The mnemonic the shipped sample key is known by on the double (the shipped registry lets it consume every type)."""
@@ -64,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "GetIncomingQueueStatistics whose signed Timestamp is further than this from the "
                              "double's clock, before or after: a captured poll replayed later reads nothing "
                              "(default 5m; off: no window, e.g. to replay captured polls)")
+    add_crypto_option(parser)
     parser.add_argument("--no-rules", action="store_true", help="do not run the rule catalogue on what callers send")
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to standard error")
 
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--fast-state applies to a --state FILE; the in-memory state is lost at exit anyway")
     store = BusStore(args.state or ":memory:", durability="normal" if args.fast_state else "full")
     config = BusConfig(ack_timeout=ack_timeout, signatures=not args.no_signatures, run_rules=not args.no_rules,
-                       poll_window=poll_window)
+                       poll_window=poll_window, backend=chosen_backend(args))
     bus = Bus(types, store=store, config=config, credentials=credentials)
     try:
         server = make_server(bus, args.host, args.port, verbose=args.verbose)

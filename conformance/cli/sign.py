@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "add the detached GOST signature an SMEV message's operation calls for"
 
 
@@ -36,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--personal", action="store_true", help="add the personal signature of the business element")
     parser.add_argument("--no-attachments", action="store_true",
                         help="do not add SignaturePKCS7 (detached CMS) to attachment headers that lack one")
-    parser.add_argument("--crypto", choices=("pure", "native"), help="crypto backend (default: native if present)")
+    add_crypto_option(parser)
     parser.add_argument("--output", "-o", metavar="FILE", help="write the signed message here (default: stdout)")
 
 
@@ -55,13 +57,13 @@ def _read(path: str, what: str) -> bytes:
 def run(args: argparse.Namespace) -> int:
     from lxml import etree
 
-    from conformance.crypto import get_backend, load_certificate, load_private_key
+    from conformance.crypto import load_certificate, load_private_key
     from conformance.errors import ConformanceError, InputError
     from conformance.output import write_output
     from conformance.xmldsig.signer import sign_message
     from conformance.xmlsafe import parse_bytes
 
-    backend = get_backend(args.crypto)
+    backend = chosen_backend(args)
     try:
         key = load_private_key(_read(args.key, "private key"))
     except InputError:

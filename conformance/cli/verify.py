@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 HELP = "verify the XML signatures of messages, with diagnostics"
 
 
@@ -48,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", metavar="TIMESTAMP|message",
                         help="judge certificates at this ISO 8601 instant, or at each message's own time when "
                              "'message' (default: now)")
-    parser.add_argument("--crypto", choices=("pure", "native"), help="crypto backend (default: native if present)")
+    add_crypto_option(parser)
     parser.add_argument("--escaping", choices=("woodstox", "plain"), default="woodstox",
                         help="escaping mode of the SMEV transform (default: woodstox, what the bus runs)")
     parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
@@ -183,14 +185,13 @@ def _judged_at(text: str | None):
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from conformance.crypto import get_backend
     from conformance.report import exit_code, render
     from conformance.rules.engine import expand_paths
     from conformance.xmldsig.verifier import AT_MESSAGE, VerifyOptions
 
     at = _judged_at(args.at)
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
-                         backend=get_backend(args.crypto), escaping=args.escaping)
+                         backend=chosen_backend(args), escaping=args.escaping)
     from conformance.progress import timed, track
 
     results = [timed(verify_file, str(path), replace(base), args.content_type)

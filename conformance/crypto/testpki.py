@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.crypto import oids
+from conformance.crypto.backends import Backend
 from conformance.crypto.certificates import Certificate, load_certificate, verify_certificate
 from conformance.crypto.crl import Crl, load_crl
 from conformance.crypto.issue import issue_certificate, issue_crl
@@ -64,6 +65,7 @@ def build_pki(
     seed: str | None = None,
     ca_not_before: dt.datetime | None = None,
     ca_not_after: dt.datetime | None = None,
+    backend: Backend | None = None,
 ) -> TestPki:
     """Keys, certificates and a CRL; valid participants run from `start` for `validity_days`.
 
@@ -86,7 +88,7 @@ def build_pki(
     expired_from = start - dt.timedelta(days=validity_days + 1)
     ca_cert = issue_certificate(
         subject=CA_SUBJECT, public_key=ca_key.public_key, issuer_key=ca_key, issuer=None,
-        serial=_serial(seed, "ca"), is_ca=True, deterministic=deterministic,
+        serial=_serial(seed, "ca"), is_ca=True, deterministic=deterministic, backend=backend,
         not_before=ca_not_before or expired_from - dt.timedelta(days=365),
         not_after=ca_not_after or end + dt.timedelta(days=365),
     )
@@ -103,11 +105,11 @@ def build_pki(
         certificate = issue_certificate(
             subject=_participant_subject(number, label), public_key=participant_key.public_key, issuer_key=ca_key,
             issuer=ca_cert, serial=_serial(seed, name), not_before=not_before, not_after=not_after,
-            deterministic=deterministic)
+            deterministic=deterministic, backend=backend)
         issued.append(Credential(name, participant_key, certificate, note))
     revoked = issued[-1]
     crl = issue_crl(issuer_key=ca_key, issuer=ca_cert, revoked=[(revoked.certificate.serial, start)],
-                    this_update=start, next_update=end, deterministic=deterministic)
+                    this_update=start, next_update=end, deterministic=deterministic, backend=backend)
     return TestPki(ca, tuple(issued), crl)
 
 
@@ -183,6 +185,7 @@ def issue_into(
     validity_days: int = 365,
     start: dt.datetime | None = None,
     seed: str | None = None,
+    backend: Backend | None = None,
 ) -> list[Path]:
     """Issue a certificate by the CA in `directory` for `key` (a new one when None); write NAME.* and return them."""
     ca_key, ca_cert, _ = _read_ca(directory)
@@ -203,7 +206,7 @@ def issue_into(
                ("C", "RU")]
     certificate = issue_certificate(
         subject=subject, public_key=key.public_key, issuer_key=ca_key, issuer=ca_cert, serial=_serial(seed, name),
-        not_before=start, not_after=not_after, deterministic=seed is not None)
+        not_before=start, not_after=not_after, deterministic=seed is not None, backend=backend)
     for suffix, data in ((".cert.pem", certificate.pem()), (".cert.der", certificate.der)):
         path = directory / f"{name}{suffix}"
         path.write_bytes(data)
@@ -213,10 +216,11 @@ def issue_into(
     return written
 
 
-def revoke_in(directory: Path, certificate: Certificate, at: dt.datetime | None = None) -> Crl:
+def revoke_in(directory: Path, certificate: Certificate, at: dt.datetime | None = None,
+              backend: Backend | None = None) -> Crl:
     """Add `certificate` to the CRL of the CA in `directory` (a new CRL number), rewrite ca.crl.pem/.der."""
     ca_key, ca_cert, crl = _read_ca(directory)
-    if not verify_certificate(certificate, ca_cert):
+    if not verify_certificate(certificate, ca_cert, backend):
         raise InputError(f"the certificate (issuer {certificate.issuer}) was not signed by this CA's key",
                          path=str(directory))
     at = at or dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -227,7 +231,7 @@ def revoke_in(directory: Path, certificate: Certificate, at: dt.datetime | None 
     next_update = crl.next_update if crl and crl.next_update and crl.next_update > this_update else \
         this_update + dt.timedelta(days=30)
     new = issue_crl(issuer_key=ca_key, issuer=ca_cert, revoked=entries, this_update=this_update,
-                    next_update=next_update, number=((crl.number or 0) if crl else 0) + 1)
+                    next_update=next_update, number=((crl.number or 0) if crl else 0) + 1, backend=backend)
     (directory / "ca.crl.pem").write_bytes(new.pem())
     (directory / "ca.crl.der").write_bytes(new.der)
     _note(directory, f"revoked serial {certificate.serial:x} at {at:%Y-%m-%d %H:%M:%S} UTC (CRL number {new.number})")

@@ -8,16 +8,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from conformance.bus.server import RunningBus
+    from conformance.crypto import Backend
 
 
-def start_double(registry: str | None = None) -> RunningBus:
-    """Start the double; `close()` the result (or use it as a context manager) to stop it."""
+def start_double(registry: str | None = None, backend: Backend | None = None) -> RunningBus:
+    """Start the double (verifying and signing with `backend`; None: the automatic choice); `close()` the result
+    (or use it as a context manager) to stop it."""
     from conformance.bus.registry_view import load_types
     from conformance.bus.server import start
     from conformance.bus.service import Bus, BusConfig
     from conformance.negative.identities import bus_credentials
 
-    bus = Bus(load_types(registry), config=BusConfig(signatures=True, run_rules=True), credentials=bus_credentials())
+    bus = Bus(load_types(registry), config=BusConfig(signatures=True, run_rules=True, backend=backend),
+              credentials=bus_credentials())
     running = start(bus)
     default = running.server.handle_error
 

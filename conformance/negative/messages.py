@@ -23,6 +23,7 @@ from conformance.protocol import model as m
 from conformance.protocol.operations import REQUEST_OF
 
 if TYPE_CHECKING:
+    from conformance.crypto import Backend
     from conformance.registry.model import Registry
 
 
@@ -75,8 +76,8 @@ def _apply(case: Case, envelope: etree._Element, phase: str, facts: Facts) -> No
                 raise MutationError(f"{case.id}: mutation {step.name} (line {step.line}): {exc}") from None
 
 
-def mutate(case: Case, facts: Facts, *, registry: Registry | None = None) -> bytes:
-    """The bytes of the case's spoiled message."""
+def mutate(case: Case, facts: Facts, *, registry: Registry | None = None, backend: Backend | None = None) -> bytes:
+    """The bytes of the case's spoiled message, signed (when the case is) with `backend` (None: automatic)."""
     from conformance.errors import InputError
     from conformance.negative.identities import identity
     from conformance.protocol.builder import build_element
@@ -87,7 +88,7 @@ def mutate(case: Case, facts: Facts, *, registry: Registry | None = None) -> byt
     if case.signer is not None:
         who = identity(case.signer, case.rpc)
         try:
-            sign_message(envelope, REQUEST_OF[case.rpc], who.key, who.certificate)
+            sign_message(envelope, REQUEST_OF[case.rpc], who.key, who.certificate, backend=backend)
         except InputError as exc:
             raise MutationError(f"{case.id}: cannot sign the mutated message as {who.name}: {exc}") from None
     _apply(case, envelope, SIGNED, facts)
@@ -109,7 +110,8 @@ def reaches_participant(case: Case) -> bool:
             and all(phase_of(step.name, step.args) != BYTES for step in case.mutations))
 
 
-def as_delivery(case: Case, facts: Facts, *, registry: Registry | None = None) -> bytes:
+def as_delivery(case: Case, facts: Facts, *, registry: Registry | None = None,
+                backend: Backend | None = None) -> bytes:
     """The case's spoiled request as the bus would deliver it to the provider: a `GetRequestResponse` of the case's
     version whose `Request` carries the spoiled `SenderProvidedRequestData` verbatim and the caller's signature as
     `SenderInformationSystemSignature`, signed by the bus (its shipped test key) over `Request`. A provider suite
@@ -125,7 +127,7 @@ def as_delivery(case: Case, facts: Facts, *, registry: Registry | None = None) -
 
     if not reaches_participant(case):
         raise MutationError(f"{case.id}: its spoiled part does not travel to a provider inside a delivery")
-    spoiled = detect(parse_bytes(mutate(case, facts, registry=registry), source=case.id)).body
+    spoiled = detect(parse_bytes(mutate(case, facts, registry=registry, backend=backend), source=case.id)).body
     data = locate(spoiled, ("SenderProvidedRequestData",))
     caller = locate(spoiled, ("CallerInformationSystemSignature",))
     registry = registry or default_registry()
@@ -142,5 +144,5 @@ def as_delivery(case: Case, facts: Facts, *, registry: Registry | None = None) -
         sender = next(s for s in SIGNATURES[Operation.GET_REQUEST_RESPONSE] if s.signer is Signer.SENDER)
         place_signature(body, sender, copy.deepcopy(caller[0]))
     key, certificate, _ = bus_credentials()
-    sign_message(envelope, Operation.GET_REQUEST_RESPONSE, key, certificate)
+    sign_message(envelope, Operation.GET_REQUEST_RESPONSE, key, certificate, backend=backend)
     return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")

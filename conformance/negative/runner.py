@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.bus.client import BusClient, Reply
@@ -31,6 +32,9 @@ from conformance.negative.mutations import Facts, MutationError
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.operations import REQUEST_OF, Rpc
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
 
 MAX_POLLS = 30
 
@@ -60,11 +64,12 @@ class Outcome:
                           self.case.version.value, (self.finding(),))
 
 
-def _signed_client(url: str, who: str, rpc: Rpc, version: object) -> BusClient:
+def _signed_client(url: str, who: str, rpc: Rpc, version: object, backend: Backend | None) -> BusClient:
     from conformance.xmldsig.signer import signing_hook
 
     person = identity(who, rpc)
-    return BusClient(url, version=version, sign=signing_hook(person.key, person.certificate))  # type: ignore[arg-type]
+    return BusClient(url, version=version, sign=signing_hook(person.key, person.certificate,
+                                                                              backend=backend))  # type: ignore[arg-type]
 
 
 def control_url(url: str, path: str) -> str:
@@ -89,7 +94,7 @@ def force_fault(url: str, case: Case) -> bool:
         raise SetupError(f"the double refused the forced fault: HTTP {exc.code}") from None
 
 
-def deliver_request(url: str, case: Case, facts: Facts) -> None:
+def deliver_request(url: str, case: Case, facts: Facts, backend: Backend | None = None) -> None:
     """A valid request of the case's type from the consumer, taken (and acked with `ack`) by the provider."""
     from conformance.negative.messages import default_registry
     from conformance.protocol.samples import sample_message
@@ -97,8 +102,8 @@ def deliver_request(url: str, case: Case, facts: Facts) -> None:
     registry = default_registry()
     spec = registry.find(case.start.type) if case.start.type else registry.first
     assert spec is not None
-    consumer = _signed_client(url, "consumer", Rpc.SEND_REQUEST, case.version)
-    provider = _signed_client(url, "provider", Rpc.GET_REQUEST, case.version)
+    consumer = _signed_client(url, "consumer", Rpc.SEND_REQUEST, case.version, backend)
+    provider = _signed_client(url, "provider", Rpc.GET_REQUEST, case.version, backend)
     request_id = ids.new_message_id(facts.now, rng=facts.rng)
     message = sample_message(REQUEST_OF[Rpc.SEND_REQUEST], case.version, spec=spec, at=facts.now,
                              seed=facts.rng.randrange(1 << 30))
@@ -158,9 +163,9 @@ def _judge_fault(case: Case, reply: Reply) -> str | None:
     return "; ".join(problems) or None
 
 
-def _status_seen(url: str, case: Case, facts: Facts) -> tuple[bool, str]:
+def _status_seen(url: str, case: Case, facts: Facts, backend: Backend | None) -> tuple[bool, str]:
     """Whether the consumer is told the expected status of the delivered request (GetStatus, then GetResponse)."""
-    consumer = _signed_client(url, "consumer", Rpc.GET_STATUS, case.version)
+    consumer = _signed_client(url, "consumer", Rpc.GET_STATUS, case.version, backend)
     seen = []
     for poll in (consumer.get_status, consumer.get_response):
         for _ in range(MAX_POLLS):
@@ -184,18 +189,19 @@ def _async_status(message: object) -> m.AsyncProcessingStatus | None:
     return None
 
 
-def _bus_serves(url: str, version: object) -> str | None:
+def _bus_serves(url: str, version: object, backend: Backend | None) -> str | None:
     """None when a valid call still succeeds, else what went wrong."""
     try:
-        reply = _signed_client(url, "consumer", Rpc.GET_STATUS, version).get_status()
+        reply = _signed_client(url, "consumer", Rpc.GET_STATUS, version, backend).get_status()
     except OSError as exc:
         return f"the bus no longer answers: {exc}"
     return None if reply.status == 200 else f"a valid GetStatus now gets {describe(reply)}"
 
 
-def _run_transport_drop(case: Case, url: str, data: bytes, action: str) -> tuple[bool, str]:
+def _run_transport_drop(case: Case, url: str, data: bytes, action: str,
+                        backend: Backend | None) -> tuple[bool, str]:
     headers = wire.wire_headers(case.transport, action, len(data))
-    valid = _signed_client(url, "consumer", case.rpc, case.version)
+    valid = _signed_client(url, "consumer", case.rpc, case.version, backend)
     if case.transport.drop == "mid-request":
         wire.raw_request(url, method="POST", headers=headers, body=data, send_bytes=len(data) // 2, hang_up=True)
         problems = []
@@ -230,16 +236,18 @@ def _run_transport_drop(case: Case, url: str, data: bytes, action: str) -> tuple
     return not problems, ("; ".join(problems) + f" ({answer})") if problems else answer
 
 
-def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, control: bool = True) -> Outcome:
-    """Run one case against the bus `client` talks to (only its URL is used: the case signs as its identities)."""
+def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, control: bool = True,
+                    backend: Backend | None = None) -> Outcome:
+    """Run one case against the bus `client` talks to (only its URL is used: the case signs as its identities,
+    with `backend`; None: the automatic choice)."""
     started = time.monotonic()
     facts = facts_for(case, seed)
     url = client.url
     action = case.rpc.soap_action
     try:
         if "deliver" in case.setup:
-            deliver_request(url, case, facts)
-        data = mutate(case, facts)
+            deliver_request(url, case, facts, backend)
+        data = mutate(case, facts, backend=backend)
         if any(step.name == "repeat-message-id" for step in case.mutations):
             first = wire.post(client, data, case.transport, action)
             if first.status != 200:
@@ -247,7 +255,7 @@ def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, contr
         if case.force is not None and not (control and force_fault(url, case)):
             return _outcome(case, Status.SKIP, "the bus has no control endpoint to force "
                             f"{case.force.value} ({case.force_reason})", "not run", started)
-        ok, answer = _deliver_and_judge(case, client, url, data, action, facts)
+        ok, answer = _deliver_and_judge(case, client, url, data, action, facts, backend)
     except (SetupError, MutationError, OSError, http.client.HTTPException) as exc:
         return _outcome(case, Status.FAIL, f"{case.title}: could not run the case: {type(exc).__name__}: {exc}",
                         "not run", started)
@@ -255,18 +263,18 @@ def run_against_bus(case: Case, client: BusClient, *, seed: int | str = 0, contr
 
 
 def _deliver_and_judge(case: Case, client: BusClient, url: str, data: bytes, action: str,
-                       facts: Facts) -> tuple[bool, str]:
+                       facts: Facts, backend: Backend | None) -> tuple[bool, str]:
     transport = case.transport
     expect = case.expect
     if transport.drop is not None:
-        ok, answer = _run_transport_drop(case, url, data, action)
-        served = _bus_serves(url, case.version)
+        ok, answer = _run_transport_drop(case, url, data, action, backend)
+        served = _bus_serves(url, case.version, backend)
         return (ok and served is None), (answer if served is None else f"{answer}; {served}")
     if transport.method != "POST" or transport.declared_length is not None:
         body = b"" if transport.method in ("GET", "HEAD") else data
         raw = wire.raw_request(url, method=transport.method, headers=wire.wire_headers(transport, action, len(body)),
                                body=body, send_bytes=0 if transport.declared_length else None)
-        served = _bus_serves(url, case.version)
+        served = _bus_serves(url, case.version, backend)
         answer = f"HTTP {raw.status or 'no status'}"
         ok = raw.status in expect.http and served is None
         return ok, answer if served is None else f"{answer}; {served}"
@@ -280,7 +288,7 @@ def _deliver_and_judge(case: Case, client: BusClient, url: str, data: bytes, act
     if expect.kind == "status":
         if reply.status != 200:
             return False, f"the call itself was refused: {answer}"
-        seen, text = _status_seen(url, case, facts)
+        seen, text = _status_seen(url, case, facts, backend)
         return seen, text
     return False, f"expectation {expect.kind} cannot be judged for a plain POST"
 
@@ -304,6 +312,7 @@ def _verdict(case: Case, ok: bool, answer: str, started: float) -> Outcome:
                     started)
 
 
-def run_catalogue(cases: list[Case], url: str, *, seed: int | str = 0, control: bool = True) -> list[Outcome]:
+def run_catalogue(cases: list[Case], url: str, *, seed: int | str = 0, control: bool = True,
+                  backend: Backend | None = None) -> list[Outcome]:
     client = BusClient(url)
-    return [run_against_bus(case, client, seed=seed, control=control) for case in cases]
+    return [run_against_bus(case, client, seed=seed, control=control, backend=backend) for case in cases]

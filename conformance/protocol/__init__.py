@@ -12,6 +12,8 @@ Stable entry points (others import these):
 - `conformance.protocol.builder`: `build(message, version, sign=None) -> bytes`, `build_element`, `build_body`,
   `place_signature`.
 - `conformance.protocol.reader`: `parse(bytes | tree) -> ParsedMessage(operation, version, message, envelope)`.
+- `conformance.protocol.facts`: `envelope_facts(tree)` / `read_facts(element)` -> `Facts`: the lenient, one way to read
+  a message's ids, times, parties, signed parts and attachment ids (SMEV namespaces only; never raises).
 - `conformance.protocol.schemafacts`: what the shipped XSDs declare: `fault_shape(name, version)` (a basic:Void
   fault carries nothing), `status_categories(version)`, `nearest_status`, `interaction_types`.
 - `conformance.protocol.samples`: `sample_message(operation, version, variant=, spec=, seed=, at=)`,

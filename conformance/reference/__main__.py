@@ -21,6 +21,8 @@ import argparse
 import logging
 import sys
 
+from conformance.crypto.option import add_crypto_option, chosen_backend
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bus", required=True, metavar="URL", help="the bus's SOAP endpoint")
@@ -35,6 +37,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mnemonic", help="the name sent in X-SMEV-Sender with --no-signatures")
     parser.add_argument("--crash-after-ack", action="store_true",
                         help="test hook: exit at once (code 70) right after the first Ack")
+    add_crypto_option(parser)
     parser.add_argument("-v", "--verbose", action="store_true")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--once", action="store_true")
@@ -66,7 +69,7 @@ def _settings(args: argparse.Namespace):
 
     return Settings(bus_url=args.bus, state=args.state or default_state(args.role, args.variant, args.bus), variant=variant(args.variant), version=args.smev_version,
                     mnemonic=args.mnemonic, signatures=not args.no_signatures, registry=args.registry,
-                    crash_after_ack=args.crash_after_ack)
+                    crash_after_ack=args.crash_after_ack, backend=chosen_backend(args))
 
 
 def default_state(role: str, variant_name: str, bus_url: str) -> str:

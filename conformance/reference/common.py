@@ -8,9 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.bus.client import BusClient, Reply
 from conformance.reference.variants import REFERENCE, SignatureFlaw, Variant
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
 
 log = logging.getLogger("conformance.reference")
 
@@ -43,6 +47,8 @@ class Settings:
     """Tries of a SendRequest / SendResponse before giving up."""
     timeout: float = 10.0
     """HTTP timeout of one call."""
+    backend: Backend | None = None
+    """The GOST backend the participant signs and verifies with (`--crypto`); None: the automatic choice."""
     crash_after_ack: bool = False
     """Test hook: stop dead right after the first Ack (a power cut at the worst moment)."""
     citizens: int = 200
@@ -68,10 +74,11 @@ def make_client(settings: Settings, default_identity: str, default_mnemonic: str
                          timeout=settings.timeout)
     key, cert = credentials(settings, default_identity)
     return BusClient(settings.bus_url, version=settings.version, sign=signing_hook(settings.variant.behaviour, key,
-                                                                                    cert), timeout=settings.timeout)
+                                                                                    cert, settings.backend),
+                     timeout=settings.timeout)
 
 
-def bus_signature_problem(reply: Reply, at: datetime | None = None) -> str | None:
+def bus_signature_problem(reply: Reply, backend: Backend | None, at: datetime | None = None) -> str | None:
     """Why the signatures on what the bus delivered do not hold (None when they do), judged against the CA the
     reference trusts: the bus's own signature and the sender's inside it."""
     from conformance.findings import Status
@@ -80,7 +87,7 @@ def bus_signature_problem(reply: Reply, at: datetime | None = None) -> str | Non
 
     if reply.parsed is None or reply.parsed.envelope is None:
         return "the answer is not an SMEV envelope"
-    options = VerifyOptions(trust=(ca_certificate(),), at=at or datetime.now(UTC), diagnose=False)
+    options = VerifyOptions(trust=(ca_certificate(),), at=at or datetime.now(UTC), diagnose=False, backend=backend)
     failed = [o for o in verify_tree(reply.parsed.envelope, options) if o.status is Status.FAIL]
     if not failed:
         return None

@@ -126,7 +126,7 @@ class Consumer(Participant):
         target = response.metadata.message_id or response.data.message_id
         original = response.original_message_id
         if self.settings.signatures and self.behaviour.honour_bad_bus_signature:
-            problem = bus_signature_problem(reply)
+            problem = bus_signature_problem(reply, self.settings.backend)
             if problem is not None:
                 log.warning("refusing %s: the bus's signature does not hold: %s", target, problem)
                 self.state.record_received(target, original, "refused", accepted=False)

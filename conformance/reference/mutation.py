@@ -135,7 +135,7 @@ def run_variant(variant: Any, role: str, suite: Suite, settings: RunSettings, *,
     from conformance.suites.participant import TriggerSpec, load_participant
 
     settings = dataclasses.replace(settings)
-    bus = Bus(reference_types(), config=BusConfig(ack_timeout=settings.ack_timeout),
+    bus = Bus(reference_types(), config=BusConfig(ack_timeout=settings.ack_timeout, backend=settings.backend),
               credentials=reference_credentials(**{role: variant}))
     served = start(bus)
     participant = load_participant(DIRECTORY / f"{variant.name}.{role}.yaml")
@@ -143,7 +143,8 @@ def run_variant(variant: Any, role: str, suite: Suite, settings: RunSettings, *,
     handle, state = tempfile.mkstemp(prefix=f"{variant.name}-{role}-", suffix=".sqlite")
     os.close(handle)
     try:
-        own = Settings(bus_url=served.url, variant=variant, state=state, **PARTICIPANT)  # type: ignore[arg-type]
+        own = Settings(bus_url=served.url, variant=variant, state=state, backend=bus.backend,  # type: ignore[arg-type]
+                       **PARTICIPANT)
         running = start_provider(own) if role == "provider" else start_consumer(own, trigger=("127.0.0.1", 0))
         try:
             trigger = TriggerSpec(http_url=running.trigger.url + "?type={type}") if running.trigger else None

@@ -120,7 +120,7 @@ class Provider(Participant):
         mid = request.data.message_id
         target = request.metadata.message_id or mid
         if self.settings.signatures and behaviour.honour_bad_bus_signature:
-            problem = bus_signature_problem(reply)
+            problem = bus_signature_problem(reply, self.settings.backend)
             if problem is not None:
                 log.warning("refusing %s: the bus's signature does not hold: %s", mid, problem)
                 self.state.record_refusal(mid, problem)

@@ -23,7 +23,7 @@ from conformance.reference.variants import Behaviour, IdStyle, SignatureFlaw
 from conformance.xmldsig import constants as c
 
 if TYPE_CHECKING:
-    from conformance.crypto import Certificate, PrivateKey
+    from conformance.crypto import Backend, Certificate, PrivateKey
     from conformance.protocol.namespaces import Version
 
 DATA_OPERATIONS = frozenset({Operation.SEND_REQUEST, Operation.SEND_RESPONSE})
@@ -51,15 +51,12 @@ def _drop_to(body: etree._Element) -> None:
                 data.remove(child)
 
 
-def _resign_signed_info(signature: etree._Element, key: PrivateKey, canonical: bytes) -> None:
-    from conformance.crypto import get_backend
-
-    backend = get_backend()
+def _resign_signed_info(signature: etree._Element, key: PrivateKey, canonical: bytes, backend: Backend) -> None:
     value = backend.sign(key, backend.digest(canonical, key.bits))
     signature.find(f"{_DS}SignatureValue").text = base64.b64encode(value).decode("ascii")
 
 
-def _apply_flaw(flaw: SignatureFlaw, signature: etree._Element, key: PrivateKey) -> None:
+def _apply_flaw(flaw: SignatureFlaw, signature: etree._Element, key: PrivateKey, backend: Backend) -> None:
     """Spoil a placed signature the way the flaw says (after placement: c14n sees the final ancestors)."""
     if flaw is SignatureFlaw.RS_ORDER:
         value = signature.find(f"{_DS}SignatureValue")
@@ -69,14 +66,17 @@ def _apply_flaw(flaw: SignatureFlaw, signature: etree._Element, key: PrivateKey)
     elif flaw is SignatureFlaw.INCLUSIVE_C14N:
         from conformance.xmldsig.c14n import inclusive_c14n
 
-        _resign_signed_info(signature, key, inclusive_c14n(signature.find(f"{_DS}SignedInfo")))
+        _resign_signed_info(signature, key, inclusive_c14n(signature.find(f"{_DS}SignedInfo")), backend)
 
 
 def sign_envelope(envelope: etree._Element, operation: Operation, key: PrivateKey, certificate: Certificate,
-                  behaviour: Behaviour | None = None) -> etree._Element:
-    """Add the caller's signature of `operation` to `envelope` in place, with `behaviour`'s deviations."""
+                  behaviour: Behaviour | None = None, backend: Backend | None = None) -> etree._Element:
+    """Add the caller's signature of `operation` to `envelope` in place, with `behaviour`'s deviations, signing with
+    `backend` (None: the automatic choice, resolved here once)."""
+    from conformance.crypto import resolve_backend
     from conformance.xmldsig.signer import build_signature
 
+    backend = resolve_backend(backend)
     behaviour = behaviour or Behaviour()
     body = detect(envelope).body
     data_message = operation in DATA_OPERATIONS
@@ -93,18 +93,19 @@ def sign_envelope(envelope: etree._Element, operation: Operation, key: PrivateKe
     if flaw is SignatureFlaw.WRONG_TARGET:  # the WS-Security habit: sign the SOAP Body
         referenced = body.getparent()
         referenced.set(c.ID_ATTRIBUTE, "SIGNED_BODY")
-    signature = build_signature(referenced, key, certificate)
+    signature = build_signature(referenced, key, certificate, backend=backend)
     place_signature(body, spec, signature)
-    _apply_flaw(flaw, signature, key)
+    _apply_flaw(flaw, signature, key, backend)
     if flaw is SignatureFlaw.INDENTED_SIGNED_INFO:
         etree.indent(envelope, space="  ")
     return signature
 
 
-def signing_hook(behaviour: Behaviour, key: PrivateKey, certificate: Certificate) -> Sign:
+def signing_hook(behaviour: Behaviour, key: PrivateKey, certificate: Certificate,
+                 backend: Backend | None = None) -> Sign:
     """The hook `BusClient(sign=...)` applies to every envelope the participant sends."""
 
     def sign(envelope: etree._Element, operation: Operation, version: Version) -> None:
-        sign_envelope(envelope, operation, key, certificate, behaviour)
+        sign_envelope(envelope, operation, key, certificate, behaviour, backend)
 
     return sign

@@ -25,6 +25,11 @@ class PayloadSpec:
     xsd: Path | None = None
 
     @property
+    def key(self) -> tuple[str, str]:
+        """(namespace, root local name): how the bus files a message of this side."""
+        return self.namespace, self.root
+
+    @property
     def qname(self) -> str:
         """Clark notation, as lxml spells element names."""
         return f"{{{self.namespace}}}{self.root}"
@@ -32,16 +37,18 @@ class PayloadSpec:
 
 @dataclass(frozen=True)
 class MessageTypeSpec:
-    """One message type ("вид сведений")."""
+    """One message type ("вид сведений"): the one model of a type, for the registry, the rules and the bus double
+    (which routes a request to the first provider and refuses a caller `may_consume` does not admit)."""
 
     name: str
-    title: str
-    description: str
     request: PayloadSpec
     response: PayloadSpec
     providers: tuple[str, ...]
     consumers: tuple[str, ...]
-    realtime: bool
+    """Mnemonics the access matrix lets send requests of this type."""
+    realtime: bool = False
+    title: str = ""
+    description: str = ""
     sample: str | None = None
 
     def payload(self, side: Side) -> PayloadSpec:

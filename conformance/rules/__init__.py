@@ -2,7 +2,7 @@
 
 Public API (others import these; keep them stable):
 - `conformance.findings` (below this package and `conformance.xmldsig`): `Rule`, `Example`, `Finding`, `Status`,
-  `Severity`, `Location`, `FileResult`, `FAMILIES` (`conformance.rules.model` is an alias kept for older imports).
+  `Severity`, `Location`, `FileResult`, `FAMILIES`.
 - `conformance.rules.catalogue`: `@rule(id, title, severity, source, description="")` registers a check and
   `@examples(bad=[...], good=[...])` above it gives the rule its examples (every static rule has both; they are
   tests); `declare(..., bad=, good=)` registers a rule another component reports; `register(rule, check)` a rule

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from lxml import etree
 
 from conformance.findings import Severity
+from conformance.protocol.facts import smev_name
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
+from conformance.rules.helpers import child_named, holds_xop_include, text_of
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
 
@@ -78,7 +79,7 @@ def coordinated(ctx: CheckContext) -> Iterator[Violation]:
       Severity.ERROR, f"{_ATTACH} (MimeType); RFC 6838 §4.2, RFC 2045 §5.1")
 def mime_type(ctx: CheckContext) -> Iterator[Violation]:
     found = [m for m in ctx.elements_named("MimeType")
-             if smev_local(m.getparent()) in ("AttachmentHeader", "RefAttachmentHeader")]
+             if smev_name(m.getparent()) in ("AttachmentHeader", "RefAttachmentHeader")]
     if not found:
         raise NotApplicable("the message has no attachment headers")
     for element in found:

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 CheckFunction = Callable[["CheckContext"], "Iterable[Violation] | None"]
 
 _ID_PATTERN = re.compile(r"^[A-Z]+(?:-[A-Z0-9]+)+$")
-_INFRASTRUCTURE = frozenset({"model", "catalogue", "context", "engine", "xpaths", "resources", "helpers", "corpus",
+_INFRASTRUCTURE = frozenset({"catalogue", "context", "engine", "xpaths", "resources", "helpers", "corpus",
                              "messagefile", "signatures", "recipes"})
 
 

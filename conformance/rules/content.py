@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from lxml import etree
 
 from conformance.findings import Severity
+from conformance.protocol.facts import business_element, smev_name
 from conformance.registry.model import Side
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, holds_xop_include, smev_local, text_of
+from conformance.rules.helpers import child_named, holds_xop_include, text_of
 from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
 
 _REGISTRY_SOURCE = "697 §6ж (control of registered message types), 697 §7 (registry of message types)"
@@ -94,13 +95,13 @@ def _missing_only(child: str) -> Callable[[etree._Element, str], bool]:
 _TOLERATED: dict[str, _Tolerance] = {t.name: t for t in (
     _Tolerance("Sender/Recipient without HumanReadableName",
                "SMEV's own 1.2 answers name parties by Mnemonic only (real SendRequestResponse, GetResponseResponse)",
-               lambda e, m: smev_local(e) in ("Sender", "Recipient") and _missing_only("HumanReadableName")(e, m)),
+               lambda e, m: smev_name(e) in ("Sender", "Recipient") and _missing_only("HumanReadableName")(e, m)),
     _Tolerance("empty BusinessProcessMetadata",
                "the bus queued a real 1.1 request with <BusinessProcessMetadata/> (Rosreestr)",
-               lambda e, m: smev_local(e) == "BusinessProcessMetadata" and "Missing child element(s)" in m),
+               lambda e, m: smev_name(e) == "BusinessProcessMetadata" and "Missing child element(s)" in m),
     _Tolerance("AttachmentContent/Id that is not an xs:ID (starts with a digit)",
                "the bus queued a real 1.1 request whose AttachmentContent/Id is '1d0a…zip' (Rosreestr)",
-               lambda e, m: smev_local(e) == "Id" and smev_local(e.getparent()) == "AttachmentContent"
+               lambda e, m: smev_name(e) == "Id" and smev_name(e.getparent()) == "AttachmentContent"
                and "'xs:ID'" in m and re.fullmatch(r"[0-9.\-][\w.\-]*", text_of(e).strip()) is not None),
 )}
 
@@ -223,7 +224,7 @@ def content_side(ctx: CheckContext) -> Iterator[Violation]:
         if match is None:
             continue
         judged = True
-        expected = Side.RESPONSE if smev_local(data) == "SenderProvidedResponseData" else Side.REQUEST
+        expected = Side.RESPONSE if smev_name(data) == "SenderProvidedResponseData" else Side.REQUEST
         if match.side is not expected:
             right = match.spec.payload(expected)
             yield Violation(f"{_name(element)} is the {match.side.value} element of {match.spec.name}; a "
@@ -241,7 +242,7 @@ def content_side(ctx: CheckContext) -> Iterator[Violation]:
 def _original_id(data: etree._Element) -> str:
     """The OriginalMessageId of the delivered Response around `data` ('' when it is not delivered)."""
     response = data.getparent()
-    return text_of(child_named(response, "OriginalMessageId")).strip() if smev_local(response) == "Response" else ""
+    return text_of(child_named(response, "OriginalMessageId")).strip() if smev_name(response) == "Response" else ""
 
 
 def _request_type(ctx: CheckContext, data: etree._Element):
@@ -308,16 +309,17 @@ def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
 def access_matrix(ctx: CheckContext) -> Iterator[Violation]:
     registry = _registry(ctx)
     judged = False
-    for request in ctx.elements_named("Request"):
-        metadata = child_named(request, "MessageMetadata")
-        sender = child_named(metadata, "Sender") if metadata is not None else None
-        mnemonic = text_of(child_named(sender, "Mnemonic")).strip() if sender is not None else ""
-        data = child_named(request, "SenderProvidedRequestData")
-        content = child_named(data, "MessagePrimaryContent") if data is not None else None
-        elements = [c for c in content if isinstance(c.tag, str)] if content is not None else []
-        if not mnemonic or len(elements) != 1:
+    for party in ctx.facts.parties:
+        metadata = party.element.getparent()
+        request = metadata.getparent() if smev_name(metadata) == "MessageMetadata" else None
+        if party.role != "Sender" or smev_name(request) != "Request" or not party.mnemonic:
             continue
-        match = registry.by_element(elements[0])
+        mnemonic, sender = party.mnemonic, party.element
+        data = child_named(request, "SenderProvidedRequestData")
+        business = business_element(data) if data is not None else None
+        if business is None:
+            continue
+        match = registry.by_element(business)
         if match is None:
             continue
         judged = True

@@ -6,15 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from conformance.protocol.facts import Facts, read_facts
 from conformance.protocol.foreign import Foreign, identify_foreign
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, Version, ns
 from conformance.protocol.operations import RULE_OPERATION, Detection, Operation, ProtocolError, detect
 from conformance.rules.corpus import Corpus
 from conformance.rules.helpers import ElementIndex
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
 
 
 class NotApplicable(Exception):  # noqa: N818 - it is a verdict, not an error
@@ -47,6 +51,9 @@ class CheckContext:
     schema_dir: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     corpus: Corpus | None = None
+    backend: Backend | None = None
+    """The GOST backend signature checks verify with (`CheckSettings.backend`, the check's one choice); required by
+    the SIG/CERT checks, which the engine always gives one."""
     detection: Detection | None = field(init=False, default=None)
     detection_error: ProtocolError | None = field(init=False, default=None)
     foreign: Foreign | None = field(init=False, default=None)
@@ -95,6 +102,15 @@ class CheckContext:
         found = self._indexes.get(target)
         if found is None:
             found = self._indexes[target] = ElementIndex(target)
+        return found
+
+    @property
+    def facts(self) -> Facts:
+        """The body's SMEV fields read once (`conformance.protocol.facts`): ids, times, parties, attachments.
+        Skips the calling rule, as `body` does, when the document is no SMEV 3 message."""
+        found = self.memo.get("facts")
+        if found is None:
+            found = self.memo["facts"] = read_facts(self.body)
         return found
 
     def elements_named(self, *names: str) -> list[etree._Element]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from conformance import xmlsafe
-from conformance.protocol.operations import Operation, ProtocolError, detect
-from conformance.rules.helpers import child_named, elements_named, text_of
+from conformance.protocol.facts import business_element, envelope_facts
+from conformance.protocol.operations import Operation
 
 SENDING = (Operation.SEND_REQUEST, Operation.SEND_RESPONSE)
 """The body kinds by which a participant sends a message (and so spends its MessageID)."""
@@ -28,22 +28,18 @@ class Corpus:
     """A request's MessageID -> its business element (namespace, local name), from any file carrying the request."""
 
     def add(self, path: str, tree: etree._ElementTree) -> None:
-        try:
-            detection = detect(tree, source=path)
-        except ProtocolError:
+        facts = envelope_facts(tree)
+        if facts.operation is None:
             return
-        if detection.operation in SENDING:
-            for data in elements_named(detection.body, "SenderProvidedRequestData", "SenderProvidedResponseData"):
-                message_id = text_of(child_named(data, "MessageID")).strip()
-                if message_id:
-                    self.sent.setdefault(message_id, []).append(path)
-        for data in elements_named(detection.body, "SenderProvidedRequestData"):
-            message_id = text_of(child_named(data, "MessageID")).strip()
-            content = child_named(data, "MessagePrimaryContent")
-            elements = [c for c in content if isinstance(c.tag, str)] if content is not None else []
-            if message_id and len(elements) == 1:
-                qname = etree.QName(elements[0])
-                self.requests.setdefault(message_id, (qname.namespace, qname.localname))
+        for item in facts.sent_ids:
+            message_id = item.text.strip()
+            if message_id and facts.operation in SENDING:
+                self.sent.setdefault(message_id, []).append(path)
+            if message_id and item.holder == "SenderProvidedRequestData":
+                business = business_element(item.element.getparent())
+                if business is not None:
+                    qname = etree.QName(business)
+                    self.requests.setdefault(message_id, (qname.namespace, qname.localname))
 
     @classmethod
     def build(cls, paths: Iterable[str | os.PathLike[str]],

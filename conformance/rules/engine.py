@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -29,6 +29,16 @@ from conformance.rules.messagefile import read_message_bytes, read_message_file
 MAX_PLACES = 100
 """Findings a rule reports per file; further places are counted in one last finding (a report of a hundred
 thousand identical findings helps nobody, and holding them costs memory in proportion to the attack)."""
+
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
+
+
+def _automatic_backend() -> Backend:
+    from conformance.crypto import get_backend
+
+    return get_backend()
 
 
 def _shipped_registry() -> Any:
@@ -52,6 +62,9 @@ class CheckSettings:
     max_depth: int = xmlsafe.MAX_DEPTH
     content_type: str | None = None
     """The HTTP Content-Type of the input when it is an MTOM body (None: plain XML, or told by the file itself)."""
+    backend: Backend = field(default_factory=_automatic_backend)
+    """The GOST backend the SIG/CERT checks verify with; commands pass the one `--crypto` chose (the default, native
+    when present, is for library callers with no preference)."""
 
     def read(self, path: str | os.PathLike[str]) -> etree._ElementTree:
         """The file parsed as a message, MTOM includes resolved (see `messagefile`); `XmlInputError` if unusable."""
@@ -67,7 +80,8 @@ class CheckSettings:
 def check_tree(path: str, tree: etree._ElementTree, settings: CheckSettings) -> FileResult:
     """Every selected rule over an already parsed document."""
     ctx = CheckContext(path=path, tree=tree, at=settings.at, registry=settings.registry,
-                       schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus)
+                       schema_dir=settings.schema_dir, options=settings.options, corpus=settings.corpus,
+                       backend=settings.backend)
     findings: list[Finding] = []
     namer = PathNamer()
     times: dict[str, float] = {}

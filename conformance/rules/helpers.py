@@ -4,26 +4,10 @@ so a rule also reads a message whose namespaces mix versions; MSG-NS-VERSION rep
 from __future__ import annotations
 
 import heapq
-from functools import lru_cache
 
 from lxml import etree
 
-from conformance.protocol.namespaces import classify, split_qname
-
-
-@lru_cache(maxsize=4096)
-def _smev_local_of_tag(tag: str) -> str | None:
-    """The local name of a Clark-notation tag in an SMEV namespace, else None. Cached: a message repeats few tags,
-    and the rules ask about the same ones over and over (bounded, so hostile input with many names cannot grow it)."""
-    uri, local = split_qname(tag)
-    return local if classify(uri) is not None else None
-
-
-def smev_local(element: etree._Element | None) -> str | None:
-    """The local name of an element of an SMEV namespace; None for any other element (or None)."""
-    if element is None or not isinstance(element.tag, str):
-        return None
-    return _smev_local_of_tag(element.tag)
+from conformance.protocol.facts import smev_local_of_tag, smev_name
 
 
 class ElementIndex:
@@ -38,7 +22,7 @@ class ElementIndex:
         for position, element in enumerate(root.iter()):
             tag = element.tag
             if isinstance(tag, str):
-                local = _smev_local_of_tag(tag)
+                local = smev_local_of_tag(tag)
                 if local is not None:
                     by_name.setdefault(local, []).append((position, element))
         self._by_name = by_name
@@ -58,12 +42,12 @@ def elements_named(root: etree._Element, *names: str) -> list[etree._Element]:
 
     Walks the tree; a rule asks `CheckContext.elements_named` instead, which answers from the context's index."""
     wanted = set(names)
-    return [e for e in root.iter() if isinstance(e.tag, str) and _smev_local_of_tag(e.tag) in wanted]
+    return [e for e in root.iter() if isinstance(e.tag, str) and smev_local_of_tag(e.tag) in wanted]
 
 
 def child_named(element: etree._Element, name: str) -> etree._Element | None:
     """The first SMEV child of `element` with local name `name`."""
-    return next((c for c in element if smev_local(c) == name), None)
+    return next((c for c in element if smev_name(c) == name), None)
 
 
 def text_of(element: etree._Element | None) -> str:

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from lxml import etree
-
 from conformance.findings import Severity
+from conformance.protocol.facts import FieldFact, smev_name
 from conformance.protocol.ids import check_message_id
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import SENDING
-from conformance.rules.helpers import child_named, smev_local, text_of
+from conformance.rules.helpers import child_named, text_of
 
 _IDS = "SMEV 3 protocol: Identifiers and time"
-
-
-def _own_ids(ctx: CheckContext) -> list[etree._Element]:
-    """The MessageID of every SenderProvided…Data, and the bus's MessageMetadata/MessageId."""
-    return [e for e in ctx.elements_named("MessageID", "MessageId")
-            if smev_local(e.getparent()) in ("SenderProvidedRequestData", "SenderProvidedResponseData",
-                                             "MessageMetadata")]
 
 
 @examples(bad=[ex.broken("MessageID written in upper case", "send_request",
@@ -30,18 +22,18 @@ def _own_ids(ctx: CheckContext) -> list[etree._Element]:
 @rule("MSG-ID-UUID1", "MessageID is a lower-case RFC 4122 version 1 UUID", Severity.ERROR,
       f"{_IDS} (MessageID; faults InvalidMessageIdFormat)")
 def message_id_uuid1(ctx: CheckContext) -> Iterator[Violation]:
-    found = _own_ids(ctx)
+    found = ctx.facts.message_ids
     if not found:
         raise NotApplicable("the message carries no MessageID")
-    for element in found:
-        verdict = check_message_id(text_of(element))
+    for item in found:
+        verdict = check_message_id(item.text)
         if not verdict:
-            yield Violation(f"{smev_local(element)}: {verdict.reason}", element)
+            yield Violation(f"{item.name}: {verdict.reason}", item.element)
 
 
-def _format(element: etree._Element, what: str) -> Violation | None:
-    verdict = check_message_id(text_of(element))
-    return None if verdict else Violation(f"{what}: {verdict.reason}", element)
+def _format(item: FieldFact, what: str) -> Violation | None:
+    verdict = check_message_id(item.text)
+    return None if verdict else Violation(f"{what}: {verdict.reason}", item.element)
 
 
 @examples(bad=[ex.broken("a ReferenceMessageID that is a version 4 UUID", "send_request",
@@ -51,11 +43,11 @@ def _format(element: etree._Element, what: str) -> Violation | None:
       f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)",
       "Its time order against the message's own id is TIME-ID-ORDER's (a warning).")
 def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("ReferenceMessageID")
+    found = ctx.facts.reference_ids
     if not found:
         raise NotApplicable("the message continues no chain (no ReferenceMessageID)")
-    for element in found:
-        problem = _format(element, "ReferenceMessageID")
+    for item in found:
+        problem = _format(item, "ReferenceMessageID")
         if problem:
             yield problem
 
@@ -67,23 +59,22 @@ def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
       Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)",
       "A request dated after its answer is TIME-ID-ORDER's (a warning: the two ids come from two systems' clocks).")
 def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("OriginalMessageId")
+    found = ctx.facts.original_ids
     if not found:
         raise NotApplicable("the message answers no request (no OriginalMessageId)")
-    for element in found:
-        problem = _format(element, "OriginalMessageId")
+    for item in found:
+        problem = _format(item, "OriginalMessageId")
         if problem:
             yield problem
             continue
-        parent = element.getparent()
-        if smev_local(parent) != "Response":
+        if item.holder != "Response":
             continue
-        data = child_named(parent, "SenderProvidedResponseData")
+        data = child_named(item.element.getparent(), "SenderProvidedResponseData")
         own = child_named(data, "MessageID") if data is not None else None
         if own is None:
             continue
-        if text_of(own).strip() == text_of(element).strip():
-            yield Violation("OriginalMessageId is the response's own MessageID, not the request's", element)
+        if text_of(own).strip() == item.text.strip():
+            yield Violation("OriginalMessageId is the response's own MessageID, not the request's", item.element)
 
 
 @examples(bad=[ex.broken("AckTargetMessage 42", "ack", ex.set_text("AckTargetMessage", "42"), "MSG-SCHEMA-ENVELOPE")],
@@ -91,11 +82,11 @@ def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
 @rule("FLOW-ACK-TARGET", "AckTargetMessage names a received message by its lower-case UUID v1", Severity.ERROR,
       "SMEV 3 protocol: Main structures (AckTargetMessage: the UUID of the received message); 697 §7.1")
 def ack_target(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("AckTargetMessage")
+    found = ctx.facts.ack_targets
     if not found:
         raise NotApplicable("the message is no acknowledgement")
-    for element in found:
-        problem = _format(element, "AckTargetMessage")
+    for item in found:
+        problem = _format(item, "AckTargetMessage")
         if problem:
             yield problem
 
@@ -108,7 +99,7 @@ def ack_target(ctx: CheckContext) -> Iterator[Violation]:
       "Within one file: presence and non-emptiness (the verbatim copy needs the request; see the live suites).")
 def reply_to(ctx: CheckContext) -> Iterator[Violation]:
     responses = ctx.elements_named("SenderProvidedResponseData")
-    requests = [r for r in ctx.elements_named("Request") if smev_local(r.getparent()) == "RequestMessage"]
+    requests = [r for r in ctx.elements_named("Request") if smev_name(r.getparent()) == "RequestMessage"]
     if not responses and not requests:
         raise NotApplicable("the message neither carries a request as delivered nor a response")
     for data in responses:
@@ -136,12 +127,11 @@ def id_unique(ctx: CheckContext) -> Iterator[Violation]:
         raise NotApplicable("the message is not one a participant sends (SendRequest, SendResponse)")
     if ctx.corpus is None:
         raise NotApplicable("the message was checked alone: there is no other message to compare with")
-    for data in ctx.elements_named("SenderProvidedRequestData", "SenderProvidedResponseData"):
-        element = child_named(data, "MessageID")
-        others = [p for p in ctx.corpus.sent.get(text_of(element).strip(), []) if p != ctx.path]
-        if element is not None and others:
-            yield Violation(f"MessageID {text_of(element).strip()} is also sent by {', '.join(sorted(set(others)))} "
-                            "(MessageIsAlreadySent)", element)
+    for item in ctx.facts.sent_ids:
+        others = [p for p in ctx.corpus.sent.get(item.text.strip(), []) if p != ctx.path]
+        if others:
+            yield Violation(f"MessageID {item.text.strip()} is also sent by {', '.join(sorted(set(others)))} "
+                            "(MessageIsAlreadySent)", item.element)
 
 
 _KINDS = {"Request": ("REQUEST", "BROADCAST", "CANCEL"), "Response": ("RESPONSE",)}
@@ -161,9 +151,9 @@ def message_type(ctx: CheckContext) -> Iterator[Violation]:
         if kind is None:
             continue
         judged = True
-        allowed = _KINDS[smev_local(holder)]
+        allowed = _KINDS[smev_name(holder)]
         if text_of(kind).strip() not in allowed:
-            yield Violation(f"a {smev_local(holder)} has MessageType {text_of(kind).strip()!r}; expected "
+            yield Violation(f"a {smev_name(holder)} has MessageType {text_of(kind).strip()!r}; expected "
                             f"{' or '.join(allowed)}", kind)
     if not judged:
         raise NotApplicable("the message carries no delivered Request or Response with a MessageType")

@@ -4,7 +4,7 @@
 Direction: `conformance.rules` imports `conformance.xmldsig`, never the reverse; the verifier speaks in the
 findings module's types (`conformance.findings`) and knows nothing of catalogues or check contexts.
 
-A check context's `options` may carry `trust` (certificates), `crl` (CRLs), `crypto` (backend name) and
+A check context's `backend` verifies; its `options` may carry `trust` (certificates), `crl` (CRLs) and
 `escaping`; certificates (attachments' included) are judged at the context's instant (`check --at`, default now:
 when the bus would receive the message), never at a time the message carries: the sender chooses that one.
 """
@@ -32,12 +32,11 @@ def outcomes_for(ctx: CheckContext) -> list[Outcome]:
     last = getattr(_local, "last", None)
     if last is not None and last[0] is ctx:
         return last[1]
-    from conformance.crypto import get_backend
     from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
     options = ctx.options or {}
     verify_options = VerifyOptions(trust=tuple(options.get("trust", ())), crls=tuple(options.get("crl", ())),
-                                   at=ctx.at, backend=get_backend(options.get("crypto")),
+                                   at=ctx.at, backend=ctx.backend,
                                    escaping=options.get("escaping", "woodstox"))
     verify_options.at_source = "the check's instant"
     outcomes = verify_tree(ctx.tree, verify_options)
@@ -71,13 +70,12 @@ def attachment_violations(ctx: CheckContext) -> Iterator[Violation]:
         return
     from datetime import UTC, datetime
 
-    from conformance.crypto import get_backend
     from conformance.xmldsig.attachments import attachment_outcomes
     from conformance.xmldsig.verifier import Outcome
 
     root = ctx.root
     at = ctx.at or datetime.now(UTC)  # never the message's own time: the sender chooses it
-    mine = attachment_outcomes(root, at=at, backend=get_backend((ctx.options or {}).get("crypto")))
+    mine = attachment_outcomes(root, at=at, backend=ctx.backend)
     yield from _as_violations(ctx, mine or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments",
                                                     root)])
 

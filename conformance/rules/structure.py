@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from lxml import etree
 
 from conformance.findings import Severity
+from conformance.protocol.facts import smev_name
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Version, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.protocol.schemafacts import fault_shapes
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import smev_local, text_of
+from conformance.rules.helpers import text_of
 
 _PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
 
@@ -113,7 +114,7 @@ def _protocol_elements(body: etree._Element) -> Iterator[etree._Element]:
     while stack:
         element = stack.pop()
         yield element
-        if smev_local(element) in _ANY_CONTENT or split_qname(element.tag)[0] == XMLDSIG:
+        if smev_name(element) in _ANY_CONTENT or split_qname(element.tag)[0] == XMLDSIG:
             continue
         stack.extend(reversed([child for child in element if isinstance(child.tag, str)]))
 
@@ -221,7 +222,7 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
     stack = [body]
     while stack:
         element = stack.pop()
-        local = smev_local(element)
+        local = smev_name(element)
         if local is None:
             continue
         allowed_attrs = _ATTRIBUTES.get(local, frozenset({"Id"}))
@@ -262,7 +263,7 @@ def blocks_described(ctx: CheckContext) -> Iterator[Violation]:
       "ds:Reference points at its value, which is what wrapping needs.")
 def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
     referenced = {uri[1:] for uri in ctx.xpath("//ds:Reference/@URI") if uri.startswith("#")}
-    payload = {id(e) for block in ctx.root.iter() if smev_local(block) in _ANY_CONTENT
+    payload = {id(e) for block in ctx.root.iter() if smev_name(block) in _ANY_CONTENT
                for e in block.iterdescendants()}
     seen: dict[str, list[etree._Element]] = defaultdict(list)
     for element in ctx.root.iter():
@@ -282,7 +283,7 @@ def ids_unique(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def _length_rule(ctx: CheckContext, name: str, limit: int, empty_allowed: bool = False) -> Iterator[Violation]:
-    found = [e for e in ctx.elements_named(name) if smev_local(e.getparent()) in
+    found = [e for e in ctx.elements_named(name) if smev_name(e.getparent()) in
              ("SenderProvidedRequestData", "MessageTypeSelector", "GetIncomingQueueStatisticsRequest")]
     if not found:
         raise NotApplicable(f"the message has no {name}")
@@ -329,15 +330,15 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
     last: dict[etree._Element, tuple[etree._Element, int]] = {}  # parent -> (last child, TestMessages): once each
     for element in found:
         parent = element.getparent()
-        if smev_local(parent) != "SenderProvidedRequestData":
-            yield Violation(f"TestMessage may appear only in SenderProvidedRequestData, not in {smev_local(parent)}",
+        if smev_name(parent) != "SenderProvidedRequestData":
+            yield Violation(f"TestMessage may appear only in SenderProvidedRequestData, not in {smev_name(parent)}",
                             element)
             continue
         if len(element) or text_of(element).strip():
             yield Violation("TestMessage must be an empty element", element)
         if parent not in last:
             siblings = list(_element_children(parent))
-            last[parent] = (siblings[-1], sum(1 for c in siblings if smev_local(c) == "TestMessage"))
+            last[parent] = (siblings[-1], sum(1 for c in siblings if smev_name(c) == "TestMessage"))
         final, count = last[parent]
         if final is not element:
             yield Violation("TestMessage must be the last element of SenderProvidedRequestData", element)

@@ -6,23 +6,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from conformance.findings import Severity
+from conformance.protocol.facts import smev_name
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation
-from conformance.rules.helpers import child_named, smev_local, text_of
+from conformance.rules.helpers import child_named, text_of
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future of `--at` an id's time may lie before it is suspicious (clocks of systems differ)."""
 
 
-def _sender_ids(ctx: CheckContext):
-    return [e for e in ctx.elements_named("MessageID")
-            if smev_local(e.getparent()) in ("SenderProvidedRequestData", "SenderProvidedResponseData")]
-
-
 def _dated_ids(ctx: CheckContext):
-    dated = [(e, uuid1_time(text_of(e))) for e in _sender_ids(ctx) if check_message_id(text_of(e))]
+    dated = [(f.element, uuid1_time(f.text)) for f in ctx.facts.sent_ids if check_message_id(f.text)]
     if not dated:
         raise NotApplicable("the message has no valid version 1 MessageID to date (see MSG-ID-UUID1)")
     return dated
@@ -180,7 +176,7 @@ def _own_id_beside(element):
     """The MessageID of the message an OriginalMessageId or ReferenceMessageID element belongs to."""
     parent = element.getparent()
     own = child_named(parent, "MessageID")
-    if own is None and smev_local(parent) == "Response":
+    if own is None and smev_name(parent) == "Response":
         data = child_named(parent, "SenderProvidedResponseData")
         own = child_named(data, "MessageID") if data is not None else None
     return own
@@ -199,7 +195,7 @@ def _own_id_beside(element):
 def id_order(ctx: CheckContext) -> Iterator[Violation]:
     judged = False
     for element in ctx.elements_named("OriginalMessageId", "ReferenceMessageID"):
-        if smev_local(element.getparent()) not in ("Response", "SenderProvidedRequestData"):
+        if smev_name(element.getparent()) not in ("Response", "SenderProvidedRequestData"):
             continue
         own = _own_id_beside(element)
         own_time, named_time = _id_time(own), _id_time(element)
@@ -207,7 +203,7 @@ def id_order(ctx: CheckContext) -> Iterator[Violation]:
             continue
         judged = True
         if named_time > own_time:
-            what = "the request" if smev_local(element) == "OriginalMessageId" else "the chain's first message"
+            what = "the request" if smev_name(element) == "OriginalMessageId" else "the chain's first message"
             yield Violation(f"{what} {text_of(element).strip()} is dated {named_time.isoformat()}, after the message "
                             f"{text_of(own).strip()} that names it ({own_time.isoformat()}): one of the two systems' "
                             "clocks is off", element)

@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lxml import etree
 
@@ -43,6 +43,9 @@ from conformance.rules.live import (
 )
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
 from conformance.suites.participant import Participant
+
+if TYPE_CHECKING:
+    from conformance.crypto import Backend
 
 REALTIME_LIMIT = 2.0
 """963 §10: a real-time type is answered within 2 seconds."""
@@ -93,6 +96,9 @@ class RunSettings:
     """Negative catalogue deliveries after a provider suite's cases: that many (0: none), None: every one."""
     negative_ids: tuple[str, ...] = ()
     """When given: only these negative cases (of those `negative` selects)."""
+    backend: Backend | None = None
+    """The GOST backend of the run (`--crypto`): the bus double's, and the engine verifies with the double's. None:
+    the automatic choice, resolved once when the double is made."""
 
 
 @dataclass(frozen=True)
@@ -310,12 +316,13 @@ class Engine:
                 from conformance.xmldsig.verifier import verify_message
 
                 trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
-                found = verify_message(etree.fromstring(envelope), trust=trust)
+                found = verify_message(etree.fromstring(envelope), trust=trust, backend=self.bus.backend)
             else:
                 from conformance.rules.engine import CheckSettings, check_bytes
 
                 found = list(check_bytes(f"{exchange.rpc} call", envelope, CheckSettings(
-                    rules=_static_rules(self.settings.signatures), registry=self.registry)).findings)
+                    rules=_static_rules(self.settings.signatures), registry=self.registry,
+                    backend=self.bus.backend)).findings)
         except Exception:  # noqa: BLE001 - unreadable: the refusal itself is the finding
             return []
         return [self._finding(run, f.rule_id, Status.FAIL, f"{exchange.rpc}: {f.message}", None)
@@ -606,7 +613,7 @@ class _LiveCall:
 
         engine = self.engine
         result = check_bytes(f"{self.run.case.id}:{self.step.line}", self.envelope(), CheckSettings(
-            rules=_static_rules(engine.settings.signatures), registry=engine.registry))
+            rules=_static_rules(engine.settings.signatures), registry=engine.registry, backend=engine.bus.backend))
         return list(result.findings)
 
     def signature_findings(self) -> list[Finding]:
@@ -614,7 +621,7 @@ class _LiveCall:
 
         credentials = self.engine.bus.credentials
         trust = [c for c in (credentials.ca,) if c is not None] if credentials else []
-        return verify_message(etree.fromstring(self.envelope()), trust=trust)
+        return verify_message(etree.fromstring(self.envelope()), trust=trust, backend=self.engine.bus.backend)
 
 
 def _rule(assertion: Assertion) -> str:
@@ -644,20 +651,17 @@ def _envelope_of(exchange: Exchange) -> bytes:
 
 
 def _loose_fields(exchange: Exchange, message_id: str | None) -> tuple[str | None, str | None]:
-    """MessageID and To of a call the protocol reader refused, read leniently (None where absent)."""
+    """MessageID and To of a call the protocol reader refused, from the lenient envelope facts (None where absent)."""
     from conformance import xmlsafe
+    from conformance.protocol.facts import envelope_facts
 
     try:
         root = xmlsafe.parse_bytes(_envelope_of(exchange), source="captured").getroot()
     except Exception:  # noqa: BLE001 - not XML at all: nothing to read
         return message_id, None
-    found: dict[str, str] = {}
-    for element in root.iter():
-        if isinstance(element.tag, str):
-            local = etree.QName(element).localname
-            if local in ("MessageID", "To") and local not in found:
-                found[local] = (element.text or "").strip()
-    return found.get("MessageID", message_id), found.get("To")
+    facts = envelope_facts(root)
+    to = facts.to
+    return facts.message_id or message_id, to.text.strip() if to is not None else None
 
 
 def _prefixes(seen: Seen) -> dict[str, str]:
@@ -752,7 +756,8 @@ class LiveSession:
             credentials = credentials.with_participant(participant.mnemonic,
                                                        load_certificate_file(participant.certificate))
         self.bus = Bus(load_types(settings.registry_path),
-                       config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures),
+                       config=BusConfig(ack_timeout=settings.ack_timeout, signatures=settings.signatures,
+                                        backend=settings.backend),
                        credentials=credentials)
         problems = [p for p in lint.cross_check(self.suite, participant, self.bus.types)
                     if settings.signatures or p.path != "keys"]

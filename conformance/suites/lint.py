@@ -103,7 +103,7 @@ def cross_check(suite: Suite, participant: Participant, types: TypeTable | None 
         elif suite.role is Role.PROVIDER:
             for ptype in participant.types:
                 spec = types.by_name(ptype.name)
-                if spec is not None and not spec.provided_by(participant.mnemonic):
+                if spec is not None and not spec.is_provider(participant.mnemonic):
                     problems.append(Problem(src, ptype.line, "types", f"{registry_name} does not list "
                                             f"{participant.mnemonic} as a provider of {ptype.name!r}"))
     uses_trigger = any(step.kind is StepKind.TRIGGER for case in suite.cases for step in case.steps)

@@ -93,13 +93,13 @@ def enqueue(bus, case: Case, type_name: str, registry, *, provider: str, sender:
     if case.start.type and case.start.type != type_name:
         raise Undeliverable(f"the case is written for {case.start.type}, which the participant does not provide")
     try:
-        payload = spoil(case, facts_for(case, seed), retargeted, bus.credentials)
+        payload = spoil(case, facts_for(case, seed), retargeted, bus.credentials, bus.backend)
         parsed = parse(xmlsafe.parse_bytes(payload, source=case.id), source=case.id).message
     except Exception as exc:  # noqa: BLE001 - a mutation the bus double cannot carry: say why
         raise Undeliverable(f"the bus double cannot read the spoiled message as a request: {exc}") from None
     if not isinstance(parsed, m.SendRequestRequest):
         raise Undeliverable(f"the spoiled message is a {type(parsed).__name__}, not a SendRequest")
-    _check_spoilage_travels(case, payload, bus.credentials)
+    _check_spoilage_travels(case, payload, bus.credentials, bus.backend)
     btype = bus.types.by_name(type_name)
     now = clock()
     message_id = parsed.data.message_id if ids.check_message_id(parsed.data.message_id or "") else \
@@ -109,7 +109,7 @@ def enqueue(bus, case: Case, type_name: str, registry, *, provider: str, sender:
         bus.store.remember_id(message_id, sender, "SendRequest", now)
     reply_to = make_reply_to(message_id, sender)
     bus.store.enqueue(message_id=message_id, kind=Kind.REQUEST, version=case.version.value,
-                      namespace=btype.request[0], root=btype.request[1], sender=sender, recipient=provider,
+                      namespace=btype.request.namespace, root=btype.request.root, sender=sender, recipient=provider,
                       payload=payload, at=now, reply_to=reply_to)
     bus.store.record_status(message_id, StatusCategory.REQUEST_IS_QUEUED.value, now)
     return Queued(message_id, reply_to)
@@ -120,7 +120,7 @@ def signature_duty(case: Case) -> bool:
     return case.expect.rule.startswith(("SIG-", "CERT-"))
 
 
-def _check_spoilage_travels(case: Case, payload: bytes, credentials) -> None:  # noqa: ANN001 - BusCredentials
+def _check_spoilage_travels(case: Case, payload: bytes, credentials, backend) -> None:  # noqa: ANN001 - BusCredentials, Backend
     """Raise `Undeliverable` when what the case spoils would not reach the provider: a change in soap:Header (the
     bus does not pass it on), or a signature that still verifies under the trust anchor the bus and participant
     share (e.g. a 'foreign' test certificate issued by that very anchor)."""
@@ -134,15 +134,16 @@ def _check_spoilage_travels(case: Case, payload: bytes, credentials) -> None:  #
     if header is not None and len(header):
         raise Undeliverable("its spoiled part is in soap:Header, which the bus does not deliver to the provider")
     if signature_duty(case) and credentials is not None and credentials.ca is not None:
-        findings = verify_message(envelope, trust=[credentials.ca])
+        findings = verify_message(envelope, trust=[credentials.ca], backend=backend)
         if not any(f.status is Status.FAIL for f in findings):
             raise Undeliverable("its sender signature verifies under the trust anchor the harness shares with the "
                                 "participant: there is nothing for the provider to refuse")
 
 
-def spoil(case: Case, facts, registry, credentials) -> bytes:  # noqa: ANN001 - negative Facts, Registry
+def spoil(case: Case, facts, registry, credentials, backend) -> bytes:  # noqa: ANN001 - negative Facts, Registry, Backend
     """The case's spoiled message, as `conformance.negative.messages.mutate` makes it, except that a case signed by
-    the operation's caller is signed with `credentials` (the bus's key, which the participant trusts)."""
+    the operation's caller is signed with `credentials` (the bus's key, which the participant trusts); `backend` is the
+    bus double's (the run's `--crypto`)."""
     from lxml import etree
 
     from conformance.negative.identities import identity
@@ -160,10 +161,10 @@ def spoil(case: Case, facts, registry, credentials) -> bytes:  # noqa: ANN001 - 
     envelope = build_element(start_message(case, facts, registry), case.version)
     apply(TREE)
     if case.signer == "caller" and credentials is not None:
-        sign_message(envelope, REQUEST_OF[case.rpc], credentials.key, credentials.certificate)
+        sign_message(envelope, REQUEST_OF[case.rpc], credentials.key, credentials.certificate, backend=backend)
     elif case.signer is not None:
         who = identity(case.signer, case.rpc)
-        sign_message(envelope, REQUEST_OF[case.rpc], who.key, who.certificate)
+        sign_message(envelope, REQUEST_OF[case.rpc], who.key, who.certificate, backend=backend)
     apply(SIGNED)
     data = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
     for step in case.mutations:

@@ -23,6 +23,7 @@ from conformance.errors import UsageError
 
 if TYPE_CHECKING:
     from conformance.bus.service import Bus
+    from conformance.crypto import Backend
     from conformance.protocol.xmlfragment import XmlFragment
     from conformance.suites.participant import Participant
 
@@ -175,7 +176,8 @@ def related_failures(calls: list[CapturedCall]) -> list[Delivery]:
             if Redelivered._failures(_captured_reactions(calls, d, found[i + 1].index if i + 1 < len(found) else None))]
 
 
-def _bus_for(participant: Participant, *, registry: str | None, keys: str | None, signatures: bool) -> Bus:
+def _bus_for(participant: Participant, *, registry: str | None, keys: str | None, signatures: bool,
+             backend: Backend | None) -> Bus:
     from conformance.bus.credentials import load_certificate_file, load_credentials
     from conformance.bus.registry_view import load_types
     from conformance.bus.service import Bus, BusConfig
@@ -186,7 +188,7 @@ def _bus_for(participant: Participant, *, registry: str | None, keys: str | None
             raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's signatures "
                              "(or replay with --no-signatures)")
         credentials = credentials.with_participant(participant.mnemonic, load_certificate_file(participant.certificate))
-    return Bus(load_types(registry), config=BusConfig(signatures=signatures), credentials=credentials)
+    return Bus(load_types(registry), config=BusConfig(signatures=signatures, backend=backend), credentials=credentials)
 
 
 def _call_of(exchange: object) -> CapturedCall:
@@ -199,13 +201,13 @@ def _call_of(exchange: object) -> CapturedCall:
 
 def redeliver(chosen: list[Delivery], all_calls: list[CapturedCall], participant: Participant, *,
               registry: str | None = None, keys: str | None = None, signatures: bool = True,
-              timeout: float = 10.0) -> list[Redelivered]:
+              timeout: float = 10.0, backend: Backend | None = None) -> list[Redelivered]:
     """Deliver each chosen request to the participant again, through a double at its bus URL; see the module."""
     from conformance.bus.server import start
     from conformance.suites.participant import bound, bus_address
 
     host, port = bus_address(participant)
-    bus = _bus_for(participant, registry=registry, keys=keys, signatures=signatures)
+    bus = _bus_for(participant, registry=registry, keys=keys, signatures=signatures, backend=backend)
     try:
         running = start(bus, host, port)
     except OSError as exc:

@@ -18,7 +18,7 @@ Public API (import from the submodules named):
                  verify_tree(tree, VerifyOptions(...)) -> list[Outcome]   (outcomes point at elements; a passed
                      SIG-VALUE carries the certificate that verified it: the only source of a signer's identity)
     signedfields: locate_signed(body, path) -> Located(element, ambiguity);  hidden_nodes(element);
-                 signed_time(element) / message_time(root) -> MessageTime(at, field) | None
+                 message_time(root) -> MessageTime(at, field) | None (the facts of the signed element)
     diagnose:    diagnose_digest(...), diagnose_signature(...) -> Diagnosis(cause, tried)
 """
 

@@ -21,7 +21,7 @@ from conformance.xmldsig.outcome import Outcome
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, PrivateKey
-    from conformance.xmldsig.signedfields import MessageTime
+    from conformance.protocol.facts import MessageTime
 
 SIG_ATTACH_CMS = "SIG-ATTACH-CMS"
 

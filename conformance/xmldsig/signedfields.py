@@ -9,38 +9,28 @@ in one place shared by the verifier, the rule checks and the bus double:
 - `hidden_nodes` finds comments and processing instructions inside SMEV text fields: exclusive c14n drops the
   comment (and the SMEV transform the PI), so `<MessageID>abc<!--x-->def</MessageID>` is signed as `abcdef` while
   a DOM reader's `.text` sees `abc`.
-- `signed_time` takes the message's own time from the SMEV fields of the signed element only (never from a
-  `MessageID` in a business payload or in another namespace), and names the field it used.
+- `message_time` takes the message's own time from the SMEV fields of the signed element only (never from a
+  `MessageID` in a business payload or in another namespace), and names the field it used: the facts of that
+  element (`conformance.protocol.facts.read_facts(signed).time()`), never those of the envelope.
 
 All three are linear in the size of the element they look at.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from lxml import etree
 
-from conformance.protocol.namespaces import classify
+from conformance.protocol.facts import MessageTime, read_facts, smev_fields, smev_name
 
-# SMEV elements whose content is business data (any namespace, anything allowed): never read as SMEV fields.
-OPAQUE = frozenset({"MessagePrimaryContent", "BusinessProcessMetadata", "PersonalSignature", "SMEVSignature",
-                    "CallerInformationSystemSignature", "SenderInformationSystemSignature"})
 
-# Fields that carry a time, most precise for "when was this signed" first. MessageID/MessageId count only as
-# version 1 UUIDs; AckTargetMessage is the acked message's id (its text is a version 1 UUID).
-TIME_FIELDS = ("DeliveryTimestamp", "SendingTimestamp", "MessageID", "MessageId", "Timestamp", "AckTargetMessage")
-_UUID_FIELDS = frozenset({"MessageID", "MessageId", "AckTargetMessage"})
+def is_smev(element: etree._Element) -> bool:
+    return smev_name(element) is not None
 
 
 def _local(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def is_smev(element: etree._Element) -> bool:
-    return isinstance(element.tag, str) and classify(etree.QName(element).namespace) is not None
 
 
 @dataclass(frozen=True)
@@ -79,87 +69,12 @@ def locate_signed(body: etree._Element, path: tuple[str, ...]) -> Located:
     return Located(current)
 
 
-def smev_fields(element: etree._Element) -> Iterator[etree._Element]:
-    """The SMEV-namespace elements under `element` (itself included) that hold text, not elements; business
-    content, signatures and attachments are not descended into."""
-    stack = [element]
-    while stack:
-        node = stack.pop()
-        if not is_smev(node):
-            continue
-        if node is not element and _local(node) in OPAQUE:
-            continue
-        children = [c for c in node if isinstance(c.tag, str)]
-        if children:
-            stack.extend(reversed(children))
-        else:
-            yield node
-
-
 def hidden_nodes(element: etree._Element) -> list[tuple[etree._Element, etree._Element]]:
     """(field, node) for every comment or processing instruction inside an SMEV text field under `element`."""
     found = []
     for field in smev_fields(element):
         found.extend((field, node) for node in field if not isinstance(node.tag, str))
     return found
-
-
-def field_text(field: etree._Element) -> str | None:
-    """The text of an SMEV text field, or None when a comment or PI inside makes it ambiguous."""
-    if any(True for _ in field):
-        return None
-    return field.text or ""
-
-
-@dataclass(frozen=True)
-class MessageTime:
-    """A time the message carries itself, and the field it was read from (e.g. `MessageMetadata/SendingTimestamp`)."""
-
-    at: datetime
-    field: str
-
-    def describe(self) -> str:
-        return f"the message's own time from {self.field}"
-
-
-def _path(field: etree._Element, top: etree._Element) -> str:
-    names = [_local(field)]
-    node = field
-    while node is not top and node.getparent() is not None:
-        node = node.getparent()
-        names.append(_local(node))
-    return "/".join(reversed(names))
-
-
-def _time_of(field: etree._Element) -> datetime | None:
-    from conformance.protocol.ids import uuid1_time
-    from conformance.protocol.xmltext import parse_datetime
-
-    text = field_text(field)
-    if not text or not text.strip():
-        return None
-    try:
-        return uuid1_time(text.strip()) if _local(field) in _UUID_FIELDS else parse_datetime(text)
-    except ValueError:
-        return None
-
-
-def signed_time(element: etree._Element) -> MessageTime | None:
-    """The time the signed `element` carries in its own SMEV fields (see TIME_FIELDS for the order), or None."""
-    by_name: dict[str, etree._Element] = {}
-    for field in smev_fields(element):
-        by_name.setdefault(_local(field), field)
-    for name in TIME_FIELDS:
-        field = by_name.get(name)
-        if field is None:
-            continue
-        at = _time_of(field)
-        if at is not None:
-            what = " (version 1 UUID)" if name in _UUID_FIELDS else ""
-            if name == "AckTargetMessage":
-                what = " (the acked message's version 1 UUID)"
-            return MessageTime(at, _path(field, element) + what)
-    return None
 
 
 def message_time(root: etree._Element) -> MessageTime | None:
@@ -176,7 +91,7 @@ def message_time(root: etree._Element) -> MessageTime | None:
         located = locate_signed(detection.body, spec.signed_path)
         if located.element is None or located.ambiguity:
             continue
-        found = signed_time(located.element)
+        found = read_facts(located.element).time()
         if found is not None:
             return found
     return None

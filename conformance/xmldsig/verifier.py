@@ -13,7 +13,7 @@ A digest or signature value that does not match is diagnosed (`conformance.xmlds
 
 Time: certificates are judged at `VerifyOptions.at`. None means now, and a certificate not valid now fails, the
 finding naming the message's own time too; "message" means each signature at the time its signed element carries
-(`conformance.xmldsig.signedfields.signed_time`, the field named in the finding), else now, saying so.
+(`conformance.protocol.facts.read_facts(signed).time()`, the field named in the finding), else now, saying so.
 
 Each rule's title, source, rationale and examples are declared in `conformance.xmldsig.ruleset`; this package
 imports `conformance.findings` and never `conformance.rules` (the catalogue imports it). `verify_tree` gives
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Literal
 from lxml import etree
 
 from conformance.findings import Finding, Location, Status
+from conformance.protocol.facts import MessageTime, read_facts
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 from conformance.xmldsig.c14n import signed_info_c14n
@@ -42,14 +43,7 @@ from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.ids import IdIndex, other_id_attribute, reference_id
 from conformance.xmldsig.outcome import Outcome
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
-from conformance.xmldsig.signedfields import (
-    Located,
-    MessageTime,
-    hidden_nodes,
-    locate_signed,
-    message_time,
-    signed_time,
-)
+from conformance.xmldsig.signedfields import Located, hidden_nodes, locate_signed, message_time
 from conformance.xmldsig.transform import SmevTransformError
 
 if TYPE_CHECKING:
@@ -126,13 +120,12 @@ class _Signature:
     def __init__(self, element: etree._Element, body: etree._Element | None, spec: SigningSpec | None,
                  options: VerifyOptions, out: list[Outcome], index: IdIndex | None = None,
                  unreadable: str | None = None) -> None:
-        from conformance.crypto import resolve_backend
-
+        assert options.backend is not None, "verify_tree resolves the backend once, before any signature"
         self.element = element
         self.body = body
         self.spec = spec
         self.options = options
-        self.backend = resolve_backend(options.backend)
+        self.backend = options.backend
         self.out = out
         self._index = index
         self.unreadable = unreadable
@@ -582,7 +575,7 @@ class _Signature:
         """The time this signature's signed element carries, else the message's (both from signed SMEV fields)."""
         own = None
         if self.located.element is not None and not self.located.ambiguity:
-            own = signed_time(self.located.element)
+            own = read_facts(self.located.element).time()
         return own or message_time(self.element.getroottree().getroot())
 
     def validity(self, certificate: Certificate) -> None:
@@ -772,8 +765,14 @@ def _body_of(root: etree._Element) -> tuple[etree._Element | None, str | None]:
 
 
 def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOptions | None = None) -> list[Outcome]:
-    """Every outcome of every signature rule over the document."""
+    """Every outcome of every signature rule over the document. `options.backend` None is the automatic choice,
+    resolved here once (commands pass the one `--crypto` chose)."""
+    from dataclasses import replace
+
+    from conformance.crypto import resolve_backend
+
     options = options or VerifyOptions()
+    options = replace(options, backend=resolve_backend(options.backend))
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
     if options.at is not None and not isinstance(options.at, datetime) and options.at != AT_MESSAGE:
         raise ValueError(f"VerifyOptions.at is an instant, None (now) or {AT_MESSAGE!r}, not {options.at!r}")
@@ -804,15 +803,13 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
     if not signatures:
         for rule_id in PER_SIGNATURE_RULES:
             out.append(Outcome(rule_id, Status.SKIP, "not checked: the message carries no ds:Signature", root))
-    from conformance.crypto import resolve_backend
-
     own = None
     if isinstance(options.at, datetime):
         attachments_at = options.at
     else:
         own = message_time(root) if options.at == AT_MESSAGE else None
         attachments_at = own.at if own is not None else datetime.now(UTC)
-    attached = attachment_outcomes(root, at=attachments_at, backend=resolve_backend(options.backend), own=own)
+    attached = attachment_outcomes(root, at=attachments_at, backend=options.backend, own=own)
     out.extend(attached or [Outcome(SIG_ATTACH_CMS, Status.SKIP, "the message has no attachments", root)])
     return out
 

@@ -50,9 +50,11 @@ NS = "urn://x-artefacts-bench/inn/1.0"
 
 
 def _types() -> Any:
-    from conformance.bus.types import BusType, TypeTable
+    from conformance.bus.types import TypeTable
+    from conformance.registry.model import MessageTypeSpec, PayloadSpec
 
-    return TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",), ("MFC", "EPGU"))])
+    return TypeTable([MessageTypeSpec("inn", PayloadSpec(NS, "InnRequest"), PayloadSpec(NS, "InnResponse"), ("FNS",),
+                                      ("MFC", "EPGU"))])
 
 
 def _double(signed: bool) -> Any:

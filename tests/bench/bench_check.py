@@ -29,6 +29,7 @@ def _bench_verify() -> Any:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
+    from conformance.crypto import get_backend
     from conformance.findings import Status
     from conformance.rules import catalogue
     from conformance.rules.engine import CheckSettings, check_bytes
@@ -40,7 +41,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     rules = catalogue.select(None, None)
     figures: dict[str, Any] = {}
     for name in ("native", "pure"):
-        settings = CheckSettings(rules=rules, options={"crypto": name})
+        settings = CheckSettings(rules=rules, backend=get_backend(name))
         items = corpus if name == "native" else corpus[: (4 if quick else 12)]
         checked: list[int] = []
 

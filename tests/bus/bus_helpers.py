@@ -11,15 +11,17 @@ from conformance.bus.client import BusClient
 from conformance.bus.server import RunningBus, start
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import BusStore
-from conformance.bus.types import BusType, TypeTable
+from conformance.bus.types import TypeTable
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry.model import MessageTypeSpec, PayloadSpec
 
 NS = "urn://x-artefacts-test/inn/1.0"
 OTHER_NS = "urn://x-artefacts-test/snils/1.0"
 
 TYPES = TypeTable([
-    BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",), ("MVD", "MFC")),
-    BusType("snils", (OTHER_NS, "SnilsRequest"), (OTHER_NS, "SnilsResponse"), ("SFR",), ("MFC",), realtime=True),
+    MessageTypeSpec("inn", PayloadSpec(NS, "InnRequest"), PayloadSpec(NS, "InnResponse"), ("FNS",), ("MVD", "MFC")),
+    MessageTypeSpec("snils", PayloadSpec(OTHER_NS, "SnilsRequest"), PayloadSpec(OTHER_NS, "SnilsResponse"), ("SFR",),
+                    ("MFC",), realtime=True),
 ])
 
 

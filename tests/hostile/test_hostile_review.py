@@ -25,7 +25,7 @@ from conformance.bus.client import BusClient
 from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
-from conformance.bus.types import BusType, TypeTable
+from conformance.bus.types import TypeTable
 from conformance.crypto import der, get_backend, oids
 from conformance.crypto.certificates import parse_certificate
 from conformance.crypto.gost3410 import sign_digest
@@ -44,6 +44,7 @@ from conformance.protocol.codes import SignatureVerificationReason as R
 from conformance.protocol.operations import Operation, ProtocolError
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry.model import MessageTypeSpec, PayloadSpec
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
 from conformance.xmldsig.pipeline import apply_transforms
@@ -124,8 +125,8 @@ def _legacy(key, certificate):
 
 SIGNERS["OLD"] = _legacy(*_issue("old", number=15))
 REGISTERED = ("MVD", "FNS", "MFC", "REV", "NOTYET", "CASIGN", "LEAF", "OLD")
-TYPES = TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",),
-                           tuple(n for n in REGISTERED if n != "FNS"))])
+TYPES = TypeTable([MessageTypeSpec("inn", PayloadSpec(NS, "InnRequest"), PayloadSpec(NS, "InnResponse"), ("FNS",),
+                                   tuple(n for n in REGISTERED if n != "FNS"))])
 
 Mutation = Callable[[etree._Element], None]
 

@@ -24,7 +24,7 @@ from conformance.bus.client import BusClient
 from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
-from conformance.bus.types import BusType, TypeTable
+from conformance.bus.types import TypeTable
 from conformance.crypto import get_backend
 from conformance.crypto.testpki import build_pki
 from conformance.findings import Status
@@ -35,6 +35,7 @@ from conformance.protocol.codes import FaultName, SignatureVerificationReason
 from conformance.protocol.operations import Operation, ProtocolError
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry.model import MessageTypeSpec, PayloadSpec
 from conformance.rules import catalogue
 from conformance.rules.engine import CheckSettings, check_tree
 from conformance.xmldsig.signedfields import message_time
@@ -50,7 +51,8 @@ SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 PKI = build_pki(participants=3, seed="sigtrust-attacks")
 CRED = {c.name: c for c in (*PKI.participants, PKI.ca)}
 WHO = {"MVD": "participant-1", "FNS": "participant-2", "MFC": "participant-3", "EXP": "expired"}
-TYPES = TypeTable([BusType("inn", (NS, "InnRequest"), (NS, "InnResponse"), ("FNS",), ("MVD", "MFC", "EXP"))])
+TYPES = TypeTable([MessageTypeSpec("inn", PayloadSpec(NS, "InnRequest"), PayloadSpec(NS, "InnResponse"), ("FNS",),
+                                   ("MVD", "MFC", "EXP"))])
 NATIVE = get_backend("native")
 
 Mutation = Callable[[etree._Element], None]
@@ -640,7 +642,7 @@ def test_the_signed_block_moved_anywhere_with_a_forgery_in_its_place_never_verif
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_a_comment_or_pi_anywhere_in_a_signed_field_is_found_while_the_digest_holds(data):
-    from conformance.xmldsig.signedfields import smev_fields
+    from conformance.protocol.facts import smev_fields
 
     envelope = parse_bytes(_base()).getroot()
     fields = [f for f in smev_fields(_signed_block(envelope)) if f.text]

@@ -172,7 +172,7 @@ def test_reference_units_reference_registry_makes_the_reference_provide_and_cons
     for spec in shipped.types:
         bus_type = table.by_name(spec.name)
         assert bus_type.providers == (PROVIDER,) and bus_type.may_consume(CONSUMER)
-        assert bus_type.request_xsd == spec.request.xsd and bus_type.request_xsd.is_file()
+        assert bus_type.request.xsd == spec.request.xsd and bus_type.request.xsd.is_file()
 
 
 @settings(max_examples=25, deadline=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -82,16 +83,14 @@ def test_passports_are_plausible(seed):
 
 
 def test_a_type_without_a_generator_is_a_usage_error():
-    bare = MessageTypeSpec("x", "x", "", PayloadSpec("urn:x", "A"), PayloadSpec("urn:x", "B"), ("P",), (), False)
+    bare = MessageTypeSpec("x", PayloadSpec("urn:x", "A"), PayloadSpec("urn:x", "B"), ("P",), (), title="x")
     with pytest.raises(NoSampleError, match="no fake payload generator"):
         make_payload(bare, "request")
 
 
 def test_generators_follow_the_registry_namespace():
     spec = REGISTRY.by_name("sfr-snils-check")
-    moved = MessageTypeSpec(spec.name, spec.title, spec.description, PayloadSpec("urn:moved", "Ask"),
-                            PayloadSpec("urn:moved", "Answer"), spec.providers, spec.consumers, spec.realtime,
-                            spec.sample)
+    moved = replace(spec, request=PayloadSpec("urn:moved", "Ask"), response=PayloadSpec("urn:moved", "Answer"))
     element = make_payload(moved, "request", seed=1, at=AT)
     assert etree.QName(element).text == "{urn:moved}Ask"
     assert all(etree.QName(child).namespace == "urn:moved" for child in element)

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from conformance.cli import main
+from conformance.protocol.facts import smev_name
 from conformance.rules.context import CheckContext, NotApplicable
-from conformance.rules.helpers import ElementIndex, elements_named, smev_local
+from conformance.rules.helpers import ElementIndex, elements_named
 from conformance.xmlsafe import parse_file
 
 AT = datetime(2026, 11, 22, 12, 5, tzinfo=UTC)
@@ -48,7 +49,7 @@ def _assert_index_matches_walk(root: etree._Element) -> None:
     names = _names(root)
     for name in names:
         _same(index, root, name)
-    smev = [n for n in names if any(smev_local(e) == n for e in root.iter())]
+    smev = [n for n in names if any(smev_name(e) == n for e in root.iter())]
     for pair in itertools.combinations(smev[:12], 2):  # several names: merged back into document order
         _same(index, root, *pair)
     _same(index, root, *smev[:5], *smev[:2])  # a name asked twice counts once
