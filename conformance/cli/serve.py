@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         ack_timeout = parse_duration(args.ack_timeout)
     except ValueError as exc:
         raise UsageError(f"--ack-timeout: {exc}") from None
+    if ack_timeout < 0:
+        raise UsageError(f"--ack-timeout {args.ack_timeout!r}: must not be negative")
     try:
         poll_window = None if args.poll_window.strip() == "off" else parse_duration(args.poll_window)
     except ValueError as exc:

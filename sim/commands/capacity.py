@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.errors import SimError
     from sim.runner.capacity import Axis, Evaluator, check_grid, grid, largest_load, smallest, yaml_value
     from sim.runner.executors import open_executor
+    from sim.scenario import with_overrides
 
     axes = _axes(args)
     if len(axes) > 1:
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         raise SimError(f"{args.scenario}: the scenario states no SLOs: there is nothing to meet")
     for axis in axes:  # a path that does not exist or a value it cannot take fails here, before any run
         for value in axis.points() if len(axes) > 1 else (axis.lo, axis.hi):
-            scenario.with_overrides({axis.path: yaml_value(value)})
+            with_overrides(scenario, {axis.path: yaml_value(value)})
     seed = args.seed if args.seed is not None else scenario.run.seed
     out = options.out_dir(args, DEFAULT_OUT, scenario)
     points = cells if len(axes) > 1 else 1  # a bisection's settings are not known in advance: shown as they come

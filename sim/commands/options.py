@@ -37,7 +37,7 @@ def seed(text: str) -> int:
 
 def share(text: str) -> float:
     """A share written as in a scenario (`2%` or 0.02), or the unit error as argparse's."""
-    from sim.scenario.units import UnitError, parse_share
+    from conformance.yamlnodes.quantities import UnitError, parse_share
 
     try:
         return parse_share(text)
@@ -61,7 +61,7 @@ def fraction(text: str) -> float:
 
 
 def duration(text: str) -> str:
-    from sim.scenario.units import UnitError, parse_duration
+    from conformance.yamlnodes.quantities import UnitError, parse_duration
 
     try:
         if parse_duration(text) <= 0:
@@ -104,11 +104,11 @@ _OVERRIDES = {"duration": "run.duration", "traffic_scale": "run.traffic_scale", 
 def load_scenario(args: argparse.Namespace) -> Any:
     """The scenario of `args.scenario` with the command line's `run` overrides applied (ScenarioError, exit 2, on
     a bad file or value)."""
-    from sim.scenario import load
+    from sim.scenario import load, with_overrides
 
     scenario = load(args.scenario)
     overrides = {path: getattr(args, name) for name, path in _OVERRIDES.items() if getattr(args, name, None) is not None}
-    return scenario.with_overrides(overrides) if overrides else scenario
+    return with_overrides(scenario, overrides) if overrides else scenario
 
 
 def out_dir(args: argparse.Namespace, default_out: Path, scenario: Any) -> Path:

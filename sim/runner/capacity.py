@@ -25,6 +25,7 @@ from sim.runner.executors import sequential_map
 from sim.runner.orchestrator import Progress
 from sim.runner.replications import Batch, ReplicationSet, default_simulate, extend_many
 from sim.runner.sweep import THROUGHPUT_METRIC, carries_less
+from sim.scenario import with_overrides
 
 PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
 LOAD_PARAMETER = "run.traffic_scale"
@@ -191,13 +192,16 @@ Judge = Callable[[dict[str, float]], Point]
 
 class Evaluator:
     """Runs and judges settings of a scenario, each once (cached): `replications` replications with common seeds,
-    doubled while some SLO is inconclusive, up to `max_replications`. `progress` hears of every setting as a point
+    doubled while some SLO is inconclusive, up to `max_replications`; `overrides` applies a setting
+    (`sim.scenario.with_overrides`). `progress` hears of every setting as a point
     (its label the setting), of its replications and of a doubling; `on_point` of every setting judged."""
 
     def __init__(self, scenario: Any, seed: int, replications: int, max_replications: int,
                  map_fn: Any = None, simulate: Any = None, on_point: Callable[[Point], None] | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None,
+                 overrides: Callable[[Any, dict[str, Any]], Any] = with_overrides) -> None:
         self.scenario = scenario
+        self.overrides = overrides
         self.seed = seed
         self.replications = replications
         self.max_replications = max(max_replications, replications)
@@ -218,7 +222,7 @@ class Evaluator:
             key = _key(setting)
             if key in self.points or any(_key(s) == key for s, *_ in pending):
                 continue
-            scenario = self.scenario.with_overrides({path: yaml_value(v) for path, v in setting.items()})
+            scenario = self.overrides(self.scenario, {path: yaml_value(v) for path, v in setting.items()})
             index = len(self.points) + len(pending)
             self.progress.point(index, setting_text(setting), self.replications)
             pending.append((dict(setting), scenario, ReplicationSet(self.seed), index))

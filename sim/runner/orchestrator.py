@@ -25,6 +25,7 @@ from sim.runner.replications import (
     sequential_map,
 )
 from sim.runner.sweep import GOODPUT_METRIC, THROUGHPUT_METRIC, at_capacity, efficiency_note, scaleout_efficiency
+from sim.scenario import sweep_points
 
 
 @dataclass
@@ -111,9 +112,11 @@ def execute(
     audit_dir: Path | None = None,
     progress: Progress | None = None,
     executor: str = "one process",
+    points: Callable[[Any], list[tuple[Any, Any]]] = sweep_points,
 ) -> RunResult:
     """Run `scenario` as its `run` section says, each argument given here taking precedence over it. `map_fn` is
-    where replications run (`sim.runner.executors`), `executor` says so in the timing section."""
+    where replications run (`sim.runner.executors`), `executor` says so in the timing section; `points` makes the
+    scenario of each sweep value."""
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run = scenario.run
@@ -131,7 +134,7 @@ def execute(
     sweep_slos = [s for s in slos if _is_sweep_level(s.metric)]
     watch = sorted({s.metric for s in point_slos})
 
-    variants: list[tuple[Any, Any]] = scenario.sweep_points() if run.sweep is not None else [(None, scenario)]
+    variants: list[tuple[Any, Any]] = points(scenario) if run.sweep is not None else [(None, scenario)]
     runs: list[Point] = []
     for index, (value, variant) in enumerate(variants):
         label = scenario.name if value is None else f"{run.sweep.parameter} = {value}"

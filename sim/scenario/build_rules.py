@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from conformance.yamlnodes import quantities as units
+from conformance.yamlnodes.checker import describe
+from conformance.yamlnodes.problems import did_you_mean
+from conformance.yamlnodes.tree import Node
 from sim.scenario import fields as f
 from sim.scenario import schema as s
-from sim.scenario import units
 from sim.scenario.build_topology import named_entries
 from sim.scenario.faultkinds import KINDS, FaultBuild
 from sim.scenario.fields import INVALID, Context, Invalid, Section
@@ -23,8 +26,6 @@ from sim.scenario.model import (
     Topology,
 )
 from sim.scenario.refs import Names, Resolver
-from sim.scenario.suggest import did_you_mean
-from sim.scenario.yamltree import Node
 
 _SLO = re.compile(r"\s*(?P<metric>[^\s<>=≤≥]+)\s*(?P<op><=|>=|==|<|>|≤|≥|=)\s*(?P<value>.+?)\s*")
 _ALL_FAULT_FIELDS = {key for schema in s.FAULT_FIELDS.values() for key in schema}
@@ -43,15 +44,15 @@ class RulesBuilder:
         r = self.ctx.section(sec.nodes["retry"], "policies.retry", s.RETRY)
         retry = RetryPolicy(r["max_attempts"], r["initial"], r["multiplier"], r["max_backoff"], r["jitter"], r["timeout"])
         if r["initial"] is not INVALID and r["max_backoff"] is not INVALID and r["max_backoff"] < r["initial"]:
-            self.ctx.error(r.nodes["max_backoff"] or node, "policies.retry.max_backoff", "shorter than initial")
+            self.ctx.problem(r.nodes["max_backoff"] or node, "policies.retry.max_backoff", "shorter than initial")
         rf = sec["replication_factor"]
         n_dc = len(topology.data_centres)
         if rf is not INVALID and n_dc and rf > n_dc:
-            self.ctx.error(sec.nodes["replication_factor"] or node, "policies.replication_factor",
+            self.ctx.problem(sec.nodes["replication_factor"] or node, "policies.replication_factor",
                            f"replication factor {rf} needs {rf} data centres, the topology has {n_dc}")
         threshold, fragment = sec["fragmentation_threshold"], sec["fragment_size"]
         if INVALID not in (threshold, fragment) and fragment > threshold:
-            self.ctx.error(sec.nodes["fragment_size"] or node, "policies.fragment_size",
+            self.ctx.problem(sec.nodes["fragment_size"] or node, "policies.fragment_size",
                            "a fragment is larger than the fragmentation threshold")
         quotas, default_quota = self._per_participant(sec.nodes["quotas"], "policies.quotas", self._quota)
         tariffs, default_tariff = self._per_participant(sec.nodes["tariffs"], "policies.tariffs", self._tariff)
@@ -68,7 +69,7 @@ class RulesBuilder:
                 continue
             if key not in PARTICIPANT_KINDS and self.names.participant_group(key) is None:
                 known = sorted(set(self.names.groups) | set(PARTICIPANT_KINDS) | {"default"})
-                self.ctx.error(child, child_path, f"not a participant, group, kind or 'default'{did_you_mean(key, known)}",
+                self.ctx.problem(child, child_path, f"not a participant, group, kind or 'default'{did_you_mean(key, known)}",
                                line=node.key_lines.get(key))
                 continue
             table[key] = value
@@ -97,9 +98,9 @@ class RulesBuilder:
             own = self.ctx.section(child, path, s.FAULT_FIELDS[kind], extra=s.FAULT_COMMON)
             start, length = common["at"], common["duration"]
             if start is not INVALID and run.duration is not INVALID and start >= run.duration:
-                self.ctx.error(common.nodes["at"], f"{path}.at",
-                               f"starts at {units.format_duration(start)}, after the run ends "
-                               f"({units.format_duration(run.duration)})")
+                self.ctx.problem(common.nodes["at"], f"{path}.at",
+                                 f"starts at {units.format_duration(start)}, after the run ends "
+                                 f"({units.format_duration(run.duration)})")
             end = None if length is None or INVALID in (start, length) else start + length
             fault = KINDS[kind].build(FaultBuild(name, start, end, own, self.ctx, self.refs, topology))
             if fault is not None and common.ok and own.ok:
@@ -116,28 +117,28 @@ class RulesBuilder:
 
     def _slo(self, name: str, node: Node, path: str, run: RunSpec) -> Slo | None:
         if not isinstance(node.value, str):
-            self.ctx.error(node, path, f"expected an assertion such as 'realtime.latency.p99 <= 2s', got {f.describe(node)}")
+            self.ctx.problem(node, path, f"expected an assertion such as 'realtime.latency.p99 <= 2s', got {describe(node)}")
             return None
         match = _SLO.fullmatch(node.value)
         if not match:
-            self.ctx.error(node, path, f"expected 'metric op threshold' such as 'realtime.latency.p99 <= 2s', "
+            self.ctx.problem(node, path, f"expected 'metric op threshold' such as 'realtime.latency.p99 <= 2s', "
                                        f"got {node.value!r}")
             return None
         metric, op, value = match.group("metric"), match.group("op"), match.group("value")
         op = {"≤": "<=", "≥": ">=", "=": "=="}.get(op, op)
         info = _metric_info(metric)
         if info is None:
-            self.ctx.error(node, path, f"unknown metric {metric!r}{did_you_mean(metric, _metric_names())}")
+            self.ctx.problem(node, path, f"unknown metric {metric!r}{did_you_mean(metric, _metric_names())}")
             return None
         if not self._metric_subject(metric, node, path):
             return None
         if getattr(info, "level", "replication") == "sweep" and run.sweep is None:
-            self.ctx.error(node, path, f"{metric!r} is measured across a sweep, and run.sweep is not given")
+            self.ctx.problem(node, path, f"{metric!r} is measured across a sweep, and run.sweep is not given")
             return None
         try:
             threshold = _threshold(value, getattr(info, "unit", ""))
         except (Invalid, units.UnitError) as exc:
-            self.ctx.error(node, path, f"threshold of {metric!r}: {exc}")
+            self.ctx.problem(node, path, f"threshold of {metric!r}: {exc}")
             return None
         return Slo(name, metric, op, threshold, node.value.strip())
 
@@ -157,21 +158,21 @@ class RulesBuilder:
         sec = self.ctx.section(node, "run", s.RUN)
         duration, warmup = sec["duration"], sec["warmup"]
         if INVALID not in (duration, warmup) and warmup >= duration:
-            self.ctx.error(sec.nodes["warmup"] or node, "run.warmup",
+            self.ctx.problem(sec.nodes["warmup"] or node, "run.warmup",
                            f"warm-up {units.format_duration(warmup)} is not shorter than the run "
                            f"({units.format_duration(duration)})")
         reps, cap = sec["replications"], sec["max_replications"]
         if INVALID not in (reps, cap) and cap < reps:
-            self.ctx.error(sec.nodes["max_replications"] or node, "run.max_replications", "below run.replications")
+            self.ctx.problem(sec.nodes["max_replications"] or node, "run.max_replications", "below run.replications")
         sweep = None
         if sec.nodes["sweep"] is not None and sec.nodes["sweep"].value is not None:
             sw = self.ctx.section(sec.nodes["sweep"], "run.sweep", s.SWEEP)
             values = sw.nodes["values"]
             if values is not None and (not values.is_seq or not values.value):
-                self.ctx.error(values, "run.sweep.values", "expected a non-empty list of values")
+                self.ctx.problem(values, "run.sweep.values", "expected a non-empty list of values")
             elif values is not None and sw["parameter"] is not INVALID:
                 if sw["parameter"].startswith("run.sweep") or sw["parameter"].split(".")[0] == "name":
-                    self.ctx.error(sw.nodes["parameter"], "run.sweep.parameter", "cannot sweep this setting")
+                    self.ctx.problem(sw.nodes["parameter"], "run.sweep.parameter", "cannot sweep this setting")
                 else:
                     sweep = Sweep(sw["parameter"], tuple(v.plain() for v in values.value))
         return RunSpec(duration, warmup, reps, sec["seed"], sec["traffic_scale"], sec["precision"], cap, sweep,

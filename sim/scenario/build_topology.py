@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from conformance.yamlnodes.quantities import UnitError, parse_share
+from conformance.yamlnodes.tree import Node
 from sim.scenario import fields as f
 from sim.scenario import schema as s
 from sim.scenario.fields import INVALID, Context, Invalid, Section
@@ -24,8 +26,6 @@ from sim.scenario.model import (
     Topology,
 )
 from sim.scenario.refs import Names, Resolver
-from sim.scenario.units import UnitError, parse_share
-from sim.scenario.yamltree import Node
 
 
 def named_entries(ctx: Context, node: Node | None, path: str, *, required: bool = False) -> list[tuple[str, Node, str]]:
@@ -35,15 +35,15 @@ def named_entries(ctx: Context, node: Node | None, path: str, *, required: bool 
         return out
     if node.value is None:
         if required:
-            ctx.error(node, path, "must name at least one entry")
+            ctx.problem(node, path, "must name at least one entry")
         return out
-    for key, child in ctx.mapping(node, path).items():
+    for key, child in ctx.entries(node, path).items():
         if not f.NAME.fullmatch(key):
-            ctx.error(child, f"{path}.{key}", "not a valid name (letters, digits, '-' and '_')", line=node.key_lines.get(key))
+            ctx.problem(child, f"{path}.{key}", "not a valid name (letters, digits, '-' and '_')", line=node.key_lines.get(key))
             continue
         out.append((key, child, f"{path}.{key}"))
     if required and not out and node.is_map:
-        ctx.error(node, path, "must name at least one entry")
+        ctx.problem(node, path, "must name at least one entry")
     return out
 
 
@@ -74,7 +74,7 @@ class TopologyBuilder:
             sec = self.ctx.section(child, path, s.DATA_CENTRE)
             result[name] = DataCentre(name, sec["bus_nodes"])
         if result and all(dc.bus_nodes == 0 for dc in result.values() if dc.bus_nodes is not INVALID):
-            self.ctx.error(node, "topology.data_centres", "no data centre runs a bus node (bus_nodes is 0 everywhere)")
+            self.ctx.problem(node, "topology.data_centres", "no data centre runs a bus node (bus_nodes is 0 everywhere)")
         self.names.data_centres.update(result)
         return result
 
@@ -87,7 +87,7 @@ class TopologyBuilder:
             if node.is_seq:
                 items = node.value
             else:
-                self.ctx.error(node, "topology.links", f"expected a list of links, got {f.describe(node)}")
+                self.ctx.problem(node, "topology.links", f"expected a list of links, got {f.describe(node)}")
         for i, child in enumerate(items):
             path = f"topology.links[{i}]"
             entry = self.ctx.section(child, path, s.LINK_ENTRY)
@@ -95,13 +95,13 @@ class TopologyBuilder:
             if ends is INVALID:
                 continue
             if len(ends) != 2 or ends[0] == ends[1]:
-                self.ctx.error(entry.nodes["between"], f"{path}.between", "a link joins two different data centres")
+                self.ctx.problem(entry.nodes["between"], f"{path}.between", "a link joins two different data centres")
                 continue
             if not all(self.refs.data_centre(e, entry.nodes["between"], f"{path}.between") for e in ends):
                 continue
             key = frozenset(ends)
             if key in explicit:
-                self.ctx.error(child, path, f"a second link between {ends[0]} and {ends[1]}")
+                self.ctx.problem(child, path, f"a second link between {ends[0]} and {ends[1]}")
                 continue
             explicit[key] = Link(ends[0], ends[1], entry["latency"], entry["bandwidth"], entry["loss"])
         links = []
@@ -165,13 +165,13 @@ class TopologyBuilder:
         codes: dict[int, str] = {}
         for name, child, path in named_entries(self.ctx, node, "topology.regions"):
             if name in data_centres:
-                self.ctx.error(child, path, f"{name!r} is already a data centre; regions and data centres share names",
+                self.ctx.problem(child, path, f"{name!r} is already a data centre; regions and data centres share names",
                                line=node.key_lines.get(name))
                 continue
             sec = self.ctx.section(child, path, s.REGION)
             code = sec["code"]
             if code is not INVALID and code in codes:
-                self.ctx.error(sec.nodes["code"], f"{path}.code", f"code {code} is already region {codes[code]!r}")
+                self.ctx.problem(sec.nodes["code"], f"{path}.code", f"code {code} is already region {codes[code]!r}")
             elif code is not INVALID:
                 codes[code] = name
             regions[name] = self._region(name, code, sec, data_centres)
@@ -185,7 +185,7 @@ class TopologyBuilder:
                     while code in codes or f"region-{code:02d}" in regions:
                         code += 1
                     if code > 999:
-                        self.ctx.error(sec.nodes["count"], "topology.region_series.count", "more than 999 region codes")
+                        self.ctx.problem(sec.nodes["count"], "topology.region_series.count", "more than 999 region codes")
                         break
                     name = f"region-{code:02d}"
                     codes[code] = name
@@ -225,7 +225,7 @@ class TopologyBuilder:
                 raise UnitError("x")
             return parse_share(value)
         except UnitError:
-            self.ctx.error(node, path, f"expected bus, regional-bus or a share through the regional bus such as '70%', "
+            self.ctx.problem(node, path, f"expected bus, regional-bus or a share through the regional bus such as '70%', "
                                        f"got {f.describe(node)}")
             return INVALID
 
@@ -235,12 +235,12 @@ class TopologyBuilder:
             return ()
         if node.value == "all":
             if not self.names.regions:
-                self.ctx.error(node, path, "'all' regions, but the topology declares none")
+                self.ctx.problem(node, path, "'all' regions, but the topology declares none")
             return tuple(self.names.regions.values())
         try:
             wanted = f.names(node)
         except Invalid as exc:
-            self.ctx.error(node, path, f"expected 'all' or a list of regions: {exc}")
+            self.ctx.problem(node, path, f"expected 'all' or a list of regions: {exc}")
             return ()
         out = []
         for name in wanted:
@@ -252,7 +252,7 @@ class TopologyBuilder:
         groups: dict[str, ParticipantGroup] = {}
         for name, child, path in named_entries(self.ctx, node, "topology.participants", required=True):
             if name == PORTAL:
-                self.ctx.error(child, path, "'portal' is the reserved name of the Unified Portal",
+                self.ctx.problem(child, path, "'portal' is the reserved name of the Unified Portal",
                                line=node.key_lines.get(name))
                 continue
             group = self._group(name, child, path)
@@ -268,12 +268,12 @@ class TopologyBuilder:
         sec = self.ctx.section(node, path, s.PARTICIPANT)
         placed = [k for k in ("data_centre", "region", "regions") if sec.given(k)]
         if len(placed) != 1:
-            self.ctx.error(node, path, "give exactly one of data_centre, region, regions" + (
+            self.ctx.problem(node, path, "give exactly one of data_centre, region, regions" + (
                 f" (got {', '.join(placed)})" if placed else ""))
             return None
         kind, via = sec["kind"], self._via(sec.nodes["via"], sec.at("via")) if sec.given("via") else 0.0
         if via not in (INVALID, 0.0) and kind is not INVALID and kind not in REGIONAL_KINDS:
-            self.ctx.error(sec.nodes["via"], sec.at("via"),
+            self.ctx.problem(sec.nodes["via"], sec.at("via"),
                            f"a {kind} uses the federal bus (451 §9); only {', '.join(REGIONAL_KINDS)} may use a regional bus")
         data_centre = region = None
         regions: tuple[Region, ...] = ()
@@ -281,22 +281,22 @@ class TopologyBuilder:
             data_centre = sec["data_centre"]
             self.refs.data_centre(data_centre, sec.nodes["data_centre"], sec.at("data_centre"))
             if via not in (INVALID, 0.0):
-                self.ctx.error(sec.nodes["via"], sec.at("via"), "a participant placed in a data centre has no regional bus")
+                self.ctx.problem(sec.nodes["via"], sec.at("via"), "a participant placed in a data centre has no regional bus")
         elif placed == ["region"]:
             region = sec["region"]
             if not self.refs.region(region, sec.nodes["region"], sec.at("region")):
                 return None
             regions = (self.names.regions[region],)
             if via not in (INVALID, 0.0) and self.names.regions[region].regional_bus is None:
-                self.ctx.error(sec.nodes["via"], sec.at("via"), f"region {region!r} has no regional bus")
+                self.ctx.problem(sec.nodes["via"], sec.at("via"), f"region {region!r} has no regional bus")
         else:
             regions = self._region_list(sec, sec.at("regions"))
         per_region = sec["per_region"]
         if per_region is not None and placed != ["regions"]:
-            self.ctx.error(sec.nodes["per_region"], sec.at("per_region"), "per_region needs `regions`")
+            self.ctx.problem(sec.nodes["per_region"], sec.at("per_region"), "per_region needs `regions`")
             per_region = None
         if per_region is not None and sec.given("count"):
-            self.ctx.error(sec.nodes["count"], sec.at("count"), "give count or per_region, not both")
+            self.ctx.problem(sec.nodes["count"], sec.at("count"), "give count or per_region, not both")
         count = per_region if per_region is not None else sec["count"]
         if not sec.ok or via is INVALID or count is INVALID:
             return None
@@ -320,6 +320,6 @@ class TopologyBuilder:
         for name in groups:
             owner = probe.participant_group(name)
             if owner is not None and owner.name != name:
-                self.ctx.error(node.value[name] if node else None, f"topology.participants.{name}",
+                self.ctx.problem(node.value[name] if node else None, f"topology.participants.{name}",
                                f"clashes with a generated member name of group {owner.name!r}",
                                line=node.key_lines.get(name) if node else None)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from conformance.yamlnodes.problems import did_you_mean
+from conformance.yamlnodes.tree import Node
 from sim.scenario import fields as f
 from sim.scenario import schema as s
 from sim.scenario.build_topology import named_entries
 from sim.scenario.fields import INVALID, Context, Invalid
 from sim.scenario.model import PORTAL, Burst, DailyProfile, Flow, MessageType, PortalService, PortalWorkload, Workload
 from sim.scenario.refs import Names, Resolver
-from sim.scenario.suggest import did_you_mean
-from sim.scenario.yamltree import Node
 
 
 def shift_points(points: list[tuple[float, float]], start_of_day: float) -> tuple[tuple[float, float], ...]:
@@ -36,7 +36,7 @@ class TrafficBuilder:
             if self.refs.participant(provider, sec.nodes["provider"], sec.at("provider")):
                 group = self.names.participant_group(provider)
                 if group is not None and not group.template.provides and not sec["broadcast"]:
-                    self.ctx.error(sec.nodes["provider"], sec.at("provider"),
+                    self.ctx.problem(sec.nodes["provider"], sec.at("provider"),
                                    f"{provider!r} has role {group.template.role!r}, it cannot provide a message type")
             consumers = self._consumers(sec.nodes["consumers"] or Node("*", None), sec.at("consumers"))
             subscribers = sec["subscribers"] or ()
@@ -45,19 +45,19 @@ class TrafficBuilder:
                     self.refs.participant(sub, sec.nodes["subscribers"], sec.at("subscribers"), portal=True)
             broadcast, realtime = sec["broadcast"], sec["realtime"]
             if broadcast is True and not subscribers:
-                self.ctx.error(child, path, "a broadcast type needs subscribers")
+                self.ctx.problem(child, path, "a broadcast type needs subscribers")
             if broadcast is False and sec.given("subscribers"):
-                self.ctx.error(sec.nodes["subscribers"], sec.at("subscribers"), "only a broadcast type has subscribers")
+                self.ctx.problem(sec.nodes["subscribers"], sec.at("subscribers"), "only a broadcast type has subscribers")
             if broadcast is True and realtime is True:
-                self.ctx.error(sec.nodes["realtime"], sec.at("realtime"), "a broadcast has no answer, so it cannot be real-time")
+                self.ctx.problem(sec.nodes["realtime"], sec.at("realtime"), "a broadcast has no answer, so it cannot be real-time")
             share = sec["attachment_share"]
             if share not in (INVALID, 0.0) and sec["attachment_size"] is None:
-                self.ctx.error(sec.nodes["attachment_share"], sec.at("attachment_share"),
+                self.ctx.problem(sec.nodes["attachment_share"], sec.at("attachment_share"),
                                "attachments are wanted but attachment_size is not given")
             if sec.given("attachment_size") and not sec.given("attachment_share"):
                 share = 1.0  # giving a size alone means every request carries one
             if broadcast is True and sec.given("cannot_provide") and sec["cannot_provide"] not in (INVALID, 0.0):
-                self.ctx.error(sec.nodes["cannot_provide"], sec.at("cannot_provide"),
+                self.ctx.problem(sec.nodes["cannot_provide"], sec.at("cannot_provide"),
                                "a broadcast has no answer, so no 'cannot provide' answer either")
             types[name] = MessageType(
                 name, provider, consumers, realtime, sec["payload_size"], sec["answer_size"], sec["attachment_size"],
@@ -72,7 +72,7 @@ class TrafficBuilder:
         try:
             listed = f.names(node)
         except Invalid as exc:
-            self.ctx.error(node, path, f"expected '*' or a list of participants/groups: {exc}")
+            self.ctx.problem(node, path, f"expected '*' or a list of participants/groups: {exc}")
             return ()
         for name in listed:
             self.refs.participant(name, node, path, portal=True)
@@ -93,7 +93,7 @@ class TrafficBuilder:
         flows = self._flows(sec.nodes["flows"])
         portal = self._portal(sec.nodes["portal"])
         if not flows and portal is None and node is not None:
-            self.ctx.error(node, "workload", "no traffic: give flows, a portal workload, or both")
+            self.ctx.problem(node, "workload", "no traffic: give flows, a portal workload, or both")
         bursts = self._bursts(sec.nodes["bursts"], portal is not None)
         return Workload(tuple(flows), portal, profiles, tuple(bursts))
 
@@ -101,20 +101,20 @@ class TrafficBuilder:
         profiles: dict[str, DailyProfile] = {}
         for name, child, path in named_entries(self.ctx, node, "workload.profiles"):
             points: list[tuple[float, float]] = []
-            for key, value in self.ctx.mapping(child, path).items():
+            for key, value in self.ctx.entries(child, path).items():
                 try:
                     second = f.parse_time_of_day(key)
                 except Invalid as exc:
-                    self.ctx.error(value, f"{path}.{key}", str(exc), line=child.key_lines.get(key))
+                    self.ctx.problem(value, f"{path}.{key}", str(exc), line=child.key_lines.get(key))
                     continue
                 factor = self.ctx.convert(value, f"{path}.{key}", f.number(0.0))
                 if factor is not INVALID:
                     points.append((second, factor))
             points.sort()
             if child.is_map and child.value and (not points or points[0][0] != 0.0):
-                self.ctx.error(child, path, "a profile must start at '00:00'")
+                self.ctx.problem(child, path, "a profile must start at '00:00'")
             elif points and max(v for _, v in points) == 0:
-                self.ctx.error(child, path, "a profile that is zero all day sends nothing")
+                self.ctx.problem(child, path, "a profile that is zero all day sends nothing")
             profiles[name] = DailyProfile(name, shift_points(points, start_of_day) if points else ((0.0, 1.0),))
         self.names.profiles.update(profiles)
         return profiles
@@ -123,7 +123,7 @@ class TrafficBuilder:
         flows = []
         for name, child, path in named_entries(self.ctx, node, "workload.flows"):
             if name == PORTAL:
-                self.ctx.error(child, path, "'portal' names the portal workload; pick another flow name",
+                self.ctx.problem(child, path, "'portal' names the portal workload; pick another flow name",
                                line=node.key_lines.get(name))
                 continue
             sec = self.ctx.section(child, path, s.FLOW)
@@ -134,19 +134,19 @@ class TrafficBuilder:
                                    sec.at("consumer"), sec["channel"])
             rate, gaps = sec["rate"], sec["interarrival"]
             if (rate is None) == (gaps is None):
-                self.ctx.error(child, path, "give exactly one of rate, interarrival")
+                self.ctx.problem(child, path, "give exactly one of rate, interarrival")
             elif rate is not None and rate is not INVALID and rate <= 0:
-                self.ctx.error(sec.nodes["rate"], sec.at("rate"), "a flow's rate must be greater than zero")
+                self.ctx.problem(sec.nodes["rate"], sec.at("rate"), "a flow's rate must be greater than zero")
             elif gaps is not None and gaps is not INVALID:
                 if gaps.mean <= 0:
-                    self.ctx.error(sec.nodes["interarrival"], sec.at("interarrival"), "mean gap must be greater than zero")
+                    self.ctx.problem(sec.nodes["interarrival"], sec.at("interarrival"), "mean gap must be greater than zero")
                 else:
                     rate = 1.0 / gaps.mean
             if sec["profile"] is not None:
                 self.refs.profile(sec["profile"], sec.nodes["profile"], sec.at("profile"))
             start, end = sec["start"], sec["end"]
             if end not in (None, INVALID) and start is not INVALID and end <= start:
-                self.ctx.error(sec.nodes["end"], sec.at("end"), "end must be after start")
+                self.ctx.problem(sec.nodes["end"], sec.at("end"), "end must be after start")
             flows.append(Flow(name, consumer, type_name, rate, gaps, sec["profile"], sec["channel"], start, end))
         self.names.flows.update(fl.name for fl in flows)
         return flows
@@ -155,14 +155,14 @@ class TrafficBuilder:
         group = self.names.participant_group(consumer)
         if mt.broadcast:
             if consumer != mt.provider and (group is None or group.name != mt.provider):
-                self.ctx.error(node, path, f"{mt.name!r} is a broadcast published by {mt.provider!r}; only it sends it")
+                self.ctx.problem(node, path, f"{mt.name!r} is a broadcast published by {mt.provider!r}; only it sends it")
             if channel == "datamart":
-                self.ctx.error(node, path, "a broadcast cannot be requested from a data mart")
+                self.ctx.problem(node, path, "a broadcast cannot be requested from a data mart")
             return
         if group is not None and not group.template.consumes:
-            self.ctx.error(node, path, f"{consumer!r} has role {group.template.role!r}, it cannot send requests")
+            self.ctx.problem(node, path, f"{consumer!r} has role {group.template.role!r}, it cannot send requests")
         elif not self.may_consume(consumer, mt):
-            self.ctx.error(node, path, f"{consumer!r} may not request {mt.name!r} (access matrix: consumers are "
+            self.ctx.problem(node, path, f"{consumer!r} may not request {mt.name!r} (access matrix: consumers are "
                                        f"{', '.join(mt.consumers) or 'nobody'})")
 
     def _portal(self, node: Node | None) -> PortalWorkload | None:
@@ -170,7 +170,7 @@ class TrafficBuilder:
             return None
         sec = self.ctx.section(node, "workload.portal", s.PORTAL_WORKLOAD)
         if sec["rate"] is not INVALID and sec["rate"] <= 0:
-            self.ctx.error(sec.nodes["rate"], "workload.portal.rate", "must be greater than zero")
+            self.ctx.problem(sec.nodes["rate"], "workload.portal.rate", "must be greater than zero")
         if sec["profile"] is not None:
             self.refs.profile(sec["profile"], sec.nodes["profile"], "workload.portal.profile")
         services = []
@@ -183,7 +183,7 @@ class TrafficBuilder:
             services.append(PortalService(name, svc["share"], sender, steps))
         shares = [svc.share for svc in services if svc.share is not INVALID]
         if services and len(shares) == len(services) and abs(sum(shares) - 1.0) > 1e-6:
-            self.ctx.error(sec.nodes["services"], "workload.portal.services",
+            self.ctx.problem(sec.nodes["services"], "workload.portal.services",
                            f"service shares sum to {sum(shares) * 100:g}%, not 100%")
         return PortalWorkload(sec["rate"], sec["profile"], sec["login_share"], tuple(services))
 
@@ -191,22 +191,22 @@ class TrafficBuilder:
         if node is None:
             return ()
         if not node.is_seq or not node.value:
-            self.ctx.error(node, path, "expected a non-empty list of steps (a type, or a list of types sent together)")
+            self.ctx.problem(node, path, "expected a non-empty list of steps (a type, or a list of types sent together)")
             return ()
         steps = []
         for i, item in enumerate(node.value):
             try:
                 step = f.names(item)
             except Invalid as exc:
-                self.ctx.error(item, f"{path}[{i}]", str(exc))
+                self.ctx.problem(item, f"{path}[{i}]", str(exc))
                 continue
             for type_name in step:
                 if self.refs.message_type(type_name, item, f"{path}[{i}]") and sender is not INVALID:
                     mt = self.names.message_types[type_name]
                     if mt.broadcast:
-                        self.ctx.error(item, f"{path}[{i}]", f"{type_name!r} is a broadcast, not a request")
+                        self.ctx.problem(item, f"{path}[{i}]", f"{type_name!r} is a broadcast, not a request")
                     elif not self.may_consume(sender, mt):
-                        self.ctx.error(item, f"{path}[{i}]", f"{sender!r} may not request {type_name!r} (access matrix: "
+                        self.ctx.problem(item, f"{path}[{i}]", f"{sender!r} may not request {type_name!r} (access matrix: "
                                                              f"consumers are {', '.join(mt.consumers) or 'nobody'})")
             steps.append(step)
         return tuple(steps)
@@ -220,7 +220,7 @@ class TrafficBuilder:
                 known = self.names.flows | ({PORTAL} if has_portal else set())
                 for target in targets:
                     if target not in known:
-                        self.ctx.error(sec.nodes["flows"], sec.at("flows"),
+                        self.ctx.problem(sec.nodes["flows"], sec.at("flows"),
                                        f"unknown flow {target!r}{did_you_mean(target, known)}")
             bursts.append(Burst(name, sec["at"], sec["duration"], sec["factor"], targets or ()))
         return bursts

@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario import units
+from conformance.yamlnodes import quantities as units
+from conformance.yamlnodes.checker import Checker, describe
+from conformance.yamlnodes.problems import did_you_mean
+from conformance.yamlnodes.quantities import UnitError
+from conformance.yamlnodes.tree import Node
 from sim.scenario.distributions import Distribution, parse_distribution
-from sim.scenario.suggest import did_you_mean
-from sim.scenario.units import UnitError
-from sim.scenario.yamltree import Node
 
 LIMITS: dict[str, tuple[float, str]] = {
     "duration": (10 * 365 * 86400.0, "10 years"),
@@ -90,40 +91,17 @@ class Section:
         return all(v is not INVALID for v in self.values.values())
 
 
-class Context:
-    """Collects problems for one scenario source."""
+class Context(Checker):
+    """Collects problems for one scenario source (`problem(node, path, message)`; `Checker` does the rest)."""
 
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[tuple[int, int, str]] = []  # (line or big, order, text)
-
-    def error(self, node: Node | None, path: str, message: str, line: int | None = None) -> None:
-        if line is None and node is not None:
-            line = node.line
-        if line is not None:
-            text = f"{self.source}:{line}: {path}: {message}"
-        else:
-            origin = node.origin if node is not None and node.origin else "a default"
-            text = f"{self.source}: {path}: {message} (value from {origin})"
-        self.problems.append((line if line is not None else 1 << 30, len(self.problems), text))
-
-    def messages(self) -> list[str]:
-        seen: set[str] = set()
-        out = []
-        for _, _, text in sorted(self.problems):
-            if text not in seen:
-                seen.add(text)
-                out.append(text)
-        return out
-
-    def mapping(self, node: Node | None, path: str, *, required: bool = True) -> dict[str, Node]:
+    def entries(self, node: Node | None, path: str, *, required: bool = True) -> dict[str, Node]:
         """The node's entries, or {} after recording a problem when it is not a mapping."""
         if node is None or node.value is None:
             if required and node is not None:
-                self.error(node, path, "must not be empty")
+                self.problem(node, path, "must not be empty")
             return {}
         if not node.is_map:
-            self.error(node, path, f"expected a mapping of names to settings, got {describe(node)}")
+            self.problem(node, path, f"expected a mapping of names to settings, got {describe(node)}")
             return {}
         return node.value
 
@@ -131,7 +109,7 @@ class Context:
         try:
             return conv(node)
         except (Invalid, UnitError) as exc:
-            self.error(node, path, str(exc))
+            self.problem(node, path, str(exc))
             return INVALID
 
     def section(self, node: Node | None, path: str, schema: Schema, *, extra: Iterable[str] = ()) -> Section:
@@ -141,23 +119,16 @@ class Context:
         if node is not None and node.value is not None:
             if node.is_map:
                 entries = node.value
+                self.unknown_keys(node, set(schema) | set(extra), path, hint=_unquoted_distribution)
             else:
-                self.error(node, path or "scenario", f"expected a mapping, got {describe(node)}")
-        allowed = set(schema) | set(extra)
-        for key in entries:
-            if key not in allowed:
-                line = node.key_lines.get(key) if node is not None else None
-                hint = (" (a distribution with a comma inside {...} must be quoted: \"lognormal(median=1s, sigma=1)\")"
-                        if ")" in key else did_you_mean(key, sorted(allowed)))
-                self.error(entries[key], result.at(key),
-                           f"unknown field{hint}; expected one of {', '.join(sorted(allowed))}", line=line)
+                self.problem(node, path or "scenario", f"expected a mapping, got {describe(node)}")
         for key, spec in schema.items():
             child = entries.get(key)
             result.nodes[key] = child
             if child is None:
                 if spec.default is REQUIRED:
-                    self.error(node, result.at(key), "missing required field",
-                               line=node.line if node is not None else None)
+                    self.problem(node, result.at(key), "missing required field",
+                                 line=node.line if node is not None else None)
                     result.values[key] = INVALID
                 else:
                     result.values[key] = default_value(spec)
@@ -165,7 +136,7 @@ class Context:
                 if spec.default is None:
                     result.values[key] = None
                 else:
-                    self.error(child, result.at(key), "must not be empty" + (
+                    self.problem(child, result.at(key), "must not be empty" + (
                         f" (leave the field out for the default {spec.default!r})" if spec.default is not REQUIRED else ""))
                     result.values[key] = INVALID
             else:
@@ -179,16 +150,10 @@ def default_value(spec: Field) -> Any:
     return spec.conv(Node(spec.default, None, raw=str(spec.default), origin="the default"))
 
 
-def describe(node: Node) -> str:
-    if node.is_map:
-        return "a mapping"
-    if node.is_seq:
-        return "a list"
-    if node.value is None:
-        return "nothing"
-    if isinstance(node.value, bool):
-        return f"{node.raw or node.value!r} (a boolean)"
-    return repr(node.raw if node.raw is not None else node.value)
+def _unquoted_distribution(key: str) -> str | None:
+    if ")" in key:
+        return " (a distribution with a comma inside {...} must be quoted: \"lognormal(median=1s, sigma=1)\")"
+    return None
 
 
 # --- leaf converters ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Loading a scenario: file -> bounded YAML tree -> every section validated -> `Scenario`, or `ScenarioError` with
-every problem found, each `FILE:LINE: path.to.field: what is wrong`. Also overrides (`Scenario.with_overrides`)."""
+"""Loading a scenario: file -> bounded YAML tree (`conformance.yamlnodes`) -> every section validated -> `Scenario`,
+or `ScenarioError` with every problem found, each `FILE:LINE: path.to.field: what is wrong`. Also overrides and
+sweep points: a scenario with dotted paths set is the same tree, edited (`overrides.set_path`) and loaded again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.yamlnodes.problems import Problem, SchemaErrors
+from conformance.yamlnodes.tree import Node, compose_text, copy_tree, node_from_value, read_text
 from sim.errors import ScenarioError
 from sim.scenario import schema as s
 from sim.scenario.build_rules import RulesBuilder
@@ -14,36 +17,25 @@ from sim.scenario.build_topology import TopologyBuilder
 from sim.scenario.build_traffic import TrafficBuilder
 from sim.scenario.fields import INVALID, Context
 from sim.scenario.model import Scenario
+from sim.scenario.overrides import set_path
 from sim.scenario.refs import Names
-from sim.scenario.suggest import did_you_mean
-from sim.scenario.yamltree import MAX_BYTES, Node, TreeError, copy_tree, node_from_value, parse_tree
 
 
 def load_file(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
-    source = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError([f"{source}: cannot read: {exc.strerror or exc}"]) from None
-    if len(data) > MAX_BYTES:
-        raise ScenarioError([f"{source}: file is larger than {MAX_BYTES // 1024} KiB; a scenario is a few KiB"])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ScenarioError([f"{source}:{line}: not UTF-8 text"]) from None
-    return load_text(text, source)
+        text = read_text(path)
+    except SchemaErrors as exc:
+        raise ScenarioError(exc.problems) from None
+    return load_text(text, str(path))
 
 
 def load_text(text: str, source: str = "<string>") -> Scenario:
     """Validate scenario text; `source` names it in messages."""
     try:
-        tree = parse_tree(text)
-    except TreeError as exc:
-        where = f"{source}:{exc.line}" if exc.line else source
-        raise ScenarioError([f"{where}: {exc}"]) from None
+        tree = compose_text(text, source, aliases=True)
+    except SchemaErrors as exc:
+        raise ScenarioError(exc.problems) from None
     return build(tree, source)
 
 
@@ -52,7 +44,8 @@ def build(tree: Node, source: str, *, check_sweep: bool = True) -> Scenario:
     re-check the sweep it belongs to)."""
     ctx = Context(source)
     if not tree.is_map:
-        raise ScenarioError([f"{source}:{tree.line}: expected a mapping with name, topology, message_types, workload..."])
+        raise ScenarioError([Problem(source, tree.line, "",
+                                     "expected a mapping with name, topology, message_types, workload...")])
     names = Names()
     top = ctx.section(tree, "", s.TOP)
     rules = RulesBuilder(ctx, names)
@@ -64,14 +57,12 @@ def build(tree: Node, source: str, *, check_sweep: bool = True) -> Scenario:
     policies = rules.policies(top.nodes["policies"], topology)
     faults = rules.faults(top.nodes["faults"], topology, run)
     slos = rules.slos(top.nodes["slos"], run)
-    if ctx.problems:
-        raise ScenarioError(ctx.messages())
+    ctx.raise_if_any(ScenarioError)
     scenario = Scenario(top["name"], top["description"], topology, message_types, workload, policies, faults, slos,
                         run, source, document=tree)
     if check_sweep and run.sweep is not None:
         _check_sweep(scenario, ctx)
-        if ctx.problems:
-            raise ScenarioError(ctx.messages())
+        ctx.raise_if_any(ScenarioError)
     return scenario
 
 
@@ -80,73 +71,47 @@ def _check_sweep(scenario: Scenario, ctx: Context) -> None:
     values_node = scenario.document.value["run"].value["sweep"].value["values"]
     for i, value in enumerate(sweep.values):
         try:
-            apply_overrides(scenario, {sweep.parameter: value}, check_sweep=False)
+            _apply(scenario, {sweep.parameter: value}, check_sweep=False)
         except ScenarioError as exc:
             for problem in exc.problems:
-                ctx.error(values_node.value[i], f"run.sweep.values[{i}]",
-                          f"with {sweep.parameter} = {value!r}: {_strip_source(problem, ctx.source)}")
+                ctx.problem(values_node.value[i], f"run.sweep.values[{i}]",
+                            f"with {sweep.parameter} = {value!r}: {_located(problem)}")
 
 
-def _strip_source(problem: str, source: str) -> str:
-    return problem[len(source) + 1:].lstrip(": ") if problem.startswith(source + ":") else problem
+def _located(problem: Problem) -> str:
+    """A problem of the same file, without the file name."""
+    text = str(problem)
+    return text[len(problem.file) + 1:].lstrip(": ")
 
 
-def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, check_sweep: bool = False) -> Scenario:
-    """A copy of the scenario's tree with each dotted path set, validated again."""
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """A new scenario with dotted YAML paths set to values (YAML scalars or text such as '4' or '250ms'),
+    validated exactly like a loaded file. Raises `ScenarioError`."""
+    return _apply(scenario, overrides, check_sweep=False)
+
+
+def sweep_points(scenario: Scenario) -> list[tuple[Any, Scenario]]:
+    """`[(value, scenario with the sweep parameter set to value), ...]`; `[]` when there is no sweep."""
+    sweep = scenario.run.sweep
+    if sweep is None:
+        return []
+    return [(value, with_overrides(scenario, {sweep.parameter: value})) for value in sweep.values]
+
+
+def _apply(scenario: Scenario, overrides: Mapping[str, Any], *, check_sweep: bool) -> Scenario:
     if scenario.document is None:
-        raise ScenarioError([f"{scenario.source}: this scenario was not loaded from YAML; it has no overrides"])
+        raise ScenarioError([Problem(scenario.source, None, "",
+                                     "this scenario was not loaded from YAML; it has no overrides")])
     tree = copy_tree(scenario.document)
     problems = []
     for path, value in overrides.items():
         origin = f"override {path}={value!r}"
-        error = set_path(tree, path, node_from_value(value, origin))
+        error = set_path(tree, path, node_from_value(value, origin, path))
         if error:
-            problems.append(f"{scenario.source}: {path}: {error} ({origin})")
+            problems.append(Problem(scenario.source, None, path, f"{error} ({origin})"))
     if problems:
         raise ScenarioError(problems)
     return build(tree, scenario.source, check_sweep=check_sweep)
 
 
-COLLECTIONS = frozenset({"data_centres", "regions", "participants", "message_types", "profiles", "flows", "services",
-                         "bursts", "quotas", "tariffs", "faults", "slos"})
-"""Mappings from names to settings: an override may change an entry, never invent one (a typo would add a data centre)."""
-
-
-def set_path(tree: Node, path: str, value: Node) -> str | None:
-    """Set `a.b.c` (mapping keys; a number indexes a list) in place; an error text or None.
-
-    Missing sections are created (`topology.bus.node_concurrency` works when the file has no `bus:`), but a missing
-    entry of a named collection is an error."""
-    parts = path.split(".")
-    if not path or any(not p for p in parts):
-        return "not a dotted path such as topology.bus.node_concurrency"
-    node = tree
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        if node.is_map:
-            if last:
-                node.value[part] = value
-                node.key_lines.setdefault(part, None)
-                return None
-            child = node.value.get(part)
-            if child is None and depth > 0 and parts[depth - 1] in COLLECTIONS:
-                where = ".".join(parts[:depth])
-                return f"{where} has no entry {part!r}{did_you_mean(part, node.value)}"
-            if child is None or child.value is None:
-                child = Node({}, None, origin="an override")
-                node.value[part] = child
-                node.key_lines.setdefault(part, None)
-            node = child
-        elif node.is_seq:
-            if not part.isdigit() or int(part) >= len(node.value):
-                return f"{'.'.join(parts[:depth]) or 'the document'} is a list of {len(node.value)}; {part!r} is no index"
-            if last:
-                node.value[int(part)] = value
-                return None
-            node = node.value[int(part)]
-        else:
-            return f"{'.'.join(parts[:depth])} is a single value, it has no {part!r}"
-    return None
-
-
-__all__ = ["load_file", "load_text", "build", "apply_overrides", "set_path"]
+__all__ = ["load_file", "load_text", "build", "with_overrides", "sweep_points"]

@@ -561,7 +561,7 @@ class Slo:
 @dataclass(frozen=True)
 class Sweep:
     """Run the scenario once per value with `parameter` (a dotted path into the YAML document, e.g.
-    `topology.data_centres.moscow-1.bus_nodes`) set to it; see `Scenario.sweep_points`."""
+    `topology.data_centres.moscow-1.bus_nodes`) set to it; see `sim.scenario.sweep_points`."""
 
     parameter: str
     values: tuple[Any, ...]
@@ -596,24 +596,11 @@ class Scenario:
     slos: tuple[Slo, ...]
     run: RunSpec
     source: str  # the file it came from (or "<string>"), for messages
-    document: Any = field(default=None, repr=False, compare=False)  # the parsed YAML tree, for with_overrides
+    document: Any = field(default=None, repr=False, compare=False)  # the YAML tree, for sim.scenario.with_overrides
 
     @property
     def participants(self) -> Participants:
         return self.topology.participants
-
-    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A new scenario with dotted YAML paths set to values (YAML scalars or text such as '4' or '250ms'),
-        validated exactly like a loaded file. Raises `ScenarioError`."""
-        from sim.scenario.loader import apply_overrides
-
-        return apply_overrides(self, overrides)
-
-    def sweep_points(self) -> list[tuple[Any, Scenario]]:
-        """`[(value, scenario with the sweep parameter set to value), ...]`; `[]` when there is no sweep."""
-        if self.run.sweep is None:
-            return []
-        return [(value, self.with_overrides({self.run.sweep.parameter: value})) for value in self.run.sweep.values]
 
     def summary(self) -> str:
         """One line: participants, groups, regions, types, flows, faults, SLOs (and the sweep)."""

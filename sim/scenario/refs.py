@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from conformance.yamlnodes.problems import did_you_mean
+from conformance.yamlnodes.tree import Node
 from sim.scenario.fields import INVALID, Context
 from sim.scenario.model import PORTAL, MessageType, ParticipantGroup, Region
-from sim.scenario.suggest import did_you_mean
-from sim.scenario.yamltree import Node
 
 _MEMBER = re.compile(r"^(?P<group>.+?)-(?:(?P<code>\d{2,3})-)?(?P<index>\d{3,})$")
 
@@ -59,7 +59,7 @@ class Resolver:
             return False
         hint = did_you_mean(str(value), known)
         listing = f"; known: {', '.join(sorted(known)[:12])}{'...' if len(known) > 12 else ''}" if known and not hint else ""
-        self.ctx.error(node, path, f"unknown {what} {value!r}{hint}{listing}")
+        self.ctx.problem(node, path, f"unknown {what} {value!r}{hint}{listing}")
         return False
 
     def data_centre(self, value: object, node: Node | None, path: str) -> bool:

@@ -72,10 +72,10 @@ def _peak_mib() -> float:
 
 
 def _scenario(overrides: dict[str, Any], path: str | Path = SCENARIO) -> Any:
-    from sim.scenario import load
+    from sim.scenario import load, with_overrides
 
     scenario = load(path)
-    return scenario.with_overrides(overrides) if overrides else scenario
+    return with_overrides(scenario, overrides) if overrides else scenario
 
 
 def _child_model(overrides: dict[str, Any], path: str | Path = SCENARIO) -> dict[str, Any]:

@@ -83,7 +83,7 @@ def test_all_writes_every_operation_version_and_variant(tmp_path, capsys):
     (["--operation", "GetIncomingQueueStatistics"], "does not exist in version 1.3"),
     (["--at", "yesterday"], "not an ISO 8601 timestamp"),
     (["--all"], "--all needs --output DIR"),
-    (["--registry", "/nonexistent/types.yaml"], "registry file not found"),
+    (["--registry", "/nonexistent/types.yaml"], "/nonexistent/types.yaml: cannot read: no such file"),
 ])
 def test_bad_options_exit_2_with_the_valid_values(capsys, argv, words):
     assert main(["sample", *argv]) == 2

@@ -75,8 +75,8 @@ def _error(tmp_path: Path, text: str) -> RegistryError:
 
 
 @pytest.mark.parametrize(("old", "new", "line", "words"), [
-    ("    realtime: true\n", "    realtime: maybe\n", 13, "types[0].realtime: must be true or false"),
-    ("    realtime: true\n", "", 3, "types[0].realtime: is required"),
+    ("    realtime: true\n", "    realtime: maybe\n", 13, "types[0].realtime: expected true or false"),
+    ("    realtime: true\n", "", 3, "types[0].realtime: missing required field"),
     ("    consumers: [MFC]\n", "    consumers: [MFC]\n    colour: red\n", 13, "types[0].colour: unknown field"),
     ("      root: SNILSCheckRequest\n", "      root: 9lives\n", 6, "types[0].request.root: '9lives' is not"),
     ("      namespace: urn://x-artefacts-sfr-snils-check/root/1.0.0\n      root: SNILSCheckRequest",
@@ -108,18 +108,18 @@ def test_duplicate_names_and_roots_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ("", "the registry is empty"),
+    ("", "the file is empty"),
     ("types: [\n", "not valid YAML"),
     ("types: []\n", "types: must be a non-empty list"),
-    ("- a\n- b\n", "must be a mapping"),
-    ("types:\n  - just a string\n", "types[0]: must be a mapping"),
+    ("- a\n- b\n", "expected a registry"),
+    ("types:\n  - just a string\n", "types[0]: expected a message type"),
 ])
 def test_unusable_files_are_reported(tmp_path, text, words):
     assert words in str(_error(tmp_path, text))
 
 
 def test_missing_and_undecodable_files(tmp_path):
-    with pytest.raises(RegistryError, match="not found"):
+    with pytest.raises(RegistryError, match="no such file"):
         load_registry(tmp_path / "none.yaml")
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes("types: [é]".encode("latin-1"))

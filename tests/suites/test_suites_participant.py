@@ -62,7 +62,7 @@ def test_every_problem_is_reported_with_its_line(stand):
     with pytest.raises(SchemaErrors) as err:
         load_participant(_write(stand, text))
     text = str(err.value)
-    assert ":4: versoin: unknown key 'versoin' (did you mean 'version'?)" in text
+    assert ":4: versoin: unknown field (did you mean 'version'?)" in text
     assert ":9: keys.certificate: file 'keys/missing.pem' does not exist" in text
     assert ":13: bus.url: 'ftp://bus' is not an http(s) URL with a host" in text
     assert ":15: start.command: write the command as a list of arguments" in text
@@ -93,7 +93,7 @@ def test_dry_run_lists_problems_of_both_files_and_their_fit(stand, tmp_path, cap
                              "      - expect: {operation: SendRequest, within: 2x}\n", name="suite.yaml")
     assert main(["run", "--suite", str(suite), "--participant", str(path), "--dry-run"]) == 2
     err = capsys.readouterr().err
-    assert f"{suite}:7: cases[0].steps[0].expect.within: '2x' is not a duration" in err
+    assert f"{suite}:7: cases[0].steps[0].expect.within: 'x' is not a duration unit" in err
     # The suite did not load, so the fit is not judged; the participant's own file is fine.
     assert "registry" not in err
 

@@ -64,8 +64,8 @@ def test_unknown_step_is_reported_at_its_line_with_a_suggestion(tmp_path):
 
 def test_missing_field_and_misspelt_key_are_both_reported(tmp_path):
     problems = _problems(tmp_path, HEAD + "      - deliver: {mesage: request}\n")
-    assert any(":7: cases[0].steps[0].deliver: missing required key 'message'" in p for p in problems)
-    assert any("unknown key 'mesage' (did you mean 'message'?)" in p for p in problems)
+    assert any(":7: cases[0].steps[0].deliver.message: missing required field" in p for p in problems)
+    assert any("cases[0].steps[0].deliver.mesage: unknown field (did you mean 'message'?)" in p for p in problems)
 
 
 def test_every_problem_of_a_file_is_listed_in_line_order(tmp_path):
@@ -84,9 +84,9 @@ def test_every_problem_of_a_file_is_listed_in_line_order(tmp_path):
     text = "\n".join(problems)
     assert "'SendRespons' is not one of" in text and "did you mean 'SendResponse'?" in text
     assert "refers to step 'nothere', which no earlier step" in text
-    assert "'2x' is not a duration" in text
+    assert "'x' is not a duration unit" in text
     assert "Ack does not answer with StaleMessageId" in text
-    assert ":14: cases[0].steps[2].wait: 'soon' is not a duration" in text
+    assert ":14: cases[0].steps[2].wait: expected a duration such as '150ms', got 'soon'" in text
 
 
 def test_references_must_point_backwards(tmp_path):
@@ -103,7 +103,7 @@ def test_duplicate_case_ids_step_names_and_keys(tmp_path):
     problems = _problems(tmp_path, text)
     assert any("step name 'a' is used twice" in p for p in problems)
     assert any("case id 'c' is used twice (first at line 4)" in p for p in problems)
-    with pytest.raises(InputError, match="key appears twice"):
+    with pytest.raises(InputError, match="duplicate key 'suite' \\(first on line 1\\)"):
         load_suite(_write(tmp_path, "suite: s\nsuite: t\nrole: provider\ncases: []\n"))
 
 
@@ -142,9 +142,9 @@ def test_missing_file_is_an_input_error(tmp_path):
         load_suite(tmp_path / "nope.yaml")
 
 
-@given(st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(["ms", "s", "m", "h", "d", ""]))
+@given(st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(["ms", "s", "m", "min", "h", "d"]))
 def test_duration_units(value, unit):
-    factor = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}[unit]
+    factor = {"ms": 0.001, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}[unit]
     assert parse_duration(f"{value:.3f}{unit}") == pytest.approx(float(f"{value:.3f}") * factor)
 
 

@@ -56,7 +56,7 @@ class FaultBuild:
 
     def error(self, key: str, message: str) -> None:
         """A problem with the field `key` (at its line, or the fault's when it is not written)."""
-        self.ctx.error(self.own.nodes.get(key) or self.own.node, self.own.at(key), message)
+        self.ctx.problem(self.own.nodes.get(key) or self.own.node, self.own.at(key), message)
 
 
 class FaultKind:

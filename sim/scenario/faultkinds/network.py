@@ -18,12 +18,12 @@ def link_ends(b: FaultBuild) -> tuple[str, str] | None:
     if ends is INVALID:
         return None
     if len(ends) != 2 or ends[0] == ends[1]:
-        b.ctx.error(node, path, "a link has two different ends")
+        b.ctx.problem(node, path, "a link has two different ends")
         return None
     if not all(b.refs.network_node(e, node, path) for e in ends):
         return None
     if b.topology.link(ends[0], ends[1]) is None:
-        b.ctx.error(node, path, f"there is no link between {ends[0]!r} and {ends[1]!r}")
+        b.ctx.problem(node, path, f"there is no link between {ends[0]!r} and {ends[1]!r}")
         return None
     return ends[0], ends[1]
 
@@ -99,20 +99,20 @@ class PartitionKind(FaultKind):
     def _sides(b: FaultBuild) -> tuple[tuple[str, ...], ...]:
         node, path = b.own.nodes["sides"], b.own.at("sides")
         if node is None or not node.is_seq or len(node.value) < 2:
-            b.ctx.error(node, path, "expected two or more lists of data centres/regions")
+            b.ctx.problem(node, path, "expected two or more lists of data centres/regions")
             return ()
         sides, seen, ok = [], set(), True
         for i, item in enumerate(node.value):
             try:
                 side = f.names(item)
             except Invalid as exc:
-                b.ctx.error(item, f"{path}[{i}]", str(exc))
+                b.ctx.problem(item, f"{path}[{i}]", str(exc))
                 ok = False
                 continue
             for member in side:
                 ok &= b.refs.network_node(member, item, f"{path}[{i}]")
                 if member in seen:
-                    b.ctx.error(item, f"{path}[{i}]", f"{member!r} is on two sides")
+                    b.ctx.problem(item, f"{path}[{i}]", f"{member!r} is on two sides")
                     ok = False
                 seen.add(member)
             sides.append(side)

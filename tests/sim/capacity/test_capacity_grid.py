@@ -315,7 +315,7 @@ def test_the_evaluator_doubles_an_undecided_setting_up_to_the_cap_and_tells_prog
     from dataclasses import replace
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "metrics"))
-    from runner_fakes import FakeScenario, fake_simulate, slo
+    from runner_fakes import FakeScenario, fake_overrides, fake_simulate, slo
 
     def simulate(scenario, seed, *, audit_path=None):
         index = seed.spawn_key[0]
@@ -325,7 +325,7 @@ def test_the_evaluator_doubles_an_undecided_setting_up_to_the_cap_and_tells_prog
 
     recorder = Recorder()
     scenario = FakeScenario(slos=(slo("async.latency.mean", "<=", 1.0),))
-    judge = Evaluator(scenario, 7, 2, 8, simulate=simulate, progress=recorder)
+    judge = Evaluator(scenario, 7, 2, 8, simulate=simulate, progress=recorder, overrides=fake_overrides)
     shaky, sure = judge.many([{"servers": 1.0}, {"servers": 2.0}])
     assert (shaky.verdict, shaky.replications) == (INCONCLUSIVE, 8)
     assert (sure.verdict, sure.replications) == (PASS, 2)

@@ -22,19 +22,23 @@ class FakeScenario:
     faults: tuple = ()
     document: Any = None
 
-    def with_overrides(self, overrides: dict[str, Any]) -> FakeScenario:
-        out = self
-        for key, value in overrides.items():
-            if key.startswith("run."):
-                out = replace(out, run=replace(out.run, **{key[4:]: value}))
-            else:
-                out = replace(out, **{key: float(value)})
-        return out
 
-    def sweep_points(self) -> list[tuple[Any, FakeScenario]]:
-        if self.run.sweep is None:
-            return []
-        return [(v, self.with_overrides({self.run.sweep.parameter: v})) for v in self.run.sweep.values]
+
+def fake_overrides(scenario: FakeScenario, overrides: dict[str, Any]) -> FakeScenario:
+    out = scenario
+    for key, value in overrides.items():
+        if key.startswith("run."):
+            out = replace(out, run=replace(out.run, **{key[4:]: value}))
+        else:
+            out = replace(out, **{key: float(value)})
+    return out
+
+
+def fake_sweep_points(scenario: FakeScenario) -> list[tuple[Any, FakeScenario]]:
+    """`sim.scenario.sweep_points` for the stand-in: pass `points=fake_sweep_points` to `execute`."""
+    if scenario.run.sweep is None:
+        return []
+    return [(v, fake_overrides(scenario, {scenario.run.sweep.parameter: v})) for v in scenario.run.sweep.values]
 
 
 def fake_simulate(scenario: FakeScenario, seed, *, audit_path=None):

@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from runner_fakes import FakeScenario, fake_simulate, slo, with_sweep
+from runner_fakes import FakeScenario, fake_simulate, fake_sweep_points, slo, with_sweep
 
 from sim.runner import Precision, execute, run_replications
 from sim.runner.replications import ReplicationSet, extend
@@ -77,7 +77,7 @@ def test_execute_raises_a_single_replication_to_two():
 def test_sweep_reports_throughput_and_paired_efficiency():
     sc = with_sweep(replace(FakeScenario(), slos=(slo("scaleout.efficiency", ">=", 0.9, "scales"),)),
                     "servers", (1, 2, 4))
-    result = execute(sc, simulate=fake_simulate)
+    result = execute(sc, simulate=fake_simulate, points=fake_sweep_points)
     sweep = result.sweep
     assert sweep.values == [1, 2, 4] and sweep.throughput_metric == "throughput.delivered_per_s"
     x = [iv.mean for iv in sweep.throughput]
@@ -95,7 +95,7 @@ def test_sweep_efficiency_catches_a_system_that_does_not_scale():
     # arrival rate fixed, only service capacity added: throughput stays at the offered load
     sc = with_sweep(replace(FakeScenario(), slos=(slo("scaleout.efficiency", ">=", 0.8, "scales"),)),
                     "service_rate", (1, 4))
-    result = execute(sc, simulate=fake_simulate)
+    result = execute(sc, simulate=fake_simulate, points=fake_sweep_points)
     assert result.sweep.scaleout.mean == pytest.approx(0.25, rel=0.05)
     assert not result.sweep_verdicts[0].passed
 

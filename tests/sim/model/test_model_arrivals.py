@@ -74,8 +74,8 @@ _GAPS = {
 def _flow_counts(form: str, rate: float, window: tuple[float, float | None], profile: DailyProfile | None,
                  bursts: list[Burst], horizon: float, seed: int) -> tuple[list[float], float]:
     """Arrival times of one flow built the way `Model.start_workload` builds it, and the expected count."""
+    from conformance.yamlnodes.quantities import parse_duration
     from sim.scenario.distributions import parse_distribution
-    from sim.scenario.units import parse_duration
 
     start, end = window
     shape = flow_rate(rate, horizon, profile, bursts, start, end)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.model import simulate
-from sim.scenario import load, loads
+from sim.scenario import load, loads, with_overrides
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,7 +62,7 @@ def test_replication_copies_share_the_link_bandwidth():
 @pytest.mark.slow
 def test_dc_loss_loses_messages_at_factor_one_and_none_at_two():
     scenario = load(ROOT / "scenarios" / "dc-loss-replicated.yaml")
-    one = simulate(scenario.with_overrides({"policies.replication_factor": 1}), 1)
+    one = simulate(with_overrides(scenario, {"policies.replication_factor": 1}), 1)
     two = simulate(scenario, 1)
     assert scenario.policies.replication_factor == 2
     assert one.metrics["messages.lost"] > 10

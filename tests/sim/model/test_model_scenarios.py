@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.model import simulate
-from sim.scenario import load
+from sim.scenario import load, with_overrides
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[3] / "scenarios").glob("*.yaml"))
 SHORTEST_S = 15 * 60.0
@@ -25,7 +25,7 @@ def test_model_runs_shipped_scenario(path: Path) -> None:
     scenario = load(path)
     last_fault = max((f.start for f in scenario.faults), default=0.0)
     duration = min(scenario.run.duration, max(SHORTEST_S, last_fault + AFTER_FAULT_S))
-    short = scenario.with_overrides({"run.duration": f"{duration}s", "run.warmup": f"{duration / 10}s"})
+    short = with_overrides(scenario, {"run.duration": f"{duration}s", "run.warmup": f"{duration / 10}s"})
     summary = simulate(short, 1)
     m = summary.messages
     assert m["sent"] > 0, m

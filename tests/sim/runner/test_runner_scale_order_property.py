@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "metrics"))
-from runner_fakes import FakeScenario, fake_simulate, slo, with_sweep  # noqa: E402
+from runner_fakes import FakeScenario, fake_simulate, fake_sweep_points, slo, with_sweep  # noqa: E402
 
 from sim.runner import execute  # noqa: E402
 from sim.runner.executors import sequential_map  # noqa: E402
@@ -56,8 +56,8 @@ def test_completion_order_does_not_change_the_run(data):
         def replication_done(self, index=0):
             finished.append(index)
 
-    reference = execute(SCENARIO, simulate=fake_simulate, precision=0.1, max_replications=8, map_fn=sequential_map)
-    shuffled = execute(SCENARIO, simulate=fake_simulate, precision=0.1, max_replications=8,
+    reference = execute(SCENARIO, simulate=fake_simulate, points=fake_sweep_points, precision=0.1, max_replications=8, map_fn=sequential_map)
+    shuffled = execute(SCENARIO, simulate=fake_simulate, points=fake_sweep_points, precision=0.1, max_replications=8,
                        map_fn=shuffled_map(draw_order), progress=Recorder())
     assert _numbers(shuffled) == _numbers(reference)
     assert len(finished) == sum(p.replications.n for p in shuffled.points)  # one progress tick per replication

@@ -17,6 +17,7 @@ import pytest
 from sim.metrics.stats import confidence_interval
 from sim.model import simulate
 from sim.runner.replications import replication_seed
+from sim.scenario import with_overrides
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "model"))
 import model_textbook as tb  # noqa: E402
@@ -25,7 +26,7 @@ REPLICATIONS = 5
 
 
 def _runs(scenario, share: float, seed: int = 11):
-    scenario = scenario.with_overrides({"run.tagged_share": share})
+    scenario = with_overrides(scenario, {"run.tagged_share": share})
     return [simulate(scenario, replication_seed(seed, i)) for i in range(REPLICATIONS)]
 
 

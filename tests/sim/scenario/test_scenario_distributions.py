@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.yamlnodes.quantities import UnitError, format_duration, format_size, parse_duration, parse_size
 from sim.scenario.distributions import (
     Constant,
     Discrete,
@@ -18,7 +19,6 @@ from sim.scenario.distributions import (
     Uniform,
     parse_distribution,
 )
-from sim.scenario.units import UnitError, format_duration, format_size, parse_duration, parse_size
 
 
 def d(text):

@@ -10,7 +10,7 @@ from sim.scenario import loads
 def problems(text: str) -> list[str]:
     with pytest.raises(ScenarioError) as info:
         loads(text)
-    return info.value.problems
+    return info.value.messages
 
 
 def test_the_base_scenario_is_valid():
@@ -127,7 +127,7 @@ def test_a_bad_sweep_value_is_reported_at_the_value():
     ("name: [unclosed\n", "<string>:2: not valid YAML"),
     ("name: a\nname: b\n", "<string>:2: duplicate key 'name' (first on line 1)"),
     ("", "<string>:1: the file is empty"),
-    ("name: a\n---\nname: b\n", "<string>:3: a scenario file holds one YAML document"),
+    ("name: a\n---\nname: b\n", "<string>:3: the file holds one YAML document"),
     ("- just\n- a list\n", "<string>:1: expected a mapping"),
 ])
 def test_unusable_yaml_is_refused_with_its_line(text, expected):

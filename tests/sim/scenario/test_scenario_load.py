@@ -12,7 +12,7 @@ from scenario_base_text import BASE
 
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.scenario import load, loads, schema
+from sim.scenario import load, loads, schema, sweep_points, with_overrides
 from sim.scenario.build_traffic import shift_points
 from sim.scenario.model import DailyProfile, DataCentreLoss
 
@@ -91,22 +91,22 @@ def test_a_fault_may_target_a_generated_member_but_not_one_beyond_the_count():
 
 def test_with_overrides_validates_and_leaves_the_original_alone():
     scenario = loads(BASE)
-    bigger = scenario.with_overrides({"topology.data_centres.moscow-1.bus_nodes": "8", "run.warmup": "1min",
+    bigger = with_overrides(scenario, {"topology.data_centres.moscow-1.bus_nodes": "8", "run.warmup": "1min",
                                       "topology.bus.node_concurrency": 4})
     assert bigger.topology.data_centres["moscow-1"].bus_nodes == 8
     assert bigger.run.warmup == 60 and bigger.topology.bus.node_concurrency == 4
     assert scenario.topology.data_centres["moscow-1"].bus_nodes == 2 and scenario.run.warmup == 120
     with pytest.raises(ScenarioError) as info:
-        scenario.with_overrides({"run.warmup": "1 fortnight"})
-    assert info.value.problems == ["<string>: run.warmup: 'fortnight' is not a duration unit (use one of ns, us, µs, ms, "
-                                   "s, min, h, d) (value from override run.warmup='1 fortnight')"]
+        with_overrides(scenario, {"run.warmup": "1 fortnight"})
+    assert info.value.messages == ["<string>: run.warmup: 'fortnight' is not a duration unit (use one of ns, us, µs, ms, "
+                                   "s, min, m, h, d) (value from override run.warmup='1 fortnight')"]
     with pytest.raises(ScenarioError, match="unknown field"):
-        scenario.with_overrides({"topology.bus.node_concurency": 4})
+        with_overrides(scenario, {"topology.bus.node_concurency": 4})
     with pytest.raises(ScenarioError, match="is a single value"):
-        scenario.with_overrides({"name.x": 1})
+        with_overrides(scenario, {"name.x": 1})
     with pytest.raises(ScenarioError) as info:  # a typo must not add a data centre
-        scenario.with_overrides({"topology.data_centres.moscow-9.bus_nodes": 4})
-    assert info.value.problems == ["<string>: topology.data_centres.moscow-9.bus_nodes: topology.data_centres has no "
+        with_overrides(scenario, {"topology.data_centres.moscow-9.bus_nodes": 4})
+    assert info.value.messages == ["<string>: topology.data_centres.moscow-9.bus_nodes: topology.data_centres has no "
                                    "entry 'moscow-9' (did you mean 'moscow-2'?) (override "
                                    "topology.data_centres.moscow-9.bus_nodes=4)"]
 
@@ -117,7 +117,7 @@ def test_sweep_points_are_validated_scenarios():
                         "values: [1, 2, 4]}\n")
     text = text.replace("slos:\n", "slos:\n  scale: scaleout.efficiency >= 0.8\n")
     scenario = loads(text)
-    points = scenario.sweep_points()
+    points = sweep_points(scenario)
     assert [value for value, _ in points] == [1, 2, 4]
     assert [point.topology.data_centres["moscow-1"].bus_nodes for _, point in points] == [1, 2, 4]
     assert all(point.run.sweep == scenario.run.sweep for _, point in points)
@@ -127,7 +127,7 @@ def test_scenarios_pickle_for_worker_processes():
     scenario = loads(BASE)
     copy = pickle.loads(pickle.dumps(scenario))
     assert copy.topology == scenario.topology and copy.run == scenario.run
-    assert copy.with_overrides({"run.seed": 9}).run.seed == 9
+    assert with_overrides(copy, {"run.seed": 9}).run.seed == 9
 
 
 def test_start_of_day_shifts_profiles():
@@ -172,9 +172,9 @@ def test_peak_loads_follow_littles_law_and_overloads_are_noted(tmp_path, capsys)
     assert by_name["fns"].busy == pytest.approx(1.0) and by_name["fns"].capacity == 8
     assert by_name["bus"].busy == pytest.approx(10 * 0.004) and by_name["bus"].capacity == 4 * 64
     assert overloads(scenario) == []
-    heavy = scenario.with_overrides({"workload.flows.banks.rate": "100/s"})
+    heavy = with_overrides(scenario, {"workload.flows.banks.rate": "100/s"})
     assert [(o.component, round(o.utilisation, 3)) for o in overloads(heavy)] == [("fns", 2.5)]
-    scaled = heavy.with_overrides({"run.traffic_scale": 0.1, "run.tagged_share": "1%"})  # the background loads too
+    scaled = with_overrides(heavy, {"run.traffic_scale": 0.1, "run.tagged_share": "1%"})  # the background loads too
     assert {load.component: round(load.busy, 6) for load in peak_loads(scaled)} == {"fns": 2.0, "bus": 0.08}
     path = tmp_path / "heavy.yaml"
     path.write_text(BASE.replace("rate: 5/s", "rate: 100/s"))

@@ -51,8 +51,8 @@ def _check(text: str) -> None:
     try:
         loads(text)
     except ScenarioError as exc:
-        assert exc.problems
-        for problem in exc.problems:
+        assert exc.messages
+        for problem in exc.messages:
             assert PROBLEM.match(problem), problem
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import units as u
+from conformance.yamlnodes import quantities as u
 
 finite = st.floats(min_value=1e-9, max_value=1e9, allow_nan=False, allow_infinity=False)
 

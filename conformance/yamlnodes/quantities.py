@@ -1,14 +1,16 @@
-"""Quantities with explicit units, as scenarios write them, parsed into SI and formatted back.
+"""Quantities with explicit units, as scenarios, suites, catalogues and command lines write them, parsed into SI and
+formatted back. The one parser of each kind for both halves (the simulator and the harness).
 
 Grammar (spaces between number and unit are allowed; numbers may use `_` separators and exponents):
 
-- duration:  `150ms`, `2s`, `5min`, `48h`, `2d`; units `ns us µs ms s min h d`. `0` needs no unit.
+- duration:  `150ms`, `2s`, `5min` (or `5m`), `48h`, `2d`; units `ns us µs ms s min m h d`. `0` needs no unit.
 - rate:      `2/s`, `120/min`, `7000/s`, `10/h`, `5/d` (events per unit of time) -> events per second.
 - size:      `512B`, `1kB` (1000), `64KiB` (1024), `5MB`, `5MiB`, `1GB`, `1GiB` -> bytes (int).
 - bandwidth: `100Mbit/s`, `1Gbit/s`, `64kbit/s`, `10bit/s` -> bits per second.
 - share:     `99.9%` or a plain fraction `0.999` -> fraction in [0, 1].
 
-A value with the wrong unit, or without one, raises `UnitError` naming what was expected, so the loader can point at
+A bare number other than 0 is refused (is `30` seconds or milliseconds?); the sign is the reader's to judge (a
+negative duration may be an offset). A value with the wrong unit, or without one, raises `UnitError` naming what was expected, so the loader can point at
 the field. `format_*` produce the shortest exact text that parses back to the same value (the round-trip property
 the tests check).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 __all__ = [
     "UnitError", "parse_duration", "parse_rate", "parse_size", "parse_bandwidth", "parse_share", "parse_number",
@@ -31,9 +34,9 @@ class UnitError(ValueError):
 
 DURATION_UNITS: dict[str, Decimal] = {
     "ns": Decimal("1e-9"), "us": Decimal("1e-6"), "µs": Decimal("1e-6"), "ms": Decimal("1e-3"), "s": Decimal(1),
-    "min": Decimal(60), "h": Decimal(3600), "d": Decimal(86400),
+    "min": Decimal(60), "m": Decimal(60), "h": Decimal(3600), "d": Decimal(86400),
 }
-_RATE_UNITS: dict[str, Decimal] = {"s": Decimal(1), "min": Decimal(60), "h": Decimal(3600), "d": Decimal(86400)}
+_RATE_UNITS: dict[str, Decimal] = {"s": Decimal(1), "min": Decimal(60), "m": Decimal(60), "h": Decimal(3600), "d": Decimal(86400)}
 _SIZE_UNITS: dict[str, int] = {
     "B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
     "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
@@ -83,50 +86,44 @@ def parse_number(text: object, what: str = "a number") -> float:
     return float(value)
 
 
+def _measured(text: object, kind: str, example: str, units: dict[str, Any], hints: tuple[str, ...], *,
+              prefix: str = "", listed: str | None = None, bare_zero: bool = True) -> tuple[Decimal, str] | None:
+    """(number, unit name) of a quantity of `kind`; None for a bare 0, which needs no unit when `bare_zero`."""
+    value, unit = _split(text, f"a {kind}", example)
+    if unit is None:
+        if value == 0 and bare_zero:
+            return None
+        written = " or ".join(f"'{_g(value)}{hint}'" for hint in hints)
+        raise UnitError(f"{kind} {text!r} has no unit: write e.g. {written}")
+    name = unit[len(prefix):] if unit.startswith(prefix) else ""
+    if name not in units:
+        raise UnitError(f"{unit!r} is not a {kind} unit (use {listed or 'one of ' + ', '.join(units)})")
+    return value, name
+
+
 def parse_duration(text: object) -> float:
     """Seconds from `150ms`, `2s`, `5min`, `48h`, `2d`. A bare number is refused unless it is 0."""
-    value, unit = _split(text, "a duration", "150ms")
-    if unit is None:
-        if value == 0:
-            return 0.0
-        raise UnitError(f"duration {text!r} has no unit: write e.g. '{_g(value)}s' or '{_g(value)}ms'")
-    if unit not in DURATION_UNITS:
-        raise UnitError(f"{unit!r} is not a duration unit (use one of {', '.join(DURATION_UNITS)})")
-    return float(value * DURATION_UNITS[unit])
+    measured = _measured(text, "duration", "150ms", DURATION_UNITS, ("s", "ms"))
+    return 0.0 if measured is None else float(measured[0] * DURATION_UNITS[measured[1]])
 
 
 def parse_rate(text: object) -> float:
     """Events per second from `2/s`, `120/min`, `10/h`, `5/d`."""
-    value, unit = _split(text, "a rate", "2/s")
-    if unit is None:
-        if value == 0:
-            return 0.0
-        raise UnitError(f"rate {text!r} has no unit: write e.g. '{_g(value)}/s' or '{_g(value)}/min'")
-    if not unit.startswith("/") or unit[1:] not in _RATE_UNITS:
-        raise UnitError(f"{unit!r} is not a rate unit (use /s, /min, /h or /d)")
-    return float(value / _RATE_UNITS[unit[1:]])
+    measured = _measured(text, "rate", "2/s", _RATE_UNITS, ("/s", "/min"), prefix="/", listed="/s, /min, /h or /d")
+    return 0.0 if measured is None else float(measured[0] / _RATE_UNITS[measured[1]])
 
 
 def parse_size(text: object) -> int:
     """Bytes from `512B`, `1kB`, `64KiB`, `5MiB`; the result is rounded to a whole byte."""
-    value, unit = _split(text, "a size", "64KiB")
-    if unit is None:
-        if value == 0:
-            return 0
-        raise UnitError(f"size {text!r} has no unit: write e.g. '{_g(value)}B' or '{_g(value)}KiB'")
-    if unit not in _SIZE_UNITS:
-        raise UnitError(f"{unit!r} is not a size unit (use one of {', '.join(_SIZE_UNITS)})")
-    return int((value * _SIZE_UNITS[unit]).to_integral_value())
+    measured = _measured(text, "size", "64KiB", _SIZE_UNITS, ("B", "KiB"))
+    return 0 if measured is None else int((measured[0] * _SIZE_UNITS[measured[1]]).to_integral_value())
 
 
 def parse_bandwidth(text: object) -> float:
     """Bits per second from `100Mbit/s`, `1Gbit/s`."""
-    value, unit = _split(text, "a bandwidth", "100Mbit/s")
-    if unit is None:
-        raise UnitError(f"bandwidth {text!r} has no unit: write e.g. '{_g(value)}Mbit/s'")
-    if unit not in _BANDWIDTH_UNITS:
-        raise UnitError(f"{unit!r} is not a bandwidth unit (use one of {', '.join(_BANDWIDTH_UNITS)})")
-    return float(value * _BANDWIDTH_UNITS[unit])
+    measured = _measured(text, "bandwidth", "100Mbit/s", _BANDWIDTH_UNITS, ("Mbit/s",), bare_zero=False)
+    assert measured is not None
+    return float(measured[0] * _BANDWIDTH_UNITS[measured[1]])
 
 
 def parse_share(text: object) -> float:
