@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.model.kernel import Sampler
+from sim.engine import Sampler
 from sim.scenario import model as sm
 from sim.workload.arrivals import ArrivalStream, PiecewiseRate
 

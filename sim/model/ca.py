@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.model.kernel import Sampler
+from sim.engine import Sampler
 from sim.model.world import World
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.model.kernel import Kernel
+from sim.engine import Kernel
 
 _DONE_BITS = 1e-6
 """A flow with fewer bits than this left is complete (float rounding of remaining x rate)."""
@@ -49,7 +49,7 @@ class Sharing:
     def start(self, links: Sequence[Any], bits: float, delay: float, fn: Callable[..., Any], args: tuple) -> None:
         """A transfer of `bits` over `links` starts now; `fn(*args)` is called `delay` after its last bit."""
         self._progress()
-        now = self.kernel.env._now
+        now = self.kernel.now
         flow = Flow(links, bits, delay, fn, args, now)
         for link in links:
             link.flows += 1
@@ -63,7 +63,7 @@ class Sharing:
             self._reallocate()
 
     def _progress(self) -> None:
-        now = self.kernel.env._now
+        now = self.kernel.now
         dt = now - self.last
         if dt > 0.0:
             for flow in self.flows:

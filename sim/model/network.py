@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine import Kernel, Sampler
 from sim.model.flows import Sharing
-from sim.model.kernel import Kernel, Sampler
 
 LOCAL_LATENCY_S = 0.0002
 """Latency between two systems in the same location (one LAN hop)."""

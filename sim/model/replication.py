@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine import Kernel, Sampler, ServiceCentre
 from sim.faults import FaultInjector, schedule_outages
 from sim.metrics.collector import Collector, ReplicationSummary
 from sim.model.audit import Audit
 from sim.model.background_load import BackgroundLoad
 from sim.model.bus import Bus
 from sim.model.ca import CertificationAuthority
-from sim.model.endpoints import Participant, send
+from sim.model.endpoints import Participant, Relay, send
 from sim.model.factory import MessageFactory, TypeInfo
-from sim.model.kernel import Kernel, Sampler
 from sim.model.limits import Admission
 from sim.model.message import REQUEST, Msg
 from sim.model.network import Network
@@ -69,6 +69,8 @@ class Model:
                     self.sampler(rb.ingress_time), self.sampler(rb.delivery_time), None, self.ca, 1, self.access,
                     self.admission)
 
+        for one in self.buses():
+            one.make_relay = Relay
         # participants, by group, and the portal's own system
         self.groups: dict[str, list[Participant]] = {}
         self.by_name: dict[str, Participant] = {}
@@ -120,13 +122,16 @@ class Model:
         for bus in self.buses():
             for site in bus.sites.values():
                 collector.component(site.component, max(site.capacity, 1))
+        self.providers: dict[str, ServiceCentre] = {}  # each provider group's workers: one service centre
         for name, members in self.groups.items():
             if name != PORTAL and any(m.spec.provides for m in members):
                 workers = sum(m.concurrency for m in members)
                 collector.component(f"participant.{name}", workers)
-                meter = collector.station(f"participant.{name}", workers, "provider")
+                centre = self.providers[name] = ServiceCentre(
+                    kernel, f"participant.{name}", workers, collector.station(f"participant.{name}", workers,
+                                                                              "provider"))
                 for m in members:
-                    m.meter = meter
+                    m.meter = centre.meter
         if run.tagged_share < 1.0:  # stations shared with background: their meters see the tagged sample
             collector.sampled(run.tagged_share, self._pooled_meters())
 
@@ -259,17 +264,18 @@ class Model:
         if self.background_load is not None:  # the background up to the end: busy times include all of it
             for feed in self.background_load.feeds:
                 feed.advance(world.kernel.horizon)
-        stations = [(site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
-        stations.append(("esia", [self.esia.station]))
+        for name, centre in self.providers.items():  # the providers' background, carried by their worker pools
+            pools = [m.pool for m in self.groups[name] if m.pool is not None]
+            if pools:
+                centre.meter.add_busy(sum(pool.background_busy() for pool in pools))
+        centres: list[tuple[str, list[ServiceCentre]]] = [
+            (site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
+        centres.append(("esia", [self.esia.station]))
         if self.portal is not None:
-            stations.append(("portal", [self.portal.station]))
-        busy = {component: sum(n.busy_seconds() for n in nodes) for component, nodes in stations}
-        for name, members in self.groups.items():
-            if name != PORTAL and any(m.spec.provides for m in members):
-                busy[f"participant.{name}"] = sum(m.busy_time + (m.pool.background_busy() if m.pool else 0.0)
-                                                  for m in members)
-        for component, seconds in busy.items():  # utilisation of the whole component, background included
-            collector.busy_total(component, seconds)
+            centres.append(("portal", [self.portal.station]))
+        centres += [(centre.name, [centre]) for centre in self.providers.values()]
+        for component, members in centres:  # utilisation of the whole component, background included
+            collector.busy_total(component, sum(centre.busy_seconds() for centre in members))
         self.admission.close_books()
         return collector.summary()
 
@@ -286,7 +292,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     injector = FaultInjector(model)
     injector.schedule(scenario.faults)
     schedule_outages(model.world, list(model.by_name.values()))
-    model.world.kernel.run(scenario.run.max_events)
+    model.world.kernel.run_to_horizon(scenario.run.max_events)
     summary = model.finish()
     audit.write()
     summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}
