@@ -17,8 +17,6 @@ import numpy as np
 import simpy
 from simpy.events import Event, Timeout
 
-_GUARD_CHUNK = 65536
-
 
 class EventLimitReached(RuntimeError):
     """A replication processed `run.max_events` events before its horizon: it stops, saying how far it got."""
@@ -31,13 +29,14 @@ class EventLimitReached(RuntimeError):
 
 
 def _call(event: Event) -> None:
+    event.env.events += 1  # type: ignore[attr-defined]
     event.fn(*event.args)  # type: ignore[attr-defined]
 
 
 class Call(Timeout):
-    """`fn(*args)`, `delay` seconds from now: a timeout whose callback is the call."""
+    """`fn(*args)`, `delay` seconds from now: a timeout whose callback is the call (counted in `Kernel.events`)."""
 
-    def __init__(self, env: simpy.Environment, delay: float, fn: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, env: Kernel, delay: float, fn: Callable[..., Any], args: tuple) -> None:
         self.fn = fn
         self.args = args
         Timeout.__init__(self, env, delay)
@@ -47,9 +46,8 @@ class Call(Timeout):
 class Kernel(simpy.Environment):
     """The SimPy environment plus the model's random generator and time horizon.
 
-    Events are ordered as SimPy orders them (time, priority, then scheduling order); `run_to_horizon` steps the
-    environment through every event due up to and including the horizon, then sets the clock to the horizon.
-    `events` counts the events stepped.
+    Events are ordered as SimPy orders them (time, priority, then scheduling order); `run_to_horizon` runs every
+    event due up to and including the horizon and leaves the clock at the horizon. `events` counts the calls run.
     """
 
     def __init__(self, rng: np.random.Generator, horizon: float) -> None:
@@ -63,26 +61,19 @@ class Kernel(simpy.Environment):
         Call(self, delay if delay > 0.0 else 0.0, fn, args)
 
     def run_to_horizon(self, max_events: int | None = None) -> None:
-        """Step every event due up to the horizon; with `max_events`, stop with `EventLimitReached` after that many
-        (checked once per `_GUARD_CHUNK` events, so the guard costs nothing per event)."""
+        """Run every event due up to and including the horizon; the clock ends at the horizon. With `max_events`,
+        stop with `EventLimitReached` once that many calls ran and more are due (checked per event, by stepping)."""
         horizon = self.horizon
-        peek, step = self.peek, self.step
         if max_events is None:
-            n = 0
-            while peek() <= horizon:
-                step()
-                n += 1
-            self.events += n
-        else:
-            while peek() <= horizon:
-                n = 0
-                chunk = min(_GUARD_CHUNK, max_events - self.events)
-                while n < chunk and peek() <= horizon:
-                    step()
-                    n += 1
-                self.events += n
-                if self.events >= max_events and peek() <= horizon:
-                    raise EventLimitReached(max_events, self.now, horizon)
+            if self.now < horizon:
+                self.run(until=horizon)  # SimPy's run: every event due before the horizon
+            while self.peek() <= horizon:  # and those due at it (SimPy's `until` stops before them)
+                self.step()
+            return
+        while self.peek() <= horizon:
+            if self.events >= max_events:
+                raise EventLimitReached(max_events, self.now, horizon)
+            self.step()
         if self.now < horizon:
             self.run(until=horizon)  # nothing is due before it: this only moves the clock
 
