@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.metrics.stations import StationMeter
+from sim.metrics.stations import SharingMeter, StationMeter
 from sim.metrics.stats import quantiles
 from sim.metrics.warmup import mser5
 
@@ -283,11 +283,14 @@ class Collector:
             raise ValueError(f"component {name!r}: capacity must be at least 1, got {capacity!r}")
         self._component(name).capacity = int(capacity)
 
-    def station(self, name: str, servers: int = 1, kind: str = "station") -> StationMeter:
-        """The meter a service centre reports through (one per name: asking again returns the same meter)."""
+    def station(self, name: str, servers: int | None = 1, kind: str = "station",
+                sharing: bool = False) -> StationMeter:
+        """The meter a service centre reports through (one per name: asking again returns the same meter); `sharing`:
+        a processor-sharing server (a link), `servers` None: a delay station."""
         meter = self._stations.get(name)
         if meter is None:
-            meter = self._stations[name] = StationMeter(name, servers, self.warmup, kind, self.duration)
+            cls = SharingMeter if sharing else StationMeter
+            meter = self._stations[name] = cls(name, servers, self.warmup, kind, self.duration)
         return meter
 
     def station_group(self, name: str, meters: list[StationMeter], kind: str = "station") -> None:

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("entrance", "delivery", "portal", "esia", "provider", "link", "station")
+KINDS = ("entrance", "delivery", "portal", "esia", "ca", "provider", "link", "station")
 
 
 class StationMeter:
@@ -253,6 +253,50 @@ class StationMeter:
             "jobs_measured": int(waits.size),
             "littles_law_error": little,
         }
+
+
+class SharingMeter(StationMeter):
+    """The meter of a processor-sharing server (a link, `sim.model.flows`): every job is in service from its arrival
+    (`enter`, no wait) until it ends (`finish`) or is cut off (`leave`), and the server is busy while it carries at
+    least one job, so utilisation is the share of time with a job there, not the mean number of jobs."""
+
+    __slots__ = ("busy_since",)
+
+    def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "link",
+                 horizon: float = float("inf")) -> None:
+        super().__init__(name, 1, warmup, kind, horizon)
+        self.busy_since = 0.0
+        self.extra_busy = 0.0  # the closed busy periods inside the window
+
+    def enter(self, t: float) -> None:
+        if self.n == 0:
+            self.busy_since = t
+        super().enter(t)
+
+    def finish(self, t: float, arrived: float) -> None:
+        super().finish(t, arrived)
+        if self.n == 0:
+            self._close(t)
+
+    def leave(self, t: float, arrived: float, in_service: bool = True) -> None:
+        super().leave(t, arrived, in_service)
+        if self.n == 0:
+            self._close(t)
+
+    def _close(self, t: float) -> None:
+        lo = self.busy_since if self.busy_since > self.warmup else self.warmup
+        if t > lo:
+            self.extra_busy = (self.extra_busy or 0.0) + t - lo
+
+    def busy_seconds(self, now: float) -> float:
+        self._advance(now)
+        lo = self.busy_since if self.busy_since > self.warmup else self.warmup
+        return (self.extra_busy or 0.0) + (now - lo if self.n > 0 and now > lo else 0.0)
+
+    def summary(self, end: float) -> dict[str, Any]:
+        out = super().summary(end)
+        out["utilisation"] = self.busy_seconds(end) / (end - self.warmup)
+        return out
 
 
 STATION_FIELDS: dict[str, tuple[str, str]] = {

@@ -53,6 +53,8 @@ class Sharing:
         flow = Flow(links, bits, delay, fn, args, now)
         for link in links:
             link.flows += 1
+            if link.centre is not None:  # the link is a processor-sharing service centre (sim.engine.centre)
+                link.centre.meter.enter(now)
         self.flows.append(flow)
         self._reallocate()
 
@@ -117,10 +119,13 @@ class Sharing:
                 (flow.rate > 0.0 and flow.bits / flow.rate <= 1e-12)]
         if not done:  # rounding: the earliest is due now
             done = [min(self.flows, key=lambda flow: flow.bits / flow.rate if flow.rate > 0.0 else float("inf"))]
+        now = self.kernel.now
         for flow in done:
             self.flows.remove(flow)
             for link in flow.links:
                 link.flows -= 1
+                if link.centre is not None:
+                    link.centre.meter.finish(now, flow.started)
             self.completed += 1
         if self.flows:
             self._reallocate()

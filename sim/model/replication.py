@@ -45,6 +45,9 @@ class Model:
         network = Network(locations, rng, frozenset(topo.data_centres), kernel=kernel)
         for link in topo.links:
             network.add_link(link.a, link.b, link.latency, link.bandwidth, link.loss)
+        for link in network.links.values():  # a processor-sharing station each (the transfers in the sharing)
+            name = f"link.{link.a}-{link.b}"
+            link.centre = ServiceCentre(kernel, name, 1, collector.station(name, 1, "link", sharing=True))
         world = World(kernel, collector, network, scenario.policies, audit,
                       {name: DataCentreState(name) for name in topo.data_centres},
                       scenario.policies.failover_detection)

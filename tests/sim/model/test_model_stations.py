@@ -109,3 +109,40 @@ def test_the_littles_law_check_on_the_model_catches_a_hook_that_forgets_departur
     monkeypatch.setattr(StationMeter, "finish", forgetful)
     broken = simulate(scenario, 1).stations["smev.dc.node0.entrance"]
     assert broken["littles_law_error"] > 0.2
+
+
+@pytest.mark.slow
+def test_a_link_is_a_processor_sharing_station_with_mm1_ps_figures():
+    """Poisson transfers of exponential size over one link at rho = 0.7: the link's station reports utilisation rho
+    (the share of time it carries a transfer, not the mean number of transfers), L = rho / (1 - rho) transfers on it
+    and W = 1 / (mu - lambda) per transfer (M/M/1-PS), and its Little's-law check holds."""
+    import numpy as np
+
+    from sim.engine import Kernel, ServiceCentre
+    from sim.metrics.stations import SharingMeter
+    from sim.metrics.stats import confidence_interval
+    from sim.model.network import Network
+    from sim.scenario.distributions import Constant
+
+    lam, horizon, warmup = 0.7, 20_000.0, 1000.0
+    rows = []
+    for seed in range(5):
+        kernel = Kernel(np.random.default_rng(seed), horizon)
+        net = Network(["a", "b"], np.random.default_rng(seed + 1), frozenset("ab"), kernel=kernel)
+        net.add_link("a", "b", Constant(0.0), 8_000_000, 0.0)  # 1 MB in 1 s alone: mu = 1/s
+        link = net.link("a", "b")
+        link.centre = ServiceCentre(kernel, "link", 1, SharingMeter("link", 1, warmup, "link", horizon))
+        rng = np.random.default_rng(seed + 7)
+        t = 0.0
+        while True:
+            t += float(rng.exponential(1.0 / lam))
+            if t >= horizon:
+                break
+            kernel.later(t, net.send, "a", "b", max(int(rng.exponential(1_000_000)), 1), lambda: None)
+        kernel.run_to_horizon()
+        rows.append(link.centre.meter.summary(horizon))
+    for key, theory in (("utilisation", lam), ("in_station_mean", lam / (1 - lam)), ("residence_mean", 1 / (1 - lam)),
+                        ("throughput_per_s", lam)):
+        iv = confidence_interval([r[key] for r in rows])
+        assert iv.low <= theory <= iv.high, (key, iv, theory)
+    assert all(r["queue_mean"] == 0.0 and r["littles_law_error"] < 0.03 for r in rows)
