@@ -260,12 +260,13 @@ class SharingMeter(StationMeter):
     (`enter`, no wait) until it ends (`finish`) or is cut off (`leave`), and the server is busy while it carries at
     least one job, so utilisation is the share of time with a job there, not the mean number of jobs."""
 
-    __slots__ = ("busy_since",)
+    __slots__ = ("busy_since", "base_load")
 
     def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "link",
                  horizon: float = float("inf")) -> None:
         super().__init__(name, 1, warmup, kind, horizon)
         self.busy_since = 0.0
+        self.base_load = 0.0  # a load not simulated job by job, taken off the capacity the jobs share (background)
         self.extra_busy = 0.0  # the closed busy periods inside the window
 
     def enter(self, t: float) -> None:
@@ -295,7 +296,10 @@ class SharingMeter(StationMeter):
 
     def summary(self, end: float) -> dict[str, Any]:
         out = super().summary(end)
-        out["utilisation"] = self.busy_seconds(end) / (end - self.warmup)
+        # the simulated jobs share what the base load leaves: busy a share b of the time at that capacity, the server
+        # works base + (1 - base) x b of its full capacity
+        b = self.busy_seconds(end) / (end - self.warmup)
+        out["utilisation"] = self.base_load + (1.0 - self.base_load) * b
         return out
 
 

@@ -139,13 +139,22 @@ class Model:
             collector.sampled(run.tagged_share, self._pooled_meters())
 
     def _pooled_meters(self) -> list:
-        """The station meters of stations that share their servers with background jobs."""
+        """The station meters that see a sample of their jobs (`tagged_share` < 1): stations sharing their servers with
+        background jobs, and those the background does not cross (its share is scaled up there)."""
         from sim.model.background import PooledStation
 
         stations = [node for bus in self.buses() for site in bus.sites.values() for node in site.nodes]
         stations += [self.esia.station] + ([self.portal.station] if self.portal is not None else [])
-        meters = [s.meter for s in stations if isinstance(s, PooledStation) and s.meter is not None]
+        meters = [s.meter for s in stations if isinstance(s, PooledStation)]
         meters += [p.meter for p in self.by_name.values() if p.pool is not None and p.meter is not None]
+        # the delivery stores and the links see the tagged messages only (a thinned sample of their jobs); a link's
+        # capacity is what the background's mean rate leaves (`Link.effective_bandwidth`), and its meter adds that load
+        meters += [store for bus in self.buses() for site in bus.sites.values() for store in site.stores]
+        for link in self.world.network.links.values():
+            if link.centre is not None:
+                link.centre.meter.base_load = min(link.background_bps / link.bandwidth_bps, 1.0) \
+                    if link.bandwidth_bps > 0 else 0.0
+                meters.append(link.centre.meter)
         return meters
 
     # --- lookups ------------------------------------------------------------------------------------------------------
