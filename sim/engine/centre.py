@@ -2,7 +2,8 @@
 portal, ESIA, providers' workers, links) is a `ServiceCentre`, and its utilisation, queue length, throughput and
 waits are measured in one place, its `sim.metrics.stations.StationMeter`. A centre tells its meter every arrival,
 start, end and drop; utilisation is the meter's busy server-time over servers x time, the queue length its area
-integral. Nothing else keeps a tally of busy time or depth.
+integral. Work carried as background (`sim.model.background`) hands its busy time to the same meter (`add_busy`);
+no centre keeps a busy-time or depth tally of its own.
 
 `Station` is the multi-server FIFO centre, event-driven on the kernel.
 """
