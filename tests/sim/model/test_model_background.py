@@ -176,3 +176,24 @@ def test_job_stream_is_the_poisson_superposition_it_claims():
     assert abs((s == 2.0).sum() - 6_000) < 4 * np.sqrt(6_000)
     first = (t < 1000.0) & (s == 1.0)
     assert abs(first.sum() - 10_000) < 4 * np.sqrt(10_000)  # the rate's step is where it should be
+
+
+@settings(max_examples=100, deadline=None)
+@given(background=jobs_st, nodes=st.integers(2, 3))
+def test_a_feed_over_several_nodes_books_each_jobs_busy_time_to_the_node_that_served_it(background, nodes):
+    """Each node is a station of its own: a background job's service goes into the meter of the node that took it
+    (the one free first, the first of equals), and the nodes' busy times add up to the work."""
+    background = sorted(background)
+    kernel = Kernel(np.random.default_rng(0), 10_000.0)
+    stations: list[PooledStation] = []
+    feed = StationFeed(ListStream(background), lambda: stations, 0.0, 10_000.0)
+    stations.extend(PooledStation(kernel, f"n{i}", 1, [feed]) for i in range(nodes))
+    kernel.run_to_horizon()
+    feed.advance(kernel.horizon)
+    free = [0.0] * nodes
+    busy = [0.0] * nodes
+    for a, s in background:
+        k = min(range(nodes), key=lambda i: (free[i], i))
+        free[k] = max(a, free[k]) + s
+        busy[k] += s
+    assert [st_.busy_seconds() for st_ in stations] == pytest.approx(busy)
