@@ -15,7 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from conformance.protocol.codes import FaultName, StatusCategory
-from sim.engine import Sampler, Station
+from sim.engine import Sampler, ServiceCentre, Station
 from sim.model.ca import CertificationAuthority, CrlCache
 from sim.model.message import DONE, IN_FLIGHT, QUEUED, REQUEST, RESPONSE, Msg
 from sim.model.world import World
@@ -252,11 +252,13 @@ class Site:
                               cancelled=_sender_gone,
                               meter=collector.station(f"{component}.node{i}.entrance", concurrency, "entrance"))
                       for i in range(nodes)]
-        self.stores = [collector.station(f"{component}.node{i}.delivery", None, "delivery") for i in range(nodes)]
-        self._done = {node.name: partial(self._ingressed, store) for node, store in zip(self.nodes, self.stores,
-                                                                                   strict=True)}  # `done` per node
+        self.stores = [ServiceCentre(bus.world.kernel, f"{component}.node{i}.delivery", None,
+                                     collector.station(f"{component}.node{i}.delivery", None, "delivery"))
+                       for i in range(nodes)]
+        self._done = {node.name: partial(self._ingressed, store.meter) for node, store in zip(self.nodes, self.stores,
+                                                                                         strict=True)}  # per node
         collector.station_group(f"{component}.entrance", [node.meter for node in self.nodes], "entrance")
-        collector.station_group(f"{component}.delivery", self.stores, "delivery")
+        collector.station_group(f"{component}.delivery", [store.meter for store in self.stores], "delivery")
         self.crl = CrlCache(bus.world, ca, location)
 
     @property

@@ -149,7 +149,7 @@ class Model:
         meters += [p.meter for p in self.by_name.values() if p.pool is not None and p.meter is not None]
         # the delivery stores and the links see the tagged messages only (a thinned sample of their jobs); a link's
         # capacity is what the background's mean rate leaves (`Link.effective_bandwidth`), and its meter adds that load
-        meters += [store for bus in self.buses() for site in bus.sites.values() for store in site.stores]
+        meters += [store.meter for bus in self.buses() for site in bus.sites.values() for store in site.stores]
         for link in self.world.network.links.values():
             if link.centre is not None:
                 link.centre.meter.base_load = min(link.background_bps / link.bandwidth_bps, 1.0) \
