@@ -146,3 +146,23 @@ def test_a_link_is_a_processor_sharing_station_with_mm1_ps_figures():
         iv = confidence_interval([r[key] for r in rows])
         assert iv.low <= theory <= iv.high, (key, iv, theory)
     assert all(r["queue_mean"] == 0.0 and r["littles_law_error"] < 0.03 for r in rows)
+
+
+@pytest.mark.slow
+def test_a_sampled_run_reports_the_same_stations_at_full_volume():
+    """At 30 % tagged the rest is background: the node's entrance (shared with background jobs), its delivery store
+    and the provider (seen through the tagged sample, scaled by 1 / share) give the full-volume theory still."""
+    import numpy as np
+
+    scenario = _scenario(duration=1500.0).with_overrides({"run.tagged_share": 0.3})
+    rows = [simulate(scenario, seed).stations for seed in range(3)]
+
+    def mean(name: str, key: str) -> float:
+        return float(np.mean([r[name][key] for r in rows]))
+
+    lam1, mu1, rho2 = 2 * LAM, 1.0 / MEAN_INGRESS, LAM / MU2
+    assert mean("smev.dc.node0.entrance", "utilisation") == pytest.approx(lam1 / (C * mu1), rel=0.05)
+    assert mean("smev.dc.node0.entrance", "throughput_per_s") == pytest.approx(lam1, rel=0.05)
+    assert mean("smev.dc.node0.delivery", "queue_mean") == pytest.approx(rho2 ** 2 / (1 - rho2), rel=0.1)
+    assert mean("smev.dc.node0.delivery", "throughput_per_s") == pytest.approx(lam1, rel=0.05)
+    assert mean("participant.provider", "utilisation") == pytest.approx(rho2, rel=0.05)
