@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.model.kernel import Sampler
+from sim.engine import Sampler
 from sim.scenario.faultkinds import KINDS
 from sim.workload.arrivals import ArrivalStream, PiecewiseRate
 

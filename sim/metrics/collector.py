@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.metrics.stations import StationMeter
+from sim.metrics.stations import SharingMeter, StationMeter
 from sim.metrics.stats import quantiles
 from sim.metrics.warmup import mser5
 
@@ -174,6 +174,7 @@ class Collector:
         self._trace_t: dict[str, array] = {c: array("d") for c in CLASSES}  # send times, from t = 0 (MSER-5)
         self._trace_lat: dict[str, array] = {c: array("d") for c in CLASSES}
         self._stations: dict[str, StationMeter] = {}
+        self._station_groups: dict[str, tuple[str, list[StationMeter]]] = {}
         self._type_lat: dict[str, array] = {}
         self._delivery_lat = array("d")
         self._requests_after_warmup = 0
@@ -282,12 +283,19 @@ class Collector:
             raise ValueError(f"component {name!r}: capacity must be at least 1, got {capacity!r}")
         self._component(name).capacity = int(capacity)
 
-    def station(self, name: str, servers: int = 1, kind: str = "station") -> StationMeter:
-        """The meter a service centre reports through (one per name: asking again returns the same meter)."""
+    def station(self, name: str, servers: int | None = 1, kind: str = "station",
+                sharing: bool = False) -> StationMeter:
+        """The meter a service centre reports through (one per name: asking again returns the same meter); `sharing`:
+        a processor-sharing server (a link), `servers` None: a delay station."""
         meter = self._stations.get(name)
         if meter is None:
-            meter = self._stations[name] = StationMeter(name, servers, self.warmup, kind, self.duration)
+            cls = SharingMeter if sharing else StationMeter
+            meter = self._stations[name] = cls(name, servers, self.warmup, kind, self.duration)
         return meter
+
+    def station_group(self, name: str, meters: list[StationMeter], kind: str = "station") -> None:
+        """Report `meters` together as one more station `name` as well (a bus site's node entrances)."""
+        self._station_groups[name] = (kind, list(meters))
 
     def sampled(self, share: float, meters: list[StationMeter]) -> None:
         """These stations see only a `share` of their jobs (the rest is background): scale their counts by 1/share."""
@@ -564,7 +572,9 @@ class Collector:
             }
 
         metrics = self._metrics(latency, components, littles, messages)
-        stations = {name: meter.summary(end) for name, meter in sorted(self._stations.items())}
+        groups = {name: StationMeter.combined(name, kind, meters, end)
+                  for name, (kind, meters) in self._station_groups.items() if meters}
+        stations = {name: meter.summary(end) for name, meter in sorted({**self._stations, **groups}.items())}
         detection = {c: mser5(np.frombuffer(self._trace_t[c], dtype=np.float64),
                               np.frombuffer(self._trace_lat[c], dtype=np.float64), self.warmup, end)
                      for c in CLASSES if len(self._trace_t[c])}

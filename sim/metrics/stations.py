@@ -31,20 +31,20 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("entrance", "portal", "esia", "provider", "link", "station")
+KINDS = ("entrance", "delivery", "portal", "esia", "ca", "provider", "link", "station")
 
 
 class StationMeter:
     """The measurements of one service centre during one replication (see the module docstring)."""
 
     __slots__ = ("name", "kind", "servers", "warmup", "horizon", "scale", "n", "s", "t", "area_n", "area_s", "max_n",
-                 "max_q", "arrivals", "completions", "left", "waits", "res_sum", "res_count", "stamped")
+                 "max_q", "arrivals", "completions", "left", "waits", "res_sum", "res_count", "stamped", "extra_busy")
 
-    def __init__(self, name: str, servers: int, warmup: float, kind: str = "station",
+    def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "station",
                  horizon: float = float("inf")) -> None:
         self.name = name
         self.kind = kind
-        self.servers = max(int(servers), 1)
+        self.servers = None if servers is None else max(int(servers), 1)  # None: a delay station (no queue)
         self.warmup = float(warmup)
         self.horizon = float(horizon)
         self.scale = 1.0
@@ -62,6 +62,7 @@ class StationMeter:
         self.res_sum = 0.0
         self.res_count = 0
         self.stamped = False  # fed by `job`: time averages from stamps
+        self.extra_busy: float | None = None  # busy server-seconds of work not simulated job by job (background)
 
     def _advance(self, t: float) -> None:
         last = self.t
@@ -177,6 +178,44 @@ class StationMeter:
         if end > lo:
             self.area_s += end - lo
 
+    def add_busy(self, seconds: float) -> None:
+        """Busy server-seconds inside the measured window of work carried as background (`sim.model.background`):
+        utilisation is then the simulated jobs' busy time plus this, exact rather than scaled."""
+        self.extra_busy = (self.extra_busy or 0.0) + seconds
+
+    def busy_seconds(self, now: float) -> float:
+        """Busy server-seconds after the warm-up up to `now` (jobs in service included), background included."""
+        if not self.stamped:
+            self._advance(now)
+        return self.area_s + (self.extra_busy or 0.0)
+
+    @classmethod
+    def combined(cls, name: str, kind: str, meters: list[StationMeter], end: float) -> StationMeter:
+        """One meter for several stations together (a bus site's nodes): sums of their integrals, counts and
+        stamps, measured up to `end`. Its maxima are the largest of theirs (a lower bound of the joint maximum)."""
+        for meter in meters:
+            if not meter.stamped:
+                meter._advance(end)
+        first = meters[0]
+        servers = None if any(m.servers is None for m in meters) else sum(m.servers or 0 for m in meters)
+        out = cls(name, servers, first.warmup, kind, first.horizon)
+        out.scale, out.t = first.scale, end
+        out.stamped = any(m.stamped for m in meters)
+        for meter in meters:
+            out.area_n += meter.area_n
+            out.area_s += meter.area_s
+            out.arrivals += meter.arrivals
+            out.completions += meter.completions
+            out.left += meter.left
+            out.res_sum += meter.res_sum
+            out.res_count += meter.res_count
+            out.waits.extend(meter.waits)
+            out.max_n = max(out.max_n, meter.max_n)
+            out.max_q = max(out.max_q, meter.max_q)
+            if meter.extra_busy is not None:
+                out.add_busy(meter.extra_busy)
+        return out
+
     def summary(self, end: float) -> dict[str, Any]:
         """The station's figures over [warm-up, end]; call once, at the end of the replication."""
         if not self.stamped:
@@ -190,11 +229,17 @@ class StationMeter:
         little = None
         if not self.stamped and W is not None and L > 0:
             little = abs(L - lam * W) / L
+        if self.servers is None:
+            utilisation = None  # a delay station: every job is served at once, nothing to be busy
+        elif self.extra_busy is not None:
+            utilisation = (self.area_s + self.extra_busy) / (self.servers * window)
+        else:
+            utilisation = self.area_s / (self.servers * window) * k
         return {
             "kind": self.kind,
             "servers": self.servers,
             "sampled_scale": k,
-            "utilisation": self.area_s / (self.servers * window) * k,
+            "utilisation": utilisation,
             "arrivals_per_s": lam,
             "throughput_per_s": self.completions / window * k,
             "left_unserved": int(round(self.left * k)),
@@ -208,6 +253,54 @@ class StationMeter:
             "jobs_measured": int(waits.size),
             "littles_law_error": little,
         }
+
+
+class SharingMeter(StationMeter):
+    """The meter of a processor-sharing server (a link, `sim.model.flows`): every job is in service from its arrival
+    (`enter`, no wait) until it ends (`finish`) or is cut off (`leave`), and the server is busy while it carries at
+    least one job, so utilisation is the share of time with a job there, not the mean number of jobs."""
+
+    __slots__ = ("busy_since", "base_load")
+
+    def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "link",
+                 horizon: float = float("inf")) -> None:
+        super().__init__(name, 1, warmup, kind, horizon)
+        self.busy_since = 0.0
+        self.base_load = 0.0  # a load not simulated job by job, taken off the capacity the jobs share (background)
+        self.extra_busy = 0.0  # the closed busy periods inside the window
+
+    def enter(self, t: float) -> None:
+        if self.n == 0:
+            self.busy_since = t
+        super().enter(t)
+
+    def finish(self, t: float, arrived: float) -> None:
+        super().finish(t, arrived)
+        if self.n == 0:
+            self._close(t)
+
+    def leave(self, t: float, arrived: float, in_service: bool = True) -> None:
+        super().leave(t, arrived, in_service)
+        if self.n == 0:
+            self._close(t)
+
+    def _close(self, t: float) -> None:
+        lo = self.busy_since if self.busy_since > self.warmup else self.warmup
+        if t > lo:
+            self.extra_busy = (self.extra_busy or 0.0) + t - lo
+
+    def busy_seconds(self, now: float) -> float:
+        self._advance(now)
+        lo = self.busy_since if self.busy_since > self.warmup else self.warmup
+        return (self.extra_busy or 0.0) + (now - lo if self.n > 0 and now > lo else 0.0)
+
+    def summary(self, end: float) -> dict[str, Any]:
+        out = super().summary(end)
+        # the simulated jobs share what the base load leaves: busy a share b of the time at that capacity, the server
+        # works base + (1 - base) x b of its full capacity
+        b = self.busy_seconds(end) / (end - self.warmup)
+        out["utilisation"] = self.base_load + (1.0 - self.base_load) * b
+        return out
 
 
 STATION_FIELDS: dict[str, tuple[str, str]] = {

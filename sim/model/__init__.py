@@ -1,7 +1,7 @@
 """The SimPy model of the interaction infrastructure: portal, ESIA, CA, the bus, regional buses, participants,
 data centres and network. Entry point: `simulate(scenario, seed, *, audit_path=None) -> ReplicationSummary`.
 
-Modules: `kernel` (callback events on SimPy's queue, batched sampling, multi-server stations), `network` (links,
+Modules (on `sim.engine`: the SimPy kernel, batched sampling, the service-centre base): `network` (links,
 paths, partitions), `bus` (sites, ingress pipeline, replicated per-type queues), `endpoints` (participants, SMEV
 agents, relays between buses, the sender's retries), `factory` (messages and 451 §9 routing), `portal` (EPGU and
 ESIA), `ca` (CRL cache), `limits` (quotas, blocking, bills), `audit` (451 §11г trail), `background` and
@@ -14,8 +14,12 @@ Modelling decisions worth knowing when reading the numbers:
   sent and closed at that moment, so `sent = delivered + in_flight + expired + rejected + lost` always holds.
   The collector is also given the message's creation time, when the consumer sent it (`Msg.created`): client-side
   latency, the SLO figure, runs from there (first hop, entrance wait and service, retries included).
-- Service centres report to `sim.metrics.stations.StationMeter`s (`Station.meter`, `Participant.meter`): each bus
-  site's entrance, the portal, ESIA, each provider group; per-station utilisation, waits and queue lengths.
+- Every service centre is a `sim.engine.ServiceCentre` reporting to one `sim.metrics.stations.StationMeter`, the
+  one accounting of utilisation, queue lengths, throughput and waits: each bus node's entrance (its ingress servers)
+  and delivery store (the messages it accepted until acked or handed on: waiting for a poll, then in delivery; a
+  delay station), each site's nodes together, the portal, ESIA, the CA (CRL fetches, a delay station), each
+  provider group's workers and each link (processor sharing, the transfers in the sharing). Component utilisation
+  is the same meter's busy time, background included.
 - *Delivered* means the recipient application received it (and acked); a redelivered copy is dropped by MessageID.
   The Ack is recorded by the bus when sent (it takes milliseconds against an ack timeout of a minute); an Ack that
   cannot reach the bus (partition) leads to redelivery after the ack timeout.

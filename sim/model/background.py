@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.kernel import Kernel, Station
+from sim.engine import Kernel, Station
+from sim.metrics.stations import StationMeter
 from sim.workload.arrivals import PiecewiseRate
 
 _NONE_LEFT = float("inf")  # the arrival time after the last one
@@ -255,18 +256,19 @@ class StationFeed:
             self.dropped += len(due[0]) if due is not None else 0
             return
         heaps = [s.free_at for s in live]
-        first, rest = heaps[0], heaps[1:]
+        last = len(heaps) - 1
         warmup, horizon = self.warmup, self.horizon
         rules = self.rules
         patience = rules.retry.timeout if rules.retry is not None else _NONE_LEFT
-        busy = 0.0
+        busy = [0.0] * len(heaps)  # per station: each node is a station of its own (its meter gets its share)
         i = 0
         if due is not None and not retry_heap:  # the common case, as lean as the bare recursion
             for a, s in zip(due[0], due[1], strict=True):
-                heap, f = first, first[0]
-                for other in rest:
-                    if other[0] < f:
-                        heap, f = other, other[0]
+                k = 0
+                f = heaps[0][0]
+                for j in range(1, last + 1) if last else ():
+                    if heaps[j][0] < f:
+                        k, f = j, heaps[j][0]
                 if a < f:
                     if f - a >= patience:
                         break  # a sender gives up: the rest goes the general way
@@ -274,28 +276,36 @@ class StationFeed:
                 else:
                     a_ = a
                 end = a_ + s
-                heapreplace(heap, end)
+                heapreplace(heaps[k], end)
                 if end > warmup and a_ < horizon:  # the part of its service inside the measured window
-                    busy += (end if end < horizon else horizon) - (a_ if a_ > warmup else warmup)
+                    busy[k] += (end if end < horizon else horizon) - (a_ if a_ > warmup else warmup)
                 i += 1
             else:
-                live[0].busy_time += busy
+                _book(live, busy)
                 return
-        for a, s, k, attempt, born in merged(due, self.retries, t, i):
-            heap, f = first, first[0]
-            for other in rest:
-                if other[0] < f:
-                    heap, f = other, other[0]
+        for a, s, kind, attempt, born in merged(due, self.retries, t, i):
+            k = 0
+            f = heaps[0][0]
+            for j in range(1, last + 1) if last else ():
+                if heaps[j][0] < f:
+                    k, f = j, heaps[j][0]
             start = a if a > f else f
             if start - a >= patience:  # the sender stops waiting and retries
                 self.abandoned += 1
-                self.retries.again(a + patience, born, s, k, attempt, rules)
+                self.retries.again(a + patience, born, s, kind, attempt, rules)
                 continue
             end = start + s
-            heapreplace(heap, end)
+            heapreplace(heaps[k], end)
             if end > warmup and start < horizon:  # the part of its service inside the measured window
-                busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
-        live[0].busy_time += busy  # utilisation is reported per site: the sum over its stations is what counts
+                busy[k] += (end if end < horizon else horizon) - (start if start > warmup else warmup)
+        _book(live, busy)
+
+
+def _book(stations: Sequence[PooledStation], busy: Sequence[float]) -> None:
+    """Each station's background busy time goes into its meter (the one accounting, `sim.engine.centre`)."""
+    for station, seconds in zip(stations, busy, strict=True):
+        if seconds:
+            station.meter.add_busy(seconds)
 
 
 class PooledStation(Station):
@@ -307,26 +317,26 @@ class PooledStation(Station):
     """
 
     def __init__(self, kernel: Kernel, name: str, servers: int, feeds: Sequence[StationFeed],
-                 on_drop: Callable[[list], None] | None = None, cancelled: Callable[[Any], bool] | None = None) -> None:
-        super().__init__(kernel, name, servers, on_drop, cancelled)
+                 on_drop: Callable[[list], None] | None = None, cancelled: Callable[[Any], bool] | None = None,
+                 meter: StationMeter | None = None) -> None:
+        super().__init__(kernel, name, servers, on_drop, cancelled, meter)
         self.free_at = [0.0] * servers
         self.feeds = feeds
+        self.meter.add_busy(0.0)  # its utilisation: the tagged jobs' busy time plus the background's, exact
 
     @classmethod
     def replacing(cls, station: Station, feeds: Sequence[StationFeed]) -> PooledStation:
-        pooled = cls(station.kernel, station.name, station.servers, feeds, station.on_drop, station.cancelled)
-        pooled.warmup = station.warmup
-        pooled.meter = station.meter
-        return pooled
+        return cls(station.kernel, station.name, station.servers, feeds, station.on_drop, station.cancelled,
+                   station.meter)
 
     def catch_up(self) -> None:
-        now = self.kernel.env._now
+        now = self.kernel.now
         for feed in self.feeds:
             feed.advance(now)
 
     def start_time(self) -> float:
         """When a job submitted now would start (call `catch_up()` first)."""
-        now = self.kernel.env._now
+        now = self.kernel.now
         f = self.free_at[0]
         return f if f > now else now
 
@@ -336,20 +346,16 @@ class PooledStation(Station):
                 self.on_drop([job])
             return
         self.catch_up()
-        now = self.kernel.env._now
+        now = self.kernel.now
         free_at = self.free_at
         f = free_at[0]
         start = f if f > now else now
         end = start + service_time
         heapreplace(free_at, end)
-        self.busy_time += _measured(start, end, self.warmup, self.kernel.horizon)
         self.busy += 1
-        if self.busy > self.max_depth:
-            self.max_depth = self.busy
         self._ticket += 1
         self.in_service[self._ticket] = (job, start)
-        if self.meter is not None:  # the whole schedule is known now: one call (sim.metrics.stations)
-            self.meter.job(now, start, end)
+        self.meter.job(now, start, end)  # the whole schedule is known now: one call (sim.metrics.stations)
         self.kernel.later(start + service_time - now, self._finish, self._ticket, self._epoch, done)
 
     def _finish(self, ticket: int, epoch: int, done: Callable[[Any], None]) -> None:
@@ -374,12 +380,8 @@ class PooledStation(Station):
     def restore(self) -> None:
         self.catch_up()
         self.up = True
-        now = self.kernel.env._now
+        now = self.kernel.now
         self.free_at = [now] * self.servers
-
-    def busy_seconds(self) -> float:
-        """Busy server-seconds between the warm-up and the horizon, background included (read at the run's end)."""
-        return self.busy_time
 
 
 class WorkerPool:
@@ -515,11 +517,11 @@ class WorkerPool:
         return start
 
     def suspend(self) -> None:
-        self.advance(self.kernel.env._now)
+        self.advance(self.kernel.now)
         self.suspended = True
 
     def resume(self) -> None:
-        now = self.kernel.env._now
+        now = self.kernel.now
         self.suspended = False
         self.free_at = [f if f > now else now for f in self.free_at]  # monotone: still a heap
         for queued, msg, processing, reveal in self.waiting:
@@ -530,15 +532,8 @@ class WorkerPool:
 
     def background_busy(self) -> float:
         """Busy worker-seconds of the background between the warm-up and the horizon (read at the run's end)."""
-        self.advance(self.kernel.env._now)
+        self.advance(self.kernel.now)
         return self.busy_time
-
-
-def _measured(start: float, end: float, warmup: float, horizon: float) -> float:
-    """The part of a busy period [start, end) inside the measured window [warmup, horizon)."""
-    lo = start if start > warmup else warmup
-    hi = end if end < horizon else horizon
-    return hi - lo if hi > lo else 0.0
 
 
 __all__ = ["JobStream", "PooledStation", "Retries", "Rules", "StationFeed", "WorkerPool", "combine_rates", "merged"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from conformance.protocol.codes import FaultName, StatusCategory
+from sim.engine import Sampler, ServiceCentre, Station
 from sim.model.ca import CertificationAuthority, CrlCache
-from sim.model.kernel import Sampler, Station
 from sim.model.message import DONE, IN_FLIGHT, QUEUED, REQUEST, RESPONSE, Msg
 from sim.model.world import World
 
@@ -48,7 +49,7 @@ def send_status(world: World, from_loc: str, sender: Any, counter: str) -> None:
     t = world.network.transfer(from_loc, to, STATUS_SIZE) if to is not None else None
     if t is None:
         world.count("status.undeliverable")
-    elif world.kernel.env._now + t <= world.kernel.horizon:
+    elif world.kernel.now + t <= world.kernel.horizon:
         counters["status.received"] = counters.get("status.received", 0) + 1
 
 Reply = Callable[[str, str], None]
@@ -63,7 +64,7 @@ class BusQueue:
     in its bus's `occupied` set (added when a message is put or given back), so the janitor visits only those.
     """
 
-    __slots__ = ("bus", "owner", "type", "visible", "in_flight", "deferred", "seq", "_env")
+    __slots__ = ("bus", "owner", "type", "visible", "in_flight", "deferred", "seq", "kernel")
 
     def __init__(self, bus: Bus, owner: Endpoint, type_name: str) -> None:
         self.bus = bus
@@ -73,7 +74,7 @@ class BusQueue:
         self.in_flight: deque[tuple[float, Msg, int]] = deque()
         self.deferred: dict[Msg, None] = {}  # stored, waiting for a worker shared with background (`reveal`), in order
         self.seq = len(bus.queues)  # creation order: the janitor sweeps occupied queues in this order
-        self._env = bus.world.kernel.env
+        self.kernel = bus.world.kernel
 
     def __len__(self) -> int:
         return len(self.visible)
@@ -84,20 +85,20 @@ class BusQueue:
         pool = self.owner.pool
         if pool is None:
             return len(self.visible)
-        return len(self.visible) + pool.waiting_count(self.type, self._env._now)
+        return len(self.visible) + pool.waiting_count(self.type, self.kernel.now)
 
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
         meter = self.owner.meter
         if meter is not None and msg.kind == REQUEST:  # it joins the provider's station (per-station results)
             msg.station = meter
-            msg.arrived = now = self._env._now
+            msg.arrived = now = self.kernel.now
             meter.arrive(now)
         pool = self.owner.pool
         if pool is not None and msg.kind != RESPONSE:  # the owner's workers are shared with background requests
             msg.processing = self.owner.service_time(msg)
-            ready = pool.reserve(msg, self._env._now, msg.processing, self.reveal_at)
-            if ready is None or ready > self._env._now:  # None: the owner is down; its pool calls reveal_at later
+            ready = pool.reserve(msg, self.kernel.now, msg.processing, self.reveal_at)
+            if ready is None or ready > self.kernel.now:  # None: the owner is down; its pool calls reveal_at later
                 self.deferred[msg] = None
                 if ready is not None:
                     self.reveal_at(msg, ready)
@@ -107,7 +108,7 @@ class BusQueue:
         self.owner.notify()
 
     def reveal_at(self, msg: Msg, at: float) -> None:
-        self.bus.world.kernel.later(at - self._env._now, self.reveal, msg)
+        self.bus.world.kernel.later(at - self.kernel.now, self.reveal, msg)
 
     def reveal(self, msg: Msg) -> None:
         """A request whose reserved worker is free now becomes visible to its owner's polls."""
@@ -120,7 +121,7 @@ class BusQueue:
 
     def has_visible(self) -> bool:
         in_flight = self.in_flight
-        if in_flight and in_flight[0][0] <= self._env._now:
+        if in_flight and in_flight[0][0] <= self.kernel.now:
             self._reclaim()
         return bool(self.visible)
 
@@ -141,6 +142,9 @@ class BusQueue:
                 continue
             msg.state = IN_FLIGHT
             msg.attempts += 1
+            if not msg.store_taken and msg.store is not None:  # its delivery starts (redeliveries continue it)
+                msg.store_taken = True
+                msg.store.start(now, msg.stored)
             self.in_flight.append((now + bus.ack_timeout, msg, msg.attempts))
             return msg
         return None
@@ -192,6 +196,20 @@ class BusQueue:
                 msg.orphaned = True
 
 
+def leave_store(msg: Msg, now: float, delivered: bool) -> None:
+    """`msg` leaves the delivery store it is in: delivered (acked, or handed on to the next bus), or not (closed:
+    expired or lost; in delivery or still waiting)."""
+    store = msg.store
+    if store is not None:
+        if not msg.store_taken:
+            store.leave(now, msg.stored)
+        elif delivered:
+            store.finish(now, msg.stored)
+        else:
+            store.leave(now, msg.stored, True)
+        msg.store = None
+
+
 def _creation(q: BusQueue) -> int:
     return q.seq
 
@@ -225,14 +243,22 @@ class Site:
     def __init__(self, bus: Bus, location: str, nodes: int, concurrency: int, ca: CertificationAuthority) -> None:
         self.bus = bus
         self.location = location
-        self.nodes = [Station(bus.world.kernel, f"{bus.name}.{location}.{i}", concurrency, on_drop=self._dropped,
-                              cancelled=_sender_gone) for i in range(nodes)]
-        # one station meter for the site's entrance, all its nodes together (sim.metrics.stations): the nodes share
-        # the site's arrivals, and with background the tagged sample is spread unevenly over them
-        meter = bus.world.collector.station(f"{self.component}.entrance", max(nodes * concurrency, 1), "entrance")
-        for node in self.nodes:
-            node.warmup = bus.world.collector.warmup
-            node.meter = meter
+        collector = bus.world.collector
+        component = self.component
+        # every node is two stations (sim.metrics.stations): its entrance (ingress, `concurrency` servers) and its
+        # delivery store (the messages it accepted, waiting for a poll, then in delivery until acked or handed on:
+        # a delay station); the site reports both of its nodes' together as well
+        self.nodes = [Station(bus.world.kernel, f"{component}.node{i}", concurrency, on_drop=self._dropped,
+                              cancelled=_sender_gone,
+                              meter=collector.station(f"{component}.node{i}.entrance", concurrency, "entrance"))
+                      for i in range(nodes)]
+        self.stores = [ServiceCentre(bus.world.kernel, f"{component}.node{i}.delivery", None,
+                                     collector.station(f"{component}.node{i}.delivery", None, "delivery"))
+                       for i in range(nodes)]
+        self._done = {node.name: partial(self._ingressed, store.meter) for node, store in zip(self.nodes, self.stores,
+                                                                                         strict=True)}  # per node
+        collector.station_group(f"{component}.entrance", [node.meter for node in self.nodes], "entrance")
+        collector.station_group(f"{component}.delivery", [store.meter for store in self.stores], "delivery")
         self.crl = CrlCache(bus.world, ca, location)
 
     @property
@@ -278,7 +304,7 @@ class Site:
             reply = _ReplyOnce(reply)
             world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
                                reply, RETRY, "timeout")
-        node.submit((msg, from_loc, reply), service, self._ingressed)
+        node.submit((msg, from_loc, reply), service, self._done[node.name])
 
     def _arrive_pooled(self, msg: Msg, from_loc: str, reply: Reply, sent_at: float, live: list) -> None:
         """`arrive` on nodes shared with background jobs (`sim.model.background`): the node that can start the job
@@ -300,10 +326,11 @@ class Site:
                 return
             reply = _ReplyOnce(reply)
             world.kernel.later(patience, reply, RETRY, "timeout")
-        node.submit((msg, from_loc, reply), self.bus.ingress() * msg.fragments, self._ingressed)
+        node.submit((msg, from_loc, reply), self.bus.ingress() * msg.fragments, self._done[node.name])
 
-    def _ingressed(self, job: tuple) -> None:
+    def _ingressed(self, store: Any, job: tuple) -> None:
         msg, from_loc, reply = job
+        msg.entry = store  # accepted here, it joins this node's delivery store
         self.bus.pipeline(self, msg, from_loc, reply)
 
 
@@ -407,6 +434,9 @@ class Bus:
         self._relays: dict[str, Endpoint] = {}
         self._entry: dict[str, Site | None] = {}
         self._replica_sets: dict[str, tuple[str, ...]] = {}
+        # makes the relay from an upstream bus into this one: `sim.model.endpoints.Relay`, set by whoever wires the
+        # model (the endpoints stand on the bus, not the other way round)
+        self.make_relay: Callable[[World, Bus, Bus], Endpoint] | None = None
 
     # --- placement ------------------------------------------------------------------------------------------------
 
@@ -481,7 +511,7 @@ class Bus:
                 self._answer(site, from_loc, reply, REJECTED, verdict, msg)
                 return
         crl = site.crl
-        if self.world.kernel.env._now < crl.valid_until:  # CrlCache.check's first case, without a closure
+        if self.world.kernel.now < crl.valid_until:  # CrlCache.check's first case, without a closure
             self._verified(True, site, msg, from_loc, reply, first)
             return
         crl.check(lambda ok: self._verified(ok, site, msg, from_loc, reply, first))
@@ -536,6 +566,7 @@ class Bus:
         self._accept(site, msg, q, first, replicas)
         if first:
             for copy in msg.copies:  # the rest of a broadcast: one copy in each subscriber's queue (697 §6г)
+                copy.entry = msg.entry
                 self._accept(site, copy, self._target(copy), first, replicas)
         self._answer(site, from_loc, reply, OK, "", msg)
 
@@ -558,8 +589,13 @@ class Bus:
         if msg.hop >= 0:  # handed on by the previous bus of the route, which lets go of its copy now
             previous = msg.route[msg.hop]
             previous._depth(msg.type, -1)
+            leave_store(msg, now, True)
             if world.audit.enabled:
                 world.audit.record(now, msg, "handed-on", previous.name)
+        store = msg.entry
+        if store is not None:
+            msg.store, msg.stored, msg.store_taken = store, now, False
+            store.arrive(now)
         msg.hop = msg.route.index(self)
         msg.replicas = replicas
         if world.audit.enabled:
@@ -608,6 +644,7 @@ class Bus:
         if msg.state != DONE:
             msg.state = DONE
             self._depth(msg.type, -1)
+            leave_store(msg, self.world.now, True)
             audit = self.world.audit
             if audit.enabled:
                 audit.record(self.world.now, msg, "acked", self.name)
@@ -619,6 +656,7 @@ class Bus:
         msg.state = DONE
         self._depth(msg.type, -1)
         world = self.world
+        leave_store(msg, world.now, False)
         if msg.station is not None:  # it leaves the provider's station unserved
             msg.station.leave(world.now, msg.arrived)
             msg.station = None
@@ -641,7 +679,7 @@ class Bus:
         component = self._depth_components.get(type_name)
         if component is None:
             component = self._depth_components[type_name] = f"queue.{self.name}.{type_name}"
-        self.world.collector.queue_depth(component, d, self.world.kernel.env._now)
+        self.world.collector.queue_depth(component, d, self.world.kernel.now)
 
     def data_centre_lost(self, location: str) -> None:
         """`location`'s storage is gone: messages with no replica left are lost; survivors are re-replicated."""
@@ -687,10 +725,8 @@ class Bus:
                 q._reclaim()
 
     def relay_from(self, upstream: Bus) -> Endpoint:
-        """The endpoint that forwards messages from `upstream` into this bus."""
-        from sim.model.endpoints import Relay
-
+        """The endpoint that forwards messages from `upstream` into this bus (made by `make_relay`)."""
         relay = self._relays.get(upstream.name)
         if relay is None:
-            relay = self._relays[upstream.name] = Relay(self.world, upstream, self)
+            relay = self._relays[upstream.name] = self.make_relay(self.world, upstream, self)
         return relay

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.model.kernel import Sampler
+from sim.engine import Sampler, ServiceCentre
 from sim.model.world import World
 
 
-class CertificationAuthority:
+class CertificationAuthority(ServiceCentre):
+    """The CA's CRL service: a delay station (every fetch served at once, for the response time plus the network
+    there and back), measured as the station `ca`."""
+
+    kind = "ca"
+
     def __init__(self, world: World, location: str, response_time: Sampler, cache_lifetime: float) -> None:
+        super().__init__(world.kernel, "ca", None, world.collector.station("ca", None, self.kind))
         self.world = world
         self.location = location
         self.response_time = response_time
@@ -55,9 +61,11 @@ class CrlCache:
         world.count("crl.fetches")
         back = net.transfer(self.ca.location, self.location, 64 * 1024)
         delay = there + self.ca.response_time() + (back if back is not None else 0.0)
-        world.kernel.later(delay, self._fetched, back is not None and self.ca.up)
+        self.ca.meter.enter(world.now)
+        world.kernel.later(delay, self._fetched, back is not None and self.ca.up, world.now)
 
-    def _fetched(self, ok: bool) -> None:
+    def _fetched(self, ok: bool, asked: float) -> None:
+        self.ca.meter.finish(self.world.now, asked)
         waiting, self._waiting = self._waiting or [], None
         if ok:
             self.valid_until = self.world.now + self.ca.cache_lifetime

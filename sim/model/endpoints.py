@@ -11,8 +11,8 @@ import math
 from typing import Any
 
 from conformance.protocol.codes import StatusCategory
+from sim.engine import Sampler
 from sim.model.bus import DUPLICATE, EXPIRED, OK, REJECTED, RETRY, Bus, BusQueue, send_status
-from sim.model.kernel import Sampler
 from sim.model.message import REQUEST, RESPONSE, Msg
 from sim.model.world import World
 
@@ -52,7 +52,7 @@ class Endpoint:
         inboxes = self.inboxes
         n = len(inboxes)
         rr = self._rr
-        now = self.world.kernel.env._now
+        now = self.world.kernel.now
         for i in range(n):
             j = rr + i
             q = inboxes[j if j < n else j - n]
@@ -134,7 +134,6 @@ class Participant(Endpoint):
         self.misbehaviour: list[tuple[str, float, str | None]] = []  # (behaviour, share, message type)
         self.scheduled = False
         self.outbox: list[Msg] = []
-        self.busy_time = 0.0
         self.agent: Agent | None = None
 
     @property
@@ -236,7 +235,7 @@ class Participant(Endpoint):
         if world.network.reachable(self.location, site_location):
             # the Ack takes milliseconds against an ack timeout of a minute or more: the bus records it at once
             q.bus.acked(msg)
-        now = world.kernel.env._now
+        now = world.kernel.now
         if msg.delivered:
             world.collector.duplicate_suppressed(msg.id, now)
             world.audit.record(now, msg, "duplicate-suppressed", self.name)
@@ -267,9 +266,6 @@ class Participant(Endpoint):
 
     def processed(self, msg: Msg, started: float) -> None:
         world = self.world
-        lo = max(started, world.collector.warmup)
-        if world.now > lo:
-            self.busy_time += world.now - lo
         if msg.station is not None:
             msg.station.finish(world.now, msg.arrived)
             msg.station = None
@@ -305,7 +301,7 @@ class Participant(Endpoint):
         """A worker freed up: a busy client polls again at once rather than waiting for the next tick."""
         if self.scheduled or not self.up:
             return
-        now = self.world.kernel.env._now
+        now = self.world.kernel.now
         for q in self.inboxes:
             in_flight = q.in_flight  # BusQueue.has_visible, inlined
             if in_flight and in_flight[0][0] <= now:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sim.engine import Sampler
 from sim.model.bus import Bus
-from sim.model.kernel import Sampler
 from sim.model.message import BROADCAST, REQUEST, RESPONSE, Msg
 from sim.model.world import World
 from sim.scenario.model import REGIONAL_KINDS

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.model.kernel import Kernel
+from sim.engine import Kernel
 
 _DONE_BITS = 1e-6
 """A flow with fewer bits than this left is complete (float rounding of remaining x rate)."""
@@ -49,10 +49,12 @@ class Sharing:
     def start(self, links: Sequence[Any], bits: float, delay: float, fn: Callable[..., Any], args: tuple) -> None:
         """A transfer of `bits` over `links` starts now; `fn(*args)` is called `delay` after its last bit."""
         self._progress()
-        now = self.kernel.env._now
+        now = self.kernel.now
         flow = Flow(links, bits, delay, fn, args, now)
         for link in links:
             link.flows += 1
+            if link.centre is not None:  # the link is a processor-sharing service centre (sim.engine.centre)
+                link.centre.meter.enter(now)
         self.flows.append(flow)
         self._reallocate()
 
@@ -63,7 +65,7 @@ class Sharing:
             self._reallocate()
 
     def _progress(self) -> None:
-        now = self.kernel.env._now
+        now = self.kernel.now
         dt = now - self.last
         if dt > 0.0:
             for flow in self.flows:
@@ -117,10 +119,13 @@ class Sharing:
                 (flow.rate > 0.0 and flow.bits / flow.rate <= 1e-12)]
         if not done:  # rounding: the earliest is due now
             done = [min(self.flows, key=lambda flow: flow.bits / flow.rate if flow.rate > 0.0 else float("inf"))]
+        now = self.kernel.now
         for flow in done:
             self.flows.remove(flow)
             for link in flow.links:
                 link.flows -= 1
+                if link.centre is not None:
+                    link.centre.meter.finish(now, flow.started)
             self.completed += 1
         if self.flows:
             self._reallocate()

@@ -16,7 +16,7 @@ class Msg:
         "id", "kind", "type", "cls", "sender", "recipient", "size", "fragments", "created", "queued", "expires",
         "request", "route", "hop", "replicas", "state", "delivered", "orphaned", "bad_signature", "bad_schema",
         "attempts", "context", "counted", "datamart", "unauthorised", "copies", "processing", "cannot_provide",
-        "station", "arrived",
+        "station", "arrived", "entry", "store", "stored", "store_taken",
     )
 
     def __init__(
@@ -64,3 +64,10 @@ class Msg:
         self.cannot_provide = False  # an answer that refuses: the provider cannot provide the data (963 §4)
         self.station: Any = None  # the provider's StationMeter while it is there (sim.metrics.stations), else None
         self.arrived = -1.0  # when it joined that station (entered the provider's queue)
+        # the bus's delivery store (a StationMeter per bus node, sim.model.bus): `entry` is the store of the node whose
+        # ingress last accepted it; `store` the one it is in now (None: in no bus's store), since `stored`; taken
+        # by a poll (`store_taken`: its service, the delivery, has started) or still waiting
+        self.entry: Any = None
+        self.store: Any = None
+        self.stored = -1.0
+        self.store_taken = False

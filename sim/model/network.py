@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine import Kernel, Sampler, ServiceCentre
 from sim.model.flows import Sharing
-from sim.model.kernel import Kernel, Sampler
 
 LOCAL_LATENCY_S = 0.0002
 """Latency between two systems in the same location (one LAN hop)."""
@@ -51,6 +51,7 @@ class Link:
     loss_override: float | None = None
     flows: int = 0  # transfers in the sharing on this link now (sim.model.flows)
     background_bps: float = 0.0  # the background's mean rate on it (run.tagged_share < 1), taken off its bandwidth
+    centre: ServiceCentre | None = None  # the link as a service centre (processor sharing), when it is measured
 
     @property
     def mean_latency(self) -> float:

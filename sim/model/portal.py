@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from sim.engine import Sampler, Station
 from sim.model.endpoints import send
 from sim.model.factory import MessageFactory, TypeInfo
-from sim.model.kernel import Sampler, Station
 from sim.model.message import Msg
 from sim.model.world import World
 
@@ -21,9 +21,8 @@ class Esia:
     def __init__(self, world: World, spec: Any) -> None:
         self.world = world
         self.data_centres = tuple(spec.data_centres)
-        self.station = Station(world.kernel, "esia", spec.concurrency, on_drop=self._dropped)
-        self.station.warmup = world.collector.warmup
-        self.station.meter = world.collector.station("esia", spec.concurrency, "esia")
+        self.station = Station(world.kernel, "esia", spec.concurrency, on_drop=self._dropped,
+                               meter=world.collector.station("esia", spec.concurrency, "esia"))
         self.login_time = Sampler(spec.login_time, world.rng)
         self.forced_down = False
         world.collector.component("esia", spec.concurrency)
@@ -85,9 +84,8 @@ class Portal:
         self.types = types
         self.endpoint = endpoint  # the portal's own system, a consumer (sim.model.endpoints.Participant)
         self.senders = senders  # service sender name -> endpoints
-        self.station = Station(world.kernel, "portal", spec.concurrency, on_drop=self._dropped)
-        self.station.warmup = world.collector.warmup
-        self.station.meter = world.collector.station("portal", spec.concurrency, "portal")
+        self.station = Station(world.kernel, "portal", spec.concurrency, on_drop=self._dropped,
+                               meter=world.collector.station("portal", spec.concurrency, "portal"))
         self.service_time = Sampler(spec.service_time, world.rng)
         self.waiting: deque[tuple[float, Application]] = deque()
         services = workload.services

@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine import Kernel, Sampler, ServiceCentre
 from sim.faults import FaultInjector, schedule_outages
 from sim.metrics.collector import Collector, ReplicationSummary
 from sim.model.audit import Audit
 from sim.model.background_load import BackgroundLoad
 from sim.model.bus import Bus
 from sim.model.ca import CertificationAuthority
-from sim.model.endpoints import Participant, send
+from sim.model.endpoints import Participant, Relay, send
 from sim.model.factory import MessageFactory, TypeInfo
-from sim.model.kernel import Kernel, Sampler
 from sim.model.limits import Admission
 from sim.model.message import REQUEST, Msg
 from sim.model.network import Network
@@ -45,6 +45,9 @@ class Model:
         network = Network(locations, rng, frozenset(topo.data_centres), kernel=kernel)
         for link in topo.links:
             network.add_link(link.a, link.b, link.latency, link.bandwidth, link.loss)
+        for link in network.links.values():  # a processor-sharing station each (the transfers in the sharing)
+            name = f"link.{link.a}-{link.b}"
+            link.centre = ServiceCentre(kernel, name, 1, collector.station(name, 1, "link", sharing=True))
         world = World(kernel, collector, network, scenario.policies, audit,
                       {name: DataCentreState(name) for name in topo.data_centres},
                       scenario.policies.failover_detection)
@@ -69,6 +72,8 @@ class Model:
                     self.sampler(rb.ingress_time), self.sampler(rb.delivery_time), None, self.ca, 1, self.access,
                     self.admission)
 
+        for one in self.buses():
+            one.make_relay = Relay
         # participants, by group, and the portal's own system
         self.groups: dict[str, list[Participant]] = {}
         self.by_name: dict[str, Participant] = {}
@@ -120,24 +125,36 @@ class Model:
         for bus in self.buses():
             for site in bus.sites.values():
                 collector.component(site.component, max(site.capacity, 1))
+        self.providers: dict[str, ServiceCentre] = {}  # each provider group's workers: one service centre
         for name, members in self.groups.items():
             if name != PORTAL and any(m.spec.provides for m in members):
                 workers = sum(m.concurrency for m in members)
                 collector.component(f"participant.{name}", workers)
-                meter = collector.station(f"participant.{name}", workers, "provider")
+                centre = self.providers[name] = ServiceCentre(
+                    kernel, f"participant.{name}", workers, collector.station(f"participant.{name}", workers,
+                                                                              "provider"))
                 for m in members:
-                    m.meter = meter
+                    m.meter = centre.meter
         if run.tagged_share < 1.0:  # stations shared with background: their meters see the tagged sample
             collector.sampled(run.tagged_share, self._pooled_meters())
 
     def _pooled_meters(self) -> list:
-        """The station meters of stations that share their servers with background jobs."""
+        """The station meters that see a sample of their jobs (`tagged_share` < 1): stations sharing their servers with
+        background jobs, and those the background does not cross (its share is scaled up there)."""
         from sim.model.background import PooledStation
 
         stations = [node for bus in self.buses() for site in bus.sites.values() for node in site.nodes]
         stations += [self.esia.station] + ([self.portal.station] if self.portal is not None else [])
-        meters = [s.meter for s in stations if isinstance(s, PooledStation) and s.meter is not None]
+        meters = [s.meter for s in stations if isinstance(s, PooledStation)]
         meters += [p.meter for p in self.by_name.values() if p.pool is not None and p.meter is not None]
+        # the delivery stores and the links see the tagged messages only (a thinned sample of their jobs); a link's
+        # capacity is what the background's mean rate leaves (`Link.effective_bandwidth`), and its meter adds that load
+        meters += [store.meter for bus in self.buses() for site in bus.sites.values() for store in site.stores]
+        for link in self.world.network.links.values():
+            if link.centre is not None:
+                link.centre.meter.base_load = min(link.background_bps / link.bandwidth_bps, 1.0) \
+                    if link.bandwidth_bps > 0 else 0.0
+                meters.append(link.centre.meter)
         return meters
 
     # --- lookups ------------------------------------------------------------------------------------------------------
@@ -259,17 +276,18 @@ class Model:
         if self.background_load is not None:  # the background up to the end: busy times include all of it
             for feed in self.background_load.feeds:
                 feed.advance(world.kernel.horizon)
-        stations = [(site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
-        stations.append(("esia", [self.esia.station]))
+        for name, centre in self.providers.items():  # the providers' background, carried by their worker pools
+            pools = [m.pool for m in self.groups[name] if m.pool is not None]
+            if pools:
+                centre.meter.add_busy(sum(pool.background_busy() for pool in pools))
+        centres: list[tuple[str, list[ServiceCentre]]] = [
+            (site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
+        centres.append(("esia", [self.esia.station]))
         if self.portal is not None:
-            stations.append(("portal", [self.portal.station]))
-        busy = {component: sum(n.busy_seconds() for n in nodes) for component, nodes in stations}
-        for name, members in self.groups.items():
-            if name != PORTAL and any(m.spec.provides for m in members):
-                busy[f"participant.{name}"] = sum(m.busy_time + (m.pool.background_busy() if m.pool else 0.0)
-                                                  for m in members)
-        for component, seconds in busy.items():  # utilisation of the whole component, background included
-            collector.busy_total(component, seconds)
+            centres.append(("portal", [self.portal.station]))
+        centres += [(centre.name, [centre]) for centre in self.providers.values()]
+        for component, members in centres:  # utilisation of the whole component, background included
+            collector.busy_total(component, sum(centre.busy_seconds() for centre in members))
         self.admission.close_books()
         return collector.summary()
 
@@ -286,7 +304,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
     injector = FaultInjector(model)
     injector.schedule(scenario.faults)
     schedule_outages(model.world, list(model.by_name.values()))
-    model.world.kernel.run(scenario.run.max_events)
+    model.world.kernel.run_to_horizon(scenario.run.max_events)
     summary = model.finish()
     audit.write()
     summary.seed = {"entropy": str(seq.entropy), "spawn_key": list(seq.spawn_key)}

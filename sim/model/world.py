@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine import Kernel
 from sim.metrics.collector import Collector
 from sim.model.audit import Audit
-from sim.model.kernel import Kernel
 from sim.model.network import Network
 
 
@@ -38,7 +38,7 @@ class World:
     def rng(self) -> np.random.Generator:
         return self.kernel.rng
 
-    now = property(attrgetter("kernel.env._now"), doc="The simulated time (a C-level getter: read everywhere).")
+    now = property(attrgetter("kernel.now"), doc="The simulated time (a C-level getter: read everywhere).")
 
     def new_id(self) -> int:
         self._next_id += 1

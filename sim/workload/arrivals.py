@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.kernel import Kernel
+from sim.engine import Kernel
 
 DAY = 86_400.0
 

@@ -93,9 +93,9 @@ def _child_model(overrides: dict[str, Any], path: str | Path = SCENARIO) -> dict
 
 def _child_hops(overrides: dict[str, Any]) -> dict[str, Any]:
     """Count the delays messages meet, by wrapping the three places the model draws one."""
+    from sim.engine import Station
     from sim.model import simulate
     from sim.model.endpoints import Participant
-    from sim.model.kernel import Station
     from sim.model.network import Network
 
     counts = {"station": 0, "network": 0, "processing": 0}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.kernel import Kernel
+from sim.engine import Kernel
 from sim.scenario.distributions import Constant
 from sim.scenario.model import Burst, DailyProfile
 from sim.workload.arrivals import ArrivalStream, PiecewiseRate, flow_rate
@@ -45,7 +45,7 @@ def test_model_poisson_stream_counts_match_the_integral() -> None:
     times: list[float] = []
     stream = ArrivalStream(kernel, lambda: times.append(kernel.now), rate=rate)
     stream.start()
-    kernel.run()
+    kernel.run_to_horizon()
     counts = np.histogram(times, bins=[0, 5_000, 10_000, 20_000])[0]
     expected = np.array([10_000, 2_500, 40_000])
     assert np.all(np.abs(counts - expected) < 4 * np.sqrt(expected)), counts  # Poisson: 4 standard deviations
@@ -56,7 +56,7 @@ def test_model_renewal_stream_with_constant_gaps() -> None:
     kernel = Kernel(np.random.default_rng(4), 10.0)
     times: list[float] = []
     ArrivalStream(kernel, lambda: times.append(kernel.now), gaps=Constant(0.25)).start()
-    kernel.run()
+    kernel.run_to_horizon()
     assert times == pytest.approx([0.25 * i for i in range(1, 41)])
 
 
@@ -86,7 +86,7 @@ def _flow_counts(form: str, rate: float, window: tuple[float, float | None], pro
     kernel = Kernel(np.random.default_rng(seed), horizon)
     times: list[float] = []
     ArrivalStream(kernel, lambda: times.append(kernel.now), rate=shape, gaps=gaps).start()
-    kernel.run()
+    kernel.run_to_horizon()
     return times, float(shape.cumulative(np.array([horizon]))[0])
 
 

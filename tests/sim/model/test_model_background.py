@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.engine import Kernel
 from sim.model.background import JobStream, PooledStation, StationFeed, WorkerPool, combine_rates
-from sim.model.kernel import Kernel
 from sim.scenario.distributions import Constant
 from sim.workload.arrivals import PiecewiseRate
 
@@ -91,7 +91,7 @@ def test_pooled_station_starts_tagged_jobs_as_a_fcfs_queue_with_the_background(b
     started: dict[int, float] = {}
     for k, (a, s) in enumerate(tagged):
         kernel.later(a, station[0].submit, k, s, lambda k, s=s: started.__setitem__(k, kernel.now - s))
-    kernel.run()
+    kernel.run_to_horizon()
     assert_tagged_start_as_in_fcfs(background, tagged, servers, started)
     feed.advance(kernel.horizon)  # as the model does at the end of a run
     assert station[0].busy_seconds() == pytest.approx(sum(s for _, s in background) + sum(s for _, s in tagged))
@@ -106,7 +106,7 @@ def test_worker_pool_reserves_workers_in_fcfs_order_with_the_background(backgrou
     ready: dict[int, float] = {}
     for k, (a, s) in enumerate(tagged):
         kernel.later(a, lambda k=k, s=s: ready.__setitem__(k, pool.reserve(k, kernel.now, s, _never)))
-    kernel.run()
+    kernel.run_to_horizon()
     assert_tagged_start_as_in_fcfs(background, tagged, workers, ready)
 
 
@@ -123,7 +123,7 @@ def test_worker_pool_serves_nothing_while_its_provider_is_down():
     kernel.later(4.0, lambda: revealed.append(("tagged", pool.reserve("tagged", kernel.now, 2.0, reveal))))
     kernel.later(20.0, pool.resume)
     kernel.later(21.0, lambda: revealed.append(("late", pool.reserve("late", kernel.now, 1.0, reveal))))
-    kernel.run()
+    kernel.run_to_horizon()
     # the 2nd job was queued for the worker (6-11) before the outage (3-20): work already queued is not held back.
     # What arrives during the outage waits for its end, in arrival order: the request queued at 4 from 20 to 22, the
     # job of 12 from 22 to 23; the request queued at 21 comes after them
@@ -135,7 +135,7 @@ def test_worker_pool_scales_background_processing_by_the_provider_slowness():
     slow = [3.0]
     pool = WorkerPool(kernel, 1, ListStream([(0.0, 2.0)]), 0.0, 0.5, lambda: slow[0])
     assert pool.reserve("m", 1.0, 1.0, _never) == 6.5  # 0 + 2 x 3 + 0.5 of delivery
-    kernel.run()
+    kernel.run_to_horizon()
     assert pool.background_busy() == pytest.approx(6.0)
 
 
@@ -176,3 +176,24 @@ def test_job_stream_is_the_poisson_superposition_it_claims():
     assert abs((s == 2.0).sum() - 6_000) < 4 * np.sqrt(6_000)
     first = (t < 1000.0) & (s == 1.0)
     assert abs(first.sum() - 10_000) < 4 * np.sqrt(10_000)  # the rate's step is where it should be
+
+
+@settings(max_examples=100, deadline=None)
+@given(background=jobs_st, nodes=st.integers(2, 3))
+def test_a_feed_over_several_nodes_books_each_jobs_busy_time_to_the_node_that_served_it(background, nodes):
+    """Each node is a station of its own: a background job's service goes into the meter of the node that took it
+    (the one free first, the first of equals), and the nodes' busy times add up to the work."""
+    background = sorted(background)
+    kernel = Kernel(np.random.default_rng(0), 10_000.0)
+    stations: list[PooledStation] = []
+    feed = StationFeed(ListStream(background), lambda: stations, 0.0, 10_000.0)
+    stations.extend(PooledStation(kernel, f"n{i}", 1, [feed]) for i in range(nodes))
+    kernel.run_to_horizon()
+    feed.advance(kernel.horizon)
+    free = [0.0] * nodes
+    busy = [0.0] * nodes
+    for a, s in background:
+        k = min(range(nodes), key=lambda i: (free[i], i))
+        free[k] = max(a, free[k]) + s
+        busy[k] += s
+    assert [st_.busy_seconds() for st_ in stations] == pytest.approx(busy)

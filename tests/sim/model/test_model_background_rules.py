@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.engine import Kernel
 from sim.metrics.stats import confidence_interval
 from sim.model import simulate
 from sim.model.background import Rules, WorkerPool
-from sim.model.kernel import Kernel
 from sim.runner.replications import replication_seed
 from sim.scenario import loads
 from sim.scenario.model import RetryPolicy

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.engine import Kernel
 from sim.metrics.stats import confidence_interval
-from sim.model.kernel import Kernel
 from sim.model.network import Network
 from sim.scenario.distributions import Constant, Exponential, LogNormal
 
@@ -30,12 +30,12 @@ def test_a_large_transfer_slows_the_others_on_its_link():
     done = {}
     net.send("a", "b", 100 * MB, lambda: done.setdefault("large", kernel.now))
     net.send("a", "b", MB, lambda: done.setdefault("small", kernel.now))
-    kernel.run()
+    kernel.run_to_horizon()
     assert done["small"] == pytest.approx(2.0)
     assert done["large"] == pytest.approx(101.0)
     kernel, net = _network(1000.0)
     net.send("a", "b", MB, lambda: done.__setitem__("alone", kernel.now))
-    kernel.run()
+    kernel.run_to_horizon()
     assert done["alone"] == pytest.approx(1.0)
 
 
@@ -46,7 +46,7 @@ def test_rates_are_max_min_fair_over_paths():
     done = {}
     for a, b in (("x", "y"), ("x", "z"), ("y", "z")):
         net.send(a, b, 6 * MB, lambda a=a, b=b: done.setdefault(a + b, kernel.now))
-    kernel.run()
+    kernel.run_to_horizon()
     # 6 MB = 48 Mbit: x->y at 6 Mbit/s ends at 8 s; the others at 2 Mbit/s have sent 16 Mbit by then, and keep 2 each
     # (y-z still the bottleneck) to 24 s
     assert done["xy"] == pytest.approx(8.0)
@@ -60,7 +60,7 @@ def test_small_transfers_take_the_current_share_without_an_event():
     net.send("a", "b", 50 * MB, lambda: None)
     assert net.is_small("a", "b", 0) and not net.is_small("a", "b", 1000)
     kernel.later(1.0, lambda: None)
-    kernel.run()
+    kernel.run_to_horizon()
     # one flow in the sharing: a new one would get half the link
     assert net.transfer("a", "b", 1) == pytest.approx(8 / (4 * MB))
 
@@ -81,7 +81,7 @@ def _ps_sojourns(sizes, lam: float, horizon: float, seed: int) -> float:
     for t0, size in zip(starts.tolist(), np.maximum(sizes.sample_n(rng, len(starts)), 1).astype(int).tolist(),
                         strict=True):
         kernel.later(t0, net.send, "a", "b", size, arrived, t0)
-    kernel.run()
+    kernel.run_to_horizon()
     return float(np.mean(sojourns))
 
 
