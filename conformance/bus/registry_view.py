@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.bus.types import BusType, TypeTable
+from conformance.registry.loader import load_registry
 
 
 class RegistryTypeTable(TypeTable):
@@ -16,8 +17,6 @@ class RegistryTypeTable(TypeTable):
 
 
 def table_from_registry(path: str | Path | None = None) -> RegistryTypeTable:
-    from conformance.registry.loader import load_registry
-
     registry = load_registry(path)
     types = [BusType(name=spec.name,
                      request=(spec.request.namespace, spec.request.root),

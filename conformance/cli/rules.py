@@ -13,6 +13,18 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
+import sys
+
+from rich.table import Table
+from rich.text import Text
+
+from conformance.console import make_console
+from conformance.errors import UsageError
+from conformance.findings import FAMILIES
+from conformance.rules import catalogue
+from conformance.yamlnodes import did_you_mean
 
 HELP = "list the rule catalogue, or print one rule's page with its examples"
 
@@ -28,16 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
-    from rich.table import Table
-    from rich.text import Text
-
-    from conformance.console import make_console
-    from conformance.findings import FAMILIES
-    from conformance.rules import catalogue
-
     if args.rule_id:
         return _page(args.rule_id, args.format)
     entries = [entry.rule for entry in catalogue.select(args.select, args.ignore)]
@@ -57,13 +59,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _page(rule_id: str, output_format: str) -> int:
-    import json
-    import sys
-
-    from conformance.errors import UsageError
-    from conformance.rules import catalogue
-    from conformance.yamlnodes import did_you_mean
-
     wanted = rule_id.strip().upper()
     entry = next((e for e in catalogue.registered() if e.rule.id == wanted), None)
     if entry is None:
@@ -83,8 +78,6 @@ def _page(rule_id: str, output_format: str) -> int:
 
 def render_page(entry) -> str:
     """A rule's page as plain text (see the module docstring)."""
-    from conformance.findings import FAMILIES
-
     rule = entry.rule
     lines = [f"{rule.id}: {rule.title}", "",
              f"family    {rule.family} ({FAMILIES.get(rule.family, '?')})",
@@ -135,8 +128,6 @@ def _settings_lines(example) -> list[str]:
 
 
 def _diff(good: bytes | None, bad: bytes) -> list[str]:
-    import difflib
-
     def lines(data: bytes) -> list[str]:
         return data.decode("utf-8", errors="replace").replace("><", ">\n<").splitlines()
 

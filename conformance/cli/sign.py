@@ -24,6 +24,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lxml import etree
+
+from conformance.crypto import get_backend, load_certificate, load_private_key
+from conformance.errors import ConformanceError, InputError
+from conformance.output import write_output
+from conformance.xmldsig.attachments import sign_attachments
+from conformance.xmldsig.signer import sign_message
+from conformance.xmlsafe import parse_bytes
+
 HELP = "add the detached GOST signature an SMEV message's operation calls for"
 
 
@@ -41,8 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str, what: str) -> bytes:
-    from conformance.errors import InputError
-
     try:
         if path == "-":
             return sys.stdin.buffer.read()
@@ -53,14 +60,6 @@ def _read(path: str, what: str) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lxml import etree
-
-    from conformance.crypto import get_backend, load_certificate, load_private_key
-    from conformance.errors import ConformanceError, InputError
-    from conformance.output import write_output
-    from conformance.xmldsig.signer import sign_message
-    from conformance.xmlsafe import parse_bytes
-
     backend = get_backend(args.crypto)
     try:
         key = load_private_key(_read(args.key, "private key"))
@@ -81,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
     source = "<stdin>" if args.file == "-" else args.file
     tree = parse_bytes(_read(args.file, "message"), source=source)
     if not args.personal and not args.no_attachments:
-        from conformance.xmldsig.attachments import sign_attachments
-
         sign_attachments(tree.getroot(), key, certificate, backend=backend)
     sign_message(tree, None, key, certificate, personal=args.personal, element_id=args.id, backend=backend,
                  source=source)

@@ -6,17 +6,17 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from conformance.bus.registry_view import load_types
+from conformance.bus.server import start
+from conformance.bus.service import Bus, BusConfig
+from conformance.negative.identities import bus_credentials
+
 if TYPE_CHECKING:
     from conformance.bus.server import RunningBus
 
 
 def start_double(registry: str | None = None) -> RunningBus:
     """Start the double; `close()` the result (or use it as a context manager) to stop it."""
-    from conformance.bus.registry_view import load_types
-    from conformance.bus.server import start
-    from conformance.bus.service import Bus, BusConfig
-    from conformance.negative.identities import bus_credentials
-
     bus = Bus(load_types(registry), config=BusConfig(signatures=True, run_rules=True), credentials=bus_credentials())
     running = start(bus)
     default = running.server.handle_error

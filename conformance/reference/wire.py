@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.crypto import get_backend
 from conformance.protocol import ids
 from conformance.protocol.builder import Sign, place_signature
 from conformance.protocol.operations import SIGNING, Operation, detect, locate
 from conformance.reference.variants import Behaviour, IdStyle, SignatureFlaw
 from conformance.xmldsig import constants as c
+from conformance.xmldsig.c14n import inclusive_c14n
+from conformance.xmldsig.signer import build_signature
 
 if TYPE_CHECKING:
     from conformance.crypto import Certificate, PrivateKey
@@ -52,8 +55,6 @@ def _drop_to(body: etree._Element) -> None:
 
 
 def _resign_signed_info(signature: etree._Element, key: PrivateKey, canonical: bytes) -> None:
-    from conformance.crypto import get_backend
-
     backend = get_backend()
     value = backend.sign(key, backend.digest(canonical, key.bits))
     signature.find(f"{_DS}SignatureValue").text = base64.b64encode(value).decode("ascii")
@@ -67,16 +68,12 @@ def _apply_flaw(flaw: SignatureFlaw, signature: etree._Element, key: PrivateKey)
         half = len(raw) // 2
         value.text = base64.b64encode(raw[half:] + raw[:half]).decode("ascii")
     elif flaw is SignatureFlaw.INCLUSIVE_C14N:
-        from conformance.xmldsig.c14n import inclusive_c14n
-
         _resign_signed_info(signature, key, inclusive_c14n(signature.find(f"{_DS}SignedInfo")))
 
 
 def sign_envelope(envelope: etree._Element, operation: Operation, key: PrivateKey, certificate: Certificate,
                   behaviour: Behaviour | None = None) -> etree._Element:
     """Add the caller's signature of `operation` to `envelope` in place, with `behaviour`'s deviations."""
-    from conformance.xmldsig.signer import build_signature
-
     behaviour = behaviour or Behaviour()
     body = detect(envelope).body
     data_message = operation in DATA_OPERATIONS
