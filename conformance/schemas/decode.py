@@ -62,8 +62,8 @@ def decode_payload(element: etree._Element, xsd_path: str | os.PathLike[str]) ->
 
 def decode_envelope(tree: etree._ElementTree | etree._Element, version: Version | str) -> Decoded:
     """A whole SOAP envelope as data, by the shipped XSDs of `version` (SOAP 1.1 envelope, SMEV types, basic,
-    faults and, for 1.3, routing and directive). The business payload inside is decoded as far as the SMEV schema
-    types it (`xs:any`: by name only)."""
+    faults and, for 1.3, routing and directive). The business payload inside sits in an `xs:any`: it is decoded
+    untyped (text as written), skipped wildcard content included."""
     root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
     return _decode(envelope_decoder(Version(version)), root)
 
