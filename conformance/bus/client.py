@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import Sign, build
+from conformance.protocol.mtom import encode_multipart
 from conformance.protocol.namespaces import Version
 from conformance.protocol.reader import ParsedMessage, parse
 from conformance.protocol.xmlfragment import XmlFragment
@@ -86,8 +87,6 @@ class BusClient:
         rpc = message.OPERATION.rpc
         action = rpc.soap_action if rpc else None
         if parts or self.mtom:
-            from conformance.protocol.mtom import encode_multipart
-
             content_type, body = encode_multipart(envelope, parts or {})
             return self.post(body, content_type=content_type, soap_action=action)
         return self.post(envelope, soap_action=action)

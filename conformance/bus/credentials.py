@@ -16,8 +16,11 @@ signatures switched off, the one its `X-SMEV-Sender` header names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from conformance.crypto import load_certificate, load_crl, load_private_key, verify_crl
+from conformance.crypto.testdata import bus_credentials
 from conformance.errors import InputError
 
 
@@ -51,8 +54,6 @@ def _read(path: Path) -> bytes:
 
 
 def load_certificate_file(path: str | Path) -> object:
-    from conformance.crypto import load_certificate
-
     p = Path(path)
     try:
         return load_certificate(_read(p))
@@ -65,10 +66,6 @@ def load_certificate_file(path: str | Path) -> object:
 def _check_crl(crl: object, ca: object | None, path: Path) -> None:
     """The bus relies on its CRL for every call: it must be its CA's, signed by that CA, and current when loaded
     (a CRL of another issuer would silently check nothing; a stale one misses revocations since its nextUpdate)."""
-    from datetime import UTC, datetime
-
-    from conformance.crypto import verify_crl
-
     if ca is None:
         raise InputError("a CRL needs the CA that signs it: ca.cert.pem is missing", path=str(path))
     if crl.issuer_der != ca.subject_der:  # type: ignore[attr-defined]
@@ -85,11 +82,7 @@ def _check_crl(crl: object, ca: object | None, path: Path) -> None:
 
 def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
     """The bus's credentials from `keys_dir`, or the shipped test PKI when None."""
-    from conformance.crypto import load_crl, load_private_key
-
     if keys_dir is None:
-        from conformance.crypto.testdata import bus_credentials
-
         key, cert, ca = bus_credentials()
         return BusCredentials(key, cert, ca)
     base = Path(keys_dir)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.bus.types import TypeTable
+from conformance.registry.loader import load_registry
 from conformance.registry.model import Registry
 
 
@@ -17,7 +18,6 @@ class RegistryTypeTable(TypeTable):
 
 
 def table_from_registry(path: str | Path | None = None) -> RegistryTypeTable:
-    from conformance.registry.loader import load_registry
 
     return RegistryTypeTable(load_registry(path))
 

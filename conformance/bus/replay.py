@@ -30,7 +30,14 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.bus.service import FORCED_HEADER, BusConfig
 from conformance.errors import InputError, UsageError
+from conformance.protocol import model as m
+from conformance.protocol.operations import detect
+from conformance.protocol.reader import parse
 
 if TYPE_CHECKING:
     from conformance.bus.service import BusConfig
@@ -79,8 +86,6 @@ class CapturedCall:
     @property
     def forced(self) -> str | None:
         """The fault a test armed for this call (the double's FORCED_HEADER), None when the call caused it."""
-        from conformance.bus.service import FORCED_HEADER
-
         return self.answer.header(FORCED_HEADER) if self.answer is not None else None
 
 
@@ -149,7 +154,6 @@ class Replayed:
 def replay_config(*, signatures: bool = True, backend: Backend | None = None) -> BusConfig:
     """The configuration of a bus double started to replay captured calls against: as `run`'s, with the poll
     freshness window off (captured polls are resent byte for byte, their signed Timestamps as old as the capture)."""
-    from conformance.bus.service import BusConfig
 
     return BusConfig(signatures=signatures, poll_window=None, backend=backend)
 
@@ -274,11 +278,6 @@ def load_captures(path: str | Path, *, exchange: int | None = None) -> list[Capt
 
 def summarize(status: int | None, body: bytes, *, error: str | None = None) -> AnswerSummary:
     """Status, fault, reason, the body's operation and its element paths."""
-    from conformance import xmlsafe
-    from conformance.protocol import model as m
-    from conformance.protocol.operations import detect
-    from conformance.protocol.reader import parse
-
     if status is None:
         return AnswerSummary(None, error=error)
     try:
@@ -302,8 +301,6 @@ def summarize(status: int | None, body: bytes, *, error: str | None = None) -> A
 
 
 def _paths(root: object) -> list[str]:
-    from lxml import etree
-
     out = []
     for element in root.iter():  # type: ignore[attr-defined]
         if not isinstance(element.tag, str):

@@ -18,6 +18,7 @@ and checked at once (the others wait). Nothing that goes wrong reaches the socke
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import re
 import socket
@@ -31,6 +32,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from conformance.bus.service import Bus
+from conformance.bus.wsdl import describe
+from conformance.protocol.codes import FaultName, SignatureVerificationReason
+from conformance.protocol.operations import Rpc
 
 MAX_BODY = 64 * 1024 * 1024
 """Above this the bus refuses the call unread (real SMEV moves files over 5 MiB to its file store)."""
@@ -286,8 +290,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _describe(self, path: str, query: str) -> tuple[str, bytes] | None:
         """`<endpoint>?wsdl` and the XSDs it imports (`conformance.bus.wsdl`), addressed as the client called us."""
-        from conformance.bus.wsdl import describe
-
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         return describe(path, query, f"http://{host}{path}")
 
@@ -310,8 +312,6 @@ def release_memory() -> None:
     large refused call parses through stay with the process after it is answered."""
     if not _TRIM:
         try:
-            import ctypes
-
             _TRIM.append(ctypes.CDLL(None).malloc_trim)
         except (OSError, AttributeError):
             _TRIM.append(None)
@@ -333,9 +333,6 @@ def fault_spec(body: bytes) -> dict[str, Any]:
     """The JSON body of POST /_double/faults, validated: `rpc` and `fault` (names the protocol defines), `times` (an
     integer 1..MAX_TIMES, default 1), `caller` (a mnemonic or null), `reason` (a SignatureVerificationFault reason or
     null). Anything else is a 400 naming the field."""
-    from conformance.protocol.codes import FaultName, SignatureVerificationReason
-    from conformance.protocol.operations import Rpc
-
     def no_constant(name: str) -> None:
         raise ValueError(f"{name} is not a JSON number")
 

@@ -32,6 +32,7 @@ the Timestamp proves nothing (anyone names any caller), so the window applies to
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import threading
@@ -47,19 +48,37 @@ from conformance import xmlsafe
 from conformance.bus.credentials import BusCredentials
 from conformance.bus.faults import DOUBLE_FAULT_DETAILS, RULES_THE_BUS_DECIDES_ITSELF, BusFault, fault_for_findings
 from conformance.bus.replyto import make_reply_to, read_reply_to
+from conformance.bus.signatures import caller_identifier
 from conformance.bus.store import AckResult, BusStore, Kind, QueuedMessage
 from conformance.bus.types import TypeTable
+from conformance.crypto import resolve_backend
+from conformance.findings import Status
 from conformance.protocol import ids
 from conformance.protocol import model as m
-from conformance.protocol.builder import build_element
+from conformance.protocol.builder import build_element, place_signature
 from conformance.protocol.codes import FaultName, MessageType, SignatureVerificationReason, StatusCategory
 from conformance.protocol.mtom import TransportError, read_body, resolve_xop
 from conformance.protocol.namespaces import LATEST, Version
-from conformance.protocol.operations import SIGNATURES, SIGNING, Operation, ProtocolError, Rpc, detect, locate
+from conformance.protocol.operations import (
+    SIGNATURES,
+    SIGNING,
+    Operation,
+    ProtocolError,
+    Rpc,
+    Signer,
+    SigningSpec,
+    detect,
+    faults_for,
+    locate,
+)
 from conformance.protocol.reader import parse
 from conformance.protocol.schemafacts import fault_shape, nearest_status
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.registry.model import MessageTypeSpec
+from conformance.rules import catalogue
+from conformance.rules.attachments import INLINE_LIMIT, decoded_size
+from conformance.rules.engine import CheckSettings, check_tree
+from conformance.xmldsig.signer import build_signature
 
 if TYPE_CHECKING:
     from conformance.bus.signatures import Identifier
@@ -156,12 +175,10 @@ class Bus:
             if credentials is None:
                 raise ValueError("a bus that checks signatures needs credentials (or BusConfig(signatures=False))")
             if self._verifier is None:
-                from conformance.bus.signatures import caller_identifier
 
                 self._verifier = caller_identifier(credentials, self.backend)
 
     def _backend(self) -> Backend:
-        from conformance.crypto import resolve_backend
 
         return resolve_backend(self.config.backend)
 
@@ -293,9 +310,6 @@ class Bus:
         return mnemonic
 
     def _run_rules(self, tree: etree._ElementTree, rpc: Rpc, version: Version, now: float) -> None:
-        from conformance.findings import Status
-        from conformance.protocol.operations import faults_for
-        from conformance.rules.engine import CheckSettings, check_tree
 
         settings = CheckSettings(rules=_bus_rules(self.config.signatures), at=_utc(now), registry=self._registry(),
                                  backend=self.backend)
@@ -627,10 +641,6 @@ class Bus:
 
     def _sign_path(self, envelope: etree._Element, signed_path: tuple[str, ...],
                    wrapper_path: tuple[str, ...]) -> etree._Element | None:
-        from conformance.protocol.builder import place_signature
-        from conformance.protocol.operations import Signer, SigningSpec
-        from conformance.xmldsig.signer import build_signature
-
         assert self.credentials is not None
         body = detect(envelope).body
         target = locate(body, signed_path)
@@ -746,9 +756,6 @@ def _check_inline_size(tree: etree._ElementTree, rpc: Rpc, version: Version) -> 
     """Refuse inline attachments (MTOM parts included, resolved into the tree) over 5 MiB in total with
     AttachmentSizeLimitExceeded: the bus takes larger files only through its file store (rule MSG-ATTACH-SIZE).
     Checked before the rules, which would spend seconds hashing the oversized content."""
-    from conformance.protocol.operations import faults_for
-    from conformance.rules.attachments import INLINE_LIMIT, decoded_size
-
     if FaultName.ATTACHMENT_SIZE_LIMIT_EXCEEDED not in faults_for(rpc, version):
         return
     total = 0
@@ -778,7 +785,6 @@ def _keep_original(envelope: etree._Element, original: etree._Element | None, pa
     source = locate(detect(original).body, original_path)
     if built is None or source is None:
         return
-    import copy
 
     built.getparent().replace(built, copy.deepcopy(source))
 
@@ -830,8 +836,6 @@ def _bus_rules(signatures: bool) -> list:
     """The catalogue rules the bus runs on what it receives: all but those it decides itself; with signatures on,
     also the attachments' CMS signatures (the XML signatures are verified before, by `signatures.py`)."""
     if signatures not in _BUS_RULES:
-        from conformance.rules import catalogue
-
         _BUS_RULES[signatures] = [
             r for r in catalogue.registered()
             if not r.rule.id.startswith(RULES_THE_BUS_DECIDES_ITSELF) or (signatures and r.rule.id == "SIG-ATTACH-CMS")]

@@ -33,6 +33,8 @@ with it, but SMEV has refused it for signing since 2020 and the double judges at
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -41,10 +43,14 @@ from lxml import etree
 
 from conformance.bus.credentials import BusCredentials
 from conformance.bus.faults import BusFault
+from conformance.crypto import load_certificate
+from conformance.errors import ConformanceError
 from conformance.findings import Status
 from conformance.protocol.codes import FaultName
 from conformance.protocol.codes import SignatureVerificationReason as Reason
 from conformance.protocol.operations import SIGNING, Operation, detect
+from conformance.xmldsig.signedfields import locate_signed
+from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend
@@ -97,8 +103,6 @@ def _first_failure(failed: list, rules: tuple[str, ...]) -> BusFault | None:
 def caller_identifier(credentials: BusCredentials, backend: Backend) -> Identifier:
     """The function identifying a call's caller by the signature that verified (see the module docstring), with
     the bus's one GOST `backend`."""
-    from conformance.xmldsig.signedfields import locate_signed
-    from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
     trust = (credentials.ca,) if credentials.ca is not None else ()
     crls = (credentials.crl,) if credentials.crl is not None else ()
@@ -158,13 +162,6 @@ def _claimed(tree: etree._ElementTree, operation: Operation, credentials: BusCre
     """Whom a refused call claims to be: the participant registered with the one certificate its caller signature
     presents. Never an identity the bus acts on; the journal records it so that a participant's failed calls are
     found under its name (a suite names the failure)."""
-    import base64
-    import binascii
-
-    from conformance.crypto import load_certificate
-    from conformance.errors import ConformanceError
-    from conformance.xmldsig.signedfields import locate_signed
-
     wrapper = locate_signed(detect(tree).body, SIGNING[operation].wrapper_path).element
     nodes = [] if wrapper is None else list(wrapper.iter(f"{_DS}X509Certificate"))
     if len(nodes) != 1:

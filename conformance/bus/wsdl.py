@@ -12,7 +12,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from conformance.bus.service import _version_from_path
 from conformance.protocol.namespaces import LATEST, Version
+from conformance.schemas import ENVELOPE_SCHEMA_DIR
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -22,8 +24,6 @@ _WSDL_NAME = "smev-message-exchange-service-{version}.wsdl"
 @cache
 def _files() -> dict[str, Path]:
     """File name -> path of every WSDL and XSD of the shipped set (names carry their version, so they are unique)."""
-    from conformance.schemas import ENVELOPE_SCHEMA_DIR
-
     found: dict[str, Path] = {}
     for path in sorted(ENVELOPE_SCHEMA_DIR.rglob("*")):
         if path.suffix in (".wsdl", ".xsd") and path.name.startswith("smev-message-exchange-"):
@@ -39,8 +39,6 @@ def wants_wsdl(query: str) -> bool:
 def endpoint_version(path: str) -> Version:
     """The version an endpoint path names (`/smev/1.2`, `/smev/v1.1`), as the double reads it for a SOAP call;
     the latest when it names none."""
-    from conformance.bus.service import _version_from_path
-
     return _version_from_path(path) or LATEST
 
 

@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "rules": "conformance.cli.rules",
     "sample": "conformance.cli.sample",
     "types": "conformance.cli.types",
+    "inspect": "conformance.cli.inspect",
     "transform": "conformance.cli.transform",
     "sign": "conformance.cli.sign",
     "verify": "conformance.cli.verify",

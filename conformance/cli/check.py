@@ -24,9 +24,17 @@ Examples (in an empty folder, in this order; a test runs them):
 from __future__ import annotations
 
 import argparse
+import itertools
+import sys
 from datetime import UTC, datetime
 
+from conformance import progress as progress_display  # through the module: a test replaces its Progress
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import UsageError
+from conformance.report import render_iter
+from conformance.rules import catalogue
+from conformance.rules.engine import CheckSettings, check_bytes, expand_paths, iter_check_paths
+from conformance.rules.resources import load_registry, schema_directory
 
 HELP = "check message files against the rule catalogue"
 
@@ -61,8 +69,6 @@ def parse_instant(text: str | None, option: str = "--at") -> datetime:
     """An instant given on the command line (`--at`, `--start`...): ISO 8601 (a trailing Z is accepted; without a
     zone, UTC), as UTC; None means now. The one parser of every command's instants: a text that is no instant, or
     one whose UTC time falls outside years 1-9999 (0001-01-01T00:00+01:00), is a UsageError naming `option`."""
-    from conformance.errors import UsageError
-
     if text is None:
         return datetime.now(UTC)
     try:
@@ -75,20 +81,10 @@ def parse_instant(text: str | None, option: str = "--at") -> datetime:
 
 def read_stdin(limit: int) -> bytes:
     """Standard input's bytes, reading at most `limit + 1` of them (more is refused by size, like a file)."""
-    import sys
-
     return sys.stdin.buffer.read(limit + 1)
 
 
 def run(args: argparse.Namespace) -> int:
-    import itertools
-
-    from conformance.progress import Progress
-    from conformance.report import render_iter
-    from conformance.rules import catalogue
-    from conformance.rules.engine import CheckSettings, check_bytes, expand_paths, iter_check_paths
-    from conformance.rules.resources import load_registry, schema_directory
-
     at = parse_instant(args.at)
     rules = catalogue.select(args.select, args.ignore)
     settings = CheckSettings(rules=rules, at=at, registry=load_registry(args.registry),
@@ -102,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         meta["schemas"] = args.schemas
     if args.registry:
         meta["registry"] = args.registry
-    with Progress("check", unit="file") as progress:
+    with progress_display.Progress("check", unit="file") as progress:
         # One file's result at a time: the json report streams them; the other formats collect the (tree-free)
         # results.
         results = iter_check_paths(files, settings, on_start=progress.set_total,

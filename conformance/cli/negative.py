@@ -22,8 +22,22 @@ Examples (in an empty folder; a test runs them):
 from __future__ import annotations
 
 import argparse
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from datetime import UTC, datetime
 
+from rich.table import Table
+from rich.text import Text
+
+from conformance.console import make_console
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import UsageError
+from conformance.negative.double import start_double
+from conformance.negative.identities import write_bus_keys
+from conformance.negative.loader import load_catalogue
+from conformance.negative.runner import control_url, run_catalogue
+from conformance.report import exit_code, render
 
 HELP = "run the negative catalogue (mutated messages -> expected faults) against a bus"
 
@@ -47,8 +61,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def select_cases(cases: list, codes: list[str] | None) -> list:
     """Cases whose id is a code or starts with a code followed by `-`; a code matching nothing is a usage error."""
-    from conformance.errors import UsageError
-
     wanted = [c.strip().upper() for item in codes or () for c in item.split(",") if c.strip()]
     if not wanted:
         return cases
@@ -59,11 +71,6 @@ def select_cases(cases: list, codes: list[str] | None) -> list:
 
 
 def _list(cases: list) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    from conformance.console import make_console
-
     table = Table(show_header=True, header_style="bold")
     for column in ("id", "operation", "mutation", "expected", "rule", "note"):
         table.add_column(column, overflow="fold")
@@ -83,12 +90,6 @@ def _list(cases: list) -> None:
 
 def _probe(url: str) -> bool:
     """True when `url` is the bus double (its control endpoint answers); a bus that cannot be reached is an error."""
-    import urllib.error
-    import urllib.request
-
-    from conformance.errors import UsageError
-    from conformance.negative.runner import control_url
-
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--bus {url!r} is not an http(s) URL")
     try:
@@ -101,19 +102,10 @@ def _probe(url: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from conformance.negative.loader import load_catalogue
-    from conformance.report import exit_code, render
-
     if args.write_keys:
-        from conformance.negative.identities import write_bus_keys
-
         try:
             written = write_bus_keys(args.write_keys)
         except OSError as exc:
-            from conformance.errors import UsageError
-
             raise UsageError(f"cannot write keys to {args.write_keys}: {exc.strerror or exc}") from None
         for path in written:
             print(path)
@@ -122,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         _list(cases)
         return 0
-    from conformance.negative.runner import run_catalogue
 
     at = datetime.now(UTC).isoformat()
     backend = chosen_backend(args)
@@ -131,12 +122,10 @@ def run(args: argparse.Namespace) -> int:
         outcomes = run_catalogue(cases, args.bus, seed=args.seed, control=control, backend=backend)
         where = args.bus
     else:
-        from conformance.negative.double import start_double
 
         with start_double(backend=backend) as bus:
             outcomes = run_catalogue(cases, bus.url, seed=args.seed, backend=backend)
         where = "in-process bus double"
-    from dataclasses import replace
 
     results = [replace(outcome.result(), duration=outcome.seconds) for outcome in outcomes]
     meta = {"suite": "negative", "at": at, "bus": where, "seed": args.seed, "cases": len(cases),

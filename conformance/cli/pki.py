@@ -27,7 +27,15 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from conformance.cli.check import parse_instant
+from conformance.crypto import oids
+from conformance.crypto.certificates import load_certificate, verify_certificate
+from conformance.crypto.crl import load_crl, verify_crl
+from conformance.crypto.keyformats import load_private_key
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.crypto.pem import pem_blocks
+from conformance.crypto.testpki import build_pki, issue_into, revoke_in, write_pki
+from conformance.errors import ConformanceError, InputError, UsageError
 
 HELP = "a test PKI: init (CA, participants, expired, revoked, CRL), issue, revoke; show a certificate, CRL or key"
 
@@ -65,15 +73,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _parse_start(text: str | None, option: str = "--start") -> dt.datetime | None:
-    from conformance.cli.check import parse_instant
-
     return None if text is None else parse_instant(text, option)
 
 
 def _init(args: argparse.Namespace) -> int:
-    from conformance.crypto.testpki import build_pki, write_pki
-    from conformance.errors import InputError, UsageError
-
     if not 1 <= args.participants <= 1000:
         raise UsageError("--participants must be between 1 and 1000")
     if not 1 <= args.validity <= 36500:
@@ -98,8 +101,6 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _read(path: str) -> bytes:
-    from conformance.errors import InputError
-
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -107,10 +108,6 @@ def _read(path: str) -> bytes:
 
 
 def _issue(args: argparse.Namespace) -> int:
-    from conformance.crypto.keyformats import load_private_key
-    from conformance.crypto.testpki import issue_into
-    from conformance.errors import ConformanceError, InputError, UsageError
-
     if not 1 <= args.validity <= 36500:
         raise UsageError("--validity must be between 1 and 36500 days")
     if not args.name or "/" in args.name or args.name.startswith(".") or args.name == "ca":
@@ -131,10 +128,6 @@ def _issue(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    from conformance.crypto.certificates import load_certificate
-    from conformance.crypto.testpki import revoke_in
-    from conformance.errors import ConformanceError, InputError
-
     try:
         certificate = load_certificate(_read(args.certificate))
     except InputError:
@@ -148,13 +141,6 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from conformance.crypto import oids
-    from conformance.crypto.certificates import load_certificate, verify_certificate
-    from conformance.crypto.crl import load_crl, verify_crl
-    from conformance.crypto.keyformats import load_private_key
-    from conformance.crypto.pem import pem_blocks
-    from conformance.errors import ConformanceError, InputError
-
     data = _read(args.file)
     labels = {label for label, _ in pem_blocks(data)} if data.lstrip().startswith(b"-----") else set()
     ca = None

@@ -45,8 +45,23 @@ Examples (in an empty folder, in this order; a test runs them; a broken twin of 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from contextlib import ExitStack, contextmanager
+from urllib.parse import urlsplit
 
+from conformance.bus.credentials import load_certificate_file, load_credentials
+from conformance.bus.registry_view import load_types
+from conformance.bus.replay import holds_many, load_captures, replay, replay_config
+from conformance.bus.server import start
+from conformance.bus.service import Bus
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import UsageError
+from conformance.suites import lint
+from conformance.suites.lint import registry_for
+from conformance.suites.participant import load_participant
+from conformance.suites.redelivery import deliveries, redeliver, related_failures
+from conformance.yamlnodes import SchemaErrors
 
 HELP = "resend captured calls to a bus and compare the answers (reproduce a failed case)"
 
@@ -72,14 +87,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-    from contextlib import ExitStack
-    from urllib.parse import urlsplit
-
-    from conformance.bus.replay import holds_many, load_captures, replay
-    from conformance.errors import UsageError
-
     calls = load_captures(args.capture, exchange=args.exchange if not args.redeliver else None)
     if args.redeliver:
         return _redeliver(args, calls)
@@ -105,9 +112,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load_participant(path: str):  # -> Participant
-    from conformance.suites import lint
-    from conformance.suites.participant import load_participant
-    from conformance.yamlnodes import SchemaErrors
 
     try:
         return load_participant(path)
@@ -117,11 +121,6 @@ def _load_participant(path: str):  # -> Participant
 
 
 def _redeliver(args: argparse.Namespace, calls: list) -> int:
-    import json
-
-    from conformance.errors import UsageError
-    from conformance.suites.redelivery import deliveries, redeliver, related_failures
-
     if args.participant is None:
         raise UsageError("--redeliver replays against the participant: name its participant.yaml with --participant")
     participant = _load_participant(args.participant)
@@ -137,7 +136,6 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
             raise UsageError(f"{args.capture}: {what}")
         print(f"{args.capture}: {what}")
         return 0
-    from conformance.suites.lint import registry_for
 
     results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry), keys=args.keys,
                         signatures=not args.no_signatures, timeout=args.timeout, backend=chosen_backend(args))
@@ -164,20 +162,11 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
 
 
 def _double(args: argparse.Namespace):  # -> context manager yielding the double's URL
-    from contextlib import contextmanager
 
-    from conformance.bus.credentials import load_certificate_file, load_credentials
-    from conformance.bus.registry_view import load_types
-    from conformance.bus.replay import replay_config
-    from conformance.bus.server import start
-    from conformance.bus.service import Bus
-    from conformance.errors import UsageError
 
     credentials = load_credentials(args.keys)
     registry = args.registry
     if args.participant is not None:
-        from conformance.suites.lint import registry_for
-
         participant = _load_participant(args.participant)
         registry = registry_for(participant, args.registry)
         if not args.no_signatures:

@@ -15,6 +15,19 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
+import sys
+
+from rich.table import Table
+from rich.text import Text
+
+from conformance.console import make_console
+from conformance.errors import UsageError
+from conformance.findings import FAMILIES, LiveExample
+from conformance.rules import catalogue
+from conformance.rules.live import unit_of
+from conformance.yamlnodes import did_you_mean
 
 HELP = "list the rule catalogue, or print one rule's page with its examples"
 
@@ -30,16 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
-    from rich.table import Table
-    from rich.text import Text
-
-    from conformance.console import make_console
-    from conformance.findings import FAMILIES
-    from conformance.rules import catalogue
-
     if args.rule_id:
         return _page(args.rule_id, args.format)
     entries = [entry.rule for entry in catalogue.select(args.select, args.ignore)]
@@ -59,13 +62,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _page(rule_id: str, output_format: str) -> int:
-    import json
-    import sys
-
-    from conformance.errors import UsageError
-    from conformance.rules import catalogue
-    from conformance.yamlnodes import did_you_mean
-
     wanted = rule_id.strip().upper()
     entry = next((e for e in catalogue.registered() if e.rule.id == wanted), None)
     if entry is None:
@@ -85,7 +81,6 @@ def _page(rule_id: str, output_format: str) -> int:
 
 def render_page(entry) -> str:
     """A rule's page as plain text (see the module docstring)."""
-    from conformance.findings import FAMILIES, LiveExample
 
     rule = entry.rule
     lines = [f"{rule.id}: {rule.title}", "",
@@ -127,7 +122,6 @@ def _live_examples(rule) -> list[str]:
 
 
 def _where(entry) -> str:
-    from conformance.rules.live import unit_of
 
     unit = unit_of(entry.rule.id)
     if unit is not None:
@@ -158,8 +152,6 @@ def _settings_lines(example) -> list[str]:
 
 
 def _diff(good: bytes | None, bad: bytes) -> list[str]:
-    import difflib
-
     def lines(data: bytes) -> list[str]:
         return data.decode("utf-8", errors="replace").replace("><", ">\n<").splitlines()
 
@@ -178,7 +170,6 @@ def _diff(good: bytes | None, bad: bytes) -> list[str]:
 
 
 def _example_data(example) -> dict:
-    from conformance.findings import LiveExample
 
     if isinstance(example, LiveExample):
         return {"summary": example.summary, "case": example.case, "moves": list(example.moves),

@@ -39,8 +39,24 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
+from conformance.bus.capture import capture_stem, write_capture
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import UsageError
+from conformance.findings import FileResult
+from conformance.progress import Progress
+from conformance.reference import mutation  # through the module: a test replaces mutation_score
+from conformance.reference.participant_files import REGISTRY_FILE
+from conformance.reference.variants import VARIANTS
+from conformance.report import exit_code, render
+from conformance.suites import lint
+from conformance.suites.engine import RunSettings, planned, run_suite
+from conformance.suites.negative import negative_count
+from conformance.suites.participant import load_participant
+from conformance.yamlnodes import Problem, SchemaErrors
 
 HELP = "run a live suite against a participant (--dry-run: only lint the suite and participant.yaml)"
 
@@ -77,17 +93,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
-    from conformance.suites import lint
-    from conformance.suites.participant import load_participant
-    from conformance.yamlnodes import Problem, SchemaErrors
-
     if args.variants:
         return _run_variants(args)
     if not args.participant:
-        from conformance.errors import UsageError
-
         raise UsageError("--participant is required (unless --variants)")
     problems: list[Problem] = []
     suite = participant = None
@@ -104,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
                              signatures=not args.no_signatures)
     lint.raise_problems(problems)
     assert suite is not None and participant is not None
-    from conformance.suites.engine import RunSettings, planned
-    from conformance.suites.negative import negative_count
 
     settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, backend=chosen_backend(args),
                            registry_path=lint.registry_for(participant, args.registry),
@@ -123,22 +129,16 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("dry run: both files are valid, fit together and the registry; the bus port is free; nothing was run")
         return 0
-    from conformance.progress import Progress
-    from conformance.report import exit_code, render
-    from conformance.suites.engine import run_suite
 
     with Progress(f"run {suite.name}", total=len(plan), unit="case") as progress:
         live = run_suite(suite, participant, settings=settings, keys_dir=args.keys, port=args.port,
                          on_result=lambda result: progress.advance(note=result.path))
-    from conformance.bus.capture import write_capture
 
     meta = {"suite": suite.name, "participant": participant.mnemonic, "seed": args.seed, "bus": live.bus_url}
     if args.capture:
         write_capture(live.exchanges, args.capture)
         meta["capture"] = str(args.capture)
     if args.report_dir:
-        from pathlib import Path
-
         folder = Path(args.report_dir)
         write_capture(live.exchanges, folder / "capture")
         links = capture_links(live.results, live.exchanges, "capture")
@@ -151,8 +151,6 @@ def run(args: argparse.Namespace) -> int:
 
 def capture_links(results: list, exchanges: list, folder: str) -> dict[str, list[tuple[str, str]]]:
     """Each case's captured exchanges (those the bus served while the case ran) as (label, href) under `folder`."""
-    from conformance.bus.capture import capture_stem
-
     links: dict[str, list[tuple[str, str]]] = {}
     ordered = sorted(exchanges, key=lambda e: e.at)
     for result in results:
@@ -167,18 +165,6 @@ def capture_links(results: list, exchanges: list, folder: str) -> dict[str, list
 
 def _run_variants(args: argparse.Namespace) -> int:
     """`--variants`: the mutation score of the suite, written as JSON, text and HTML."""
-    import json
-    from pathlib import Path
-
-    from conformance.errors import UsageError
-    from conformance.findings import FileResult
-    from conformance.reference.mutation import mutation_score
-    from conformance.reference.participant_files import REGISTRY_FILE
-    from conformance.report import render
-    from conformance.suites import lint
-    from conformance.suites.engine import RunSettings
-    from conformance.suites.negative import negative_count
-
     if args.participant or args.dry_run or args.capture:
         raise UsageError("--variants runs the shipped reference participant and its variants: it takes no "
                          "--participant, --dry-run or --capture")
@@ -190,12 +176,10 @@ def _run_variants(args: argparse.Namespace) -> int:
                       ("poll_interval", "poll"), ("ack_timeout", "ack_timeout")):
         if key in suite.settings:
             setattr(settings, attr, float(suite.settings[key]))
-    from conformance.progress import Progress
-    from conformance.reference.variants import VARIANTS
 
     runs_planned = 1 + sum(1 for v in VARIANTS.values() if suite.role.value in v.roles)
     with Progress(f"run {suite.name} --variants", total=runs_planned, unit="run") as progress:
-        report, runs = mutation_score(suite.role.value, suite, settings,
+        report, runs = mutation.mutation_score(suite.role.value, suite, settings,
                                       on_run=lambda name: progress.advance(note=name))
     out = Path(args.output or "mutation-report")
     try:

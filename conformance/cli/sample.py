@@ -20,8 +20,19 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
+from conformance.cli.check import parse_instant
+from conformance.crypto import bus_credentials, load_certificate, load_private_key, reproducible, test_credentials
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import UsageError
+from conformance.protocol.builder import build
+from conformance.protocol.namespaces import Version
+from conformance.protocol.operations import Operation
+from conformance.protocol.samples import SampleError, iter_samples, sample_message
+from conformance.registry.loader import load_registry
+from conformance.xmldsig.signer import traffic_signing_hook
 
 HELP = "write a valid sample envelope with a fake payload"
 
@@ -47,17 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-    from pathlib import Path
-
-    from conformance.cli.check import parse_instant
-    from conformance.errors import UsageError
-    from conformance.protocol.builder import build
-    from conformance.protocol.namespaces import Version
-    from conformance.protocol.operations import Operation
-    from conformance.protocol.samples import SampleError, iter_samples, sample_message
-    from conformance.registry.loader import load_registry
-
     try:
         version = Version.parse(args.version)
     except ValueError as exc:
@@ -119,12 +119,6 @@ def _signing_hook(args: argparse.Namespace, at):
 
     Signatures take their nonce from the key and the digest, and CMS its signing time from --at, so that the same
     --seed and --at give the same bytes, signatures included."""
-    from pathlib import Path
-
-    from conformance.crypto import bus_credentials, load_certificate, load_private_key, reproducible, test_credentials
-    from conformance.errors import UsageError
-    from conformance.xmldsig.signer import traffic_signing_hook
-
     if args.unsigned:
         if args.key or args.cert or args.personal:
             raise UsageError("--unsigned cannot go with --key, --cert or --personal")

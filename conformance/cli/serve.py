@@ -25,8 +25,20 @@ Examples (a test starts each and stops it with Ctrl-C):
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import signal
+import sys
+import threading
 
+from conformance.bus import server as http_server  # through the module: a test replaces make_server
+from conformance.bus.credentials import load_certificate_file, load_credentials
+from conformance.bus.registry_view import load_types
+from conformance.bus.service import Bus, BusConfig
+from conformance.bus.store import BusStore
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.crypto.testdata import test_credentials
+from conformance.errors import UsageError
+from conformance.yamlnodes import parse_duration
 
 HELP = "run the SMEV 3 bus test double on a local port"
 SAMPLE_SENDER = "EPGU"
@@ -37,7 +49,6 @@ def default_participants(keys: str | None) -> dict[str, object]:
     """Who the double knows without being told: with the shipped test PKI, the shipped sample key as `SAMPLE_SENDER`."""
     if keys is not None:
         return {}
-    from conformance.crypto.testdata import test_credentials
 
     return {SAMPLE_SENDER: test_credentials()[1]}
 
@@ -72,19 +83,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import ipaddress
-    import signal
-    import sys
-    import threading
-
-    from conformance.bus.credentials import load_certificate_file, load_credentials
-    from conformance.bus.registry_view import load_types
-    from conformance.bus.server import make_server
-    from conformance.bus.service import Bus, BusConfig
-    from conformance.bus.store import BusStore
-    from conformance.errors import UsageError
-    from conformance.yamlnodes import parse_duration
-
     try:
         if not ipaddress.ip_address(args.host).is_loopback:
             raise UsageError(f"--host {args.host} is not a loopback address: the double has no authentication "
@@ -123,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                        poll_window=poll_window, backend=chosen_backend(args))
     bus = Bus(types, store=store, config=config, credentials=credentials)
     try:
-        server = make_server(bus, args.host, args.port, verbose=args.verbose)
+        server = http_server.make_server(bus, args.host, args.port, verbose=args.verbose)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     host, port = server.server_address[:2]

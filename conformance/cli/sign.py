@@ -24,7 +24,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from lxml import etree
+
+from conformance.crypto import load_certificate, load_private_key
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import ConformanceError, InputError
+from conformance.output import write_output
+from conformance.xmldsig.attachments import sign_attachments
+from conformance.xmldsig.signer import sign_message
+from conformance.xmlsafe import parse_bytes
 
 HELP = "add the detached GOST signature an SMEV message's operation calls for"
 
@@ -43,8 +51,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str, what: str) -> bytes:
-    from conformance.errors import InputError
-
     try:
         if path == "-":
             return sys.stdin.buffer.read()
@@ -55,13 +61,7 @@ def _read(path: str, what: str) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lxml import etree
 
-    from conformance.crypto import load_certificate, load_private_key
-    from conformance.errors import ConformanceError, InputError
-    from conformance.output import write_output
-    from conformance.xmldsig.signer import sign_message
-    from conformance.xmlsafe import parse_bytes
 
     backend = chosen_backend(args)
     try:
@@ -83,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
     source = "<stdin>" if args.file == "-" else args.file
     tree = parse_bytes(_read(args.file, "message"), source=source)
     if not args.personal and not args.no_attachments:
-        from conformance.xmldsig.attachments import sign_attachments
-
         sign_attachments(tree.getroot(), key, certificate, backend=backend)
     sign_message(tree, None, key, certificate, personal=args.personal, element_id=args.id, backend=backend,
                  source=source)

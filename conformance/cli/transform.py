@@ -19,6 +19,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.errors import InputError, UsageError
+from conformance.output import write_output
+from conformance.xmldsig.ids import elements_with_id
+from conformance.xmldsig.transform import smev_transform
+from conformance.xmlsafe import parse_file
+
 HELP = "print the SMEV transform of an element (by Id, default: the root)"
 
 
@@ -34,11 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.errors import InputError, UsageError
-    from conformance.xmldsig.ids import elements_with_id
-    from conformance.xmldsig.transform import smev_transform
-    from conformance.xmlsafe import parse_file
-
     if args.octets:
         if args.id is not None:
             raise UsageError("--octets transforms the whole file; it cannot be combined with --id")
@@ -61,8 +62,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(data: bytes, args: argparse.Namespace) -> int:
-    from conformance.output import write_output
-
     if args.output:
         write_output(data, args.output, what="the transform")
         return 0

@@ -9,7 +9,15 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from conformance.console import make_console
+from conformance.registry.loader import load_registry
 
 if TYPE_CHECKING:
     from conformance.registry.model import MessageTypeSpec, PayloadSpec
@@ -23,21 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
-    from conformance.registry.loader import load_registry
-
     registry = load_registry(args.registry)
     if args.format == "json":
         data = {"registry": str(registry.source), "types": [_describe(spec) for spec in registry.types]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return 0
 
-    from rich.table import Table
-    from rich.text import Text
 
-    from conformance.console import make_console
 
     console = make_console()
     table = Table(show_header=True, header_style="bold", show_lines=True)

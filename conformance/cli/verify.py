@@ -32,8 +32,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
+from conformance import xmlsafe
+from conformance.cli.check import parse_instant
+from conformance.crypto import load_certificate, load_crl
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.crypto.pem import pem_blocks
+from conformance.errors import ConformanceError, InputError, UsageError
+from conformance.findings import FileResult, Finding, Location, Status
+from conformance.progress import timed, track
+from conformance.protocol.foreign import identify_foreign
+from conformance.protocol.operations import detect
+from conformance.protocol.xpaths import xpath_of
+from conformance.report import exit_code, render
+from conformance.rules.engine import expand_paths
+from conformance.rules.messagefile import read_message_file
+from conformance.xmldsig.verifier import AT_MESSAGE, VerifyOptions, to_findings, verify_tree
 
 HELP = "verify the XML signatures of messages, with diagnostics"
 
@@ -61,8 +76,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str, what: str) -> bytes:
-    from conformance.errors import InputError
-
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -72,10 +85,6 @@ def _read(path: str, what: str) -> bytes:
 
 def load_trust(paths: list[str] | None) -> list:
     """Every certificate of the given files (PEM with one or more blocks, or DER)."""
-    from conformance.crypto import load_certificate
-    from conformance.crypto.pem import pem_blocks
-    from conformance.errors import ConformanceError, InputError
-
     anchors = []
     for path in paths or ():
         data = _read(path, "trust anchor")
@@ -93,9 +102,6 @@ def load_trust(paths: list[str] | None) -> list:
 
 
 def load_crls(paths: list[str] | None) -> list:
-    from conformance.crypto import load_crl
-    from conformance.errors import ConformanceError, InputError
-
     crls = []
     for path in paths or ():
         try:
@@ -110,13 +116,6 @@ def load_crls(paths: list[str] | None) -> list:
 def verify_file(path: str, options, content_type: str | None = None) -> object:
     """The `FileResult` of one file; a document the hardened parser refuses is a failed finding of its rule. An MTOM
     capture is verified with its xop:Include parts put back first (see `conformance.rules.messagefile`)."""
-    from conformance import xmlsafe
-    from conformance.errors import InputError
-    from conformance.findings import FileResult, Finding, Location, Status
-    from conformance.protocol.operations import detect
-    from conformance.rules.messagefile import read_message_file
-    from conformance.xmldsig.verifier import to_findings, verify_tree
-
     try:
         tree = read_message_file(path, content_type=content_type).tree
     except xmlsafe.XmlInputError as exc:
@@ -138,10 +137,6 @@ def verify_file(path: str, options, content_type: str | None = None) -> object:
 def foreign_finding(path: str, tree, error) -> object | None:
     """The one finding about a document that is no SMEV 3 message (SMEV 2, SOAP 1.2, another service's SOAP, a plain
     fault), instead of signature failures that would send the user after the wrong problem; None for other input."""
-    from conformance.findings import Finding, Location, Status
-    from conformance.protocol.foreign import identify_foreign
-    from conformance.protocol.xpaths import xpath_of
-
     foreign = identify_foreign(tree)
     if foreign is None:
         return None
@@ -153,8 +148,6 @@ def foreign_finding(path: str, tree, error) -> object | None:
 
 def _diagnostics(results) -> str:
     """The details of failed findings (transformed bytes, diagnoses), which the tabular text report leaves out."""
-    from conformance.findings import Status
-
     lines = []
     for result in results:
         for finding in result.findings:
@@ -167,10 +160,6 @@ def _diagnostics(results) -> str:
 
 def _judged_at(text: str | None):
     """`--at`: None (now), "message", or an ISO 8601 instant; anything else is a usage error (exit 2)."""
-    from conformance.cli.check import parse_instant
-    from conformance.errors import UsageError
-    from conformance.xmldsig.verifier import AT_MESSAGE
-
     if text is None:
         return None
     if text.strip() == AT_MESSAGE:
@@ -183,16 +172,11 @@ def _judged_at(text: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
 
-    from conformance.report import exit_code, render
-    from conformance.rules.engine import expand_paths
-    from conformance.xmldsig.verifier import AT_MESSAGE, VerifyOptions
 
     at = _judged_at(args.at)
     base = VerifyOptions(trust=tuple(load_trust(args.trust)), crls=tuple(load_crls(args.crl)), at=at,
                          backend=chosen_backend(args), escaping=args.escaping)
-    from conformance.progress import timed, track
 
     results = [timed(verify_file, str(path), replace(base), args.content_type)
                for path in track(expand_paths(args.paths), "verify", unit="file")]

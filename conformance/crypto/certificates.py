@@ -84,16 +84,16 @@ def _is_ca(extensions: dict[str, x509.Extension]) -> bool:
     return extension is not None and bool(extension["extn_value"].parsed["ca"].native)
 
 
+_KEY_USAGE_BITS = {name: bit for bit, name in x509.KeyUsage._map.items()}
+
+
 def _key_usage(extensions: dict[str, x509.Extension]) -> frozenset[int] | None:
     """The KeyUsage bits set (0 digitalSignature, 1 nonRepudiation, …, RFC 5280 §4.2.1.3), or None without one."""
     extension = extensions.get(oids.EXT_KEY_USAGE)
     if extension is None:
         return None
-    bits = extension["extn_value"].parsed.contents
-    if not bits or bits[0] > 7:
-        raise der.DerError("KeyUsage is not a BIT STRING")
-    unused, value = bits[0], bits[1:]
-    return frozenset(i for i in range(len(value) * 8 - (unused if value else 0)) if value[i // 8] & (0x80 >> i % 8))
+    # asn1crypto names the bits it knows (0-8) and gives the others by number.
+    return frozenset(_KEY_USAGE_BITS.get(bit, bit) for bit in extension["extn_value"].parsed.native)
 
 
 def _key_ids(extensions: dict[str, x509.Extension]) -> tuple[bytes | None, bytes | None]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from gostcrypto.gostsignature import gost_34_10_2012
+
 from conformance.crypto import oids
 from conformance.errors import ConformanceError
 
@@ -60,10 +62,8 @@ class Curve:
 
 def gostcrypto_curve(parameter_set: str) -> dict:
     """The `gostcrypto` curve dictionary of a parameter set."""
-    from gostcrypto.gostsignature import gost_34_10_2012 as g
-
     name, _ = _lookup(parameter_set)
-    return g.CURVES_R_1323565_1_024_2019[name]
+    return gost_34_10_2012.CURVES_R_1323565_1_024_2019[name]
 
 
 def _lookup(parameter_set: str) -> tuple[str, int]:
@@ -84,9 +84,8 @@ def bits_of(parameter_set: str) -> int:
 @cache
 def curve(parameter_set: str) -> Curve:
     """The curve of a parameter set OID; raises `UnknownParameterSet`."""
-    from gostcrypto.gostsignature import gost_34_10_2012 as g
-
     name, bits = _lookup(parameter_set)
-    mode = g.MODE_256 if bits == 256 else g.MODE_512
-    engine = g.new(mode, g.CURVES_R_1323565_1_024_2019[name])  # converts Edwards parameters to Weierstrass
+    mode = gost_34_10_2012.MODE_256 if bits == 256 else gost_34_10_2012.MODE_512
+    # gostcrypto converts the Edwards parameters of the twisted curves to Weierstrass form.
+    engine = gost_34_10_2012.new(mode, gost_34_10_2012.CURVES_R_1323565_1_024_2019[name])
     return Curve(name, bits, engine._p, engine._a, engine._b, engine._q, engine._x, engine._y)

@@ -63,12 +63,13 @@ def _private_scalar(content: bytes, bits: int) -> int:
     size = bits // 8
     if len(content) == size:  # raw little-endian scalar (OpenSSL GOST engine 3.x)
         return int.from_bytes(content, "little")
-    inner = der.read(content)
-    if inner.tag == der.OCTET_STRING and len(inner.content) == size:  # OCTET STRING(OCTET STRING(d le))
-        return int.from_bytes(inner.content, "little")
-    if inner.tag == der.INTEGER:  # OCTET STRING(INTEGER d): older engine versions
-        return inner.integer()
-    raise KeyFormatError(f"unsupported GOST private key layout (tag 0x{inner.tag:02x}, {len(content)} bytes); "
+    der.require_der(content, "private key value")
+    inner = core.load(content, strict=True)
+    if isinstance(inner, core.OctetString) and len(inner.native) == size:  # OCTET STRING(OCTET STRING(d le))
+        return int.from_bytes(inner.native, "little")
+    if isinstance(inner, core.Integer):  # OCTET STRING(INTEGER d): older engine versions
+        return inner.native
+    raise KeyFormatError(f"unsupported GOST private key layout (tag 0x{content[0]:02x}, {len(content)} bytes); "
                          "masked CryptoPro containers are not supported")
 
 
@@ -80,12 +81,14 @@ def load_private_key(data: bytes, password: bytes | str | None = None) -> Privat
     label, body = to_der(data, ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"), "a private key")
     try:
         der.require_der(body, "private key")
-        parts = der.read(body).expect(der.SEQUENCE, "PrivateKeyInfo").children()
-        if label == "ENCRYPTED PRIVATE KEY" or (len(parts) == 2 and parts[0].tag == der.SEQUENCE):
+        parts = core.load(body, strict=True)
+        if not isinstance(parts, core.Sequence):
+            raise der.DerError(f"PrivateKeyInfo: expected a SEQUENCE, found tag 0x{body[0]:02x} at offset 0")
+        if label == "ENCRYPTED PRIVATE KEY" or (len(parts) == 2 and isinstance(parts[0], core.Sequence)):
             if password is None:
                 raise KeyFormatError("the private key is encrypted (PKCS#8 EncryptedPrivateKeyInfo); give its password")
             return load_private_key(decrypt_pkcs8(body, password))
-        if len(parts) < 3 or parts[0].integer() not in (0, 1):
+        if len(parts) < 3 or not isinstance(parts[0], core.Integer) or parts[0].native not in (0, 1):
             raise KeyFormatError("not a PKCS#8 PrivateKeyInfo (version, algorithm, key expected)")
         info = GostPrivateKeyInfo.load(body, strict=True)
         if info["private_key_algorithm"]["algorithm"].dotted == oids.KEY_GOST2001:

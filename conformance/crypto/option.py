@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from conformance.crypto.backends import get_backend
+
 if TYPE_CHECKING:
     from conformance.crypto import Backend
 
@@ -27,6 +29,5 @@ def add_crypto_option(parser: argparse.ArgumentParser) -> None:
 def chosen_backend(args: argparse.Namespace) -> Backend:
     """The backend `--crypto` names (None: native when present, else pure); native where it is missing is a usage
     error (exit 2) naming the package to install."""
-    from conformance.crypto.backends import get_backend
 
     return get_backend(args.crypto)

@@ -19,6 +19,12 @@ SIGNATURE_BITS = {oids.SIGNATURE_GOST2012_256: 256, oids.SIGNATURE_GOST2012_512:
 """Key size of each signature algorithm; GOST R 34.10-2001 (with GOST R 34.11-94) is verified, never made."""
 
 
+class _Signed(core.Sequence):
+    """Certificate and CertificateList alike: the signed part as written, the algorithm, the signature."""
+
+    _fields = [("tbs", core.Any), ("algorithm", algos.SignedDigestAlgorithm), ("signature", core.OctetBitString)]
+
+
 def signature_value(value: core.OctetBitString, what: str) -> bytes:
     """The bytes of a signature BIT STRING, which must have no unused bits."""
     if value.unused_bits:
@@ -64,4 +70,6 @@ def sign_tbs(tbs_der: bytes, key: PrivateKey, *, deterministic: bool = False, ba
         signature = sign_digest(key, digest, nonce=deterministic_nonce(key, digest))
     else:
         signature = backend.sign(key, digest)
-    return der.sequence(tbs_der, signature_algorithm_identifier(key.bits), der.bit_string(signature))
+    return _Signed({"tbs": der.verbatim(core.Any, tbs_der),
+                    "algorithm": algos.SignedDigestAlgorithm.load(signature_algorithm_identifier(key.bits)),
+                    "signature": signature}).dump()

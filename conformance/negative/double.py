@@ -6,6 +6,11 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from conformance.bus.registry_view import load_types
+from conformance.bus.server import start
+from conformance.bus.service import Bus, BusConfig
+from conformance.negative.identities import bus_credentials
+
 if TYPE_CHECKING:
     from conformance.bus.server import RunningBus
     from conformance.crypto import Backend
@@ -14,10 +19,6 @@ if TYPE_CHECKING:
 def start_double(registry: str | None = None, backend: Backend | None = None) -> RunningBus:
     """Start the double (verifying and signing with `backend`; None: the automatic choice); `close()` the result
     (or use it as a context manager) to stop it."""
-    from conformance.bus.registry_view import load_types
-    from conformance.bus.server import start
-    from conformance.bus.service import Bus, BusConfig
-    from conformance.negative.identities import bus_credentials
 
     bus = Bus(load_types(registry), config=BusConfig(signatures=True, run_rules=True, backend=backend),
               credentials=bus_credentials())

@@ -22,6 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conformance.bus.credentials import BusCredentials
+from conformance.crypto import bus_credentials as shipped_bus
+from conformance.crypto import test_credentials
+from conformance.crypto.issue import issue_certificate
+from conformance.crypto.keyformats import generate_private_key
+from conformance.crypto.testdata import read_testdata
+from conformance.crypto.testpki import PARTICIPANT_PARAMETER_SET, build_pki
 from conformance.protocol.operations import Rpc
 
 if TYPE_CHECKING:
@@ -57,16 +64,12 @@ class Identity:
 
 @cache
 def _pki() -> TestPki:
-    from conformance.crypto.testpki import build_pki
-
     return build_pki(participants=3, seed=SEED, start=START, validity_days=VALIDITY_DAYS)
 
 
 @cache
 def identities() -> dict[str, Identity]:
     """Every identity of the table above, by name."""
-    from conformance.crypto import test_credentials
-
     pki = _pki()
     by_name = {c.name: c for c in pki.participants}
     shipped_key, shipped_cert, _ = test_credentials()
@@ -85,10 +88,6 @@ def identities() -> dict[str, Identity]:
 def _unregistered(pki: TestPki) -> tuple[PrivateKey, Certificate]:
     """A signing certificate of the catalogue CA that the bus is not told about (the CA's own certificate would not
     do: its KeyUsage forbids signing messages, so the bus refuses it before asking who it is)."""
-    from conformance.crypto.issue import issue_certificate
-    from conformance.crypto.keyformats import generate_private_key
-    from conformance.crypto.testpki import PARTICIPANT_PARAMETER_SET
-
     key = generate_private_key(PARTICIPANT_PARAMETER_SET, seed=f"{SEED}/unregistered")
     certificate = issue_certificate(
         subject=[("CN", "Unregistered participant (smev-tools negative catalogue)"), ("C", "RU")],
@@ -105,9 +104,6 @@ def identity(name: str, rpc: Rpc) -> Identity:
 def bus_credentials() -> BusCredentials:
     """What the in-process bus double is given: the shipped bus key, the catalogue CA and CRL, every registered
     identity's certificate under its mnemonic."""
-    from conformance.bus.credentials import BusCredentials
-    from conformance.crypto import bus_credentials as shipped_bus
-
     key, cert, _ = shipped_bus()
     pki = _pki()
     participants = {i.mnemonic: i.certificate for i in identities().values() if i.mnemonic}
@@ -116,8 +112,6 @@ def bus_credentials() -> BusCredentials:
 
 def write_bus_keys(directory: str | Path) -> list[Path]:
     """Write the `serve --keys DIR` layout for a bus double that the catalogue can run against; returns the files."""
-    from conformance.crypto.testdata import read_testdata
-
     base = Path(directory)
     (base / "participants").mkdir(parents=True, exist_ok=True)
     pki = _pki()

@@ -24,11 +24,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from conformance.negative.identities import MNEMONICS
 from conformance.negative.model import Case, Expect, Start, Step, Transport
 from conformance.negative.mutations import MUTATIONS
 from conformance.protocol.codes import FaultName, SignatureVerificationReason, StatusCategory
 from conformance.protocol.namespaces import Version
-from conformance.protocol.operations import Rpc
+from conformance.protocol.operations import REQUEST_OF, Rpc, faults_for
+from conformance.protocol.samples import VARIANTS
+from conformance.rules.catalogue import get_rule
 from conformance.yamlnodes import Checker, Node, compose_text, load_yaml
 
 ID_PATTERN = r"NEG(-[A-Z0-9]+)+"
@@ -62,7 +65,6 @@ def cases_from_node(root: Node, source: str) -> list[Case]:
         if top.get("version") is not None and top["version"].value != 1:
             check.error(top["version"], "only catalogue version 1 is known")
         seen: dict[str, int] = {}
-        from conformance.rules.catalogue import get_rule
         for node in check.sequence(top.get("cases"), non_empty=True, what="list of cases") or []:
             case = _case(check, node, get_rule)
             if case is None:
@@ -89,8 +91,6 @@ def _case(check: Checker, node: Node, get_rule: Any) -> Case | None:
     expect = _expect(check, fields.get("expect"), get_rule)
     signer: str | None = "caller"
     if fields.get("signer") is not None:
-        from conformance.negative.identities import MNEMONICS
-
         signer = check.string(fields["signer"], choices=("caller", "none", *MNEMONICS))
         signer = None if signer == "none" else signer
     setup = tuple(check.string(item, choices=SETUPS) or "" for item in
@@ -103,8 +103,6 @@ def _case(check: Checker, node: Node, get_rule: Any) -> Case | None:
     if start is not None and force is not None and not force.exists_in(start.version):
         check.error(fields["force"], f"{force.value} does not exist in version {start.version.value}")
     if start is not None and expect is not None and expect.fault is not None and transport is not None:
-        from conformance.protocol.operations import faults_for
-
         transport_level = bool(transport.content_type or transport.mime)
         if expect.fault not in faults_for(start.rpc, start.version) and not transport_level:
             check.error(fields["expect"], f"{start.rpc.value} cannot be answered with {expect.fault.value} in "
@@ -135,8 +133,6 @@ def _start(check: Checker, node: Node | None) -> Start | None:
     if not start.rpc.exists_in(start.version):
         check.error(fields["rpc"], f"{rpc} does not exist in version {version_text}")
         return None
-    from conformance.protocol.operations import REQUEST_OF
-    from conformance.protocol.samples import VARIANTS
 
     if variant not in VARIANTS[REQUEST_OF[start.rpc]]:
         check.error(fields.get("variant") or node, f"{rpc} has no sample variant {variant!r}; valid: "

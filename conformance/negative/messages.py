@@ -8,6 +8,7 @@ target) from `facts` -> `tree` mutations -> the caller's signature (unless `sign
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 from datetime import UTC, datetime
@@ -16,11 +17,19 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.crypto import bus_credentials
+from conformance.errors import InputError
+from conformance.negative.identities import identity
 from conformance.negative.model import Case
 from conformance.negative.mutations import BYTES, MUTATIONS, SIGNED, TREE, Facts, MutationError, phase_of
 from conformance.protocol import ids
 from conformance.protocol import model as m
-from conformance.protocol.operations import REQUEST_OF
+from conformance.protocol.builder import build_element, place_signature
+from conformance.protocol.operations import REQUEST_OF, SIGNATURES, Operation, Rpc, Signer, detect, locate
+from conformance.protocol.samples import SampleError, sample_message
+from conformance.registry.loader import load_registry
+from conformance.xmldsig.signer import sign_message
+from conformance.xmlsafe import parse_bytes
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend
@@ -29,15 +38,11 @@ if TYPE_CHECKING:
 
 @cache
 def default_registry() -> Registry:
-    from conformance.registry.loader import load_registry
-
     return load_registry()
 
 
 def start_message(case: Case, facts: Facts, registry: Registry | None = None) -> m.Message:
     """The valid model the case starts from, carrying the run's ids."""
-    from conformance.protocol.samples import SampleError, sample_message
-
     registry = registry or default_registry()
     spec = registry.find(case.start.type) if case.start.type else registry.first
     if spec is None:
@@ -78,10 +83,6 @@ def _apply(case: Case, envelope: etree._Element, phase: str, facts: Facts) -> No
 
 def mutate(case: Case, facts: Facts, *, registry: Registry | None = None, backend: Backend | None = None) -> bytes:
     """The bytes of the case's spoiled message, signed (when the case is) with `backend` (None: automatic)."""
-    from conformance.errors import InputError
-    from conformance.negative.identities import identity
-    from conformance.protocol.builder import build_element
-    from conformance.xmldsig.signer import sign_message
 
     envelope = build_element(start_message(case, facts, registry), case.version)
     _apply(case, envelope, TREE, facts)
@@ -103,8 +104,6 @@ def reaches_participant(case: Case) -> bool:
     """Whether the case's spoiled content would reach a provider inside a delivery (a provider suite can put
     `mutate(case, facts)`'s SenderProvidedRequestData in front of the participant, which must refuse it): a
     SendRequest whose mutations act on the message itself, not on the bytes or the transport, and no forced fault."""
-    from conformance.protocol.operations import Rpc
-
     return (case.rpc is Rpc.SEND_REQUEST and case.force is None and case.transport.method == "POST"
             and case.transport == type(case.transport)() and bool(case.mutations or case.signer != "caller")
             and all(phase_of(step.name, step.args) != BYTES for step in case.mutations))
@@ -116,15 +115,6 @@ def as_delivery(case: Case, facts: Facts, *, registry: Registry | None = None,
     version whose `Request` carries the spoiled `SenderProvidedRequestData` verbatim and the caller's signature as
     `SenderInformationSystemSignature`, signed by the bus (its shipped test key) over `Request`. A provider suite
     hands these to a participant, which must refuse them (only for cases where `reaches_participant` holds)."""
-    import copy
-
-    from conformance.crypto import bus_credentials
-    from conformance.protocol.builder import build_element, place_signature
-    from conformance.protocol.operations import SIGNATURES, Operation, Signer, detect, locate
-    from conformance.protocol.samples import sample_message
-    from conformance.xmldsig.signer import sign_message
-    from conformance.xmlsafe import parse_bytes
-
     if not reaches_participant(case):
         raise MutationError(f"{case.id}: its spoiled part does not travel to a provider inside a delivery")
     spoiled = detect(parse_bytes(mutate(case, facts, registry=registry, backend=backend), source=case.id)).body

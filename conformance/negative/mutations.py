@@ -26,6 +26,8 @@ from typing import Any
 
 from lxml import etree
 
+from conformance.crypto.cms import sign_detached
+from conformance.negative.identities import identities
 from conformance.protocol import ids
 from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, Version, ns
 from conformance.yamlnodes import parse_duration
@@ -261,9 +263,6 @@ def pad_attachment(envelope, args, facts, version) -> None:
 def sign_attachment(envelope, args, facts, version) -> None:
     """Give the first attachment header a CMS signature by the consumer over other bytes (`over`) than the
     attachment's content: a real signature, of the wrong file."""
-    from conformance.crypto.cms import sign_detached
-    from conformance.negative.identities import identities
-
     consumer = identities()["consumer"]
     header = select(envelope, "//b:AttachmentHeader", version)[0]
     mime = header.find(f"{{{ns(version).basic}}}MimeType")
@@ -313,8 +312,6 @@ def indent_signed_info(envelope, args, facts, version) -> None:
 
 def swap_certificate(envelope, args, facts, version) -> None:
     """Put another identity's certificate in KeyInfo (the value was made with the signer's key)."""
-    from conformance.negative.identities import identities
-
     who = identities().get(args["identity"])
     if who is None:
         raise MutationError(f"swap-certificate: no identity {args['identity']!r}; "

@@ -26,12 +26,14 @@ from conformance.bus.client import BusClient, Reply
 from conformance.findings import FileResult, Finding, Location, Status
 from conformance.negative import transport as wire
 from conformance.negative.identities import identity
-from conformance.negative.messages import facts_for, mutate
+from conformance.negative.messages import default_registry, facts_for, mutate
 from conformance.negative.model import Case
 from conformance.negative.mutations import Facts, MutationError
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.operations import REQUEST_OF, Rpc
+from conformance.protocol.samples import sample_message
+from conformance.xmldsig.signer import signing_hook
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend
@@ -65,7 +67,6 @@ class Outcome:
 
 
 def _signed_client(url: str, who: str, rpc: Rpc, version: object, backend: Backend | None) -> BusClient:
-    from conformance.xmldsig.signer import signing_hook
 
     person = identity(who, rpc)
     return BusClient(url, version=version, sign=signing_hook(person.key, person.certificate,
@@ -96,9 +97,6 @@ def force_fault(url: str, case: Case) -> bool:
 
 def deliver_request(url: str, case: Case, facts: Facts, backend: Backend | None = None) -> None:
     """A valid request of the case's type from the consumer, taken (and acked with `ack`) by the provider."""
-    from conformance.negative.messages import default_registry
-    from conformance.protocol.samples import sample_message
-
     registry = default_registry()
     spec = registry.find(case.start.type) if case.start.type else registry.first
     assert spec is not None

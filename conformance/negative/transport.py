@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from conformance.bus.client import BusClient, Reply
 from conformance.negative.model import Transport
+from conformance.protocol.mtom import encode_multipart
 
 CRLF = b"\r\n"
 
@@ -70,8 +71,6 @@ def post(client: BusClient, data: bytes, transport: Transport, action: str) -> R
     """A POST through the client, with the case's content type, SOAPAction and MIME packaging."""
     content_type = transport.content_type or "text/xml; charset=utf-8"
     if transport.mime is not None:
-        from conformance.protocol.mtom import encode_multipart
-
         content_type, data = encode_multipart(data, {})
         if transport.mime == "bad-boundary":
             content_type = content_type.replace("smev-double-boundary", "a-boundary-the-body-lacks")

@@ -29,6 +29,7 @@ from conformance.protocol.operations import Operation, ProtocolError, detect
 from conformance.protocol.schemafacts import FaultShape, SchemaFactError, fault_shape, status_categories
 from conformance.protocol.xmlfragment import XmlFragment
 from conformance.protocol.xmltext import parse_base64, parse_bool, parse_datetime, parse_int
+from conformance.xmlsafe import parse_bytes
 
 RULE_STRUCTURE = "MSG-SCHEMA-ENVELOPE"
 """Whatever the reader refuses is something the envelope schema forbids: it is reported under that rule."""
@@ -52,8 +53,6 @@ class ParsedMessage:
 def parse(data: bytes | etree._ElementTree | etree._Element, *, source: str | None = None) -> ParsedMessage:
     """Read an SMEV 3 SOAP envelope. `source` names the document in errors (default: the tree's URL)."""
     if isinstance(data, bytes | bytearray | memoryview):
-        from conformance.xmlsafe import parse_bytes
-
         tree = parse_bytes(bytes(data), source=source or "<input>")
         root = tree.getroot()
     else:

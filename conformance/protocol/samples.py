@@ -17,7 +17,6 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from conformance.protocol import model as m
 from conformance.protocol.builder import Sign, build
@@ -33,9 +32,9 @@ from conformance.protocol.namespaces import Version
 from conformance.protocol.operations import Operation, operations_for
 from conformance.protocol.schemafacts import fault_shape, nearest_status
 from conformance.protocol.xmlfragment import XmlFragment
-
-if TYPE_CHECKING:
-    from conformance.registry.model import MessageTypeSpec, Registry
+from conformance.registry.loader import load_registry
+from conformance.registry.model import MessageTypeSpec, Registry, Side
+from conformance.registry.payloads import make_payload
 
 DEFAULT_VARIANT = "default"
 
@@ -89,9 +88,6 @@ class _Exchange:
     """The coherent facts of one seeded exchange: ids, times, parties, payloads."""
 
     def __init__(self, spec: MessageTypeSpec, seed: int, at: datetime):
-        from conformance.registry.model import Side
-        from conformance.registry.payloads import make_payload
-
         if at.tzinfo is None:
             raise SampleError("the sample time must be timezone-aware")
         self.spec = spec
@@ -247,8 +243,6 @@ def sample_message(operation: Operation | str, version: Version | str = Version.
         return _fault(FaultName(variant), version)
     if spec is None:
         if registry is None:
-            from conformance.registry.loader import load_registry
-
             registry = load_registry()
         spec = registry.first
     x = _Exchange(spec, seed, at or datetime.now(UTC))
@@ -314,8 +308,6 @@ def iter_samples(*, versions: tuple[Version, ...] = tuple(Version), spec: Messag
     """Every operation x version x variant, in a stable order (the set `sample --all` writes)."""
     if spec is None:
         if registry is None:
-            from conformance.registry.loader import load_registry
-
             registry = load_registry()
         spec = registry.first
     moment = at or datetime.now(UTC)

@@ -18,6 +18,7 @@ from lxml import etree
 
 from conformance.protocol.codes import FaultName, StatusCategory
 from conformance.protocol.namespaces import Version, ns
+from conformance.xsdfiles import ENVELOPE_SCHEMA_DIR, namespace_index, xsd_parser
 
 _XS = "http://www.w3.org/2001/XMLSchema"
 
@@ -87,14 +88,11 @@ def interaction_types(version: Version | str) -> frozenset[str]:
 
 @cache
 def _schema_root(version: Version, role: str) -> etree._Element:
-    from conformance.schemas.validation import ENVELOPE_SCHEMA_DIR, namespace_index
-
     uri = getattr(ns(version), role)
     index = namespace_index(ENVELOPE_SCHEMA_DIR)
     if uri not in index:
         raise SchemaFactError(f"no shipped XSD declares {uri}")
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
-    return etree.parse(str(index[uri]), parser).getroot()
+    return etree.parse(str(index[uri]), xsd_parser()).getroot()
 
 
 def _local(qname: str | None) -> str:

@@ -11,6 +11,8 @@ import copy
 
 from lxml import etree
 
+from conformance.xmlsafe import parse_bytes
+
 
 class XmlFragment:
     """An immutable copy of an element. `element()` gives a fresh, independent copy each time."""
@@ -27,8 +29,6 @@ class XmlFragment:
     @classmethod
     def from_bytes(cls, data: bytes, *, source: str = "<fragment>") -> XmlFragment:
         """Parse `data` with the hardened parser."""
-        from conformance.xmlsafe import parse_bytes
-
         return cls(parse_bytes(data, source=source).getroot())
 
     def element(self) -> etree._Element:

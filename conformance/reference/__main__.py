@@ -18,10 +18,21 @@ Exit codes: 0 done (consumer: every request got a final answer), 1 not (a reques
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
+import os
 import sys
+import tempfile
+from pathlib import Path
 
+from conformance.bus.process import RUN_DIRECTORY_ENV
 from conformance.crypto.option import add_crypto_option, chosen_backend
+from conformance.errors import ConformanceError, UsageError
+from conformance.reference.common import Crash, Settings
+from conformance.reference.consumer import Consumer
+from conformance.reference.provider import Provider, crash_exit
+from conformance.reference.trigger import serve_trigger
+from conformance.reference.variants import VARIANTS, variant
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -64,9 +75,6 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace):
-    from conformance.reference.common import Settings
-    from conformance.reference.variants import variant
-
     return Settings(bus_url=args.bus, state=args.state or default_state(args.role, args.variant, args.bus), variant=variant(args.variant), version=args.smev_version,
                     mnemonic=args.mnemonic, signatures=not args.no_signatures, registry=args.registry,
                     crash_after_ack=args.crash_after_ack, backend=chosen_backend(args))
@@ -75,21 +83,12 @@ def _settings(args: argparse.Namespace):
 def default_state(role: str, variant_name: str, bus_url: str) -> str:
     """The state file used without --state: one per role, variant and bus, so a restart finds its journal; under a
     run of the suite engine (RUN_DIRECTORY_ENV set) it lives in that run's directory, so earlier runs leak nothing."""
-    import hashlib
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from conformance.bus.process import RUN_DIRECTORY_ENV
-
     tag = hashlib.sha256(bus_url.encode()).hexdigest()[:10]
     directory = os.environ.get(RUN_DIRECTORY_ENV) or tempfile.gettempdir()
     return str(Path(directory) / f"smev-reference-{role}-{variant_name}-{tag}.sqlite")
 
 
 def _variants() -> int:
-    from conformance.reference.variants import VARIANTS
-
     for v in VARIANTS.values():
         print(f"{v.name:22} [{', '.join(v.roles)}] {v.mistake}")
         for role in v.roles:
@@ -98,9 +97,6 @@ def _variants() -> int:
 
 
 def _provider(args: argparse.Namespace) -> int:
-    from conformance.reference.common import Crash
-    from conformance.reference.provider import Provider, crash_exit
-
     provider = Provider(_settings(args))
     try:
         provider.run(once=args.once, duration=args.duration)
@@ -112,8 +108,6 @@ def _provider(args: argparse.Namespace) -> int:
 
 
 def _address(text: str) -> tuple[str, int]:
-    from conformance.errors import UsageError
-
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"--serve-trigger {text!r}: expected HOST:PORT, e.g. 127.0.0.1:0 (0: any free port)")
@@ -121,11 +115,6 @@ def _address(text: str) -> tuple[str, int]:
 
 
 def _consumer(args: argparse.Namespace) -> int:
-    from conformance.reference.common import Crash
-    from conformance.reference.consumer import Consumer
-    from conformance.reference.provider import crash_exit
-    from conformance.reference.trigger import serve_trigger
-
     consumer = Consumer(_settings(args))
     serving = args.serve_trigger is not None
     types = args.types or ([] if serving else [t.name for t in consumer.registry.types if t.sample])
@@ -160,8 +149,6 @@ def _consumer(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from conformance.errors import ConformanceError
-
     args = parser().parse_args(argv)
     if args.role == "variants":
         return _variants()

@@ -14,14 +14,13 @@ from pathlib import Path
 from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.bus.registry_view import RegistryTypeTable, table_from_registry
 from conformance.reference.identity import CONSUMER, PROVIDER, identity
+from conformance.reference.participant_files import REGISTRY_FILE
 from conformance.reference.variants import REFERENCE, SignatureFlaw, Variant
 
 
 def reference_types() -> RegistryTypeTable:
     """The types of the reference registry (`participants/registry.yaml`): the shipped ones, provided by
     `REF_PROVIDER` and open to `REF_CONSUMER`."""
-    from conformance.reference.participant_files import REGISTRY_FILE
-
     return table_from_registry(REGISTRY_FILE)
 
 

@@ -4,6 +4,7 @@ retrying a call with backoff."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,7 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conformance.bus.client import BusClient, Reply
+from conformance.findings import Status
+from conformance.reference.identity import ca_certificate, identity
+from conformance.reference.journal import State
 from conformance.reference.variants import REFERENCE, SignatureFlaw, Variant
+from conformance.reference.wire import signing_hook
+from conformance.registry import load_registry
+from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend
@@ -57,8 +64,6 @@ class Settings:
 
 def credentials(settings: Settings, default: str):
     """(key, certificate) the participant signs with; the expired-certificate twin uses the expired credential."""
-    from conformance.reference.identity import identity
-
     name = settings.identity or default
     if settings.variant.behaviour.signature is SignatureFlaw.EXPIRED_CERTIFICATE:
         name = "expired"
@@ -67,8 +72,6 @@ def credentials(settings: Settings, default: str):
 
 
 def make_client(settings: Settings, default_identity: str, default_mnemonic: str) -> BusClient:
-    from conformance.reference.wire import signing_hook
-
     if not settings.signatures:
         return BusClient(settings.bus_url, version=settings.version, sender=settings.mnemonic or default_mnemonic,
                          timeout=settings.timeout)
@@ -81,10 +84,6 @@ def make_client(settings: Settings, default_identity: str, default_mnemonic: str
 def bus_signature_problem(reply: Reply, backend: Backend | None, at: datetime | None = None) -> str | None:
     """Why the signatures on what the bus delivered do not hold (None when they do), judged against the CA the
     reference trusts: the bus's own signature and the sender's inside it."""
-    from conformance.findings import Status
-    from conformance.reference.identity import ca_certificate
-    from conformance.xmldsig.verifier import VerifyOptions, verify_tree
-
     if reply.parsed is None or reply.parsed.envelope is None:
         return "the answer is not an SMEV envelope"
     options = VerifyOptions(trust=(ca_certificate(),), at=at or datetime.now(UTC), diagnose=False, backend=backend)
@@ -113,11 +112,6 @@ class Participant:
     state, the bus client, and the two events a harness uses to stop or crash it."""
 
     def __init__(self, settings: Settings, identity: str, mnemonic: str):
-        import threading
-
-        from conformance.reference.journal import State
-        from conformance.registry import load_registry
-
         self.settings = settings
         self.behaviour = settings.variant.behaviour
         self.registry = load_registry(settings.registry)

@@ -32,6 +32,7 @@ from conformance.reference.common import (
 from conformance.reference.identity import CONSUMER
 from conformance.reference.variants import AckMode
 from conformance.reference.wire import message_id
+from conformance.registry import make_payload
 
 RETRY_SAME = frozenset({FaultName.SMEV_FAILURE, FaultName.DESTINATION_OVERFLOW})
 RETRY_NEW_ID = frozenset({FaultName.MESSAGE_IS_ALREADY_SENT, FaultName.STALE_MESSAGE_ID})
@@ -67,8 +68,6 @@ class Consumer(Participant):
     # -- sending ---------------------------------------------------------------------------------------------------
 
     def request_content(self, type_name: str, seed: int = 0) -> XmlFragment:
-        from conformance.registry import make_payload
-
         return XmlFragment(make_payload(self.registry.by_name(type_name), "request", seed=seed))
 
     def send(self, type_name: str, *, seed: int = 0, test_message: bool = False,

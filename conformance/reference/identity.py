@@ -18,6 +18,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conformance.crypto import load_certificate, load_private_key
+from conformance.crypto.issue import issue_certificate
+from conformance.crypto.keyformats import generate_private_key
+from conformance.crypto.testdata import read_testdata, test_credentials
+from conformance.crypto.testpki import PARTICIPANT_PARAMETER_SET, _serial
+
 if TYPE_CHECKING:
     from conformance.crypto import Certificate, PrivateKey
 
@@ -59,8 +65,6 @@ class Identity:
 @cache
 def identity(name: str) -> Identity:
     """The shipped credential `name` (provider, consumer or expired)."""
-    from conformance.crypto import load_certificate, load_private_key
-
     if name not in _PLAN:
         raise KeyError(f"no reference identity {name!r} (known: {', '.join(NAMES)})")
     key = load_private_key((KEYS_DIR / f"{name}.key.pem").read_bytes())
@@ -70,19 +74,11 @@ def identity(name: str) -> Identity:
 
 def ca_certificate() -> Certificate:
     """The CA the reference participant trusts (the shipped test CA, which also issued the bus's certificate)."""
-    from conformance.crypto import test_credentials
-
     return test_credentials()[2]
 
 
 def generate() -> dict[str, bytes]:
     """File name -> bytes of every reference credential, reproducibly (fixed seeds, deterministic signatures)."""
-    from conformance.crypto import load_private_key
-    from conformance.crypto.issue import issue_certificate
-    from conformance.crypto.keyformats import generate_private_key
-    from conformance.crypto.testdata import read_testdata, test_credentials
-    from conformance.crypto.testpki import PARTICIPANT_PARAMETER_SET, _serial
-
     ca_key = load_private_key(read_testdata("ca.key.pem"))
     ca_cert = test_credentials()[2]
     files: dict[str, bytes] = {}

@@ -9,6 +9,7 @@ table expects (`Variant.named_for(role)`): the right case, the right rule, the d
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -16,9 +17,18 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.bus.server import start
+from conformance.bus.service import Bus, BusConfig
 from conformance.findings import FileResult, Finding, Status
+from conformance.reference.bus_setup import reference_credentials, reference_types
+from conformance.reference.common import Settings
+from conformance.reference.participant_files import DIRECTORY
+from conformance.reference.runner import start_consumer, start_provider
+from conformance.reference.variants import REFERENCE, VARIANTS
+from conformance.report.summary import Headline
 from conformance.suites.engine import Engine, RunSettings
 from conformance.suites.model import Suite
+from conformance.suites.participant import TriggerSpec, load_participant
 
 PARTICIPANT = {"poll_interval": 0.02, "backoff": 1.0, "max_backoff": 2.0, "attempts": 3}
 """The reference participant's settings in a scored run (quick polls and retries)."""
@@ -85,8 +95,6 @@ class MutationReport:
     def headline(self) -> Any:
         """The report's headline: the mutation verdict (what `run --variants` exits with), not the runs' findings,
         which for a variant must fail."""
-        from conformance.report.summary import Headline
-
         outcome = "pass" if self.holds else "fail"
         reference = "passes" if self.reference_passes else "FAILS"
         return Headline(outcome, f"{outcome.upper()}: mutation score of the {self.role} suite {self.score}; the "
@@ -126,14 +134,6 @@ def score_variant(variant: Any, role: str, results: list[FileResult]) -> Variant
 def run_variant(variant: Any, role: str, suite: Suite, settings: RunSettings, *,
                 types: tuple[str, ...] | None = None) -> list[FileResult]:
     """Run `suite` against the in-process reference participant behaving as `variant`, on its own bus."""
-    from conformance.bus.server import start
-    from conformance.bus.service import Bus, BusConfig
-    from conformance.reference.bus_setup import reference_credentials, reference_types
-    from conformance.reference.common import Settings
-    from conformance.reference.participant_files import DIRECTORY
-    from conformance.reference.runner import start_consumer, start_provider
-    from conformance.suites.participant import TriggerSpec, load_participant
-
     settings = dataclasses.replace(settings)
     bus = Bus(reference_types(), config=BusConfig(ack_timeout=settings.ack_timeout, backend=settings.backend),
               credentials=reference_credentials(**{role: variant}))
@@ -167,10 +167,6 @@ def mutation_score(role: str, suite: Suite, settings: RunSettings, *, names: tup
     `only_named_case` runs, for a variant, only the case its expected finding names (quick; tests use it).
     `on_run` hears each run's name as it ends (progress). Returns the report and each run's results (key: variant
     name, `reference` for the reference)."""
-    import logging
-
-    from conformance.reference.variants import REFERENCE, VARIANTS
-
     # The participants run in this process: their warnings (refused calls, by design) are the variants' mistakes,
     # which the report states; they would only bury it on standard error.
     logging.getLogger("conformance.reference").setLevel(logging.ERROR)

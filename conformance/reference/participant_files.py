@@ -10,12 +10,14 @@ participant it starts through `{bus_url}`; the consumer's trigger endpoint takes
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
 
 from conformance.reference.identity import CONSUMER, PROVIDER
 from conformance.reference.variants import REFERENCE, VARIANTS, SignatureFlaw, Variant
+from conformance.registry import DEFAULT_REGISTRY, load_registry, make_payload
 
 DIRECTORY = Path(__file__).parent / "participants"
 BUS_URL = "http://127.0.0.1:0/smev"
@@ -29,8 +31,6 @@ SAMPLE_TYPES = ("fns-inn-by-passport", "sfr-snils-check", "mvd-passport-validity
 
 
 def _no_data_files() -> dict[str, bytes]:
-    from conformance.registry import load_registry, make_payload
-
     registry = load_registry()
     return {f"no-data/{name}.xml": etree.tostring(make_payload(registry.by_name(name), "request",
                                                                seed=NO_DATA_SEED + i),
@@ -75,10 +75,6 @@ REGISTRY_FILE = DIRECTORY / "registry.yaml"
 
 def _registry_text() -> str:
     """The shipped registry rewritten for the reference: REF_PROVIDER provides, REF_CONSUMER may consume."""
-    import re
-
-    from conformance.registry import DEFAULT_REGISTRY
-
     text = Path(DEFAULT_REGISTRY).read_text(encoding="utf-8")
     text = re.sub(r"^schema_dir: *(\S+)", lambda mt: f"schema_dir: ../{mt.group(1)}", text, count=1, flags=re.M)
     text = re.sub(r"^(\s+providers:) *\[[^\]]*\]", rf"\1 [{PROVIDER}]", text, flags=re.M)

@@ -39,6 +39,7 @@ from conformance.reference.common import (
 from conformance.reference.identity import PROVIDER
 from conformance.reference.variants import AckMode
 from conformance.reference.wire import message_id
+from conformance.schemas.validation import validate_payload
 
 
 def encode_answer(answer: m.ResponseAnswer) -> bytes:
@@ -77,8 +78,6 @@ class Provider(Participant):
                 RejectionReasonCode.UNKNOWN_REQUEST_DESCRIPTION,
                 f"this provider does not serve requests {content.tag}"),))
         if match.spec.request.xsd is not None:
-            from conformance.schemas.validation import validate_payload
-
             errors = validate_payload(content.element(), match.spec.request.xsd)
             if errors:
                 return match.spec.name, m.Rejection((m.RequestRejected(

@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.crypto import resolve_backend
 from conformance.protocol import ids
 from conformance.protocol.builder import Sign, place_signature
 from conformance.protocol.operations import SIGNING, Operation, detect, locate
 from conformance.reference.variants import Behaviour, IdStyle, SignatureFlaw
 from conformance.xmldsig import constants as c
+from conformance.xmldsig.c14n import inclusive_c14n
+from conformance.xmldsig.signer import build_signature
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend, Certificate, PrivateKey
@@ -64,7 +67,6 @@ def _apply_flaw(flaw: SignatureFlaw, signature: etree._Element, key: PrivateKey,
         half = len(raw) // 2
         value.text = base64.b64encode(raw[half:] + raw[:half]).decode("ascii")
     elif flaw is SignatureFlaw.INCLUSIVE_C14N:
-        from conformance.xmldsig.c14n import inclusive_c14n
 
         _resign_signed_info(signature, key, inclusive_c14n(signature.find(f"{_DS}SignedInfo")), backend)
 
@@ -73,8 +75,6 @@ def sign_envelope(envelope: etree._Element, operation: Operation, key: PrivateKe
                   behaviour: Behaviour | None = None, backend: Backend | None = None) -> etree._Element:
     """Add the caller's signature of `operation` to `envelope` in place, with `behaviour`'s deviations, signing with
     `backend` (None: the automatic choice, resolved here once)."""
-    from conformance.crypto import resolve_backend
-    from conformance.xmldsig.signer import build_signature
 
     backend = resolve_backend(backend)
     behaviour = behaviour or Behaviour()

@@ -6,16 +6,13 @@ message types) and schema validation.
 """
 
 from conformance.schemas.validation import (
-    ENVELOPE_SCHEMA_DIR,
-    PAYLOAD_SCHEMA_DIR,
     SchemaError,
-    SchemaSetError,
     envelope_schema,
-    namespace_index,
     payload_schema,
     validate_envelope,
     validate_payload,
 )
+from conformance.xsdfiles import ENVELOPE_SCHEMA_DIR, PAYLOAD_SCHEMA_DIR, SchemaSetError, namespace_index
 
 __all__ = [
     "ENVELOPE_SCHEMA_DIR",

@@ -17,18 +17,16 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from conformance.errors import InputError
 from conformance.protocol.namespaces import SOAP_ENV, Version, ns
-
-ENVELOPE_SCHEMA_DIR = Path(__file__).parent / "envelope"
-"""The project's own XSDs of the SOAP envelope and of SMEV 1.1, 1.2 and 1.3."""
-PAYLOAD_SCHEMA_DIR = Path(__file__).parent / "payloads"
-"""Payload XSDs of the message types the registry ships."""
-
-RULE_SCHEMA_SET = "MSG-SCHEMA-SET"
-"""Rule id of errors in a schema directory or payload XSD (the schemas, not the message, are unusable)."""
-
-_XSD = "http://www.w3.org/2001/XMLSchema"
+from conformance.protocol.operations import detect
+from conformance.xsdfiles import (
+    ENVELOPE_SCHEMA_DIR,
+    RULE_SCHEMA_SET,
+    XSD,
+    SchemaSetError,
+    namespace_index,
+    xsd_parser,
+)
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,6 @@ class SchemaError:
         return f"{where} {self.path or ''}: {self.message}".replace("  ", " ")
 
 
-class SchemaSetError(InputError):
-    """A schema directory or XSD file that cannot be used (exit 2)."""
-
-
 def validate_envelope(tree: etree._ElementTree | etree._Element, version: Version | str | None = None,
                       schema_dir: str | os.PathLike[str] | None = None) -> list[SchemaError]:
     """Validate a whole SOAP envelope against the schemas of `version` (detected from the body when `None`).
@@ -58,8 +52,6 @@ def validate_envelope(tree: etree._ElementTree | etree._Element, version: Versio
     the schemas cannot be used.
     """
     if version is None:
-        from conformance.protocol.operations import detect
-
         version = detect(tree).version
     schema = envelope_schema(Version(version), schema_dir)
     return _run(schema, tree)
@@ -94,36 +86,15 @@ def payload_schema(xsd_path: str | os.PathLike[str]) -> etree.XMLSchema:
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None:
-            cached = _compile(_parse_xsd(path, _index(path.parent)), path)
+            cached = _compile(_parse_xsd(path, namespace_index(path.parent)), path)
             _CACHE[key] = cached
         return cached
-
-
-def namespace_index(directory: str | os.PathLike[str]) -> dict[str, Path]:
-    """targetNamespace -> XSD file, for every `*.xsd` directly in or below `directory` (first by sorted path)."""
-    return dict(_index(Path(directory).resolve()))
 
 
 # --- internals --------------------------------------------------------------------------------------------------
 
 _LOCK = threading.Lock()
 _CACHE: dict[tuple, etree.XMLSchema] = {}
-
-
-def _index(directory: Path) -> dict[str, Path]:
-    if not directory.is_dir():
-        raise SchemaSetError("is not a directory of XSD files", path=str(directory), rule=RULE_SCHEMA_SET)
-    index: dict[str, Path] = {}
-    for path in sorted(directory.rglob("*.xsd")):
-        try:
-            root = etree.parse(str(path), _xsd_parser(None)).getroot()
-        except (etree.XMLSyntaxError, OSError) as exc:
-            raise SchemaSetError(f"not a readable XSD: {exc}", path=str(path), rule=RULE_SCHEMA_SET) from None
-        if root.tag != f"{{{_XSD}}}schema":
-            continue
-        target = root.get("targetNamespace", "")
-        index.setdefault(target, path)
-    return index
 
 
 class _LocalResolver(etree.Resolver):
@@ -146,18 +117,11 @@ class _LocalResolver(etree.Resolver):
                              rule=RULE_SCHEMA_SET)
 
 
-def _xsd_parser(resolver: etree.Resolver | None) -> etree.XMLParser:
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
-    if resolver is not None:
-        parser.resolvers.add(resolver)
-    return parser
-
-
 def _parse_xsd(path: Path, index: dict[str, Path]) -> etree._ElementTree:
     by_name = {p.name: p for p in index.values()}
     by_name.update({p.name: p for p in path.parent.glob("*.xsd")})
     try:
-        return etree.parse(str(path), _xsd_parser(_LocalResolver(by_name)))
+        return etree.parse(str(path), xsd_parser(_LocalResolver(by_name)))
     except (etree.XMLSyntaxError, OSError) as exc:
         raise SchemaSetError(f"not a readable XSD: {exc}", path=str(path), rule=RULE_SCHEMA_SET) from None
 
@@ -176,7 +140,7 @@ def _compile(document: etree._ElementTree, where: Path) -> etree.XMLSchema:
 
 
 def _compile_envelope(version: Version, directory: Path) -> etree.XMLSchema:
-    index = _index(directory)
+    index = namespace_index(directory)
     if SOAP_ENV not in index:
         index[SOAP_ENV] = ENVELOPE_SCHEMA_DIR / "soap-envelope-1.1.xsd"
     namespaces = ns(version)
@@ -185,13 +149,13 @@ def _compile_envelope(version: Version, directory: Path) -> etree.XMLSchema:
         raise SchemaSetError(f"no XSD with targetNamespace {', '.join(missing)} for version {version.value}",
                              path=str(directory), rule=RULE_SCHEMA_SET)
     wanted = [SOAP_ENV, *(uri for uri in namespaces.smev() if uri in index)]
-    driver = etree.Element(f"{{{_XSD}}}schema", nsmap={"xs": _XSD})
+    driver = etree.Element(f"{{{XSD}}}schema", nsmap={"xs": XSD})
     driver.set("targetNamespace", "urn:smev-tools:schema-driver")
     for uri in wanted:
-        etree.SubElement(driver, f"{{{_XSD}}}import", namespace=uri, schemaLocation=index[uri].as_uri())
+        etree.SubElement(driver, f"{{{XSD}}}import", namespace=uri, schemaLocation=index[uri].as_uri())
     by_name = {p.name: p for p in index.values()}
     by_name.update({p.name: p for p in directory.rglob("*.xsd")})
-    parser = _xsd_parser(_LocalResolver(by_name))
+    parser = xsd_parser(_LocalResolver(by_name))
     document = etree.ElementTree(etree.fromstring(etree.tostring(driver), parser, base_url=directory.as_uri() + "/"))
     return _compile(document, directory)
 

@@ -59,3 +59,18 @@ def test_version_flag(capsys):
         dispatch("prog", "d", "9.9", {}, (UsageError,), ["--version"])
     assert stop.value.code == 0
     assert "prog 9.9" in capsys.readouterr().out
+
+
+def test_only_the_named_command_is_imported(tmp_path, monkeypatch, capsys):
+    """A command's module imports its dependencies at its top: running one command must not import the others."""
+    (tmp_path / "_cmd_costly.py").write_text("raise RuntimeError('imported although another command was named')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = _command_module("_cmd_cheap", lambda args: 0)
+    commands = {"go": mod, "costly": "_cmd_costly"}
+    assert dispatch("prog", "d", "0", commands, (UsageError,), ["go", "--x", "2"]) == 0
+    assert "_cmd_costly" not in sys.modules
+    with pytest.raises(SystemExit):
+        dispatch("prog", "d", "0", {"go": mod}, (UsageError,), ["go", "--help"])
+    assert "--x" in capsys.readouterr().out
+    with pytest.raises(RuntimeError, match="imported although"):  # the top-level help lists every command
+        dispatch("prog", "d", "0", commands, (UsageError,), ["--help"])

@@ -93,6 +93,11 @@ def _raw(value: core.Asn1Value) -> bytes:
     return value._header + value.contents
 
 
+_KEY_USAGE_BIT = {"digital_signature": 0, "non_repudiation": 1, "key_encipherment": 2, "data_encipherment": 3,
+                  "key_agreement": 4, "key_cert_sign": 5, "crl_sign": 6, "encipher_only": 7, "decipher_only": 8}
+"""RFC 5280 §4.2.1.3, written out here rather than read from the library the project itself reads it with."""
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(microsecond=0)
 
@@ -115,6 +120,8 @@ def _assert_certificate_agrees(ours: Certificate, der: bytes) -> None:
     assert ours.signature_algorithm == theirs["signature_algorithm"]["algorithm"].dotted
     assert ours.signature == theirs.signature and ours.tbs_der == _raw(theirs["tbs_certificate"])
     assert ours.is_ca == bool(theirs.ca)
+    usage = theirs.key_usage_value
+    assert ours.key_usage == (None if usage is None else frozenset(_KEY_USAGE_BIT[name] for name in usage.native))
     assert ours.subject_key_id == theirs.key_identifier
     assert ours.authority_key_id == theirs.authority_key_identifier
     algorithm, parameter_set, point = _gost_key(_raw(theirs["tbs_certificate"]["subject_public_key_info"]))

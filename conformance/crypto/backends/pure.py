@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gostcrypto import gosthash
+
 from conformance.crypto.backends.base import Backend
 from conformance.crypto.gost3410 import sign_digest, verify_digest
 from conformance.crypto.keys import PrivateKey, PublicKey
@@ -11,8 +13,6 @@ class PureBackend(Backend):
     name = "pure"
 
     def digest(self, data: bytes, bits: int = 256) -> bytes:
-        from gostcrypto import gosthash
-
         if bits not in (256, 512):
             raise ValueError(f"Streebog has 256 and 512 bit variants, not {bits}")
         hasher = gosthash.new(f"streebog{bits}", data=bytearray(data))
