@@ -59,6 +59,20 @@ class Said:
     rule: str | None = None
 
 
+DELIVERED = "- deliver: {message: request, as: req}\n"
+"""The usual first step of an example case: the harness delivers a request, named `req`."""
+
+
+def example_case(assertion: str, operation: str = "SendResponse", *, before: str = DELIVERED,
+                 answering: str | None = "req", of: str | None = None, times: int | None = None,
+                 within: str = "5s") -> str:
+    """An example suite case for a unit's `bad`/`good`: the steps `before`, then one `expect` of `operation` (with
+    the given `of`, `answering`, `times`, `within`) that asserts `assertion` (`flow: {acked: req}`)."""
+    keys = (("operation", operation), ("of", of), ("answering", answering), ("times", times), ("within", within))
+    fields = "".join(f"    {key}: {value}\n" for key, value in keys if value is not None)
+    return f"{before}- expect:\n{fields}    assert:\n      - {assertion}\n"
+
+
 def verdict(ok: bool, good: str, bad: str) -> list[Said]:
     """PASS with `good`, or FAIL with `bad`."""
     return [Said(Status.PASS, good) if ok else Said(Status.FAIL, bad)]

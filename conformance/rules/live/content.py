@@ -8,19 +8,11 @@ from lxml import etree
 
 from conformance.findings import LiveExample
 from conformance.protocol import model as m
-from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, example_case, verdict
 
 
-def _answered(assertion: str, *, deliver: str = "{message: request, as: req}") -> str:
-    return f"""\
-- deliver: {deliver}
-- expect:
-    operation: SendResponse
-    answering: req
-    within: 5s
-    assert:
-      - content: {assertion}
-"""
+def _answered(assertion: str) -> str:
+    return example_case(f"content: {assertion}")
 
 
 def _answer(ctx: LiveContext) -> Any:
@@ -86,13 +78,7 @@ class TestMessage(LiveAssertion):
     rationale = ("A TestMessage exercises the exchange without touching real data; the flag must be where the case "
                  "says.")
     required = (Param("test_message", ParamKind.BOOLEAN),)
-    _case = """\
-- expect:
-    operation: SendRequest
-    within: 5s
-    assert:
-      - content: {test_message: true}
-"""
+    _case = example_case("content: {test_message: true}", "SendRequest", before="", answering=None)
     bad = (LiveExample("the consumer sends a request without TestMessage where a test request is due", _case,
                        ("send",)),)
     good = (LiveExample("the consumer marks its request TestMessage", _case, ("send-test",)),)

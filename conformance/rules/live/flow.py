@@ -5,43 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.findings import LiveExample
-from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
+from conformance.rules.live.base import (
+    DELIVERED,
+    LiveAssertion,
+    LiveContext,
+    Param,
+    ParamKind,
+    Said,
+    example_case,
+    verdict,
+)
 
-_REQUEST_ACKED = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: Ack
-    of: req
-    within: 5s
-    assert:
-      - flow: {acked: req, accepted: true}
-"""
-_ANSWERED = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: SendResponse
-    answering: req
-    within: 5s
-    assert:
-      - flow: {CHECK: req}
-"""
-_RESENT = """\
+_REQUEST_ACKED = example_case("flow: {acked: req, accepted: true}", "Ack", answering=None, of="req")
+_REFUSED_ONCE = """\
 - fault: {operation: SendRequest, fault: SMEVFailure}
 - expect: {operation: SendRequest, within: 5s, as: refused}
-- expect:
-    operation: SendRequest
-    within: 5s
-    assert:
-      - flow: {CHECK}
 """
 
 
 def _answered(check: str) -> str:
-    return _ANSWERED.replace("CHECK", check)
+    return example_case(f"flow: {{{check}: req}}")
 
 
 def _resent(check: str) -> str:
-    return _RESENT.replace("CHECK", check)
+    return example_case(f"flow: {{{check}}}", "SendRequest", before=_REFUSED_ONCE, answering=None)
 
 
 class Acked(LiveAssertion):
@@ -72,14 +59,7 @@ class NotAcked(LiveAssertion):
     rationale = ("A message the participant must not take (e.g. one it has not made durable) is left for redelivery "
                  "rather than acked.")
     required = (Param("not-acked", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: Ack
-    within: 5s
-    assert:
-      - flow: {not-acked: req}
-"""
+    _case = example_case("flow: {not-acked: req}", "Ack", answering=None)
     bad = (LiveExample("the provider acks the request the case says it must leave unacked", _case, ("ack",)),)
     good = (LiveExample("the provider acks another message only (here: none of the delivered request's id)",
                         _case, ("ack-other",)),)
@@ -145,19 +125,11 @@ class NotAnsweredTwice(_AnswerCount):
     rationale = ("A redelivered request (same MessageID) is one request: a provider without a journal of what it "
                  "processed answers it twice.")
     required = (Param("not_answered_twice", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
+    _case = example_case("flow: {not_answered_twice: req}", before=DELIVERED + """\
 - expect: {operation: SendResponse, answering: req, within: 5s}
 - deliver: {message: request, variant: redelivery, of: req, as: again}
 - expect: {operation: Ack, of: again, within: 5s}
-- expect:
-    operation: SendResponse
-    answering: req
-    times: 0
-    within: 2s
-    assert:
-      - flow: {not_answered_twice: req}
-"""
+""", times=0, within="2s")
     bad = (LiveExample("the provider keeps no journal and answers the redelivered request again", _case,
                        ("answer", "ack")),)
     good = (LiveExample("the provider answers each MessageID once", _case, ("once", "answer", "ack")),)
@@ -170,15 +142,7 @@ class NotAnswered(_AnswerCount):
     rationale = ("A delivery the participant refused (a broken bus signature, say) must not be processed: an answer "
                  "means it acted on what it could not trust.")
     required = (Param("not_answered", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: Ack
-    of: req
-    within: 5s
-    assert:
-      - flow: {not_answered: req}
-"""
+    _case = example_case("flow: {not_answered: req}", "Ack", answering=None, of="req")
     bad = (LiveExample("the provider answers a delivery before acking it", _case, ("answer", "ack")),)
     good = (LiveExample("the provider refuses it without answering", _case, ("refuse",)),)
 
@@ -248,13 +212,7 @@ class Polls(LiveAssertion):
                  "them.")
     required = (Param("polls", ParamKind.OPERATION),)
     optional = (Param("within", ParamKind.DURATION),)
-    _case = """\
-- expect:
-    operation: SendRequest
-    within: 5s
-    assert:
-      - flow: {polls: GetResponse, within: 2s}
-"""
+    _case = example_case("flow: {polls: GetResponse, within: 2s}", "SendRequest", before="", answering=None)
     bad = (LiveExample("the consumer sends its request and never polls GetResponse", _case, ("send",)),)
     good = (LiveExample("the consumer polls GetResponse after sending", _case, ("send", "poll")),)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.findings import LiveExample
-from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, example_case, verdict
 
 
 class Within(LiveAssertion):
@@ -16,15 +16,7 @@ class Within(LiveAssertion):
                  "limit since an earlier step.")
     required = (Param("within", ParamKind.DURATION),)
     optional = (Param("since", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: SendResponse
-    answering: req
-    within: 5s
-    assert:
-      - timing: {within: 1s, since: req}
-"""
+    _case = example_case("timing: {within: 1s, since: req}")
     bad = (LiveExample("the provider answers after 1.5 s where 1 s is the limit", _case, ("ack", "wait:1.5", "answer")),)
     good = (LiveExample("the provider answers at once", _case, ("ack", "answer")),)
 
