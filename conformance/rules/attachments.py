@@ -14,7 +14,7 @@ from conformance.findings import Severity
 from conformance.protocol.facts import smev_name
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
-from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
 from conformance.rules.helpers import child_named, holds_xop_include, text_of
 
 _ATTACH = "SMEV 3 protocol: Main structures (Attachments)"
@@ -146,9 +146,7 @@ def mime_matches_content(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-ATTACH-BASE64", "Every inline AttachmentContent/Content is non-empty base64 (or an MTOM xop:Include)",
       Severity.ERROR, f"{_ATTACH} (AttachmentContent{{Id, Content:base64}}); fault InvalidContent")
 def content_base64(ctx: CheckContext) -> Iterator[Violation]:
-    contents = _contents(ctx)
-    if not contents:
-        raise NotApplicable("the message has no inline attachment content")
+    contents = applies(_contents(ctx), "the message has no inline attachment content")
     for content in contents:
         payload = child_named(content, "Content")
         if payload is None:
@@ -177,9 +175,7 @@ def decoded_size(text: str) -> int:
       "the file store", Severity.WARNING, f"{_ATTACH} (clients switch to the file store above 5 MiB); fault "
       "AttachmentSizeLimitExceeded")
 def inline_size(ctx: CheckContext) -> Iterator[Violation]:
-    contents = _contents(ctx)
-    if not contents:
-        raise NotApplicable("the message has no inline attachment content")
+    contents = applies(_contents(ctx), "the message has no inline attachment content")
     sizes = [(c, decoded_size(text_of(child_named(c, "Content")))) for c in contents]
     total = sum(size for _, size in sizes)
     if total > INLINE_LIMIT:
@@ -195,9 +191,7 @@ def inline_size(ctx: CheckContext) -> Iterator[Violation]:
       Severity.WARNING, f"{_ATTACH} (SignaturePKCS7); 697 §11и (sign what is sent with a qualified signature)",
       "The schemas make it optional; many message types require it. A warning, as the requirement is per type.")
 def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
-    headers = ctx.elements_named("AttachmentHeader", "RefAttachmentHeader")
-    if not headers:
-        raise NotApplicable("the message has no attachment headers")
+    headers = applies(ctx.elements_named("AttachmentHeader", "RefAttachmentHeader"), "the message has no attachment headers")
     for header in headers:
         signature = child_named(header, "SignaturePKCS7")
         if signature is None or not (text_of(signature).strip() or holds_xop_include(signature)):
@@ -210,9 +204,7 @@ def attachment_signature(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-ATTACH-REF-HASH", "Every RefAttachmentHeader/Hash is base64 of a 32-byte (Streebog-256) digest",
       Severity.ERROR, f"{_ATTACH} (RefAttachmentHeader: Hash = base64 GOST hash of the file)")
 def ref_hash(ctx: CheckContext) -> Iterator[Violation]:
-    headers = ctx.elements_named("RefAttachmentHeader")
-    if not headers:
-        raise NotApplicable("the message references no file-store attachment")
+    headers = applies(ctx.elements_named("RefAttachmentHeader"), "the message references no file-store attachment")
     for header in headers:
         digest = child_named(header, "Hash")
         if digest is None:
@@ -230,9 +222,7 @@ def ref_hash(ctx: CheckContext) -> Iterator[Violation]:
 @rule("MSG-ATTACH-REF-UUID", "Every RefAttachmentHeader/uuid is a lower-case UUID", Severity.ERROR,
       f"{_ATTACH} (RefAttachmentHeader{{uuid, ...}}: the file's id in the bus's file store)")
 def ref_uuid(ctx: CheckContext) -> Iterator[Violation]:
-    headers = ctx.elements_named("RefAttachmentHeader")
-    if not headers:
-        raise NotApplicable("the message references no file-store attachment")
+    headers = applies(ctx.elements_named("RefAttachmentHeader"), "the message references no file-store attachment")
     for header in headers:
         element = child_named(header, "uuid")
         value = text_of(element).strip()

@@ -11,9 +11,7 @@ A family module of this package registers its rules at import time:
               good=[ex.valid("send_request")])
     @rule("MSG-ID-UUID1", "MessageID is a lower-case UUID version 1", Severity.ERROR, "SMEV 3 protocol: Identifiers")
     def message_id_is_uuid1(ctx: CheckContext):
-        elements = ctx.xpath("//t:MessageID")
-        if not elements:
-            raise NotApplicable("the message has no MessageID")
+        elements = applies(ctx.xpath("//t:MessageID"), "the message has no MessageID")
         for element in elements:
             if not ok(element.text):
                 yield ctx.violation(element, f"MessageID {element.text!r} is not ...")

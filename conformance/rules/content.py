@@ -14,7 +14,7 @@ from conformance.protocol.facts import business_element, smev_name
 from conformance.registry.model import Side
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
-from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
 from conformance.rules.helpers import child_named, holds_xop_include, text_of
 from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
 
@@ -284,9 +284,7 @@ def payload_schema(ctx: CheckContext) -> Iterator[Violation]:
       "fault UnknownMessageType",
       "NamespaceURI and RootElementLocalName go together: both name a registered root, or both are absent.")
 def selector_registered(ctx: CheckContext) -> Iterator[Violation]:
-    selectors = ctx.elements_named("MessageTypeSelector")
-    if not selectors:
-        raise NotApplicable("the message polls no queue")
+    selectors = applies(ctx.elements_named("MessageTypeSelector"), "the message polls no queue")
     registry = _registry(ctx)
     for selector in selectors:
         uri, root = child_named(selector, "NamespaceURI"), child_named(selector, "RootElementLocalName")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
@@ -21,8 +21,18 @@ if TYPE_CHECKING:
     from conformance.crypto import Backend
 
 
+T = TypeVar("T")
+
+
 class NotApplicable(Exception):  # noqa: N818 - it is a verdict, not an error
     """Raised by a check when its rule does not apply to this message; the message is the reason (a skip)."""
+
+
+def applies(found: Sequence[T], absent: str) -> Sequence[T]:
+    """`found` (what the rule judges), or NotApplicable with the reason `absent` when it is empty."""
+    if not found:
+        raise NotApplicable(absent)
+    return found
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from conformance.findings import Severity
 from conformance.protocol.facts import FieldFact, smev_name
 from conformance.protocol.ids import check_message_id
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
-from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
 from conformance.rules.corpus import SENDING
 from conformance.rules.helpers import child_named, text_of
 
@@ -22,18 +22,21 @@ _IDS = "SMEV 3 protocol: Identifiers and time"
 @rule("MSG-ID-UUID1", "MessageID is a lower-case RFC 4122 version 1 UUID", Severity.ERROR,
       f"{_IDS} (MessageID; faults InvalidMessageIdFormat)")
 def message_id_uuid1(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.facts.message_ids
-    if not found:
-        raise NotApplicable("the message carries no MessageID")
-    for item in found:
-        verdict = check_message_id(item.text)
-        if not verdict:
-            yield Violation(f"{item.name}: {verdict.reason}", item.element)
+    yield from _malformed(ctx.facts.message_ids, "the message carries no MessageID")
 
 
 def _format(item: FieldFact, what: str) -> Violation | None:
     verdict = check_message_id(item.text)
     return None if verdict else Violation(f"{what}: {verdict.reason}", item.element)
+
+
+def _malformed(found: Sequence[FieldFact], absent: str, what: str | None = None) -> Iterator[Violation]:
+    """A violation per id of `found` that is not a lower-case UUID v1, named `what` (default: its field's name);
+    the rule does not apply (`absent`) when there is none."""
+    for item in applies(found, absent):
+        problem = _format(item, what or item.name)
+        if problem:
+            yield problem
 
 
 @examples(bad=[ex.broken("a ReferenceMessageID that is a version 4 UUID", "send_request",
@@ -43,13 +46,8 @@ def _format(item: FieldFact, what: str) -> Violation | None:
       f"{_IDS} (ReferenceMessageID is the MessageID of the first message of a chain)",
       "Its time order against the message's own id is TIME-ID-ORDER's (a warning).")
 def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.facts.reference_ids
-    if not found:
-        raise NotApplicable("the message continues no chain (no ReferenceMessageID)")
-    for item in found:
-        problem = _format(item, "ReferenceMessageID")
-        if problem:
-            yield problem
+    yield from _malformed(ctx.facts.reference_ids, "the message continues no chain (no ReferenceMessageID)",
+                          "ReferenceMessageID")
 
 
 @examples(bad=[ex.broken("a delivered response whose OriginalMessageId is its own MessageID", "get_response_response",
@@ -59,9 +57,7 @@ def reference_message_id(ctx: CheckContext) -> Iterator[Violation]:
       Severity.ERROR, f"{_IDS} (a response's OriginalMessageId is the request's MessageID)",
       "A request dated after its answer is TIME-ID-ORDER's (a warning: the two ids come from two systems' clocks).")
 def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.facts.original_ids
-    if not found:
-        raise NotApplicable("the message answers no request (no OriginalMessageId)")
+    found = applies(ctx.facts.original_ids, "the message answers no request (no OriginalMessageId)")
     for item in found:
         problem = _format(item, "OriginalMessageId")
         if problem:
@@ -82,13 +78,7 @@ def original_message_id(ctx: CheckContext) -> Iterator[Violation]:
 @rule("FLOW-ACK-TARGET", "AckTargetMessage names a received message by its lower-case UUID v1", Severity.ERROR,
       "SMEV 3 protocol: Main structures (AckTargetMessage: the UUID of the received message); 697 §7.1")
 def ack_target(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.facts.ack_targets
-    if not found:
-        raise NotApplicable("the message is no acknowledgement")
-    for item in found:
-        problem = _format(item, "AckTargetMessage")
-        if problem:
-            yield problem
+    yield from _malformed(ctx.facts.ack_targets, "the message is no acknowledgement", "AckTargetMessage")
 
 
 @examples(bad=[ex.broken("a SendResponse whose To is blank", "send_response", ex.set_text("To", " "))],

@@ -15,7 +15,7 @@ from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.protocol.schemafacts import fault_shapes
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
-from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
 from conformance.rules.helpers import text_of
 
 _PROTOCOL_STRUCTURES = "SMEV 3 protocol: Main structures"
@@ -324,9 +324,7 @@ def node_id(ctx: CheckContext) -> Iterator[Violation]:
       "A test message must be recognisable as one by the provider (which must not change its data); a TestMessage "
       "anywhere else is not described and would be ignored.")
 def test_message(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("TestMessage")
-    if not found:
-        raise NotApplicable("the message is not marked as a test message")
+    found = applies(ctx.elements_named("TestMessage"), "the message is not marked as a test message")
     last: dict[etree._Element, tuple[etree._Element, int]] = {}  # parent -> (last child, TestMessages): once each
     for element in found:
         parent = element.getparent()
@@ -353,9 +351,7 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
       Severity.ERROR, f"{_PROTOCOL_STRUCTURES} (basic:MessagePrimaryContent: exactly one business element of another "
       "namespace); 697 §6л")
 def content_single(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("MessagePrimaryContent")
-    if not found:
-        raise NotApplicable("the message has no MessagePrimaryContent")
+    found = applies(ctx.elements_named("MessagePrimaryContent"), "the message has no MessagePrimaryContent")
     for content in found:
         children = list(_element_children(content))
         if (content.text or "").strip() or any((c.tail or "").strip() for c in content):

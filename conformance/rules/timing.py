@@ -10,7 +10,7 @@ from conformance.protocol.facts import smev_name
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
-from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
 from conformance.rules.helpers import child_named, text_of
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -18,9 +18,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _dated_ids(ctx: CheckContext):
-    dated = [(f.element, uuid1_time(f.text)) for f in ctx.facts.sent_ids if check_message_id(f.text)]
-    if not dated:
-        raise NotApplicable("the message has no valid version 1 MessageID to date (see MSG-ID-UUID1)")
+    dated = applies([(f.element, uuid1_time(f.text)) for f in ctx.facts.sent_ids if check_message_id(f.text)], "the message has no valid version 1 MessageID to date (see MSG-ID-UUID1)")
     return dated
 
 
@@ -75,9 +73,7 @@ def parse_datetime(text: str) -> datetime:
       "SMEV 3 protocol: Identifiers and time (EOL past: fault EndOfLifeReached)",
       "An xs:dateTime without a zone is read as UTC.")
 def end_of_life(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("EOL")
-    if not found:
-        raise NotApplicable("the message sets no EOL")
+    found = applies(ctx.elements_named("EOL"), "the message sets no EOL")
     for element in found:
         try:
             eol = parse_datetime(text_of(element))
@@ -109,9 +105,7 @@ def _element_time(element) -> datetime | None:
       "transfer, traceable history); 451 §11 (date and time of every interaction)",
       f"MessageID time ≤ SendingTimestamp (+{int(CLOCK_SKEW.total_seconds() // 60)} min clock skew) ≤ DeliveryTimestamp.")
 def metadata_order(ctx: CheckContext) -> Iterator[Violation]:
-    found = ctx.elements_named("MessageMetadata")
-    if not found:
-        raise NotApplicable("the message carries no MessageMetadata")
+    found = applies(ctx.elements_named("MessageMetadata"), "the message carries no MessageMetadata")
     for metadata in found:
         sent = _element_time(child_named(metadata, "SendingTimestamp"))
         delivered = _element_time(child_named(metadata, "DeliveryTimestamp"))

@@ -75,8 +75,8 @@ DELIVER_VARIANTS: dict[str, tuple[str, ...]] = {
 TRIGGER_VARIANTS = ("valid", "test-message")
 
 ASSERTIONS = LIVE_ASSERTIONS
-"""Assertion family -> check name -> its unit (`conformance.rules.live`), which declares its `required` and `optional`
-parameters. A check written as a bare string (`- structure: valid`) has no params; written as a mapping, its first
+"""Assertion family -> check name -> its unit (`conformance.rules.live`), which declares its `required` (the check's
+own, of the kind it `takes`) and `optional` parameters. A check written as a bare string (`- structure: valid`) has no params; written as a mapping, its first
 key is the check and its value the main param."""
 
 

@@ -14,6 +14,7 @@ import base64
 import copy
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hostile_helpers import refused
@@ -209,6 +210,18 @@ def double():
 
 def client(double, who: str, then: Mutation | None = None, **kwargs) -> BusClient:
     return BusClient(double.url, sign=sign_as(who, then), **kwargs)
+
+
+def mvd_asks_fns(double) -> tuple[str, Any, Any]:
+    """From empty queues, MVD asks FNS for an INN and FNS takes the request, acks it and answers: the request's
+    MessageID, the request as FNS took it, and the bus's reply to the answer."""
+    drain(double, "FNS")
+    drain(double, "MVD")
+    request_id = client(double, "MVD").send_request(inn_request()).message.metadata.message_id
+    provider = client(double, "FNS")
+    request = provider.get_request().message.message.request
+    provider.ack(request_id)
+    return request_id, request, provider.send_response(request.reply_to, inn_answer())
 
 
 def drain(double, who: str) -> None:
@@ -546,13 +559,8 @@ def test_xsi_type_on_the_signed_block_is_refused_by_the_reader():
 
 
 def test_ack_of_another_participants_response_looks_like_an_unknown_id(double):
-    drain(double, "FNS")
-    drain(double, "MVD")
-    request_id = client(double, "MVD").send_request(inn_request()).message.metadata.message_id
-    provider = client(double, "FNS")
-    request = provider.get_request().message.message.request
-    provider.ack(request_id)
-    assert provider.send_response(request.reply_to, inn_answer()).status == 200
+    request_id, _, answered = mvd_asks_fns(double)
+    assert answered.status == 200
     response = client(double, "MVD").get_response().message.message.response
     response_id = response.metadata.message_id
     for other in ("MFC", "FNS"):  # a bystander, and the provider that sent the response
@@ -564,13 +572,7 @@ def test_ack_of_another_participants_response_looks_like_an_unknown_id(double):
 
 
 def test_get_response_with_another_participants_type_selector_reads_nothing(double):
-    drain(double, "FNS")
-    drain(double, "MVD")
-    request_id = client(double, "MVD").send_request(inn_request()).message.metadata.message_id
-    provider = client(double, "FNS")
-    request = provider.get_request().message.message.request
-    provider.ack(request_id)
-    provider.send_response(request.reply_to, inn_answer())
+    request_id, _, _ = mvd_asks_fns(double)
     stolen = client(double, "MFC").get_response(NS, "InnResponse")
     assert stolen.fault is None and stolen.message.message is None, stolen.body[:300]
     mine = client(double, "MVD").get_response(NS, "InnResponse").message.message.response
@@ -610,13 +612,7 @@ def test_queue_statistics_count_only_the_callers_own_queue(double):
 
 
 def test_get_status_does_not_show_another_participants_statuses(double):
-    drain(double, "FNS")
-    drain(double, "MVD")
-    request_id = client(double, "MVD").send_request(inn_request()).message.metadata.message_id
-    provider = client(double, "FNS")
-    request = provider.get_request().message.message.request
-    provider.ack(request_id)
-    provider.send_response(request.reply_to, inn_answer())  # statuses of MVD's request now exist
+    request_id, _, _ = mvd_asks_fns(double)  # statuses of MVD's request now exist
     for _ in range(5):
         status = client(double, "MFC").get_status()
         assert status.fault is None and request_id.encode() not in status.body, status.body[-600:]
@@ -755,13 +751,7 @@ def test_any_to_but_the_issued_reply_to_gets_the_one_fault_an_unknown_id_gets(do
 
 def test_the_verbatim_reply_to_is_answered(double):
     """The control of the two tests above: the ReplyTo copied as issued reaches the consumer."""
-    drain(double, "FNS")
-    drain(double, "MVD")
-    client(double, "MVD").send_request(inn_request())
-    provider = client(double, "FNS")
-    request = provider.get_request().message.message.request
-    provider.ack(request.data.message_id)
-    reply = provider.send_response(request.reply_to, inn_answer())
+    _, request, reply = mvd_asks_fns(double)
     assert reply.fault is None, reply.body[:400]
     consumer = client(double, "MVD")
     answer = consumer.get_response().message.message.response

@@ -56,34 +56,23 @@ def test_wrong_or_missing_units_are_refused_with_the_reason(parser, text, needle
         parser(text)
 
 
+ROUND_TRIPS = {
+    "duration": (u.parse_duration, u.format_duration, finite),
+    "rate": (u.parse_rate, u.format_rate, finite),
+    "size": (u.parse_size, u.format_size, st.integers(min_value=0, max_value=2**50)),
+    "bandwidth": (u.parse_bandwidth, u.format_bandwidth, finite),
+    "share": (u.parse_share, u.format_share, st.floats(min_value=0, max_value=1)),
+}
+
+
+@pytest.mark.parametrize("quantity", ROUND_TRIPS)
 @settings(max_examples=100, deadline=None)
-@given(finite)
-def test_duration_format_parse_round_trip(seconds):
-    assert u.parse_duration(u.format_duration(seconds)) == seconds
-
-
-@settings(max_examples=100, deadline=None)
-@given(finite)
-def test_rate_format_parse_round_trip(rate):
-    assert u.parse_rate(u.format_rate(rate)) == rate
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.integers(min_value=0, max_value=2**50))
-def test_size_format_parse_round_trip(n_bytes):
-    assert u.parse_size(u.format_size(n_bytes)) == n_bytes
-
-
-@settings(max_examples=100, deadline=None)
-@given(finite)
-def test_bandwidth_format_parse_round_trip(bps):
-    assert u.parse_bandwidth(u.format_bandwidth(bps)) == bps
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.floats(min_value=0, max_value=1))
-def test_share_format_parse_round_trip(fraction):
-    assert u.parse_share(u.format_share(fraction)) == fraction
+@given(data=st.data())
+def test_format_parse_round_trip(quantity, data):
+    """What a quantity's formatter writes, its parser reads back exactly."""
+    parse, fmt, values = ROUND_TRIPS[quantity]
+    value = data.draw(values)
+    assert parse(fmt(value)) == value
 
 
 def test_formats_pick_readable_units():

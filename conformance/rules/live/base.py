@@ -59,6 +59,20 @@ class Said:
     rule: str | None = None
 
 
+DELIVERED = "- deliver: {message: request, as: req}\n"
+"""The usual first step of an example case: the harness delivers a request, named `req`."""
+
+
+def example_case(assertion: str, operation: str = "SendResponse", *, before: str = DELIVERED,
+                 answering: str | None = "req", of: str | None = None, times: int | None = None,
+                 within: str = "5s") -> str:
+    """An example suite case for a unit's `bad`/`good`: the steps `before`, then one `expect` of `operation` (with
+    the given `of`, `answering`, `times`, `within`) that asserts `assertion` (`flow: {acked: req}`)."""
+    keys = (("operation", operation), ("of", of), ("answering", answering), ("times", times), ("within", within))
+    fields = "".join(f"    {key}: {value}\n" for key, value in keys if value is not None)
+    return f"{before}- expect:\n{fields}    assert:\n      - {assertion}\n"
+
+
 def verdict(ok: bool, good: str, bad: str) -> list[Said]:
     """PASS with `good`, or FAIL with `bad`."""
     return [Said(Status.PASS, good) if ok else Said(Status.FAIL, bad)]
@@ -105,8 +119,8 @@ class LiveContext(Protocol):
 
 
 class LiveAssertion:
-    """One live assertion. Subclasses set `family`, `check`, `title`, `source`, `rationale`, `required`/`optional`
-    parameters, `bad`/`good` examples, and define `judge`."""
+    """One live assertion. Subclasses set `family`, `check`, `title`, `source`, `rationale`, what the check's own
+    parameter holds (`takes`) and its `optional` ones, `bad`/`good` examples, and define `judge`."""
 
     family: ClassVar[str]
     check: ClassVar[str]
@@ -114,7 +128,9 @@ class LiveAssertion:
     source: ClassVar[str]
     rationale: ClassVar[str] = ""
     severity: ClassVar[Severity] = Severity.ERROR
-    required: ClassVar[tuple[Param, ...]] = ()
+    takes: ClassVar[ParamKind | None] = None
+    """The kind of the value written under the check's own name (`flow: {acked: req}`: a reference; the judge reads it
+    as `params[self.check]`), None for a check written bare (`signature: valid`)."""
     optional: ClassVar[tuple[Param, ...]] = ()
     bad: ClassVar[tuple[LiveExample, ...]] = ()
     good: ClassVar[tuple[LiveExample, ...]] = ()
@@ -128,6 +144,11 @@ class LiveAssertion:
         """The catalogue's rule of this assertion."""
         rationale = self.rationale or f"Reported by a live suite for the assertion `{self.family}: {self.check}`."
         return Rule(self.rule_id, self.title, self.severity, self.source, rationale, self.bad, self.good)
+
+    @property
+    def required(self) -> tuple[Param, ...]:
+        """The parameters a suite must give: the check's own, when it takes one."""
+        return (Param(self.check, self.takes),) if self.takes is not None else ()
 
     @property
     def params(self) -> dict[str, Param]:

@@ -8,19 +8,11 @@ from lxml import etree
 
 from conformance.findings import LiveExample
 from conformance.protocol import model as m
-from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, example_case, verdict
 
 
-def _answered(assertion: str, *, deliver: str = "{message: request, as: req}") -> str:
-    return f"""\
-- deliver: {deliver}
-- expect:
-    operation: SendResponse
-    answering: req
-    within: 5s
-    assert:
-      - content: {assertion}
-"""
+def _answered(assertion: str) -> str:
+    return example_case(f"content: {assertion}")
 
 
 def _answer(ctx: LiveContext) -> Any:
@@ -33,14 +25,14 @@ class Rejection(LiveAssertion):
     source = "963 §4"
     rationale = ("A request the provider cannot serve gets RequestRejected with the code that says why (NO_DATA, "
                  "ACCESS_DENIED, …), never silence or made-up data.")
-    required = (Param("rejection", ParamKind.REJECTION_CODE),)
+    takes = ParamKind.REJECTION_CODE
     bad = (LiveExample("the provider answers with data where NO_DATA is due", _answered("{rejection: NO_DATA}"),
                        ("ack", "answer")),)
     good = (LiveExample("the provider answers RequestRejected NO_DATA", _answered("{rejection: NO_DATA}"),
                         ("ack", "reject")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        code, answer = params["rejection"], _answer(ctx)
+        code, answer = params[self.check], _answer(ctx)
         ok = isinstance(answer, m.Rejection) and any(r.code.value == code for r in answer.reasons)
         return verdict(ok, f"RequestRejected {code}", f"expected RequestRejected {code}, got "
                        f"{type(answer).__name__ if answer is not None else 'nothing'}")
@@ -51,7 +43,7 @@ class Answer(LiveAssertion):
     title = "A valid request gets a business answer with data"
     source = "963 §4"
     rationale = ("A valid request about data the provider holds gets the data, not a rejection.")
-    required = (Param("answer", ParamKind.PLAIN),)
+    takes = ParamKind.PLAIN
     bad = (LiveExample("the provider rejects a valid request", _answered("{answer: data}"), ("ack", "reject")),)
     good = (LiveExample("the provider answers it with data", _answered("{answer: data}"), ("ack", "answer")),)
 
@@ -68,14 +60,14 @@ class StatusCode(LiveAssertion):
     source = "697 §6о"
     rationale = ("A provider that needs time answers with RequestStatus; its code tells the consumer the state of the "
                  "request.")
-    required = (Param("status_code", ParamKind.INTEGER),)
+    takes = ParamKind.INTEGER
     bad = (LiveExample("the provider answers with data where a status was due", _answered("{status_code: 1}"),
                        ("ack", "answer")),)
     good = (LiveExample("the provider sends RequestStatus 1", _answered("{status_code: 1}"), ("ack", "status")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
         answer = _answer(ctx)
-        ok = isinstance(answer, m.RequestStatus) and answer.code == params["status_code"]
+        ok = isinstance(answer, m.RequestStatus) and answer.code == params[self.check]
         return verdict(ok, f"RequestStatus {params['status_code']}", "no RequestStatus with that code")
 
 
@@ -85,21 +77,15 @@ class TestMessage(LiveAssertion):
     source = "SMEV 3 protocol: TestMessage"
     rationale = ("A TestMessage exercises the exchange without touching real data; the flag must be where the case "
                  "says.")
-    required = (Param("test_message", ParamKind.BOOLEAN),)
-    _case = """\
-- expect:
-    operation: SendRequest
-    within: 5s
-    assert:
-      - content: {test_message: true}
-"""
+    takes = ParamKind.BOOLEAN
+    _case = example_case("content: {test_message: true}", "SendRequest", before="", answering=None)
     bad = (LiveExample("the consumer sends a request without TestMessage where a test request is due", _case,
                        ("send",)),)
     good = (LiveExample("the consumer marks its request TestMessage", _case, ("send-test",)),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
         flag = bool(getattr(getattr(ctx.call.parsed, "data", None), "test_message", False))
-        return verdict(flag == params["test_message"], "TestMessage as expected", "TestMessage differs")
+        return verdict(flag == params[self.check], "TestMessage as expected", "TestMessage differs")
 
 
 class XPath(LiveAssertion):
@@ -107,21 +93,22 @@ class XPath(LiveAssertion):
     title = "A suite's XPath assertion on the participant's call holds"
     source = "697 §11 (participants answer for the fields of what they send)"
     rationale = ("For what no rule of the catalogue covers, a suite names a field of the call and what it must hold.")
-    required = (Param("xpath", ParamKind.XPATH),)
+    takes = ParamKind.XPATH
     optional = (Param("equals", ParamKind.PLAIN), Param("exists", ParamKind.BOOLEAN))
     _case = _answered('{xpath: "//tns:SenderProvidedResponseData/tns:To", exists: true}')
     bad = (LiveExample("the provider leaves To out of its answer", _case, ("ack", "answer-no-to")),)
     good = (LiveExample("the provider's answer has a To", _case, ("ack", "answer")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        found = etree.fromstring(ctx.envelope()).xpath(params["xpath"], namespaces=ctx.prefixes())
+        path = params[self.check]
+        found = etree.fromstring(ctx.envelope()).xpath(path, namespaces=ctx.prefixes())
         if "equals" in params:
             text = found[0].text if found and hasattr(found[0], "text") else (found[0] if found else None)
-            return verdict(str(text) == str(params["equals"]), f"{params['xpath']} = {text}",
-                           f"{params['xpath']} is {text!r}, expected {params['equals']!r}")
+            return verdict(str(text) == str(params["equals"]), f"{path} = {text}",
+                           f"{path} is {text!r}, expected {params['equals']!r}")
         exists = params.get("exists", True)
-        return verdict(bool(found) == exists, f"{params['xpath']} {'exists' if exists else 'absent'}",
-                       f"{params['xpath']} {'is missing' if exists else 'is present'}")
+        return verdict(bool(found) == exists, f"{path} {'exists' if exists else 'absent'}",
+                       f"{path} {'is missing' if exists else 'is present'}")
 
 
 ASSERTIONS = (Rejection(), StatusCode(), Answer(), TestMessage(), XPath())

@@ -5,43 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.findings import LiveExample
-from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, verdict
+from conformance.rules.live.base import (
+    DELIVERED,
+    LiveAssertion,
+    LiveContext,
+    Param,
+    ParamKind,
+    Said,
+    example_case,
+    verdict,
+)
 
-_REQUEST_ACKED = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: Ack
-    of: req
-    within: 5s
-    assert:
-      - flow: {acked: req, accepted: true}
-"""
-_ANSWERED = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: SendResponse
-    answering: req
-    within: 5s
-    assert:
-      - flow: {CHECK: req}
-"""
-_RESENT = """\
+_REQUEST_ACKED = example_case("flow: {acked: req, accepted: true}", "Ack", answering=None, of="req")
+_REFUSED_ONCE = """\
 - fault: {operation: SendRequest, fault: SMEVFailure}
 - expect: {operation: SendRequest, within: 5s, as: refused}
-- expect:
-    operation: SendRequest
-    within: 5s
-    assert:
-      - flow: {CHECK}
 """
 
 
 def _answered(check: str) -> str:
-    return _ANSWERED.replace("CHECK", check)
+    return example_case(f"flow: {{{check}: req}}")
 
 
 def _resent(check: str) -> str:
-    return _RESENT.replace("CHECK", check)
+    return example_case(f"flow: {{{check}}}", "SendRequest", before=_REFUSED_ONCE, answering=None)
 
 
 class Acked(LiveAssertion):
@@ -50,13 +37,13 @@ class Acked(LiveAssertion):
     source = "SMEV 3 protocol: every message taken from a queue must be acked; 697 §11"
     rationale = ("An unacked message is delivered again after the lease; a wrong accepted flag either loses a valid "
                  "request or keeps processing a refused one.")
-    required = (Param("acked", ParamKind.REFERENCE),)
+    takes = ParamKind.REFERENCE
     optional = (Param("accepted", ParamKind.BOOLEAN),)
     bad = (LiveExample("the provider acks a valid request with accepted=false", _REQUEST_ACKED, ("refuse",)),)
     good = (LiveExample("the provider acks it with accepted=true", _REQUEST_ACKED, ("ack",)),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        ref = ctx.ref(params["acked"])
+        ref = ctx.ref(params[self.check])
         target = getattr(ctx.call.parsed, "target", None)
         accepted = params.get("accepted", True)
         ok = target is not None and target.message_id == ref.message_id and target.accepted == accepted
@@ -71,21 +58,14 @@ class NotAcked(LiveAssertion):
     source = "SMEV 3 protocol: Ack"
     rationale = ("A message the participant must not take (e.g. one it has not made durable) is left for redelivery "
                  "rather than acked.")
-    required = (Param("not-acked", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: Ack
-    within: 5s
-    assert:
-      - flow: {not-acked: req}
-"""
+    takes = ParamKind.REFERENCE
+    _case = example_case("flow: {not-acked: req}", "Ack", answering=None)
     bad = (LiveExample("the provider acks the request the case says it must leave unacked", _case, ("ack",)),)
     good = (LiveExample("the provider acks another message only (here: none of the delivered request's id)",
                         _case, ("ack-other",)),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        ref = ctx.ref(params["not-acked"])
+        ref = ctx.ref(params[self.check])
         target = getattr(ctx.call.parsed, "target", None)
         acked = target is not None and target.message_id == ref.message_id
         return verdict(not acked, f"{ref.message_id} not acked", f"acked {ref.message_id}")
@@ -97,13 +77,13 @@ class ReplyToCopied(LiveAssertion):
     source = "SMEV 3 protocol: ReplyTo and To"
     rationale = ("The bus routes an answer by its To, an opaque token the bus wrote into the request's ReplyTo; "
                  "a participant that rebuilds or omits it sends the answer nowhere.")
-    required = (Param("reply_to_copied", ParamKind.REFERENCE),)
+    takes = ParamKind.REFERENCE
     bad = (LiveExample("the provider rewrites To instead of copying ReplyTo", _answered("reply_to_copied"),
                        ("ack", "answer-to-rewritten")),)
     good = (LiveExample("the provider copies ReplyTo into To", _answered("reply_to_copied"), ("ack", "answer")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        ref = ctx.ref(params["reply_to_copied"])
+        ref = ctx.ref(params[self.check])
         to = ctx.call.reply_to
         return verdict(to == ref.reply_to, "To is the request's ReplyTo, verbatim",
                        "To is missing: copy the request's ReplyTo into To" if to is None else
@@ -116,13 +96,13 @@ class Answers(LiveAssertion):
     source = "SMEV 3 protocol: ReplyTo and To; 963 §4"
     rationale = ("An answer is routed by its To to the request it answers; one that points elsewhere reaches the wrong "
                  "consumer or none.")
-    required = (Param("answers", ParamKind.REFERENCE),)
+    takes = ParamKind.REFERENCE
     bad = (LiveExample("the provider's To points at no request", _answered("answers"),
                        ("ack", "answer-to-rewritten")),)
     good = (LiveExample("the provider answers with the request's ReplyTo", _answered("answers"), ("ack", "answer")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        ref = ctx.ref(params["answers"])
+        ref = ctx.ref(params[self.check])
         got = ctx.answered_id(ctx.call.reply_to)
         return verdict(got is not None and got == ref.message_id, f"answers {ref.message_id}",
                        f"does not answer {ref.message_id}")
@@ -144,20 +124,12 @@ class NotAnsweredTwice(_AnswerCount):
     source = "697 §7.1 (guaranteed delivery)"
     rationale = ("A redelivered request (same MessageID) is one request: a provider without a journal of what it "
                  "processed answers it twice.")
-    required = (Param("not_answered_twice", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
+    takes = ParamKind.REFERENCE
+    _case = example_case("flow: {not_answered_twice: req}", before=DELIVERED + """\
 - expect: {operation: SendResponse, answering: req, within: 5s}
 - deliver: {message: request, variant: redelivery, of: req, as: again}
 - expect: {operation: Ack, of: again, within: 5s}
-- expect:
-    operation: SendResponse
-    answering: req
-    times: 0
-    within: 2s
-    assert:
-      - flow: {not_answered_twice: req}
-"""
+""", times=0, within="2s")
     bad = (LiveExample("the provider keeps no journal and answers the redelivered request again", _case,
                        ("answer", "ack")),)
     good = (LiveExample("the provider answers each MessageID once", _case, ("once", "answer", "ack")),)
@@ -169,16 +141,8 @@ class NotAnswered(_AnswerCount):
     source = "697 §11 (verify the signatures of SMEV)"
     rationale = ("A delivery the participant refused (a broken bus signature, say) must not be processed: an answer "
                  "means it acted on what it could not trust.")
-    required = (Param("not_answered", ParamKind.REFERENCE),)
-    _case = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: Ack
-    of: req
-    within: 5s
-    assert:
-      - flow: {not_answered: req}
-"""
+    takes = ParamKind.REFERENCE
+    _case = example_case("flow: {not_answered: req}", "Ack", answering=None, of="req")
     bad = (LiveExample("the provider answers a delivery before acking it", _case, ("answer", "ack")),)
     good = (LiveExample("the provider refuses it without answering", _case, ("refuse",)),)
 
@@ -189,14 +153,14 @@ class NewMessageId(LiveAssertion):
     source = "SMEV 3 protocol: Identifiers; 697 §11"
     rationale = ("The bus journals MessageIDs: a message it refused must be resent as a new message, with a new id, or "
                  "it is refused again as a duplicate.")
-    required = (Param("new_message_id", ParamKind.REFERENCE),)
+    takes = ParamKind.REFERENCE
     bad = (LiveExample("the consumer resends the refused request with the same MessageID",
                        _resent("new_message_id: refused"), ("send", "resend-same-id")),)
     good = (LiveExample("the consumer resends it with a new MessageID", _resent("new_message_id: refused"),
                         ("send", "resend")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        ref = ctx.ref(params["new_message_id"])
+        ref = ctx.ref(params[self.check])
         seen = ctx.call
         return verdict(seen.message_id != ref.message_id, f"new MessageID {seen.message_id}",
                        f"reused MessageID {seen.message_id} after the bus refused it")
@@ -208,14 +172,14 @@ class SamePayloadAs(LiveAssertion):
     source = "697 §11 (resend after the violation is fixed)"
     rationale = ("A resend after a refusal repeats the same request; changed business content is a new request under "
                  "the old one's history.")
-    required = (Param("same_payload_as", ParamKind.REFERENCE),)
+    takes = ParamKind.REFERENCE
     bad = (LiveExample("the consumer resends other business content", _resent("same_payload_as: refused"),
                        ("send", "resend-other-content")),)
     good = (LiveExample("the consumer resends the same content", _resent("same_payload_as: refused"),
                         ("send", "resend")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        ref = ctx.ref(params["same_payload_as"])
+        ref = ctx.ref(params[self.check])
         content = ctx.call.content
         return verdict(content is not None and content == ref.content, "same business content",
                        "the business content differs from the earlier message")
@@ -227,7 +191,7 @@ class BackoffAtLeast(LiveAssertion):
     source = "697 §11 (resend after a failure)"
     rationale = ("Retrying at once after SMEVFailure adds load to a bus that is failing; the protocol asks for a pause "
                  "that grows.")
-    required = (Param("backoff_at_least", ParamKind.DURATION),)
+    takes = ParamKind.DURATION
     bad = (LiveExample("the consumer retries at once", _resent("backoff_at_least: 500ms"), ("send", "resend")),)
     good = (LiveExample("the consumer waits a second before it retries", _resent("backoff_at_least: 500ms"),
                         ("send", "wait:1", "resend")),)
@@ -235,7 +199,7 @@ class BackoffAtLeast(LiveAssertion):
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
         previous = ctx.previous_call_at()
         gap = ctx.call.at - previous if previous is not None else 0.0
-        least = float(params["backoff_at_least"])
+        least = float(params[self.check])
         return verdict(gap >= least, f"retried after {gap:.2f} s",
                        f"retried after {gap:.2f} s; a backoff of at least {least:g} s is required")
 
@@ -246,20 +210,14 @@ class Polls(LiveAssertion):
     source = "SMEV 3 protocol: Operations (GetRequest / GetResponse polling)"
     rationale = ("A consumer learns of answers only by polling GetResponse; one that stops polling never receives "
                  "them.")
-    required = (Param("polls", ParamKind.OPERATION),)
+    takes = ParamKind.OPERATION
     optional = (Param("within", ParamKind.DURATION),)
-    _case = """\
-- expect:
-    operation: SendRequest
-    within: 5s
-    assert:
-      - flow: {polls: GetResponse, within: 2s}
-"""
+    _case = example_case("flow: {polls: GetResponse, within: 2s}", "SendRequest", before="", answering=None)
     bad = (LiveExample("the consumer sends its request and never polls GetResponse", _case, ("send",)),)
     good = (LiveExample("the consumer polls GetResponse after sending", _case, ("send", "poll")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
-        op = params["polls"]
+        op = params[self.check]
         window = float(params.get("within") or 5.0)
         return verdict(ctx.polled(op, window), f"polls {op}", f"did not call {op} within {window:g} s")
 

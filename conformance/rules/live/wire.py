@@ -7,21 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.findings import LiveExample, Status
-from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said
-
-_ANSWER = """\
-- deliver: {message: request, as: req}
-- expect:
-    operation: SendResponse
-    answering: req
-    within: 5s
-    assert:
-      - ASSERTION
-"""
-
-
-def _case(assertion: str) -> str:
-    return _ANSWER.replace("ASSERTION", assertion)
+from conformance.rules.live.base import LiveAssertion, LiveContext, Param, ParamKind, Said, example_case
 
 
 def _failures(findings: list) -> list[Said]:
@@ -35,9 +21,9 @@ class StructureValid(LiveAssertion):
     rationale = ("What a participant sends must hold every rule a file checked offline would; a live run judges the "
                  "real call, so mistakes that only the participant's own code makes (ids, times, layout) show here.")
     optional = (Param("select", ParamKind.STRINGS), Param("ignore", ParamKind.STRINGS))
-    bad = (LiveExample("the provider writes its answer's MessageID in upper case", _case("structure: valid"),
+    bad = (LiveExample("the provider writes its answer's MessageID in upper case", example_case("structure: valid"),
                        ("ack", "answer-upper-case-id"), fails=("MSG-ID-UUID1", "MSG-SCHEMA-ENVELOPE")),)
-    good = (LiveExample("the provider's answer is well formed", _case("structure: valid"), ("ack", "answer")),)
+    good = (LiveExample("the provider's answer is well formed", example_case("structure: valid"), ("ack", "answer")),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
         findings = ctx.static_findings()
@@ -54,9 +40,9 @@ class SignatureValid(LiveAssertion):
     rationale = ("The bus refuses a call whose signature does not verify; the failing SIG/CERT rule is reported, so "
                  "the page of that rule says how to fix it.")
     optional = (Param("signer", ParamKind.PLAIN),)
-    bad = (LiveExample("the provider sends its answer unsigned", _case("signature: valid"), ("ack", "answer-unsigned"),
+    bad = (LiveExample("the provider sends its answer unsigned", example_case("signature: valid"), ("ack", "answer-unsigned"),
                        fails=("SIG-PRESENT",), signatures=True),)
-    good = (LiveExample("the provider signs its answer", _case("signature: valid"), ("ack", "answer"),
+    good = (LiveExample("the provider signs its answer", example_case("signature: valid"), ("ack", "answer"),
                         signatures=True),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:
@@ -72,9 +58,9 @@ class SignatureAbsent(LiveAssertion):
     source = "SMEV 3 protocol: Signatures"
     rationale = ("For a call the case says must go unsigned, a signature is a sign the participant signs what it "
                  "should not (or signs the wrong block).")
-    bad = (LiveExample("the provider signs a call the case says must be unsigned", _case("signature: absent"),
+    bad = (LiveExample("the provider signs a call the case says must be unsigned", example_case("signature: absent"),
                        ("ack", "answer"), signatures=True),)
-    good = (LiveExample("the provider's call is unsigned", _case("signature: absent"), ("ack", "answer-unsigned"),
+    good = (LiveExample("the provider's call is unsigned", example_case("signature: absent"), ("ack", "answer-unsigned"),
                         signatures=True),)
 
     def judge(self, ctx: LiveContext, params: dict[str, Any]) -> list[Said]:

@@ -1,45 +1,47 @@
 """Faults of the shared services: ESIA (the portal's reduced mode) and the CA (signatures checkable only with a
-cached CRL)."""
+cached CRL). Both take a service down for the fault's window and bring it back at its end."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sim.scenario.faultkinds.base import FaultBuild, FaultKind, Injection, Undo
-from sim.scenario.model import CaDown, EsiaDown
+from sim.scenario.model import CaDown, EsiaDown, Fault
 
 
-class EsiaDownKind(FaultKind):
+class _ServiceDownKind(FaultKind):
+    """A shared service (the model's component `service`) is forced down for the window; `restored` runs after it is
+    back."""
+
+    service: ClassVar[str]
+
+    def build(self, b: FaultBuild) -> Fault:
+        return self.fault(b.name, b.start, b.end)
+
+    def start(self, at: Injection, fault: Any) -> Undo:
+        m = at.model
+        getattr(m, self.service).forced_down = True
+
+        def undo_service() -> None:
+            getattr(m, self.service).forced_down = False
+            self.restored(m)
+        return undo_service
+
+    def restored(self, model: Any) -> None:
+        """What else comes back with the service (nothing by default)."""
+
+
+class EsiaDownKind(_ServiceDownKind):
     """ESIA is down: the portal serves only what needs no login; it recovers when ESIA is back."""
 
-    fault = EsiaDown
+    fault, service = EsiaDown, "esia"
 
-    def build(self, b: FaultBuild) -> EsiaDown:
-        return EsiaDown(b.name, b.start, b.end)
-
-    def start(self, at: Injection, fault: Any) -> Undo:
-        m = at.model
-        m.esia.forced_down = True
-
-        def undo_esia() -> None:
-            m.esia.forced_down = False
-            if m.portal is not None:
-                m.portal.esia_restored()
-        return undo_esia
+    def restored(self, model: Any) -> None:
+        if model.portal is not None:
+            model.portal.esia_restored()
 
 
-class CaDownKind(FaultKind):
+class CaDownKind(_ServiceDownKind):
     """The CA is down: certificate checks rely on the cached CRL."""
 
-    fault = CaDown
-
-    def build(self, b: FaultBuild) -> CaDown:
-        return CaDown(b.name, b.start, b.end)
-
-    def start(self, at: Injection, fault: Any) -> Undo:
-        m = at.model
-        m.ca.forced_down = True
-
-        def undo_ca() -> None:
-            m.ca.forced_down = False
-        return undo_ca
+    fault, service = CaDown, "ca"

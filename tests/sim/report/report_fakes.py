@@ -3,6 +3,8 @@ tests that must not depend on the infrastructure model's speed or details."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sim.metrics.reference import single_server_replication
 
 TINY = """\
@@ -37,6 +39,13 @@ SWEEP = ("  sweep:\n    parameter: topology.participants.agency.concurrency\n   
 
 def tiny_yaml(name: str = "tiny", slos: str = PASSING_SLOS, sweep: str = "") -> str:
     return TINY.format(name=name, slos=slos, sweep=sweep)
+
+
+def tiny_file(tmp_path: Path, **kwargs: str) -> Path:
+    """`tiny_yaml(**kwargs)` written to `tmp_path/tiny.yaml`."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny_yaml(**kwargs))
+    return path
 
 
 def queue_simulate(scenario, seed, *, audit_path=None):

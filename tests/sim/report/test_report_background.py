@@ -9,13 +9,8 @@ from report_fakes import tiny_yaml
 from sim.cli import main
 
 
-def test_tagged_run_reports_its_background(tmp_path):
-    path = tmp_path / "tiny.yaml"
-    path.write_text(tiny_yaml())
-    out = tmp_path / "out"
-    assert main(["run", str(path), "-o", str(out), "-q", "--duration", "6min", "--replications", "2",
-                 "--tagged-share", "25%"]) == 0
-    report = json.loads((out / "report.json").read_text())
+def test_tagged_run_reports_its_background(tagged_run):
+    out, report = tagged_run.out, tagged_run.report
     assert report["configuration"]["run"]["tagged_share"] == 0.25
     background = report["points"][0]["background"]
     # 75 % of 2 requests/s, 250 ms each, on the agency's one worker

@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from report_fakes import queue_simulate, tiny_yaml
+from report_fakes import tiny_file
 
 from sim.cli import main
 from sim.runner.progress import PlainProgress
@@ -16,20 +16,9 @@ MIXED = ("  rt-mean: realtime.latency.mean <= 5s\n"          # clearly passes
          "  near: realtime.latency.mean <= 470ms")            # the tiny queue's mean: straddles with 3 replications
 
 
-@pytest.fixture
-def stand_in_model(monkeypatch):
-    monkeypatch.setattr("sim.runner.orchestrator.default_simulate", lambda: queue_simulate)
-
-
-def _scenario(tmp_path, **kwargs):
-    path = tmp_path / "tiny.yaml"
-    path.write_text(tiny_yaml(**kwargs))
-    return path
-
-
 def test_junit_has_one_case_per_slo_with_its_verdict_and_interval(tmp_path, stand_in_model):
     junit = tmp_path / "slo.xml"
-    code = main(["run", str(_scenario(tmp_path, slos=MIXED)), "-o", str(tmp_path / "o"), "-q", "--junit", str(junit)])
+    code = main(["run", str(tiny_file(tmp_path, slos=MIXED)), "-o", str(tmp_path / "o"), "-q", "--junit", str(junit)])
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert code == report["exit_code"] == 1  # a failure wins over an inconclusive SLO
     root = ET.parse(junit).getroot()
@@ -49,7 +38,7 @@ def test_only_inconclusive_slos_exit_3(tmp_path, stand_in_model):
     # a threshold at the mean itself: the interval straddles it whatever the seed
     slos = "  near: realtime.latency.mean <= 466ms"
     for seed in ("42", "43", "44"):
-        code = main(["run", str(_scenario(tmp_path, slos=slos)), "-o", str(tmp_path / seed), "-q", "--seed", seed])
+        code = main(["run", str(tiny_file(tmp_path, slos=slos)), "-o", str(tmp_path / seed), "-q", "--seed", seed])
         report = json.loads((tmp_path / seed / "report.json").read_text())
         assert code == report["exit_code"] == {"pass": 0, "fail": 1, "inconclusive": 3}[report["verdict"]]
         if report["verdict"] == "inconclusive":
@@ -59,7 +48,7 @@ def test_only_inconclusive_slos_exit_3(tmp_path, stand_in_model):
 
 
 def test_stations_table_is_printed(tmp_path, stand_in_model, capsys):
-    assert main(["run", str(_scenario(tmp_path)), "-o", str(tmp_path / "o"), "-q", "--stations"]) == 0
+    assert main(["run", str(tiny_file(tmp_path)), "-o", str(tmp_path / "o"), "-q", "--stations"]) == 0
     out = capsys.readouterr().out
     assert "stations" in out and "server" in out and "station" in out
 

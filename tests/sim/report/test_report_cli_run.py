@@ -3,25 +3,16 @@
 import json
 
 import pytest
-from report_fakes import FAILING_SLOS, queue_simulate, tiny_yaml
+from report_fakes import FAILING_SLOS, tiny_file
 
 from sim.cli import main
 
-
-@pytest.fixture(autouse=True)
-def stand_in_model(monkeypatch):
-    monkeypatch.setattr("sim.runner.orchestrator.default_simulate", lambda: queue_simulate)
-
-
-def _scenario(tmp_path, **kwargs):
-    path = tmp_path / "tiny.yaml"
-    path.write_text(tiny_yaml(**kwargs))
-    return path
+pytestmark = pytest.mark.usefixtures("stand_in_model")
 
 
 def test_passing_run_writes_both_reports_and_exits_0(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["run", str(_scenario(tmp_path)), "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(tiny_file(tmp_path)), "--out", str(out), "--quiet"]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["verdict"] == "pass" and report["replications"] == 3
     assert (out / "report.html").read_text().count("data:image/png;base64,") == 3
@@ -30,19 +21,19 @@ def test_passing_run_writes_both_reports_and_exits_0(tmp_path, capsys):
 
 
 def test_failing_slo_exits_1(tmp_path, capsys):
-    assert main(["run", str(_scenario(tmp_path, slos=FAILING_SLOS)), "-o", str(tmp_path / "o"), "-q"]) == 1
+    assert main(["run", str(tiny_file(tmp_path, slos=FAILING_SLOS)), "-o", str(tmp_path / "o"), "-q"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
 
 def test_default_output_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(["run", str(_scenario(tmp_path)), "-q"]) == 0
+    assert main(["run", str(tiny_file(tmp_path)), "-q"]) == 0
     assert (tmp_path / "reports/sim/tiny/report.json").is_file()
 
 
 def test_overrides_reach_the_run(tmp_path):
     out = tmp_path / "o"
-    assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--duration", "10min",
+    assert main(["run", str(tiny_file(tmp_path)), "-o", str(out), "-q", "--duration", "10min",
                  "--traffic-scale", "0.5", "--seed", "9", "--replications", "4"]) == 0
     report = json.loads((out / "report.json").read_text())
     assert report["configuration"]["run"]["duration"] == 600.0
@@ -54,7 +45,7 @@ def test_overrides_reach_the_run(tmp_path):
 def test_precision_loop_stops_at_once_when_every_slo_is_clear_of_its_threshold(tmp_path):
     """As JMT: an interval that lies wholly on one side of the threshold needs no more replications."""
     out = tmp_path / "o"
-    assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--precision", "3%",
+    assert main(["run", str(tiny_file(tmp_path)), "-o", str(out), "-q", "--precision", "3%",
                  "--max-replications", "30"]) == 0
     report = json.loads((out / "report.json").read_text())
     prec = report["precision"][0]
@@ -66,7 +57,7 @@ def test_precision_loop_stops_at_once_when_every_slo_is_clear_of_its_threshold(t
 def test_precision_loop_adds_replications_while_an_slo_straddles_its_threshold(tmp_path):
     out = tmp_path / "o"
     near = "  rt-mean: realtime.latency.mean <= 480ms"  # the tiny queue's mean is about 470 ms
-    code = main(["run", str(_scenario(tmp_path, slos=near)), "-o", str(out), "-q", "--precision", "3%",
+    code = main(["run", str(tiny_file(tmp_path, slos=near)), "-o", str(out), "-q", "--precision", "3%",
                  "--max-replications", "30"])
     report = json.loads((out / "report.json").read_text())
     prec = report["precision"][0]
@@ -79,7 +70,7 @@ def test_precision_loop_adds_replications_while_an_slo_straddles_its_threshold(t
 
 def test_audit_writes_one_file_per_replication(tmp_path):
     out = tmp_path / "o"
-    assert main(["run", str(_scenario(tmp_path)), "-o", str(out), "-q", "--audit"]) == 0
+    assert main(["run", str(tiny_file(tmp_path)), "-o", str(out), "-q", "--audit"]) == 0
     assert len(list((out / "audit").iterdir())) == 3
 
 
@@ -95,14 +86,14 @@ def test_unusable_scenario_exits_2_with_the_file_named(tmp_path, capsys):
                                   ["--duration", "5"], ["--traffic-scale", "-1"], ["--seed", "x"]])
 def test_bad_options_exit_2(tmp_path, argv, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["run", str(_scenario(tmp_path)), "-q", *argv])
+        main(["run", str(tiny_file(tmp_path)), "-q", *argv])
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
 
 
 @pytest.mark.slow  # measured: over 10 s of the fast lane on a loaded 2-core machine
 def test_workers_give_the_same_numbers_as_one_process(tmp_path):
-    scenario = _scenario(tmp_path)
+    scenario = tiny_file(tmp_path)
     reports = []
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"

@@ -48,20 +48,15 @@ def test_model_counters_pick_the_shown_ones_and_sum():
     assert got["status.undeliverable"] == 0 and "events" not in got
 
 
-def test_tagged_run_shows_counters_everywhere(tmp_path, capsys):
-    path = tmp_path / "tiny.yaml"
-    path.write_text(tiny_yaml())
-    out = tmp_path / "out"
-    assert main(["run", str(path), "-o", str(out), "-q", "--duration", "6min", "--replications", "2",
-                 "--tagged-share", "25%"]) == 0
-    report = json.loads((out / "report.json").read_text())
+def test_tagged_run_shows_counters_everywhere(tagged_run):
+    out, report = tagged_run.out, tagged_run.report
     jobs = report["volume"]["counters"]["background.jobs"]
     assert jobs["full_volume_per_replication"] == pytest.approx(report["points"][0]["background"]
                                                                 ["jobs_per_replication"])
     assert "answers.cannot_provide" in report["volume"]["counters"]
     html = (out / "report.html").read_text()
     assert "Model counters" in html and "background jobs drawn" in html
-    printed = capsys.readouterr().out
+    printed = tagged_run.printed
     assert "per replication at full volume:" in printed and "background jobs drawn" in printed
 
 
