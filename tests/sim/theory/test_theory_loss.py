@@ -70,6 +70,9 @@ def test_entrance_without_waiting_loses_the_erlang_b_share(share, duration):
                          "senders that wait (Erlang C)": erlang_c(SERVERS, OFFERED),
                          "a lighter entrance (background not lost)": erlang_b(SERVERS, OFFERED * 0.8)},
                     f"rejected share at {share} tagged")
+    # the carried load a (1 - B) keeps the node's workers busy a (1 - B) / c of the time, background included
+    assert_covers(interval(rset.values("utilisation.smev.dc")), OFFERED * (1 - exact) / SERVERS,
+                  f"entrance utilisation at {share} tagged")
     # nothing else happens to a broadcast that got in: every accepted one reaches its subscriber
     for s in rset.summaries:
         assert s.metrics["messages.delivered"] + s.metrics["messages.rejected"] == s.metrics["messages.sent"]
