@@ -42,6 +42,7 @@ run: {duration: 3d, warmup: 30min, replications: 2, seed: 43}
 """
 
 
+@pytest.mark.slow
 def test_provider_down_beyond_the_ttl_and_the_deadline():
     down, up, ttl, deadline, warmup, horizon = 3630.0, 3630.0 + 54 * 3600, 50 * 3600.0, 48 * 3600.0, 1800.0, 3 * 86400.0
     # queued while down: expired if its end of life s + TTL comes before the provider is back
