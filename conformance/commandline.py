@@ -1,7 +1,8 @@
 """The one command-line dispatcher that `smev-conformance` and `smev-sim` share.
 
 A command is a module defining `HELP` (one line), `add_arguments(parser)` and `run(args) -> int`; its docstring is
-the command's description. Heavy imports belong inside `run`, so that `--help` stays fast.
+the command's description. Every command module is imported to build the parser, so heavy imports belong inside
+`run`, marked `# local: start-up: ...` (tests/test_local_imports.py), and `--help` stays fast.
 Errors of the given types end the command with exit code 2 and one line on standard error, never a traceback.
 """
 
