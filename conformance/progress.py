@@ -23,7 +23,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import IO, Any, TypeVar
+
+from conformance.pages import printable
 
 T = TypeVar("T")
 
@@ -116,16 +119,12 @@ class Progress:
                 self._bar.update(self._task, total=total)
 
     def _label(self) -> str:
-        from rich.markup import escape
-
-        from conformance.pages import printable
+        from rich.markup import escape  # local: rich is loaded only when a bar is drawn on a terminal
 
         # a note is often a file name: shown as written, never read as markup or a terminal escape
         return escape(printable(self.what)) + (f" [dim]{escape(printable(self.note))}[/]" if self.note else "")
 
     def _print(self) -> None:
-        from conformance.pages import printable
-
         text = printable(self.line())
         self.lines.append(text)
         print(text, file=self.stream, flush=True)
@@ -138,6 +137,7 @@ class Progress:
     def __enter__(self) -> Progress:
         self.started = self.clock()
         if self.mode == "rich":
+            # local: rich is loaded only when a bar is drawn on a terminal (plain lines and `off` never need it)
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
             from rich.progress import Progress as Bar
 
@@ -174,8 +174,6 @@ def track(items: Sequence[T], what: str, *, unit: str = "step", note: Callable[[
 
 def timed(check: Callable[..., Any], *args: Any) -> Any:
     """`check(*args)`, a `FileResult`, with when it started and how long it took (reports show both)."""
-    from dataclasses import replace
-
     started, clock = time.time(), time.perf_counter()
     result = check(*args)
     return replace(result, started=started, duration=time.perf_counter() - clock)

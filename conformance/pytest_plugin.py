@@ -31,6 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.errors import ConformanceError
+from conformance.findings import Status
+
 if TYPE_CHECKING:
     from conformance.suites.engine import LiveSession, Planned, RunSettings
     from conformance.suites.model import Suite
@@ -84,8 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("smev_participant", None)
     if not path:
         return
+    # local: this plugin is loaded by every pytest session of whoever installs smev-tools; the suite stack (half a
+    # second of imports) is loaded only by a session given --smev-participant
     from conformance.crypto.backends import get_backend
-    from conformance.errors import ConformanceError
     from conformance.suites import lint
     from conformance.suites.engine import RunSettings, planned
     from conformance.suites.model import Role
@@ -149,8 +153,7 @@ class SmevSuite(pytest.Collector):
         return str(self.config.stash[_PLAN].suite.path), None, self.nodeid
 
     def setup(self) -> None:
-        from conformance.errors import ConformanceError
-        from conformance.suites.engine import LiveSession
+        from conformance.suites.engine import LiveSession  # local: loaded only with --smev-participant
 
         plan = self.config.stash[_PLAN]
         live = LiveSession(plan.suite, plan.participant, settings=plan.settings, keys_dir=plan.options.smev_keys,
@@ -169,7 +172,7 @@ class SmevSuite(pytest.Collector):
         exchanges = live.bus.store.exchanges()
         live.__exit__()
         if plan.options.smev_capture:
-            from conformance.bus.capture import write_capture
+            from conformance.bus.capture import write_capture  # local: loaded only with --smev-capture
 
             write_capture(exchanges, plan.options.smev_capture)
 
@@ -187,8 +190,6 @@ class SmevCase(pytest.Item):
         self.add_marker(ROOT)
 
     def runtest(self) -> None:
-        from conformance.findings import Status
-
         plan = self.config.stash[_PLAN]
         assert plan.live is not None, "the suite's setup did not run"
         result = plan.live.engine.run_one(self.planned)

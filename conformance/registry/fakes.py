@@ -8,6 +8,7 @@ in, which a seed fixes: the same seed gives the same payload.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -65,8 +66,6 @@ class Fake:
 
 
 def _uuid4_text(rng: random.Random) -> str:
-    import uuid
-
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from lxml import etree
+from lxml import etree
 
 
 class Side(StrEnum):
@@ -113,8 +111,6 @@ class Registry:
 
     def by_element(self, element: etree._Element) -> PayloadMatch | None:
         """`by_root` for an lxml element (e.g. the child of MessagePrimaryContent)."""
-        from lxml import etree
-
         qname = etree.QName(element)
         return self.by_root(qname.namespace, qname.localname)
 

@@ -27,12 +27,14 @@ imported by `load()`, so a new family (e.g. `sig.py`, `cert.py`) needs no regist
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from conformance import rules as package
 from conformance.errors import UsageError
 from conformance.findings import FAMILIES, Example, LiveExample, Rule, Severity
 
@@ -125,8 +127,6 @@ def declare(rule_id: str, title: str, severity: Severity, source: str, descripti
 
 
 def _caller_module() -> str:
-    import inspect
-
     frame = inspect.currentframe()
     caller = frame.f_back.f_back if frame and frame.f_back else None
     return str(caller.f_globals.get("__name__", "?")) if caller else "?"
@@ -137,8 +137,6 @@ def load() -> None:
     global _loaded
     if _loaded:
         return
-    import conformance.rules as package
-
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if info.name.startswith("_") or info.name in _INFRASTRUCTURE:
             continue

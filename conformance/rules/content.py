@@ -14,7 +14,7 @@ from conformance.protocol.facts import business_element, smev_name
 from conformance.registry.model import Side
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
-from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
+from conformance.rules.context import MAX_PLACES, CheckContext, NotApplicable, Violation, applies
 from conformance.rules.helpers import child_named, holds_xop_include, text_of
 from conformance.schemas.validation import SchemaError, SchemaSetError, validate_envelope, validate_payload
 
@@ -48,10 +48,8 @@ def _element_for(ctx: CheckContext, error: SchemaError, scope: etree._Element,
 def _locator(ctx: CheckContext, errors: list[SchemaError],
              scope: etree._Element) -> Callable[[int, SchemaError], etree._Element | None]:
     """`locate(index, error)`: the element the `index`-th validator message points at. Built once per scope: the
-    first `engine.MAX_PLACES` errors are resolved by path, the rest by line only (resolving each of a hundred
+    first `context.MAX_PLACES` errors are resolved by path, the rest by line only (resolving each of a hundred
     thousand paths among as many siblings would be quadratic); both lookups are constant time after one walk."""
-    from conformance.rules.engine import MAX_PLACES
-
     prefixes = _prefixes(scope) if any(error.path for error in errors[:MAX_PLACES]) else {}
     lines: dict[int, etree._Element] = {}
     if any(error.line is not None for error in errors):
@@ -68,8 +66,6 @@ def _locator(ctx: CheckContext, errors: list[SchemaError],
 
 
 def _violations(ctx: CheckContext, errors: list[SchemaError], scope: etree._Element, what: str) -> Iterator[Violation]:
-    from conformance.rules.engine import MAX_PLACES
-
     locate = _locator(ctx, errors, scope)
     for index, error in enumerate(errors):
         element = locate(index, error) if index < MAX_PLACES else None

@@ -20,6 +20,11 @@ from conformance.rules.helpers import ElementIndex
 if TYPE_CHECKING:
     from conformance.crypto import Backend
 
+MAX_PLACES = 100
+"""Findings a rule reports per file (the engine counts further places in one last finding: a report of a hundred
+thousand identical findings helps nobody, and holding them costs memory in proportion to the attack); a check that
+resolves places at a cost per place resolves at most this many."""
+
 
 T = TypeVar("T")
 

@@ -17,33 +17,26 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from conformance import xmlsafe
+from conformance.crypto import get_backend
 from conformance.errors import InputError
 from conformance.findings import FileResult, Finding, Location, Severity, Status
 from conformance.protocol.xpaths import PathNamer
 from conformance.rules import catalogue
 from conformance.rules.catalogue import RegisteredRule
-from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.rules.context import MAX_PLACES, CheckContext, NotApplicable, Violation
 from conformance.rules.corpus import Corpus
 from conformance.rules.messagefile import read_message_bytes, read_message_file
-
-MAX_PLACES = 100
-"""Findings a rule reports per file; further places are counted in one last finding (a report of a hundred
-thousand identical findings helps nobody, and holding them costs memory in proportion to the attack)."""
-
+from conformance.rules.resources import load_registry
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend
 
 
 def _automatic_backend() -> Backend:
-    from conformance.crypto import get_backend
-
     return get_backend()
 
 
 def _shipped_registry() -> Any:
-    from conformance.rules.resources import load_registry
-
     return load_registry(None)
 
 

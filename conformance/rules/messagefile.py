@@ -28,6 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 from conformance import xmlsafe
+from conformance.errors import InputError
 from conformance.protocol.mtom import TransportError, read_body, resolve_xop
 
 RULE_MTOM_PACKAGE = "MSG-MTOM-PACKAGE"
@@ -63,8 +64,6 @@ def read_message_file(path: str | os.PathLike[str], *, content_type: str | None 
         with p.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        from conformance.errors import InputError
-
         raise InputError(f"cannot read the file: {exc.strerror or exc}", path=source) from None
     return read_message_bytes(data, source=source, content_type=content_type, max_bytes=max_bytes,
                               max_depth=max_depth)

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
+from conformance.protocol.namespaces import Version
+from conformance.registry import loader as registry_loader
+from conformance.schemas.validation import SchemaSetError, envelope_schema
 
 
 def schema_directory(path: str | None) -> Path | None:
@@ -19,8 +22,6 @@ def schema_directory(path: str | None) -> Path | None:
         raise UsageError(f"--schemas {path}: no such directory")
     if not any(directory.rglob("*.xsd")):
         raise UsageError(f"--schemas {path}: the directory holds no *.xsd file")
-    from conformance.protocol.namespaces import Version
-    from conformance.schemas.validation import SchemaSetError, envelope_schema
 
     problems = []
     for version in Version:
@@ -39,14 +40,10 @@ def load_registry(path: str | None) -> Any:
     """The message-type registry: the shipped one, or the YAML file `path` (a bad file raises `InputError`, exit 2)."""
     if path is None:
         return _shipped()
-    from conformance.registry.loader import load_registry as load
-
-    return load(path)
+    return registry_loader.load_registry(path)
 
 
 @functools.cache
 def _shipped() -> Any:
     """The shipped registry, read once (it is immutable)."""
-    from conformance.registry.loader import load_registry as load
-
-    return load(None)
+    return registry_loader.load_registry(None)

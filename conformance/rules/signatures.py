@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
 
 from conformance.findings import Status
-from conformance.xmldsig.attachments import SIG_ATTACH_CMS
-
-if TYPE_CHECKING:
-    from conformance.rules.context import CheckContext, Violation
-    from conformance.xmldsig.verifier import Outcome
+from conformance.rules.context import CheckContext, NotApplicable, Violation
+from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
+from conformance.xmldsig.verifier import Outcome, VerifyOptions, verify_tree
 
 # The last context verified, per thread: the rule checks of one message run one after another in one thread, while
 # the bus test double checks messages in several threads at once.
@@ -32,7 +30,6 @@ def outcomes_for(ctx: CheckContext) -> list[Outcome]:
     last = getattr(_local, "last", None)
     if last is not None and last[0] is ctx:
         return last[1]
-    from conformance.xmldsig.verifier import VerifyOptions, verify_tree
 
     options = ctx.options or {}
     verify_options = VerifyOptions(trust=tuple(options.get("trust", ())), crls=tuple(options.get("crl", ())),
@@ -68,10 +65,6 @@ def attachment_violations(ctx: CheckContext) -> Iterator[Violation]:
     if last is not None and last[0] is ctx:
         yield from violations(ctx, SIG_ATTACH_CMS)
         return
-    from datetime import UTC, datetime
-
-    from conformance.xmldsig.attachments import attachment_outcomes
-    from conformance.xmldsig.verifier import Outcome
 
     root = ctx.root
     at = ctx.at or datetime.now(UTC)  # never the message's own time: the sender chooses it
@@ -81,8 +74,6 @@ def attachment_violations(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def _as_violations(ctx: CheckContext, mine: list[Outcome]) -> Iterator[Violation]:
-    from conformance.rules.context import NotApplicable
-
     if mine and all(o.status is Status.SKIP for o in mine):
         raise NotApplicable(mine[0].message)
     for outcome in mine:

@@ -22,27 +22,41 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from lxml import etree
 
-from conformance.bus.credentials import BusCredentials
+from conformance import xmlsafe
+from conformance.bus.credentials import BusCredentials, load_certificate_file, load_credentials
 from conformance.bus.process import ParticipantProcess
+from conformance.bus.registry_view import load_types
 from conformance.bus.replyto import read_reply_to
+from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import Exchange
+from conformance.errors import UsageError
 from conformance.findings import FileResult, Finding, Location, Status
 from conformance.protocol import model as m
 from conformance.protocol.codes import RejectionReasonCode, StatusCategory
+from conformance.protocol.facts import envelope_facts
+from conformance.protocol.mtom import read_body
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, ns
 from conformance.protocol.reader import parse
 from conformance.protocol.xmlfragment import XmlFragment
+from conformance.registry import Side, load_registry, make_payload
+from conformance.rules import catalogue
+from conformance.rules.engine import CheckSettings, check_bytes
 from conformance.rules.live import ASSERTIONS as LIVE_ASSERTIONS
 from conformance.rules.live import (
     CALL_MISSING_RULE,
     CASE_RULE,
+    NEGATIVE_RULE,
     NOT_CALLED_RULE,
     REFUSED_RULE,
     WITHIN_RULE,
     assertion_rule_id,
 )
+from conformance.suites import lint
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
-from conformance.suites.participant import Participant
+from conformance.suites.negative import Undeliverable, enqueue, select_cases, signature_duty
+from conformance.suites.participant import Participant, bound, bus_address
+from conformance.xmldsig.verifier import verify_message
 
 if TYPE_CHECKING:
     from conformance.crypto import Backend
@@ -127,8 +141,6 @@ def planned(suite: Suite, participant: Participant, settings: RunSettings) -> li
             label = f"[{type_name}]" if case.for_each_type else ""
             items.append(Planned(f"{suite.name}/{case.id}{label}", case.title, case=case, type_name=type_name))
     if suite.role is Role.PROVIDER and settings.negative != 0:
-        from conformance.suites.negative import select_cases
-
         for negative in select_cases(settings.negative, settings.seed, participant.version):
             if not settings.negative_ids or negative.id in settings.negative_ids:
                 items.append(Planned(f"{suite.name}/negative/{negative.id}", negative.title, negative=negative))
@@ -167,7 +179,6 @@ class Engine:
         self.settings = settings or RunSettings()
         self.clock = clock
         self.sleep = sleep
-        from conformance.registry import load_registry
 
         self.registry = load_registry(self.settings.registry_path)
 
@@ -198,9 +209,6 @@ class Engine:
 
     def _run_negative(self, case) -> FileResult:  # noqa: ANN001 - a conformance.negative.model.Case
         """Deliver one spoiled request of the negative catalogue and judge how the participant takes it."""
-        from conformance.rules.live import NEGATIVE_RULE
-        from conformance.suites.negative import Undeliverable, enqueue, signature_duty
-
         where = Location(case.source, case.line, case.id)
         subject = f"{self.suite.name}/negative/{case.id}"
         type_name = self.participant.types[0].name
@@ -313,13 +321,9 @@ class Engine:
         envelope = _envelope_of(exchange)
         try:
             if exchange.fault == "SignatureVerificationFault" and self.settings.signatures:
-                from conformance.xmldsig.verifier import verify_message
-
                 trust = [c for c in (self.bus.credentials.ca,) if c is not None] if self.bus.credentials else []
                 found = verify_message(etree.fromstring(envelope), trust=trust, backend=self.bus.backend)
             else:
-                from conformance.rules.engine import CheckSettings, check_bytes
-
                 found = list(check_bytes(f"{exchange.rpc} call", envelope, CheckSettings(
                     rules=_static_rules(self.settings.signatures), registry=self.registry,
                     backend=self.bus.backend)).findings)
@@ -360,8 +364,6 @@ class Engine:
     # -- steps -------------------------------------------------------------------------------------------------------
 
     def _deliver(self, run: _CaseRun, step: Step) -> None:
-        from conformance.registry import Side, make_payload
-
         message, variant = step.fields.get("message"), step.fields.get("variant", "valid")
         spec = self._spec(run, step)
         now = self.clock()
@@ -413,8 +415,6 @@ class Engine:
             run.named[step.name] = seen
 
     def _request_content(self, spec, variant: str, run: _CaseRun) -> XmlFragment:
-        from conformance.registry import Side, make_payload
-
         if variant == "no-data":
             ptype = next((t for t in self.participant.types if t.name == spec.name), None)
             if ptype is not None and ptype.no_data_request is not None:
@@ -609,16 +609,12 @@ class _LiveCall:
         return _prefixes(self.call)
 
     def static_findings(self) -> list[Finding]:
-        from conformance.rules.engine import CheckSettings, check_bytes
-
         engine = self.engine
         result = check_bytes(f"{self.run.case.id}:{self.step.line}", self.envelope(), CheckSettings(
             rules=_static_rules(engine.settings.signatures), registry=engine.registry, backend=engine.bus.backend))
         return list(result.findings)
 
     def signature_findings(self) -> list[Finding]:
-        from conformance.xmldsig.verifier import verify_message
-
         credentials = self.engine.bus.credentials
         trust = [c for c in (credentials.ca,) if c is not None] if credentials else []
         return verify_message(etree.fromstring(self.envelope()), trust=trust, backend=self.engine.bus.backend)
@@ -640,8 +636,6 @@ def _fault_text(exchange: Exchange) -> str:
 
 
 def _envelope_of(exchange: Exchange) -> bytes:
-    from conformance.protocol.mtom import read_body
-
     content_type = next((line.split(":", 1)[1].strip() for line in exchange.request_headers.splitlines()
                          if line.lower().startswith("content-type:")), "text/xml")
     try:
@@ -652,9 +646,6 @@ def _envelope_of(exchange: Exchange) -> bytes:
 
 def _loose_fields(exchange: Exchange, message_id: str | None) -> tuple[str | None, str | None]:
     """MessageID and To of a call the protocol reader refused, from the lenient envelope facts (None where absent)."""
-    from conformance import xmlsafe
-    from conformance.protocol.facts import envelope_facts
-
     try:
         root = xmlsafe.parse_bytes(_envelope_of(exchange), source="captured").getroot()
     except Exception:  # noqa: BLE001 - not XML at all: nothing to read
@@ -665,8 +656,6 @@ def _loose_fields(exchange: Exchange, message_id: str | None) -> tuple[str | Non
 
 
 def _prefixes(seen: Seen) -> dict[str, str]:
-    from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, ns
-
     version = seen.exchange.version if seen.exchange and seen.exchange.version else "1.3"
     names = ns(version)  # type: ignore[arg-type]
     return {"soap": SOAP_ENV, "ds": XMLDSIG, "tns": names.types, "basic": names.basic}
@@ -679,8 +668,6 @@ def _static_rules(signatures: bool = True) -> list:
     """The catalogue's static rules (not the live ones this engine reports), without SIG/CERT when signatures are off."""
     global _STATIC
     if _STATIC is None:
-        from conformance.rules import catalogue
-
         _STATIC = [e for e in catalogue.registered() if e.module != "conformance.rules.live"]
     return [e for e in _STATIC if signatures or not e.rule.id.startswith(("SIG-", "CERT-"))]
 
@@ -721,8 +708,6 @@ class LiveSession:
     def __init__(self, suite: Suite, participant: Participant, *, settings: RunSettings | None = None,
                  keys_dir: str | None = None, credentials: BusCredentials | None = None, port: int | None = None,
                  on_result: Callable[[FileResult], None] | None = None):
-        from conformance.suites import lint
-
         self.suite = suite
         self.participant = participant
         self.settings = settings or RunSettings()
@@ -739,13 +724,6 @@ class LiveSession:
         self.process: ParticipantProcess | None = None
 
     def __enter__(self) -> LiveSession:
-        from conformance.bus.credentials import load_certificate_file, load_credentials
-        from conformance.bus.registry_view import load_types
-        from conformance.bus.server import start
-        from conformance.errors import UsageError
-        from conformance.suites import lint
-        from conformance.suites.participant import bound, bus_address
-
         participant, settings = self.participant, self.settings
         host, bus_port = bus_address(participant, self.port)
         credentials = self.credentials or load_credentials(self.keys_dir)

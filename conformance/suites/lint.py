@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conformance.bus.registry_view import load_types
 from conformance.errors import UsageError
 from conformance.suites.model import Role, StepKind, Suite
-from conformance.suites.participant import Participant
+from conformance.suites.participant import Participant, bound, bus_address, port_problem
 from conformance.suites.schema import load_suite, suite_names_in
 from conformance.yamlnodes import Problem, SchemaErrors, did_you_mean
 
@@ -51,15 +53,10 @@ def fit(suite: Suite, participant: Participant, *, registry: str | None = None, 
     pytest plugin's setup, and `run` itself before it starts anything): the roles, versions and types fit, the
     registry (`registry_for`) lists the participant as the suite needs, the bus port is free, the keys are there, the
     program of `start.command` exists."""
-    from conformance.bus.registry_view import load_types
-    from conformance.suites.participant import bound, bus_address, port_problem
-
     problems = cross_check(suite, participant, load_types(registry_for(participant, registry)))
     if not signatures:
         problems = [p for p in problems if p.path != "keys"]
     if participant.start is not None:
-        import shutil
-
         program = bound(participant, "http://127.0.0.1:1/").start.command[0]  # placeholders filled as a run would
         where = participant.start.cwd
         if shutil.which(program, path=None) is None and not (where / program).is_file():

@@ -26,8 +26,26 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.bus.replyto import make_reply_to
+from conformance.bus.store import Kind
 from conformance.errors import UsageError
+from conformance.findings import Status
+from conformance.negative.identities import identity
+from conformance.negative.loader import load_catalogue
+from conformance.negative.messages import facts_for, reaches_participant, start_message
 from conformance.negative.model import Case
+from conformance.negative.mutations import BYTES, MUTATIONS, SIGNED, TREE, phase_of
+from conformance.protocol import ids
+from conformance.protocol import model as m
+from conformance.protocol.builder import build_element
+from conformance.protocol.codes import StatusCategory
+from conformance.protocol.operations import REQUEST_OF
+from conformance.protocol.reader import parse
+from conformance.xmldsig.signer import sign_message
+from conformance.xmldsig.verifier import verify_message
 
 DEFAULT_LIMIT = 15
 """Negative deliveries in a provider run unless `--negative N|all` says otherwise."""
@@ -54,9 +72,6 @@ def family_of(case: Case) -> str:
 def select_cases(limit: int | None, seed: int, version: str) -> list[Case]:
     """The catalogue's cases that reach a participant of this SMEV `version`: all (`limit` None), or `limit` of them
     taken in turn from each family, each family's order shuffled by `seed`."""
-    from conformance.negative.loader import load_catalogue
-    from conformance.negative.messages import reaches_participant
-
     cases = [c for c in load_catalogue() if reaches_participant(c) and c.version.value == version
              and c.signer is not None and c.expect.rule.startswith(PROVIDER_DUTIES)]
     if limit is None or limit >= len(cases):
@@ -79,15 +94,6 @@ def enqueue(bus, case: Case, type_name: str, registry, *, provider: str, sender:
             clock: Callable[[], float]) -> Queued:
     """Queue the case's spoiled request, built for `type_name`, for `provider`; returns its MessageID and ReplyTo.
     Raises `Undeliverable` when the bus double could not deliver it."""
-    from conformance import xmlsafe
-    from conformance.bus.replyto import make_reply_to
-    from conformance.bus.store import Kind
-    from conformance.negative.messages import facts_for
-    from conformance.protocol import ids
-    from conformance.protocol import model as m
-    from conformance.protocol.codes import StatusCategory
-    from conformance.protocol.reader import parse
-
     spec = registry.by_name(type_name)
     retargeted = dataclasses.replace(registry, types=(spec,) + tuple(t for t in registry.types if t is not spec))
     if case.start.type and case.start.type != type_name:
@@ -124,11 +130,6 @@ def _check_spoilage_travels(case: Case, payload: bytes, credentials, backend) ->
     """Raise `Undeliverable` when what the case spoils would not reach the provider: a change in soap:Header (the
     bus does not pass it on), or a signature that still verifies under the trust anchor the bus and participant
     share (e.g. a 'foreign' test certificate issued by that very anchor)."""
-    from lxml import etree
-
-    from conformance.findings import Status
-    from conformance.xmldsig.verifier import verify_message
-
     envelope = etree.fromstring(payload)
     header = next((e for e in envelope if isinstance(e.tag, str) and etree.QName(e).localname == "Header"), None)
     if header is not None and len(header):
@@ -144,15 +145,6 @@ def spoil(case: Case, facts, registry, credentials, backend) -> bytes:  # noqa: 
     """The case's spoiled message, as `conformance.negative.messages.mutate` makes it, except that a case signed by
     the operation's caller is signed with `credentials` (the bus's key, which the participant trusts); `backend` is the
     bus double's (the run's `--crypto`)."""
-    from lxml import etree
-
-    from conformance.negative.identities import identity
-    from conformance.negative.messages import start_message
-    from conformance.negative.mutations import BYTES, MUTATIONS, SIGNED, TREE, phase_of
-    from conformance.protocol.builder import build_element
-    from conformance.protocol.operations import REQUEST_OF
-    from conformance.xmldsig.signer import sign_message
-
     def apply(phase: str) -> None:
         for step in case.mutations:
             if phase_of(step.name, step.args) == phase:

@@ -17,15 +17,25 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lxml import etree
+
+from conformance import xmlsafe
+from conformance.bus.credentials import load_certificate_file, load_credentials
 from conformance.bus.process import ParticipantProcess
+from conformance.bus.registry_view import load_types
 from conformance.bus.replay import AnswerSummary, CapturedCall, HttpMessage, Verdict, _header_lines, summarize
+from conformance.bus.replyto import read_reply_to
+from conformance.bus.server import start
+from conformance.bus.service import Bus, BusConfig
 from conformance.errors import UsageError
+from conformance.protocol import model as m
+from conformance.protocol.mtom import read_body
+from conformance.protocol.reader import parse
+from conformance.suites.participant import Participant, bound, bus_address
 
 if TYPE_CHECKING:
-    from conformance.bus.service import Bus
     from conformance.crypto import Backend
     from conformance.protocol.xmlfragment import XmlFragment
-    from conformance.suites.participant import Participant
 
 POLL = 0.05
 ACK_GRACE = 0.5
@@ -87,16 +97,11 @@ class Redelivered:
 
 
 def _envelope(message: HttpMessage) -> bytes:
-    from conformance.protocol.mtom import read_body
-
     return read_body(message.header("Content-Type"), message.body).envelope
 
 
 def deliveries(calls: list[CapturedCall]) -> list[Delivery]:
     """The requests delivered by the captured GetRequest answers, in capture order."""
-    from conformance.protocol import model as m
-    from conformance.protocol.reader import parse
-
     found = []
     for index, call in enumerate(calls):
         if call.answer is None or call.answer.status != 200:
@@ -120,11 +125,6 @@ def deliveries(calls: list[CapturedCall]) -> list[Delivery]:
 def _about(call: CapturedCall) -> tuple[str, str | None] | None:
     """(rpc, the MessageID it is about) of an Ack or a SendResponse, read leniently: a SendResponse whose To is
     missing or no ReplyTo of this bus gives None as the id (the protocol reader would refuse it outright)."""
-    from lxml import etree
-
-    from conformance import xmlsafe
-    from conformance.bus.replyto import read_reply_to
-
     try:
         root = xmlsafe.parse_bytes(_envelope(call.request), source=call.source).getroot()
     except Exception:  # noqa: BLE001 - unreadable: about nothing
@@ -178,10 +178,6 @@ def related_failures(calls: list[CapturedCall]) -> list[Delivery]:
 
 def _bus_for(participant: Participant, *, registry: str | None, keys: str | None, signatures: bool,
              backend: Backend | None) -> Bus:
-    from conformance.bus.credentials import load_certificate_file, load_credentials
-    from conformance.bus.registry_view import load_types
-    from conformance.bus.service import Bus, BusConfig
-
     credentials = load_credentials(keys)
     if signatures:
         if participant.certificate is None:
@@ -203,9 +199,6 @@ def redeliver(chosen: list[Delivery], all_calls: list[CapturedCall], participant
               registry: str | None = None, keys: str | None = None, signatures: bool = True,
               timeout: float = 10.0, backend: Backend | None = None) -> list[Redelivered]:
     """Deliver each chosen request to the participant again, through a double at its bus URL; see the module."""
-    from conformance.bus.server import start
-    from conformance.suites.participant import bound, bus_address
-
     host, port = bus_address(participant)
     bus = _bus_for(participant, registry=registry, keys=keys, signatures=signatures, backend=backend)
     try:

@@ -40,11 +40,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from conformance.rules.live import ASSERTIONS as LIVE_ASSERTIONS
 from conformance.rules.live.base import ParamKind
 from conformance.suites import vocabulary as vocab
 from conformance.suites.model import Assertion, Case, Role, Step, StepKind, Suite
-from conformance.yamlnodes import Checker, Node, load_yaml
+from conformance.yamlnodes import Checker, Node, did_you_mean, load_yaml
 
 NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]*"
 ID_PATTERN = r"[a-z0-9][a-z0-9-]*"
@@ -246,7 +248,6 @@ def _reference(chk: Checker, node: Node, names: dict[str, Step]) -> str | None:
     ref = chk.string(node, pattern=NAME_PATTERN, what="step name")
     if ref is not None and ref not in names:
         known = ", ".join(names) or "none"
-        from conformance.yamlnodes import did_you_mean
         chk.error(node, f"refers to step {ref!r}, which no earlier step of this case names with `as:` "
                         f"(named so far: {known}){did_you_mean(ref, names)}")
         return None
@@ -309,7 +310,6 @@ def _xpath(chk: Checker, node: Node) -> str | None:
     text = chk.string(node, what="XPath")
     if text is None:
         return None
-    from lxml import etree
 
     try:
         etree.XPath(text, namespaces=vocab.XPATH_PREFIXES)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.crypto.cms import sign_detached, verify_detached
 from conformance.findings import Status
 from conformance.protocol.namespaces import XOP, classify
 from conformance.xmldsig.outcome import Outcome
@@ -61,8 +62,6 @@ def attachment_outcomes(root: etree._Element, *, at: datetime, backend: Backend,
     """One SIG-ATTACH-CMS outcome per attachment header of the message. `own`: `at` is the message's own time
     (verify --at message), the sender's claim: a signer's certificate valid then but not now warns, as CERT-VALIDITY
     does for XML signatures, instead of passing silently."""
-    from conformance.crypto.cms import verify_detached
-
     contents = attachment_contents(root)
     out: list[Outcome] = []
     for header in _smev_elements(root, "AttachmentHeader"):
@@ -118,8 +117,6 @@ def sign_attachments(root: etree._Element, key: PrivateKey, certificate: Certifi
                      signing_time: datetime | None = None) -> int:
     """Add a detached CMS SignaturePKCS7 to every AttachmentHeader whose content is in the message; returns how
     many were signed. Run it before the XML signature: the headers are inside the signed element."""
-    from conformance.crypto.cms import sign_detached
-
     contents = attachment_contents(root)
     signed = 0
     for header in _smev_elements(root, "AttachmentHeader"):

@@ -9,18 +9,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.crypto import Backend, PublicKey
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n, signed_info_c14n
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.pipeline import apply_transforms
 from conformance.xmldsig.transform import SmevTransformError, smev_transform
-
-if TYPE_CHECKING:
-    from conformance.crypto import Backend, PublicKey
 
 _WHITESPACE = "".join(chr(i) for i in range(0x21))
 
@@ -109,8 +106,6 @@ def convention_name(order: str, digest_end: str, key_end: str) -> str:
 def verify_with(backend: Backend, public_key: PublicKey, digest: bytes, signature: bytes,
                 conventions: tuple[str, str, str] = ("sr", "le", "le")) -> bool:
     """Verify under the given conventions with any backend (which itself speaks SMEV's)."""
-    from conformance.crypto import PublicKey
-
     order, digest_end, key_end = conventions
     size = public_key.bits // 8
     if len(signature) != 2 * size or len(digest) != size:

@@ -17,6 +17,7 @@ from conformance.xmldsig import constants as c
 from conformance.xmldsig.c14n import exc_c14n, inclusive_c14n
 from conformance.xmldsig.escaping import Escaping
 from conformance.xmldsig.transform import smev_transform
+from conformance.xmlsafe import parse_bytes
 
 KNOWN_TRANSFORMS = frozenset({c.EXC_C14N, c.EXC_C14N_WITH_COMMENTS, c.C14N_10, c.C14N_11, c.ENVELOPED,
                               c.SMEV_TRANSFORM})
@@ -68,8 +69,6 @@ def apply_transforms(element: etree._Element, transforms: Sequence[str], *, esca
 
 
 def _reread(octets: bytes | None) -> etree._Element:
-    from conformance.xmlsafe import parse_bytes
-
     assert octets is not None
     return parse_bytes(octets, source="<transform output>").getroot()
 

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from conformance.errors import ConformanceError
 from conformance.protocol.facts import MessageTime, read_facts, smev_fields, smev_name
+from conformance.protocol.operations import SIGNATURES, detect
 
 
 def is_smev(element: etree._Element) -> bool:
@@ -80,9 +82,6 @@ def hidden_nodes(element: etree._Element) -> list[tuple[etree._Element, etree._E
 def message_time(root: etree._Element) -> MessageTime | None:
     """The message's own time: that of the first element its operation signs (in the protocol's order) that
     carries one, read from the signed element only; None for a document of no known operation or without one."""
-    from conformance.errors import ConformanceError
-    from conformance.protocol.operations import SIGNATURES, detect
-
     try:
         detection = detect(root)
     except ConformanceError:

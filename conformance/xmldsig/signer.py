@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from conformance.crypto import resolve_backend
 from conformance.errors import InputError
+from conformance.protocol.builder import place_signature
+from conformance.protocol.operations import SIGNATURES, Operation, Signer, SigningSpec, detect, locate
 from conformance.xmldsig import constants as c
+from conformance.xmldsig.attachments import sign_attachments
 from conformance.xmldsig.c14n import exc_c14n
 from conformance.xmldsig.transform import smev_transform
 
@@ -23,7 +27,6 @@ if TYPE_CHECKING:
 
     from conformance.crypto import Backend, Certificate, PrivateKey
     from conformance.protocol.namespaces import Version
-    from conformance.protocol.operations import Operation, SigningSpec
 
 _ALGORITHMS = {256: (c.SIG_GOST2012_256, c.DIGEST_GOST2012_256), 512: (c.SIG_GOST2012_512, c.DIGEST_GOST2012_512)}
 
@@ -41,8 +44,6 @@ def build_signature(target: etree._Element, key: PrivateKey, certificate: Certif
     in no namespace, an `xml:*` attribute) raises `SmevTransformError` (`source` names the file): SMEV could never
     verify a digest written over it.
     """
-    from conformance.crypto import resolve_backend
-
     backend = resolve_backend(backend)
     target_id = target.get(c.ID_ATTRIBUTE)
     if not target_id:
@@ -84,8 +85,6 @@ def sign_element(target: etree._Element, wrapper: etree._Element, key: PrivateKe
 def signing_spec(operation: Operation, *, personal: bool = False) -> SigningSpec:
     """The signature a signer of `operation` adds: the first of the operation's table (the caller's for what a client
     sends, the bus's for what it answers), or the personal signature of the business element."""
-    from conformance.protocol.operations import SIGNATURES, Signer
-
     specs = SIGNATURES.get(operation, ())
     if personal:
         specs = tuple(spec for spec in specs if spec.signer is Signer.PERSON)
@@ -108,13 +107,8 @@ def sign_message(tree: etree._ElementTree | etree._Element, operation: Operation
     the Id real traffic uses (`SIGNED_BY_CONSUMER`, ...) when it has none. Sign the personal signature first: the
     caller's signature covers it.
     """
-    from conformance.protocol.builder import place_signature
-    from conformance.protocol.operations import detect, locate
-
     detection = detect(tree, source=source)
     if isinstance(operation, str) and not isinstance(operation, Enum):
-        from conformance.protocol.operations import Operation
-
         operation = Operation.parse(operation)
     operation = operation or detection.operation
     spec = spec or signing_spec(operation, personal=personal)
@@ -160,9 +154,6 @@ def sign_as_in_traffic(envelope: etree._ElementTree | etree._Element, operation:
     and caller; the bus signs as SMEV. `signing_time` goes into the attachments' CMS (default now). Returns the
     number of XML signatures added.
     """
-    from conformance.protocol.operations import SIGNATURES, locate
-    from conformance.xmldsig.attachments import sign_attachments
-
     root = envelope.getroot() if isinstance(envelope, etree._ElementTree) else envelope
     sign_attachments(root, *participant, backend=backend, signing_time=signing_time)
     body = root.find("{*}Body")

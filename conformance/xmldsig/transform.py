@@ -24,6 +24,7 @@ The differential tests hold both against the real thing (Woodstox under a JDK) a
 
 from __future__ import annotations
 
+import xml.parsers.expat
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -32,6 +33,7 @@ from lxml import etree
 from conformance.errors import InputError
 from conformance.xmldsig.constants import XML_NS
 from conformance.xmldsig.escaping import Escaping, escape_attribute, escape_text
+from conformance.xmlsafe import parse_bytes
 
 RULE_UNSUPPORTED = "SMEV-TRANSFORM-UNSUPPORTED"
 """The finding of an input SMEV's transform throws on: SMEV cannot verify a signature over it."""
@@ -90,10 +92,6 @@ _Event = tuple  # ("start", uri, local, [(uri, local, value)], line) | ("end",) 
 
 def _octet_events(data: bytes, path: str) -> Iterator[_Event]:
     """The StAX events of `data`: elements, one characters event per text run between any two other events."""
-    import xml.parsers.expat
-
-    from conformance.xmlsafe import parse_bytes
-
     parse_bytes(data, source=path)  # size, depth, DTD and well-formedness, with the harness's errors
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:

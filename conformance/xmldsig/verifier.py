@@ -26,15 +26,31 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from lxml import etree
 
+from conformance.crypto import (
+    Backend,
+    Certificate,
+    Crl,
+    PublicKey,
+    der,
+    get_backend,
+    load_certificate,
+    resolve_backend,
+    verify_certificate,
+    verify_crl,
+)
+from conformance.errors import ConformanceError, InputError
 from conformance.findings import Finding, Location, Status
 from conformance.protocol.facts import MessageTime, read_facts
+from conformance.protocol.namespaces import SOAP_ENV, classify
+from conformance.protocol.operations import SIGNATURES, Operation, SigningSpec, detect, locate
+from conformance.protocol.xpaths import xpath_of
 from conformance.xmldsig import constants as c
 from conformance.xmldsig.attachments import SIG_ATTACH_CMS, attachment_outcomes
 from conformance.xmldsig.c14n import signed_info_c14n
@@ -45,10 +61,6 @@ from conformance.xmldsig.outcome import Outcome
 from conformance.xmldsig.pipeline import UnsupportedTransform, apply_transforms
 from conformance.xmldsig.signedfields import Located, hidden_nodes, locate_signed, message_time
 from conformance.xmldsig.transform import SmevTransformError
-
-if TYPE_CHECKING:
-    from conformance.crypto import Backend, Certificate, Crl, PublicKey
-    from conformance.protocol.operations import SigningSpec
 
 # Rule ids, emitted by the checks below; each rule's title, source, rationale and examples are in
 # conformance.xmldsig.ruleset (which the catalogue registers).
@@ -312,8 +324,6 @@ class _Signature:
         elif len(found) == 1 and found[0] is expected:
             hidden = hidden_nodes(expected)
             if hidden:
-                from conformance.protocol.xpaths import xpath_of
-
                 field_el, node = hidden[0]
                 kind = "comment" if node.tag is etree.Comment else "processing instruction"
                 self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: a {kind} inside the signed field "
@@ -326,8 +336,6 @@ class _Signature:
                          f"{self.spec.wrapper} must", self.reference)
         else:
             elsewhere = [e for e in found if e is not expected]
-            from conformance.protocol.xpaths import xpath_of
-
             self.add(SIG_REF_TARGET, Status.FAIL, f"IncorrectSignatureTarget: {uri!r} points to "
                      f"{', '.join(xpath_of(e) for e in elsewhere)}, but {self.spec.wrapper} must sign "
                      f"{xpath_of(expected)}" + (" (a copy outside the signed position: signature wrapping)"
@@ -451,8 +459,6 @@ class _Signature:
         self.revocation(certificate)
 
     def read_certificate(self) -> Certificate | None:
-        from conformance.errors import ConformanceError
-
         nodes = self.element.findall(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate")
         if not nodes:
             self.add(CERT_PRESENT, Status.FAIL, "CertificateIsNotFound: no KeyInfo/X509Data/X509Certificate",
@@ -599,8 +605,6 @@ class _Signature:
         self.add(CERT_VALIDITY, Status.FAIL, message, reason="CertificateIsExpired")
 
     def chain(self, certificate: Certificate) -> None:
-        from conformance.crypto import verify_certificate
-
         if not self.options.trust:
             self.add(CERT_CHAIN, Status.SKIP, "not checked: no trust anchor given (--trust CA.pem); the chain "
                      "cannot be judged without one, which is not a fault of the message")
@@ -625,8 +629,6 @@ class _Signature:
         self.add(CERT_CHAIN, Status.FAIL, f"the certificate does not chain to the trust anchors: {why}")
 
     def revocation(self, certificate: Certificate) -> None:
-        from conformance.crypto import verify_crl
-
         crls = [crl for crl in self.options.crls if crl.issuer_der == certificate.issuer_der]
         if not self.options.crls:
             self.add(CERT_REVOCATION, Status.SKIP, "not checked: no CRL given (--crl)")
@@ -678,8 +680,6 @@ def _usage_names(bits: frozenset[int] | None) -> str:
 @lru_cache(maxsize=256)
 def _certificate(text: str) -> Certificate:
     """Certificates repeat across messages (a participant signs thousands with one): parse each once."""
-    from conformance.crypto import load_certificate
-
     return load_certificate(text)
 
 
@@ -703,8 +703,6 @@ def _key_info_problem(signature: etree._Element) -> str | None:
 
 def _big_endian_key(certificate: Certificate) -> PublicKey | None:
     """The certificate's public key read with X and Y big-endian, when that is a point of its curve (else None)."""
-    from conformance.crypto import PublicKey, der
-
     try:
         parts = der.read(certificate.tbs_der).children()
         spki = parts[6] if parts[0].is_context(0) else parts[5]
@@ -718,8 +716,6 @@ def _big_endian_key(certificate: Certificate) -> PublicKey | None:
 
 
 def _inside_business_content(signature: etree._Element) -> bool:
-    from conformance.protocol.namespaces import classify
-
     for ancestor in signature.iterancestors():
         name = etree.QName(ancestor)
         if name.localname == "MessagePrimaryContent" and classify(name.namespace) is not None:
@@ -728,8 +724,6 @@ def _inside_business_content(signature: etree._Element) -> bool:
 
 
 def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, SigningSpec]]:
-    from conformance.protocol.operations import SIGNATURES, Operation, locate
-
     try:
         operation = Operation(_local(body))
     except ValueError:
@@ -745,8 +739,6 @@ def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, Signin
 def _smev_inside_soap_body(root: etree._Element) -> bool:
     """A SOAP envelope whose Body holds an element of an SMEV namespace (then an unreadable body is a malformed SMEV
     message, not some other document)."""
-    from conformance.protocol.namespaces import SOAP_ENV, classify
-
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
         return False
     return any(isinstance(child.tag, str) and classify(etree.QName(child).namespace) is not None
@@ -754,9 +746,6 @@ def _smev_inside_soap_body(root: etree._Element) -> bool:
 
 
 def _body_of(root: etree._Element) -> tuple[etree._Element | None, str | None]:
-    from conformance.errors import InputError
-    from conformance.protocol.operations import detect
-
     try:
         detection = detect(root)
     except InputError as exc:
@@ -767,9 +756,6 @@ def _body_of(root: etree._Element) -> tuple[etree._Element | None, str | None]:
 def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOptions | None = None) -> list[Outcome]:
     """Every outcome of every signature rule over the document. `options.backend` None is the automatic choice,
     resolved here once (commands pass the one `--crypto` chose)."""
-    from dataclasses import replace
-
-    from conformance.crypto import resolve_backend
 
     options = options or VerifyOptions()
     options = replace(options, backend=resolve_backend(options.backend))
@@ -816,8 +802,6 @@ def verify_tree(tree: etree._ElementTree | etree._Element, options: VerifyOption
 
 def _presence(body: etree._Element | None, wrappers: list[tuple[etree._Element, SigningSpec]],
               signatures: list[etree._Element]) -> list[Outcome]:
-    from conformance.protocol.operations import SIGNATURES, Operation
-
     if body is None:
         if signatures:
             return [Outcome(SIG_PRESENT, Status.SKIP, "not an SMEV envelope of a known operation: which signatures "
@@ -846,8 +830,6 @@ def _presence(body: etree._Element | None, wrappers: list[tuple[etree._Element, 
 
 def to_findings(path: str, outcomes: Sequence[Outcome]) -> list[Finding]:
     """Outcomes as catalogue findings located in `path` (line and XPath of each element)."""
-    from conformance.protocol.xpaths import xpath_of
-
     findings = []
     for outcome in outcomes:
         element = outcome.element
@@ -865,8 +847,6 @@ def verify_message(tree: etree._ElementTree | etree._Element, *, trust: Sequence
     `backend` is a backend or its name ("pure", "native"; None: native when present); `at` as in `VerifyOptions`.
     """
     if backend is None or isinstance(backend, str):
-        from conformance.crypto import get_backend
-
         backend = get_backend(backend)
     options = VerifyOptions(trust=tuple(trust or ()), crls=tuple(crl or ()), at=at, backend=backend,
                             escaping=escaping)

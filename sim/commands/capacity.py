@@ -33,30 +33,32 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sim.commands import options
+from sim.errors import SimError
+
 HELP = "find the smallest resources that meet every SLO, the largest load carried, or judge a grid of settings"
 DEFAULT_OUT = Path("reports/capacity")
 
 
-def _axis(path: str | None = None, integer: bool = True) -> Any:
-    from sim.runner.capacity import parse_axis
-
+def _axis(*, load: bool = False) -> Any:
+    """The argparse type of `--resource` (PATH=whole numbers) or, with `load`, of `--load` (traffic_scale values)."""
     def parse(text: str) -> Any:
+        # local: start-up: sim.runner loads scipy (seconds), which `smev-sim --help` must not wait for
+        from sim.runner.capacity import LOAD_PARAMETER, parse_axis
+
         try:
-            return parse_axis(text, path, integer)
+            return parse_axis(text, LOAD_PARAMETER if load else None, not load)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from sim.commands import options
-    from sim.runner.capacity import LOAD_PARAMETER
-
     options.add_common(parser, DEFAULT_OUT, "scenario YAML file (its SLOs are the requirement)")
     parser.add_argument("--resource", "-r", type=_axis(), action="append", default=[], metavar="PATH=LO..HI",
                         help="a parameter to size: a dotted scenario path and a range of whole numbers, or a list "
                              "V1,V2,... (two or more axes: a grid of every combination)")
-    parser.add_argument("--load", type=_axis(LOAD_PARAMETER, integer=False), metavar="LO..HI",
+    parser.add_argument("--load", type=_axis(load=True), metavar="LO..HI",
                         help="the largest traffic_scale in LO..HI the configuration carries; in a grid, a list of "
                              "traffic_scale values V1,V2,...")
     parser.add_argument("--tolerance", type=options.fraction, default=0.05, metavar="T",
@@ -70,8 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _axes(args: argparse.Namespace) -> list[Any]:
-    from sim.errors import SimError
-
     axes = list(args.resource) + ([args.load] if args.load is not None else [])
     if not axes:
         raise SimError("give at least one --resource PATH=LO..HI, or --load LO..HI")
@@ -79,8 +79,7 @@ def _axes(args: argparse.Namespace) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.commands import options
-    from sim.errors import SimError
+    # local: start-up: the runner (scipy) and the scenario loader load only when a search runs, not for --help
     from sim.runner.capacity import Axis, Evaluator, check_grid, grid, largest_load, smallest, yaml_value
     from sim.runner.executors import open_executor
     from sim.scenario import with_overrides
@@ -119,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(document: dict[str, Any], answer: Any, out: Path) -> None:
+    # local: start-up: the plots (matplotlib) and the runner (scipy) load only when a search has run
     from sim.report.capacity import plot_heatmap, plot_metrics, render_capacity_html
     from sim.runner.capacity import scaleout_lines
 
@@ -135,6 +135,7 @@ def _write(document: dict[str, Any], answer: Any, out: Path) -> None:
 
 
 def _print(document: dict[str, Any], answer: Any, out: Path) -> None:
+    # local: start-up: rich, the plots (matplotlib) and the runner (scipy) load only when a search has run
     from rich.table import Table
 
     from conformance.console import make_console

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance.yamlnodes.quantities import UnitError, parse_duration, parse_share
+
 
 def count(minimum: int = 1) -> Callable[[str], int]:
     """A whole number of at least `minimum`."""
@@ -37,8 +39,6 @@ def seed(text: str) -> int:
 
 def share(text: str) -> float:
     """A share written as in a scenario (`2%` or 0.02), or the unit error as argparse's."""
-    from conformance.yamlnodes.quantities import UnitError, parse_share
-
     try:
         return parse_share(text)
     except UnitError as exc:
@@ -61,8 +61,6 @@ def fraction(text: str) -> float:
 
 
 def duration(text: str) -> str:
-    from conformance.yamlnodes.quantities import UnitError, parse_duration
-
     try:
         if parse_duration(text) <= 0:
             raise argparse.ArgumentTypeError(f"expected a positive duration, got {text!r}")
@@ -104,7 +102,7 @@ _OVERRIDES = {"duration": "run.duration", "traffic_scale": "run.traffic_scale", 
 def load_scenario(args: argparse.Namespace) -> Any:
     """The scenario of `args.scenario` with the command line's `run` overrides applied (ScenarioError, exit 2, on
     a bad file or value)."""
-    from sim.scenario import load, with_overrides
+    from sim.scenario import load, with_overrides  # local: start-up: the scenario layer loads after --help
 
     scenario = load(args.scenario)
     overrides = {path: getattr(args, name) for name, path in _OVERRIDES.items() if getattr(args, name, None) is not None}
@@ -122,6 +120,7 @@ def progress(quiet: bool, scenario: Any, points: int, cap: int | None, workers: 
     if quiet:
         yield None
         return
+    # local: start-up: the console, and sim.runner (scipy), load only when a command runs
     from conformance.console import make_console
     from sim.runner.progress import PlainProgress, RichProgress
 
@@ -142,7 +141,7 @@ def progress(quiet: bool, scenario: Any, points: int, cap: int | None, workers: 
             yield hooks
             hooks.finished()
         return
-    from sim.scenario.estimate import estimate
+    from sim.scenario.estimate import estimate  # local: start-up: the scenario layer loads after --help
 
     plain = PlainProgress(scenario.name, points, cap, workers, estimate_s=estimate(scenario).wall_s)
     try:

@@ -20,13 +20,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from sim.commands import options
+from sim.errors import SimError
+from sim.report.format import fmt, unit_of
+
 HELP = "run a scenario's replications and report SLO verdicts with confidence intervals"
 DEFAULT_OUT = Path("reports/sim")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from sim.commands import options
-
     options.add_common(parser, DEFAULT_OUT)
     parser.add_argument("--replications", "-n", type=options.count(), metavar="N",
                         help="independent replications (at least 2 run; default: the scenario's run.replications)")
@@ -60,16 +62,12 @@ _VERDICT_MARKUP = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "incon
 
 
 def _interval_text(s: dict[str, Any], unit: str) -> str:
-    from sim.report.format import fmt
-
     high = "∞ (unanswered)" if s.get("unbounded") else fmt(s["ci_high"], unit)
     return f"[{fmt(s['ci_low'], unit)}, {high}]"
 
 
 def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path | None) -> None:
-    from rich.table import Table
-
-    from sim.report.format import fmt, unit_of
+    from rich.table import Table  # local: start-up: rich's tables load only when a run has ended
 
     sweep = report.get("sweep")
     table = Table(title=f"{report['scenario']}: SLO verdicts ({report['replications']} replications, "
@@ -128,8 +126,6 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
 
 def _print_counters(console: Any, volume: dict[str, Any]) -> None:
     """The model's labelled counters per replication, at full volume when the run is sampled; zero ones left out."""
-    from sim.report.format import fmt
-
     key = "full_volume_per_replication"
     shown = [(n, c) for n, c in (volume.get("counters") or {}).items() if c[key]]
     if not shown:
@@ -140,9 +136,7 @@ def _print_counters(console: Any, volume: dict[str, Any]) -> None:
 
 
 def _print_stations(console: Any, report: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    from sim.report.format import fmt
+    from rich.table import Table  # local: start-up: rich's tables load only when a run has ended
 
     for point in report["points"]:
         title = "stations" + (f" at {report['sweep']['parameter']} = {point['value']}" if report.get("sweep") else "")
@@ -170,10 +164,10 @@ def _print_stations(console: Any, report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # local: start-up: the console, the reports (matplotlib) and the runner (scipy, dask) load only when a run starts
     from conformance.console import make_console
-    from sim.commands import options
-    from sim.errors import SimError
-    from sim.report import build_report, render_html, write_report
+    from sim.report.html import render_html
+    from sim.report.jsonreport import build_report, write_report
     from sim.report.junit import write_junit
     from sim.runner.executors import LOCAL, open_executor
 
@@ -206,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _execute(scenario: Any, args: argparse.Namespace, audit_dir: Path | None, map_fn: Any, hooks: Any) -> Any:
+    # local: start-up: the runner loads scipy and dask
     from sim.runner import execute
     from sim.runner.executors import describe
 

@@ -1,6 +1,9 @@
-"""Reports of a simulation run: `report.json` (the contract) and a self-contained `report.html` with plots."""
+"""Reports of a simulation run, one module each (imported directly; this package imports nothing, so that the
+commands can read `format` without loading matplotlib and scipy):
 
-from sim.report.html import render_html
-from sim.report.jsonreport import build_report, dumps, write_report
-
-__all__ = ["build_report", "dumps", "render_html", "write_report"]
+- `sim.report.jsonreport`: `report.json`, the contract (`build_report`, `dumps`, `write_report`);
+- `sim.report.html`: the self-contained `report.html` drawn from it (`render_html`), with `plots`;
+- `sim.report.junit`: the SLO verdicts as JUnit XML;
+- `sim.report.capacity`: `capacity.html` and the capacity plots and heat-map from `capacity.json`;
+- `sim.report.aggregate`, `sim.report.format`: the sections of a report and how numbers are written.
+"""

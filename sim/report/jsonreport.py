@@ -29,10 +29,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy
+import scipy
+import simpy
+
+from sim import __version__
 from sim.metrics.slo import FAIL, INCONCLUSIVE, PASS
 from sim.metrics.stats import METHODS
 from sim.report.aggregate import BACKGROUND_COUNTERS, EXTRA_MESSAGE_KEYS, MESSAGE_KEYS, counter_label, point_section
 from sim.runner.orchestrator import RunResult
+from sim.scenario.distributions import Distribution
 
 SCHEMA_VERSION = 2
 EXIT_CODES = {PASS: 0, FAIL: 1, INCONCLUSIVE: 3}
@@ -40,12 +46,7 @@ EXIT_CODES = {PASS: 0, FAIL: 1, INCONCLUSIVE: 3}
 
 
 def versions() -> dict[str, str]:
-    import matplotlib
-    import numpy
-    import scipy
-    import simpy
-
-    from sim import __version__
+    import matplotlib  # local: only its version is read here; the plots load it where they draw
 
     return {"python": platform.python_version(), "simpy": simpy.__version__, "numpy": numpy.__version__,
             "scipy": scipy.__version__, "matplotlib": matplotlib.__version__, "smev-sim": __version__}
@@ -53,8 +54,6 @@ def versions() -> dict[str, str]:
 
 def to_jsonable(obj: Any) -> Any:
     """Scenario objects as plain JSON: dataclasses as dicts (fault kinds included), distributions as their text."""
-    from sim.scenario.distributions import Distribution
-
     if isinstance(obj, Distribution):
         return obj.text()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

@@ -8,6 +8,7 @@ from conformance.yamlnodes import quantities as units
 from conformance.yamlnodes.checker import describe
 from conformance.yamlnodes.problems import did_you_mean
 from conformance.yamlnodes.tree import Node
+from sim.metrics.catalogue import METRICS, metric_info
 from sim.scenario import fields as f
 from sim.scenario import schema as s
 from sim.scenario.build_topology import named_entries
@@ -126,9 +127,9 @@ class RulesBuilder:
             return None
         metric, op, value = match.group("metric"), match.group("op"), match.group("value")
         op = {"≤": "<=", "≥": ">=", "=": "=="}.get(op, op)
-        info = _metric_info(metric)
+        info = metric_info(metric)
         if info is None:
-            self.ctx.problem(node, path, f"unknown metric {metric!r}{did_you_mean(metric, _metric_names())}")
+            self.ctx.problem(node, path, f"unknown metric {metric!r}{did_you_mean(metric, sorted(METRICS))}")
             return None
         if not self._metric_subject(metric, node, path):
             return None
@@ -192,21 +193,3 @@ def _threshold(text: str, unit: str) -> float:
     if value < 0:
         raise Invalid("a count is never negative")
     return value
-
-
-def _metric_info(metric: str):
-    try:
-        from sim.metrics.catalogue import metric_info
-    except ImportError:  # the metrics package is not there: accept the documented families
-        prefixes = ("realtime.", "async.", "type.", "participant.", "messages.", "throughput.", "portal.", "queue.",
-                    "utilisation.", "participants.", "littles_law.", "scaleout.", "answered.", "within_deadline.")
-        return type("Info", (), {"unit": "", "level": "replication"})() if metric.startswith(prefixes) else None
-    return metric_info(metric)
-
-
-def _metric_names() -> list[str]:
-    try:
-        from sim.metrics.catalogue import METRICS
-    except ImportError:
-        return []
-    return sorted(METRICS)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from conformance.yamlnodes.problems import did_you_mean
 from conformance.yamlnodes.quantities import UnitError, parse_number, parse_share
 
 __all__ = [
@@ -264,8 +265,6 @@ def parse_distribution(text: object, parse_value: Callable[[object], float], wha
         raise UnitError(f"expected a {what} distribution such as 'exp(150ms)' or 'uniform(10ms, 50ms)', got {text!r}")
     family, body = match.group(1), match.group(2)
     if family not in _KNOWN:
-        from conformance.yamlnodes.problems import did_you_mean
-
         raise UnitError(f"unknown distribution {family!r}{did_you_mean(family, _KNOWN)}; known: {', '.join(_KNOWN)}")
     positional, named = _arguments(body, text)
     return _BUILDERS[family](positional, named, parse_value, what, text)

@@ -6,7 +6,8 @@ import re
 import pytest
 from report_fakes import FAILING_SLOS, SWEEP, queue_simulate, tiny_yaml
 
-from sim.report import build_report, dumps, render_html
+from sim.report.html import render_html
+from sim.report.jsonreport import build_report, dumps
 from sim.runner import execute
 from sim.scenario import loads
 
