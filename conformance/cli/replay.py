@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         if not calls:
             print(f"{args.capture}: no captured call failed; nothing to reproduce (--all resends every call)",
                   file=sys.stderr)
+            if args.format == "json":
+                print("[]")
             return 0
     if args.to is not None and urlsplit(args.to).scheme not in ("http", "https"):
         raise UsageError(f"--to {args.to!r} is not an http(s) URL")
@@ -115,6 +117,7 @@ def _load_participant(path: str):  # -> Participant
 
 def _redeliver(args: argparse.Namespace, calls: list) -> int:
     import json
+    import sys
 
     from conformance.errors import UsageError
     from conformance.suites.redelivery import deliveries, redeliver, related_failures
@@ -132,7 +135,9 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
             "no delivery to redeliver (--all takes every delivered request)"
         if args.exchange is not None:
             raise UsageError(f"{args.capture}: {what}")
-        print(f"{args.capture}: {what}")
+        print(f"{args.capture}: {what}", file=sys.stderr)
+        if args.format == "json":
+            print("[]")
         return 0
     from conformance.suites.lint import registry_for
 
@@ -155,8 +160,7 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
                     text = r.skipped
                 print(f"  {label + ':':10}{text}")
             print(f"  verdict:  {r.verdict.value}")
-        failing = sum(r.verdict.fails for r in results)
-        print(f"\n{failing} of {len(results)} redelivered request(s) fail now")
+        print(f"\n{_headline(sum(r.verdict.fails for r in results), len(results), 'redelivered request')}")
     return 1 if any(r.verdict.fails for r in results) else 0
 
 
@@ -207,8 +211,12 @@ def _print_text(results: list, target: str) -> None:
         for line in result.differences:
             print(f"  differs:  {line}")
         print(f"  verdict:  {result.verdict.value}")
-    failing = sum(r.verdict.fails for r in results)
-    print(f"\n{failing} of {len(results)} replayed call(s) fail now")
+    print(f"\n{_headline(sum(r.verdict.fails for r in results), len(results), 'replayed call')}")
+
+
+def _headline(failing: int, total: int, what: str) -> str:
+    """The verdict line the exit code gives: FAIL (exit 1) when some call fails now, else PASS (exit 0)."""
+    return f"{'FAIL' if failing else 'PASS'}: {failing} of {total} {what}{'' if total == 1 else 's'} fail now"
 
 
 def _as_json(result) -> dict:
