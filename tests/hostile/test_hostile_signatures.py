@@ -658,6 +658,7 @@ def test_a_comment_or_pi_anywhere_in_a_signed_field_is_found_while_the_digest_ho
         parse(changed)
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_thousands_of_signatures_cost_a_bounded_number_of_verifications():
     """A signature costs a pass over the document. The hardened parser refuses a document with more than
     `xmlsafe.MAX_SIGNATURES` of them (MSG-XML-SIZE); a tree that reaches the verifier another way still has only
