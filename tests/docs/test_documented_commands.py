@@ -27,7 +27,7 @@ DOCS = ["README.md", "docs/tutorial-integrator.md", "docs/tutorial-architect.md"
 SKIPPED = {
     "make venv": "the tests run inside the virtualenv it makes",
     ". .venv/bin/activate": "the test puts .venv/bin first on PATH, as it does",
-    "make run": "the main job itself (minutes); CI runs it",
+    "make run": "the main job itself (minutes of both cores); .ci/run runs it after make test",
     "make test": "the test suite itself",
     "make test-fast": "the test suite itself",
     "make bench": "benchmarks, minutes of CPU; run on their own",
