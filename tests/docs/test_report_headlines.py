@@ -181,6 +181,33 @@ def test_live_reports_open_with_the_exit_codes_verdict(participant, code, tmp_pa
         == (code == 1)
 
 
+# --- replay of a `serve --state` journal: a journal whose calls all succeeded, and one with a refused call ------
+
+
+@pytest.mark.parametrize("code", [0, 1], ids=["passing", "failing"])
+def test_journal_replay_reports_open_with_the_exit_codes_verdict(code, tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "tests" / "bus"))
+    from bus_helpers import inn_request, serve
+
+    from conformance.bus.store import BusStore
+    from conformance.protocol import ids
+
+    state = tmp_path / "bus.sqlite"
+    served = serve(store=BusStore(state))
+    try:
+        message_id = ids.new_message_id()
+        answer = served.client("MVD").send_request(inn_request(), message_id=message_id.upper() if code else message_id)
+        assert answer.status == (500 if code else 200)
+    finally:
+        served.running.close()
+        served.bus.store.close()
+    expected = OUTCOME[code]
+    assert text_outcome(in_process(conformance_main, "replay", state, capsys=capsys, expect=code)) == expected
+    verdicts = json.loads(in_process(conformance_main, "replay", state, "--format", "json", capsys=capsys, expect=code))
+    failing = ("reproduced", "fails-differently", "now-fails")  # a fresh double knows other callers: may differ
+    assert len(verdicts) == code and all(v["verdict"] in failing for v in verdicts)
+
+
 # --- smev-sim run: terminal, report.json, report.html, --junit -------------------------------------------------
 
 
