@@ -343,6 +343,7 @@ def requests(draw) -> bytes:
     return method + b" " + path + b" HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + payload
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(raw=requests())

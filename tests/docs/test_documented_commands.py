@@ -178,7 +178,7 @@ def test_every_command_of_the_document_works_as_written(commands, tmp_path):
 def _cli_modules() -> list:
     from conformance.cli import COMMANDS
 
-    fast = {"rules", "types"}  # the rest run several commands each, seconds apiece
+    fast = {"types"}  # the rest run several commands each, seconds apiece
     return [pytest.param(module, id=name, marks=() if name in fast else (pytest.mark.slow,))
             for name, module in COMMANDS.items() if help_examples(module)]
 

@@ -142,6 +142,7 @@ def accepting_bus():
         server.server_close()
 
 
+@pytest.mark.slow  # the double, or a bus that accepts everything, and four reports each: seconds
 @pytest.mark.parametrize("code", [0, 1], ids=["passing", "failing"])
 def test_negative_reports_open_with_the_exit_codes_verdict(code, tmp_path, request, capsys):
     bus = () if code == 0 else ("--bus", request.getfixturevalue("accepting_bus"))
@@ -216,6 +217,7 @@ SLOS = {0: "  nothing-lost: messages.lost == 0\n",
         3: "  theory-low: async.latency.mean >= 451ms\n  theory-high: async.latency.mean <= 551ms\n"}
 
 
+@pytest.mark.slow  # two replications of a small queue, three times
 @pytest.mark.parametrize("code", [0, 1, 3], ids=["passing", "failing", "inconclusive"])
 def test_simulation_reports_open_with_the_exit_codes_verdict(code, tmp_path, capsys):
     source = (ROOT / "scenarios" / "mm1.yaml").read_text(encoding="utf-8")
