@@ -30,7 +30,8 @@ started here accepts captured polls whatever their signed Timestamp (no --poll-w
 those older than its window unless started with --poll-window off.
 
 Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
-reproduces, or another); 2: unusable capture, target or command line.
+reproduces, or another); 2: unusable capture, target or command line. The text ends with a PASS or FAIL line that
+says the same.
 
 Against a bus you run yourself, name it: `replay reports/capture/0007-SendResponse-500.request.http --to URL`, or
 `replay bus-state.sqlite --exchange 12 --to URL --format json` for a call from a `serve --state` journal.
