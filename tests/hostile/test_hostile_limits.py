@@ -66,6 +66,7 @@ def test_attributes_at_the_limit_are_accepted():
     xmlsafe.parse_bytes(envelope(attrs), source="ok.xml")
 
 
+@pytest.mark.slow  # measured: 19 s on a loaded 2-core machine
 @pytest.mark.parametrize(("name", "filler"), [
     ("comments", b"<!---->"),
     ("processing-instructions", b"<?a?>"),

@@ -730,6 +730,7 @@ def _rewritten_reply_tos(reply_to: str) -> st.SearchStrategy[str]:
     ).filter(lambda to: to.strip() != reply_to)
 
 
+@pytest.mark.slow  # measured: 9 s on a loaded 2-core machine
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_any_to_but_the_issued_reply_to_gets_the_one_fault_an_unknown_id_gets(double, data):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -130,6 +131,7 @@ def _strip_whitespace_texts(node: Node) -> Node:
                  if not (isinstance(c, str) and _is_whitespace(c))])
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(nodes(), STYLES)
 def test_output_is_well_formed_and_a_fixed_point(node: Node, style: Style) -> None:

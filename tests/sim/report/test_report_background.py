@@ -9,6 +9,7 @@ from report_fakes import tiny_yaml
 from sim.cli import main
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_tagged_run_reports_its_background(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(tiny_yaml())
@@ -25,6 +26,7 @@ def test_tagged_run_reports_its_background(tmp_path):
     assert "Background: offered utilisation" in (out / "report.html").read_text()
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_untagged_run_has_no_background(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(tiny_yaml())

@@ -27,6 +27,7 @@ def _scenario(tmp_path, **kwargs):
     return path
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_junit_has_one_case_per_slo_with_its_verdict_and_interval(tmp_path, stand_in_model):
     junit = tmp_path / "slo.xml"
     code = main(["run", str(_scenario(tmp_path, slos=MIXED)), "-o", str(tmp_path / "o"), "-q", "--junit", str(junit)])
