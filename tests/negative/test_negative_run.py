@@ -36,7 +36,6 @@ def outcomes(double):
     return {o.case.id: o for o in run_catalogue(CASES, double.url, seed="tests")}
 
 
-@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 def test_every_case_is_answered_as_expected(outcomes):
     wrong = [o.message for o in outcomes.values() if o.case.xfail is None and o.status is not Status.PASS]
     assert not wrong, "\n".join(wrong)
