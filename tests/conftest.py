@@ -4,6 +4,10 @@ Where it is missing they are skipped, each with the reason, at collection (the R
 `make test` must pass without it); with CI=true they fail instead, so that CI never silently skips the pure/native
 cross-check. A test that only needs *a* GOST backend to sign or verify uses `get_backend()` (native when present,
 else pure), not `get_backend("native")`, and is not marked.
+
+The other markers (pyproject.toml): `slow`, a test over about 2 s, which `make test-fast` leaves out; `serial`, a test
+that asserts a wall-clock bound or runs on scaled time, which `make test` runs alone after the parallel
+(pytest-xdist) pass. Every other test must be safe beside any other: its own `tmp_path`, port 0, no fixed file.
 """
 
 from __future__ import annotations

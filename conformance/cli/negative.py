@@ -9,8 +9,8 @@ Cases that force a fault need the double's control endpoint and are skipped else
 catalogue (known gaps of the double) are reported as warnings. Exit 0: every case answered as expected; 1: some
 case was answered wrongly; 2: unusable catalogue, bus or command line.
 
-Against a bus you run yourself: `negative --write-keys keys/`, then `serve --keys keys/ --port 8088` in another
-terminal, then `negative --bus http://127.0.0.1:8088/smev`.
+Against a bus you run yourself: `negative --write-keys keys/`, then `serve --keys keys/ --port 0` in another
+terminal (it prints the URL of the free port it took), then `negative --bus URL` with that URL.
 
 Examples (in an empty folder; a test runs them):
   smev-conformance negative

@@ -30,7 +30,8 @@ started here accepts captured polls whatever their signed Timestamp (no --poll-w
 those older than its window unless started with --poll-window off.
 
 Exit 0: every replayed call (every redelivered request's reaction) now succeeds; 1: some fails (the failure
-reproduces, or another); 2: unusable capture, target or command line.
+reproduces, or another); 2: unusable capture, target or command line. The text ends with a PASS or FAIL line that
+says the same.
 
 Against a bus you run yourself, name it: `replay reports/capture/0007-SendResponse-500.request.http --to URL`, or
 `replay bus-state.sqlite --exchange 12 --to URL --format json` for a call from a `serve --state` journal.
@@ -46,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
 
@@ -93,9 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.all and args.exchange is None and holds_many(args.capture):
         calls = [c for c in calls if c.failed and not c.forced]
         if not calls:
-            print(f"{args.capture}: no captured call failed; nothing to reproduce (--all resends every call)",
-                  file=sys.stderr)
-            return 0
+            return _nothing(args, "no captured call failed; nothing to reproduce (--all resends every call)")
     if args.to is not None and urlsplit(args.to).scheme not in ("http", "https"):
         raise UsageError(f"--to {args.to!r} is not an http(s) URL")
     with ExitStack() as stack:
@@ -134,8 +132,7 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
             "no delivery to redeliver (--all takes every delivered request)"
         if args.exchange is not None:
             raise UsageError(f"{args.capture}: {what}")
-        print(f"{args.capture}: {what}")
-        return 0
+        return _nothing(args, what)
 
     results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry), keys=args.keys,
                         signatures=not args.no_signatures, timeout=args.timeout, backend=chosen_backend(args))
@@ -156,8 +153,7 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
                     text = r.skipped
                 print(f"  {label + ':':10}{text}")
             print(f"  verdict:  {r.verdict.value}")
-        failing = sum(r.verdict.fails for r in results)
-        print(f"\n{failing} of {len(results)} redelivered request(s) fail now")
+        print(f"\n{_headline(sum(r.verdict.fails for r in results), len(results), 'redelivered request')}")
     return 1 if any(r.verdict.fails for r in results) else 0
 
 
@@ -200,8 +196,18 @@ def _print_text(results: list, target: str) -> None:
         for line in result.differences:
             print(f"  differs:  {line}")
         print(f"  verdict:  {result.verdict.value}")
-    failing = sum(r.verdict.fails for r in results)
-    print(f"\n{failing} of {len(results)} replayed call(s) fail now")
+    print(f"\n{_headline(sum(r.verdict.fails for r in results), len(results), 'replayed call')}")
+
+
+def _nothing(args: argparse.Namespace, why: str) -> int:
+    """Nothing to resend: exit 0, said as every report says it (a PASS headline; an empty list in JSON)."""
+    print("[]" if args.format == "json" else f"PASS: {args.capture}: {why}")
+    return 0
+
+
+def _headline(failing: int, total: int, what: str) -> str:
+    """The verdict line the exit code gives: FAIL (exit 1) when some call fails now, else PASS (exit 0)."""
+    return f"{'FAIL' if failing else 'PASS'}: {failing} of {total} {what}{'' if total == 1 else 's'} fail now"
 
 
 def _as_json(result) -> dict:

@@ -79,6 +79,7 @@ def no_traceback(capfd) -> None:
 # -- chunked framing -----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_negative_chunk_size_is_refused_without_reading_on(bus, capfd):
     """Chunk size -1 was read as 'to the end of the stream': 300 MB streamed added 302 MB. Now: 400 at once, while
     the attacker's stream is still open and flowing."""
@@ -170,6 +171,7 @@ def impatient():
     served.running.close()
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_a_trickled_body_is_answered_408(impatient, capfd):
     with socket.create_connection(("127.0.0.1", port_of(impatient)), timeout=10) as sock:
         sock.sendall(HEAD + b"Content-Length: 100000\r\n\r\n")
@@ -187,6 +189,7 @@ def test_a_trickled_body_is_answered_408(impatient, capfd):
     no_traceback(capfd)
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_a_trickled_head_is_dropped(impatient):
     with socket.create_connection(("127.0.0.1", port_of(impatient)), timeout=10) as sock:
         started = time.monotonic()
@@ -340,6 +343,7 @@ def requests(draw) -> bytes:
     return method + b" " + path + b" HTTP/1.1\r\n" + b"\r\n".join(headers) + b"\r\n\r\n" + payload
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(raw=requests())

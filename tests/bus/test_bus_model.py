@@ -4,6 +4,7 @@ only what was not acked, and never delivers an acked message again."""
 
 from __future__ import annotations
 
+import pytest
 from bus_helpers import TYPES, FakeClock, inn_request, inn_response
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -118,3 +119,4 @@ class BusModel(RuleBasedStateMachine):
 
 BusModel.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
 test_bus_model = BusModel.TestCase
+test_bus_model.pytestmark = [pytest.mark.slow]  # measured: 6 s on a loaded 2-core machine

@@ -32,6 +32,7 @@ def _stop(proc: subprocess.Popen) -> tuple[int, str]:
     return proc.returncode, err
 
 
+@pytest.mark.slow  # measured: 7 s on a loaded 2-core machine
 def test_serve_answers_keeps_state_and_stops_cleanly(tmp_path):
     state = tmp_path / "bus.sqlite"
     proc, url = _start("--no-signatures", "--state", str(state))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -83,6 +84,7 @@ def test_track_yields_every_item_and_advances():
     assert seen == [1, 2, 3]
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_check_on_many_files_reports_progress_in_a_log(tmp_path, capsys, monkeypatch):
     from conformance.cli import main
     from conformance.progress import Progress as Real

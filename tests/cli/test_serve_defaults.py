@@ -9,6 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +41,7 @@ def _sample(folder: Path) -> bytes:
     return out.read_bytes()
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_a_sample_is_accepted_by_the_double_out_of_the_box_and_the_banner_says_why(tmp_path):
     proc, banner = _serve()
     try:
@@ -52,6 +55,7 @@ def test_a_sample_is_accepted_by_the_double_out_of_the_box_and_the_banner_says_w
         proc.communicate(timeout=10)
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_without_the_default_participants_the_same_sample_is_refused(tmp_path):
     proc, banner = _serve("--no-default-participants")
     try:

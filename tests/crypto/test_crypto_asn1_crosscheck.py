@@ -260,6 +260,7 @@ def test_ber_that_asn1crypto_would_accept_is_refused_as_not_der():
         load_certificate(ber)
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_lengths_ending_in_0x80_are_kept_verbatim():
     """asn1crypto's `dump()` re-encodes a value whose length ends in 0x80 (taking it for BER's indefinite length):
     certificates, their tbs and names of such lengths are read, verified and embedded in CMS byte for byte."""

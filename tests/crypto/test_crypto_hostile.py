@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ def _mutate(data: bytes, position: int, value: int) -> bytes:
     return data[:position] + bytes([value]) + data[position + 1:]
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 @settings(max_examples=300, deadline=None)
 @given(position=st.integers(0, 10**6), value=st.integers(0, 255))
 def test_mutated_certificates(position, value):

@@ -1,9 +1,9 @@
 """Every command the documentation shows works as written: the README's and the tutorials' fenced `sh` blocks, and
 the `Examples` of every `smev-conformance` command's `--help`.
 
-Each document's commands run in order in a fresh folder that looks like a fresh clone (the repository's files
-linked in, nothing generated), with the virtualenv's commands first on PATH as the README says (`. .venv/bin/activate`)
-and a timeout each. A command passes when it exits 0, or the code its trailing comment names (`# exits 1`). A
+Each README block, and each tutorial as a whole (its blocks build on each other), runs in order in a fresh folder
+that looks like a fresh clone (the repository's files linked in, nothing generated), with the virtualenv's commands
+first on PATH as the README says (`. .venv/bin/activate`) and a timeout each. A command passes when it exits 0, or the code its trailing comment names (`# exits 1`). A
 command that serves (`smev-conformance serve`) passes when it prints its banner and stops cleanly on Ctrl-C.
 `SKIPPED` lists the few documented commands a test cannot run, each with the reason.
 """
@@ -27,7 +27,7 @@ DOCS = ["README.md", "docs/tutorial-integrator.md", "docs/tutorial-architect.md"
 SKIPPED = {
     "make venv": "the tests run inside the virtualenv it makes",
     ". .venv/bin/activate": "the test puts .venv/bin first on PATH, as it does",
-    "make run": "the main job itself (minutes); CI runs it",
+    "make run": "the main job itself (minutes of both cores); .ci/run runs it after make test",
     "make test": "the test suite itself",
     "make test-fast": "the test suite itself",
     "make bench": "benchmarks, minutes of CPU; run on their own",
@@ -60,16 +60,21 @@ class Command:
         return next((why for prefix, why in SKIPPED.items() if self.text.startswith(prefix)), None)
 
 
-def doc_commands(path: Path, root: Path = ROOT) -> list[Command]:
-    """The commands of the fenced ```sh blocks of a Markdown file (a trailing backslash continues a line)."""
-    commands: list[Command] = []
-    inside = False
+def doc_blocks(path: Path, root: Path = ROOT) -> list[tuple[str, list[Command]]]:
+    """The fenced ```sh blocks of a Markdown file, each with the heading it is under and its commands (a trailing
+    backslash continues a line)."""
+    blocks: list[tuple[str, list[Command]]] = []
+    heading, inside = "", False
     pending, start = "", 0
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("```"):
             inside = stripped == "```sh" if not inside else False
+            if inside:
+                blocks.append((heading, []))
             continue
+        if not inside and line.startswith("#"):
+            heading = line.lstrip("#").strip()
         if not inside or (not pending and (not stripped or stripped.startswith("#"))):
             continue
         if not pending:
@@ -78,9 +83,14 @@ def doc_commands(path: Path, root: Path = ROOT) -> list[Command]:
         if pending.endswith("\\"):
             pending = pending[:-1].rstrip() + " "
             continue
-        commands.append(Command(str(path.relative_to(root)), start, pending))
+        blocks[-1][1].append(Command(str(path.relative_to(root)), start, pending))
         pending = ""
-    return commands
+    return blocks
+
+
+def doc_commands(path: Path, root: Path = ROOT) -> list[Command]:
+    """The commands of the fenced ```sh blocks of a Markdown file, in order."""
+    return [command for _, commands in doc_blocks(path, root) for command in commands]
 
 
 def help_examples(module_name: str) -> list[Command]:
@@ -141,20 +151,34 @@ def _run_all(commands: list[Command], folder: Path) -> None:
             run_command(command, folder)
 
 
-def _doc_param(name: str):  # noqa: ANN202 - a pytest ParameterSet
-    marks = () if name in FAST_DOCS else (pytest.mark.slow,)
-    return pytest.param(name, id=name, marks=marks)
+def _slug(heading: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")[:40] or "top"
 
 
-@pytest.mark.parametrize("document", [_doc_param(d) for d in DOCS])
-def test_every_command_of_the_document_works_as_written(document, tmp_path):
-    _run_all(doc_commands(ROOT / document), fresh_clone(tmp_path / "clone"))
+def _doc_params() -> list:
+    """One test per README block (each works on its own, so a reader may start at any section), one per tutorial
+    (a path: its blocks build on each other, in order)."""
+    params = []
+    for name in DOCS:
+        if name == "README.md":
+            units = [(f"{name}#{_slug(heading)}", commands) for heading, commands in doc_blocks(ROOT / name)
+                     if any(c.skipped is None for c in commands)]
+        else:
+            units = [(name, doc_commands(ROOT / name))]
+        params += [pytest.param(commands, id=unit, marks=() if name in FAST_DOCS else (pytest.mark.slow,))
+                   for unit, commands in units]
+    return params
+
+
+@pytest.mark.parametrize("commands", _doc_params())
+def test_every_command_of_the_document_works_as_written(commands, tmp_path):
+    _run_all(commands, fresh_clone(tmp_path / "clone"))
 
 
 def _cli_modules() -> list:
     from conformance.cli import COMMANDS
 
-    fast = {"rules", "types"}  # the rest run several commands each, seconds apiece
+    fast = {"types"}  # the rest run several commands each, seconds apiece
     return [pytest.param(module, id=name, marks=() if name in fast else (pytest.mark.slow,))
             for name, module in COMMANDS.items() if help_examples(module)]
 

@@ -64,6 +64,7 @@ def failures(report: dict, path: Path) -> list[tuple[str, int | None, str]]:
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_hostile_file_is_a_located_finding(tmp_path, capsys, name):
     content, rule, line = CORPUS[name]
     path = tmp_path / name
@@ -145,6 +146,7 @@ def test_unreadable_file_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     assert "locked.xml" in err and "Permission denied" in err and err.count("\n") == 1
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_whole_corpus_in_one_process_is_fast_and_bounded(tmp_path):
     """End to end in a fresh interpreter: every file of the corpus plus a sparse 200 MB one, checked in one run."""
     for name, (content, _, _) in CORPUS.items():

@@ -46,6 +46,7 @@ def refused(data: bytes) -> xmlsafe.XmlInputError:
 # -- the parser's limits: one test per attack ----------------------------------------------------------------------
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_300k_attributes_on_one_element_are_refused_at_once():
     data = envelope(b"".join(b' a%d="x"' % i for i in range(300_000)))
     assert len(data) > 3_000_000
@@ -65,6 +66,7 @@ def test_attributes_at_the_limit_are_accepted():
     xmlsafe.parse_bytes(envelope(attrs), source="ok.xml")
 
 
+@pytest.mark.slow  # measured: 19 s on a loaded 2-core machine
 @pytest.mark.parametrize(("name", "filler"), [
     ("comments", b"<!---->"),
     ("processing-instructions", b"<?a?>"),

@@ -20,6 +20,7 @@ def test_every_operation_of_every_version_is_covered():
     assert {op for op, _ in PAIRS} == set(Operation)
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_message())
 def test_build_then_parse_gives_an_equal_object(case):
@@ -30,6 +31,7 @@ def test_build_then_parse_gives_an_equal_object(case):
     assert parsed.message == message
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_message())
 def test_parse_build_parse_is_stable(case):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conformance.reference.consumer import Consumer
 from conformance.reference.identity import PROVIDER
 from conformance.reference.runner import start_provider
@@ -27,6 +29,7 @@ def test_reference_cli_unknown_variant_exits_2_naming_the_known_ones():
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # measured: 3 s on a loaded 2-core machine
 def test_reference_cli_consumer_once_gets_final_answers(stand, tmp_path):
     with start_provider(stand.settings()):
         done = _run("consumer", "--bus", stand.url, "--type", "sfr-snils-check", "--type", "fns-inn-by-passport",
@@ -36,6 +39,7 @@ def test_reference_cli_consumer_once_gets_final_answers(stand, tmp_path):
     assert "-> data INNByPassportResponse" in done.stdout
 
 
+@pytest.mark.slow  # measured: 3 s on a loaded 2-core machine
 def test_reference_cli_provider_once_answers_what_is_queued_and_stops(stand, tmp_path):
     consumer = Consumer(stand.settings())
     sent = consumer.send("mvd-passport-validity", seed=2)
@@ -45,6 +49,7 @@ def test_reference_cli_provider_once_answers_what_is_queued_and_stops(stand, tmp
     assert len(stand.exchanges("SendResponse", PROVIDER)) == 1
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_reference_cli_crash_after_ack_exits_and_a_restart_answers(stand, tmp_path):
     consumer = Consumer(stand.settings())
     sent = consumer.send("sfr-snils-check", seed=3)

@@ -23,6 +23,7 @@ from conformance.suites.lint import load
 FAST = RunSettings(registry_path=str(REGISTRY_FILE), deadline_scale=0.00002, ack_timeout=2.0, poll=0.02,
                    wait_scale=0.2)
 ONE_TYPE = ("sfr-snils-check",)  # real time: 2 s to answer
+pytestmark = pytest.mark.serial  # time is scaled (2 s ack timeout, tiny deadlines): a parallel test's load fails cases
 
 
 def _refused_consumer_then_answered():

@@ -41,6 +41,7 @@ def no_to_capture(participant_env, tmp_path) -> Path:
     return tmp_path / "capture"
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_the_deliveries_and_their_failed_reactions_are_found(no_to_capture):
     calls = load_captures(no_to_capture)
     found = deliveries(calls)

@@ -56,6 +56,7 @@ def _assert_index_matches_walk(root: etree._Element) -> None:
     _same(index, root)
 
 
+@pytest.mark.slow  # measured: 3 s on a loaded 2-core machine
 def test_index_gives_what_a_walk_gives_on_every_sample(samples):
     for path in samples:
         tree = parse_file(path)

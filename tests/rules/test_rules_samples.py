@@ -32,6 +32,7 @@ def signed(tmp_path_factory):
     return _sample_and_check(tmp_path_factory.mktemp("signed"))
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_every_operation_and_version_is_sampled_and_recognised(unsigned):
     _, data = unsigned
     seen = {(f["operation"], f["version"]) for f in data["files"]}
@@ -49,6 +50,7 @@ def test_unsigned_samples_fail_only_on_sig_present(unsigned):
         assert failing == ({"SIG-PRESENT"} if needs_signature else set()), (entry["path"], failing)
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_signed_samples_pass_every_rule(signed):
     code, data = signed
     failing = {(entry["path"], f["rule"], f["message"][:120]) for entry in data["files"] for f in entry["findings"]

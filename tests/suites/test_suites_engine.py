@@ -111,6 +111,7 @@ def test_a_correct_provider_passes_every_case(tmp_path):
     assert [(f.rule_id, f.status) for f in crash] == [("FLOW-LIVE-CASE", Status.SKIP)]  # in process: nothing to kill
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 @pytest.mark.parametrize(("mistake", "case", "rule"), [
     ("rewrite-to", "provider/answers-valid-request[fns-inn-by-passport]", "FLOW-LIVE-REPLY-TO-COPIED"),
     ("no-to", "provider/answers-valid-request[fns-inn-by-passport]", "FLOW-LIVE-REPLY-TO-COPIED"),
@@ -243,6 +244,7 @@ def test_without_signatures_the_signature_case_is_skipped_not_failed(tmp_path):
     assert valid["SIG-LIVE-VALID"] is Status.SKIP and valid["FLOW-LIVE-REPLY-TO-COPIED"] is Status.PASS
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 @pytest.mark.parametrize(("ack_first", "expected"), [(False, 0), (True, 1)])
 def test_crash_after_ack_catches_an_ack_before_the_request_is_durable(tmp_path, capsys, ack_first, expected):
     import sys

@@ -43,6 +43,7 @@ def negative_runs():
         return reference.result(), ignoring.result()
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_suites_negative_reference_refuses_every_delivered_case(negative_runs):
     reference, _ = negative_runs
     assert set(reference) == set(CASES)

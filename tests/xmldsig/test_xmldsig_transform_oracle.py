@@ -192,6 +192,7 @@ VECTORS = sorted((Path(__file__).parent / "vectors").rglob("*.in.xml"))
 NORMATIVE = sorted((Path(__file__).parents[1] / "vectors" / "smev-transform").glob("*.in.xml"))
 
 
+@pytest.mark.slow  # measured: 7 s on a loaded 2-core machine
 @pytest.mark.parametrize("source", VECTORS + NORMATIVE, ids=lambda p: f"{p.parent.name}/{p.name.split('.')[0]}")
 def test_every_vector_is_what_woodstox_writes(java: JavaOracle, source: Path) -> None:
     """Every vector file, re-judged by the real thing through exclusive c14n (what a signature digests)."""

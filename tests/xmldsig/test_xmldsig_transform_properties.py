@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -130,6 +131,7 @@ def _strip_whitespace_texts(node: Node) -> Node:
                  if not (isinstance(c, str) and _is_whitespace(c))])
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(nodes(), STYLES)
 def test_output_is_well_formed_and_a_fixed_point(node: Node, style: Style) -> None:
@@ -139,6 +141,7 @@ def test_output_is_well_formed_and_a_fixed_point(node: Node, style: Style) -> No
     assert smev_transform(exc_c14n(reparsed)) == out  # idempotent under re-transform of its own c14n
 
 
+@pytest.mark.slow  # measured: 10 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(nodes(), STYLES, STYLES)
 def test_output_is_independent_of_source_prefixes_and_whitespace_only_text(node: Node, one: Style,
@@ -153,6 +156,7 @@ def test_whitespace_only_texts_vanish(node: Node, style: Style) -> None:
     assert smev_transform(_parse(render(node, style))) == smev_transform(_parse(render(stripped, style)))
 
 
+@pytest.mark.slow  # measured: 8 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(nodes(), STYLES)
 def test_direct_walk_equals_transform_of_exclusive_c14n(node: Node, style: Style) -> None:

@@ -120,6 +120,7 @@ def test_capacity_sizes_mmc_as_erlang_c_says(tmp_path):
     assert wait.low <= tb.mmc_sojourn(6, 4.0, 1.0) + tb.HOP_OVERHEAD_S <= wait.high
 
 
+@pytest.mark.slow  # measured: 17 s on a loaded 2-core machine
 def test_capacity_command_writes_its_answer_and_plot(tmp_path):
     from sim.cli import main
 

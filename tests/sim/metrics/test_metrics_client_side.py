@@ -123,6 +123,7 @@ def test_sampled_station_scales_counts_not_waits():
     assert out["in_station_max"] is None and out["littles_law_error"] is None
 
 
+@pytest.mark.slow  # measured: 3 s on a loaded 2-core machine
 @given(st.lists(st.tuples(st.floats(0.01, 5.0), st.floats(0.01, 5.0)), min_size=1, max_size=60),
        st.integers(1, 3))
 @settings(max_examples=150, deadline=None)

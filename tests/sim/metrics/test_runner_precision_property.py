@@ -4,6 +4,7 @@ beyond the cap, and what it reports is what the replications show."""
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ def _normal_simulate(mean: float, sd: float):
     return simulate
 
 
+@pytest.mark.slow  # measured: 3 s on a loaded 2-core machine
 @settings(max_examples=40, deadline=None)
 @given(mean=st.floats(1.0, 100.0), cv=st.floats(0.0, 0.5), target=st.floats(0.01, 0.2),
        start=st.integers(2, 6), cap=st.integers(6, 60), seed=st.integers(0, 2**32 - 1))

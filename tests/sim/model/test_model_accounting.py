@@ -141,6 +141,7 @@ def test_model_every_message_is_accounted_for(world: tuple[str, int, int], seed:
         assert m["lost"] == 0, (m, summary.lost_by_reason, text)
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 @pytest.mark.parametrize("tagged_share", [1, 0.5])
 def test_model_replication_factor_one_loses_and_counts(tagged_share: float) -> None:
     """The converse, pinned down: with one copy, a lost data centre's queued messages are lost and counted; with

@@ -90,6 +90,7 @@ def _flow_counts(form: str, rate: float, window: tuple[float, float | None], pro
     return times, float(shape.cumulative(np.array([horizon]))[0])
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 @settings(max_examples=40, deadline=None)
 @given(form=st.sampled_from(sorted(_GAPS)), rate=st.floats(0.5, 20.0),
        start=st.floats(0.0, 3000.0), length=st.one_of(st.none(), st.floats(600.0, 4000.0)),

@@ -80,6 +80,7 @@ def assert_tagged_start_as_in_fcfs(background, tagged, servers: int, started: di
             assert started[k] == pytest.approx(start, abs=1e-9)
 
 
+@pytest.mark.slow  # measured: 3 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(background=jobs_st, tagged=jobs_st, servers=st.integers(1, 4))
 def test_pooled_station_starts_tagged_jobs_as_a_fcfs_queue_with_the_background(background, tagged, servers):
@@ -97,6 +98,7 @@ def test_pooled_station_starts_tagged_jobs_as_a_fcfs_queue_with_the_background(b
     assert station[0].busy_seconds() == pytest.approx(sum(s for _, s in background) + sum(s for _, s in tagged))
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 @settings(max_examples=150, deadline=None)
 @given(background=jobs_st, tagged=jobs_st, workers=st.integers(1, 4))
 def test_worker_pool_reserves_workers_in_fcfs_order_with_the_background(background, tagged, workers):

@@ -84,6 +84,7 @@ jobs_st = st.lists(st.tuples(st.integers(0, 400).map(lambda x: x / 4), st.intege
                    min_size=1, max_size=60).map(sorted)
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 @settings(max_examples=200, deadline=None)
 @given(jobs=jobs_st, servers=st.integers(1, 3), capacity=st.integers(1, 4), ttl=st.integers(1, 60).map(float))
 def test_worker_pool_bounded_queue_and_end_of_life_as_an_event_simulation(jobs, servers, capacity, ttl):
@@ -195,6 +196,7 @@ run: {duration: 20min, warmup: 1min, replications: 1, seed: 3, tagged_share: SHA
 """
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 @pytest.mark.parametrize("share", ["100%", "10%", "1%"])
 def test_quota_takes_the_background_from_the_same_bucket(share):
     """A bank sending 20/s under a quota of 5/s has 3/4 of its messages refused whatever share is tagged (at 10 %

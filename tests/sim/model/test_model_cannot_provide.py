@@ -29,6 +29,7 @@ run: {duration: 30min, warmup: 1min, replications: 1, seed: 3}
 """
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_cannot_provide_is_a_share_of_one_types_answers():
     model = simulate(loads(SCENARIO, source="<refusals>"), 4).extra["model"]
     refused = model["answers.cannot_provide.egrul-extract"]
@@ -37,6 +38,7 @@ def test_cannot_provide_is_a_share_of_one_types_answers():
     assert refused / answers == pytest.approx(0.3, abs=4 * math.sqrt(0.3 * 0.7 / answers) + 0.02)
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_status_messages_travel_to_the_sender():
     """Every status message (queued, delivered) is carried to its sender's system and arrives there."""
     model = simulate(loads(SCENARIO, source="<refusals>"), 4).extra["model"]

@@ -85,6 +85,7 @@ def _ps_sojourns(sizes, lam: float, horizon: float, seed: int) -> float:
     return float(np.mean(sojourns))
 
 
+@pytest.mark.slow  # measured: 13 s on a loaded 2-core machine
 @pytest.mark.parametrize("name,sizes", [
     ("exponential", Exponential(MB)),
     ("deterministic", Constant(MB)),

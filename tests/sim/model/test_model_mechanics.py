@@ -199,6 +199,7 @@ def test_model_background_traffic_loads_the_bus() -> None:
     assert busy == pytest.approx(20 * 0.1, rel=0.1)
 
 
+@pytest.mark.slow  # measured: 4 s on a loaded 2-core machine
 def test_model_same_seed_same_numbers() -> None:
     s = scenario(faults={"a-lost": {"kind": "data-centre-loss", "data_centre": "a", "at": "3min", "duration": "2min"}})
     one, two = simulate(s, 12), simulate(s, 12)
@@ -206,6 +207,7 @@ def test_model_same_seed_same_numbers() -> None:
     assert simulate(s, 13).messages != one.messages
 
 
+@pytest.mark.slow  # measured: 7 s on a loaded 2-core machine
 def test_model_audit_trail_rebuilds_each_message_history(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     summary = simulate(scenario(), 14, audit_path=path)

@@ -50,6 +50,7 @@ def test_replication_costs_a_copy_over_the_link_before_acceptance():
     assert extra == pytest.approx(copy, abs=0.02) or extra == pytest.approx(2 * copy, abs=0.04), (alone, replicated)
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_replication_copies_share_the_link_bandwidth():
     """At 0.5 copies per second of 1 s each (requests' and answers': rho = 2 x 0.25 x 1 = 0.5 on the link), the
     copies slow each other: M/D/1-PS gives a mean copy time of 1 / (1 - 0.5) = 2 s instead of 1 s alone (the answer's

@@ -9,6 +9,7 @@ from report_fakes import tiny_yaml
 from sim.cli import main
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine (one shared model run, `tagged_run`)
 def test_tagged_run_reports_its_background(tagged_run):
     out, report = tagged_run.out, tagged_run.report
     assert report["configuration"]["run"]["tagged_share"] == 0.25
@@ -20,6 +21,7 @@ def test_tagged_run_reports_its_background(tagged_run):
     assert "Background: offered utilisation" in (out / "report.html").read_text()
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_untagged_run_has_no_background(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(tiny_yaml())

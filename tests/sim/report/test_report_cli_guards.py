@@ -16,6 +16,7 @@ MIXED = ("  rt-mean: realtime.latency.mean <= 5s\n"          # clearly passes
          "  near: realtime.latency.mean <= 470ms")            # the tiny queue's mean: straddles with 3 replications
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_junit_has_one_case_per_slo_with_its_verdict_and_interval(tmp_path, stand_in_model):
     junit = tmp_path / "slo.xml"
     code = main(["run", str(tiny_file(tmp_path, slos=MIXED)), "-o", str(tmp_path / "o"), "-q", "--junit", str(junit)])
@@ -34,6 +35,7 @@ def test_junit_has_one_case_per_slo_with_its_verdict_and_interval(tmp_path, stan
     assert int(root.get("failures")) == 1 and int(root.get("tests")) == 3
 
 
+@pytest.mark.slow  # measured: 8 s on a loaded 2-core machine
 def test_only_inconclusive_slos_exit_3(tmp_path, stand_in_model):
     # a threshold at the mean itself: the interval straddles it whatever the seed
     slos = "  near: realtime.latency.mean <= 466ms"
@@ -47,6 +49,7 @@ def test_only_inconclusive_slos_exit_3(tmp_path, stand_in_model):
     pytest.fail("no seed gave an interval straddling the mean")
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 def test_stations_table_is_printed(tmp_path, stand_in_model, capsys):
     assert main(["run", str(tiny_file(tmp_path)), "-o", str(tmp_path / "o"), "-q", "--stations"]) == 0
     out = capsys.readouterr().out

@@ -20,17 +20,20 @@ def test_passing_run_writes_both_reports_and_exits_0(tmp_path, capsys):
     assert "PASS" in printed and "rt-mean" in printed and "report.json" in printed
 
 
+@pytest.mark.slow  # measured: 8 s on a loaded 2-core machine
 def test_failing_slo_exits_1(tmp_path, capsys):
     assert main(["run", str(tiny_file(tmp_path, slos=FAILING_SLOS)), "-o", str(tmp_path / "o"), "-q"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 def test_default_output_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(tiny_file(tmp_path)), "-q"]) == 0
     assert (tmp_path / "reports/sim/tiny/report.json").is_file()
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_overrides_reach_the_run(tmp_path):
     out = tmp_path / "o"
     assert main(["run", str(tiny_file(tmp_path)), "-o", str(out), "-q", "--duration", "10min",
@@ -54,6 +57,7 @@ def test_precision_loop_stops_at_once_when_every_slo_is_clear_of_its_threshold(t
     assert any(v > 0.03 for v in prec["relative_half_widths"].values())  # wide, but decided
 
 
+@pytest.mark.slow  # measured: 11 s on a loaded 2-core machine
 def test_precision_loop_adds_replications_while_an_slo_straddles_its_threshold(tmp_path):
     out = tmp_path / "o"
     near = "  rt-mean: realtime.latency.mean <= 480ms"  # the tiny queue's mean is about 470 ms
@@ -68,6 +72,7 @@ def test_precision_loop_adds_replications_while_an_slo_straddles_its_threshold(t
     assert code == {"pass": 0, "fail": 1, "inconclusive": 3}[slo["verdict"]] == report["exit_code"]
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 def test_audit_writes_one_file_per_replication(tmp_path):
     out = tmp_path / "o"
     assert main(["run", str(tiny_file(tmp_path)), "-o", str(out), "-q", "--audit"]) == 0

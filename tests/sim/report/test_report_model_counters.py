@@ -84,6 +84,7 @@ def test_terminal_shows_efficiency_only_at_capacity(tmp_path):
         assert expect in text and absent not in text
 
 
+@pytest.mark.slow  # measured: 6 s on a loaded 2-core machine
 def test_one_headline_participant_count(tmp_path, capsys):
     """The topology's participant count is the headline, once in report.json (`volume.participants`), in the HTML
     Volume note and on the terminal; the configuration carries no second copy."""

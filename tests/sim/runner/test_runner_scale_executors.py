@@ -46,6 +46,7 @@ def test_one_process_pool_and_dask_give_the_same_report(tmp_path):
     assert one == pool == dask
 
 
+@pytest.mark.slow  # measured: 15 s on a loaded 2-core machine
 def test_an_existing_cluster_by_address(tmp_path, monkeypatch):
     from distributed import LocalCluster
 
@@ -58,6 +59,7 @@ def test_an_existing_cluster_by_address(tmp_path, monkeypatch):
     assert remote == reference
 
 
+@pytest.mark.slow  # measured: 7 s on a loaded 2-core machine
 def test_the_pool_starts_workers_with_spawn(monkeypatch):
     monkeypatch.setattr(fakes, "MARK", "changed in the parent")
     with process_pool(1) as map_fn:
@@ -65,6 +67,7 @@ def test_the_pool_starts_workers_with_spawn(monkeypatch):
     assert seen == "as imported"  # a fresh interpreter, not a fork of this one
 
 
+@pytest.mark.slow  # measured: 11 s on a loaded 2-core machine
 @pytest.mark.parametrize("executor", ["sequential", "pool", "dask"])
 def test_a_failed_replication_stops_the_run_and_is_named(executor):
     scenario = loads(tiny_yaml())
@@ -79,6 +82,7 @@ def test_a_failed_replication_stops_the_run_and_is_named(executor):
     assert "Traceback" in caught.value.failure.traceback
 
 
+@pytest.mark.slow  # measured: 9 s on a loaded 2-core machine
 def test_the_command_line_exits_2_naming_the_failed_replication(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sim.runner.orchestrator.default_simulate", lambda: fakes.fails_on_replication_1)
     scenario = tmp_path / "tiny.yaml"
@@ -90,6 +94,7 @@ def test_the_command_line_exits_2_naming_the_failed_replication(tmp_path, monkey
     assert not (tmp_path / "o" / "report.json").exists()
 
 
+@pytest.mark.slow  # measured: 10 s on a loaded 2-core machine
 def test_a_dead_worker_process_is_reported():
     scenario = loads(tiny_yaml())
     with process_pool(2) as map_fn, pytest.raises(WorkerLost, match="worker process died"):
@@ -125,6 +130,7 @@ def test_an_audited_run_stays_on_this_machine(tmp_path, capsys):
     assert "--audit writes one file per replication" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # measured: 5 s on a loaded 2-core machine
 def test_an_audited_run_on_a_local_cluster_writes_every_replication(tmp_path, monkeypatch):
     monkeypatch.setattr("sim.runner.orchestrator.default_simulate", lambda: fakes.queue_with_audit)
     scenario = tmp_path / "tiny.yaml"

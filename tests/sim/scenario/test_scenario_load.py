@@ -70,6 +70,7 @@ def test_groups_expand_deterministically_with_region_codes():
         scenario.participants.get("municipality-16-005")
 
 
+@pytest.mark.serial  # a wall-clock bound: measured alone, after the parallel pass
 def test_ten_thousand_participants_load_lazily_and_cheaply():
     text = BASE.replace("  regions:\n    tatarstan: {code: 16}\n", "  region_series: {count: 85}\n").replace(
         "per_region: 4", "per_region: 118")

@@ -4,6 +4,7 @@ never a traceback (property test over random mutations of a valid scenario and o
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -56,6 +57,7 @@ def _check(text: str) -> None:
             assert PROBLEM.match(problem), problem
 
 
+@pytest.mark.slow  # measured: 9 s on a loaded 2-core machine
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.sampled_from([BASE, REFERENCE]))
 def test_random_mutations_never_crash_the_loader(data, source):
