@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 
+from conformance.commandline import seed
 from conformance.crypto.option import add_crypto_option, chosen_backend
 
 HELP = "run a live suite against a participant (--dry-run: only lint the suite and participant.yaml)"
@@ -57,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run without signatures (the participant's certificate is then not required)")
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
     parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every fake payload (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of every fake payload (default 0)")
     add_crypto_option(parser)
     parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"),
                         help="report format (default text)")

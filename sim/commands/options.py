@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance.commandline import seed
+
 
 def count(minimum: int = 1) -> Callable[[str], int]:
     """A whole number of at least `minimum`."""
@@ -23,16 +25,6 @@ def count(minimum: int = 1) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected at least {minimum}{why}, got {value}")
         return value
     return parse
-
-
-def seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {value}")
-    return value
 
 
 def share(text: str) -> float:
