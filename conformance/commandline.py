@@ -44,6 +44,31 @@ def seed(text: str) -> int:
     return value
 
 
+def count(minimum: int = 1) -> Callable[[str], int]:
+    """A whole number of at least `minimum`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            why = " (an interval needs two replications)" if minimum == 2 else ""
+            raise argparse.ArgumentTypeError(f"expected at least {minimum}{why}, got {value}")
+        return value
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """A finite number above 0 (a scale, a timeout in seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def build_parser(prog: str, description: str, version: str, commands: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = OneLineParser(prog=prog, description=description)
     parser.add_argument("--version", action="version", version=f"{prog} {version}")

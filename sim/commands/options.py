@@ -5,26 +5,12 @@ progress front end (a rich bar in a terminal, plain lines in a log)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from conformance.commandline import seed
-
-
-def count(minimum: int = 1) -> Callable[[str], int]:
-    """A whole number of at least `minimum`."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            why = " (an interval needs two replications)" if minimum == 2 else ""
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}{why}, got {value}")
-        return value
-    return parse
 
 
 def share(text: str) -> float:
@@ -61,16 +47,6 @@ def duration(text: str) -> str:
     except UnitError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
-
-
-def scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def add_common(parser: argparse.ArgumentParser, default_out: Path, scenario_help: str = "scenario YAML file") -> None:
