@@ -80,7 +80,21 @@ def load_scenario(args: argparse.Namespace) -> Any:
 
 
 def out_dir(args: argparse.Namespace, default_out: Path, scenario: Any) -> Path:
-    return args.out if args.out is not None else default_out / scenario.name
+    """The output directory, made now: a run that could not write its report is refused before it runs, not after
+    hours of simulation (SimError, exit 2). A `--junit` FILE, when the command has one, is checked the same way."""
+    from sim.errors import SimError
+
+    out = args.out if args.out is not None else default_out / scenario.name
+    junit = getattr(args, "junit", None)
+    for flag, folder in (("--out", out), ("--junit", junit.parent if junit is not None else None)):
+        try:
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SimError(f"{flag} {folder}: cannot make the directory: {exc.strerror}") from None
+    if junit is not None and junit.is_dir():
+        raise SimError(f"--junit {junit}: is a directory, not a file")
+    return out
 
 
 @contextmanager
