@@ -72,8 +72,12 @@ _OVERRIDES = {"duration": "run.duration", "traffic_scale": "run.traffic_scale", 
 def load_scenario(args: argparse.Namespace) -> Any:
     """The scenario of `args.scenario` with the command line's `run` overrides applied (ScenarioError, exit 2, on
     a bad file or value)."""
+    from sim.errors import SimError
     from sim.scenario import load, with_overrides
 
+    n, cap = getattr(args, "replications", None), getattr(args, "max_replications", None)
+    if n is not None and cap is not None and cap < n:  # else silently max(cap, n) would run
+        raise SimError(f"--max-replications {cap} is below --replications {n}")
     scenario = load(args.scenario)
     overrides = {path: getattr(args, name) for name, path in _OVERRIDES.items() if getattr(args, name, None) is not None}
     return with_overrides(scenario, overrides) if overrides else scenario
