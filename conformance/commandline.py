@@ -10,14 +10,70 @@ Errors of the given types end the command with exit code 2 and one line on stand
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Callable, Mapping
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors are one line (exit 2) naming the command, the flag and the problem,
+    with the nearest option for a misspelt one (Python 3.11's argparse offers none)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}{self._nearest(message)} (see `{self.prog} --help`)\n")
+
+    def _nearest(self, message: str) -> str:
+        head = "unrecognized arguments: "
+        if not message.startswith(head):
+            return ""
+        known = [o for o in self._option_string_actions if o.startswith("--")]
+        for word in message[len(head):].split():
+            near = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.6)
+            if word.startswith("--") and near:
+                return f"; did you mean {near[0]}?"
+        return ""
+
+
+def seed(text: str) -> int:
+    """A seed: a whole number from 0 (random.Random(-n) repeats random.Random(n), so a sign would only mislead)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {value}")
+    return value
+
+
+def count(minimum: int = 1) -> Callable[[str], int]:
+    """A whole number of at least `minimum`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            why = " (an interval needs two replications)" if minimum == 2 else ""
+            raise argparse.ArgumentTypeError(f"expected at least {minimum}{why}, got {value}")
+        return value
+    return parse
+
+
+def positive_number(text: str) -> float:
+    """A finite number above 0 (a scale, a timeout in seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def build_parser(prog: str, description: str, version: str, commands: Mapping[str, str]) -> argparse.ArgumentParser:
     """The parser of every command in `commands` (name -> module), each module imported."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = OneLineParser(prog=prog, description=description)
     parser.add_argument("--version", action="version", version=f"{prog} {version}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in commands.items():
@@ -30,7 +86,7 @@ def build_parser(prog: str, description: str, version: str, commands: Mapping[st
         cmd = sub.add_parser(name, help=module.HELP, description=module.__doc__,
                              formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(cmd)
-        cmd.set_defaults(_run=module.run)
+        cmd.set_defaults(_run=module.run, _parser=cmd)
     return parser
 
 
@@ -53,12 +109,18 @@ def dispatch(
     argv = sys.argv[1:] if argv is None else list(argv)
     chosen = named_command(argv, commands)
     offered = {chosen: commands[chosen]} if chosen is not None else commands
-    args = build_parser(prog, description, version, offered).parse_args(argv)
+    args, extras = build_parser(prog, description, version, offered).parse_known_args(argv)
+    if extras:  # reported by the command's own parser, which knows its options
+        args._parser.error(f"unrecognized arguments: {' '.join(extras)}")
     run: Callable[[argparse.Namespace], int] = args._run
     try:
         return int(run(args))
     except errors as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or socket the command line named: the environment's problem, not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)

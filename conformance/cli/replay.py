@@ -55,6 +55,7 @@ from conformance.bus.registry_view import load_types
 from conformance.bus.replay import holds_many, load_captures, replay, replay_config
 from conformance.bus.server import start
 from conformance.bus.service import Bus
+from conformance.commandline import count, positive_number
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
 from conformance.suites import lint
@@ -72,7 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--to", metavar="URL", help="SOAP endpoint to resend to (default: a bus double started here)")
     target.add_argument("--participant", metavar="FILE",
                         help="participant.yaml: start the double as `run` does for this participant")
-    parser.add_argument("--exchange", type=int, metavar="N", help="only the captured exchange numbered N")
+    parser.add_argument("--exchange", type=count(0), metavar="N", help="only the captured exchange numbered N")
     parser.add_argument("--all", action="store_true", help="resend every call of a directory, not only failed ones")
     parser.add_argument("--redeliver", action="store_true",
                         help="with --participant: deliver the captured requests to the participant again and compare "
@@ -82,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-signatures", action="store_true",
                         help="the double started here identifies callers by X-SMEV-Sender and checks no signature")
     add_crypto_option(parser)
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each answer (default 30)")
+    parser.add_argument("--timeout", type=positive_number, default=30.0, help="seconds to wait for each answer (default 30)")
     parser.add_argument("--format", default="text", choices=("text", "json"), help="output format (default text)")
 
 

@@ -44,6 +44,7 @@ import sys
 from pathlib import Path
 
 from conformance.bus.capture import capture_stem, write_capture
+from conformance.commandline import seed
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
 from conformance.findings import FileResult
@@ -73,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run without signatures (the participant's certificate is then not required)")
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
     parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every fake payload (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed of every fake payload (default 0)")
     add_crypto_option(parser)
     parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"),
                         help="report format (default text)")

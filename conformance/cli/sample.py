@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from conformance.cli.check import parse_instant
+from conformance.commandline import seed
 from conformance.crypto import bus_credentials, load_certificate, load_private_key, reproducible, test_credentials
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
@@ -48,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", metavar="V", default="1.3", help="SMEV schema version: 1.1, 1.2, 1.3")
     parser.add_argument("--output", "-o", metavar="PATH", help="file to write (a directory with --all)")
     parser.add_argument("--all", action="store_true", help="every operation x version x variant into --output DIR")
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed, default=0, metavar="N", help="random seed (default 0)")
     parser.add_argument("--at", metavar="TIMESTAMP", help="ISO 8601 moment the message is made (default: now)")
     parser.add_argument("--unsigned", action="store_true", help="write envelopes without signatures")
     parser.add_argument("--key", metavar="FILE", help="participant's private key, PEM or DER PKCS#8 (default: shipped test key)")

@@ -56,6 +56,9 @@ def read_body(content_type: str | None, body: bytes) -> SoapBody:
                              "multipart/related", status=415, reason="content-type")
     ctype = _content_type(content_type)
     main = ctype.get_content_type()
+    if main != content_type.split(";", 1)[0].strip().lower():  # the email parser's text/plain for a non-media-type
+        raise TransportError(f"content type {content_type!r} is not a media type (type/subtype, e.g. text/xml)",
+                             status=415, reason="content-type")
     if main in SOAP_CONTENT_TYPES:
         return SoapBody(envelope=body)
     if main == "multipart/related":

@@ -67,7 +67,14 @@ def _split(text: object, what: str, example: str) -> tuple[Decimal, str | None]:
         value = Decimal(match.group(1).replace("_", ""))
     except InvalidOperation:
         raise UnitError(f"expected {what} such as {example!r}, got {text!r}") from None
-    return value, match.group(2)
+    return _finite(value, what, text), match.group(2)
+
+
+def _finite(value: Decimal, what: str, text: object) -> Decimal:
+    """`value` if it is a finite float too (`1e400s` would silently become an infinite duration)."""
+    if not math.isfinite(float(value)):
+        raise UnitError(f"{what} {text!r} is too large: expected a finite number")
+    return value
 
 
 def _show(value: object) -> str:
@@ -104,13 +111,13 @@ def _measured(text: object, kind: str, example: str, units: dict[str, Any], hint
 def parse_duration(text: object) -> float:
     """Seconds from `150ms`, `2s`, `5min`, `48h`, `2d`. A bare number is refused unless it is 0."""
     measured = _measured(text, "duration", "150ms", DURATION_UNITS, ("s", "ms"))
-    return 0.0 if measured is None else float(measured[0] * DURATION_UNITS[measured[1]])
+    return 0.0 if measured is None else float(_finite(measured[0] * DURATION_UNITS[measured[1]], "a duration", text))
 
 
 def parse_rate(text: object) -> float:
     """Events per second from `2/s`, `120/min`, `10/h`, `5/d`."""
     measured = _measured(text, "rate", "2/s", _RATE_UNITS, ("/s", "/min"), prefix="/", listed="/s, /min, /h or /d")
-    return 0.0 if measured is None else float(measured[0] / _RATE_UNITS[measured[1]])
+    return 0.0 if measured is None else float(_finite(measured[0] / _RATE_UNITS[measured[1]], "a rate", text))
 
 
 def parse_size(text: object) -> int:
@@ -123,7 +130,7 @@ def parse_bandwidth(text: object) -> float:
     """Bits per second from `100Mbit/s`, `1Gbit/s`."""
     measured = _measured(text, "bandwidth", "100Mbit/s", _BANDWIDTH_UNITS, ("Mbit/s",), bare_zero=False)
     assert measured is not None
-    return float(measured[0] * _BANDWIDTH_UNITS[measured[1]])
+    return float(_finite(measured[0] * _BANDWIDTH_UNITS[measured[1]], "a bandwidth", text))
 
 
 def parse_share(text: object) -> float:

@@ -5,36 +5,14 @@ progress front end (a rich bar in a terminal, plain lines in a log)."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance.commandline import seed
 from conformance.yamlnodes.quantities import UnitError, parse_duration, parse_share
-
-
-def count(minimum: int = 1) -> Callable[[str], int]:
-    """A whole number of at least `minimum`."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            why = " (an interval needs two replications)" if minimum == 2 else ""
-            raise argparse.ArgumentTypeError(f"expected at least {minimum}{why}, got {value}")
-        return value
-    return parse
-
-
-def seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {value}")
-    return value
+from sim.errors import SimError
 
 
 def share(text: str) -> float:
@@ -69,16 +47,6 @@ def duration(text: str) -> str:
     return text
 
 
-def scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
 def add_common(parser: argparse.ArgumentParser, default_out: Path, scenario_help: str = "scenario YAML file") -> None:
     """SCENARIO, --seed, --duration, --tagged-share, --out, --quiet: the options of every command that runs one."""
     parser.add_argument("scenario", metavar="SCENARIO", help=scenario_help)
@@ -104,13 +72,29 @@ def load_scenario(args: argparse.Namespace) -> Any:
     a bad file or value)."""
     from sim.scenario import load, with_overrides  # local: start-up: the scenario layer loads after --help
 
+    n, cap = getattr(args, "replications", None), getattr(args, "max_replications", None)
+    if n is not None and cap is not None and cap < n:  # else silently max(cap, n) would run
+        raise SimError(f"--max-replications {cap} is below --replications {n}")
     scenario = load(args.scenario)
     overrides = {path: getattr(args, name) for name, path in _OVERRIDES.items() if getattr(args, name, None) is not None}
     return with_overrides(scenario, overrides) if overrides else scenario
 
 
 def out_dir(args: argparse.Namespace, default_out: Path, scenario: Any) -> Path:
-    return args.out if args.out is not None else default_out / scenario.name
+    """The output directory, made now: a run that could not write its report is refused before it runs, not after
+    hours of simulation (SimError, exit 2). A `--junit` FILE, when the command has one, is checked the same way."""
+
+    out = args.out if args.out is not None else default_out / scenario.name
+    junit = getattr(args, "junit", None)
+    for flag, folder in (("--out", out), ("--junit", junit.parent if junit is not None else None)):
+        try:
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SimError(f"{flag} {folder}: cannot make the directory: {exc.strerror}") from None
+    if junit is not None and junit.is_dir():
+        raise SimError(f"--junit {junit}: is a directory, not a file")
+    return out
 
 
 @contextmanager

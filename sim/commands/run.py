@@ -20,6 +20,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from conformance.commandline import count, positive_number
 from sim.commands import options
 from sim.errors import SimError
 from sim.report.format import fmt, unit_of
@@ -30,17 +31,17 @@ DEFAULT_OUT = Path("reports/sim")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_common(parser, DEFAULT_OUT)
-    parser.add_argument("--replications", "-n", type=options.count(), metavar="N",
+    parser.add_argument("--replications", "-n", type=count(), metavar="N",
                         help="independent replications (at least 2 run; default: the scenario's run.replications)")
     parser.add_argument("--precision", type=options.fraction, metavar="P",
                         help="add replications until every SLO interval's relative half-width is within P "
                              "(e.g. 5%%), up to --max-replications")
-    parser.add_argument("--max-replications", type=options.count(), metavar="M",
+    parser.add_argument("--max-replications", type=count(), metavar="M",
                         help="cap of the precision loop (default: the scenario's run.max_replications)")
-    parser.add_argument("--traffic-scale", type=options.scale, metavar="X", help="multiply every arrival rate by X")
+    parser.add_argument("--traffic-scale", type=positive_number, metavar="X", help="multiply every arrival rate by X")
     parser.add_argument("--audit", action="store_true",
                         help="write the audit trail of every hop to DIR/audit/ (one file per replication)")
-    parser.add_argument("--workers", "-j", type=options.count(), metavar="W",
+    parser.add_argument("--workers", "-j", type=count(), metavar="W",
                         help="run replications and sweep points in W local processes (spawn start; same numbers as "
                              "1; default 1), or with --scheduler local, in a LocalCluster of W workers "
                              "(default: one per CPU)")
@@ -52,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write the SLO verdicts as JUnit XML (one testcase per SLO; inconclusive = skipped)")
     parser.add_argument("--stations", action="store_true",
                         help="print every service centre's utilisation, throughput, mean/p99 wait and queue lengths")
-    parser.add_argument("--max-events", type=options.count(), metavar="N",
+    parser.add_argument("--max-events", type=count(), metavar="N",
                         help="stop a replication that processes more than N events, with a clear message (exit 2); "
                              "default: the scenario's run.max_events, else no limit")
 
