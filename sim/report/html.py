@@ -217,7 +217,7 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
     share = float(report.get("volume", {}).get("tagged_share") or 1.0)
     run = report["configuration"].get("run", {}) if isinstance(report["configuration"], dict) else {}
     duration = float(run.get("duration") or point["series"]["step"] * len(point["series"]["t"]))
-    warmup = float(run.get("warmup") or 0.0)
+    warmup = float(point.get("warmup", {}).get("max_s", run.get("warmup") or 0.0))
     parts = [f"<h2>{_e(label)}</h2>" if label else "",
              f"<p class='note'>{point['replications']} replications.</p>",
              "<h3>Metrics (95 % intervals across replications)</h3>", _metrics_table(point["metrics"]),
@@ -232,7 +232,7 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
              _img(plots.compliance(point["participants"], _compliance_target(report)),
                   "deadline compliance per provider"),
              _stations_table(point.get("stations", {}), bool(report.get("volume", {}).get("sampled"))),
-             _warmup(point.get("warmup_detection", {})),
+             _warmup(point.get("warmup_detection", {}), point.get("warmup")),
              _components_table(point["components"]),
              _background_table(point.get("background", {})),
              _bills_table(point["participants"], _currency(report))]
@@ -256,17 +256,24 @@ def _point(report: dict[str, Any], point: dict[str, Any], label: str) -> str:
     return "\n".join(parts)
 
 
-def _warmup(detection: dict[str, Any]) -> str:
+def _warmup(detection: dict[str, Any], applied: dict[str, Any] | None = None) -> str:
+    """The warm-up each replication's statistics exclude, and MSER-5's findings per series."""
+    head = ""
+    if applied:
+        lengths = ", ".join(fmt(x, "s") for x in applied["applied_s"])
+        head = (f"<p>Warm-up excluded ({_e(applied['mode'])}: {_e(applied['method'])}), per replication: "
+                f"{_e(lengths)}.</p>")
     if not detection:
-        return ""
+        return head
     rows = "".join(
-        f"<tr><td>{_e(cls)}</td><td class='num'>{_e(fmt(d['configured_s'], 's'))}</td>"
+        f"<tr><td>{_e(name)}</td><td class='num'>{_e(fmt(d['configured_s'], 's'))}</td>"
         f"<td class='num'>{_e(fmt(d['detected_max_s'], 's'))}</td><td class='num'>{d['insufficient']}</td>"
         f"<td class='num'>{d['never_settles']}</td><td class='num'>{d['trending']}</td></tr>"
-        for cls, d in detection.items())
-    return ("<h3>Warm-up and stationarity (MSER-5 on client-side latency)</h3><table><tr><th>class</th>"
-            "<th>configured warm-up</th><th>detected (max)</th><th>replications short of it</th>"
-            "<th>never settle</th><th>trend after warm-up</th></tr>" + rows + "</table>")
+        for name, d in detection.items())
+    return ("<h3>Warm-up and stationarity (MSER-5 on the SLO metrics' series)</h3>" + head +
+            "<table><tr><th>series</th><th>applied warm-up (first replication)</th><th>detected (max)</th>"
+            "<th>replications short of it</th><th>never settle</th><th>trend after warm-up</th></tr>" + rows +
+            "</table>")
 
 
 def _currency(report: dict[str, Any]) -> str:
