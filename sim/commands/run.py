@@ -178,10 +178,11 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
                   f"{fmt(m['in_flight'])}, expired {fmt(m['expired'])}, rejected {fmt(m['rejected'])}, lost "
                   f"{fmt(m['lost'])}, duplicates delivered {fmt(m['duplicates'])}", highlight=False)
     _print_counters(console, v)
-    for index, p in enumerate(report["points"]):
+    points = report.get("points", [])
+    for index, p in enumerate(points):
         w = p.get("warmup")
         if w:
-            where = f" (point {index + 1})" if len(report["points"]) > 1 else ""
+            where = f" (point {index + 1})" if len(points) > 1 else ""
             how = "found by MSER-5" if w["mode"] == "auto" else "configured"
             console.print(f"warm-up excluded{where}, {how}, per replication: "
                           f"{', '.join(fmt(x, 's') for x in w['applied_s'])}", highlight=False)
