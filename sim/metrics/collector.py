@@ -188,8 +188,6 @@ class Collector:
         self._requests: dict[Any, tuple[float, str, str, str, float]] = {}
         self._failed: set[Any] = set()  # requests closed unanswered (expired, lost, rejected): beyond every deadline
         self._refused: set[Any] = set()  # of those, the ones the bus rejected: not held against their provider
-        self._answered_lat: dict[str, array] = {c: array("d") for c in CLASSES}
-        self._accepted_lat: dict[str, array] = {c: array("d") for c in CLASSES}
         # every answered request, in answer order, per class: client send time, latency, latency from the bus's
         # acceptance, message type and provider (interned): the statistics are taken from these at the end
         self._trace_t: dict[str, array] = {c: array("d") for c in CLASSES}
