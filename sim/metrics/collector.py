@@ -201,8 +201,6 @@ class Collector:
         self._delivery_t = array("d")  # send time and latency of every delivered message
         self._delivery_lat = array("d")
         cells = self._cells
-        self._requests_cells = [0] * cells  # requests by the cell of their client send time
-        self._answered_sent_cells = [0] * cells  # answered requests, by the same
         self._answered_cells = [0] * cells  # answers by the cell they arrived in (throughput)
         self._delivered_cells = [0] * cells
         # deadline bookkeeping: per class / type / provider -> [known, within] (filled at the end)
@@ -257,7 +255,19 @@ class Collector:
         """Add `value` x the length of [lo, hi) to `cells`, split at the cell edges."""
         if hi <= lo:
             return
-        c0, c1 = self._cell(lo), self._cell(hi)
+        step = self._cstep
+        if not step:  # a fixed warm-up: [0, warmup) and [warmup, end)
+            w = self.warmup
+            if lo >= w:
+                cells[1] += value * (hi - lo)
+            elif hi <= w:
+                cells[0] += value * (hi - lo)
+            else:
+                cells[0] += value * (w - lo)
+                cells[1] += value * (hi - w)
+            return
+        last = self._cells - 1
+        c0, c1 = min(int(lo / step), last), min(int(hi / step), last)
         if c0 == c1:
             cells[c0] += value * (hi - lo)
             return
@@ -358,7 +368,6 @@ class Collector:
             tc = t if t_client is None or t_client > t else t_client
             self._requests[msg_id] = (t, c, type_name, recipient, tc)
             self._provider_requests[recipient] += 1
-            self._requests_cells[self._cell(tc)] += 1
 
     def _close(self, msg_id: Any, outcome: str, t: float) -> float | None:
         """Close a message with its terminal outcome; returns its send time, or None if it was not open."""
@@ -427,7 +436,6 @@ class Collector:
         self._ts_answered[self._bin(t)] += 1
         self._provider_answered[recipient] += 1
         self._answered_cells[self._cell(t)] += 1
-        self._answered_sent_cells[self._cell(t_client)] += 1
         self._trace_t[c].append(t_client)
         self._trace_lat[c].append(t - t_client)
         self._trace_acc[c].append(t - t_sent)
@@ -616,8 +624,10 @@ class Collector:
                     row[1] += int(hits[i])
             for i in np.unique(types):
                 type_lat.setdefault(type_names[int(i)], []).append(lat[types == i])
-        self._answered_after_warmup = sum(self._answered_sent_cells[cut:])
-        self._requests_after_warmup = sum(self._requests_cells[cut:])
+        # every request is either answered (in the traces) or still open in `_requests`
+        self._answered_after_warmup = sum(int(v.size) for v in answered.values())
+        self._requests_after_warmup = self._answered_after_warmup + sum(
+            1 for entry in self._requests.values() if entry[4] >= warmup)
 
         rt, asy = answered[REALTIME], answered[ASYNC]
         delivery = np.frombuffer(self._delivery_lat, dtype=np.float64)[
