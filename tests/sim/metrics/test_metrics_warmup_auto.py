@@ -121,3 +121,22 @@ def test_the_series_of_each_slo_metric(metric, series):
 def test_watched_series_are_stable_and_unique():
     assert warmup_series(["realtime.latency.p99", "realtime.within_2s.share", "realtime.latency.mean",
                           "messages.lost"]) == ("realtime.deadline", "realtime.latency")
+
+
+def test_the_scenario_field_takes_auto_by_default_a_duration_or_refuses_a_word():
+    from pathlib import Path
+
+    from sim.errors import ScenarioError
+    from sim.scenario import loads
+
+    text = (Path(__file__).resolve().parents[3] / "scenarios" / "mm1.yaml").read_text(encoding="utf-8")
+    written = "run: {duration: 1h, warmup: 5min, replications: 10, seed: 7}"
+    assert written in text
+    fixed = loads(text).run
+    assert not fixed.warmup_auto and fixed.warmup == 300
+    auto = loads(text.replace("warmup: 5min", "warmup: auto")).run
+    default = loads(text.replace("warmup: 5min, ", "")).run
+    assert auto == default and auto.warmup_auto and auto.warmup == 0.0
+    with pytest.raises(ScenarioError) as info:
+        loads(text.replace("warmup: 5min", "warmup: automatic"))
+    assert "run.warmup" in str(info.value) and "automatic" in str(info.value)
