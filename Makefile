@@ -15,14 +15,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## The main job on embedded defaults: the default simulation scenario (an inconclusive SLO, exit 3, is reported
-## and does not stop the job; a failing one, exit 1, does); sample messages of every operation and
+## The main job on embedded defaults: the default simulation scenario (every SLO decided: a failing or an
+## inconclusive one, exit 1 or 3, stops the job); sample messages of every operation and
 ## version, signed, checked against the rule catalogue and verified; then the provider suite against the reference
 ## participant (the harness starts it). Reports go under reports/.
 run: $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(BIN)/smev-sim run scenarios/national-working-day.yaml --workers 2 --out $(REPORTS)/sim/national-working-day \
-		--junit $(REPORTS)/sim/national-working-day.junit.xml || [ $$? -eq 3 ]  # 3: some SLO inconclusive, reported
+		--junit $(REPORTS)/sim/national-working-day.junit.xml
 	$(BIN)/smev-conformance sample --all --output $(REPORTS)/samples
 	$(BIN)/smev-conformance check $(REPORTS)/samples --format junit --output $(REPORTS)/check.junit.xml
 	$(BIN)/smev-conformance check $(REPORTS)/samples --format html --output $(REPORTS)/check.html

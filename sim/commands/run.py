@@ -105,6 +105,14 @@ def _print_verdicts(console: Any, report: dict[str, Any], out: Path, junit: Path
                   f"{fmt(m['in_flight'])}, expired {fmt(m['expired'])}, rejected {fmt(m['rejected'])}, lost "
                   f"{fmt(m['lost'])}, duplicates delivered {fmt(m['duplicates'])}", highlight=False)
     _print_counters(console, v)
+    points = report.get("points", [])
+    for index, p in enumerate(points):
+        w = p.get("warmup")
+        if w:
+            where = f" (point {index + 1})" if len(points) > 1 else ""
+            how = "found by MSER-5" if w["mode"] == "auto" else "configured"
+            console.print(f"warm-up excluded{where}, {how}, per replication: "
+                          f"{', '.join(fmt(x, 's') for x in w['applied_s'])}", highlight=False)
     ll = report["littles_law"]["max_relative_error"]
     note = " (large: queues still growing at the end, not a steady state)" if ll is not None and ll > 0.1 else ""
     console.print(f"Little's law L = λW: max relative error {fmt(ll)}{note}", highlight=False)

@@ -1,9 +1,14 @@
 """The `Collector` the model calls while a replication runs, and the `ReplicationSummary` it returns.
 
 Cheap by design: counters, `array('d')` latency samples and one small tuple per open message; no per-message objects.
-All times are simulated seconds. Warm-up: what happens before `warmup` is excluded from latency, throughput, deadline,
-utilisation, queue-depth and Little's-law statistics, but every message still counts in the accounting
-(`sent = delivered + in_flight + expired + rejected + lost`).
+All times are simulated seconds. Warm-up: what happens before the warm-up is excluded from latency, throughput,
+deadline, utilisation, queue-depth and Little's-law statistics, but every message still counts in the accounting
+(`sent = delivered + in_flight + expired + rejected + lost`). The warm-up is either fixed (`warmup` seconds) or, with
+`auto_warmup`, found at the end by MSER-5 (`sim.metrics.warmup`) on the series of the SLO metrics: the collector
+keeps every answered request's send time and every time-based figure per cell of its time grid, so the statistics can
+be cut at any cell edge once the truncation point is known (the detected point is rounded up to the next edge: at most
+`duration / grid_bins` more is discarded). Figures the model tallies itself (`busy_total`, the station meters) are
+measured from the model's floor, `Collector.floor` (0 under `auto_warmup`, the fixed warm-up otherwise).
 
 Call protocol (the model's side):
 - `component(name, capacity=1)` once per server-like component (optional; unknown ones get capacity 1);
@@ -45,7 +50,7 @@ import numpy as np
 
 from sim.metrics.stations import SharingMeter, StationMeter
 from sim.metrics.stats import quantiles
-from sim.metrics.warmup import mser5
+from sim.metrics.warmup import applied_warmup, mser5
 
 REALTIME = "realtime"
 ASYNC = "async"
@@ -114,7 +119,8 @@ class ReplicationSummary:
     extra: dict[str, Any] = field(default_factory=dict)
     share_counts: dict[str, list[int]] = field(default_factory=dict)  # share metric -> [successes, trials]
     stations: dict[str, dict[str, Any]] = field(default_factory=dict)  # `sim.metrics.stations` figures
-    warmup_detection: dict[str, Any] = field(default_factory=dict)  # MSER-5 on the latency series (`warmup`)
+    warmup_detection: dict[str, Any] = field(default_factory=dict)  # MSER-5 per watched series (`warmup`)
+    warmup_auto: bool = False  # `warmup` was found by MSER-5 (`run.warmup: auto`), not configured
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,16 +131,19 @@ class ReplicationSummary:
 
 
 class _Component:
-    __slots__ = ("capacity", "served", "busy", "depth", "depth_t", "depth_integral", "max_depth", "series", "last_bin")
+    __slots__ = ("capacity", "served", "busy", "lump", "depth", "depth_t", "area", "cell_max", "last_cell", "series",
+                 "last_bin")
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, cells: int):
         self.capacity = capacity
         self.served = False
-        self.busy = 0.0
+        self.busy = [0.0] * cells  # busy server-seconds per cell (`Collector.busy`)
+        self.lump = 0.0  # busy server-seconds the model tallied itself from the floor (`Collector.busy_total`)
         self.depth = 0
         self.depth_t = 0.0
-        self.depth_integral = 0.0
-        self.max_depth = 0
+        self.area = [0.0] * cells  # integral of the depth per cell
+        self.cell_max = [0] * cells  # largest depth per cell, the depth carried into it included
+        self.last_cell = 0
         self.series: list[int] | None = None
         self.last_bin = 0
 
@@ -150,16 +159,26 @@ class Collector:
         grid_bins: int = DEFAULT_GRID_BINS,
         realtime_deadline: float = REALTIME_DEADLINE_S,
         async_deadline: float = ASYNC_DEADLINE_S,
+        auto_warmup: bool = False,
+        warmup_series: tuple[str, ...] = (),
     ):
         if not duration > 0:
             raise ValueError(f"duration must be positive, got {duration!r}")
         if not 0 <= warmup < duration:
             raise ValueError(f"warm-up must lie in [0, duration), got {warmup!r} for duration {duration!r}")
         self.duration = float(duration)
-        self.warmup = float(warmup)
+        self.auto_warmup = bool(auto_warmup)
+        # the floor: where the model's own tallies start (and, with a fixed warm-up, every statistic)
+        self.warmup = 0.0 if self.auto_warmup else float(warmup)
+        self.floor = self.warmup
+        self.warmup_series = tuple(warmup_series)  # MSER-5's series ("realtime.latency", "async.deadline", ...)
         self.deadlines = {REALTIME: float(realtime_deadline), ASYNC: float(async_deadline)}
         self._bins = int(grid_bins)
         self._step = self.duration / self._bins
+        # cells: statistics accumulate per cell so they can be cut at a cell edge at the end. A fixed warm-up has
+        # two cells, [0, warmup) and [warmup, end); the automatic one the time grid's bins.
+        self._cells = self._bins if self.auto_warmup else 2
+        self._cstep = self._step if self.auto_warmup else 0.0
         # accounting
         self._counts: Counter[str] = Counter()
         self._rejected: Counter[str] = Counter()
@@ -169,19 +188,23 @@ class Collector:
         self._requests: dict[Any, tuple[float, str, str, str, float]] = {}
         self._failed: set[Any] = set()  # requests closed unanswered (expired, lost, rejected): beyond every deadline
         self._refused: set[Any] = set()  # of those, the ones the bus rejected: not held against their provider
-        self._answered_lat: dict[str, array] = {c: array("d") for c in CLASSES}
-        self._accepted_lat: dict[str, array] = {c: array("d") for c in CLASSES}
-        self._trace_t: dict[str, array] = {c: array("d") for c in CLASSES}  # send times, from t = 0 (MSER-5)
+        # every answered request, in answer order, per class: client send time, latency, latency from the bus's
+        # acceptance, message type and provider (interned): the statistics are taken from these at the end
+        self._trace_t: dict[str, array] = {c: array("d") for c in CLASSES}
         self._trace_lat: dict[str, array] = {c: array("d") for c in CLASSES}
+        self._trace_acc: dict[str, array] = {c: array("d") for c in CLASSES}
+        self._trace_type: dict[str, array] = {c: array("l") for c in CLASSES}
+        self._trace_rcpt: dict[str, array] = {c: array("l") for c in CLASSES}
+        self._type_ids: dict[str, int] = {}
+        self._rcpt_ids: dict[str, int] = {}
         self._stations: dict[str, StationMeter] = {}
         self._station_groups: dict[str, tuple[str, list[StationMeter]]] = {}
-        self._type_lat: dict[str, array] = {}
+        self._delivery_t = array("d")  # send time and latency of every delivered message
         self._delivery_lat = array("d")
-        self._requests_after_warmup = 0
-        self._answered_after_warmup = 0
-        self._answered_in_window = 0  # answered at t >= warmup (throughput)
-        self._delivered_in_window = 0
-        # deadline bookkeeping: per class / type / provider -> [known, within]
+        cells = self._cells
+        self._answered_cells = [0] * cells  # answers by the cell they arrived in (throughput)
+        self._delivered_cells = [0] * cells
+        # deadline bookkeeping: per class / type / provider -> [known, within] (filled at the end)
         self._deadline_cls: dict[str, list[int]] = {c: [0, 0] for c in CLASSES}
         self._deadline_type: dict[str, list[int]] = {}
         self._deadline_provider: dict[str, list[int]] = {}
@@ -192,10 +215,10 @@ class Collector:
         self._n = 0
         self._n_before = 0
         self._n_t = 0.0
-        self._n_integral = 0.0
-        self._arrivals_in_window = 0
-        self._sojourn_sum = 0.0
-        self._sojourn_count = 0
+        self._n_area = [0.0] * cells  # integral of the number in the system per cell
+        self._arrivals_cells = [0] * cells
+        self._sojourn_sum = [0.0] * cells  # by the cell of the arrival
+        self._sojourn_count = [0] * cells
         # time series
         self._ts_sent = [0] * self._bins  # plain lists: indexing a numpy array per message costs more
         self._ts_delivered = [0] * self._bins
@@ -207,8 +230,8 @@ class Collector:
         self._blocked: dict[str, float] = {}
         self._billed_messages: Counter[str] = Counter()
         self._billed_amount: Counter[str] = Counter()
-        self._applications: Counter[str] = Counter()
-        self._logins: Counter[str] = Counter()
+        self._applications: dict[str, list[int]] = {}  # outcome -> count per cell
+        self._logins: dict[str, list[int]] = {}
         self._faults: list[dict[str, Any]] = []
         self._summarised = False
 
@@ -218,21 +241,54 @@ class Collector:
         b = int(t / self._step)
         return b if b < self._bins else self._bins - 1
 
+    def _cell(self, t: float) -> int:
+        step = self._cstep
+        if step:
+            c = int(t / step)
+            return c if c < self._cells else self._cells - 1
+        return 1 if t >= self.warmup else 0
+
+    def _edge(self, c: int) -> float:
+        """The start of cell `c`."""
+        return c * self._cstep if self._cstep else (self.warmup if c else 0.0)
+
+    def _area(self, cells: list[float], value: float, lo: float, hi: float) -> None:
+        """Add `value` x the length of [lo, hi) to `cells`, split at the cell edges."""
+        if hi <= lo:
+            return
+        step = self._cstep
+        if not step:  # a fixed warm-up: [0, warmup) and [warmup, end)
+            w = self.warmup
+            if lo >= w:
+                cells[1] += value * (hi - lo)
+            elif hi <= w:
+                cells[0] += value * (hi - lo)
+            else:
+                cells[0] += value * (w - lo)
+                cells[1] += value * (hi - w)
+            return
+        last = self._cells - 1
+        c0, c1 = min(int(lo / step), last), min(int(hi / step), last)
+        if c0 == c1:
+            cells[c0] += value * (hi - lo)
+            return
+        edge = self._edge(c0 + 1)
+        cells[c0] += value * (edge - lo)
+        for c in range(c0 + 1, c1):
+            nxt = self._edge(c + 1)
+            cells[c] += value * (nxt - edge)
+            edge = nxt
+        cells[c1] += value * (hi - edge)
+
     def _advance_n(self, t: float) -> None:
-        lo = self._n_t if self._n_t > self.warmup else self.warmup
-        if t > lo:
-            self._n_integral += self._n * (t - lo)
+        self._area(self._n_area, self._n, self._n_t, t)
         self._n_t = t
 
     def _move_n(self, t: float, delta: int) -> int:
         """The number in the system changes by `delta` at `t` (`_advance_n` and `_set_in_system` inlined: this runs
         twice per message); returns `t`'s bin."""
-        warmup = self.warmup
         n = self._n
-        last = self._n_t
-        lo = last if last > warmup else warmup
-        if t > lo:
-            self._n_integral += n * (t - lo)
+        self._area(self._n_area, n, self._n_t, t)
         self._n_t = t
         self._n_before = n
         n += delta
@@ -263,7 +319,7 @@ class Collector:
     def _component(self, name: str) -> _Component:
         comp = self._components.get(name)
         if comp is None:
-            comp = self._components[name] = _Component(1)
+            comp = self._components[name] = _Component(1, self._cells)
         return comp
 
     @staticmethod
@@ -315,14 +371,11 @@ class Collector:
         b = self._move_n(t, +1)
         open_[msg_id] = (t, c)
         self._ts_sent[b] += 1
-        if t >= self.warmup:
-            self._arrivals_in_window += 1
+        self._arrivals_cells[self._cell(t)] += 1
         if kind == REQUEST_KIND:
             tc = t if t_client is None or t_client > t else t_client
             self._requests[msg_id] = (t, c, type_name, recipient, tc)
             self._provider_requests[recipient] += 1
-            if tc >= self.warmup:
-                self._requests_after_warmup += 1
 
     def _close(self, msg_id: Any, outcome: str, t: float) -> float | None:
         """Close a message with its terminal outcome; returns its send time, or None if it was not open."""
@@ -333,9 +386,9 @@ class Collector:
         self._counts[outcome] += 1
         self._move_n(t, -1)
         t_sent = entry[0]
-        if t_sent >= self.warmup:
-            self._sojourn_sum += t - t_sent
-            self._sojourn_count += 1
+        cell = self._cell(t_sent)
+        self._sojourn_sum[cell] += t - t_sent
+        self._sojourn_count[cell] += 1
         if outcome != "delivered" and msg_id in self._requests:
             self._failed.add(msg_id)  # a request that will never be answered
         return t_sent
@@ -346,10 +399,9 @@ class Collector:
         if t_sent is None:
             return
         self._ts_delivered[self._bin(t)] += 1
-        if t >= self.warmup:
-            self._delivered_in_window += 1
-        if t_sent >= self.warmup:
-            self._delivery_lat.append(t - t_sent)
+        self._delivered_cells[self._cell(t)] += 1
+        self._delivery_t.append(t_sent)
+        self._delivery_lat.append(t - t_sent)
 
     def message_expired(self, msg_id: Any, t: float) -> None:
         self._close(msg_id, "expired", t)
@@ -391,24 +443,17 @@ class Collector:
         t_sent, c, type_name, recipient, t_client = entry
         self._ts_answered[self._bin(t)] += 1
         self._provider_answered[recipient] += 1
-        if t >= self.warmup:
-            self._answered_in_window += 1
-        latency = t - t_client
+        self._answered_cells[self._cell(t)] += 1
         self._trace_t[c].append(t_client)
-        self._trace_lat[c].append(latency)
-        if t_client < self.warmup:
-            return
-        self._answered_after_warmup += 1
-        self._answered_lat[c].append(latency)
-        self._accepted_lat[c].append(t - t_sent)
-        lat = self._type_lat.get(type_name)
-        if lat is None:
-            lat = self._type_lat[type_name] = array("d")
-        lat.append(latency)
-        self._count_deadline(c, type_name, recipient, latency <= self.deadlines[c])
+        self._trace_lat[c].append(t - t_client)
+        self._trace_acc[c].append(t - t_sent)
+        ids = self._type_ids
+        self._trace_type[c].append(ids.setdefault(type_name, len(ids)))
+        ids = self._rcpt_ids
+        self._trace_rcpt[c].append(ids.setdefault(recipient, len(ids)))
 
-    def _count_deadline(self, c: str, type_name: str, recipient: str | None, within: bool) -> None:
-        """Count one request with a known outcome; `recipient` None: not held against a provider (the bus refused
+    def _count_deadline(self, c: str, type_name: str, recipient: str | None, within: bool, n: int = 1) -> None:
+        """Count `n` requests with a known outcome; `recipient` None: not held against a provider (the bus refused
         it, so the provider never saw it)."""
         for table, key in ((self._deadline_cls, c), (self._deadline_type, type_name),
                            (self._deadline_provider, recipient)):
@@ -417,8 +462,8 @@ class Collector:
             row = table.get(key)
             if row is None:
                 row = table[key] = [0, 0]
-            row[0] += 1
-            row[1] += within
+            row[0] += n
+            row[1] += n if within else 0
 
     def queue_depth(self, component: str, depth: int, t: float) -> None:
         """The depth of a queue changed to `depth` at `t` (record every change; the grid keeps each bin's maximum)."""
@@ -427,14 +472,19 @@ class Collector:
             comp = self._component(component)
             comp.series = [0] * self._bins
         depth = int(depth)
-        warmup = self.warmup
-        previous_t = comp.depth_t
-        if t > warmup:
-            comp.depth_integral += comp.depth * (t - (previous_t if previous_t > warmup else warmup))
-            if previous_t <= warmup and comp.depth > comp.max_depth:
-                comp.max_depth = comp.depth  # the depth carried across the end of the warm-up
-        if t >= warmup and depth > comp.max_depth:
-            comp.max_depth = depth
+        held = comp.depth
+        self._area(comp.area, held, comp.depth_t, t)
+        cell = self._cell(t)
+        cell_max = comp.cell_max
+        if cell > comp.last_cell:  # the depth held into the cells entered since the last change
+            for i in range(comp.last_cell + 1, cell):
+                if held > cell_max[i]:
+                    cell_max[i] = held
+            if t > self._edge(cell) and held > cell_max[cell]:
+                cell_max[cell] = held
+            comp.last_cell = cell
+        if depth > cell_max[cell]:
+            cell_max[cell] = depth
         comp.depth_t = t
         b = int(t / self._step)
         if b >= self._bins:
@@ -453,18 +503,15 @@ class Collector:
         """One server of `component` was busy from `start` to `end` (clipped to the measurement window)."""
         comp = self._component(component)
         comp.served = True
-        lo = max(start, self.warmup)
-        hi = min(end, self.duration)
-        if hi > lo:
-            comp.busy += hi - lo
+        self._area(comp.busy, 1.0, start, min(end, self.duration))
 
     def busy_total(self, component: str, seconds: float) -> None:
-        """`component`'s servers were busy `seconds` server-seconds in all inside the measurement window: for a model
-        that keeps its own tally and hands it over at the end, instead of one `busy` call per busy period."""
+        """`component`'s servers were busy `seconds` server-seconds in all from the floor (`floor`) to the end: for a
+        model that keeps its own tally and hands it over at the end, instead of one `busy` call per busy period."""
         if seconds > 1e-12:
             comp = self._component(component)
             comp.served = True
-            comp.busy += seconds
+            comp.lump += seconds
 
     def participant_blocked(self, name: str, t: float) -> None:
         self._blocked.setdefault(name, t)
@@ -475,13 +522,17 @@ class Collector:
 
     def portal_application(self, outcome: str, t: float) -> None:
         """Outcome of a portal application: 'accepted', 'waited' or 'refused' (only 'refused' counts as unavailable)."""
-        if t >= self.warmup:
-            self._applications[outcome] += 1
+        row = self._applications.get(outcome)
+        if row is None:
+            row = self._applications[outcome] = [0] * self._cells
+        row[self._cell(t)] += 1
 
     def login(self, outcome: str, t: float) -> None:
         """Outcome of an ESIA login: 'success' or anything else (a failure)."""
-        if t >= self.warmup:
-            self._logins[outcome] += 1
+        row = self._logins.get(outcome)
+        if row is None:
+            row = self._logins[outcome] = [0] * self._cells
+        row[self._cell(t)] += 1
 
     def fault(self, name: str, kind: str, start: float, end: float | None) -> None:
         """A fault on the timeline (end None: until the end of the run); shaded in the report's time plots."""
@@ -490,68 +541,138 @@ class Collector:
 
     # --- the end -------------------------------------------------------------------------------------------------
 
-    def _close_deadlines(self) -> Counter[str]:
-        """Unanswered requests closed unanswered (expired, lost, rejected) or whose deadline passed before the end
-        are known failures, beyond every deadline; the rest are censored. Returns the former per class."""
-        beyond: Counter[str] = Counter()
-        failed = self._failed
+    def _closed_unanswered(self) -> list[tuple[float, str, str, str | None]]:
+        """Requests closed unanswered (expired, lost, rejected) or whose deadline passed before the end: known
+        failures, beyond every deadline (the rest are censored). (client send time, class, type, provider or None
+        when the bus refused it: not held against its provider), whatever their send time."""
+        failed, refused, out = self._failed, self._refused, []
         for msg_id, (_t_sent, c, type_name, recipient, t_client) in self._requests.items():
-            if t_client >= self.warmup and (msg_id in failed or t_client + self.deadlines[c] <= self.duration):
-                self._count_deadline(c, type_name, None if msg_id in self._refused else recipient, False)
-                beyond[c] += 1
-                beyond[f"type.{type_name}"] += 1
-        return beyond
+            if msg_id in failed or t_client + self.deadlines[c] <= self.duration:
+                out.append((t_client, c, type_name, None if msg_id in refused else recipient))
+        return out
+
+    def _series(self, closed: list[tuple[float, str, str, str | None]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The per-request series MSER-5 may look at, each as (client send times, values): `<class>.latency` (answered
+        requests' latencies) and `<class>.deadline` (1 answered within the deadline, 0 not, for every known
+        outcome)."""
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for c in CLASSES:
+            t = np.frombuffer(self._trace_t[c], dtype=np.float64)
+            lat = np.frombuffer(self._trace_lat[c], dtype=np.float64)
+            out[f"{c}.latency"] = (t, lat)
+            missed = np.array([row[0] for row in closed if row[1] == c], dtype=np.float64)
+            out[f"{c}.deadline"] = (np.concatenate([t, missed]),
+                                    np.concatenate([(lat <= self.deadlines[c]).astype(np.float64),
+                                                    np.zeros(missed.size)]))
+        return out
+
+    def _warmup_detection(self, closed: list[tuple[float, str, str, str | None]]) -> tuple[int, dict[str, Any]]:
+        """The cell the statistics start at, and MSER-5's findings per watched series (`sim.metrics.warmup`)."""
+        series = self._series(closed)
+        watched = [n for n in self.warmup_series if n in series and series[n][0].size] or \
+            [f"{c}.latency" for c in CLASSES if len(self._trace_t[c])]
+        cut = 1
+        if self.auto_warmup:
+            detected = applied_warmup([series[n] for n in watched])
+            cut = min(math.ceil(detected / self._cstep - 1e-9), self._cells - 1) if detected > 0 else 0
+            self.warmup = self._edge(cut)
+        found = {}
+        for name in watched:
+            row = mser5(*series[name], self.warmup, self.duration)
+            row["auto"] = self.auto_warmup
+            found[name] = row
+        return cut, found
 
     def summary(self) -> ReplicationSummary:
-        """Close the books at `duration` and return what was measured. Call once."""
+        """Close the books at `duration` and return what was measured. Call once. With `auto_warmup`, MSER-5 picks
+        the warm-up first (`warmup` becomes the one applied)."""
         if self._summarised:
             raise RuntimeError("Collector.summary() was already called")
         self._summarised = True
         end = self.duration
         self._advance_n(end)
-        beyond = self._close_deadlines()
-        window = end - self.warmup
+        closed = self._closed_unanswered()
+        cut, detection = self._warmup_detection(closed)
+        warmup = self.warmup
+        window = end - warmup
         self._series_carry(self._ts_in_system, self._ts_in_system_last, self._n, self._bins - 1)
 
         messages = {k: int(self._counts[k]) for k in ("sent", *_TERMINAL, "duplicates", "duplicates_suppressed",
                                                        "accounting_errors", "answer_errors")}
         messages["in_flight"] = len(self._open)
 
-        rt = np.frombuffer(self._answered_lat[REALTIME], dtype=np.float64)
-        asy = np.frombuffer(self._answered_lat[ASYNC], dtype=np.float64)
-        delivery = np.frombuffer(self._delivery_lat, dtype=np.float64)
+        beyond: Counter[str] = Counter()
+        for t_client, c, type_name, recipient in closed:
+            if t_client >= warmup:
+                self._count_deadline(c, type_name, recipient, False)
+                beyond[c] += 1
+                beyond[f"type.{type_name}"] += 1
+        answered: dict[str, np.ndarray] = {}
+        accepted: dict[str, np.ndarray] = {}
+        type_lat: dict[str, list[np.ndarray]] = {}
+        type_names = {i: name for name, i in self._type_ids.items()}
+        rcpt_names = {i: name for name, i in self._rcpt_ids.items()}
+        for c in CLASSES:
+            keep = np.frombuffer(self._trace_t[c], dtype=np.float64) >= warmup
+            lat = answered[c] = np.frombuffer(self._trace_lat[c], dtype=np.float64)[keep]
+            accepted[c] = np.frombuffer(self._trace_acc[c], dtype=np.float64)[keep]
+            types = np.array(self._trace_type[c], dtype=np.int64)[keep]
+            rcpts = np.array(self._trace_rcpt[c], dtype=np.int64)[keep]
+            within = lat <= self.deadlines[c]
+            row = self._deadline_cls[c]
+            row[0] += int(lat.size)
+            row[1] += int(within.sum())
+            for ids, names, table in ((types, type_names, self._deadline_type),
+                                      (rcpts, rcpt_names, self._deadline_provider)):
+                known = np.bincount(ids, minlength=len(names))
+                hits = np.bincount(ids, weights=within, minlength=len(names))
+                for i in np.flatnonzero(known):
+                    row = table.setdefault(names[int(i)], [0, 0])
+                    row[0] += int(known[i])
+                    row[1] += int(hits[i])
+            for i in np.unique(types):
+                type_lat.setdefault(type_names[int(i)], []).append(lat[types == i])
+        # every request is either answered (in the traces) or still open in `_requests`
+        self._answered_after_warmup = sum(int(v.size) for v in answered.values())
+        self._requests_after_warmup = self._answered_after_warmup + sum(
+            1 for entry in self._requests.values() if entry[4] >= warmup)
+
+        rt, asy = answered[REALTIME], answered[ASYNC]
+        delivery = np.frombuffer(self._delivery_lat, dtype=np.float64)[
+            np.frombuffer(self._delivery_t, dtype=np.float64) >= warmup]
         latency: dict[str, dict[str, float | None]] = {
             REALTIME: latency_stats(rt, beyond[REALTIME]), ASYNC: latency_stats(asy, beyond[ASYNC]),
             "delivery": latency_stats(delivery)}
         for c in CLASSES:
-            latency[f"accepted.{c}"] = latency_stats(np.frombuffer(self._accepted_lat[c], dtype=np.float64),
-                                                     beyond[c])
-        for type_name in sorted(set(self._type_lat) | {k[5:] for k in beyond if k.startswith("type.")}):
-            samples = self._type_lat.get(type_name, array("d"))
-            latency[f"type.{type_name}"] = latency_stats(np.frombuffer(samples, dtype=np.float64),
-                                                         beyond[f"type.{type_name}"])
+            latency[f"accepted.{c}"] = latency_stats(accepted[c], beyond[c])
+        for type_name in sorted(set(type_lat) | {k[5:] for k in beyond if k.startswith("type.")}):
+            parts = type_lat.get(type_name, [])
+            samples = np.concatenate(parts) if parts else np.empty(0)
+            latency[f"type.{type_name}"] = latency_stats(samples, beyond[f"type.{type_name}"])
 
         components: dict[str, dict[str, float]] = {}
         queues: dict[str, list[int]] = {}
+        lump_window = end - self.floor
         for name, comp in sorted(self._components.items()):
-            lo = comp.depth_t if comp.depth_t > self.warmup else self.warmup
-            if end > lo:
-                comp.depth_integral += comp.depth * (end - lo)
+            self._area(comp.area, comp.depth, comp.depth_t, end)  # the depth held until the end
             if comp.series is not None:
                 self._series_carry(comp.series, comp.last_bin, comp.depth, self._bins - 1)
                 queues[name] = comp.series
-            if comp.series is not None and comp.depth_t <= self.warmup:
-                comp.max_depth = max(comp.max_depth, comp.depth)  # held through the whole window
+                for i in range(comp.last_cell + 1, self._cells):  # held through the cells after the last change
+                    if end > self._edge(i) and comp.depth > comp.cell_max[i]:
+                        comp.cell_max[i] = comp.depth
+            busy = sum(comp.busy[cut:]) + comp.lump * (window / lump_window)
             components[name] = {
                 "capacity": comp.capacity,
-                "utilisation": comp.busy / (comp.capacity * window),
-                "max_depth": comp.max_depth,
-                "mean_depth": comp.depth_integral / window,
+                "utilisation": busy / (comp.capacity * window),
+                "max_depth": max(comp.cell_max[cut:]),
+                "mean_depth": sum(comp.area[cut:]) / window,
             }
 
-        L = self._n_integral / window
-        lam = self._arrivals_in_window / window
-        W = self._sojourn_sum / self._sojourn_count if self._sojourn_count else None
+        L = sum(self._n_area[cut:]) / window
+        lam = sum(self._arrivals_cells[cut:]) / window
+        sojourns = sum(self._sojourn_count[cut:])
+        W = sum(self._sojourn_sum[cut:]) / sojourns if sojourns else None
         ll_err = abs(L - lam * W) / L if (W is not None and L > 0) else None
         littles = {"L": L, "lambda": lam, "W": W, "relative_error": ll_err, "in_system_at_end": self._n}
 
@@ -571,13 +692,14 @@ class Collector:
                 "blocked_at": self._blocked.get(name),
             }
 
-        metrics = self._metrics(latency, components, littles, messages)
+        self._answered_in_window = sum(self._answered_cells[cut:])
+        self._delivered_in_window = sum(self._delivered_cells[cut:])
+        applications = {k: n for k, row in sorted(self._applications.items()) if (n := sum(row[cut:]))}
+        logins = {k: n for k, row in sorted(self._logins.items()) if (n := sum(row[cut:]))}
+        metrics = self._metrics(latency, components, littles, messages, applications, logins)
         groups = {name: StationMeter.combined(name, kind, meters, end)
                   for name, (kind, meters) in self._station_groups.items() if meters}
         stations = {name: meter.summary(end) for name, meter in sorted({**self._stations, **groups}.items())}
-        detection = {c: mser5(np.frombuffer(self._trace_t[c], dtype=np.float64),
-                              np.frombuffer(self._trace_lat[c], dtype=np.float64), self.warmup, end)
-                     for c in CLASSES if len(self._trace_t[c])}
         return ReplicationSummary(
             duration=self.duration,
             warmup=self.warmup,
@@ -600,15 +722,16 @@ class Collector:
             faults=list(self._faults),
             blocked=[{"name": n, "t": t} for n, t in sorted(self._blocked.items(), key=lambda kv: (kv[1], kv[0]))],
             littles_law=littles,
-            portal={"applications": dict(sorted(self._applications.items())),
-                    "logins": dict(sorted(self._logins.items()))},
+            portal={"applications": applications, "logins": logins},
             share_counts=self._share_counts,
             stations=stations,
             warmup_detection=detection,
+            warmup_auto=self.auto_warmup,
         )
 
     def _metrics(self, latency: dict[str, dict[str, float | None]], components: dict[str, dict[str, float]],
-                 littles: dict[str, float | None], messages: dict[str, int]) -> dict[str, float | None]:
+                 littles: dict[str, float | None], messages: dict[str, int], applications: dict[str, int],
+                 logins_by: dict[str, int]) -> dict[str, float | None]:
         window = self.duration - self.warmup
         m: dict[str, float | None] = {}
         for family, key in (("realtime.latency", REALTIME), ("async.latency", ASYNC), ("delivery.latency", "delivery"),
@@ -648,10 +771,10 @@ class Collector:
         share("messages.lost.share", [messages["sent"], messages["lost"]])
         m["throughput.answered_per_s"] = self._answered_in_window / window
         m["throughput.delivered_per_s"] = self._delivered_in_window / window
-        apps = sum(self._applications.values())
-        share("portal.availability", [apps, apps - self._applications["refused"]])
-        logins = sum(self._logins.values())
-        share("portal.login.success.share", [logins, self._logins["success"]])
+        apps = sum(applications.values())
+        share("portal.availability", [apps, apps - applications.get("refused", 0)])
+        logins = sum(logins_by.values())
+        share("portal.login.success.share", [logins, logins_by.get("success", 0)])
         m["queue.max_depth"] = float(max((c["max_depth"] for c in components.values()), default=0))
         utils = {name: c["utilisation"] for name, c in components.items() if self._components[name].served}
         for name, u in utils.items():

@@ -22,18 +22,23 @@ def single_server_replication(
     deterministic_service: bool = False,
     realtime: bool = True,
     type_name: str = "reference",
+    auto_warmup: bool = False,
+    backlog: int = 0,
 ) -> ReplicationSummary:
     """One replication of a FIFO single-server queue with Poisson arrivals; each request is delivered and answered
-    at its departure (Lindley recursion), and the server's busy periods and queue depth are recorded."""
+    at its departure (Lindley recursion), and the server's busy periods and queue depth are recorded. `backlog`
+    requests arrive at t = 0 (a queue started full, a transient with a known end); `auto_warmup` lets MSER-5 find
+    the warm-up."""
     rng = np.random.default_rng(seed)
-    c = Collector(duration, warmup)
+    c = Collector(duration, warmup, auto_warmup=auto_warmup,
+                  warmup_series=("realtime.latency",) if realtime else ("async.latency",))
     c.component("server", 1)
     meter = c.station("server", 1, "station")
     expected = int(arrival_rate * duration * 1.2) + 100
     arrivals = np.cumsum(rng.exponential(1.0 / arrival_rate, expected))
     while arrivals[-1] < duration:  # rare: draw more
         arrivals = np.concatenate([arrivals, arrivals[-1] + np.cumsum(rng.exponential(1.0 / arrival_rate, expected))])
-    arrivals = arrivals[arrivals < duration]
+    arrivals = np.concatenate([np.zeros(backlog), arrivals[arrivals < duration]])
     if deterministic_service:
         services = np.full(arrivals.size, 1.0 / service_rate)
     else:

@@ -14,6 +14,7 @@ import numpy as np
 from sim.engine import Kernel, Sampler, ServiceCentre
 from sim.faults import FaultInjector, schedule_outages
 from sim.metrics.collector import Collector, ReplicationSummary
+from sim.metrics.warmup import warmup_series
 from sim.model.audit import Audit
 from sim.model.background_load import BackgroundLoad
 from sim.model.bus import Bus
@@ -40,7 +41,8 @@ class Model:
         run = scenario.run
         self.scale = run.traffic_scale * run.tagged_share  # of each flow's rate, simulated message by message
         kernel = Kernel(rng, run.duration)
-        collector = Collector(run.duration, run.warmup)
+        collector = Collector(run.duration, run.warmup, auto_warmup=run.warmup_auto,
+                              warmup_series=warmup_series(slo.metric for slo in scenario.slos))
         locations = list(topo.data_centres) + list(topo.regions)
         network = Network(locations, rng, frozenset(topo.data_centres), kernel=kernel)
         for link in topo.links:

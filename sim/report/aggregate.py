@@ -226,19 +226,32 @@ def stations(summaries: Sequence[ReplicationSummary]) -> dict[str, dict[str, Any
     return out
 
 
+def warmup(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
+    """The warm-up each replication's statistics exclude: configured (`run.warmup`) or found by MSER-5 on the SLO
+    metrics' series (`run.warmup: auto`), in replication order."""
+    applied = [s.warmup for s in summaries]
+    auto = any(s.warmup_auto for s in summaries)
+    return {"mode": "auto" if auto else "fixed", "applied_s": applied,
+            "max_s": max(applied, default=0.0), "mean_s": sum(applied) / len(applied) if applied else 0.0,
+            "method": "MSER-5 per replication: the latest truncation point over the series of the SLO metrics"
+                      if auto else "configured (run.warmup)"}
+
+
 def warmup_detection(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
-    """MSER-5 per class over the replications (`sim.metrics.warmup`): the longest warm-up detected, whether the
-    configured one covers it in every replication, and the replications that never settle or keep trending."""
+    """MSER-5 per watched series over the replications (`sim.metrics.warmup`): the longest warm-up detected, whether
+    the applied one covers it in every replication, and the replications that never settle or keep trending."""
     out: dict[str, Any] = {}
-    for cls in CLASSES:
-        rows = [s.warmup_detection.get(cls) for s in summaries]
+    names = sorted({name for s in summaries for name in s.warmup_detection})
+    for name in names:
+        rows = [s.warmup_detection.get(name) for s in summaries]
         rows = [r for r in rows if r and r.get("detected_s") is not None]
         if not rows:
             continue
         detected = [r["detected_s"] for r in rows]
-        out[cls] = {
-            "method": "MSER-5 on client-side latency in send order",
+        out[name] = {
+            "method": "MSER-5 on the series in send order",
             "configured_s": rows[0]["configured_s"],
+            "detected_s": detected,
             "detected_max_s": max(detected),
             "detected_mean_s": sum(detected) / len(detected),
             "replications": len(rows),
@@ -265,6 +278,7 @@ def point_section(summaries: Sequence[ReplicationSummary]) -> dict[str, Any]:
         "participants": participants(summaries),
         "components": components(summaries),
         "stations": stations(summaries),
+        "warmup": warmup(summaries),
         "warmup_detection": warmup_detection(summaries),
         "background": background(summaries),
         "blocked": blocked(summaries),

@@ -65,7 +65,7 @@ def _point_view(report: dict[str, Any], point: dict[str, Any], label: str) -> di
     share = float(volume.get("tagged_share") or 1.0)
     run = report["configuration"].get("run", {}) if isinstance(report["configuration"], dict) else {}
     duration = float(run.get("duration") or point["series"]["step"] * len(point["series"]["t"]))
-    warmup = float(run.get("warmup") or 0.0)
+    warmup = float(point.get("warmup", {}).get("max_s", run.get("warmup") or 0.0))
     metrics = point["metrics"]
     key = [m for m in _KEY_METRICS if m in metrics and metrics[m]["mean"] is not None]
     stations = sorted(point.get("stations", {}).items(),

@@ -171,19 +171,20 @@ def warnings(scenario: Any, sections: list[dict[str, Any]]) -> list[str]:
     profiled = bool(getattr(getattr(scenario, "workload", None), "profiles", None))
     for index, section in enumerate(sections):
         where = f" (point {index + 1})" if len(sections) > 1 else ""
-        for cls, d in section.get("warmup_detection", {}).items():
+        for name, d in section.get("warmup_detection", {}).items():
             if d["never_settles"]:
-                out.append(f"{cls} latency never settles{where} in {d['never_settles']} of {d['replications']} "
-                           "replications (MSER-5 truncates past the middle of the run): not a steady state; the "
-                           "intervals describe this horizon only, and an overloaded station may be the cause")
+                out.append(f"non-stationary: {name} never settles{where} in {d['never_settles']} of "
+                           f"{d['replications']} replications (MSER-5's truncation point lands in the last half of "
+                           "the run): not a steady state; the intervals describe this horizon only, and an "
+                           "overloaded station may be the cause")
             elif d["insufficient"]:
-                out.append(f"{cls} latency: MSER-5 detects a warm-up of up to {d['detected_max_s']:.4g} s{where}, "
+                out.append(f"{name}: MSER-5 detects a warm-up of up to {d['detected_max_s']:.4g} s{where}, "
                            f"longer than the configured {d['configured_s']:.4g} s in {d['insufficient']} of "
-                           f"{d['replications']} replications: raise run.warmup")
+                           f"{d['replications']} replications: raise run.warmup, or set it to auto")
             if d["trending"]:
                 why = ("expected with a daily profile: the run follows the load on purpose" if profiled else
                        "queues growing, or a run too short to settle")
-                out.append(f"{cls} latency trends after the warm-up{where} in {d['trending']} of "
+                out.append(f"{name} trends after the warm-up{where} in {d['trending']} of "
                            f"{d['replications']} replications (Kendall tau, p < 0.001): non-stationary ({why})")
     return out
 

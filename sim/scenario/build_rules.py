@@ -158,6 +158,9 @@ class RulesBuilder:
     def run(self, node: Node | None) -> tuple[RunSpec, Section]:
         sec = self.ctx.section(node, "run", s.RUN)
         duration, warmup = sec["duration"], sec["warmup"]
+        auto = warmup == f.AUTO
+        if auto:
+            warmup = 0.0
         if INVALID not in (duration, warmup) and warmup >= duration:
             self.ctx.problem(sec.nodes["warmup"] or node, "run.warmup",
                            f"warm-up {units.format_duration(warmup)} is not shorter than the run "
@@ -177,7 +180,7 @@ class RulesBuilder:
                 else:
                     sweep = Sweep(sw["parameter"], tuple(v.plain() for v in values.value))
         return RunSpec(duration, warmup, reps, sec["seed"], sec["traffic_scale"], sec["precision"], cap, sweep,
-                       sec["start_of_day"], sec["tagged_share"], sec["max_events"]), sec
+                       sec["start_of_day"], sec["tagged_share"], sec["max_events"], auto), sec
 
 
 def _threshold(text: str, unit: str) -> float:

@@ -15,8 +15,11 @@ Grammar (the argument values carry units: durations for times, sizes for payload
     discrete(1s, 2s, 5s)               ... equally likely values (alias: empirical(...))
 
 All objects are frozen, picklable, hold SI values (seconds, bytes), and offer `sample(rng)`, a vectorised
-`sample_n(rng, n)`, `mean`, `scaled(factor)` (e.g. a participant slowed down by a fault) and `text(fmt)` that
-writes the grammar back with the given unit formatter.
+`sample_n(rng, n)`, `mean`, `variance`, `quantile(q)`, `scaled(factor)` (e.g. a participant slowed down by a fault)
+and `text(fmt)` that writes the grammar back with the given unit formatter. The moments and quantiles of the
+parametric families come from `scipy.stats` (`rv`, the frozen scipy distribution), not from formulas written here;
+sampling stays on the replication's `numpy` generator (scipy is not asked for random numbers, so a seed gives the
+same draws as before).
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
+from scipy import stats as _scipy_stats
 
 from conformance.yamlnodes.problems import did_you_mean
 from conformance.yamlnodes.quantities import UnitError, parse_number, parse_share
@@ -43,6 +49,27 @@ class Distribution:
     """A non-negative random quantity in SI units."""
 
     mean: float
+
+    @property
+    def rv(self) -> Any:
+        """The frozen `scipy.stats` distribution with the same law; None for a constant, an empirical law, or a
+        family given zero spread (scipy's families need a positive scale), whose moments are then `_point`'s."""
+        return None
+
+    @property
+    def _point(self) -> float:
+        """The single value of a law with zero spread."""
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        rv = self.rv
+        return float(rv.var()) if rv is not None else 0.0
+
+    def quantile(self, q: float) -> float:
+        """The value below which a share `q` in [0, 1] of the draws fall."""
+        rv = self.rv
+        return float(rv.ppf(q)) if rv is not None else self._point
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(self.sample_n(rng, 1)[0])
@@ -71,6 +98,10 @@ class Constant(Distribution):
         return self.value
 
     @property
+    def _point(self) -> float:
+        return self.value
+
+    @property
     def is_deterministic(self) -> bool:
         return True
 
@@ -91,6 +122,10 @@ class Constant(Distribution):
 class Exponential(Distribution):
     mean: float
 
+    @property
+    def rv(self) -> Any:
+        return _scipy_stats.expon(scale=self.mean)
+
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.exponential(self.mean))
 
@@ -110,8 +145,16 @@ class Uniform(Distribution):
     high: float
 
     @property
+    def rv(self) -> Any:
+        return _scipy_stats.uniform(loc=self.low, scale=self.high - self.low) if self.high > self.low else None
+
+    @property
+    def _point(self) -> float:
+        return self.low
+
+    @cached_property
     def mean(self) -> float:  # type: ignore[override]
-        return (self.low + self.high) / 2
+        return float(self.rv.mean()) if self.high > self.low else self.low
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.uniform(self.low, self.high))
@@ -134,13 +177,16 @@ class TruncatedNormal(Distribution):
     sd: float
 
     @property
+    def rv(self) -> Any:
+        return _scipy_stats.truncnorm(-self.mu / self.sd, math.inf, loc=self.mu, scale=self.sd) if self.sd else None
+
+    @property
+    def _point(self) -> float:
+        return self.mu
+
+    @cached_property
     def mean(self) -> float:  # type: ignore[override]
-        if self.sd == 0:
-            return self.mu
-        alpha = -self.mu / self.sd
-        pdf = math.exp(-alpha * alpha / 2) / math.sqrt(2 * math.pi)
-        survival = 0.5 * math.erfc(alpha / math.sqrt(2))
-        return self.mu + self.sd * pdf / survival
+        return float(self.rv.mean()) if self.sd else self.mu
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:
         out = rng.normal(self.mu, self.sd, n)
@@ -171,8 +217,16 @@ class LogNormal(Distribution):
     sigma: float
 
     @property
+    def rv(self) -> Any:
+        return _scipy_stats.lognorm(self.sigma, scale=self.median) if self.sigma > 0 else None
+
+    @property
+    def _point(self) -> float:
+        return self.median
+
+    @cached_property
     def mean(self) -> float:  # type: ignore[override]
-        return self.median * math.exp(self.sigma**2 / 2)
+        return float(self.rv.mean()) if self.sigma > 0 else self.median
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.lognormal(math.log(self.median), self.sigma))
@@ -193,6 +247,10 @@ class Erlang(Distribution):
 
     k: int
     mean: float
+
+    @property
+    def rv(self) -> Any:
+        return _scipy_stats.gamma(self.k, scale=self.mean / self.k)
 
     def sample(self, rng: np.random.Generator) -> float:
         return float(rng.gamma(self.k, self.mean / self.k))
@@ -217,6 +275,25 @@ class Discrete(Distribution):
     @property
     def mean(self) -> float:  # type: ignore[override]
         return float(sum(v * p for v, p in zip(self.values, self.probabilities, strict=True)))
+
+    @property
+    def variance(self) -> float:
+        m = self.mean
+        return float(sum(p * (v - m) ** 2 for v, p in zip(self.values, self.probabilities, strict=True)))
+
+    @property
+    def _point(self) -> float:
+        return self.values[0]
+
+    def quantile(self, q: float) -> float:
+        """The smallest value whose cumulative probability reaches `q` (the empirical quantile)."""
+        order = sorted(zip(self.values, self.probabilities, strict=True))
+        total = 0.0
+        for value, p in order:
+            total += p
+            if total >= q - 1e-12:
+                return value
+        return order[-1][0]
 
     @property
     def is_deterministic(self) -> bool:

@@ -194,6 +194,19 @@ bandwidth = _quantity(units.parse_bandwidth, "a bandwidth such as '100Mbit/s'", 
 share = _quantity(units.parse_share, "a share such as '99.9%'")
 
 
+AUTO = "auto"
+
+
+def or_auto(conv: Converter) -> Converter:
+    """`conv`, or the word `auto` (left to the simulator to find, e.g. the warm-up by MSER-5)."""
+    def check(node: Node) -> Any:
+        if isinstance(node.value, str) and node.value.strip().lower() == AUTO:
+            return AUTO
+        return conv(node)
+
+    return check
+
+
 def at_most(conv: Converter, limit: float, limit_text: str) -> Converter:
     """`conv`, refusing values above `limit` (e.g. the run's duration, `MAX_RUN_DURATION_S`)."""
     def check(node: Node) -> Any:

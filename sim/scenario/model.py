@@ -580,6 +580,7 @@ class RunSpec:
     start_of_day: float = 0.0  # the time of day (seconds after midnight) at simulation time 0
     tagged_share: float = 1.0  # share of each flow simulated message by message; the rest is station background
     max_events: int | None = None  # a replication that processes more events stops with an error (a guard)
+    warmup_auto: bool = False  # `warmup: auto`: MSER-5 finds the warm-up per replication (`warmup` is then 0)
 
 
 # --- the scenario ------------------------------------------------------------------------------------------------

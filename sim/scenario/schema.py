@@ -221,7 +221,8 @@ FAULT_FIELDS: dict[str, Schema] = {kind: unit.fields for kind, unit in KINDS.ite
 RUN: Schema = {
     "duration": Field(f.at_most(f.positive(f.duration), f.MAX_RUN_DURATION_S, "366 days"), "1h",
                       "simulated time, warm-up included (at most 366 days)"),
-    "warmup": Field(f.duration, "5min", "statistics ignore requests sent before this"),
+    "warmup": Field(f.or_auto(f.duration), "auto", "statistics ignore what happens before this; auto: MSER-5 "
+                    "finds it per replication on the SLO metrics' series (sim.metrics.warmup)"),
     "replications": Field(f.integer(1), 5, "independent replications"),
     "seed": Field(f.integer(0, 2**63 - 1), 1, "fixes every random choice"),
     "traffic_scale": Field(f.number(0.0, strictly=True), 1, "multiplies every arrival rate"),

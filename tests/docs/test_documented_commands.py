@@ -33,8 +33,6 @@ SKIPPED = {
     "make bench": "benchmarks, minutes of CPU; run on their own",
     "make lint": "ruff over the tree; the lint job runs it",
     "smev-sim run scenarios/scaleout-bus-nodes.yaml --scheduler tcp://": "needs a Dask cluster at that address",
-    "smev-sim run scenarios/realtime-surge.yaml --precision 5%": "adds replications until 5 % precision: over 15 min "
-                                                                "on a shared 2-core machine; tests/sim covers it",
 }
 """Documented commands (by prefix) that a test does not run, and why."""
 FAST_DOCS: set[str] = set()

@@ -126,3 +126,58 @@ def test_text_parses_back_to_the_same_distribution(dist):
 def test_size_text_round_trip():
     dist = LogNormal(65536.0, 1.0)
     assert parse_distribution(dist.text(lambda v: format_size(int(v))), parse_size, "size") == dist
+
+
+# --- moments from scipy.stats, against the closed forms the module used to compute by hand ----------------------
+
+def _truncated_normal_mean(mu, sd):  # the formula the module had before scipy: mu + sd phi(a) / (1 - Phi(a))
+    alpha = -mu / sd
+    pdf = math.exp(-alpha * alpha / 2) / math.sqrt(2 * math.pi)
+    return mu + sd * pdf / (0.5 * math.erfc(alpha / math.sqrt(2)))
+
+
+_SCALE = st.floats(1e-4, 1e4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_SCALE, st.one_of(st.just(0.0), st.floats(1e-3, 3.0)), _SCALE, st.floats(0.0, 1e3), _SCALE, st.integers(1, 20))
+def test_scipy_moments_equal_the_closed_forms(median, sigma, low, width, mean, k):
+    close = lambda a, b: math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)  # noqa: E731
+    ln = LogNormal(median, sigma)
+    assert close(ln.mean, median * math.exp(sigma**2 / 2))
+    assert math.isclose(ln.variance, math.expm1(sigma**2) * median**2 * math.exp(sigma**2), rel_tol=1e-9)
+    assert close(ln.quantile(0.5), median)
+    assert ln.quantile(0.99) >= median and (sigma > 0 or ln.quantile(0.99) == median)
+    u = Uniform(low, low + width)
+    assert close(u.mean, (u.low + u.high) / 2)
+    assert math.isclose(u.variance, (u.high - u.low) ** 2 / 12, rel_tol=1e-12, abs_tol=1e-300)
+    er = Erlang(k, mean)
+    assert close(er.rv.mean(), mean)
+    assert close(er.variance, mean**2 / k)
+    ex = Exponential(mean)
+    assert close(ex.variance, mean**2)
+    assert close(ex.quantile(0.5), mean * math.log(2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3))
+def test_truncated_normal_mean_equals_the_closed_form(mu, sd):
+    if mu / sd > 30:  # the truncation removes nothing representable: the mean is mu
+        assert TruncatedNormal(mu, sd).mean == pytest.approx(mu, rel=1e-12)
+        return
+    assert math.isclose(TruncatedNormal(mu, sd).mean, _truncated_normal_mean(mu, sd), rel_tol=1e-12)
+
+
+def test_degenerate_and_empirical_moments():
+    assert Constant(0.3).variance == 0.0 and Constant(0.3).quantile(0.99) == 0.3
+    assert TruncatedNormal(1.0, 0.0).mean == 1.0 and TruncatedNormal(1.0, 0.0).variance == 0.0
+    dist = Discrete((0.01, 1.0), (0.3, 0.7))
+    assert dist.variance == pytest.approx(0.3 * 0.7 * (1.0 - 0.01) ** 2, rel=1e-12)
+    assert dist.quantile(0.3) == 0.01 and dist.quantile(0.31) == 1.0
+
+
+def test_moments_survive_pickling_and_equality_ignores_the_cache():
+    ln = LogNormal(0.2, 0.5)
+    _ = ln.mean  # cached
+    assert pickle.loads(pickle.dumps(ln)) == ln == LogNormal(0.2, 0.5)
+    assert hash(ln) == hash(LogNormal(0.2, 0.5))
