@@ -52,8 +52,16 @@ class Endpoint:
         `BusQueue.has_visible` inlined (this is the model's hottest loop): due ack timeouts are reclaimed first."""
         inboxes = self.inboxes
         n = len(inboxes)
-        rr = self._rr
         now = self.world.kernel.now
+        if n == 1:  # the common case: one type on one bus
+            q = inboxes[0]
+            if skip and q.bus in skip:
+                return None
+            in_flight = q.in_flight
+            if in_flight and in_flight[0][0] <= now:
+                q._reclaim()
+            return q if q.visible else None
+        rr = self._rr
         best: BusQueue | None = None
         best_at = 0.0
         best_j = 0
