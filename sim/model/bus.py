@@ -306,8 +306,8 @@ class Site:
 
     @staticmethod
     def _gave_up(node: Station, handle: list | None, reply: _ReplyOnce) -> None:
-        """The sender of a job that had to wait stops waiting: out of the queue if still there; it hears RETRY
-        unless its job was served meanwhile (a job already in service runs to its end, unheard)."""
+        """The sender of a job that had to wait stops waiting: its job leaves the queue if still there (one already
+        in service runs to its end, its answer unheard); the sender retries unless the bus answered it first."""
         if handle is not None:
             node.abandon(handle)
         reply(RETRY, "timeout")
