@@ -37,44 +37,62 @@ class ServiceCentre:
         return self.meter.busy_seconds(self.kernel.now)
 
 
+WAITING, GONE, ABANDONED = 0, 1, 2  # the state of a queued job (`Station` queue entries)
+
+
 class Station(ServiceCentre):
     """A multi-server FIFO service centre (`servers` identical servers, one shared queue), event-driven.
 
-    `submit(job, service_time, done)` calls `done(job)` when the job's service ends. `fail()` drops the queue
-    and the jobs in service (their completions never fire) and hands them to `on_drop`; `restore()` brings the
-    station back. A queued job for which `cancelled(job)` holds when its turn comes is skipped (its sender left).
+    `submit(job, service_time, done)` calls `done(job)` when the job's service ends. A job that has to wait gets a
+    handle back: `abandon(handle)` takes it out of the station when its sender stops waiting (it leaves the meter
+    then and no longer counts in `depth`). The abandoned entry stays in the deque and is skipped when its turn comes
+    (lazy deletion: no scan of the queue). `fail()` drops the queue and the jobs in service (their completions never
+    fire) and hands them to `on_drop`; `restore()` brings the station back.
     """
 
     def __init__(self, kernel: Kernel, name: str, servers: int, on_drop: Callable[[list], None] | None = None,
-                 cancelled: Callable[[Any], bool] | None = None, meter: StationMeter | None = None) -> None:
+                 meter: StationMeter | None = None) -> None:
         super().__init__(kernel, name, servers, meter)
         self.servers: int = servers
         self.busy = 0
         self.up = True
-        self.queue: deque = deque()
+        self.queue: deque[list] = deque()  # entries [job, service time, done, arrived, state]
+        self.abandoned = 0  # entries of `queue` in state ABANDONED: already out of the station
         self.in_service: dict[int, tuple] = {}
         self.on_drop = on_drop
-        self.cancelled = cancelled
         self._epoch = 0
         self._ticket = 0
 
     @property
     def depth(self) -> int:
-        """Jobs waiting plus jobs in service."""
-        return len(self.queue) + self.busy
+        """Jobs waiting plus jobs in service (abandoned ones not counted)."""
+        return len(self.queue) - self.abandoned + self.busy
 
-    def submit(self, job: Any, service_time: float, done: Callable[[Any], None]) -> None:
+    def submit(self, job: Any, service_time: float, done: Callable[[Any], None]) -> list | None:
+        """Serve `job` now or after the jobs queued before it; returns the handle for `abandon` if it has to wait."""
         if not self.up:
             if self.on_drop is not None:
                 self.on_drop([job])
-            return
+            return None
         now = self.kernel.now
         if self.busy < self.servers:
             self.meter.enter(now)
             self._start(job, service_time, done, now, now)
-        else:
-            self.meter.arrive(now)
-            self.queue.append((job, service_time, done, now))
+            return None
+        self.meter.arrive(now)
+        entry = [job, service_time, done, now, WAITING]
+        self.queue.append(entry)
+        return entry
+
+    def abandon(self, handle: list) -> bool:
+        """The job of `handle` leaves now if it is still waiting (its sender gave up); False if it started or was
+        dropped meanwhile."""
+        if handle[4] != WAITING:
+            return False
+        handle[4] = ABANDONED
+        self.abandoned += 1
+        self.meter.leave(self.kernel.now, handle[3])
+        return True
 
     def _start(self, job: Any, service_time: float, done: Callable[[Any], None], arrived: float, now: float) -> None:
         """Serve `job` now (the caller told the meter: `enter` at submission, `start` when taken from the queue)."""
@@ -93,14 +111,16 @@ class Station(ServiceCentre):
         now = self.kernel.now
         meter.finish(now, arrived)
         queue = self.queue
-        cancelled = self.cancelled
         while queue:
-            nxt, st, nd, at = queue.popleft()
-            if cancelled is None or not cancelled(nxt):
-                meter.start(now, at)
-                self._start(nxt, st, nd, at, now)
-                break
-            meter.leave(now, at)  # its sender stopped waiting
+            entry = queue.popleft()
+            if entry[4] == ABANDONED:  # already out of the station (`abandon`)
+                self.abandoned -= 1
+                continue
+            entry[4] = GONE
+            nxt, st, nd, at, _ = entry
+            meter.start(now, at)
+            self._start(nxt, st, nd, at, now)
+            break
         done(job)
 
     def fail(self) -> None:
@@ -110,15 +130,18 @@ class Station(ServiceCentre):
         self.up = False
         self._epoch += 1
         dropped = [job for job, _ in self.in_service.values()]
-        dropped.extend(job for job, _, _, _ in self.queue)
         meter = self.meter
         now = self.kernel.now
         for _, arrived in self.in_service.values():
             meter.leave(now, arrived, True)
-        for _, _, _, arrived in self.queue:
-            meter.leave(now, arrived)
+        for entry in self.queue:
+            if entry[4] == WAITING:
+                meter.leave(now, entry[3])
+                dropped.append(entry[0])
+            entry[4] = GONE
         self.in_service.clear()
         self.queue.clear()
+        self.abandoned = 0
         self.busy = 0
         if dropped and self.on_drop is not None:
             self.on_drop(dropped)

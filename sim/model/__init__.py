@@ -26,10 +26,12 @@ Modelling decisions worth knowing when reading the numbers:
 - A message belongs to one bus at a time; the next bus of its route takes it over when it accepts it.
 - Queued messages live on `replication_factor` data centres; losing a data centre loses those with no copy left
   (counted as lost) and re-replicates the others; a returning data centre gets its missing copies back.
-- A sender waiting for an overloaded ingress node gives up after its timeout and retries; the abandoned job is
-  skipped. Bus `delivery_time` (serving a poll or Ack) is latency, not node occupancy. A link's bandwidth is shared
-  by the transfers on it, max-min fair (`flows`; small transfers take the current share without entering the
-  sharing, see `network`). Regions are network leaves: no transit between data centres.
+- A sender waiting for an overloaded ingress node gives up after its timeout and retries; its job leaves the node's
+  queue then (a sender already out of time is not queued). A recipient's polls take its oldest message first, whatever
+  its type (one FIFO per recipient, as SMEV 3 delivers). Bus `delivery_time` (serving a poll or Ack) is latency, not
+  node occupancy. A link's bandwidth is shared by the transfers on it, max-min fair (`flows`; small transfers take the
+  current share without entering the sharing, see `network`). Regions are network leaves: no transit between data
+  centres.
 - With `replication_factor` > 1 an accepted message is copied to the other data centres of its replica set over the
   links (sharing their bandwidth) and each copy confirmed before the bus tells the sender it is accepted.
 - Status messages (697 §6о) are carried from the bus site to the sender's system (`status.<category>` counts them

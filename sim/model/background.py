@@ -317,17 +317,15 @@ class PooledStation(Station):
     """
 
     def __init__(self, kernel: Kernel, name: str, servers: int, feeds: Sequence[StationFeed],
-                 on_drop: Callable[[list], None] | None = None, cancelled: Callable[[Any], bool] | None = None,
-                 meter: StationMeter | None = None) -> None:
-        super().__init__(kernel, name, servers, on_drop, cancelled, meter)
+                 on_drop: Callable[[list], None] | None = None, meter: StationMeter | None = None) -> None:
+        super().__init__(kernel, name, servers, on_drop, meter)
         self.free_at = [0.0] * servers
         self.feeds = feeds
         self.meter.add_busy(0.0)  # its utilisation: the tagged jobs' busy time plus the background's, exact
 
     @classmethod
     def replacing(cls, station: Station, feeds: Sequence[StationFeed]) -> PooledStation:
-        return cls(station.kernel, station.name, station.servers, feeds, station.on_drop, station.cancelled,
-                   station.meter)
+        return cls(station.kernel, station.name, station.servers, feeds, station.on_drop, station.meter)
 
     def catch_up(self) -> None:
         now = self.kernel.now

@@ -89,6 +89,7 @@ class BusQueue:
 
     def put(self, msg: Msg) -> None:
         msg.state = QUEUED
+        msg.inbox_at = self.kernel.now
         meter = self.owner.meter
         if meter is not None and msg.kind == REQUEST:  # it joins the provider's station (per-station results)
             msg.station = meter
@@ -230,13 +231,6 @@ class _ReplyOnce:
             self.fn(outcome, reason)
 
 
-def _sender_gone(job: tuple) -> bool:
-    """A queued ingress job whose sender stopped waiting (it timed out and retries): the bus skips it, as a server
-    drops a request whose connection closed."""
-    reply = job[2]
-    return isinstance(reply, _ReplyOnce) and reply.done
-
-
 class Site:
     """A bus's presence in one location (a data centre for SMEV, the region for a regional bus)."""
 
@@ -249,7 +243,6 @@ class Site:
         # delivery store (the messages it accepted, waiting for a poll, then in delivery until acked or handed on:
         # a delay station); the site reports both of its nodes' together as well
         self.nodes = [Station(bus.world.kernel, f"{component}.node{i}", concurrency, on_drop=self._dropped,
-                              cancelled=_sender_gone,
                               meter=collector.station(f"{component}.node{i}.entrance", concurrency, "entrance"))
                       for i in range(nodes)]
         self.stores = [ServiceCentre(bus.world.kernel, f"{component}.node{i}.delivery", None,
@@ -292,19 +285,32 @@ class Site:
             return
         node = live[0]
         if len(live) > 1:  # the shortest queue, the first of equals (min(live, key=depth), without a call per node)
-            best = len(node.queue) + node.busy
+            best = len(node.queue) - node.abandoned + node.busy
             for other in live:
-                depth = len(other.queue) + other.busy
+                depth = len(other.queue) - other.abandoned + other.busy
                 if depth < best:
                     node, best = other, depth
         service = self.bus.ingress() * msg.fragments
-        if node.busy >= node.servers:
-            # it has to wait for a node: the sender stops waiting after its timeout and retries; the abandoned copy
-            # is skipped when its turn comes. A timer only in this case, never for a job served at once.
-            reply = _ReplyOnce(reply)
-            world.kernel.later(max(world.policies.retry.timeout - (world.now - sent_at), 0.0),
-                               reply, RETRY, "timeout")
-        node.submit((msg, from_loc, reply), service, self._done[node.name])
+        if node.busy < node.servers:  # served at once: no timer (the common case)
+            node.submit((msg, from_loc, reply), service, self._done[node.name])
+            return
+        # it has to wait for a worker: the sender stops waiting after its timeout and retries; its job then leaves
+        # the queue (`Station.abandon`). A sender whose time is already up is never queued (as `_arrive_pooled`).
+        patience = max(world.policies.retry.timeout - (world.now - sent_at), 0.0)
+        if patience <= 0.0:
+            world.kernel.later(0.0, reply, RETRY, "timeout")
+            return
+        reply = _ReplyOnce(reply)
+        handle = node.submit((msg, from_loc, reply), service, self._done[node.name])
+        world.kernel.later(patience, self._gave_up, node, handle, reply)
+
+    @staticmethod
+    def _gave_up(node: Station, handle: list | None, reply: _ReplyOnce) -> None:
+        """The sender of a job that had to wait stops waiting: its job leaves the queue if still there (one already
+        in service runs to its end, its answer unheard); the sender retries unless the bus answered it first."""
+        if handle is not None:
+            node.abandon(handle)
+        reply(RETRY, "timeout")
 
     def _arrive_pooled(self, msg: Msg, from_loc: str, reply: Reply, sent_at: float, live: list) -> None:
         """`arrive` on nodes shared with background jobs (`sim.model.background`): the node that can start the job

@@ -46,26 +46,43 @@ class Endpoint:
         raise NotImplementedError
 
     def _next_with_mail(self, skip: set[Bus] | frozenset = frozenset()) -> BusQueue | None:
-        """The next inbox (round robin) with a deliverable message, on a bus not in `skip`.
+        """The inbox, on a bus not in `skip`, whose next deliverable message is the oldest: SMEV delivers a recipient's
+        messages oldest first whatever their type (a GetRequest without a type filter). Equal ages go round robin.
 
         `BusQueue.has_visible` inlined (this is the model's hottest loop): due ack timeouts are reclaimed first."""
         inboxes = self.inboxes
         n = len(inboxes)
-        rr = self._rr
         now = self.world.kernel.now
+        if n == 1:  # the common case: one type on one bus
+            q = inboxes[0]
+            if skip and q.bus in skip:
+                return None
+            in_flight = q.in_flight
+            if in_flight and in_flight[0][0] <= now:
+                q._reclaim()
+            return q if q.visible else None
+        rr = self._rr
+        best: BusQueue | None = None
+        best_at = 0.0
+        best_j = 0
         for i in range(n):
             j = rr + i
-            q = inboxes[j if j < n else j - n]
+            if j >= n:
+                j -= n
+            q = inboxes[j]
             if skip and q.bus in skip:
                 continue
             in_flight = q.in_flight
             if in_flight and in_flight[0][0] <= now:
                 q._reclaim()
-            if q.visible:
-                j += 1
-                self._rr = j % n
-                return q
-        return None
+            visible = q.visible
+            if visible:
+                at = visible[0].inbox_at
+                if best is None or at < best_at:
+                    best, best_at, best_j = q, at, j
+        if best is not None:
+            self._rr = best_j + 1 if best_j + 1 < n else 0
+        return best
 
 
 def send(world: World, msg: Msg, origin: Endpoint) -> None:

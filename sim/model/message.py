@@ -16,7 +16,7 @@ class Msg:
         "id", "kind", "type", "cls", "sender", "recipient", "size", "fragments", "created", "queued", "expires",
         "request", "route", "hop", "replicas", "state", "delivered", "orphaned", "bad_signature", "bad_schema",
         "attempts", "context", "counted", "datamart", "unauthorised", "copies", "processing", "cannot_provide",
-        "station", "arrived", "entry", "store", "stored", "store_taken",
+        "station", "arrived", "entry", "store", "stored", "store_taken", "inbox_at",
     )
 
     def __init__(
@@ -71,3 +71,4 @@ class Msg:
         self.store: Any = None
         self.stored = -1.0
         self.store_taken = False
+        self.inbox_at = -1.0  # when it joined its recipient's queue on the bus holding it: polls take the oldest first

@@ -8,12 +8,15 @@ the busy server-time over servers x time, the same number the centre reports as 
 
 from __future__ import annotations
 
+import heapq
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "model"))
 
@@ -106,3 +109,65 @@ def test_a_crash_counts_the_busy_time_up_to_the_crash_and_drops_the_jobs():
     assert station.busy_seconds() == pytest.approx(2.0)
     out = station.meter.summary(10.0)
     assert out["left_unserved"] == 2 and out["throughput_per_s"] == 0.0
+
+
+def _fifo_with_reneging(jobs: list[tuple[float, float, float]], servers: int) -> dict[int, float | None]:
+    """An independent model of a FIFO station whose waiting jobs leave when their patience runs out: in arrival
+    order, each job takes the server that frees first, if that happens before it gives up. Job -> end (None: left)."""
+    free_at = [0.0] * servers
+    out: dict[int, float | None] = {}
+    for i, (arrive, service, patience) in sorted(enumerate(jobs), key=lambda x: x[1][0]):
+        start = max(arrive, free_at[0])
+        if start > arrive + patience:
+            out[i] = None
+            continue
+        out[i] = start + service
+        heapq.heapreplace(free_at, start + service)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3), st.lists(st.tuples(st.integers(0, 40), st.integers(1, 25), st.integers(0, 25)),
+                                   min_size=1, max_size=40))
+def test_abandoned_jobs_leave_at_once_and_the_rest_are_served_in_order(servers, raw):
+    # irrational steps: no service end ever coincides with an arrival or a patience running out
+    jobs = [(a * math.sqrt(2) / 7 + i * 1e-6, s * math.sqrt(3) / 5, p * math.sqrt(5) / 11)
+            for i, (a, s, p) in enumerate(raw)]
+    horizon = 1000.0
+    kernel = Kernel(np.random.default_rng(0), horizon)
+    meter = StationMeter("node", servers, 0.0, "entrance", horizon)
+    station = Station(kernel, "node", servers, meter=meter)
+    expected = _fifo_with_reneging(jobs, servers)
+    ended: dict[int, float | None] = {}
+
+    def present(t: float) -> int:  # jobs there at t (just after the arrivals at t), by the independent model
+        return sum(1 for j, (a, _, p) in enumerate(jobs)
+                   if a <= t < (expected[j] if expected[j] is not None else a + p) or (a == t and p == 0))
+
+    def give_up(i: int, handle: list) -> None:
+        if station.abandon(handle):
+            ended[i] = None
+        assert not station.abandon(handle)  # once only
+
+    def arrive(i: int) -> None:
+        _, service, patience = jobs[i]
+        handle = station.submit(i, service, lambda job: ended.__setitem__(job, kernel.now))
+        if handle is not None:
+            kernel.later(patience, give_up, i, handle)
+        assert station.depth == present(kernel.now) - sum(1 for j, (a, _, _) in enumerate(jobs) if a == kernel.now and j > i)
+
+    for i, (a, _, _) in enumerate(jobs):
+        kernel.later(a, arrive, i)
+    kernel.run_to_horizon()
+    assert ended.keys() == expected.keys()
+    for i, end in expected.items():
+        assert (ended[i] is None) == (end is None), i
+        if end is not None:
+            assert ended[i] == pytest.approx(end)
+    # the station's count and its meter's integral hold exactly the jobs still waiting or served, never the gone
+    in_station = sum((end if end is not None else a + p) - a for (a, _, p), end in
+                     ((jobs[i], e) for i, e in expected.items()))
+    out = meter.summary(horizon)
+    assert out["in_station_mean"] * horizon == pytest.approx(in_station)
+    assert out["left_unserved"] == sum(1 for e in expected.values() if e is None)
+    assert station.depth == 0 and station.abandoned == 0 and not station.queue

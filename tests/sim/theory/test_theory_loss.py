@@ -73,6 +73,13 @@ def test_entrance_without_waiting_loses_the_erlang_b_share(share, duration):
     # the carried load a (1 - B) keeps the node's workers busy a (1 - B) / c of the time, background included
     assert_covers(interval(rset.values("utilisation.smev.dc")), OFFERED * (1 - exact) / SERVERS,
                   f"entrance utilisation at {share} tagged")
+    # the entrance holds the carried load: L = a (1 - B) jobs on average, never a queue (a sender that would wait
+    # has already gone); a job whose sender gave up must leave the station then, not when its turn comes
+    if share == "100%":
+        entrance = [s.stations["smev.dc.entrance"] for s in rset.summaries]
+        assert_covers(interval(e["in_station_mean"] for e in entrance), OFFERED * (1 - exact),
+                      f"time-average jobs at the entrance at {share} tagged")
+        assert [e["queue_max"] for e in entrance] == [0] * len(entrance)
     # nothing else happens to a broadcast that got in: every accepted one reaches its subscriber
     for s in rset.summaries:
         assert s.metrics["messages.delivered"] + s.metrics["messages.rejected"] == s.metrics["messages.sent"]
