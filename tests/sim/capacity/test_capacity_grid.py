@@ -242,10 +242,10 @@ def test_mmc_grid_marks_exactly_the_cells_erlang_c_says():
     """`scenarios/mmc-sizing.yaml` (Poisson 4/s x traffic_scale, exp(1 s), mean time to the answer <= 1.25 s) over
     workers 4..7 x load 0.75, 1, 1.25: a PASS cell must meet the SLO by Erlang C, a FAIL cell must miss it, an
     INCONCLUSIVE one must straddle; and the cells far from the threshold (>= 0.15 s away) must be decided."""
-    from sim.scenario import load
+    from sim.scenario import load, with_overrides
 
     scenario = load(Path(__file__).resolve().parents[3] / "scenarios" / "mmc-sizing.yaml")
-    scenario = scenario.with_overrides({"run.duration": "20min", "run.warmup": "2min"})
+    scenario = with_overrides(scenario, {"run.duration": "20min", "run.warmup": "2min"})
     judge = Evaluator(scenario, 7, 4, 8)
     result = grid([parse_axis(f"{WORKERS}=4..7"), parse_axis("0.75,1,1.25", LOAD_PARAMETER, integer=False)], judge)
     assert len(result.points) == 12

@@ -26,7 +26,7 @@ import model_textbook as tb  # noqa: E402
 from sim.metrics.stations import StationMeter  # noqa: E402
 from sim.model import simulate  # noqa: E402
 from sim.runner import execute  # noqa: E402
-from sim.scenario import loads  # noqa: E402
+from sim.scenario import loads, with_overrides  # noqa: E402
 
 LAM, MEAN_INGRESS, MU2, C = 5.0, 0.14, 10.0, 2
 
@@ -154,7 +154,7 @@ def test_a_sampled_run_reports_the_same_stations_at_full_volume():
     and the provider (seen through the tagged sample, scaled by 1 / share) give the full-volume theory still."""
     import numpy as np
 
-    scenario = _scenario(duration=1500.0).with_overrides({"run.tagged_share": 0.3})
+    scenario = with_overrides(_scenario(duration=1500.0), {"run.tagged_share": 0.3})
     rows = [simulate(scenario, seed).stations for seed in range(3)]
 
     def mean(name: str, key: str) -> float:
