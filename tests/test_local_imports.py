@@ -41,10 +41,6 @@ PENDING: dict[str, int] = {
     # Unjustified local imports left in areas other engineers are converting (issue 12): the count of a file may
     # only go down. When it does, lower it here (the failure says to what); a file at zero leaves the table.
     # `python tests/test_local_imports.py --list` prints the table as it is.
-    "sim/model/__init__.py": 1,
-    "sim/model/replication.py": 1,
-    "sim/runner/executors.py": 3,
-    "sim/runner/replications.py": 3,
 }
 """Files with unjustified function-local imports still waiting to be converted, and how many they have."""
 

@@ -47,22 +47,6 @@ Modelling decisions worth knowing when reading the numbers:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    import numpy as np
-
-    from sim.metrics.collector import ReplicationSummary
-    from sim.scenario.model import Scenario
+from sim.model.replication import simulate
 
 __all__ = ["simulate"]
-
-
-def simulate(scenario: Scenario, seed: int | np.random.SeedSequence, *,
-             audit_path: str | Path | None = None) -> ReplicationSummary:
-    """Run one replication: a pure function of (scenario, seed). See `sim.model.replication`."""
-    from sim.model.replication import simulate as run
-
-    return run(scenario, seed, audit_path=audit_path)

@@ -16,6 +16,7 @@ from sim.faults import FaultInjector, schedule_outages
 from sim.metrics.collector import Collector, ReplicationSummary
 from sim.metrics.warmup import warmup_series
 from sim.model.audit import Audit
+from sim.model.background import PooledStation
 from sim.model.background_load import BackgroundLoad
 from sim.model.bus import Bus
 from sim.model.ca import CertificationAuthority
@@ -143,8 +144,6 @@ class Model:
     def _pooled_meters(self) -> list:
         """The station meters that see a sample of their jobs (`tagged_share` < 1): stations sharing their servers with
         background jobs, and those the background does not cross (its share is scaled up there)."""
-        from sim.model.background import PooledStation
-
         stations = [node for bus in self.buses() for site in bus.sites.values() for node in site.nodes]
         stations += [self.esia.station] + ([self.portal.station] if self.portal is not None else [])
         meters = [s.meter for s in stations if isinstance(s, PooledStation)]

@@ -11,8 +11,11 @@ A pending task is cancelled as soon as the caller stops reading (a replication f
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,10 +46,6 @@ def sequential_map(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[t
 def process_pool(workers: int) -> Iterator[MapFn]:
     """A `map_fn` over `workers` local processes started with `spawn` (a clean interpreter: nothing inherited from
     the parent's state, the same on every platform)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
     def map_fn(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:

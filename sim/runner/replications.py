@@ -12,6 +12,7 @@ process pool or on a Dask cluster with the same numbers.
 from __future__ import annotations
 
 import math
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ import numpy as np
 from sim.errors import SimError
 from sim.metrics.collector import ReplicationSummary
 from sim.metrics.intervals import metric_interval
+from sim.metrics.slo import decided
 from sim.metrics.stats import Interval, replications_needed
 from sim.runner.executors import MapFn, process_pool, sequential_map
 
@@ -45,7 +47,7 @@ def replication_seed(seed: int, index: int) -> np.random.SeedSequence:
 
 def default_simulate() -> SimulateFn:
     """The model's `simulate`, imported late so that the runner can be tested and imported without the model."""
-    from sim.model import simulate
+    from sim.model import simulate  # local: the runner imports, and is tested, without the model (simulate is injected)
 
     return simulate
 
@@ -81,8 +83,6 @@ class ReplicationFailed(SimError):
 
 def attempt(task: tuple[SimulateFn, Any, int, int, Path | None]) -> ReplicationSummary | ReplicationFailure:
     """`run_one`, with any exception turned into a `ReplicationFailure` (runs in the worker)."""
-    import traceback
-
     try:
         return run_one(task)
     except Exception as exc:  # reported to the user by the runner, never swallowed
@@ -204,8 +204,6 @@ def unmet(rset: ReplicationSet, metrics: Sequence[str], target: float,
     still straddles one of its SLO `thresholds` (a metric whose every SLO is decided needs no more precision: more
     replications would not change a verdict). Metrics measured in no replication are skipped: more replications
     cannot make them appear."""
-    from sim.metrics.slo import decided
-
     out: dict[str, float | None] = {}
     for m in metrics:
         iv = rset.interval(m)
