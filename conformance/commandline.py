@@ -10,10 +10,13 @@ Errors of the given types end the command with exit code 2 and one line on stand
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import importlib
+import signal
 import sys
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -125,3 +128,24 @@ def dispatch(
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 2
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM raise `KeyboardInterrupt` (a clean stop of a serving command), whatever the
+    process inherited: a child started with SIGINT ignored (a background job of a shell, a pytest-xdist worker's
+    child) would otherwise never see Ctrl-C, and SIGTERM (`docker stop`, CI cancelling) would kill it mid-write.
+    Outside the main thread, where signals cannot be handled, it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -26,15 +26,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import signal
 import sys
-import threading
 
 from conformance.bus import server as http_server  # through the module: a test replaces make_server
 from conformance.bus.credentials import load_certificate_file, load_credentials
 from conformance.bus.registry_view import load_types
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import BusStore
+from conformance.commandline import stop_on_signals
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.crypto.testdata import test_credentials
 from conformance.errors import UsageError
@@ -127,24 +126,18 @@ def run(args: argparse.Namespace) -> int:
     host, port = server.server_address[:2]
     mode = "signatures on" if config.signatures else "signatures off (X-SMEV-Sender names the caller)"
 
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
-    try:  # from the first line printed on, Ctrl-C is a clean stop
-        print(f"SMEV 3 bus double listening on http://{host}:{port}/smev", flush=True)
-        print(f"versions 1.1, 1.2, 1.3; {len(types.types)} message types; {mode}; "
-              f"state {args.state or 'in memory'}; Ctrl-C stops", flush=True)
-        known = [f"{m} (the shipped sample key `smev-conformance sample` signs with)" if m in defaults else m
-                 for m in sorted(credentials.participants)]
-        print(f"participants known by certificate: {', '.join(known) or 'none'}", flush=True)
-        server.serve_forever()
+    try:  # from the first line printed on, Ctrl-C (or SIGTERM) is a clean stop
+        with stop_on_signals():
+            print(f"SMEV 3 bus double listening on http://{host}:{port}/smev", flush=True)
+            print(f"versions 1.1, 1.2, 1.3; {len(types.types)} message types; {mode}; "
+                  f"state {args.state or 'in memory'}; Ctrl-C stops", flush=True)
+            known = [f"{m} (the shipped sample key `smev-conformance sample` signs with)" if m in defaults else m
+                     for m in sorted(credentials.participants)]
+            print(f"participants known by certificate: {', '.join(known) or 'none'}", flush=True)
+            server.serve_forever()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
     finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous)
         server.server_close()
         store.close()
     return 0

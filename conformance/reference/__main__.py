@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from conformance.bus.process import RUN_DIRECTORY_ENV
+from conformance.commandline import stop_on_signals
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import ConformanceError, UsageError
 from conformance.reference.common import Crash, Settings
@@ -155,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        return _provider(args) if args.role == "provider" else _consumer(args)
+        with stop_on_signals():
+            return _provider(args) if args.role == "provider" else _consumer(args)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2

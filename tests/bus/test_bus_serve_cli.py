@@ -75,3 +75,20 @@ def test_serve_poll_window_reaches_the_double(monkeypatch, capsys, value, expect
     monkeypatch.setattr("conformance.bus.server.make_server", make_server)
     assert main(["serve", *(["--poll-window", value] if value else [])]) == 2
     assert seen["config"].poll_window == expected and seen["config"].signatures
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_stops_cleanly_even_when_it_inherited_sigint_ignored(sig):
+    """A background job of a shell, or a pytest-xdist worker's child, starts with SIGINT ignored; Python then installs
+    no Ctrl-C handler of its own. `serve` installs its own for SIGINT and SIGTERM, so both stop it cleanly."""
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert "listening on http://" in proc.stdout.readline()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "stopping" in err and "Traceback" not in err
