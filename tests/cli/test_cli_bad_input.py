@@ -5,12 +5,11 @@ refused, when they are merely not SMEV messages."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shutil
 from pathlib import Path
 
 import pytest
+from cli_cases import assert_refused_in_one_line, run_in_process
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -42,14 +41,8 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
-    """`smev-conformance ARGV` in process: (exit code, stdout, stderr); argparse's SystemExit is an exit code."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 2
-    return code, out.getvalue(), err.getvalue()
+    """`smev-conformance ARGV` in process: (exit code, stdout, stderr)."""
+    return run_in_process(main, argv)
 
 
 # (case id, argv with {d} for the folder of bad files, the words stderr's one line must hold)
@@ -195,15 +188,8 @@ def _argv(template: str, d: Path) -> list[str]:
 
 @pytest.mark.parametrize(("case", "template", "words"), REFUSED, ids=[c[0] for c in REFUSED])
 def test_a_mistake_is_one_line_and_exit_2(bad: Path, case: str, template: str, words: tuple[str, ...]) -> None:
-    code, out, err = _run(_argv(template, bad))
-    lines = err.splitlines()
-    assert "Traceback" not in err, err
-    assert code == 2, (code, out, err)
-    assert out == "", out
-    assert len(lines) == 1, err
-    assert lines[0].startswith("smev-conformance"), lines[0]
-    for word in words:
-        assert word in lines[0], (word, lines[0])
+    line = assert_refused_in_one_line(*_run(_argv(template, bad)), words)
+    assert line.startswith("smev-conformance"), line
 
 
 @pytest.mark.parametrize(("case", "template", "name"), MANY_PROBLEMS, ids=[c[0] for c in MANY_PROBLEMS])

@@ -4,11 +4,10 @@ and never after a simulation has run (each case here is refused before one start
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import pytest
+from cli_cases import assert_refused_in_one_line, run_in_process
 
 from sim.cli import main
 
@@ -31,13 +30,7 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 2
-    return code, out.getvalue(), err.getvalue()
+    return run_in_process(main, argv)
 
 
 REFUSED: list[tuple[str, str, tuple[str, ...]]] = [
@@ -111,13 +104,7 @@ REFUSED: list[tuple[str, str, tuple[str, ...]]] = [
 
 @pytest.mark.parametrize(("case", "template", "words"), REFUSED, ids=[c[0] for c in REFUSED])
 def test_a_mistake_is_one_line_and_exit_2(bad: Path, case: str, template: str, words: tuple[str, ...]) -> None:
-    code, out, err = _run(template.replace("{d}", str(bad)).replace("{mm1}", MM1).split())
-    lines = err.splitlines()
-    assert "Traceback" not in err, err
-    assert (code, out) == (2, ""), (code, out, err)
-    assert len(lines) == 1, err
-    for word in words:
-        assert word in lines[0], (word, lines[0])
+    assert_refused_in_one_line(*_run(template.replace("{d}", str(bad)).replace("{mm1}", MM1).split()), words)
 
 
 def test_validate_names_each_bad_file_and_still_judges_the_good_one(bad: Path) -> None:
