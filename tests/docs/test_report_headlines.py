@@ -15,10 +15,11 @@ import re
 import subprocess
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from http_doubles import AcceptEverything
 from lxml import etree
 
 from conformance.cli import main as conformance_main
@@ -116,23 +117,9 @@ def test_static_reports_open_with_the_exit_codes_verdict(messages, command, opti
 # --- negative: the double answers the catalogue right; a bus that accepts everything answers it wrong ----------
 
 
-class _Accepting(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>'
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def accepting_bus():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AcceptEverything)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

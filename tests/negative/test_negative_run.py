@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
+from http_doubles import AcceptEverything
 from lxml import etree
 
 from conformance.bus.client import BusClient
@@ -93,26 +94,8 @@ def test_a_bus_that_skips_the_rule_catalogue_fails_the_rule_cases():
     assert results["NEG-SIG-VALUE"].status is Status.PASS  # signatures are still verified
 
 
-class _Accepting(BaseHTTPRequestHandler):
-    """A 'bus' that answers 200 with an empty envelope to everything."""
-
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>'
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_bus_that_accepts_everything_fails_every_fault_case():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Accepting)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AcceptEverything)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
