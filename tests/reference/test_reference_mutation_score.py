@@ -8,7 +8,6 @@ runs only the case its expected finding names, on one real-time type (the CLI's 
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -35,15 +34,14 @@ def _refused_consumer_then_answered():
 
 @pytest.fixture(scope="module")
 def scores():
-    """Both roles' scores and the extra run, at once (the runs mostly wait)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        jobs = {role: pool.submit(mutation_score, role, load(role), FAST, types=ONE_TYPE, only_named_case=True)
-                for role in ("provider", "consumer")}
-        extra = pool.submit(_refused_consumer_then_answered)
-        return {role: job.result() for role, job in jobs.items()} | {"refused": extra.result()}
+    """Both roles' scores and the extra run, one after the other: each score runs its reference alone (its 2 s
+    real-time verdict must not share the interpreter with another score's variants), then its variants at once."""
+    scored = {role: mutation_score(role, load(role), FAST, types=ONE_TYPE, only_named_case=True)
+              for role in ("provider", "consumer")}
+    return scored | {"refused": _refused_consumer_then_answered()}
 
 
-@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
+@pytest.mark.slow  # the `scores` fixture runs both roles' references, then their variants (45 s)
 @pytest.mark.parametrize("role", ["provider", "consumer"])
 def test_reference_mutation_score_reference_passes_the_whole_suite(scores, role):
     report, runs = scores[role]
@@ -53,7 +51,7 @@ def test_reference_mutation_score_reference_passes_the_whole_suite(scores, role)
     assert all(any(f.status is Status.PASS for f in r.findings) for r in runs["reference"])
 
 
-@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
+@pytest.mark.slow  # the `scores` fixture runs both roles' references, then their variants (45 s)
 @pytest.mark.parametrize("role", ["provider", "consumer"])
 def test_reference_mutation_score_every_variant_is_caught_and_named(scores, role):
     report, _ = scores[role]
@@ -67,7 +65,7 @@ def test_reference_mutation_score_every_variant_is_caught_and_named(scores, role
         assert v.naming.startswith(f"{named.case}: {named.rule}: "), v
 
 
-@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
+@pytest.mark.slow  # the `scores` fixture runs both roles' references, then their variants (45 s)
 def test_reference_mutation_score_provider_counts_all_thirteen(scores):
     report, _ = scores["provider"]
     assert len(report.variants) == 13 and report.score == "13/13 caught, 13/13 named"
@@ -78,7 +76,7 @@ def test_reference_mutation_score_provider_counts_all_thirteen(scores):
     assert report.meta()["mutant slow"].startswith("named by answers-valid-request: TIME-LIVE-WITHIN")
 
 
-@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
+@pytest.mark.slow  # the `scores` fixture runs both roles' references, then their variants (45 s)
 def test_reference_mutation_score_every_emitted_rule_is_declared(scores):
     """Whatever the engine reported in any run (live ids, static rules a structure or signature check named)."""
     emitted = {f.rule_id for role in ("provider", "consumer") for runs in [scores[role][1]] for rs in runs.values()
@@ -88,7 +86,7 @@ def test_reference_mutation_score_every_emitted_rule_is_declared(scores):
     assert [rule for rule in sorted(emitted) if catalogue.get_rule(rule) is None] == []
 
 
-@pytest.mark.slow  # the `scores` fixture runs every variant's whole suite in parallel (25 s)
+@pytest.mark.slow  # the `scores` fixture runs both roles' references, then their variants (45 s)
 def test_reference_mutation_score_a_refused_request_is_a_finding_not_a_crash(scores):
     [result] = scores["refused"]
     failed = [f for f in result.findings if f.status is Status.FAIL]
