@@ -32,6 +32,7 @@ from conformance import progress as progress_display  # through the module: a te
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
 from conformance.report import render_iter
+from conformance.report.option import add_report_options
 from conformance.rules import catalogue
 from conformance.rules.engine import CheckSettings, check_bytes, expand_paths, iter_check_paths
 from conformance.rules.resources import load_registry, schema_directory
@@ -55,10 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "…): xop:Include is resolved before judging. A file with a header block or an HTTP "
                              "capture at its top, or a raw multipart starting with its boundary, needs no option")
     parser.add_argument("--registry", metavar="FILE", help="message-type registry (YAML) instead of the shipped one")
-    parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
-    parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
-                        help="exit 1 on failed checks only (error, default) or on warnings too (warn)")
+    add_report_options(parser)
     parser.add_argument("--junit-all", action="store_true",
                         help="junit format: keep a (skipped) testcase for every rule that does not apply, too")
     parser.add_argument("-v", "--verbose", action="store_true",

@@ -38,6 +38,7 @@ from conformance.negative.identities import write_bus_keys
 from conformance.negative.loader import load_catalogue
 from conformance.negative.runner import control_url, run_catalogue
 from conformance.report import exit_code, render
+from conformance.report.option import add_report_options
 
 HELP = "run the negative catalogue (mutated messages -> expected faults) against a bus"
 
@@ -51,11 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--write-keys", metavar="DIR",
                         help="write the bus keys the catalogue's callers need (serve --keys DIR) and exit")
     parser.add_argument("--seed", default="0", help="seed of every random choice (payloads, ids) (default 0)")
-    parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
-    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: standard output)")
+    add_report_options(parser, failures="wrongly answered cases", warnings="xfail cases")
     add_crypto_option(parser)
-    parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
-                        help="exit 1 on wrongly answered cases only (error, default) or on xfail cases too (warn)")
     parser.add_argument("-v", "--verbose", action="store_true", help="text format: list passed cases too")
 
 

@@ -53,6 +53,7 @@ from conformance.reference import mutation  # through the module: a test replace
 from conformance.reference.participant_files import REGISTRY_FILE
 from conformance.reference.variants import VARIANTS
 from conformance.report import exit_code, render
+from conformance.report.option import add_report_options
 from conformance.suites import lint
 from conformance.suites.engine import RunSettings, planned, run_suite
 from conformance.suites.negative import negative_count
@@ -76,11 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
     parser.add_argument("--seed", type=seed, default=0, help="seed of every fake payload (default 0)")
     add_crypto_option(parser)
-    parser.add_argument("--format", default="text", choices=("text", "json", "junit", "html"),
-                        help="report format (default text)")
-    parser.add_argument("--output", metavar="FILE", help="write the report here (default: standard output)")
-    parser.add_argument("--fail-on", default="error", choices=("error", "warn"),
-                        help="exit 1 on failed errors only (default) or on warnings too")
+    add_report_options(parser, failures="failed errors")
     parser.add_argument("--capture", metavar="DIR", help="write every HTTP exchange of the run, raw, into DIR")
     parser.add_argument("--report-dir", metavar="DIR",
                         help="also write report.json, report.junit.xml, report.html and the raw exchanges (capture/) of "

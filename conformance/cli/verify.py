@@ -46,6 +46,7 @@ from conformance.protocol.foreign import identify_foreign
 from conformance.protocol.operations import detect
 from conformance.protocol.xpaths import xpath_of
 from conformance.report import exit_code, render
+from conformance.report.option import add_report_options
 from conformance.rules.engine import expand_paths
 from conformance.rules.messagefile import read_message_file
 from conformance.xmldsig.verifier import AT_MESSAGE, VerifyOptions, to_findings, verify_tree
@@ -68,10 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_crypto_option(parser)
     parser.add_argument("--escaping", choices=("woodstox", "plain"), default="woodstox",
                         help="escaping mode of the SMEV transform (default: woodstox, what the bus runs)")
-    parser.add_argument("--format", choices=("text", "json", "junit", "html"), default="text", help="report format")
-    parser.add_argument("--output", metavar="FILE", help="write the report to FILE (default: standard output)")
-    parser.add_argument("--fail-on", choices=("error", "warn"), default="error",
-                        help="exit 1 on failed checks only (error, default) or on warnings too (warn)")
+    add_report_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="text format: list passed and skipped rules too")
 
 
