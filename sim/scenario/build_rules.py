@@ -92,9 +92,13 @@ class RulesBuilder:
     def faults(self, node: Node | None, topology: Topology, run: RunSpec) -> tuple[Fault, ...]:
         faults = []
         for name, child, path in named_entries(self.ctx, node, "faults"):
-            common = self.ctx.section(child, path, s.FAULT_COMMON, extra=_ALL_FAULT_FIELDS)
+            # Unknown fields are named once: by the kind's own section below, or, with no valid kind to judge by,
+            # against every kind's fields.
+            common = self.ctx.section(child, path, s.FAULT_COMMON, extra=tuple(child.value) if child.is_map else ())
             kind = common["kind"]
             if kind is INVALID:
+                if child.is_map:
+                    self.ctx.unknown_keys(child, set(s.FAULT_COMMON) | _ALL_FAULT_FIELDS, path)
                 continue
             own = self.ctx.section(child, path, s.FAULT_FIELDS[kind], extra=s.FAULT_COMMON)
             start, length = common["at"], common["duration"]

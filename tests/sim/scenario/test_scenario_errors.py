@@ -210,3 +210,17 @@ def test_quotas_and_tariffs_name_participants_groups_kinds_or_default():
     assert ok.policies.tariff_for(bank).free_messages == 10
     found = problems(BASE + "policies:\n  quotas:\n    banks: {rate: 2/s}\n")
     assert found == ["<string>:28: policies.quotas.banks: not a participant, group, kind or 'default' (did you mean 'bank'?)"]
+
+
+@pytest.mark.parametrize(("fault", "expected"), [
+    # a valid kind: the field is judged against that kind's fields alone
+    ("{kind: esia-down, at: 1min, duraton: 10min}",
+     ["<string>:22: faults.x.duraton: unknown field (did you mean 'duration'?); expected one of at, duration, kind"]),
+    # no valid kind: the kind is named, and the field against every kind's fields
+    ("{kind: esia-dwn, at: 1min, node: 2}",
+     ["<string>:22: faults.x.kind: 'esia-dwn' is not one of", "<string>:22: faults.x.node: unknown field (did you mean 'nodes'?)"]),
+])
+def test_an_unknown_fault_field_is_reported_once(fault, expected):
+    found = problems(edit(22, f"  x: {fault}"))
+    assert len(found) == len(expected), found
+    assert all(p.startswith(e) for p, e in zip(found, expected, strict=True)), found
