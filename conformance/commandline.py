@@ -49,8 +49,8 @@ def seed(text: str) -> int:
     return value
 
 
-def count(minimum: int = 1) -> Callable[[str], int]:
-    """A whole number of at least `minimum`."""
+def count(minimum: int = 1, maximum: int | None = None) -> Callable[[str], int]:
+    """A whole number of at least `minimum` (and at most `maximum`, when given)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -59,6 +59,8 @@ def count(minimum: int = 1) -> Callable[[str], int]:
         if value < minimum:
             why = " (an interval needs two replications)" if minimum == 2 else ""
             raise argparse.ArgumentTypeError(f"expected at least {minimum}{why}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected at most {maximum}, got {value}")
         return value
     return parse
 

@@ -36,6 +36,7 @@ from typing import Any
 from conformance.commandline import count
 from sim.commands import options
 from sim.errors import SimError
+from sim.scenario.fields import MAX_REPLICATIONS
 
 HELP = "find the smallest resources that meet every SLO, the largest load carried, or judge a grid of settings"
 DEFAULT_OUT = Path("reports/capacity")
@@ -64,9 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "traffic_scale values V1,V2,...")
     parser.add_argument("--tolerance", type=options.fraction, default=0.05, metavar="T",
                         help="--load: stop when the bracket is within this share of its top (default 5%%)")
-    parser.add_argument("--replications", "-n", type=count(2), default=4, metavar="N",
+    parser.add_argument("--replications", "-n", type=count(2, MAX_REPLICATIONS), default=4, metavar="N",
                         help="replications per setting, common seeds at every setting (default 4)")
-    parser.add_argument("--max-replications", type=count(2), default=16, metavar="M",
+    parser.add_argument("--max-replications", type=count(2, MAX_REPLICATIONS), default=16, metavar="M",
                         help="an inconclusive setting gets more replications, doubling, up to M (default 16)")
     parser.add_argument("--workers", "-j", type=count(), metavar="W",
                         help="local processes (default 1); the settings of a grid share them")

@@ -24,6 +24,7 @@ from conformance.commandline import count, positive_number
 from sim.commands import options
 from sim.errors import SimError
 from sim.report.format import fmt, unit_of
+from sim.scenario.fields import MAX_REPLICATIONS
 
 HELP = "run a scenario's replications and report SLO verdicts with confidence intervals"
 DEFAULT_OUT = Path("reports/sim")
@@ -31,12 +32,12 @@ DEFAULT_OUT = Path("reports/sim")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_common(parser, DEFAULT_OUT)
-    parser.add_argument("--replications", "-n", type=count(), metavar="N",
+    parser.add_argument("--replications", "-n", type=count(maximum=MAX_REPLICATIONS), metavar="N",
                         help="independent replications (at least 2 run; default: the scenario's run.replications)")
     parser.add_argument("--precision", type=options.fraction, metavar="P",
                         help="add replications until every SLO interval's relative half-width is within P "
                              "(e.g. 5%%), up to --max-replications")
-    parser.add_argument("--max-replications", type=count(), metavar="M",
+    parser.add_argument("--max-replications", type=count(maximum=MAX_REPLICATIONS), metavar="M",
                         help="cap of the precision loop (default: the scenario's run.max_replications)")
     parser.add_argument("--traffic-scale", type=positive_number, metavar="X", help="multiply every arrival rate by X")
     parser.add_argument("--audit", action="store_true",

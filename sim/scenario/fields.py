@@ -35,6 +35,9 @@ LIMITS: dict[str, tuple[float, str]] = {
 MAX_COUNT = 10_000_000
 """The largest count (workers, nodes, members, replications...) unless a field says otherwise."""
 MAX_RUN_DURATION_S = 366 * 86400.0
+MAX_REPLICATIONS = 1000
+"""Replications of one scenario point (and the cap of the precision loop): 1,000 independent runs narrow an interval
+~10x below 10 runs; beyond it a longer run, not more of them, is the cheaper answer."""
 """The longest simulated run: a year (a longer question is a different model)."""
 MAX_FACTOR = 1e6
 """The largest multiplier (traffic scale, profile factor, slowdown)."""
@@ -239,7 +242,7 @@ def integer(minimum: int = 0, maximum: int | None = MAX_COUNT) -> Converter:
         if value < minimum:
             raise Invalid(f"must be at least {minimum}, got {value}")
         if maximum is not None and value > maximum:
-            raise Invalid(f"must be at most {maximum:,}, got {value:,}".replace(",", " "))
+            raise Invalid(f"must be at most {maximum:_}, got {value:_}".replace("_", " "))
         return value
 
     return conv

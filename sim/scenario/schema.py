@@ -223,13 +223,13 @@ RUN: Schema = {
                       "simulated time, warm-up included (at most 366 days)"),
     "warmup": Field(f.or_auto(f.duration), "auto", "statistics ignore what happens before this; auto: MSER-5 "
                     "finds it per replication on the SLO metrics' series (sim.metrics.warmup)"),
-    "replications": Field(f.integer(1), 5, "independent replications"),
+    "replications": Field(f.integer(1, f.MAX_REPLICATIONS), 5, "independent replications"),
     "seed": Field(f.integer(0, 2**63 - 1), 1, "fixes every random choice"),
     "traffic_scale": Field(f.number(0.0, strictly=True), 1, "multiplies every arrival rate"),
     "tagged_share": Field(f.positive(f.share), 1, "share of every flow simulated message by message; the rest is "
                           "background: bare jobs at the stations it loads (see sim.model.background)"),
     "precision": Field(f.positive(f.share), None, "target relative half-width of SLO intervals (e.g. 5%)"),
-    "max_replications": Field(f.integer(1), 50, "cap of replications when aiming at a precision"),
+    "max_replications": Field(f.integer(1, f.MAX_REPLICATIONS), 50, "cap of replications when aiming at a precision"),
     "max_events": Field(f.integer(1, 10**15), None, "stop a replication that processes more events than this "
                         "(a guard against runs that would not finish; `smev-sim run --max-events`)"),
     "sweep": Field(f.nested, None, "{parameter: dotted.path, values: [...]}"),

@@ -224,3 +224,8 @@ def test_an_unknown_fault_field_is_reported_once(fault, expected):
     found = problems(edit(22, f"  x: {fault}"))
     assert len(found) == len(expected), found
     assert all(p.startswith(e) for p, e in zip(found, expected, strict=True)), found
+
+
+def test_replications_beyond_the_documented_limit_are_refused_with_readable_numbers():
+    found = problems(BASE.replace("run: {duration: 30min,", "run: {replications: 5000, duration: 30min,", 1))
+    assert any(p.endswith("run.replications: must be at most 1 000, got 5 000") for p in found), found
