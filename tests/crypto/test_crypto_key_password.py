@@ -159,6 +159,24 @@ def test_load_credentials_opens_the_encrypted_bus_key(made: Path, openssl_gost, 
         load_credentials(keys)
 
 
+@pytest.mark.native
+def test_run_dry_run_opens_the_encrypted_bus_key(made: Path, tmp_path: Path) -> None:
+    """`run --keys DIR` opens smev.key.pem before anything runs (the dry run checks it too)."""
+    provider = Path(__file__).resolve().parents[2] / "conformance" / "reference" / "participants" / \
+        "reference.provider.yaml"
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    shutil.copy(made / "mine.key.pem", keys / "smev.key.pem")
+    shutil.copy(made / "pki" / "mine.cert.pem", keys / "smev.cert.pem")
+    argv = ["run", "--suite", "provider", "--participant", provider, "--keys", keys, "--port", "0", "--dry-run"]
+    code, out, err = _run(*argv, "--key-password-file", made / "password.txt")
+    assert code == 0, err
+    assert "dry run" in out
+    (tmp_path / "wrong.txt").write_text("wrong\n")
+    code, out, err = _run(*argv, "--key-password-file", tmp_path / "wrong.txt")
+    assert_refused_in_one_line(code, out, err, (f"{keys / 'smev.key.pem'}:", "wrong password"))
+
+
 # --- refusals that need a key the engine encrypted -------------------------------------------------------------
 
 
