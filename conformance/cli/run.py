@@ -25,8 +25,8 @@ RequestRejected for content its type does not describe), one finding FLOW-LIVE-R
 reference between steps, every file they name exists), their fit (role, version, the participant's types and its
 mnemonic in the registry: `--registry`, else the one participant.yaml names under `registry:`, else the shipped
 one), the bus double's --keys DIR (its smev.key.pem opened, with --key-password-file or --key-password-env when it
-is encrypted), and the bus port (in range and free; `--port` overrides bus.url's, 0 picks a free one). Exit 0 when they are
-runnable, 2 with every problem as FILE:LINE: path: what is wrong.
+is encrypted), and the bus port (in range and free; `--port` overrides bus.url's, 0 picks a free one). Exit 0 when
+they are runnable, 2 with every problem as FILE:LINE: path: what is wrong.
 
 A run that takes more than a few seconds shows its progress on standard error: a bar on a terminal, a plain
 line every 10 s in a log (SMEV_PROGRESS=off turns it off).

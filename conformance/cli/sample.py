@@ -8,8 +8,8 @@ each kind of fault) goes into the directory given by --output, one file each, e.
 
 Samples are signed as in real traffic: the participant's signatures (caller, original sender, attachments' CMS)
 with the shipped test participant's key, or --key/--cert (an encrypted --key opens with --key-password-file or
---key-password-env); the bus's with the shipped test bus key. --unsigned writes
-them without signatures (the real bus refuses those: SIG-PRESENT fails, and GetStatusRequest fails its schema).
+--key-password-env); the bus's with the shipped test bus key. --unsigned writes them without signatures (the real
+bus refuses those: SIG-PRESENT fails, and GetStatusRequest fails its schema).
 
 Examples:
   smev-conformance sample
