@@ -6,7 +6,8 @@ bus double's `serve`/`run`/`replay --keys DIR` smev.key.pem) adds the two option
 resolves them once into bytes with `key_password`, and reads the key with `read_private_key`, which turns every
 failure into one line naming the key file (exit 2). The password itself is never an argument: `ps` and the shell's
 history would show it. A password given for a key that is not encrypted is accepted and not used (as `openssl
-pkey -passin` does), so that one command line serves before and after a key is encrypted.
+pkey -passin` does), so that one command line serves before and after a key is encrypted. An empty password (an
+empty first line, an empty variable) is refused as the mistake it almost always is.
 
 Decrypting is the native backend's (OpenSSL's PBES2: AES, GOST 28147-89, Kuznyechik); with `--crypto pure`, or
 where OpenSSL's GOST engine is missing, an encrypted key is refused with what to do instead.
