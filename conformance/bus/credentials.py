@@ -8,6 +8,7 @@
     DIR/ca.crl.pem                           its CRL (optional; issued and signed by that CA, current when loaded)
     DIR/participants/<MNEMONIC>.cert.pem     each participant's certificate: how the bus knows who calls
 
+An encrypted smev.key.pem opens with the command's --key-password-file or --key-password-env.
 Without a directory the shipped test PKI is used (`conformance.crypto.testdata.bus_credentials`). A caller is
 the participant registered with the certificate that verified its signature (`conformance.bus.signatures`); with
 signatures switched off, the one its `X-SMEV-Sender` header names.
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conformance.crypto import load_certificate, load_crl, load_private_key, verify_crl
+from conformance.crypto import Backend, load_certificate, load_crl, verify_crl
+from conformance.crypto.keyfile import read_private_key
 from conformance.crypto.testdata import bus_credentials
 from conformance.errors import InputError
 
@@ -80,8 +82,10 @@ def _check_crl(crl: object, ca: object | None, path: Path) -> None:
                          path=str(path))
 
 
-def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
-    """The bus's credentials from `keys_dir`, or the shipped test PKI when None."""
+def load_credentials(keys_dir: str | Path | None = None, *, password: bytes | None = None,
+                     backend: Backend | None = None) -> BusCredentials:
+    """The bus's credentials from `keys_dir`, or the shipped test PKI when None; an encrypted smev.key.pem is
+    decrypted with `password` by `backend` (`conformance.crypto.keyfile`)."""
     if keys_dir is None:
         key, cert, ca = bus_credentials()
         return BusCredentials(key, cert, ca)
@@ -93,12 +97,7 @@ def load_credentials(keys_dir: str | Path | None = None) -> BusCredentials:
         if not needed.is_file():
             raise InputError("missing: the bus signs with smev.key.pem and smev.cert.pem in the --keys directory",
                              path=str(needed))
-    try:
-        key = load_private_key(_read(key_path))
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"not a private key: {exc}", path=str(key_path)) from None
+    key = read_private_key(key_path, password, backend)
     cert = load_certificate_file(cert_path)
     if cert.public_key is None or cert.public_key != key.public_key:  # type: ignore[attr-defined]
         raise InputError("smev.cert.pem does not certify smev.key.pem: participants could not verify what the bus "

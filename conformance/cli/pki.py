@@ -11,6 +11,9 @@ adds a certificate to the CA's CRL (ca.crl.pem/.der rewritten with the next CRL 
 `pki show FILE` prints what a certificate, CRL or private key file holds; with --ca it also checks the
 certificate's or CRL's signature against that CA.
 
+An encrypted private key (`issue --key`, `show`) opens with --key-password-file FILE (its first line) or
+--key-password-env VAR, never with the password on the command line; decrypting needs the native backend.
+
 Exit codes: 0 done (show: the checks hold), 1 show: a check failed, 2 unusable arguments or files.
 
 Examples (in an empty folder, in this order; a test runs them):
@@ -31,7 +34,7 @@ from conformance.cli.check import parse_instant
 from conformance.crypto import oids
 from conformance.crypto.certificates import load_certificate, verify_certificate
 from conformance.crypto.crl import load_crl, verify_crl
-from conformance.crypto.keyformats import load_private_key
+from conformance.crypto.keyfile import add_key_password_options, decode_private_key, key_password, read_private_key
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.crypto.pem import pem_blocks
 from conformance.crypto.testpki import build_pki, issue_into, revoke_in, write_pki
@@ -56,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     issue.add_argument("directory", metavar="DIR", help="a directory made by `pki init`")
     issue.add_argument("name", metavar="NAME", help="base name of the files written (NAME.cert.pem, ...)")
     issue.add_argument("--key", metavar="KEY.pem", help="certify this private key instead of generating one")
+    add_key_password_options(issue)
     issue.add_argument("--cn", metavar="TEXT", help="subject common name (default: Тестовая ИС NAME)")
     issue.add_argument("--org", metavar="TEXT", help="subject organisation")
     issue.add_argument("--validity", type=int, default=365, metavar="DAYS", help="validity in days (default: 365)")
@@ -68,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="describe a certificate, CRL or private key file")
     show.add_argument("file", metavar="FILE", help="PEM or DER file")
     show.add_argument("--ca", metavar="CA.pem", help="verify the certificate's or CRL's signature by this CA")
+    add_key_password_options(show, "FILE when it is a private key")
     for action in (init, issue, revoke, show):
         add_crypto_option(action)
 
@@ -112,17 +117,12 @@ def _issue(args: argparse.Namespace) -> int:
         raise UsageError("--validity must be between 1 and 36500 days")
     if not args.name or "/" in args.name or args.name.startswith(".") or args.name == "ca":
         raise UsageError(f"NAME {args.name!r}: a plain file base name other than 'ca' is needed")
-    key = None
-    if args.key:
-        try:
-            key = load_private_key(_read(args.key))
-        except InputError:
-            raise
-        except ConformanceError as exc:
-            raise InputError(str(exc), path=args.key) from None
+    backend = chosen_backend(args)
+    password = key_password(args, key_given=bool(args.key))
+    key = read_private_key(args.key, password, backend) if args.key else None
     written = issue_into(Path(args.directory), args.name, key=key, common_name=args.cn, organisation=args.org,
                          validity_days=args.validity, start=_parse_start(args.start), seed=args.seed,
-                         backend=chosen_backend(args))
+                         backend=backend)
     print("written: " + ", ".join(str(path) for path in written))
     return 0
 
@@ -141,6 +141,7 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    password = key_password(args, key_given=True, key_option="FILE")
     data = _read(args.file)
     labels = {label for label, _ in pem_blocks(data)} if data.lstrip().startswith(b"-----") else set()
     ca = None
@@ -153,12 +154,14 @@ def _show(args: argparse.Namespace) -> int:
         if "X509 CRL" in labels:
             item = load_crl(data)
         elif labels & {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY"}:
-            item = load_private_key(data)
+            item = decode_private_key(data, args.file, password, chosen_backend(args))
         else:
             try:
                 item = load_certificate(data)
             except ConformanceError:
                 item = load_crl(data)
+    except InputError:
+        raise
     except ConformanceError as exc:
         raise InputError(f"neither a certificate, a CRL nor a private key: {exc}", path=args.file) from None
     status = 0

@@ -50,12 +50,13 @@ import json
 from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
 
-from conformance.bus.credentials import load_certificate_file, load_credentials
+from conformance.bus.credentials import BusCredentials, load_certificate_file, load_credentials
 from conformance.bus.registry_view import load_types
 from conformance.bus.replay import holds_many, load_captures, replay, replay_config
 from conformance.bus.server import start
 from conformance.bus.service import Bus
 from conformance.commandline import count, positive_number
+from conformance.crypto.keyfile import add_key_password_options, key_password
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
 from conformance.suites import lint
@@ -80,6 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "its reactions")
     parser.add_argument("--registry", metavar="FILE", help="registry of the double started here (default: the one participant.yaml names, else the shipped one)")
     parser.add_argument("--keys", metavar="DIR", help="keys of the double started here (default: shipped test PKI)")
+    add_key_password_options(parser, "--keys DIR's smev.key.pem")
     parser.add_argument("--no-signatures", action="store_true",
                         help="the double started here identifies callers by X-SMEV-Sender and checks no signature")
     add_crypto_option(parser)
@@ -135,8 +137,9 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
             raise UsageError(f"{args.capture}: {what}")
         return _nothing(args, what)
 
-    results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry), keys=args.keys,
-                        signatures=not args.no_signatures, timeout=args.timeout, backend=chosen_backend(args))
+    results = redeliver(chosen, calls, participant, registry=registry_for(participant, args.registry),
+                        credentials=_credentials(args), signatures=not args.no_signatures, timeout=args.timeout,
+                        backend=chosen_backend(args))
     if args.format == "json":
         print(json.dumps([{"delivery": r.delivery.call.name, "captured_message_id": r.delivery.message_id,
                            "message_id": r.message_id, "captured": [x.describe() for x in r.captured],
@@ -158,10 +161,14 @@ def _redeliver(args: argparse.Namespace, calls: list) -> int:
     return 1 if any(r.verdict.fails for r in results) else 0
 
 
+def _credentials(args: argparse.Namespace) -> BusCredentials:
+    """The keys of the double started here: --keys DIR (its key opened with the password options), else shipped."""
+    password = key_password(args, key_given=args.keys is not None, key_option="--keys")
+    return load_credentials(args.keys, password=password, backend=chosen_backend(args))
+
+
 def _double(args: argparse.Namespace):  # -> context manager yielding the double's URL
-
-
-    credentials = load_credentials(args.keys)
+    credentials = _credentials(args)
     registry = args.registry
     if args.participant is not None:
         participant = _load_participant(args.participant)

@@ -24,8 +24,9 @@ RequestRejected for content its type does not describe), one finding FLOW-LIVE-R
 `--dry-run` checks exactly what the run will need, and runs nothing: both files (every key, every step, every
 reference between steps, every file they name exists), their fit (role, version, the participant's types and its
 mnemonic in the registry: `--registry`, else the one participant.yaml names under `registry:`, else the shipped
-one), and the bus port (in range and free; `--port` overrides bus.url's, 0 picks a free one). Exit 0 when they are
-runnable, 2 with every problem as FILE:LINE: path: what is wrong.
+one), the bus double's --keys DIR (its smev.key.pem opened, with --key-password-file or --key-password-env when it
+is encrypted), and the bus port (in range and free; `--port` overrides bus.url's, 0 picks a free one). Exit 0 when
+they are runnable, 2 with every problem as FILE:LINE: path: what is wrong.
 
 A run that takes more than a few seconds shows its progress on standard error: a bar on a terminal, a plain
 line every 10 s in a log (SMEV_PROGRESS=off turns it off).
@@ -44,7 +45,9 @@ import sys
 from pathlib import Path
 
 from conformance.bus.capture import capture_stem, write_capture
+from conformance.bus.credentials import load_credentials
 from conformance.commandline import seed
+from conformance.crypto.keyfile import add_key_password_options, key_password
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
 from conformance.findings import FileResult
@@ -75,6 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run without signatures (the participant's certificate is then not required)")
     parser.add_argument("--dry-run", action="store_true", help="only check the files; run nothing")
     parser.add_argument("--keys", metavar="DIR", help="the bus double's keys (default: the shipped test PKI)")
+    add_key_password_options(parser, "--keys DIR's smev.key.pem")
     parser.add_argument("--seed", type=seed, default=0, help="seed of every fake payload (default 0)")
     add_crypto_option(parser)
     add_report_options(parser, failures="failed errors")
@@ -111,7 +115,10 @@ def run(args: argparse.Namespace) -> int:
     lint.raise_problems(problems)
     assert suite is not None and participant is not None
 
-    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, backend=chosen_backend(args),
+    backend = chosen_backend(args)
+    password = key_password(args, key_given=args.keys is not None, key_option="--keys")
+    credentials = load_credentials(args.keys, password=password, backend=backend) if args.keys else None
+    settings = RunSettings(signatures=not args.no_signatures, seed=args.seed, backend=backend,
                            registry_path=lint.registry_for(participant, args.registry),
                            negative=negative_count(args.negative, args.suite))
     plan = planned(suite, participant, settings)
@@ -129,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     with Progress(f"run {suite.name}", total=len(plan), unit="case") as progress:
-        live = run_suite(suite, participant, settings=settings, keys_dir=args.keys, port=args.port,
+        live = run_suite(suite, participant, settings=settings, credentials=credentials, port=args.port,
                          on_result=lambda result: progress.advance(note=result.path))
 
     meta = {"suite": suite.name, "participant": participant.mnemonic, "seed": args.seed, "bus": live.bus_url}

@@ -7,8 +7,9 @@ each kind of fault) goes into the directory given by --output, one file each, e.
 1.1-GetResponseResponse-rejected.xml, 1.2-Fault-InvalidContent.xml.
 
 Samples are signed as in real traffic: the participant's signatures (caller, original sender, attachments' CMS)
-with the shipped test participant's key, or --key/--cert; the bus's with the shipped test bus key. --unsigned writes
-them without signatures (the real bus refuses those: SIG-PRESENT fails, and GetStatusRequest fails its schema).
+with the shipped test participant's key, or --key/--cert (an encrypted --key opens with --key-password-file or
+--key-password-env); the bus's with the shipped test bus key. --unsigned writes them without signatures (the real
+bus refuses those: SIG-PRESENT fails, and GetStatusRequest fails its schema).
 
 Examples:
   smev-conformance sample
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from conformance.cli.check import parse_instant
 from conformance.commandline import seed
-from conformance.crypto import bus_credentials, load_certificate, load_private_key, reproducible, test_credentials
+from conformance.crypto import bus_credentials, load_certificate, reproducible, test_credentials
+from conformance.crypto.keyfile import add_key_password_options, key_password, read_private_key
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import UsageError
 from conformance.protocol.builder import build
@@ -53,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--at", metavar="TIMESTAMP", help="ISO 8601 moment the message is made (default: now)")
     parser.add_argument("--unsigned", action="store_true", help="write envelopes without signatures")
     parser.add_argument("--key", metavar="FILE", help="participant's private key, PEM or DER PKCS#8 (default: shipped test key)")
+    add_key_password_options(parser)
     parser.add_argument("--cert", metavar="FILE", help="participant's certificate, PEM or DER (default: shipped test certificate)")
     parser.add_argument("--personal", action="store_true", help="add a personal signature over the business element")
     add_crypto_option(parser)
@@ -123,16 +126,19 @@ def _signing_hook(args: argparse.Namespace, at):
     if args.unsigned:
         if args.key or args.cert or args.personal:
             raise UsageError("--unsigned cannot go with --key, --cert or --personal")
+        key_password(args, key_given=False)  # a password with no key to open: refused
         return None
     if bool(args.key) != bool(args.cert):
         raise UsageError("--key and --cert go together")
+    backend = chosen_backend(args)
+    password = key_password(args, key_given=bool(args.key))
     if args.key:
+        key = read_private_key(args.key, password, backend)
         try:
-            participant = (load_private_key(Path(args.key).read_bytes()), load_certificate(Path(args.cert).read_bytes()))
+            participant = (key, load_certificate(Path(args.cert).read_bytes()))
         except OSError as exc:
             raise UsageError(f"cannot read {exc.filename}: {exc.strerror}") from None
     else:
         participant = test_credentials()[:2]
     return traffic_signing_hook(participant, bus_credentials()[:2], personal=args.personal,
-                                backend=reproducible(chosen_backend(args)),
-                                signing_time=at)
+                                backend=reproducible(backend), signing_time=at)

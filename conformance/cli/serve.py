@@ -4,9 +4,9 @@ It speaks the SMEV 3 SOAP API of versions 1.1, 1.2 and 1.3 (SendRequest, GetRequ
 GetResponse, GetStatus; GetIncomingQueueStatistics in 1.1), with per-type queues, acks and redelivery, statuses,
 the protocol's faults, the registry's access matrix and the rule catalogue. It signs what it delivers and verifies
 callers' signatures (participants are known by their certificates in --keys DIR/participants/<MNEMONIC>.cert.pem
-or --participant MNEMONIC=CERT). With the shipped test PKI (no --keys) it also knows the shipped test key that
-`smev-conformance sample` signs with, as EPGU (a consumer of every shipped type), so the project's own samples are
-accepted out of the box; the banner says so (--no-default-participants: know only those given). With --no-signatures
+or --participant MNEMONIC=CERT; an encrypted smev.key.pem opens with --key-password-file or --key-password-env).
+With the shipped test PKI (no --keys) it also knows the shipped test key that `smev-conformance sample` signs with,
+as EPGU (a consumer of every shipped type), so the project's own samples are accepted out of the box; the banner says so (--no-default-participants: know only those given). With --no-signatures
 a caller names itself in the X-SMEV-Sender header. With --state FILE its queues survive a restart (each call is
 synced to disk before it is answered; --fast-state syncs at checkpoints only), and its journal of raw calls can be
 replayed
@@ -34,6 +34,7 @@ from conformance.bus.registry_view import load_types
 from conformance.bus.service import Bus, BusConfig
 from conformance.bus.store import BusStore
 from conformance.commandline import stop_on_signals
+from conformance.crypto.keyfile import add_key_password_options, key_password
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.crypto.testdata import test_credentials
 from conformance.errors import UsageError
@@ -58,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", metavar="FILE", help="message-type registry (default: the shipped one)")
     parser.add_argument("--keys", metavar="DIR", help="smev.key.pem, smev.cert.pem, ca.cert.pem, participants/ "
                                                       "(default: the shipped test PKI)")
+    add_key_password_options(parser, "--keys DIR's smev.key.pem")
     parser.add_argument("--participant", action="append", default=[], metavar="MNEMONIC=CERT",
                         help="register a participant's certificate (repeatable)")
     parser.add_argument("--no-default-participants", action="store_true",
@@ -104,7 +106,9 @@ def run(args: argparse.Namespace) -> int:
     if poll_window is not None and not 0 < poll_window < float("inf"):
         raise UsageError(f"--poll-window {args.poll_window!r}: must be more than 0 s (or off)")
     types = load_types(args.registry)
-    credentials = load_credentials(args.keys)
+    backend = chosen_backend(args)
+    credentials = load_credentials(args.keys, password=key_password(args, key_given=args.keys is not None,
+                                                                     key_option="--keys"), backend=backend)
     defaults = {} if args.no_default_participants else default_participants(args.keys)
     for mnemonic, certificate in defaults.items():
         credentials = credentials.with_participant(mnemonic, certificate)
@@ -117,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--fast-state applies to a --state FILE; the in-memory state is lost at exit anyway")
     store = BusStore(args.state or ":memory:", durability="normal" if args.fast_state else "full")
     config = BusConfig(ack_timeout=ack_timeout, signatures=not args.no_signatures, run_rules=not args.no_rules,
-                       poll_window=poll_window, backend=chosen_backend(args))
+                       poll_window=poll_window, backend=backend)
     bus = Bus(types, store=store, config=config, credentials=credentials)
     try:
         server = http_server.make_server(bus, args.host, args.port, verbose=args.verbose)

@@ -11,6 +11,9 @@ Attachments whose content is in the message get a detached CMS SignaturePKCS7 in
 The signature follows the facts page: exclusive c14n, GOST R 34.10-2012 with Streebog of the key's size,
 transforms exclusive c14n then urn://smev-gov-ru/xmldsig/transform, the certificate in KeyInfo; never indented.
 
+An encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY") opens with --key-password-file FILE (its first line) or
+--key-password-env VAR, never with the password on the command line; decrypting needs the native backend.
+
 Examples (in an empty folder, in this order; a test runs them):
   smev-conformance pki init pki/
   smev-conformance sample --unsigned --output request.xml
@@ -26,7 +29,8 @@ import sys
 
 from lxml import etree
 
-from conformance.crypto import load_certificate, load_private_key
+from conformance.crypto import load_certificate
+from conformance.crypto.keyfile import add_key_password_options, key_password, read_private_key
 from conformance.crypto.option import add_crypto_option, chosen_backend
 from conformance.errors import ConformanceError, InputError
 from conformance.output import write_output
@@ -39,7 +43,9 @@ HELP = "add the detached GOST signature an SMEV message's operation calls for"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="the SOAP envelope to sign ('-': standard input)")
-    parser.add_argument("--key", required=True, metavar="KEY", help="private key, PKCS#8 PEM or DER (GOST 2012)")
+    parser.add_argument("--key", required=True, metavar="KEY",
+                        help="private key, PKCS#8 PEM or DER (GOST 2012); encrypted: see --key-password-file")
+    add_key_password_options(parser)
     parser.add_argument("--cert", required=True, metavar="CERT", help="the key's X.509 certificate, PEM or DER")
     parser.add_argument("--id", metavar="ID", help="Id to give the signed element (default: its own, else the one "
                         "real traffic uses, e.g. SIGNED_BY_CONSUMER)")
@@ -61,15 +67,8 @@ def _read(path: str, what: str) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-
-
     backend = chosen_backend(args)
-    try:
-        key = load_private_key(_read(args.key, "private key"))
-    except InputError:
-        raise
-    except ConformanceError as exc:
-        raise InputError(f"not a usable GOST private key: {exc}", path=args.key) from None
+    key = read_private_key(args.key, key_password(args, key_given=True), backend)
     try:
         certificate = load_certificate(_read(args.cert, "certificate"))
     except InputError:

@@ -27,7 +27,10 @@ Public API (stable; other packages import only from here):
     verify_with_conventions(public_key, digest, signature, *, order="sr", digest_endianness="le",
                             key_endianness="le") -> bool
     PublicKey, PrivateKey, generate_private_key(parameter_set=..., seed=None)
-    load_private_key(data, password=None) -> PrivateKey;  load_public_key(data) -> PublicKey (SPKI DER/PEM)
+    load_private_key(data, password=None, backend=None) -> PrivateKey: encrypted PKCS#8 needs a password and the
+        native backend (Backend.decrypt_pkcs8; KeyPasswordError: none or a wrong one);  load_public_key(data) ->
+        PublicKey (SPKI DER/PEM)
+    Private key files as commands read them (--key-password-file/--key-password-env): conformance.crypto.keyfile
     Certificate, load_certificate(data) -> Certificate;  verify_certificate(cert, issuer_cert, backend=None) -> bool
     Crl, RevokedCertificate, load_crl(data) -> Crl;  verify_crl(crl, issuer_cert, backend=None) -> bool
     test_credentials() -> (PrivateKey, Certificate, ca_certificate);  bus_credentials() (the bus's, same CA)

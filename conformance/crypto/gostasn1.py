@@ -17,6 +17,11 @@ class KeyFormatError(ConformanceError):
     """A key cannot be read: the message says what is wrong with it."""
 
 
+class KeyPasswordError(KeyFormatError):
+    """An encrypted private key (PKCS#8 EncryptedPrivateKeyInfo) was given no password, or one that does not open
+    it; the message never holds the password."""
+
+
 class GostKeyParameters(core.Sequence):
     """GostR3410-2012-PublicKeyParameters: the parameter set, then the digest (absent for 512-bit TC26 sets)."""
 

@@ -10,12 +10,18 @@ from dataclasses import replace
 from asn1crypto import core
 
 from conformance.crypto import curves, der, oids
-from conformance.crypto.backends.native import decrypt_pkcs8
-from conformance.crypto.gostasn1 import GostPrivateKeyInfo, GostPublicKeyInfo, KeyFormatError, key_parameters
+from conformance.crypto.backends import Backend, resolve_backend
+from conformance.crypto.gostasn1 import (
+    GostPrivateKeyInfo,
+    GostPublicKeyInfo,
+    KeyFormatError,
+    KeyPasswordError,
+    key_parameters,
+)
 from conformance.crypto.keys import PrivateKey, PublicKey
 from conformance.crypto.pem import to_der
 
-__all__ = ["KeyFormatError", "decode_spki", "encode_pkcs8", "encode_spki", "generate_private_key", "load_private_key",
+__all__ = ["KeyFormatError", "KeyPasswordError", "decode_spki", "encode_pkcs8", "encode_spki", "generate_private_key", "load_private_key",
            "load_public_key"]
 
 def encode_spki(key: PublicKey) -> bytes:
@@ -73,10 +79,12 @@ def _private_scalar(content: bytes, bits: int) -> int:
                          "masked CryptoPro containers are not supported")
 
 
-def load_private_key(data: bytes, password: bytes | str | None = None) -> PrivateKey:
+def load_private_key(data: bytes, password: bytes | str | None = None, backend: Backend | None = None) -> PrivateKey:
     """A private key from PKCS#8 PrivateKeyInfo in DER or PEM ("PRIVATE KEY").
 
-    Encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY") is decrypted through the native backend's OpenSSL when present.
+    Encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY") is decrypted with `password` (str: UTF-8) by `backend` (None: the
+    automatic choice), which must be the native one; no password, or a wrong one, raises `KeyPasswordError`, the
+    pure backend `BackendUnavailable`. A password given for an unencrypted key is not needed and not used.
     """
     label, body = to_der(data, ("PRIVATE KEY", "ENCRYPTED PRIVATE KEY"), "a private key")
     try:
@@ -86,8 +94,10 @@ def load_private_key(data: bytes, password: bytes | str | None = None) -> Privat
             raise der.DerError(f"PrivateKeyInfo: expected a SEQUENCE, found tag 0x{body[0]:02x} at offset 0")
         if label == "ENCRYPTED PRIVATE KEY" or (len(parts) == 2 and isinstance(parts[0], core.Sequence)):
             if password is None:
-                raise KeyFormatError("the private key is encrypted (PKCS#8 EncryptedPrivateKeyInfo); give its password")
-            return load_private_key(decrypt_pkcs8(body, password))
+                raise KeyPasswordError("the private key is encrypted (PKCS#8 EncryptedPrivateKeyInfo); give its "
+                                       "password")
+            secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
+            return load_private_key(resolve_backend(backend).decrypt_pkcs8(body, secret))
         if len(parts) < 3 or not isinstance(parts[0], core.Integer) or parts[0].native not in (0, 1):
             raise KeyFormatError("not a PKCS#8 PrivateKeyInfo (version, algorithm, key expected)")
         info = GostPrivateKeyInfo.load(body, strict=True)

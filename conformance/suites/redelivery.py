@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from conformance import xmlsafe
-from conformance.bus.credentials import load_certificate_file, load_credentials
+from conformance.bus.credentials import BusCredentials, load_certificate_file, load_credentials
 from conformance.bus.process import ParticipantProcess
 from conformance.bus.registry_view import load_types
 from conformance.bus.replay import AnswerSummary, CapturedCall, HttpMessage, Verdict, _header_lines, summarize
@@ -176,9 +176,9 @@ def related_failures(calls: list[CapturedCall]) -> list[Delivery]:
             if Redelivered._failures(_captured_reactions(calls, d, found[i + 1].index if i + 1 < len(found) else None))]
 
 
-def _bus_for(participant: Participant, *, registry: str | None, keys: str | None, signatures: bool,
+def _bus_for(participant: Participant, *, registry: str | None, credentials: BusCredentials | None, signatures: bool,
              backend: Backend | None) -> Bus:
-    credentials = load_credentials(keys)
+    credentials = credentials or load_credentials()
     if signatures:
         if participant.certificate is None:
             raise UsageError(f"{participant.path}: keys.certificate is needed to verify the participant's signatures "
@@ -196,11 +196,12 @@ def _call_of(exchange: object) -> CapturedCall:
 
 
 def redeliver(chosen: list[Delivery], all_calls: list[CapturedCall], participant: Participant, *,
-              registry: str | None = None, keys: str | None = None, signatures: bool = True,
+              registry: str | None = None, credentials: BusCredentials | None = None, signatures: bool = True,
               timeout: float = 10.0, backend: Backend | None = None) -> list[Redelivered]:
-    """Deliver each chosen request to the participant again, through a double at its bus URL; see the module."""
+    """Deliver each chosen request to the participant again, through a double at its bus URL that signs with
+    `credentials` (default: the shipped test PKI); see the module."""
     host, port = bus_address(participant)
-    bus = _bus_for(participant, registry=registry, keys=keys, signatures=signatures, backend=backend)
+    bus = _bus_for(participant, registry=registry, credentials=credentials, signatures=signatures, backend=backend)
     try:
         running = start(bus, host, port)
     except OSError as exc:

@@ -18,6 +18,8 @@ from conformance.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 TESTDATA = ROOT / "conformance" / "crypto" / "testdata"
 PROVIDER = ROOT / "conformance" / "reference" / "participants" / "reference.provider.yaml"
+ENCRYPTED_KEY = Path(__file__).resolve().parent / "keys" / "participant.key.encrypted.pem"  # see keys/README.md
+UNSET = "SMEV_TEST_NO_SUCH_PASSWORD_VARIABLE"
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +39,14 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "adir").mkdir()
     shutil.copy(TESTDATA / "ca.cert.pem", d / "ca.cert.pem")
     shutil.copy(TESTDATA / "ca.crl.pem", d / "ca.crl.pem")
+    shutil.copy(ENCRYPTED_KEY, d / "encrypted.key.pem")
+    (d / "password.txt").write_text("smev-test-password\n")
+    (d / "enckeys").mkdir()  # a bus keys directory whose smev.key.pem is encrypted
+    shutil.copy(ENCRYPTED_KEY, d / "enckeys" / "smev.key.pem")
+    shutil.copy(TESTDATA / "participant.cert.pem", d / "enckeys" / "smev.cert.pem")
+    (d / "capture").mkdir()
+    (d / "capture" / "0001-SendRequest.request.http").write_bytes(
+        b"POST /smev HTTP/1.1\r\nContent-Type: text/xml\r\n\r\n<x/>")
     return d
 
 
@@ -100,6 +110,50 @@ REFUSED: list[tuple[str, str, tuple[str, ...]]] = [
     ("sign-key-missing", "sign {d}/doc.xml --key {d}/nope.pem --cert {d}/ca.cert.pem", ("nope.pem",)),
     ("sign-key-is-a-cert", "sign {d}/doc.xml --key {d}/ca.cert.pem --cert {d}/ca.cert.pem", ("ca.cert.pem", "key")),
     ("sign-no-cert", "sign {d}/doc.xml --key {d}/ca.cert.pem", ("--cert",)),
+    # encrypted keys: no password, a password source that gives none, a backend that cannot decrypt
+    ("sign-key-encrypted-no-password", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem",
+     ("encrypted.key.pem: the private key is encrypted", "--key-password-file FILE", "--key-password-env VAR")),
+    ("sign-key-encrypted-pure", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem "
+     "--key-password-file {d}/password.txt --crypto pure", ("encrypted.key.pem", "native", "--crypto pure")),
+    ("sign-key-password-file-missing", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem "
+     "--key-password-file {d}/nope.txt", ("nope.txt", "key password file", "--key-password-file")),
+    ("sign-key-password-file-dir", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem "
+     "--key-password-file {d}/adir", ("adir", "key password file")),
+    ("sign-key-password-file-empty", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem "
+     "--key-password-file {d}/empty.xml", ("empty.xml", "first line is empty")),
+    ("sign-key-password-env-unset", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem "
+     f"--key-password-env {UNSET}", ("--key-password-env", UNSET, "not set")),
+    ("sign-key-password-both", "sign {d}/doc.xml --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem "
+     "--key-password-file {d}/password.txt --key-password-env HOME", ("--key-password-env", "not allowed with")),
+    ("sample-key-encrypted-no-password", "sample --key {d}/encrypted.key.pem --cert {d}/ca.cert.pem",
+     ("encrypted.key.pem", "encrypted", "--key-password-file")),
+    ("sample-key-password-without-key", "sample --key-password-file {d}/password.txt",
+     ("--key-password-file", "without --key")),
+    ("sample-key-password-unsigned", "sample --unsigned --key-password-env HOME", ("--key-password-env", "--key")),
+    ("pki-issue-key-encrypted-no-password", "pki issue {d}/adir x --key {d}/encrypted.key.pem",
+     ("encrypted.key.pem", "encrypted", "--key-password-env")),
+    ("pki-issue-key-password-without-key", "pki issue {d}/adir x --key-password-file {d}/password.txt",
+     ("--key-password-file", "without --key")),
+    ("pki-show-key-encrypted-no-password", "pki show {d}/encrypted.key.pem",
+     ("encrypted.key.pem", "encrypted", "--key-password-file")),
+    ("pki-show-key-encrypted-pure", "pki show {d}/encrypted.key.pem --key-password-file {d}/password.txt "
+     "--crypto pure", ("encrypted.key.pem", "native", "--crypto pure")),
+    ("serve-keys-encrypted-no-password", "serve --keys {d}/enckeys",
+     ("smev.key.pem: the private key is encrypted", "--key-password-file")),
+    ("serve-keys-encrypted-pure", "serve --keys {d}/enckeys --key-password-file {d}/password.txt --crypto pure",
+     ("smev.key.pem", "native")),
+    ("serve-key-password-without-keys", "serve --key-password-file {d}/password.txt",
+     ("--key-password-file", "without --keys")),
+    ("run-keys-encrypted-no-password", f"run --suite provider --participant {PROVIDER} --keys {{d}}/enckeys "
+     "--dry-run", ("smev.key.pem", "encrypted", "--key-password-env")),
+    ("run-key-password-env-unset", f"run --suite provider --participant {PROVIDER} --keys {{d}}/enckeys "
+     f"--key-password-env {UNSET} --dry-run", (UNSET, "not set")),
+    ("run-key-password-without-keys", f"run --suite provider --participant {PROVIDER} --key-password-env HOME "
+     "--dry-run", ("--key-password-env", "without --keys")),
+    ("replay-keys-encrypted-no-password", "replay {d}/capture --all --keys {d}/enckeys",
+     ("smev.key.pem", "encrypted", "--key-password-file")),
+    ("replay-key-password-without-keys", "replay {d}/capture --all --key-password-file {d}/password.txt",
+     ("--key-password-file", "without --keys")),
     # verify
     ("verify-missing", "verify {d}/nope.xml", ("nope.xml",)),
     ("verify-trust-not-a-cert", "verify {d}/doc.xml --trust {d}/notcert.pem", ("notcert.pem", "certificate")),

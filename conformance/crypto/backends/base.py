@@ -14,6 +14,9 @@ class BackendUnavailable(UsageError):
     """The requested backend cannot run here; the message says what to install."""
 
 
+NATIVE_INSTALL_HINT = "install the Debian/Ubuntu package libengine-gost-openssl (OpenSSL 3 GOST engine and provider)"
+
+
 class Backend(ABC):
     """Streebog and GOST R 34.10-2012 with SMEV's wire conventions (see `conformance.crypto`)."""
 
@@ -36,6 +39,14 @@ class Backend(ABC):
         the pure implementation unless a backend offers its own."""
         return gost341194(data)
 
+    def decrypt_pkcs8(self, der_bytes: bytes, password: bytes) -> bytes:
+        """The PrivateKeyInfo DER inside an EncryptedPrivateKeyInfo (PBES2); raises `KeyPasswordError` when
+        `password` does not open it. Only the native backend decrypts (through OpenSSL, which knows PBES2's
+        ciphers, GOST 28147-89 and Kuznyechik included); the others raise `BackendUnavailable`."""
+        raise BackendUnavailable(f"decrypting an encrypted private key needs the native GOST backend (OpenSSL), and "
+                                 f"this run uses the {self.name} one: do not choose --crypto pure, and where OpenSSL's "
+                                 f"GOST engine is missing {NATIVE_INSTALL_HINT}")
+
     def __repr__(self) -> str:
         return f"<{self.name} GOST backend>"
 
@@ -56,6 +67,9 @@ class ReproducibleBackend(Backend):
 
     def digest_gost94(self, data: bytes) -> bytes:
         return self.inner.digest_gost94(data)
+
+    def decrypt_pkcs8(self, der_bytes: bytes, password: bytes) -> bytes:
+        return self.inner.decrypt_pkcs8(der_bytes, password)
 
     def sign(self, key: PrivateKey, data_digest: bytes) -> bytes:
         return sign_digest(key, data_digest, nonce=deterministic_nonce(key, data_digest))

@@ -12,12 +12,11 @@ import ctypes
 import threading
 from collections import OrderedDict
 
-from conformance.crypto.backends.base import Backend, BackendUnavailable
+from conformance.crypto.backends.base import NATIVE_INSTALL_HINT, Backend, BackendUnavailable
 from conformance.crypto.gost3410 import check_digest
-from conformance.crypto.gostasn1 import KeyFormatError
+from conformance.crypto.gostasn1 import KeyFormatError, KeyPasswordError
 from conformance.crypto.keys import PrivateKey, PublicKey
 
-_INSTALL_HINT = "install the Debian/Ubuntu package libengine-gost-openssl (OpenSSL 3 GOST engine and provider)"
 _ENGINE_METHOD_PKEY_METHS = 0x0200
 _ENGINE_METHOD_PKEY_ASN1_METHS = 0x0400
 _KEY_CACHE_SIZE = 256
@@ -68,21 +67,21 @@ class _OpenSSL:
             self.lib = ctypes.CDLL("libcrypto.so.3")
             _declare(self.lib)
         except (OSError, AttributeError) as exc:
-            raise BackendUnavailable(f"native GOST backend: OpenSSL 3 libcrypto not usable ({exc}); {_INSTALL_HINT}") from None
+            raise BackendUnavailable(f"native GOST backend: OpenSSL 3 libcrypto not usable ({exc}); {NATIVE_INSTALL_HINT}") from None
         lib = self.lib
         self.engine = lib.ENGINE_by_id(b"gost")
         if not self.engine or lib.ENGINE_init(self.engine) != 1:
             lib.ERR_clear_error()
-            raise BackendUnavailable(f"native GOST backend: OpenSSL's 'gost' engine is missing; {_INSTALL_HINT}")
+            raise BackendUnavailable(f"native GOST backend: OpenSSL's 'gost' engine is missing; {NATIVE_INSTALL_HINT}")
         lib.ENGINE_set_default(self.engine, _ENGINE_METHOD_PKEY_METHS | _ENGINE_METHOD_PKEY_ASN1_METHS)
         self.libctx = lib.OSSL_LIB_CTX_new()
         if not self.libctx or not lib.OSSL_PROVIDER_load(self.libctx, b"gostprov"):
             lib.ERR_clear_error()
-            raise BackendUnavailable(f"native GOST backend: OpenSSL's 'gostprov' provider is missing; {_INSTALL_HINT}")
+            raise BackendUnavailable(f"native GOST backend: OpenSSL's 'gostprov' provider is missing; {NATIVE_INSTALL_HINT}")
         self.digests = {bits: lib.EVP_MD_fetch(self.libctx, f"md_gost12_{bits}".encode(), None) for bits in (256, 512)}
         if not all(self.digests.values()):
             lib.ERR_clear_error()
-            raise BackendUnavailable(f"native GOST backend: Streebog is not offered by 'gostprov'; {_INSTALL_HINT}")
+            raise BackendUnavailable(f"native GOST backend: Streebog is not offered by 'gostprov'; {NATIVE_INSTALL_HINT}")
         # GOST R 34.11-94 (withdrawn; only to verify old GOST R 34.10-2001 signatures): None when not offered.
         self.gost94 = lib.EVP_MD_fetch(self.libctx, b"md_gost94", None) or None
         lib.ERR_clear_error()
@@ -190,32 +189,31 @@ class NativeBackend(Backend):
         finally:
             lib.EVP_PKEY_CTX_free(ctx)
 
-
-def decrypt_pkcs8(der_bytes: bytes, password: bytes | str) -> bytes:
-    """The PrivateKeyInfo DER inside an EncryptedPrivateKeyInfo (PBES2), decrypted by OpenSSL."""
-    lib = _load().lib
-    secret = password.encode("utf-8") if isinstance(password, str) else bytes(password)
-    pointer = ctypes.c_char_p(der_bytes)
-    sig = lib.d2i_X509_SIG(None, ctypes.byref(pointer), len(der_bytes))
-    if not sig:
-        lib.ERR_clear_error()
-        raise KeyFormatError("private key: malformed EncryptedPrivateKeyInfo")
-    try:
-        info = lib.PKCS8_decrypt(sig, secret, len(secret))
-        if not info:
+    def decrypt_pkcs8(self, der_bytes: bytes, password: bytes) -> bytes:
+        lib = self._ssl.lib
+        secret = bytes(password)
+        pointer = ctypes.c_char_p(der_bytes)
+        sig = lib.d2i_X509_SIG(None, ctypes.byref(pointer), len(der_bytes))
+        if not sig:
             lib.ERR_clear_error()
-            raise KeyFormatError("private key: cannot decrypt the PKCS#8 key (wrong password or unsupported cipher)")
+            raise KeyFormatError("private key: malformed EncryptedPrivateKeyInfo")
         try:
-            buffer = ctypes.c_void_p()
-            size = lib.i2d_PKCS8_PRIV_KEY_INFO(info, ctypes.byref(buffer))
-            if size <= 0:
+            info = lib.PKCS8_decrypt(sig, secret, len(secret))
+            if not info:
                 lib.ERR_clear_error()
-                raise KeyFormatError("private key: decrypted PKCS#8 could not be re-encoded")
+                raise KeyPasswordError("cannot decrypt the encrypted private key with the password given: a wrong "
+                                       "password (or a cipher this OpenSSL does not offer)")
             try:
-                return ctypes.string_at(buffer, size)
+                buffer = ctypes.c_void_p()
+                size = lib.i2d_PKCS8_PRIV_KEY_INFO(info, ctypes.byref(buffer))
+                if size <= 0:
+                    lib.ERR_clear_error()
+                    raise KeyFormatError("private key: decrypted PKCS#8 could not be re-encoded")
+                try:
+                    return ctypes.string_at(buffer, size)
+                finally:
+                    lib.CRYPTO_free(buffer, None, 0)
             finally:
-                lib.CRYPTO_free(buffer, None, 0)
+                lib.PKCS8_PRIV_KEY_INFO_free(info)
         finally:
-            lib.PKCS8_PRIV_KEY_INFO_free(info)
-    finally:
-        lib.X509_SIG_free(sig)
+            lib.X509_SIG_free(sig)
