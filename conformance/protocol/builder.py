@@ -72,7 +72,7 @@ def place_signature(body: etree._Element, spec: SigningSpec, signature: etree._E
     parent = locate(body, spec.wrapper_path[:-1])
     if parent is None:
         raise BuildError(f"cannot place {spec.wrapper}: {'/'.join(spec.wrapper_path[:-1])} is absent")
-    namespace = etree.QName(body).namespace
+    namespace = etree.QName(parent).namespace  # the types namespace, or 1.3's routing one for RoutingSignature
     existing = locate(parent, (spec.wrapper,))
     if existing is not None:
         parent.remove(existing)

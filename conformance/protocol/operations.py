@@ -183,12 +183,15 @@ SIGNING: dict[Operation, SigningSpec] = {
 
 _REQ = ("RequestMessage", "Request")
 _RESP = ("ResponseMessage", "Response")
+_CANCEL = ("RequestMessage", "Cancel")
 
 SIGNATURES: dict[Operation, tuple[SigningSpec, ...]] = {
     Operation.SEND_REQUEST: (
         SIGNING[Operation.SEND_REQUEST],
         SigningSpec(("SenderProvidedRequestData", "MessagePrimaryContent", "*"),
                     ("SenderProvidedRequestData", "PersonalSignature"), Signer.PERSON, "PERSONAL_SIGNATURE", False),
+        # 1.3's optional dynamic routing: the caller signs rout:RoutingInformation into rout:RoutingSignature
+        SigningSpec(("Routing", "RoutingInformation"), ("Routing", "RoutingSignature"), Signer.CALLER, None, False),
     ),
     Operation.SEND_RESPONSE: (
         SIGNING[Operation.SEND_RESPONSE],
@@ -211,6 +214,12 @@ SIGNATURES: dict[Operation, tuple[SigningSpec, ...]] = {
         SigningSpec((*_REQ, "SenderProvidedRequestData", "MessagePrimaryContent", "*"),
                     (*_REQ, "SenderProvidedRequestData", "PersonalSignature"), Signer.PERSON,
                     "PERSONAL_SIGNATURE", False),
+        # 1.1 delivers a cancellation instead of a Request: "ЭП-СМЭВ. Подписан элемент //Request, либо //Cancel".
+        # The sender's signature in it signs "//SenderProvidedCancelData", which no schema declares: the Id-carrying
+        # MessageReference (the cancelled request) is what it can sign.
+        SigningSpec(_CANCEL, ("RequestMessage", "SMEVSignature"), Signer.SMEV, "SIGNED_BY_SMEV", False),
+        SigningSpec((*_CANCEL, "MessageReference"), (*_CANCEL, "SenderInformationSystemSignature"),
+                    Signer.SENDER, None, False),
     ),
     Operation.GET_RESPONSE_RESPONSE: (
         SigningSpec(_RESP, ("ResponseMessage", "SMEVSignature"), Signer.SMEV, "SIGNED_BY_SMEV", False),

@@ -5,6 +5,8 @@
   `basic:SmevFault` adds its own elements (faults namespace), e.g. `InvalidContent/ValidationError+`.
 - `status_categories(version)`: the values of `basic:InteractionStatusType` (1.1 has `responseIsDelivered` and no
   `responseIsQueued`).
+- `base64_elements(version)`: the local names of the SMEV elements typed `xs:base64Binary` (`Content`,
+  `SignaturePKCS7`): the only SMEV elements MTOM may move to a MIME part (an `xop:Include` anywhere else is no XOP).
 
 The XSDs are parsed once per version and cached.
 """
@@ -84,7 +86,20 @@ def interaction_types(version: Version | str) -> frozenset[str]:
     return _enumeration(Version(version), "basic", "InteractionTypeType")
 
 
+def base64_elements(version: Version | str) -> frozenset[str]:
+    """Local names of the elements the version's types and basic XSDs type `xs:base64Binary`."""
+    return _base64_elements(Version(version))
+
+
 # --- internals --------------------------------------------------------------------------------------------------
+
+@cache
+def _base64_elements(version: Version) -> frozenset[str]:
+    return frozenset(element.get("name") for role in ("types", "basic")
+                     for element in _schema_root(version, role).iter(f"{{{_XS}}}element")
+                     if element.get("name") and _local(element.get("type")) == "base64Binary"
+                     and (element.get("type") or "").startswith(("xs:", "xsd:")))
+
 
 @cache
 def _schema_root(version: Version, role: str) -> etree._Element:

@@ -58,12 +58,21 @@ def text_of(element: etree._Element | None) -> str:
 
 
 def holds_xop_include(element: etree._Element | None) -> bool:
-    """Whether `element` is an MTOM `xop:Include` or holds one as a child: base64 content moved to a MIME part."""
+    """Whether `element` is an MTOM `xop:Include` as the sole content of its parent, or holds one so: base64 content
+    moved to a MIME part. An Include beside text or other children is no XOP package (XOP 1.0 §3.1: the bus refuses
+    it while resolving), so it is not excused here."""
     if element is None or not isinstance(element.tag, str):
         return False
     if element.tag == _XOP_INCLUDE:
-        return True
-    return any(child.tag == _XOP_INCLUDE for child in element)
+        parent = element.getparent()
+        return parent is not None and _sole_include(parent)
+    return _sole_include(element)
+
+
+def _sole_include(element: etree._Element) -> bool:
+    children = list(element)
+    return (len(children) == 1 and children[0].tag == _XOP_INCLUDE and not (element.text or "").strip()
+            and not (children[0].tail or "").strip())
 
 
 _XOP_INCLUDE = "{http://www.w3.org/2004/08/xop/include}Include"

@@ -733,6 +733,9 @@ def _specs_by_wrapper(body: etree._Element) -> list[tuple[etree._Element, Signin
         wrapper = locate(body, spec.wrapper_path)
         if wrapper is not None:
             found.append((wrapper, spec))
+    # specs may share a wrapper (1.1's RequestMessage/SMEVSignature signs a Request or a Cancel): the one whose signed
+    # element the message has comes first, and the first spec of a wrapper is the one its signature is judged by
+    found.sort(key=lambda pair: locate(body, pair[1].signed_path) is None)
     return found
 
 
