@@ -10,7 +10,7 @@ from lxml import etree
 
 from conformance.findings import Severity
 from conformance.protocol.facts import smev_name
-from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Version, classify, split_qname
+from conformance.protocol.namespaces import SOAP_ENV, XMLDSIG, XOP, XSI, Role, Version, classify, split_qname
 from conformance.protocol.operations import RULE_ENVELOPE, RULE_OPERATION
 from conformance.protocol.schemafacts import fault_shapes
 from conformance.rules import recipes as ex
@@ -344,6 +344,13 @@ def test_message(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation("TestMessage appears more than once", element)
 
 
+def _directive_registry(element: etree._Element) -> bool:
+    """`directive:Registry` of 1.3 (official directive XSD): the business content of a directive message type, its
+    records' own business elements inside `RecordContent`; the basic XSD's `##other` wildcard admits it."""
+    known = classify(split_qname(element.tag)[0])
+    return known is not None and known[1] is Role.DIRECTIVE and etree.QName(element).localname == "Registry"
+
+
 @examples(bad=[ex.broken("a second business element in MessagePrimaryContent", "send_request",
                          ex.second_business_element, "MSG-SCHEMA-ENVELOPE")],
           good=[ex.valid("send_request")])
@@ -360,6 +367,8 @@ def content_single(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(f"MessagePrimaryContent holds {len(children)} elements, not exactly one", content)
             continue
         uri = split_qname(children[0].tag)[0]
+        if _directive_registry(children[0]):
+            continue  # 1.3's directive message types carry their records in directive:Registry
         if uri is None or classify(uri) is not None or uri in (XMLDSIG, XOP, SOAP_ENV):
             yield Violation(f"the business element {split_qname(children[0].tag)[1]} must be in its own namespace, "
                             f"not {uri or 'no namespace'}", children[0])
