@@ -66,8 +66,8 @@ def build_body(message: m.Message, version: Version | str) -> etree._Element:
 def place_signature(body: etree._Element, spec: SigningSpec, signature: etree._Element) -> etree._Element:
     """Put `signature` (a `ds:Signature`) into the wrapper `spec` names, creating or replacing the wrapper.
 
-    The wrapper goes where the schema wants it: `PersonalSignature` right after `MessagePrimaryContent`, every other
-    wrapper as the last child of its parent. Returns the wrapper.
+    The wrapper goes where the schema wants it: `PersonalSignature` right after `MessagePrimaryContent`, the caller's
+    before 1.3's `Routing`, every other wrapper as the last child of its parent. Returns the wrapper.
     """
     parent = locate(body, spec.wrapper_path[:-1])
     if parent is None:
@@ -83,6 +83,8 @@ def place_signature(body: etree._Element, spec: SigningSpec, signature: etree._E
         if content is None:
             raise BuildError("cannot place PersonalSignature: MessagePrimaryContent is absent")
         content.addnext(wrapper)
+    elif spec.wrapper == "CallerInformationSystemSignature" and (routing := locate(parent, ("Routing",))) is not None:
+        routing.addprevious(wrapper)  # 1.3's SendRequestRequest ends with the optional rout:Routing
     else:
         parent.append(wrapper)
     return wrapper
