@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _DATETIME = re.compile(
     r"^(?P<date>-?\d{4,}-\d{2}-\d{2})T(?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<frac>\d+))?(?P<tz>Z|[+-]\d{2}:\d{2})?$")
@@ -19,19 +19,24 @@ def format_datetime(value: datetime) -> str:
 
 
 def parse_datetime(text: str) -> datetime:
-    """xs:dateTime -> aware datetime. A value without a zone is read as UTC; fractions beyond µs are truncated."""
+    """xs:dateTime -> aware datetime. A value without a zone is read as UTC; fractions beyond µs are truncated;
+    `24:00:00` is the first instant of the next day (XML Schema 1.0 §3.2.7, as Java's XMLGregorianCalendar reads it)."""
     match = _DATETIME.match(text.strip()) if text else None
     if not match:
         raise ValueError(f"{text!r} is not an xs:dateTime")
     frac = (match["frac"] or "")[:6].ljust(6, "0") if match["frac"] else None
     tz = match["tz"]
-    normalized = f"{match['date']}T{match['time']}" + (f".{frac}" if frac else "")
+    clock, end_of_day = match["time"], False
+    if clock == "24:00:00" and not (match["frac"] or "").strip("0"):
+        clock, frac, end_of_day = "00:00:00", None, True
+    normalized = f"{match['date']}T{clock}" + (f".{frac}" if frac else "")
     if tz == "Z" or tz is None:
         normalized += "+00:00"
     else:
         normalized += tz
     value = datetime.fromisoformat(normalized)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value + timedelta(days=1) if end_of_day else value
 
 
 def format_bool(value: bool) -> str:

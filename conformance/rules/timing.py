@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from conformance.findings import Severity
 from conformance.protocol.facts import smev_name
 from conformance.protocol.ids import STALE_AFTER, check_message_id, uuid1_time
+from conformance.protocol.xmltext import parse_datetime as parse_xs_datetime
 from conformance.rules import recipes as ex
 from conformance.rules.catalogue import examples, rule
 from conformance.rules.context import CheckContext, NotApplicable, Violation, applies
@@ -61,9 +62,9 @@ def future_id(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def parse_datetime(text: str) -> datetime:
-    """An xs:dateTime as an aware UTC datetime (no zone: UTC). Raises ValueError."""
-    value = datetime.fromisoformat(text.strip())
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """An xs:dateTime as an aware UTC datetime (no zone: UTC; the lexical form XML Schema allows, nothing else of
+    ISO 8601). Raises ValueError."""
+    return parse_xs_datetime(text).astimezone(UTC)
 
 
 @examples(bad=[ex.broken("a SendRequest whose EOL passed an hour before the check", "send_request",

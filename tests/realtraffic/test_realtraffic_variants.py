@@ -242,6 +242,7 @@ LEGITIMATE: dict[str, tuple[str, str, Edit, tuple[Version, ...]]] = {
     "eol-without-zone": ("SendRequest", "default", _eol("2026-11-23T12:00:00"), tuple(Version)),
     "eol-nanoseconds-and-zone": ("SendRequest", "default", _eol("2026-11-23T12:00:00.123456789+03:00"),
                                  tuple(Version)),
+    "eol-end-of-day": ("SendRequest", "default", _eol("2026-11-23T24:00:00+03:00"), tuple(Version)),
     "empty-node-id": ("SendRequest", "default", lambda r, v: _one(r, "MessageID").addnext(
         _el(ns(v).types, "NodeID", "")), tuple(Version)),
     "business-process-metadata": ("SendRequest", "default", _business_process_metadata(True), tuple(Version)),
@@ -403,6 +404,7 @@ REFUSED: dict[str, tuple[str, str, Edit, str, str]] = {
                      "accepted"),
     "selector-namespace-only": ("GetRequest", "default", _remove("RootElementLocalName"), "MSG-SCHEMA-ENVELOPE",
                                 "Timestamp"),
+    "eol-with-a-space": ("SendRequest", "default", _eol("2026-11-23 12:00:00Z"), "TIME-EOL", "not an xs:dateTime"),
     "node-id-51": ("SendRequest", "default", lambda r, v: _one(r, "MessageID").addnext(
         _el(ns(v).types, "NodeID", "n" * 51)), "MSG-SCHEMA-ENVELOPE", "NodeID"),
     "status-of-another-version": ("GetStatusResponse", "default", _status_of_another_version, "MSG-SCHEMA-ENVELOPE",
@@ -429,6 +431,27 @@ def test_an_include_where_xop_may_put_one_is_a_warning_only():
     data = _made("SendRequest", Version.V1_3, _include_in("Content"), variant="attachments")
     found = [(rule, status) for rule, status, _ in _not_passed(data)]
     assert ("MSG-MTOM-UNRESOLVED", "warn") in found and "fail" not in {status for _, status in found}
+
+
+@pytest.mark.parametrize(("text", "instant"), [
+    ("2026-11-23T24:00:00+03:00", "2026-11-23T21:00:00+00:00"),
+    ("2026-11-23T24:00:00.000Z", "2026-11-24T00:00:00+00:00"),
+    ("2026-11-23T12:00:00.123456789+03:00", "2026-11-23T09:00:00.123456+00:00"),
+    ("2026-11-23T12:00:00", "2026-11-23T12:00:00+00:00"),
+])
+def test_the_one_xs_datetime_reader_takes_every_lexical_form_of_the_xsd(text, instant):
+    from conformance.rules.timing import parse_datetime
+
+    assert parse_datetime(text) == datetime.fromisoformat(instant)
+
+
+@pytest.mark.parametrize("text", ["2026-11-23T24:00:01Z", "2026-11-23 12:00:00Z", "20261123T120000Z",
+                                  "2026-11-23T12:00Z", "2026-W47-1T12:00:00Z"])
+def test_forms_iso_8601_has_but_xml_schema_has_not_are_refused(text):
+    from conformance.rules.timing import parse_datetime
+
+    with pytest.raises(ValueError):
+        parse_datetime(text)
 
 
 # --- sample --all ---------------------------------------------------------------------------------------------------
