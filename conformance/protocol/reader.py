@@ -275,10 +275,10 @@ class _Reader:
         element = c.req(self.b("AckTargetMessage"))
         self.no_attrs(element, "Id", "accepted")
         accepted_text = element.get("accepted")
-        if accepted_text is None:
-            self.fail(element, "AckTargetMessage needs the attribute accepted")
-        try:
-            accepted = parse_bool(accepted_text)
+        if accepted_text is None and self.v.version is Version.V1_1:
+            self.fail(element, "AckTargetMessage needs the attribute accepted (required in 1.1)")
+        try:  # optional from 1.2: an Ack without it takes the message off the queue, as accepted does
+            accepted = True if accepted_text is None else parse_bool(accepted_text)
         except ValueError as exc:
             self.fail(element, f"AckTargetMessage/@accepted: {exc}")
         target = m.AckTargetMessage(self.text(element), accepted, self.attr_id(element))
