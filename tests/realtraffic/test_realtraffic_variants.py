@@ -487,3 +487,54 @@ def test_every_file_sample_all_writes_validates_against_the_official_xsds(tmp_pa
         if detect(parse_bytes(data)).operation is Operation.GET_STATUS and "Caller" in "".join(errors):
             errors = []  # unsigned GetStatusRequest: the one wrapper the XSDs demand (signed by the user's key)
         assert errors == [], path.name
+
+
+# --- MTOM captures as other stacks frame them -------------------------------------------------------------------------
+
+MTOM = "derived-rosreestr-SendRequestRequest-1.1-mtom.mime"
+
+
+def _base64_parts(body: bytes, boundary: bytes) -> bytes:
+    """Every binary part re-sent with Content-Transfer-Encoding: base64, in 76-column lines."""
+    parts = body.split(boundary)
+    out = parts[:2]
+    for part in parts[2:-1]:
+        head, _, data = part.partition(b"\r\n\r\n")
+        head = head.replace(b"Content-Transfer-Encoding: binary", b"Content-Transfer-Encoding: base64")
+        out.append(head + b"\r\n\r\n" + base64.encodebytes(data[:-2]).replace(b"\n", b"\r\n") + b"\r\n")
+    return boundary.join([*out, parts[-1]])
+
+
+def _root_last(body: bytes, boundary: bytes) -> bytes:
+    parts = body.split(boundary)
+    return boundary.join([parts[0], *parts[2:-1], parts[1], parts[-1]])
+
+
+@pytest.mark.parametrize("framing", ["preamble", "epilogue", "lf-only", "base64-parts", "lower-case-headers",
+                                     "root-not-first", "no-start", "unquoted-boundary", "parameters-reordered"])
+def test_an_mtom_capture_framed_as_other_stacks_frame_it_is_judged_the_same(framing):
+    from realtraffic_vectors import content_type, judging_time, raw
+
+    from conformance.rules.messagefile import read_message_bytes
+
+    body, header = raw(MTOM), content_type(MTOM)
+    boundary = b"--" + header.split('boundary="')[1].split('"')[0].encode()
+    body, header = {
+        "preamble": (b"This is a multi-part message in MIME format.\r\n" + body, header),
+        "epilogue": (body + b"\r\nafter the close delimiter\r\n", header),
+        "lf-only": (body.replace(b"\r\n", b"\n"), header),
+        "base64-parts": (_base64_parts(body, boundary), header),
+        "lower-case-headers": (body.replace(b"Content-ID", b"content-id").replace(b"Content-Type", b"content-type"),
+                               header),
+        "root-not-first": (_root_last(body, boundary), header),
+        "no-start": (body, header.split("; start=")[0] + '; start-info="text/xml"'),
+        "unquoted-boundary": (body, header.replace(f'"{boundary[2:].decode()}"', boundary[2:].decode())),
+        "parameters-reordered": (body, f'multipart/related; boundary="{boundary[2:].decode()}"; '
+                                       'type="application/xop+xml"; start="<root.message@cxf.apache.org>"'),
+    }[framing]
+    original = read_message_bytes(raw(MTOM), content_type=content_type(MTOM)).tree
+    tree = read_message_bytes(body, content_type=header).tree
+    assert etree.tostring(tree, method="c14n") == etree.tostring(original, method="c14n")
+    outcomes = verify_tree(tree, VerifyOptions(at=judging_time(tree)))
+    assert {o.rule_id: o.status for o in outcomes if o.rule_id in ("SIG-DIGEST", "SIG-VALUE")} == {
+        "SIG-DIGEST": Status.PASS, "SIG-VALUE": Status.PASS}
