@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from realtraffic_vectors import content_type, judging_time, raw
 
 from conformance.cli import main
 from conformance.crypto import bus_credentials, reproducible, test_credentials
@@ -33,6 +34,8 @@ from conformance.protocol.operations import Operation, ProtocolError, detect
 from conformance.protocol.reader import parse
 from conformance.protocol.samples import sample_envelope
 from conformance.rules.engine import CheckSettings, check_bytes
+from conformance.rules.messagefile import read_message_bytes
+from conformance.rules.timing import parse_datetime
 from conformance.schemas.validation import validate_envelope
 from conformance.xmldsig.signer import build_signature, sign_as_in_traffic
 from conformance.xmldsig.verifier import VerifyOptions, verify_tree
@@ -457,16 +460,12 @@ def test_an_include_where_xop_may_put_one_is_a_warning_only():
     ("2026-11-23T12:00:00", "2026-11-23T12:00:00+00:00"),
 ])
 def test_the_one_xs_datetime_reader_takes_every_lexical_form_of_the_xsd(text, instant):
-    from conformance.rules.timing import parse_datetime
-
     assert parse_datetime(text) == datetime.fromisoformat(instant)
 
 
 @pytest.mark.parametrize("text", ["2026-11-23T24:00:01Z", "2026-11-23 12:00:00Z", "20261123T120000Z",
                                   "2026-11-23T12:00Z", "2026-W47-1T12:00:00Z"])
 def test_forms_iso_8601_has_but_xml_schema_has_not_are_refused(text):
-    from conformance.rules.timing import parse_datetime
-
     with pytest.raises(ValueError):
         parse_datetime(text)
 
@@ -513,10 +512,6 @@ def _root_last(body: bytes, boundary: bytes) -> bytes:
 @pytest.mark.parametrize("framing", ["preamble", "epilogue", "lf-only", "base64-parts", "lower-case-headers",
                                      "root-not-first", "no-start", "unquoted-boundary", "parameters-reordered"])
 def test_an_mtom_capture_framed_as_other_stacks_frame_it_is_judged_the_same(framing):
-    from realtraffic_vectors import content_type, judging_time, raw
-
-    from conformance.rules.messagefile import read_message_bytes
-
     body, header = raw(MTOM), content_type(MTOM)
     boundary = b"--" + header.split('boundary="')[1].split('"')[0].encode()
     body, header = {
