@@ -26,10 +26,15 @@ sees the same waits); the maximum number of jobs is not known then (None).
 
 from __future__ import annotations
 
+import math
 from array import array
 from typing import Any
 
 import numpy as np
+
+from sim.metrics.cells import FIXED, Cells
+
+_LATE = ("area_n", "area_s", "arrivals", "completions", "res_sum", "res_count")
 
 KINDS = ("entrance", "delivery", "portal", "esia", "ca", "provider", "link", "station")
 
@@ -38,14 +43,14 @@ class StationMeter:
     """The measurements of one service centre during one replication (see the module docstring)."""
 
     __slots__ = ("name", "kind", "servers", "warmup", "horizon", "scale", "n", "s", "t", "area_n", "area_s", "max_n",
-                 "max_q", "arrivals", "completions", "left", "waits", "res_sum", "res_count", "stamped", "extra_busy")
+                 "max_q", "arrivals", "completions", "left", "waits", "res_sum", "res_count", "stamped", "extra_busy",
+                 "cells", "hi", "cell", "snaps", "cell_max", "late", "late_waits", "late_at", "busy_cells")
 
     def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "station",
-                 horizon: float = float("inf")) -> None:
+                 horizon: float = float("inf"), cells: Cells | None = None) -> None:
         self.name = name
         self.kind = kind
         self.servers = None if servers is None else max(int(servers), 1)  # None: a delay station (no queue)
-        self.warmup = float(warmup)
         self.horizon = float(horizon)
         self.scale = 1.0
         self.n = 0  # jobs in the station
@@ -63,8 +68,35 @@ class StationMeter:
         self.res_count = 0
         self.stamped = False  # fed by `job`: time averages from stamps
         self.extra_busy: float | None = None  # busy server-seconds of work not simulated job by job (background)
+        self.cells = cells if cells is not None else Cells(horizon, warmup)
+        # the per-job calls integrate on their own while `t < hi`, and call `_advance` otherwise: with a fixed
+        # warm-up, until the first change after it (hi = -inf, then inf); on a grid, at each cell edge
+        self.hi = -math.inf
+        self.cell = 0  # on a grid: the cell `t` is in, whose start is `warmup`
+        self.snaps: list[tuple] | None = None  # on a grid: the running tallies at each cell edge passed
+        self.busy_cells: list[float] | None = None  # on a grid: `extra_busy` per cell
+        if self.cells.step:
+            self.warmup = 0.0
+            self.hi = self.cells.end(0) if self.cells.count > 1 else math.inf
+            self.snaps = [(0.0, 0.0, 0, 0, 0, 0, 0.0, 0)]
+            self.cell_max: list[tuple[int, int]] = []  # (max jobs, max queue) of each cell passed
+            count = self.cells.count
+            # what is known only after the cell it belongs to (a job that arrived in an earlier cell, a stamped
+            # job): per cell of the arrival (waits: with their arrival times)
+            self.late = {key: [0.0] * count for key in _LATE}
+            self.late_waits = array("d")
+            self.late_at = array("d")
+            self.busy_cells = [0.0] * count
+        else:
+            self.warmup = float(warmup)
+            self.cell_max = []
+            self.late = {}
+            self.late_waits = self.late_at = array("d")
 
     def _advance(self, t: float) -> None:
+        if self.snaps is not None:
+            self._advance_grid(t)
+            return
         last = self.t
         warmup = self.warmup
         if t > last and t > warmup:
@@ -76,7 +108,59 @@ class StationMeter:
                     self.max_n = self.n
                 if self.n - self.s > self.max_q:
                     self.max_q = self.n - self.s
+            self.hi = math.inf
         self.t = t
+
+    def _carry(self) -> None:
+        """The state now is held into the current cell: it counts in its maxima."""
+        if self.n > self.max_n:
+            self.max_n = self.n
+        if self.n - self.s > self.max_q:
+            self.max_q = self.n - self.s
+
+    def _advance_grid(self, t: float) -> None:
+        """Integrate up to `t`, taking the running tallies at every cell edge passed (an edge at `t` included: what
+        happens at `t` belongs to the cell it starts). The state held across an edge counts in the maxima of the
+        cell after it, as the state held across a fixed warm-up does."""
+        last = self.t
+        if t <= last:
+            return
+        cells = self.cells
+        n, s = self.n, self.s
+        if last == self.warmup:  # the state set at the start of this cell is held past it
+            self._carry()
+        c = self.cell
+        while c + 1 < cells.count:
+            edge = cells.edge(c + 1)
+            if edge > t:
+                break
+            self.area_n += n * (edge - last)
+            self.area_s += s * (edge - last)
+            last = edge
+            self.snaps.append((self.area_n, self.area_s, self.arrivals, self.completions, self.left,  # type: ignore[union-attr]
+                               len(self.waits), self.res_sum, self.res_count))
+            self.cell_max.append((self.max_n, self.max_q))
+            self.max_n = self.max_q = 0
+            c += 1
+            self.cell = c
+            self.warmup = edge
+            if t > edge:
+                self._carry()
+        self.area_n += n * (t - last)
+        self.area_s += s * (t - last)
+        self.t = t
+        # an event exactly at the edge: the next change must carry the state it leaves (`_carry` above)
+        self.hi = self.warmup if t == self.warmup else (cells.edge(c + 1) if c + 1 < cells.count else math.inf)
+
+    def _late(self, arrived: float, value: float, wait: bool) -> None:
+        """A wait (`wait`) or a residence time of a job that arrived in an earlier cell than the current one."""
+        if wait:
+            self.late_waits.append(value)
+            self.late_at.append(arrived)
+            return
+        c = self.cells.cell(arrived)
+        self.late["res_sum"][c] += value
+        self.late["res_count"][c] += 1
 
     # arrive, enter, start and finish run per job: `_advance` is inlined in them (its steady-state branch), and the
     # warm-up crossing, rare, goes through `_advance` itself.
@@ -84,7 +168,7 @@ class StationMeter:
     def arrive(self, t: float) -> None:
         last = self.t
         if t > last:
-            if last > self.warmup:
+            if t < self.hi:
                 dt = t - last
                 self.area_n += self.n * dt
                 self.area_s += self.s * dt
@@ -102,7 +186,7 @@ class StationMeter:
     def enter(self, t: float) -> None:
         last = self.t
         if t > last:
-            if last > self.warmup:
+            if t < self.hi:
                 dt = t - last
                 self.area_n += self.n * dt
                 self.area_s += self.s * dt
@@ -120,7 +204,7 @@ class StationMeter:
     def start(self, t: float, arrived: float) -> None:
         last = self.t
         if t > last:
-            if last > self.warmup:
+            if t < self.hi:
                 dt = t - last
                 self.area_n += self.n * dt
                 self.area_s += self.s * dt
@@ -130,11 +214,13 @@ class StationMeter:
         self.s += 1
         if arrived >= self.warmup:
             self.waits.append(t - arrived)
+        elif self.snaps is not None:
+            self._late(arrived, t - arrived, True)
 
     def finish(self, t: float, arrived: float) -> None:
         last = self.t
         if t > last:
-            if last > self.warmup:
+            if t < self.hi:
                 dt = t - last
                 self.area_n += self.n * dt
                 self.area_s += self.s * dt
@@ -148,6 +234,8 @@ class StationMeter:
         if arrived >= self.warmup:
             self.res_sum += t - arrived
             self.res_count += 1
+        elif self.snaps is not None:
+            self._late(arrived, t - arrived, False)
 
     def leave(self, t: float, arrived: float, in_service: bool = False) -> None:
         self._advance(t)
@@ -159,10 +247,15 @@ class StationMeter:
         if arrived >= self.warmup:
             self.res_sum += t - arrived
             self.res_count += 1
+        elif self.snaps is not None:
+            self._late(arrived, t - arrived, False)
 
     def job(self, arrived: float, started: float, ended: float) -> None:
         """A job whose whole schedule is known; call when it ends (or at the end of the run for one in service)."""
         self.stamped = True
+        if self.snaps is not None:
+            self._job_cells(arrived, started, ended)
+            return
         warmup, horizon = self.warmup, self.horizon
         if arrived >= warmup:
             self.arrivals += 1
@@ -178,16 +271,71 @@ class StationMeter:
         if end > lo:
             self.area_s += end - lo
 
-    def add_busy(self, seconds: float) -> None:
+    def _job_cells(self, arrived: float, started: float, ended: float) -> None:
+        """`job` on a grid: everything booked per cell (of its arrival, of its end, spread over its stay)."""
+        cells, late, horizon = self.cells, self.late, self.horizon
+        late["arrivals"][cells.cell(arrived)] += 1
+        if started <= horizon:
+            self.late_waits.append(started - arrived)
+            self.late_at.append(arrived)
+        if ended <= horizon:
+            late["completions"][cells.cell(ended)] += 1
+        end = ended if ended < horizon else horizon
+        cells.area(late["area_n"], 1.0, arrived, end)
+        cells.area(late["area_s"], 1.0, started, end)
+
+    def add_busy(self, seconds: float, cell: int = FIXED) -> None:
         """Busy server-seconds inside the measured window of work carried as background (`sim.model.background`):
-        utilisation is then the simulated jobs' busy time plus this, exact rather than scaled."""
-        self.extra_busy = (self.extra_busy or 0.0) + seconds
+        utilisation is then the simulated jobs' busy time plus this, exact rather than scaled. On a grid, `cell` is
+        the cell of `cells` they were done in (`Cells.bounds`)."""
+        self.extra_busy = (self.extra_busy or 0.0) + (seconds if self.busy_cells is None else 0.0)
+        if self.busy_cells is not None:
+            self.busy_cells[cell] += seconds
 
     def busy_seconds(self, now: float) -> float:
-        """Busy server-seconds after the warm-up up to `now` (jobs in service included), background included."""
+        """Busy server-seconds after the warm-up up to `now` (jobs in service included), background included; on a
+        grid before `cut`, from time 0."""
         if not self.stamped:
             self._advance(now)
-        return self.area_s + (self.extra_busy or 0.0)
+        busy = self.area_s + (self.extra_busy or 0.0)
+        if self.busy_cells is not None:
+            busy += sum(self.late["area_s"]) + sum(self.busy_cells)
+        return busy
+
+    def cut(self, cell: int, end: float) -> None:
+        """Keep the window [start of `cell`, `end`] only (the automatic warm-up, known at the end): the tallies
+        become those of that window, exactly as if it had been a fixed warm-up. Nothing to do with a fixed one."""
+        snaps = self.snaps
+        if snaps is None:
+            return
+        self._advance(end)  # the tallies at the remaining edges (a stamped meter's counters are all late ones)
+        snap = snaps[cell]
+        late = self.late
+
+        def tail(key: str) -> float:
+            return sum(late[key][cell:])
+
+        self.area_n = self.area_n - snap[0] + tail("area_n")
+        self.area_s = self.area_s - snap[1] + tail("area_s")
+        self.arrivals = self.arrivals - snap[2] + int(tail("arrivals"))
+        self.completions = self.completions - snap[3] + int(tail("completions"))
+        self.left -= snap[4]
+        self.res_sum = self.res_sum - snap[6] + tail("res_sum")
+        self.res_count = self.res_count - snap[7] + int(tail("res_count"))
+        start = self.cells.edge(cell)
+        waits = self.waits[snap[5]:]
+        if self.late_waits:
+            at = np.frombuffer(self.late_at, dtype=np.float64)
+            waits.frombytes(np.frombuffer(self.late_waits, dtype=np.float64)[at >= start].tobytes())
+        self.waits = waits
+        maxima = [*self.cell_max[cell:], (self.max_n, self.max_q)]
+        self.max_n = max(m[0] for m in maxima)
+        self.max_q = max(m[1] for m in maxima)
+        if self.extra_busy is not None and self.busy_cells is not None:
+            self.extra_busy += sum(self.busy_cells[cell:])
+        self.warmup = start
+        self.snaps = self.busy_cells = None
+        self.hi = math.inf
 
     @classmethod
     def combined(cls, name: str, kind: str, meters: list[StationMeter], end: float) -> StationMeter:
@@ -263,8 +411,8 @@ class SharingMeter(StationMeter):
     __slots__ = ("busy_since", "base_load")
 
     def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "link",
-                 horizon: float = float("inf")) -> None:
-        super().__init__(name, 1, warmup, kind, horizon)
+                 horizon: float = float("inf"), cells: Cells | None = None) -> None:
+        super().__init__(name, 1, warmup, kind, horizon, cells)
         self.busy_since = 0.0
         self.base_load = 0.0  # a load not simulated job by job, taken off the capacity the jobs share (background)
         self.extra_busy = 0.0  # the closed busy periods inside the window
@@ -285,14 +433,26 @@ class SharingMeter(StationMeter):
             self._close(t)
 
     def _close(self, t: float) -> None:
+        if self.busy_cells is not None:  # on a grid: per cell, from time 0
+            self.cells.area(self.busy_cells, 1.0, self.busy_since, t)
+            return
         lo = self.busy_since if self.busy_since > self.warmup else self.warmup
         if t > lo:
             self.extra_busy = (self.extra_busy or 0.0) + t - lo
 
     def busy_seconds(self, now: float) -> float:
         self._advance(now)
+        if self.busy_cells is not None:  # on a grid before `cut`: from time 0
+            open_ = now - self.busy_since if self.n > 0 and now > self.busy_since else 0.0
+            return (self.extra_busy or 0.0) + sum(self.busy_cells) + open_
         lo = self.busy_since if self.busy_since > self.warmup else self.warmup
         return (self.extra_busy or 0.0) + (now - lo if self.n > 0 and now > lo else 0.0)
+
+    def cut(self, cell: int, end: float) -> None:
+        if self.busy_cells is not None and self.n > 0 and end > self.busy_since:  # the busy period open at the end
+            self.cells.area(self.busy_cells, 1.0, self.busy_since, end)
+            self.busy_since = end
+        super().cut(cell, end)
 
     def summary(self, end: float) -> dict[str, Any]:
         out = super().summary(end)

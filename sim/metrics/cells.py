@@ -1,0 +1,89 @@
+"""The time cells a replication's statistics accumulate in, so that they can be cut at a cell edge once the warm-up
+is known (`run.warmup: auto` finds it only at the end, `sim.metrics.warmup`).
+
+A fixed warm-up has two cells, [0, warmup) and [warmup, end); the automatic one the run's time grid, `bins` cells
+of `duration / bins` each. The collector's own tallies (`sim.metrics.collector`), the station meters
+(`sim.metrics.stations`) and the background's busy time (`sim.model.background`) all use the same cells, so they
+are all cut at the same edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableSequence
+
+FIXED = 1
+"""The measured cell of a fixed warm-up: [warmup, end)."""
+
+
+class Cells:
+    """The cells of one replication: `step` 0 for a fixed warm-up (two cells), else the grid's cell length."""
+
+    __slots__ = ("duration", "warmup", "count", "step")
+
+    def __init__(self, duration: float, warmup: float = 0.0, bins: int | None = None) -> None:
+        self.duration = float(duration)
+        self.warmup = float(warmup)
+        self.count = 2 if bins is None else int(bins)
+        self.step = 0.0 if bins is None else self.duration / self.count
+
+    def cell(self, t: float) -> int:
+        """The cell `t` falls in."""
+        step = self.step
+        if step:
+            c = int(t / step)
+            return c if c < self.count else self.count - 1
+        return 1 if t >= self.warmup else 0
+
+    def edge(self, c: int) -> float:
+        """The start of cell `c`."""
+        return c * self.step if self.step else (self.warmup if c else 0.0)
+
+    def end(self, c: int) -> float:
+        """The end of cell `c` (the last one ends at `duration`)."""
+        return self.edge(c + 1) if c + 1 < self.count else self.duration
+
+    def area(self, cells: MutableSequence[float], value: float, lo: float, hi: float) -> None:
+        """Add `value` x the length of [lo, hi) to `cells`, split at the cell edges."""
+        if hi <= lo:
+            return
+        step = self.step
+        if not step:  # a fixed warm-up: [0, warmup) and [warmup, end)
+            w = self.warmup
+            if lo >= w:
+                cells[1] += value * (hi - lo)
+            elif hi <= w:
+                cells[0] += value * (hi - lo)
+            else:
+                cells[0] += value * (w - lo)
+                cells[1] += value * (hi - w)
+            return
+        last = self.count - 1
+        c0, c1 = min(int(lo / step), last), min(int(hi / step), last)
+        if c0 == c1:
+            cells[c0] += value * (hi - lo)
+            return
+        edge = self.edge(c0 + 1)
+        cells[c0] += value * (edge - lo)
+        for c in range(c0 + 1, c1):
+            nxt = self.edge(c + 1)
+            cells[c] += value * (nxt - edge)
+            edge = nxt
+        cells[c1] += value * (hi - edge)
+
+    def bounds(self, t: float) -> tuple[float, float, int]:
+        """(lo, hi, cell): the cell busy time done around `t` is booked in (`spill` takes what falls outside it).
+        With a fixed warm-up, the measured window [warmup, duration)."""
+        if not self.step:
+            return self.warmup, self.duration, FIXED
+        c = self.cell(t)
+        return self.edge(c), self.end(c), c
+
+    def spill(self, cells: MutableSequence[float] | None, start: float, end: float, lo: float, hi: float) -> float:
+        """Busy time [start, end) that does not lie inside [lo, hi) (`bounds`): with a fixed warm-up, returns its
+        part inside the window (the rest is not measured); on a grid, adds it to `cells` per cell (up to
+        `duration`) and returns 0."""
+        if not self.step:
+            return ((end if end < hi else hi) - (start if start > lo else lo)) if end > lo and start < hi else 0.0
+        if cells is not None:
+            self.area(cells, 1.0, start, end if end < self.duration else self.duration)
+        return 0.0
