@@ -156,3 +156,44 @@ def test_before_the_cut_a_grid_meter_counts_from_time_zero():
     m.cut(0, 10.0)
     assert m.summary(10.0)["utilisation"] == pytest.approx(0.2)
     assert math.isinf(m.hi) and m.snaps is None
+
+
+def test_an_mm1_started_full_reports_its_station_over_the_slo_window_and_theory():
+    """M/M/1 at rho = 0.5 started with 300 requests waiting (a drain of about 600 s). Under `warmup: auto` the
+    station's figures start where the SLO metrics do: its mean residence is the latency mean of the same requests, its
+    throughput the answers', its time-average number the queue-depth component's, and all sit at theory
+    (L = rho / (1 - rho) = 1, Wq = rho / (mu - lambda) = 1 s, utilisation 0.5); from t = 0 they would not."""
+    from sim.metrics.reference import single_server_replication
+    from sim.metrics.stats import confidence_interval
+
+    lam, mu, duration = 0.5, 1.0, 5000.0
+    auto = [single_server_replication(lam, mu, duration, 0.0, seed, realtime=False, backlog=300, auto_warmup=True)
+            for seed in range(8)]
+    whole = [single_server_replication(lam, mu, duration, 0.0, seed, realtime=False, backlog=300)
+             for seed in range(8)]
+    for s in auto:
+        assert s.warmup >= 300.0
+        station = s.stations["server"]
+        assert station["residence_mean"] == pytest.approx(s.metrics["async.latency.mean"], rel=1e-9)
+        assert station["throughput_per_s"] == pytest.approx(s.metrics["throughput.answered_per_s"], rel=1e-9)
+        assert station["in_station_mean"] == pytest.approx(s.components["server"]["mean_depth"], rel=1e-9)
+        assert station["in_station_max"] == s.components["server"]["max_depth"]
+        # the component counts a busy period when it ends; the station also the one still open at the end
+        assert station["utilisation"] == pytest.approx(s.metrics["utilisation.server"], abs=5.0 / duration)
+        assert station["littles_law_error"] < 0.05
+    rho = lam / mu
+    for key, theory in (("in_station_mean", rho / (1 - rho)), ("wait_mean", rho / (mu - lam)), ("utilisation", rho)):
+        after = confidence_interval([s.stations["server"][key] for s in auto])
+        before = confidence_interval([s.stations["server"][key] for s in whole])
+        assert after.low <= theory <= after.high, (key, after)
+        if key != "utilisation":
+            assert before.low > theory * 1.5, (key, before)  # the drain dominates a t = 0 measurement
+
+
+def test_auto_and_a_fixed_warm_up_at_the_applied_edge_give_the_same_station_tables():
+    from sim.metrics.reference import single_server_replication
+
+    auto = single_server_replication(0.5, 1.0, 2400.0, 0.0, 5, realtime=False, backlog=200, auto_warmup=True)
+    fixed = single_server_replication(0.5, 1.0, 2400.0, auto.warmup, 5, realtime=False, backlog=200)
+    assert auto.warmup > 0
+    _same(fixed.stations["server"], auto.stations["server"])
