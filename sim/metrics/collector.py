@@ -7,8 +7,10 @@ deadline, utilisation, queue-depth and Little's-law statistics, but every messag
 `auto_warmup`, found at the end by MSER-5 (`sim.metrics.warmup`) on the series of the SLO metrics: the collector
 keeps every answered request's send time and every time-based figure per cell of its time grid, so the statistics can
 be cut at any cell edge once the truncation point is known (the detected point is rounded up to the next edge: at most
-`duration / grid_bins` more is discarded). Figures the model tallies itself (`busy_total`, the station meters) are
-measured from the model's floor, `Collector.floor` (0 under `auto_warmup`, the fixed warm-up otherwise).
+`duration / grid_bins` more is discarded; the cells are `sim.metrics.cells.Cells`). The station meters (and the
+component busy time read from them, `busy_of`) use the same cells and are cut at the same edge. Only a lump the model
+hands over itself (`busy_total`) is measured from the model's floor, `Collector.floor` (0 under `auto_warmup`, the
+fixed warm-up otherwise), and scaled to the window.
 
 Call protocol (the model's side):
 - `component(name, capacity=1)` once per server-like component (optional; unknown ones get capacity 1);

@@ -17,6 +17,10 @@ arrives: bus ingress, the portal and ESIA (`PooledStation`) know it then; a prov
 requests from the bus, has its processing time drawn when the request is queued for it, and the bus shows the
 request to the provider's polls once its worker is free (`BusQueue.put`).
 
+The background's busy time is booked per cell of the replication's `sim.metrics.cells.Cells` (with a fixed warm-up,
+the window [warm-up, horizon); on the grid of `run.warmup: auto`, every cell, so that it is cut where the station
+meters are): a job inside the cell of the current time costs one addition, one that crosses an edge is split.
+
 Background jobs obey what the model does to messages (`Rules`): a job waiting at a bus node longer than the
 sender's timeout is abandoned and retried after the backoff; a request for a provider that would wait for a worker
 past its end of life expires unserved; a bounded per-type queue (`bus.queue_capacity`) refuses a request that finds
