@@ -260,8 +260,17 @@ class StationMeter:
     def job(self, arrived: float, started: float, ended: float) -> None:
         """A job whose whole schedule is known; call when it ends (or at the end of the run for one in service)."""
         self.stamped = True
-        if self.snaps is not None:
-            self._job_cells(arrived, started, ended)
+        if self.snaps is not None:  # on a grid
+            if arrived >= self.hi:
+                self._advance_grid(arrived)  # the tallies at the edges passed (a stamped meter's n and s stay 0)
+            if self.warmup <= arrived and ended < self.hi and ended <= self.horizon:  # all inside the current cell
+                self.arrivals += 1
+                self.waits.append(started - arrived)
+                self.completions += 1
+                self.area_n += ended - arrived
+                self.area_s += ended - started
+            else:
+                self._job_cells(arrived, started, ended)
             return
         warmup, horizon = self.warmup, self.horizon
         if arrived >= warmup:
