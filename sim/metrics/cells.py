@@ -27,11 +27,16 @@ class Cells:
         self.step = 0.0 if bins is None else self.duration / self.count
 
     def cell(self, t: float) -> int:
-        """The cell `t` falls in."""
+        """The cell `t` falls in: `edge(c) <= t < edge(c + 1)`, exactly (a time on an edge belongs to the cell it
+        starts, whatever the rounding of `t / step`)."""
         step = self.step
         if step:
             c = int(t / step)
-            return c if c < self.count else self.count - 1
+            if c >= self.count:
+                return self.count - 1
+            if t < c * step:
+                return c - 1
+            return c + 1 if c + 1 < self.count and (c + 1) * step <= t else c
         return 1 if t >= self.warmup else 0
 
     def edge(self, c: int) -> float:

@@ -132,7 +132,8 @@ class StationMeter:
         last = self.t
         if t <= last:
             return
-        cells = self.cells
+        cells, snaps = self.cells, self.snaps
+        assert snaps is not None  # a meter on a grid, before `cut`
         n, s = self.n, self.s
         if last == self.warmup:  # the state set at the start of this cell is held past it
             self._carry()
@@ -144,8 +145,8 @@ class StationMeter:
             self.area_n += n * (edge - last)
             self.area_s += s * (edge - last)
             last = edge
-            self.snaps.append((self.area_n, self.area_s, self.arrivals, self.completions, self.left,  # type: ignore[union-attr]
-                               len(self.waits), self.res_sum, self.res_count))
+            snaps.append((self.area_n, self.area_s, self.arrivals, self.completions, self.left, len(self.waits),
+                          self.res_sum, self.res_count))
             self.cell_max.append((self.max_n, self.max_q))
             self.max_n = self.max_q = 0
             c += 1
