@@ -83,12 +83,44 @@ class Cells:
         c = self.cell(t)
         return self.edge(c), self.end(c), c
 
-    def spill(self, cells: MutableSequence[float] | None, start: float, end: float, lo: float, hi: float) -> float:
+    def tally(self) -> list[float]:
+        """An empty per-cell tally of busy time: `count` partial cells, then a difference array of whole cells
+        (`book` adds an interval in constant time whatever its length; `totals` reads it)."""
+        return [0.0] * (2 * self.count + 1)
+
+    def book(self, tally: list[float], start: float, end: float) -> None:
+        """Add [start, end), up to `duration`, to `tally` per cell: its two partial cells and the whole ones between."""
+        if end > self.duration:
+            end = self.duration
+        if end <= start:
+            return
+        c0, c1 = self.cell(start), self.cell(end)
+        if c0 == c1:
+            tally[c0] += end - start
+            return
+        tally[c0] += self.edge(c0 + 1) - start
+        tally[c1] += end - self.edge(c1)
+        if c1 > c0 + 1:
+            n = self.count
+            tally[n + c0 + 1] += 1.0
+            tally[n + c1] -= 1.0
+
+    def totals(self, tally: list[float]) -> list[float]:
+        """The seconds per cell in `tally` (`book`)."""
+        n = self.count
+        out = []
+        whole = 0.0
+        for c in range(n):
+            whole += tally[n + c]
+            out.append(tally[c] + (whole * (self.end(c) - self.edge(c)) if whole else 0.0))
+        return out
+
+    def spill(self, tally: list[float] | None, start: float, end: float, lo: float, hi: float) -> float:
         """Busy time [start, end) that does not lie inside [lo, hi) (`bounds`): with a fixed warm-up, returns its
-        part inside the window (the rest is not measured); on a grid, adds it to `cells` per cell (up to
-        `duration`) and returns 0."""
+        part inside the window (the rest is not measured); on a grid, books it into `tally` (`book`) and returns
+        0."""
         if not self.step:
             return ((end if end < hi else hi) - (start if start > lo else lo)) if end > lo and start < hi else 0.0
-        if cells is not None:
-            self.area(cells, 1.0, start, end if end < self.duration else self.duration)
+        if tally is not None:
+            self.book(tally, start, end)
         return 0.0

@@ -91,9 +91,11 @@ class StationMeter:
             # what is known only after the cell it belongs to (a job that arrived in an earlier cell, a stamped
             # job): per cell of the arrival (waits: with their arrival times)
             self.late = {key: [0.0] * count for key in _LATE}
+            self.late["area_n"] = self.cells.tally()  # spread over the cells of the job's stay (`Cells.book`)
+            self.late["area_s"] = self.cells.tally()
             self.late_waits = array("d")
             self.late_at = array("d")
-            self.busy_cells = [0.0] * count
+            self.busy_cells = self.cells.tally()
         else:
             self.warmup = float(warmup)
             self.cell_max = []
@@ -298,8 +300,8 @@ class StationMeter:
         if ended <= horizon:
             late["completions"][cells.cell(ended)] += 1
         end = ended if ended < horizon else horizon
-        cells.area(late["area_n"], 1.0, arrived, end)
-        cells.area(late["area_s"], 1.0, started, end)
+        cells.book(late["area_n"], arrived, end)
+        cells.book(late["area_s"], started, end)
 
     def add_busy(self, seconds: float, cell: int = FIXED) -> None:
         """Busy server-seconds inside the measured window of work carried as background (`sim.model.background`):
@@ -316,7 +318,7 @@ class StationMeter:
             self._advance(now)
         busy = self.area_s + (self.extra_busy or 0.0)
         if self.busy_cells is not None:
-            busy += sum(self.late["area_s"]) + sum(self.busy_cells)
+            busy += sum(self.cells.totals(self.late["area_s"])) + sum(self.cells.totals(self.busy_cells))
         return busy
 
     def cut(self, cell: int, end: float) -> None:
@@ -327,7 +329,10 @@ class StationMeter:
             return
         self._advance(end)  # the tallies at the remaining edges (a stamped meter's counters are all late ones)
         snap = snaps[cell]
-        late = self.late
+        cells = self.cells
+        late = dict(self.late)
+        for key in ("area_n", "area_s"):  # tallies (`Cells.book`)
+            late[key] = cells.totals(late[key])
 
         def tail(key: str) -> float:
             return sum(late[key][cell:])
@@ -339,7 +344,7 @@ class StationMeter:
         self.left -= snap[4]
         self.res_sum = self.res_sum - snap[6] + tail("res_sum")
         self.res_count = self.res_count - snap[7] + int(tail("res_count"))
-        start = self.cells.edge(cell)
+        start = cells.edge(cell)
         waits = self.waits[snap[5]:]
         if self.late_waits:
             at = np.frombuffer(self.late_at, dtype=np.float64)
@@ -349,7 +354,7 @@ class StationMeter:
         self.max_n = max(m[0] for m in maxima)
         self.max_q = max(m[1] for m in maxima)
         if self.extra_busy is not None and self.busy_cells is not None:
-            self.extra_busy += sum(self.busy_cells[cell:])
+            self.extra_busy += sum(cells.totals(self.busy_cells)[cell:])
         self.warmup = start
         self.snaps = self.busy_cells = None
         self.hi = math.inf
@@ -451,7 +456,7 @@ class SharingMeter(StationMeter):
 
     def _close(self, t: float) -> None:
         if self.busy_cells is not None:  # on a grid: per cell, from time 0
-            self.cells.area(self.busy_cells, 1.0, self.busy_since, t)
+            self.cells.book(self.busy_cells, self.busy_since, t)
             return
         lo = self.busy_since if self.busy_since > self.warmup else self.warmup
         if t > lo:
@@ -461,13 +466,13 @@ class SharingMeter(StationMeter):
         self._advance(now)
         if self.busy_cells is not None:  # on a grid before `cut`: from time 0
             open_ = now - self.busy_since if self.n > 0 and now > self.busy_since else 0.0
-            return (self.extra_busy or 0.0) + sum(self.busy_cells) + open_
+            return (self.extra_busy or 0.0) + sum(self.cells.totals(self.busy_cells)) + open_
         lo = self.busy_since if self.busy_since > self.warmup else self.warmup
         return (self.extra_busy or 0.0) + (now - lo if self.n > 0 and now > lo else 0.0)
 
     def cut(self, cell: int, end: float) -> None:
         if self.busy_cells is not None and self.n > 0 and end > self.busy_since:  # the busy period open at the end
-            self.cells.area(self.busy_cells, 1.0, self.busy_since, end)
+            self.cells.book(self.busy_cells, self.busy_since, end)
             self.busy_since = end
         super().cut(cell, end)
 

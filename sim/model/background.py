@@ -420,7 +420,7 @@ class WorkerPool:
         self.waiting: deque = deque()  # (queued at, msg, processing time, reveal): reservations made while down
         self.suspended = False
         self.cells = cells if cells is not None else Cells(kernel.horizon, warmup)
-        self.busy_cells = [0.0] * self.cells.count  # background processing per cell (the measured ones)
+        self.busy_cells = self.cells.tally()  # background processing per cell (`Cells.tally`; fixed: the window)
         self.kinds = list(kinds) or [""]  # message type of each stream part
         self.rules = dict(rules or {})
         self._kind_rules = [self.rules.get(name, _NO_RULES) for name in self.kinds]
@@ -548,7 +548,7 @@ class WorkerPool:
     @property
     def busy_time(self) -> float:
         """Busy worker-seconds of the background so far: inside [warm-up, horizon), or from 0 on a grid."""
-        return self.busy_cells[FIXED] if not self.cells.step else sum(self.busy_cells)
+        return self.busy_cells[FIXED] if not self.cells.step else sum(self.cells.totals(self.busy_cells))
 
     def background_busy(self) -> float:
         """Busy worker-seconds of the background between the warm-up and the horizon (read at the run's end)."""
@@ -558,8 +558,11 @@ class WorkerPool:
     def book(self, meter: StationMeter) -> None:
         """Hand the background's busy time to the provider's station meter, per cell (read at the run's end)."""
         self.advance(self.kernel.now)
-        for cell in range(self.cells.count) if self.cells.step else (FIXED,):
-            meter.add_busy(self.busy_cells[cell], cell)
+        if not self.cells.step:
+            meter.add_busy(self.busy_cells[FIXED])
+            return
+        for cell, seconds in enumerate(self.cells.totals(self.busy_cells)):
+            meter.add_busy(seconds, cell)
 
 
 __all__ = ["JobStream", "PooledStation", "Retries", "Rules", "StationFeed", "WorkerPool", "combine_rates", "merged"]

@@ -197,3 +197,20 @@ def test_auto_and_a_fixed_warm_up_at_the_applied_edge_give_the_same_station_tabl
     fixed = single_server_replication(0.5, 1.0, 2400.0, auto.warmup, 5, realtime=False, backlog=200)
     assert auto.warmup > 0
     _same(fixed.stations["server"], auto.stations["server"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 1.2), st.floats(0.0, 0.5)), max_size=30),
+       st.sampled_from([(24.0, 24), (10.0, 7), (3600.0, 240)]))
+def test_a_tally_holds_each_busy_period_per_cell_as_its_overlap_with_the_cell(periods, grid):
+    """`Cells.book` (constant time per period, whole cells as a difference array) against the overlap of every
+    period with every cell, clipped at the end of the run."""
+    duration, bins = grid
+    cells = Cells(duration, 0.0, bins)
+    tally = cells.tally()
+    spans = [(start * duration, (start + length) * duration) for start, length in periods]
+    for start, end in spans:
+        cells.book(tally, start, end)
+    expected = [sum(max(0.0, min(end, cells.end(c)) - max(start, cells.edge(c))) for start, end in spans)
+                for c in range(bins)]
+    assert cells.totals(tally) == pytest.approx(expected, abs=1e-9 * duration)
