@@ -117,10 +117,28 @@ class Cells:
 
     def spill(self, tally: list[float] | None, start: float, end: float, lo: float, hi: float) -> float:
         """Busy time [start, end) that does not lie inside [lo, hi) (`bounds`): with a fixed warm-up, returns its
-        part inside the window (the rest is not measured); on a grid, books it into `tally` (`book`) and returns
-        0."""
-        if not self.step:
+        part inside the window (the rest is not measured); on a grid, returns its part inside [lo, hi) (booked with
+        that cell) and books the rest into `tally` (as `book` does)."""
+        step = self.step
+        if not step:
             return ((end if end < hi else hi) - (start if start > lo else lo)) if end > lo and start < hi else 0.0
-        if tally is not None:
+        if tally is None:
+            return 0.0
+        if end > self.duration:
+            end = self.duration
+        if not lo <= start < hi or end <= hi:
             self.book(tally, start, end)
-        return 0.0
+            return 0.0
+        # the common case: it starts in this cell and ends in a later one (a long job, short cells)
+        n = self.count
+        c0 = int(lo / step + 0.5)  # lo is an edge
+        c1 = int(end / step)
+        if c1 >= n:
+            c1 = n - 1
+        if c1 <= c0:  # rounding at the edge: the rest is (nearly) nothing
+            return end - start
+        tally[c1] += end - c1 * step
+        if c1 > c0 + 1:
+            tally[n + c0 + 1] += 1.0
+            tally[n + c1] -= 1.0
+        return hi - start

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_right
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ class StationMeter:
 
     __slots__ = ("name", "kind", "servers", "warmup", "horizon", "scale", "n", "s", "t", "area_n", "area_s", "max_n",
                  "max_q", "arrivals", "completions", "left", "waits", "res_sum", "res_count", "stamped", "extra_busy",
-                 "cells", "hi", "cell", "snaps", "cell_max", "late", "late_waits", "late_at", "busy_cells")
+                 "cells", "hi", "cell", "snaps", "late", "late_waits", "late_at", "busy_cells")
 
     def __init__(self, name: str, servers: int | None, warmup: float, kind: str = "station",
                  horizon: float = float("inf"), cells: Cells | None = None) -> None:
@@ -80,13 +81,14 @@ class StationMeter:
         # warm-up, until the first change after it (hi = -inf, then inf); on a grid, at each cell edge
         self.hi = -math.inf
         self.cell = 0  # on a grid: the cell `t` is in, whose start is `warmup`
-        self.snaps: list[tuple] | None = None  # on a grid: the running tallies at each cell edge passed
+        # on a grid: per run of cell edges passed at once, (first edge, last edge, time of the change before, jobs,
+        # jobs in service, the running tallies then, the maxima of the cell it closed)
+        self.snaps: list[tuple] | None = None
         self.busy_cells: list[float] | None = None  # on a grid: `extra_busy` per cell
         if self.cells.step:
             self.warmup = 0.0
             self.hi = self.cells.end(0) if self.cells.count > 1 else math.inf
-            self.snaps = [(0.0, 0.0, 0, 0, 0, 0, 0.0, 0)]
-            self.cell_max: list[tuple[int, int]] = []  # (max jobs, max queue) of each cell passed
+            self.snaps = [(0, 0, 0.0, 0, 0, 0.0, 0.0, 0, 0, 0, 0, 0.0, 0, 0, 0)]
             count = self.cells.count
             # what is known only after the cell it belongs to (a job that arrived in an earlier cell, a stamped
             # job): per cell of the arrival (waits: with their arrival times)
@@ -98,7 +100,6 @@ class StationMeter:
             self.busy_cells = self.cells.tally()
         else:
             self.warmup = float(warmup)
-            self.cell_max = []
             self.late = {}
             self.late_waits = self.late_at = array("d")
 
@@ -128,36 +129,29 @@ class StationMeter:
             self.max_q = self.n - self.s
 
     def _advance_grid(self, t: float) -> None:
-        """Integrate up to `t`, taking the running tallies at every cell edge passed (an edge at `t` included: what
-        happens at `t` belongs to the cell it starts). The state held across an edge counts in the maxima of the
+        """Integrate up to `t`; when it passes cell edges (an edge at `t` included: what happens at `t` belongs to
+        the cell it starts), record the running tallies and the state held across them, once for all the edges
+        passed (a quiet meter costs nothing per edge). The state held across an edge counts in the maxima of the
         cell after it, as the state held across a fixed warm-up does."""
         last = self.t
         if t <= last:
             return
         cells, snaps = self.cells, self.snaps
         assert snaps is not None  # a meter on a grid, before `cut`
-        n, s = self.n, self.s
         if last == self.warmup:  # the state set at the start of this cell is held past it
             self._carry()
         c = self.cell
-        while c + 1 < cells.count:
-            edge = cells.edge(c + 1)
-            if edge > t:
-                break
-            self.area_n += n * (edge - last)
-            self.area_s += s * (edge - last)
-            last = edge
-            snaps.append((self.area_n, self.area_s, self.arrivals, self.completions, self.left, len(self.waits),
-                          self.res_sum, self.res_count))
-            self.cell_max.append((self.max_n, self.max_q))
-            self.max_n = self.max_q = 0
-            c += 1
+        if c + 1 < cells.count and cells.edge(c + 1) <= t:
+            first, c = c + 1, cells.cell(t)
+            snaps.append((first, c, last, self.n, self.s, self.area_n, self.area_s, self.arrivals, self.completions,
+                          self.left, len(self.waits), self.res_sum, self.res_count, self.max_n, self.max_q))
             self.cell = c
-            self.warmup = edge
+            self.warmup = edge = cells.edge(c)
+            self.max_n = self.max_q = 0
             if t > edge:
                 self._carry()
-        self.area_n += n * (t - last)
-        self.area_s += s * (t - last)
+        self.area_n += self.n * (t - last)
+        self.area_s += self.s * (t - last)
         self.t = t
         # an event exactly at the edge: the next change must carry the state it leaves (`_carry` above)
         self.hi = self.warmup if t == self.warmup else (cells.edge(c + 1) if c + 1 < cells.count else math.inf)
@@ -328,8 +322,9 @@ class StationMeter:
         if snaps is None:
             return
         self._advance(end)  # the tallies at the remaining edges (a stamped meter's counters are all late ones)
-        snap = snaps[cell]
         cells = self.cells
+        start = cells.edge(cell)
+        rec = snaps[bisect_right([r[0] for r in snaps], cell) - 1]  # the run of edges `cell`'s start was in
         late = dict(self.late)
         for key in ("area_n", "area_s"):  # tallies (`Cells.book`)
             late[key] = cells.totals(late[key])
@@ -337,20 +332,24 @@ class StationMeter:
         def tail(key: str) -> float:
             return sum(late[key][cell:])
 
-        self.area_n = self.area_n - snap[0] + tail("area_n")
-        self.area_s = self.area_s - snap[1] + tail("area_s")
-        self.arrivals = self.arrivals - snap[2] + int(tail("arrivals"))
-        self.completions = self.completions - snap[3] + int(tail("completions"))
-        self.left -= snap[4]
-        self.res_sum = self.res_sum - snap[6] + tail("res_sum")
-        self.res_count = self.res_count - snap[7] + int(tail("res_count"))
-        start = cells.edge(cell)
-        waits = self.waits[snap[5]:]
+        self.area_n = self.area_n - (rec[5] + rec[3] * (start - rec[2])) + tail("area_n")
+        self.area_s = self.area_s - (rec[6] + rec[4] * (start - rec[2])) + tail("area_s")
+        self.arrivals = self.arrivals - rec[7] + int(tail("arrivals"))
+        self.completions = self.completions - rec[8] + int(tail("completions"))
+        self.left -= rec[9]
+        self.res_sum = self.res_sum - rec[11] + tail("res_sum")
+        self.res_count = self.res_count - rec[12] + int(tail("res_count"))
+        waits = self.waits[rec[10]:]
         if self.late_waits:
             at = np.frombuffer(self.late_at, dtype=np.float64)
             waits.frombytes(np.frombuffer(self.late_waits, dtype=np.float64)[at >= start].tobytes())
         self.waits = waits
-        maxima = [*self.cell_max[cell:], (self.max_n, self.max_q)]
+        maxima = [(self.max_n, self.max_q)]  # the last cell's, then those of the cells from `cell` on
+        for first, last, _, n, s, *_, max_n, max_q in snaps:
+            if first - 1 >= cell:  # the cell it closed
+                maxima.append((max_n, max_q))
+            if last - 1 >= cell and last > first:  # the cells it passed whole, in the state held across them
+                maxima.append((n, n - s))
         self.max_n = max(m[0] for m in maxima)
         self.max_q = max(m[1] for m in maxima)
         if self.extra_busy is not None and self.busy_cells is not None:
