@@ -214,3 +214,16 @@ def test_a_tally_holds_each_busy_period_per_cell_as_its_overlap_with_the_cell(pe
     expected = [sum(max(0.0, min(end, cells.end(c)) - max(start, cells.edge(c))) for start, end in spans)
                 for c in range(bins)]
     assert cells.totals(tally) == pytest.approx(expected, abs=1e-9 * duration)
+
+
+def test_the_state_left_by_a_departure_exactly_on_the_cut_counts_in_the_window_maxima():
+    """Three jobs in service until one leaves exactly at 2 s (the cut): the two left are the window's maximum, as
+    with a fixed warm-up of 2 s (the state held from the warm-up on counts, the one before it does not)."""
+    events = [(0.5, 2, "enter", (0.5,)), (0.6, 2, "enter", (0.6,)), (0.7, 2, "enter", (0.7,)),
+              (2.0, 0, "finish", (2.0, 0.5)), (2.5, 0, "finish", (2.5, 0.6)), (3.5, 0, "finish", (3.5, 0.7))]
+    grid, fixed = _pair(StationMeter, 3, 2)
+    _replay(grid, events)
+    _replay(fixed, events)
+    grid.cut(2, DURATION)
+    out = grid.summary(DURATION)
+    assert out["in_station_max"] == fixed.summary(DURATION)["in_station_max"] == 2
