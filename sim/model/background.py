@@ -263,7 +263,7 @@ class StationFeed:
             return
         heaps = [s.free_at for s in live]
         last = len(heaps) - 1
-        cells = self.cells
+        cells, step = self.cells, self.cells.step
         lo, hi, cell = cells.bounds(t)  # service inside [lo, hi) goes to `cell` at once; the rest via `spill`
         rules = self.rules
         patience = rules.retry.timeout if rules.retry is not None else _NONE_LEFT
@@ -288,6 +288,10 @@ class StationFeed:
                     busy[k] += end - a_
                 else:  # the part of its service inside the measured window (on a grid: per cell)
                     busy[k] += cells.spill(live[k].meter.busy_cells, a_, end, lo, hi)
+                    if step and not lo <= a_ < hi:  # a batch over several cells: the cell follows the starts
+                        _book(live, busy, cell)
+                        busy = [0.0] * len(heaps)
+                        lo, hi, cell = cells.bounds(a_)
                 i += 1
             else:
                 _book(live, busy, cell)
@@ -309,6 +313,10 @@ class StationFeed:
                 busy[k] += end - start
             else:  # the part of its service inside the measured window (on a grid: per cell)
                 busy[k] += cells.spill(live[k].meter.busy_cells, start, end, lo, hi)
+                if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
+                    _book(live, busy, cell)
+                    busy = [0.0] * len(heaps)
+                    lo, hi, cell = cells.bounds(start)
         _book(live, busy, cell)
 
 
@@ -442,7 +450,7 @@ class WorkerPool:
         heap = self.free_at
         slow = self.slowness()
         extra = self.extra_hold
-        cells = self.cells
+        cells, step = self.cells, self.cells.step
         lo, hi, cell = cells.bounds(t)  # processing inside [lo, hi) goes to `cell` at once; the rest via `spill`
         busy = 0.0
         i = 0
@@ -462,6 +470,10 @@ class WorkerPool:
                     busy += end - start
                 else:  # the part of its processing inside the measured window (on a grid: per cell)
                     busy += cells.spill(self.busy_cells, start, end, lo, hi)
+                    if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
+                        self.busy_cells[cell] += busy
+                        busy = 0.0
+                        lo, hi, cell = cells.bounds(start)
                 i += 1
             else:
                 self.busy_cells[cell] += busy
@@ -494,6 +506,10 @@ class WorkerPool:
                 busy += end - start
             else:  # the part of its processing inside the measured window (on a grid: per cell)
                 busy += cells.spill(self.busy_cells, start, end, lo, hi)
+                if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
+                    self.busy_cells[cell] += busy
+                    busy = 0.0
+                    lo, hi, cell = cells.bounds(start)
         self.busy_cells[cell] += busy
 
     def waiting_count(self, type_name: str, now: float) -> int:
