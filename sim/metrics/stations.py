@@ -15,12 +15,13 @@ The protocol a station reports through (`StationMeter`, made by `Collector.stati
 
 Times are simulated seconds, calls in time order (except `job`). What happens before the warm-up is not measured.
 Under `run.warmup: auto` the warm-up is known only at the end, so a meter on the run's time grid (`cells`, a
-`sim.metrics.cells.Cells` with a step) counts from t = 0 and takes its running tallies at every cell edge it passes
-(areas, counts, the length of its waits array, residence sums, each cell's maxima): `cut(cell, end)` then keeps the
-window from that edge, exactly what a fixed warm-up there would have measured. The per-job calls pay nothing for it
-(the fast path's one comparison, `t < hi`, also marks the next edge); what is known only after its cell ended (the wait
-or residence of a job that arrived in an earlier cell, a stamped job, background busy time) is booked per cell of its
-arrival (or spread over the cells its busy time covers), so memory stays linear in jobs plus a fixed number of cells.
+`sim.metrics.cells.Cells` with a step) counts from t = 0 and, when a change passes cell edges, records its running
+tallies and the state held across them once (areas, counts, the length of its waits array, residence sums, the
+closed cell's maxima): `cut(cell, end)` then keeps the window from that edge, exactly what a fixed warm-up there would
+have measured. The per-job calls pay nothing for it (the fast path's one comparison, `t < hi`, also marks the next
+edge); what is known only after its cell ended (the wait or residence of a job that arrived in an earlier cell, a
+stamped job that leaves its cell, background busy time) is booked per cell of its arrival (busy time spread over the
+cells it covers, in constant time: `Cells.book`), so memory stays linear in jobs plus a fixed number of cells.
 The time averages are integrals of the number of jobs over time (updated at every change); the waits and residence
 times are per-job stamps; throughput counts completions. L (time-average number in the station) against
 lambda x W (arrivals per second x mean residence of the jobs that arrived after the warm-up and left before the
