@@ -286,7 +286,7 @@ class StationFeed:
                 heapreplace(heaps[k], end)
                 if a_ >= lo and end <= hi:
                     busy[k] += end - a_
-                else:  # the part of its service inside the measured window (on a grid: per cell)
+                elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
                     busy[k] += cells.spill(live[k].meter.busy_cells, a_, end, lo, hi)
                     if step and not lo <= a_ < hi:  # a batch over several cells: the cell follows the starts
                         _book(live, busy, cell)
@@ -311,7 +311,7 @@ class StationFeed:
             heapreplace(heaps[k], end)
             if start >= lo and end <= hi:
                 busy[k] += end - start
-            else:  # the part of its service inside the measured window (on a grid: per cell)
+            elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
                 busy[k] += cells.spill(live[k].meter.busy_cells, start, end, lo, hi)
                 if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
                     _book(live, busy, cell)
@@ -468,7 +468,7 @@ class WorkerPool:
                 heapreplace(heap, end + extra)
                 if start >= lo and end <= hi:
                     busy += end - start
-                else:  # the part of its processing inside the measured window (on a grid: per cell)
+                elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
                     busy += cells.spill(self.busy_cells, start, end, lo, hi)
                     if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
                         self.busy_cells[cell] += busy
@@ -504,7 +504,7 @@ class WorkerPool:
                 heappush(waiting, start)
             if start >= lo and end <= hi:
                 busy += end - start
-            else:  # the part of its processing inside the measured window (on a grid: per cell)
+            elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
                 busy += cells.spill(self.busy_cells, start, end, lo, hi)
                 if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
                     self.busy_cells[cell] += busy
