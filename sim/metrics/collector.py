@@ -7,8 +7,10 @@ deadline, utilisation, queue-depth and Little's-law statistics, but every messag
 `auto_warmup`, found at the end by MSER-5 (`sim.metrics.warmup`) on the series of the SLO metrics: the collector
 keeps every answered request's send time and every time-based figure per cell of its time grid, so the statistics can
 be cut at any cell edge once the truncation point is known (the detected point is rounded up to the next edge: at most
-`duration / grid_bins` more is discarded). Figures the model tallies itself (`busy_total`, the station meters) are
-measured from the model's floor, `Collector.floor` (0 under `auto_warmup`, the fixed warm-up otherwise).
+`duration / grid_bins` more is discarded; the cells are `sim.metrics.cells.Cells`). The station meters (and the
+component busy time read from them, `busy_of`) use the same cells and are cut at the same edge. Only a lump the model
+hands over itself (`busy_total`) is measured from the model's floor, `Collector.floor` (0 under `auto_warmup`, the
+fixed warm-up otherwise), and scaled to the window.
 
 Call protocol (the model's side):
 - `component(name, capacity=1)` once per server-like component (optional; unknown ones get capacity 1);
@@ -48,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.metrics.cells import Cells
 from sim.metrics.stations import SharingMeter, StationMeter
 from sim.metrics.stats import quantiles
 from sim.metrics.warmup import applied_warmup, mser5
@@ -131,7 +134,7 @@ class ReplicationSummary:
 
 
 class _Component:
-    __slots__ = ("capacity", "served", "busy", "lump", "depth", "depth_t", "area", "cell_max", "last_cell", "series",
+    __slots__ = ("capacity", "served", "busy", "lump", "measured", "depth", "depth_t", "area", "cell_max", "last_cell", "series",
                  "last_bin")
 
     def __init__(self, capacity: int, cells: int):
@@ -139,6 +142,7 @@ class _Component:
         self.served = False
         self.busy = [0.0] * cells  # busy server-seconds per cell (`Collector.busy`)
         self.lump = 0.0  # busy server-seconds the model tallied itself from the floor (`Collector.busy_total`)
+        self.measured = 0.0  # busy server-seconds of its station meters over the window (`Collector.busy_of`)
         self.depth = 0
         self.depth_t = 0.0
         self.area = [0.0] * cells  # integral of the depth per cell
@@ -177,8 +181,12 @@ class Collector:
         self._step = self.duration / self._bins
         # cells: statistics accumulate per cell so they can be cut at a cell edge at the end. A fixed warm-up has
         # two cells, [0, warmup) and [warmup, end); the automatic one the time grid's bins.
-        self._cells = self._bins if self.auto_warmup else 2
-        self._cstep = self._step if self.auto_warmup else 0.0
+        self.cells = Cells(self.duration, self.warmup, self._bins if self.auto_warmup else None)
+        self._cells = self.cells.count
+        self._cstep = self.cells.step
+        self._cell = self.cells.cell
+        self._edge = self.cells.edge
+        self._area = self.cells.area
         # accounting
         self._counts: Counter[str] = Counter()
         self._rejected: Counter[str] = Counter()
@@ -198,6 +206,7 @@ class Collector:
         self._type_ids: dict[str, int] = {}
         self._rcpt_ids: dict[str, int] = {}
         self._stations: dict[str, StationMeter] = {}
+        self._busy_meters: dict[str, list[list[StationMeter]]] = {}  # component -> its meters (`busy_of`)
         self._station_groups: dict[str, tuple[str, list[StationMeter]]] = {}
         self._delivery_t = array("d")  # send time and latency of every delivered message
         self._delivery_lat = array("d")
@@ -240,45 +249,6 @@ class Collector:
     def _bin(self, t: float) -> int:
         b = int(t / self._step)
         return b if b < self._bins else self._bins - 1
-
-    def _cell(self, t: float) -> int:
-        step = self._cstep
-        if step:
-            c = int(t / step)
-            return c if c < self._cells else self._cells - 1
-        return 1 if t >= self.warmup else 0
-
-    def _edge(self, c: int) -> float:
-        """The start of cell `c`."""
-        return c * self._cstep if self._cstep else (self.warmup if c else 0.0)
-
-    def _area(self, cells: list[float], value: float, lo: float, hi: float) -> None:
-        """Add `value` x the length of [lo, hi) to `cells`, split at the cell edges."""
-        if hi <= lo:
-            return
-        step = self._cstep
-        if not step:  # a fixed warm-up: [0, warmup) and [warmup, end)
-            w = self.warmup
-            if lo >= w:
-                cells[1] += value * (hi - lo)
-            elif hi <= w:
-                cells[0] += value * (hi - lo)
-            else:
-                cells[0] += value * (w - lo)
-                cells[1] += value * (hi - w)
-            return
-        last = self._cells - 1
-        c0, c1 = min(int(lo / step), last), min(int(hi / step), last)
-        if c0 == c1:
-            cells[c0] += value * (hi - lo)
-            return
-        edge = self._edge(c0 + 1)
-        cells[c0] += value * (edge - lo)
-        for c in range(c0 + 1, c1):
-            nxt = self._edge(c + 1)
-            cells[c] += value * (nxt - edge)
-            edge = nxt
-        cells[c1] += value * (hi - edge)
 
     def _advance_n(self, t: float) -> None:
         self._area(self._n_area, self._n, self._n_t, t)
@@ -346,7 +316,7 @@ class Collector:
         meter = self._stations.get(name)
         if meter is None:
             cls = SharingMeter if sharing else StationMeter
-            meter = self._stations[name] = cls(name, servers, self.warmup, kind, self.duration)
+            meter = self._stations[name] = cls(name, servers, self.warmup, kind, self.duration, self.cells)
         return meter
 
     def station_group(self, name: str, meters: list[StationMeter], kind: str = "station") -> None:
@@ -513,6 +483,11 @@ class Collector:
             comp.served = True
             comp.lump += seconds
 
+    def busy_of(self, component: str, meters: list[StationMeter]) -> None:
+        """`component`'s busy time is these station meters' (background included), read at the end over the window
+        the statistics cover (`StationMeter.busy_seconds` once they are cut at the applied warm-up)."""
+        self._busy_meters.setdefault(component, []).append(list(meters))
+
     def participant_blocked(self, name: str, t: float) -> None:
         self._blocked.setdefault(name, t)
 
@@ -650,6 +625,15 @@ class Collector:
             samples = np.concatenate(parts) if parts else np.empty(0)
             latency[f"type.{type_name}"] = latency_stats(samples, beyond[f"type.{type_name}"])
 
+        for meter in self._stations.values():  # the stations' tallies over the same window as the rest
+            meter.cut(cut, end)
+        for name, groups in sorted(self._busy_meters.items()):
+            for meters in groups:
+                seconds = sum(meter.busy_seconds(end) for meter in meters)
+                if seconds > 1e-12:
+                    comp = self._component(name)
+                    comp.served = True
+                    comp.measured += seconds
         components: dict[str, dict[str, float]] = {}
         queues: dict[str, list[int]] = {}
         lump_window = end - self.floor
@@ -661,7 +645,7 @@ class Collector:
                 for i in range(comp.last_cell + 1, self._cells):  # held through the cells after the last change
                     if end > self._edge(i) and comp.depth > comp.cell_max[i]:
                         comp.cell_max[i] = comp.depth
-            busy = sum(comp.busy[cut:]) + comp.lump * (window / lump_window)
+            busy = sum(comp.busy[cut:]) + comp.lump * (window / lump_window) + comp.measured
             components[name] = {
                 "capacity": comp.capacity,
                 "utilisation": busy / (comp.capacity * window),

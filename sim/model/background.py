@@ -17,6 +17,10 @@ arrives: bus ingress, the portal and ESIA (`PooledStation`) know it then; a prov
 requests from the bus, has its processing time drawn when the request is queued for it, and the bus shows the
 request to the provider's polls once its worker is free (`BusQueue.put`).
 
+The background's busy time is booked per cell of the replication's `sim.metrics.cells.Cells` (with a fixed warm-up,
+the window [warm-up, horizon); on the grid of `run.warmup: auto`, every cell, so that it is cut where the station
+meters are): a job inside the cell of the current time costs one addition, one that crosses an edge is split.
+
 Background jobs obey what the model does to messages (`Rules`): a job waiting at a bus node longer than the
 sender's timeout is abandoned and retried after the backoff; a request for a provider that would wait for a worker
 past its end of life expires unserved; a bounded per-type queue (`bus.queue_capacity`) refuses a request that finds
@@ -47,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine import Kernel, Station
+from sim.metrics.cells import FIXED, Cells
 from sim.metrics.stations import StationMeter
 from sim.workload.arrivals import PiecewiseRate
 
@@ -232,11 +237,12 @@ class StationFeed:
     A sender waits `rules.retry.timeout` for its job to start, as a tagged sender does (`Site._arrive_pooled`): a job
     that would start later is never served, and its sender retries after the backoff (`Retries`)."""
 
-    __slots__ = ("stream", "stations", "dropped", "warmup", "horizon", "rules", "retries", "abandoned")
+    __slots__ = ("stream", "stations", "dropped", "warmup", "horizon", "rules", "retries", "abandoned", "cells")
 
     def __init__(self, stream: JobStream, stations: Callable[[], Sequence[PooledStation]], warmup: float,
-                 horizon: float, rules: Rules = _NO_RULES) -> None:
+                 horizon: float, rules: Rules = _NO_RULES, cells: Cells | None = None) -> None:
         self.stream = stream
+        self.cells = cells if cells is not None else Cells(horizon, warmup)  # the cells busy time is booked in
         self.stations = stations
         self.dropped = 0
         self.warmup = warmup
@@ -257,7 +263,8 @@ class StationFeed:
             return
         heaps = [s.free_at for s in live]
         last = len(heaps) - 1
-        warmup, horizon = self.warmup, self.horizon
+        cells, step = self.cells, self.cells.step
+        lo, hi, cell = cells.bounds(t)  # service inside [lo, hi) goes to `cell` at once; the rest via `spill`
         rules = self.rules
         patience = rules.retry.timeout if rules.retry is not None else _NONE_LEFT
         busy = [0.0] * len(heaps)  # per station: each node is a station of its own (its meter gets its share)
@@ -277,11 +284,17 @@ class StationFeed:
                     a_ = a
                 end = a_ + s
                 heapreplace(heaps[k], end)
-                if end > warmup and a_ < horizon:  # the part of its service inside the measured window
-                    busy[k] += (end if end < horizon else horizon) - (a_ if a_ > warmup else warmup)
+                if a_ >= lo and end <= hi:
+                    busy[k] += end - a_
+                elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
+                    busy[k] += cells.spill(live[k].meter.busy_cells, a_, end, lo, hi)
+                    if step and not lo <= a_ < hi:  # a batch over several cells: the cell follows the starts
+                        _book(live, busy, cell)
+                        busy = [0.0] * len(heaps)
+                        lo, hi, cell = cells.bounds(a_)
                 i += 1
             else:
-                _book(live, busy)
+                _book(live, busy, cell)
                 return
         for a, s, kind, attempt, born in merged(due, self.retries, t, i):
             k = 0
@@ -296,16 +309,22 @@ class StationFeed:
                 continue
             end = start + s
             heapreplace(heaps[k], end)
-            if end > warmup and start < horizon:  # the part of its service inside the measured window
-                busy[k] += (end if end < horizon else horizon) - (start if start > warmup else warmup)
-        _book(live, busy)
+            if start >= lo and end <= hi:
+                busy[k] += end - start
+            elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
+                busy[k] += cells.spill(live[k].meter.busy_cells, start, end, lo, hi)
+                if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
+                    _book(live, busy, cell)
+                    busy = [0.0] * len(heaps)
+                    lo, hi, cell = cells.bounds(start)
+        _book(live, busy, cell)
 
 
-def _book(stations: Sequence[PooledStation], busy: Sequence[float]) -> None:
+def _book(stations: Sequence[PooledStation], busy: Sequence[float], cell: int) -> None:
     """Each station's background busy time goes into its meter (the one accounting, `sim.engine.centre`)."""
     for station, seconds in zip(stations, busy, strict=True):
         if seconds:
-            station.meter.add_busy(seconds)
+            station.meter.add_busy(seconds, cell)
 
 
 class PooledStation(Station):
@@ -399,7 +418,7 @@ class WorkerPool:
 
     def __init__(self, kernel: Kernel, workers: int, stream: JobStream, warmup: float, extra_hold: float,
                  slowness: Callable[[], float], kinds: Sequence[str] = (),
-                 rules: Mapping[str, Rules] | None = None) -> None:
+                 rules: Mapping[str, Rules] | None = None, cells: Cells | None = None) -> None:
         self.kernel = kernel
         self.free_at = [0.0] * workers  # every worker's next free time
         self.stream = stream
@@ -408,7 +427,8 @@ class WorkerPool:
         self.slowness = slowness
         self.waiting: deque = deque()  # (queued at, msg, processing time, reveal): reservations made while down
         self.suspended = False
-        self.busy_time = 0.0  # background processing after the warm-up
+        self.cells = cells if cells is not None else Cells(kernel.horizon, warmup)
+        self.busy_cells = self.cells.tally()  # background processing per cell (`Cells.tally`; fixed: the window)
         self.kinds = list(kinds) or [""]  # message type of each stream part
         self.rules = dict(rules or {})
         self._kind_rules = [self.rules.get(name, _NO_RULES) for name in self.kinds]
@@ -430,7 +450,8 @@ class WorkerPool:
         heap = self.free_at
         slow = self.slowness()
         extra = self.extra_hold
-        warmup, horizon = self.warmup, self.kernel.horizon
+        cells, step = self.cells, self.cells.step
+        lo, hi, cell = cells.bounds(t)  # processing inside [lo, hi) goes to `cell` at once; the rest via `spill`
         busy = 0.0
         i = 0
         if due is not None and not heap_r and not self.queued:  # the common case, as lean as the bare recursion
@@ -445,11 +466,17 @@ class WorkerPool:
                     start = a
                 end = start + s * slow
                 heapreplace(heap, end + extra)
-                if end > warmup and start < horizon:  # the part of its processing inside the measured window
-                    busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
+                if start >= lo and end <= hi:
+                    busy += end - start
+                elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
+                    busy += cells.spill(self.busy_cells, start, end, lo, hi)
+                    if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
+                        self.busy_cells[cell] += busy
+                        busy = 0.0
+                        lo, hi, cell = cells.bounds(start)
                 i += 1
             else:
-                self.busy_time += busy
+                self.busy_cells[cell] += busy
                 return
         rules, kinds, queued = self._kind_rules, self.kinds, self.queued
         for a, s, k, attempt, born in merged(due, self.retries, t, i):
@@ -475,9 +502,15 @@ class WorkerPool:
             heapreplace(heap, end + extra)
             if waiting is not None and start > a:
                 heappush(waiting, start)
-            if end > warmup and start < horizon:  # the part of its processing inside the measured window
-                busy += (end if end < horizon else horizon) - (start if start > warmup else warmup)
-        self.busy_time += busy
+            if start >= lo and end <= hi:
+                busy += end - start
+            elif step or end > lo:  # its part inside the measured window (fixed: none if it ends before it)
+                busy += cells.spill(self.busy_cells, start, end, lo, hi)
+                if step and not lo <= start < hi:  # a batch over several cells: the cell follows the starts
+                    self.busy_cells[cell] += busy
+                    busy = 0.0
+                    lo, hi, cell = cells.bounds(start)
+        self.busy_cells[cell] += busy
 
     def waiting_count(self, type_name: str, now: float) -> int:
         """Requests of `type_name` waiting for a worker now, background and tagged (0 for an unbounded type)."""
@@ -528,10 +561,24 @@ class WorkerPool:
         self.waiting.clear()
         self.advance(now)
 
+    @property
+    def busy_time(self) -> float:
+        """Busy worker-seconds of the background so far: inside [warm-up, horizon), or from 0 on a grid."""
+        return self.busy_cells[FIXED] if not self.cells.step else sum(self.cells.totals(self.busy_cells))
+
     def background_busy(self) -> float:
         """Busy worker-seconds of the background between the warm-up and the horizon (read at the run's end)."""
         self.advance(self.kernel.now)
         return self.busy_time
+
+    def book(self, meter: StationMeter) -> None:
+        """Hand the background's busy time to the provider's station meter, per cell (read at the run's end)."""
+        self.advance(self.kernel.now)
+        if not self.cells.step:
+            meter.add_busy(self.busy_cells[FIXED])
+            return
+        for cell, seconds in enumerate(self.cells.totals(self.busy_cells)):
+            meter.add_busy(seconds, cell)
 
 
 __all__ = ["JobStream", "PooledStation", "Retries", "Rules", "StationFeed", "WorkerPool", "combine_rates", "merged"]

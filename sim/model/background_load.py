@@ -183,7 +183,7 @@ class BackgroundLoad:
         model = self.model
         world = model.world
         horizon = world.kernel.horizon
-        warmup = world.collector.warmup
+        warmup, cells = world.collector.warmup, world.collector.cells
         offered: dict[str, float] = {}
 
         def note(name: str, rho: float) -> None:
@@ -197,7 +197,8 @@ class BackgroundLoad:
                 site = bus.entry_site(home)
                 return site.nodes if site is not None and world.dc_up(site.location) else []
 
-            bus.feeds.append(StationFeed(stream, nodes, warmup, horizon, Rules(policies.ttl, None, policies.retry)))
+            bus.feeds.append(StationFeed(stream, nodes, warmup, horizon, Rules(policies.ttl, None, policies.retry),
+                                         cells))
             self.feeds.append(bus.feeds[-1])
         for bus in model.buses():
             if not bus.feeds:
@@ -212,7 +213,7 @@ class BackgroundLoad:
             for name, owner, parts, dist in (("portal", portal, self.portal_parts, portal.spec.service_time),
                                              ("esia", model.esia, self.esia_parts, model.esia.login_time.dist)):
                 stream = JobStream([(_combined(parts), dist)], rng, horizon)
-                feed = StationFeed(stream, lambda owner=owner: [owner.station], warmup, horizon)
+                feed = StationFeed(stream, lambda owner=owner: [owner.station], warmup, horizon, cells=cells)
                 owner.station = PooledStation.replacing(owner.station, [feed])
                 self.feeds.append(feed)
                 note(name, stream.offered_work / owner.station.servers)
@@ -225,7 +226,7 @@ class BackgroundLoad:
             capacity = self._inbox_bus(provider).queue_capacity
             rules = {t: Rules(model.types[t].ttl, capacity, policies.retry) for t in by_type}
             provider.pool = WorkerPool(world.kernel, provider.concurrency, stream, warmup, self._hold(provider),
-                                       lambda p=provider: p.slow, list(by_type), rules)
+                                       lambda p=provider: p.slow, list(by_type), rules, cells)
             self.pools.append(provider.pool)
             note(provider.spec.group, stream.offered_work / provider.concurrency)
         for link, bits in self.link_bits.values():  # links: the background takes its mean rate off the bandwidth

@@ -279,8 +279,8 @@ class Model:
                 feed.advance(world.kernel.horizon)
         for name, centre in self.providers.items():  # the providers' background, carried by their worker pools
             pools = [m.pool for m in self.groups[name] if m.pool is not None]
-            if pools:
-                centre.meter.add_busy(sum(pool.background_busy() for pool in pools))
+            for pool in pools:
+                pool.book(centre.meter)
         centres: list[tuple[str, list[ServiceCentre]]] = [
             (site.component, site.nodes) for bus in self.buses() for site in bus.sites.values()]
         centres.append(("esia", [self.esia.station]))
@@ -288,7 +288,7 @@ class Model:
             centres.append(("portal", [self.portal.station]))
         centres += [(centre.name, [centre]) for centre in self.providers.values()]
         for component, members in centres:  # utilisation of the whole component, background included
-            collector.busy_total(component, sum(centre.busy_seconds() for centre in members))
+            collector.busy_of(component, [centre.meter for centre in members])
         self.admission.close_books()
         return collector.summary()
 
