@@ -12,7 +12,8 @@ transport -> XML -> operation -> caller's signature (SignatureVerificationFault)
 test -> catalogue rules (InvalidMessageIdFormat, StaleMessageId, EndOfLifeReached,
 AttachmentContentMiscoordination, otherwise InvalidContent) -> structure (InvalidContent) -> MessageID format,
 staleness -> type registered (BusinessDataTypeIsNotSupported) -> access matrix (AccessDenied) -> provider exists
-(RecipientIsNotFound) -> EOL (EndOfLifeReached) -> duplicate MessageID (MessageIsAlreadySent) -> queued.
+(RecipientIsNotFound) -> EOL (EndOfLifeReached) -> duplicate MessageID (MessageIsAlreadySent) -> the recipient's
+queue full (DestinationOverflow, `BusConfig.max_pending`) -> queued.
 
 SendRequest, SendResponse and Ack each change the store in one transaction (`BusStore.transaction`): the MessageID
 is spent together with the message queued and its status recorded, or not at all, so a failure half-way leaves
@@ -110,6 +111,11 @@ class BusConfig:
     """Verify callers' signatures and sign what the bus delivers; False: identify callers by `X-SMEV-Sender`."""
     run_rules: bool = True
     """Run the static rule catalogue on what callers send and refuse failures with the matching fault."""
+    max_pending: int | None = 10_000
+    """Messages queued for one recipient and not yet acked, at most: a SendRequest or SendResponse that would queue
+    one more is refused with DestinationOverflow (the SMEV fault for a full destination queue). None: no bound."""
+    max_pending_bytes: int | None = 1024 * 1024 * 1024
+    """The same bound in bytes of queued payload (the state file cannot outgrow what the recipients leave unacked)."""
     bus_name: str = "SMEV 3 test double (smev-tools)"
     backend: Backend | None = None
     """The GOST backend the double verifies and signs with: commands pass the one `--crypto` chose; None is the
@@ -385,6 +391,7 @@ class Bus:
         with self.store.transaction():  # the id is spent only with the message queued: all or nothing
             if not self.store.remember_id(data.message_id, call.caller, Rpc.SEND_REQUEST.value, now):
                 raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
+            self._check_room(recipient, len(payload), f"{{{btype.request.namespace}}}{btype.request.root}")
             self.store.enqueue(message_id=data.message_id, kind=Kind.REQUEST, version=version.value,
                                namespace=btype.request.namespace, root=btype.request.root, sender=call.caller,
                                recipient=recipient, payload=payload, at=now,
@@ -418,12 +425,24 @@ class Bus:
         with self.store.transaction():  # the id is spent only with the response queued: all or nothing
             if not self.store.remember_id(data.message_id, call.caller or "", Rpc.SEND_RESPONSE.value, now):
                 raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
+            self._check_room(request.sender, len(payload), f"{{{btype.response.namespace}}}{btype.response.root}")
             self.store.enqueue(message_id=data.message_id, kind=Kind.RESPONSE, version=version.value,
                                namespace=btype.response.namespace, root=btype.response.root, sender=call.caller or "",
                                recipient=request.sender, payload=payload, at=now,
                                original_message_id=request.message_id, reply_to=data.to)
             self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
         return answer
+
+    def _check_room(self, recipient: str, size: int, queue: str) -> None:
+        """DestinationOverflow when one more message of `size` bytes would take `recipient`'s unacked messages past
+        `max_pending` or `max_pending_bytes` (inside the Send* transaction: the MessageID stays unspent)."""
+        count, held = self.store.pending_load(recipient)
+        limit, limit_bytes = self.config.max_pending, self.config.max_pending_bytes
+        if (limit is not None and count + 1 > limit) or (limit_bytes is not None and held + size > limit_bytes):
+            raise BusFault(FaultName.DESTINATION_OVERFLOW, f"the queue of {recipient} is full: {count} messages, "
+                           f"{held} bytes not yet acked (the double holds at most {limit} messages, {limit_bytes} "
+                           "bytes per recipient); retry once it has taken and acked some",
+                           details={"DestinationName": queue})
 
     def _request_answered(self, to: str | None, caller: str) -> QueuedMessage:
         """The request a SendResponse's `To` answers: one this bus delivered to `caller`, whose ReplyTo `To` copies

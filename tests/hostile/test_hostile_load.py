@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bus"))
-from bus_helpers import serve  # noqa: E402
+from bus_helpers import inn_request, serve  # noqa: E402
+
+from conformance.bus.store import BusStore  # noqa: E402
+from conformance.protocol import ids  # noqa: E402
+from conformance.protocol import model as m  # noqa: E402
+from conformance.protocol.builder import build  # noqa: E402
+from conformance.protocol.codes import FaultName  # noqa: E402
 
 SLOTS = 8
 
@@ -107,3 +113,76 @@ def test_a_flood_of_headers_is_refused_with_431(small):
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 431") or answer.startswith(b"HTTP/1.0 431"), answer[:200]
     assert _health(_port(small)).startswith(b"HTTP/1.1 200")
+
+
+# -- the state file: bounded however many calls come ------------------------------------------------------------
+
+
+def test_a_flood_of_garbage_calls_does_not_grow_the_journal_past_its_budget(tmp_path):
+    """Every call is journalled raw, refused ones included, and nobody needs a key to send garbage: 300 calls of
+    20 KB keep the journal within its budget (the oldest exchanges are forgotten) and the file stops growing."""
+    store = BusStore(tmp_path / "state.sqlite", durability="normal", journal_budget=400_000)
+    served = serve(store=store)
+    try:
+        client = served.client("MVD")
+        sizes = []
+        for _round in range(3):
+            for _ in range(100):
+                reply = client.post(b"<" * 20_000, soap_action="urn:SendRequest")
+                assert reply.fault is not None and reply.fault.name is FaultName.INVALID_CONTENT
+            store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            sizes.append((tmp_path / "state.sqlite").stat().st_size)
+        kept = store.exchanges()
+        assert sum(len(e.request_body) + len(e.response_body) for e in kept) <= 400_000
+        assert 10 < len(kept) < 300 and kept[-1].id == 300  # the newest stay
+        assert sizes[2] <= sizes[0] * 1.2, sizes  # pages are reused: no growth once the budget is reached
+    finally:
+        served.running.close()
+
+
+def test_the_journal_budget_is_counted_across_a_restart(tmp_path):
+    path = tmp_path / "state.sqlite"
+    first = BusStore(path, journal_budget=None)
+    for _ in range(20):
+        first.record_exchange(at=0, caller=None, rpc=None, version=None, message_id=None, http_status=500,
+                              fault=None, request_headers="", request_body=b"x" * 10_000, response_headers="",
+                              response_body=b"")
+    first.close()
+    again = BusStore(path, journal_budget=50_000)
+    again.record_exchange(at=0, caller=None, rpc=None, version=None, message_id=None, http_status=500, fault=None,
+                          request_headers="", request_body=b"y", response_headers="", response_body=b"")
+    kept = again.exchanges()
+    assert [e.id for e in kept] == list(range(17, 22))  # 4 of the old ones (40,000 bytes) and the new one
+
+
+def test_a_recipient_that_never_acks_fills_its_queue_to_destination_overflow():
+    """A flood of valid SendRequests to a provider that never acks: past `max_pending` the sender gets
+    DestinationOverflow naming the queue, its MessageID stays unspent, and once the provider acks one it goes
+    through."""
+    served = serve(max_pending=5)
+    try:
+        consumer, provider = served.client("MVD"), served.client("FNS")
+        for _ in range(5):
+            assert consumer.send_request(inn_request()).status == 200
+        envelope = build(m.SendRequestRequest(m.SenderProvidedRequestData(ids.new_message_id(), inn_request())), "1.3")
+        reply = consumer.post(envelope, soap_action="urn:SendRequest")
+        assert reply.fault is not None and reply.fault.name is FaultName.DESTINATION_OVERFLOW, reply.body[:300]
+        assert "FNS" in reply.fault.faultstring
+        assert len(served.bus.store.messages(recipient="FNS")) == 5
+        taken = provider.get_request().message.message.request.data.message_id
+        assert provider.ack(taken).status == 200
+        assert consumer.post(envelope, soap_action="urn:SendRequest").status == 200  # the same MessageID: unspent
+    finally:
+        served.running.close()
+
+
+def test_a_queue_is_bounded_in_bytes_too():
+    served = serve(max_pending_bytes=3_000)
+    try:
+        consumer = served.client("MVD")
+        replies = [consumer.send_request(inn_request("4500 " + "1" * 400)) for _ in range(6)]
+        faults = [r.fault.name for r in replies if r.fault is not None]
+        assert faults and set(faults) == {FaultName.DESTINATION_OVERFLOW}
+        assert sum(len(q.payload) for q in served.bus.store.messages(recipient="FNS")) <= 3_000
+    finally:
+        served.running.close()
