@@ -29,6 +29,7 @@ from conformance.bus.client import BusClient
 from conformance.bus.credentials import BusCredentials, load_credentials
 from conformance.bus.server import start
 from conformance.bus.service import Bus, BusConfig
+from conformance.findings import Status
 from conformance.protocol import ids
 from conformance.protocol import model as m
 from conformance.protocol.builder import build
@@ -280,3 +281,39 @@ def test_a_send_response_signed_by_the_provider_but_replayed_by_another_is_alrea
     refused(client(double, "MFC").post(raw, soap_action="urn:SendResponse"), FaultName.MESSAGE_IS_ALREADY_SENT)
     drain(double, "MVD")
 
+
+
+# -- costs an attacker chooses inside the signature ---------------------------------------------------------------
+
+
+def _transforms(count: int):
+    def edit(envelope):
+        container = envelope.find(f".//{{{DS}}}Transforms")
+        for _ in range(count):
+            etree.SubElement(container, f"{{{DS}}}Transform", Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#")
+    return edit
+
+
+def test_a_reference_with_thousands_of_transforms_is_not_computed(monkeypatch):
+    """Each transform may re-read the signed element: 150,000 of them cost 6 s over a tiny block (and forever over
+    a large one). A chain past MAX_TRANSFORMS is refused without running one of them."""
+    from test_hostile_signatures import outcomes, signed_request
+
+    from conformance.xmldsig import pipeline
+
+    runs = []
+    monkeypatch.setattr(pipeline, "exc_c14n", lambda node: runs.append(1) or b"")
+    found = outcomes(signed_request("MVD", _transforms(5_000)))
+    digest = next(o for o in found if o.rule_id == "SIG-DIGEST")
+    assert digest.status is Status.SKIP and "chain of 5002 transforms" in digest.message
+    transforms = next(o for o in found if o.rule_id == "SIG-TRANSFORMS")
+    assert transforms.status is Status.FAIL and "4998 more" in transforms.message and len(transforms.message) < 1000
+    assert runs == []
+
+
+def test_a_reference_with_thousands_of_transforms_is_refused_by_the_double_in_a_short_fault(double):
+    """The double refuses it (PoorSOAPEnvelopeFormat), and its fault does not echo the attacker's 20,000 URIs back
+    (before: a 12 MB answer to a 10 MB request)."""
+    reply = client(double, "MFC", _transforms(20_000)).get_request()
+    refused(reply, FaultName.SIGNATURE_VERIFICATION_FAULT, Reason.POOR_SOAP_ENVELOPE_FORMAT)
+    assert len(reply.body) < 10_000, len(reply.body)
