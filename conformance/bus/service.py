@@ -29,15 +29,25 @@ participant reads that participant's queue for ever. The fault is InvalidContent
 poll carry that says "this content is not acceptable" (StaleMessageId is declared for Send* only and speaks of a
 MessageID, which a poll has none of); its ValidationError names the Timestamp and the window. With signatures off
 the Timestamp proves nothing (anyone names any caller), so the window applies to signed polls only.
+
+Inside the window a signed poll is good for one call: the double remembers the SignatureValue (its bytes) of every signed poll
+it accepted for twice the window (in memory) and refuses the same signature again with the same fault. Without
+this, whoever captures a participant's poll replays it within the five minutes and takes a message leased away
+from that participant. A client signs each poll anew (GOST signatures differ at every signing), so only a byte-
+for-byte replay is refused; a double restarted within the window forgets what it saw.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import hashlib
 import json
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -176,6 +186,10 @@ class Bus:
         self._verifier = verifier
         self.backend = self._backend()
         self._sign_lock = threading.Lock()
+        self._poll_lock = threading.Lock()
+        self._polls_seen: dict[bytes, float] = {}
+        """SHA-256 of each accepted signed poll's SignatureValue -> when it may be forgotten (bus clock)."""
+        self._polls_order: deque[tuple[float, bytes]] = deque()
         self._ack_hooks: dict[str, Callable[[], None]] = {}
         if self.config.signatures:
             if credentials is None:
@@ -346,6 +360,28 @@ class Bus:
                     f"receipt ({_utc(now).isoformat()}); a signed poll is accepted within ±{window:g} s only "
                     "(an older one may be a replay of a captured call): sign each poll with the current time")
             raise BusFault(FaultName.INVALID_CONTENT, text, validation_errors=(m.ValidationError(text),))
+        self._use_poll_once(message, now, window)
+
+    def _use_poll_once(self, message: object, now: float, window: float) -> None:
+        """InvalidContent for a signed poll whose exact signature was accepted before (see the module docstring)."""
+        signature = getattr(message, "signature", None)
+        value = signature.element().find(".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue") \
+            if signature is not None else None
+        if value is None:
+            return
+        try:  # the value's bytes, not its text: whitespace or spare base64 padding bits must not make a replay new
+            key = hashlib.sha256(base64.b64decode("".join((value.text or "").split()), validate=True)).digest()
+        except (binascii.Error, ValueError):
+            return  # not reached: the signature verified
+        with self._poll_lock:
+            while self._polls_order and self._polls_order[0][0] <= now:
+                self._polls_seen.pop(self._polls_order.popleft()[1], None)
+            if key in self._polls_seen:
+                text = ("this signed poll was received before: a poll's signature is good for one call (a second "
+                        "use may be a replay of a captured call); sign each poll anew")
+                raise BusFault(FaultName.INVALID_CONTENT, text, validation_errors=(m.ValidationError(text),))
+            self._polls_seen[key] = now + 2 * window
+            self._polls_order.append((now + 2 * window, key))
 
     def _registry(self) -> object | None:
         return getattr(self.types, "registry", None)

@@ -317,3 +317,66 @@ def test_a_reference_with_thousands_of_transforms_is_refused_by_the_double_in_a_
     reply = client(double, "MFC", _transforms(20_000)).get_request()
     refused(reply, FaultName.SIGNATURE_VERIFICATION_FAULT, Reason.POOR_SOAP_ENVELOPE_FORMAT)
     assert len(reply.body) < 10_000, len(reply.body)
+
+
+# -- a captured poll, replayed inside the freshness window ---------------------------------------------------------
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+def test_a_captured_poll_replayed_within_the_window_reads_nothing(double):
+    """FNS's signed GetRequest, captured and replayed by MFC a moment later (well inside the ±5 min window): before,
+    the double took FNS's next request off its queue and handed it to MFC. Now a poll's signature is good for one
+    call: the replay is InvalidContent and the request stays for FNS."""
+    drain(double, "FNS")
+    raw = build(m.GetRequestRequest(m.MessageTypeSelector(_now())), "1.3", sign=sign_as("FNS"))
+    assert client(double, "FNS").post(raw, soap_action="urn:GetRequest").status == 200  # the original, on empty
+    mid = client(double, "MVD").send_request(inn_request()).message.metadata.message_id
+    fault = refused(client(double, "MFC").post(raw, soap_action="urn:GetRequest"), FaultName.INVALID_CONTENT)
+    assert "received before" in fault.faultstring
+    assert double.bus.store.get(mid).deliveries == 0
+    got = client(double, "FNS").get_request().message.message.request  # a poll signed anew is served
+    assert got.data.message_id == mid
+    client(double, "FNS").ack(mid)
+
+
+@pytest.mark.parametrize("rpc", ["GetResponse", "GetStatus"])
+def test_the_same_signed_poll_twice_is_refused_the_second_time(double, rpc):
+    message = m.GetResponseRequest(m.MessageTypeSelector(_now())) if rpc == "GetResponse" else \
+        m.GetStatusRequest(m.SignedTimestamp(_now()))
+    raw = build(message, "1.3", sign=sign_as("MVD"))
+    assert client(double, "MVD").post(raw, soap_action=f"urn:{rpc}").status == 200
+    refused(client(double, "MVD").post(raw, soap_action=f"urn:{rpc}"), FaultName.INVALID_CONTENT)
+    assert client(double, "MVD").call(message).status == 200  # the same content signed anew: a new signature
+
+
+def _respelled_signature_value(raw: bytes) -> bytes:
+    """The same signature bytes spelled otherwise: line breaks inside, and the spare bits of the last base64
+    character before the padding flipped (a lenient decoder reads the same 64 bytes)."""
+    root = etree.fromstring(raw)
+    value = root.find(f".//{{{DS}}}SignatureValue")
+    text = "".join(value.text.split())
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    head, last, pad = text.rstrip("=")[:-1], text.rstrip("=")[-1], text[len(text.rstrip("=")):]
+    if pad:
+        last = alphabet[alphabet.index(last) ^ 1]  # a spare bit when there is padding
+    assert base64.b64decode(head + last + pad) == base64.b64decode(text)
+    value.text = "\n".join((head + last + pad)[i:i + 20] for i in range(0, len(text), 20))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_a_captured_poll_replayed_with_its_signature_value_respelled_is_still_a_replay(double):
+    drain(double, "FNS")
+    raw = build(m.GetRequestRequest(m.MessageTypeSelector(_now())), "1.3", sign=sign_as("FNS"))
+    assert client(double, "FNS").post(raw, soap_action="urn:GetRequest").status == 200
+    mid = client(double, "MVD").send_request(inn_request()).message.metadata.message_id
+    replay = _respelled_signature_value(raw)
+    assert replay != raw
+    fault = refused(client(double, "MFC").post(replay, soap_action="urn:GetRequest"), FaultName.INVALID_CONTENT)
+    assert "received before" in fault.faultstring  # the signature verified: it is refused as the replay it is
+    assert double.bus.store.get(mid).deliveries == 0
+    drain(double, "FNS")
