@@ -186,3 +186,46 @@ def test_a_queue_is_bounded_in_bytes_too():
         assert sum(len(q.payload) for q in served.bus.store.messages(recipient="FNS")) <= 3_000
     finally:
         served.running.close()
+
+
+# -- bodies built to be expensive ---------------------------------------------------------------------------------
+
+
+def test_a_body_with_100k_namespace_declarations_is_refused_as_xml():
+    """100,000 namespace declarations on the Body element: a clean MSG-XML reject, before any rule or signature."""
+    served = serve()
+    try:
+        declarations = " ".join(f'xmlns:p{i}="urn:n{i}"' for i in range(100_000))
+        body = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body {declarations}>'
+                "</soap:Body></soap:Envelope>").encode()
+        reply = served.client("MVD").post(body, soap_action="urn:SendRequest")
+        assert reply.fault is not None and reply.fault.name is FaultName.INVALID_CONTENT, reply.body[:300]
+        assert "MSG-XML" in reply.body.decode()
+    finally:
+        served.running.close()
+
+
+@pytest.mark.slow  # measured: about 3 s (a 50 MB body)
+def test_a_50_mb_mtom_attachment_is_refused_by_size():
+    """A 50 MB MTOM part (within the 64 MB body limit): AttachmentSizeLimitExceeded, not hashed or checked."""
+    from lxml import etree
+
+    from conformance.protocol.mtom import encode_multipart
+
+    served = serve()
+    try:
+        t13 = "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.3"
+        data = m.SenderProvidedRequestData(ids.new_message_id(), inn_request())
+        root = etree.fromstring(build(m.SendRequestRequest(data), "1.3"))
+        operation = root.find(f".//{{{t13}}}SendRequestRequest")
+        content = etree.SubElement(etree.SubElement(etree.SubElement(operation, f"{{{t13}}}AttachmentContentList"),
+                                                    f"{{{t13}}}AttachmentContent"), f"{{{t13}}}Id")
+        content.text = "big"
+        payload = etree.SubElement(content.getparent(), f"{{{t13}}}Content")
+        etree.SubElement(payload, "{http://www.w3.org/2004/08/xop/include}Include", href="cid:big")
+        ctype, body = encode_multipart(etree.tostring(root), {"big": b"\x01" * 50_000_000})
+        reply = served.client("MVD").post(body, content_type=ctype, soap_action="urn:SendRequest")
+        assert reply.fault is not None and reply.fault.name is FaultName.ATTACHMENT_SIZE_LIMIT_EXCEEDED, reply.body[:300]
+        assert served.bus.store.get(data.message_id) is None
+    finally:
+        served.running.close()
