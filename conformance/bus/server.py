@@ -11,8 +11,11 @@ decimal Content-Length or by `Transfer-Encoding: chunked` alone (both, several d
 chunk size, an over-long size line, a chunk longer than announced: 400; over MAX_BODY data or MAX_FRAMING framing:
 413); the request head must arrive within HEAD_DEADLINE and the body at BODY_MIN_RATE on average (else the
 connection is dropped, or answered 408); control parameters are validated (400 naming the field). Load is bounded:
-MAX_CONNECTIONS at once (503 beyond), BODY_BUDGET bytes of bodies at once (503 beyond), MAX_PROCESSING calls parsed
-and checked at once (the others wait). Nothing that goes wrong reaches the socket or the terminal as a traceback.
+MAX_CONNECTIONS at once, BODY_BUDGET bytes of bodies at once (503 beyond), MAX_PROCESSING calls parsed and checked at
+once (the others wait). When every connection slot is taken, a new connection takes the slot of the one making the
+least progress, if any is stalled (waiting for its request head, an idle keep-alive included, or receiving its body
+slower than BODY_MIN_RATE so far); only when none is stalled is it answered 503. Without this, a few hundred sockets
+trickling their heads (slowloris) would hold every slot for HEAD_DEADLINE, again and again, and lock everyone out. Nothing that goes wrong reaches the socket or the terminal as a traceback.
 """
 
 from __future__ import annotations
@@ -100,11 +103,13 @@ class _Handler(BaseHTTPRequestHandler):
         watchdog = threading.Timer(self.server.head_deadline, self._drop)
         watchdog.daemon = True
         self._watchdog = watchdog
+        self.server.stalling(self)  # evictable until its request is in (see `_BusHTTPServer._evict_stalled`)
         watchdog.start()
         try:
             super().handle_one_request()
         finally:
             watchdog.cancel()
+            self.server.progressing(self)
 
     def _drop(self) -> None:
         self.close_connection = True
@@ -177,6 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _HungUp(f"the client sent {size - remaining} of {size} announced bytes and hung up")
             parts.append(data)
             remaining -= len(data)
+            self.server.received(self, len(data))
         return b"".join(parts)
 
     def _recv(self, limit: int, *, read1: bool = False) -> bytes:
@@ -253,11 +259,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._guarded(self._post)
 
     def do_GET(self) -> None:  # noqa: N802
+        self.server.progressing(self)
         self._guarded(self._get)
 
     def _post(self) -> None:
         with contextlib.ExitStack() as self._room:  # the body's share of the budget, until the answer is sent
             body = self._read_body()
+            self.server.progressing(self)  # the request is whole: no longer evictable
             path = urlsplit(self.path).path
             if path == "/_double/faults":
                 self._control_fault(body)
@@ -399,12 +407,54 @@ class _BusHTTPServer(ThreadingHTTPServer):
         self._connections = 0
         self._bodies = 0
         self._count_lock = threading.Lock()
+        self._stalled: dict[_Handler, list[float]] = {}
+        """Connections still receiving their request: [since (monotonic), bytes of body received so far]."""
+        self.evictions = 0
+        """Stalled connections dropped to make room for a new one."""
         self.processing = threading.BoundedSemaphore(MAX_PROCESSING)
 
+    def stalling(self, handler: _Handler) -> None:
+        """`handler` waits for a request (its head, then its body): evictable while it makes no progress."""
+        with self._count_lock:
+            self._stalled[handler] = [time.monotonic(), 0]
+
+    def received(self, handler: _Handler, size: int) -> None:
+        with self._count_lock:
+            if handler in self._stalled:
+                self._stalled[handler][1] += size
+
+    def progressing(self, handler: _Handler) -> None:
+        """`handler` has its whole request (or is gone): never evicted now."""
+        with self._count_lock:
+            self._stalled.pop(handler, None)
+
+    def _evict_stalled(self) -> bool:
+        """Under `_count_lock`, when every slot is taken: drop the connection making the least progress, if one is
+        stalled (no request head yet, or a body arriving below `body_min_rate` on average). True if one was dropped."""
+        now = time.monotonic()
+        victim, slowest = None, None
+        for handler, (since, size) in self._stalled.items():
+            rate = size / max(now - since, 1e-3)
+            if rate >= self.body_min_rate:
+                continue
+            key = (rate, since)  # the slowest; among equals (heads count 0 bytes), the one waiting longest
+            if slowest is None or key < slowest:
+                victim, slowest = handler, key
+        if victim is None:
+            return False
+        del self._stalled[victim]
+        victim._drop()
+        self.evictions += 1
+        return True
+
     def process_request(self, request: Any, client_address: Any) -> None:
-        """One thread per connection, up to `max_connections`; past that the connection is answered 503 at once."""
+        """One thread per connection, up to `max_connections`; past that a stalled connection gives up its slot (see
+        the module docstring), else the new one is answered 503 at once. A dropped connection's thread ends within
+        moments, so at most twice `max_connections` threads exist at once."""
         with self._count_lock:
             full = self._connections >= self.max_connections
+            if full and self._connections < 2 * self.max_connections and self._evict_stalled():
+                full = False
             if not full:
                 self._connections += 1
         if full:

@@ -12,7 +12,8 @@ transport -> XML -> operation -> caller's signature (SignatureVerificationFault)
 test -> catalogue rules (InvalidMessageIdFormat, StaleMessageId, EndOfLifeReached,
 AttachmentContentMiscoordination, otherwise InvalidContent) -> structure (InvalidContent) -> MessageID format,
 staleness -> type registered (BusinessDataTypeIsNotSupported) -> access matrix (AccessDenied) -> provider exists
-(RecipientIsNotFound) -> EOL (EndOfLifeReached) -> duplicate MessageID (MessageIsAlreadySent) -> queued.
+(RecipientIsNotFound) -> EOL (EndOfLifeReached) -> duplicate MessageID (MessageIsAlreadySent) -> the recipient's
+queue full (DestinationOverflow, `BusConfig.max_pending`) -> queued.
 
 SendRequest, SendResponse and Ack each change the store in one transaction (`BusStore.transaction`): the MessageID
 is spent together with the message queued and its status recorded, or not at all, so a failure half-way leaves
@@ -28,15 +29,25 @@ participant reads that participant's queue for ever. The fault is InvalidContent
 poll carry that says "this content is not acceptable" (StaleMessageId is declared for Send* only and speaks of a
 MessageID, which a poll has none of); its ValidationError names the Timestamp and the window. With signatures off
 the Timestamp proves nothing (anyone names any caller), so the window applies to signed polls only.
+
+Inside the window a signed poll is good for one call: the double remembers the SignatureValue (its bytes) of every signed poll
+it accepted for twice the window (in memory) and refuses the same signature again with the same fault. Without
+this, whoever captures a participant's poll replays it within the five minutes and takes a message leased away
+from that participant. A client signs each poll anew (GOST signatures differ at every signing), so only a byte-
+for-byte replay is refused; a double restarted within the window forgets what it saw.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import hashlib
 import json
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -110,6 +121,11 @@ class BusConfig:
     """Verify callers' signatures and sign what the bus delivers; False: identify callers by `X-SMEV-Sender`."""
     run_rules: bool = True
     """Run the static rule catalogue on what callers send and refuse failures with the matching fault."""
+    max_pending: int | None = 10_000
+    """Messages queued for one recipient and not yet acked, at most: a SendRequest or SendResponse that would queue
+    one more is refused with DestinationOverflow (the SMEV fault for a full destination queue). None: no bound."""
+    max_pending_bytes: int | None = 1024 * 1024 * 1024
+    """The same bound in bytes of queued payload (the state file cannot outgrow what the recipients leave unacked)."""
     bus_name: str = "SMEV 3 test double (smev-tools)"
     backend: Backend | None = None
     """The GOST backend the double verifies and signs with: commands pass the one `--crypto` chose; None is the
@@ -170,6 +186,10 @@ class Bus:
         self._verifier = verifier
         self.backend = self._backend()
         self._sign_lock = threading.Lock()
+        self._poll_lock = threading.Lock()
+        self._polls_seen: dict[bytes, float] = {}
+        """SHA-256 of each accepted signed poll's SignatureValue -> when it may be forgotten (bus clock)."""
+        self._polls_order: deque[tuple[float, bytes]] = deque()
         self._ack_hooks: dict[str, Callable[[], None]] = {}
         if self.config.signatures:
             if credentials is None:
@@ -340,6 +360,28 @@ class Bus:
                     f"receipt ({_utc(now).isoformat()}); a signed poll is accepted within ±{window:g} s only "
                     "(an older one may be a replay of a captured call): sign each poll with the current time")
             raise BusFault(FaultName.INVALID_CONTENT, text, validation_errors=(m.ValidationError(text),))
+        self._use_poll_once(message, now, window)
+
+    def _use_poll_once(self, message: object, now: float, window: float) -> None:
+        """InvalidContent for a signed poll whose exact signature was accepted before (see the module docstring)."""
+        signature = getattr(message, "signature", None)
+        value = signature.element().find(".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue") \
+            if signature is not None else None
+        if value is None:
+            return
+        try:  # the value's bytes, not its text: whitespace or spare base64 padding bits must not make a replay new
+            key = hashlib.sha256(base64.b64decode("".join((value.text or "").split()), validate=True)).digest()
+        except (binascii.Error, ValueError):
+            return  # not reached: the signature verified
+        with self._poll_lock:
+            while self._polls_order and self._polls_order[0][0] <= now:
+                self._polls_seen.pop(self._polls_order.popleft()[1], None)
+            if key in self._polls_seen:
+                text = ("this signed poll was received before: a poll's signature is good for one call (a second "
+                        "use may be a replay of a captured call); sign each poll anew")
+                raise BusFault(FaultName.INVALID_CONTENT, text, validation_errors=(m.ValidationError(text),))
+            self._polls_seen[key] = now + 2 * window
+            self._polls_order.append((now + 2 * window, key))
 
     def _registry(self) -> object | None:
         return getattr(self.types, "registry", None)
@@ -385,6 +427,7 @@ class Bus:
         with self.store.transaction():  # the id is spent only with the message queued: all or nothing
             if not self.store.remember_id(data.message_id, call.caller, Rpc.SEND_REQUEST.value, now):
                 raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
+            self._check_room(recipient, len(payload), f"{{{btype.request.namespace}}}{btype.request.root}")
             self.store.enqueue(message_id=data.message_id, kind=Kind.REQUEST, version=version.value,
                                namespace=btype.request.namespace, root=btype.request.root, sender=call.caller,
                                recipient=recipient, payload=payload, at=now,
@@ -418,12 +461,24 @@ class Bus:
         with self.store.transaction():  # the id is spent only with the response queued: all or nothing
             if not self.store.remember_id(data.message_id, call.caller or "", Rpc.SEND_RESPONSE.value, now):
                 raise BusFault(FaultName.MESSAGE_IS_ALREADY_SENT, f"MessageID {data.message_id} was sent before")
+            self._check_room(request.sender, len(payload), f"{{{btype.response.namespace}}}{btype.response.root}")
             self.store.enqueue(message_id=data.message_id, kind=Kind.RESPONSE, version=version.value,
                                namespace=btype.response.namespace, root=btype.response.root, sender=call.caller or "",
                                recipient=request.sender, payload=payload, at=now,
                                original_message_id=request.message_id, reply_to=data.to)
             self.store.record_status(request.message_id, StatusCategory.RESPONSE_IS_QUEUED.value, now)
         return answer
+
+    def _check_room(self, recipient: str, size: int, queue: str) -> None:
+        """DestinationOverflow when one more message of `size` bytes would take `recipient`'s unacked messages past
+        `max_pending` or `max_pending_bytes` (inside the Send* transaction: the MessageID stays unspent)."""
+        count, held = self.store.pending_load(recipient)
+        limit, limit_bytes = self.config.max_pending, self.config.max_pending_bytes
+        if (limit is not None and count + 1 > limit) or (limit_bytes is not None and held + size > limit_bytes):
+            raise BusFault(FaultName.DESTINATION_OVERFLOW, f"the queue of {recipient} is full: {count} messages, "
+                           f"{held} bytes not yet acked (the double holds at most {limit} messages, {limit_bytes} "
+                           "bytes per recipient); retry once it has taken and acked some",
+                           details={"DestinationName": queue})
 
     def _request_answered(self, to: str | None, caller: str) -> QueuedMessage:
         """The request a SendResponse's `To` answers: one this bus delivered to `caller`, whose ReplyTo `To` copies

@@ -17,6 +17,11 @@ SendRequest's MessageID, queues the message and records its status all or nothin
 every commit to disk (`synchronous=FULL` in WAL mode): a call the bus has answered survives an OS crash or power
 loss. `durability="normal"` (`serve --fast-state`) syncs only at WAL checkpoints: several times faster per call,
 still safe against the bus process being killed, but an OS crash may lose the last calls answered.
+
+Size: the file is bounded. The journal keeps at most `journal_budget` bytes of raw bodies (JOURNAL_BUDGET by
+default): past it the oldest exchanges are forgotten (SQLite reuses their pages), so that a flood of calls, even
+refused ones nobody signed, cannot fill the disk. The queues are bounded by the bus (`BusConfig.max_pending`,
+`pending_load`): a recipient that does not ack does not make the file grow for ever.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ from pathlib import Path
 from conformance.errors import InputError
 
 SCHEMA_VERSION = "1"
+
+JOURNAL_BUDGET = 256 * 1024 * 1024
+"""Bytes of raw request and response bodies the journal keeps (the oldest exchanges are dropped past it)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -185,11 +193,14 @@ DURABILITY = {"full": "FULL", "normal": "NORMAL"}
 class BusStore:
     """The SQLite store. `path` may be `":memory:"` for a bus that forgets everything when it stops."""
 
-    def __init__(self, path: str | Path = ":memory:", *, durability: str = "full"):
+    def __init__(self, path: str | Path = ":memory:", *, durability: str = "full",
+                 journal_budget: int | None = JOURNAL_BUDGET):
         if durability not in DURABILITY:
             raise ValueError(f"durability must be one of {', '.join(DURABILITY)}, not {durability!r}")
         self.path = str(path)
         self.durability = durability
+        self.journal_budget = journal_budget
+        """Bytes of bodies the journal keeps at most (None: no bound)."""
         self._lock = threading.RLock()
         self._depth = 0
         try:
@@ -200,6 +211,8 @@ class BusStore:
             self._db.execute(f"PRAGMA synchronous={DURABILITY[durability]}")
             self._db.executescript(_SCHEMA)
             self._check_schema_version()
+            self._journal_bytes = int(self._db.execute(
+                "SELECT COALESCE(SUM(length(request_body) + length(response_body)), 0) FROM exchanges").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise InputError(f"cannot use as the bus state database: {exc}", path=self.path) from None
 
@@ -384,7 +397,34 @@ class BusStore:
                 " request_body, response_headers, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (at, caller, rpc, version, message_id, http_status, fault, request_headers, request_body,
                  response_headers, response_body))
-            return int(cur.lastrowid)
+            ident = int(cur.lastrowid)
+            self._journal_bytes += len(request_body) + len(response_body)
+            self._trim_journal(db, ident)
+            return ident
+
+    def _trim_journal(self, db: sqlite3.Connection, newest: int) -> None:
+        """Forget the oldest exchanges while the journal holds more than `journal_budget` bytes of bodies (the one
+        just recorded always stays, whatever its size). Reads only the rows it drops."""
+        if self.journal_budget is None or self._journal_bytes <= self.journal_budget:
+            return
+        rows = db.execute("SELECT id, length(request_body) + length(response_body) FROM exchanges WHERE id < ?"
+                          " ORDER BY id", (newest,))
+        drop, last = 0, None
+        for ident, size in rows:
+            if self._journal_bytes - drop <= self.journal_budget:
+                break
+            drop, last = drop + int(size), ident
+        rows.close()
+        if last is not None:
+            db.execute("DELETE FROM exchanges WHERE id <= ?", (last,))
+            self._journal_bytes -= drop
+
+    def pending_load(self, recipient: str) -> tuple[int, int]:
+        """(messages, bytes of payload) queued for `recipient` and not yet acked."""
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*), COALESCE(SUM(length(payload)), 0) FROM messages"
+                                   " WHERE recipient = ? AND acked_at IS NULL", (recipient,)).fetchone()
+            return int(row[0]), int(row[1])
 
     def exchanges(self, *, after: int = 0, caller: str | None = None, rpc: str | None = None) -> list[Exchange]:
         """Captured calls with id greater than `after`, oldest first."""

@@ -373,7 +373,8 @@ class _Signature:
         if set(uris) == set(c.SMEV_TRANSFORMS) and len(uris) == 2:
             problem = "the transforms are in the wrong order: the SMEV transform must come after exclusive c14n"
         else:
-            shown = ", ".join(uris) or "none"
+            shown = ", ".join(u[:200] for u in uris[:4]) + (f", ... {len(uris) - 4} more" if len(uris) > 4 else "") \
+                or "none"  # a refusal never echoes more than a few of an attacker's transforms
             problem = (f"the transforms are [{shown}]; SMEV requires exactly [{c.EXC_C14N}, {c.SMEV_TRANSFORM}]"
                        + (" (an enveloped-signature transform has no place in a detached signature)"
                           if c.ENVELOPED in uris else ""))

@@ -376,9 +376,14 @@ def test_one_mtom_part_included_a_thousand_times_is_refused(bus, capfd):
 
 
 def test_connections_beyond_the_limit_are_answered_503():
+    """Every slot held by a connection sending its body at an acceptable rate: nobody to evict, a new one gets 503
+    (a stalled one would give up its slot instead: tests/hostile/test_hostile_load.py)."""
     served = serve()
     served.running.server.max_connections = 3
+    served.running.server.body_min_rate = 1  # 100 bytes in the first second is progress enough here
     idle = [socket.create_connection(("127.0.0.1", port_of(served)), timeout=10) for _ in range(3)]
+    for sock in idle:
+        sock.sendall(HEAD + b"Content-Length: 8000\r\n\r\n" + b"<" * 100)
     try:
         time.sleep(0.2)
         with socket.create_connection(("127.0.0.1", port_of(served)), timeout=10) as extra:
