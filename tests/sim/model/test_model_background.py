@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from job_lists import ListStream
 
 from sim.engine import Kernel
 from sim.model.background import JobStream, PooledStation, StationFeed, WorkerPool, combine_rates
@@ -39,20 +40,6 @@ def fcfs_starts(jobs: list[tuple[float, float]], servers: int) -> list[float]:
             starts[j] = t
             heapq.heappush(events, (t + jobs[j][1], 0, j))
     return starts
-
-
-class ListStream:
-    """A fixed list of background jobs with the `JobStream` interface."""
-
-    def __init__(self, jobs: list[tuple[float, float]]) -> None:
-        self.jobs = list(jobs)
-
-    def due(self, t: float):
-        taken = [job for job in self.jobs if job[0] <= t]
-        if not taken:
-            return None
-        self.jobs = self.jobs[len(taken):]
-        return [a for a, _ in taken], [s for _, s in taken]
 
 
 times = st.floats(0.0, 100.0, allow_nan=False).map(lambda x: round(x, 6))

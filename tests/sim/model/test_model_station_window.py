@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from job_lists import ListStream
 
 from sim.engine import Kernel
 from sim.metrics.cells import Cells
@@ -67,20 +68,6 @@ def test_auto_warm_up_station_tables_equal_a_fixed_warm_up_at_the_applied_point_
         assert whole.stations[name]["utilisation"] > auto.stations[name]["utilisation"], name
 
 
-class _Jobs:
-    """A fixed list of background jobs with the `JobStream` interface (arrival order)."""
-
-    def __init__(self, jobs: list[tuple[float, float]]) -> None:
-        self.jobs = sorted(jobs)
-
-    def due(self, t: float):
-        taken = [job for job in self.jobs if job[0] <= t]
-        if not taken:
-            return None
-        self.jobs = self.jobs[len(taken):]
-        return [a for a, _ in taken], [s for _, s in taken]
-
-
 _background = st.lists(st.tuples(st.floats(0.0, 100.0).map(lambda x: round(x, 3)), st.floats(0.01, 20.0)),
                        min_size=1, max_size=40)
 
@@ -99,11 +86,11 @@ def test_background_busy_time_on_the_grid_cut_at_an_edge_is_a_fixed_warm_up_ther
     for mode, cells, warmup in (("grid", grid, 0.0), ("fixed", None, edge)):
         kernel = Kernel(np.random.default_rng(0), horizon)
         stations: list[PooledStation] = []
-        feed = StationFeed(_Jobs(background), lambda stations=stations: stations, warmup, horizon, cells=cells)
+        feed = StationFeed(ListStream(background), lambda stations=stations: stations, warmup, horizon, cells=cells)
         for i in range(nodes):
             meter = StationMeter(f"n{i}", 1, warmup, horizon=horizon, cells=cells)
             stations.append(PooledStation(kernel, f"n{i}", 1, [feed], meter=meter))
-        pool = WorkerPool(kernel, nodes, _Jobs(background), warmup, 0.0, lambda: 1.0, cells=cells)
+        pool = WorkerPool(kernel, nodes, ListStream(background), warmup, 0.0, lambda: 1.0, cells=cells)
         provider = StationMeter("p", nodes, warmup, horizon=horizon, cells=cells)
         for t in sorted(advances):
             feed.advance(t)
